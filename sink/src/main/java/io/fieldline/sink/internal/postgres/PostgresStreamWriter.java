@@ -1,0 +1,84 @@
+package io.fieldline.sink.internal.postgres;
+
+import io.fieldline.sink.internal.worker.BatchWriter;
+import io.fieldline.sink.internal.worker.SinkMetrics;
+import io.fieldline.sink.internal.worker.SinkRecord;
+import io.fieldline.sink.internal.worker.SinkWriteException;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Writes a batch of one stream into its tables in a single transaction: the rows of every table of the
+ * stream (history and current state) commit together or not at all.
+ */
+public final class PostgresStreamWriter<V> implements BatchWriter<V> {
+
+    /** Rows destined for one table. */
+    public record TableRows<T>(CopyTable<T> table, Collection<T> rows) {
+    }
+
+    private final String stream;
+    private final DataSource dataSource;
+    private final TableCopier copier;
+    private final Function<List<SinkRecord<V>>, List<TableRows<?>>> plan;
+    private final SinkMetrics metrics;
+
+    /**
+     * @param plan turns a batch into rows per table (filtering, de-duplicating within the batch); the
+     *             tables are written in the order given
+     */
+    public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier,
+                                Function<List<SinkRecord<V>>, List<TableRows<?>>> plan, SinkMetrics metrics) {
+        this.stream = stream;
+        this.dataSource = dataSource;
+        this.copier = copier;
+        this.plan = plan;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void write(List<SinkRecord<V>> batch) throws SinkWriteException {
+        List<TableRows<?>> parts = plan.apply(batch);
+        List<CopyTable<?>> tables = new ArrayList<>(parts.size());
+        for (TableRows<?> part : parts) {
+            tables.add(part.table());
+        }
+        List<TableCopier.Written> results = new ArrayList<>(parts.size());
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                copier.prepare(c, tables);
+                for (TableRows<?> part : parts) {
+                    results.add(write(c, part));
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.classify("writing " + batch.size() + " " + stream + " records", e);
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            String table = parts.get(i).table().table();
+            metrics.rowsWritten(table, results.get(i).stored());
+            if (results.get(i).skipped() > 0) {
+                metrics.duplicatesSkipped(table, results.get(i).skipped());
+            }
+        }
+    }
+
+    private <T> TableCopier.Written write(Connection c, TableRows<T> part) throws SQLException {
+        return copier.write(c, part.table(), part.rows());
+    }
+}
