@@ -18,7 +18,7 @@ public interface PipelineComponent extends AutoCloseable {
     /** What the component did so far, for the closing summary (counters by name). */
     Map<String, Object> summary();
 
-    /** Stops the component and releases its resources. */
+    /** Stops the component and releases its resources; failures are logged, not thrown. */
     @Override
-    void close() throws Exception;
+    void close();
 }
