@@ -59,7 +59,8 @@ public class AvroSerializer<T> implements Serializer<T> {
     private volatile boolean useLatestVersion;
 
     private final Map<String, TopicBindings> topics = new ConcurrentHashMap<>();
-    private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    private final Map<Schema, DatumWriter<Object>> specificWriters = new ConcurrentHashMap<>();
+    private final Map<Schema, DatumWriter<Object>> genericWriters = new ConcurrentHashMap<>();
     private final ThreadLocal<EncodingBuffer> buffers = ThreadLocal.withInitial(EncodingBuffer::new);
 
     /** For Kafka's configuration by class name; {@link #configure(Map, boolean)} must be called before use. */
@@ -118,27 +119,28 @@ public class AvroSerializer<T> implements Serializer<T> {
         if (bindings == null) {
             bindings = topics.computeIfAbsent(topic, t -> new TopicBindings(t + (isKey ? "-key" : "-value")));
         }
-        Binding binding = bindings.bySchema.get(schema);
-        if (binding == null) {
-            binding = bind(topic, bindings, schema);
+        Integer id = bindings.bySchema.get(schema);
+        if (id == null) {
+            id = bind(topic, bindings, schema);
         }
+        DatumWriter<Object> writer = writerFor(data, schema);
         EncodingBuffer buffer = buffers.get();
         try {
             buffer.reset();
             buffer.write(ConfluentWireFormat.MAGIC_BYTE);
-            buffer.writeInt(binding.id);
-            binding.writer.write(data instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : data, buffer.encoder);
+            buffer.writeInt(id);
+            writer.write(data instanceof byte[] bytes ? ByteBuffer.wrap(bytes) : data, buffer.encoder);
             return buffer.toByteArray();
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("Cannot write " + data.getClass().getName() + " with schema "
-                    + schema.getFullName() + " (id " + binding.id + ") for topic " + topic + ": " + e.getMessage(), e);
+                    + schema.getFullName() + " (id " + id + ") for topic " + topic + ": " + e.getMessage(), e);
         } finally {
             buffer.releaseIfHuge();
         }
     }
 
     /** The id under which the schema is written to the topic, as resolved on first write. */
-    private Binding bind(String topic, TopicBindings bindings, Schema schema) {
+    private int bind(String topic, TopicBindings bindings, Schema schema) {
         SchemaRegistryClient registry = client;
         if (registry == null) {
             throw new IllegalStateException("AvroSerializer is not configured: pass a SchemaRegistryClient or call configure()");
@@ -168,21 +170,20 @@ public class AvroSerializer<T> implements Serializer<T> {
                     + schema.getFullName() + " under") + " subject " + subject + " for topic " + topic + ": "
                     + e.getMessage(), e);
         }
-        Binding binding = new Binding(id, writers.computeIfAbsent(schema, AvroSerializer::writerFor));
-        bindings.bySchema.putIfAbsent(schema, binding);
-        return binding;
+        bindings.bySchema.putIfAbsent(schema, id);
+        return id;
     }
 
-    private static DatumWriter<Object> writerFor(Schema schema) {
-        // Generated classes carry their logical-type conversions (Instant) in their own SpecificData.
-        if (schema.getType() == Schema.Type.RECORD || schema.getType() == Schema.Type.ENUM
-                || schema.getType() == Schema.Type.FIXED) {
-            SpecificData specific = SpecificData.getForSchema(schema);
-            if (specific.getClass(schema) != null) {
-                return new SpecificDatumWriter<>(schema, specific);
-            }
+    private DatumWriter<Object> writerFor(Object data, Schema schema) {
+        if (data instanceof SpecificRecord) {
+            DatumWriter<Object> writer = specificWriters.get(schema);
+            // The generated class's SpecificData carries its logical-type conversions (Instant).
+            return writer != null ? writer
+                    : specificWriters.computeIfAbsent(schema, s -> new SpecificDatumWriter<>(s, SpecificData.getForSchema(s)));
         }
-        return new GenericDatumWriter<>(schema, GenericData.get());
+        DatumWriter<Object> writer = genericWriters.get(schema);
+        return writer != null ? writer
+                : genericWriters.computeIfAbsent(schema, s -> new GenericDatumWriter<>(s, GenericData.get()));
     }
 
     /**
@@ -233,14 +234,11 @@ public class AvroSerializer<T> implements Serializer<T> {
 
     private static final class TopicBindings {
         final String subject;
-        final Map<Schema, Binding> bySchema = new ConcurrentHashMap<>();
+        final Map<Schema, Integer> bySchema = new ConcurrentHashMap<>();
 
         TopicBindings(String subject) {
             this.subject = subject;
         }
-    }
-
-    private record Binding(int id, DatumWriter<Object> writer) {
     }
 
     /**
