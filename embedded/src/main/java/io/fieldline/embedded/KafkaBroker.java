@@ -31,7 +31,7 @@ import kafka.server.KafkaRaftServer;
  *
  * <p>{@link #stop()} and {@link #start()} reuse the same ports and log directory, so topic data survives.
  */
-public final class KafkaBroker implements EmbeddedServer {
+public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
     private static final int NODE_ID = 1;
@@ -69,6 +69,7 @@ public final class KafkaBroker implements EmbeddedServer {
     }
 
     /** @return the bootstrap servers clients use, {@code 127.0.0.1:port} */
+    @Override
     public String bootstrapServers() {
         return LoopbackPort.HOST + ":" + brokerPort;
     }
