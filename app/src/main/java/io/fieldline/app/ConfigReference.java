@@ -23,6 +23,7 @@ public final class ConfigReference {
     public static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> sections = new LinkedHashMap<>();
         sections.put("Application", AppConfig.configDef());
+        sections.put("Servers (embedded or external)", io.fieldline.embedded.EmbeddedConfig.configDef());
         return sections;
     }
 
