@@ -1,6 +1,10 @@
 package io.fieldline.sink;
 
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.sink.testing.TestDatabases;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
@@ -15,7 +19,15 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@ExtendWith(EmbeddedStackExtension.class)
 class MigrationsIT {
+
+    private static EmbeddedStack stack;
+
+    @BeforeAll
+    static void shareStack(EmbeddedStack shared) {
+        stack = shared;
+    }
 
     private static SinkConfig config(Map<String, Object> extra) {
         Map<String, Object> props = new java.util.HashMap<>(extra);
@@ -24,7 +36,7 @@ class MigrationsIT {
 
     @Test
     void shouldCreateEveryTableAndViewOnAnEmptyDatabase() throws SQLException {
-        DataSource ds = TestDatabases.create().dataSource();
+        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
 
         StorageLayout layout = Migrations.apply(ds, config(Map.of()));
 
@@ -45,7 +57,7 @@ class MigrationsIT {
 
     @Test
     void shouldBeIdempotentWhenAppliedAgain() throws SQLException {
-        DataSource ds = TestDatabases.create().dataSource();
+        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
         Migrations.apply(ds, config(Map.of()));
         execute(ds, "INSERT INTO facility (facility_id, name) VALUES ('farm-1', 'North farm')");
         List<String> partitionsBefore = names(ds, "SELECT relname FROM pg_class WHERE relname LIKE 'measurement_p%'");
@@ -62,7 +74,7 @@ class MigrationsIT {
 
     @Test
     void shouldCreateTablesInTheConfiguredSchema() throws SQLException {
-        DataSource ds = TestDatabases.create().dataSource();
+        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
 
         Migrations.apply(ds, config(Map.of(SinkConfig.POSTGRES_SCHEMA, "fieldline")));
 
@@ -75,7 +87,7 @@ class MigrationsIT {
 
     @Test
     void shouldFailWhenTimescaleIsRequiredButMissing() {
-        DataSource ds = TestDatabases.create().dataSource();
+        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
 
         assertThatThrownBy(() -> Migrations.apply(ds, config(Map.of(SinkConfig.POSTGRES_TIMESCALE, "require"))))
                 .hasStackTraceContaining("timescaledb");
@@ -83,7 +95,7 @@ class MigrationsIT {
 
     @Test
     void shouldEnforceForeignKeysAndNaturalKeysOnMetadata() throws SQLException {
-        DataSource ds = TestDatabases.create().dataSource();
+        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
         Migrations.apply(ds, config(Map.of()));
         execute(ds, "INSERT INTO facility (facility_id) VALUES ('farm-1'), ('farm-2')");
         execute(ds, "INSERT INTO room (room_id, facility_id) VALUES ('room-a', 'farm-1')");

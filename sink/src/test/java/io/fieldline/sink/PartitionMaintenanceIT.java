@@ -1,7 +1,11 @@
 package io.fieldline.sink;
 
 import io.fieldline.sink.PartitionMaintenance.Partition;
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.sink.testing.TestDatabases;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
@@ -17,7 +21,15 @@ import static io.fieldline.sink.MigrationsIT.execute;
 import static io.fieldline.sink.MigrationsIT.names;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@ExtendWith(EmbeddedStackExtension.class)
 class PartitionMaintenanceIT {
+
+    private static EmbeddedStack stack;
+
+    @BeforeAll
+    static void shareStack(EmbeddedStack shared) {
+        stack = shared;
+    }
 
     private static final Instant DAY_0 = Instant.parse("2030-03-10T00:00:00Z");
 
@@ -31,7 +43,7 @@ class PartitionMaintenanceIT {
     }
 
     private static DataSource migrated() {
-        DataSource ds = TestDatabases.create().dataSource();
+        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
         // Migrations run maintenance at the real "now"; these tests live in 2030, far from it.
         Migrations.apply(ds, options(0, 0));
         return ds;

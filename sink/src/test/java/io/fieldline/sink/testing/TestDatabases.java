@@ -1,54 +1,34 @@
 package io.fieldline.sink.testing;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.fieldline.embedded.PostgresEndpoint;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/**
- * One PostgreSQL server per test JVM, and a fresh database per test that asks, so tests never see each
- * other's rows.
- */
+/** A fresh database per test on a (shared or dedicated) PostgreSQL server, so tests never see each other's rows. */
 public final class TestDatabases {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static EmbeddedPostgres server;
 
     private TestDatabases() {
     }
 
-    private static synchronized EmbeddedPostgres server() {
-        if (server == null) {
-            try {
-                // durability is not under test here; speed is welcome
-                server = EmbeddedPostgres.builder()
-                        .setServerConfig("fsync", "off")
-                        .setServerConfig("synchronous_commit", "off")
-                        .setServerConfig("full_page_writes", "off")
-                        .start();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return server;
-    }
-
-    /** A new, empty database. */
-    public static TestDatabase create() {
-        EmbeddedPostgres pg = server();
+    /** A new, empty database on {@code server}. */
+    public static TestDatabase create(PostgresEndpoint server) {
         String name = "sink_test_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = server.dataSource().getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return new TestDatabase(pg.getJdbcUrl("postgres", name), "postgres", "");
+        String url = server.jdbcUrl();
+        int slash = url.lastIndexOf('/');
+        return new TestDatabase(url.substring(0, slash + 1) + name, server.user(), server.password());
     }
 
     /** Connection details of one test database. */
@@ -56,10 +36,18 @@ public final class TestDatabases {
 
         public DataSource dataSource() {
             PGSimpleDataSource ds = new PGSimpleDataSource();
-            ds.setUrl(jdbcUrl);
+            ds.setURL(jdbcUrl);
             ds.setUser(user);
             ds.setPassword(password);
             return ds;
+        }
+
+        /** The sink settings that point at this database. */
+        public Map<String, Object> sinkProperties() {
+            return Map.of(
+                    "sink.postgres.url", jdbcUrl,
+                    "sink.postgres.user", user,
+                    "sink.postgres.password", password);
         }
     }
 }

@@ -1,15 +1,13 @@
 package io.fieldline.sink.internal.worker;
 
 import io.fieldline.schemas.DeadLetterHeaders;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.deadletter.DeadLetterRecords;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +20,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * Sends dead letters to the sink's dead-letter topic and waits for the broker's acknowledgement: a source
  * offset is committed only once its dead letter is safely stored. The original key, value and headers are
- * kept; the {@link DeadLetterHeaders} are added.
+ * kept; the {@link DeadLetterHeaders} are added (built by {@link DeadLetterRecords}).
  */
 public final class DeadLetterPublisher {
 
@@ -73,35 +71,14 @@ public final class DeadLetterPublisher {
     }
 
     ProducerRecord<byte[], byte[]> toRecord(DeadLetter letter) {
-        var source = letter.source();
-        Headers headers = new RecordHeaders();
-        for (Header header : source.headers()) {
-            headers.add(header);
-        }
-        put(headers, DeadLetterHeaders.REASON, letter.reason());
-        if (letter.cause() != null) {
-            put(headers, DeadLetterHeaders.EXCEPTION, rootCause(letter.cause()).getClass().getName());
-        }
-        put(headers, DeadLetterHeaders.STAGE, STAGE);
-        put(headers, DeadLetterHeaders.SOURCE_TOPIC, source.topic());
-        put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(source.partition()));
-        put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(source.offset()));
-        put(headers, DeadLetterHeaders.TIMESTAMP, Long.toString(clock.millis()));
-        // keep the source's partitioning key so related dead letters stay together
-        Long timestamp = source.timestamp() >= 0 ? source.timestamp() : null;
-        return new ProducerRecord<>(topic, null, timestamp, source.key(), source.value(), headers);
-    }
-
-    private static void put(Headers headers, String name, String value) {
-        headers.remove(name);
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Throwable rootCause(Throwable t) {
-        Throwable cause = t;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause;
+        // The shared builder sets the standard headers; the topic is ours (configurable, not derived).
+        ProducerRecord<byte[], byte[]> built = DeadLetterRecords.builder(TopicNames.defaults(), STAGE)
+                .failed(letter.source())
+                .reason(letter.reason(), letter.cause())
+                .clock(clock)
+                .build();
+        long timestamp = letter.source().timestamp();
+        return new ProducerRecord<>(topic, null, timestamp >= 0 ? timestamp : null, built.key(), built.value(),
+                built.headers());
     }
 }

@@ -1,6 +1,7 @@
 package io.fieldline.sink.internal.worker;
 
 import io.fieldline.sink.SinkConfig.RetryPolicy;
+import io.fieldline.sink.WorkerState;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -26,14 +27,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The consume-batch-write-commit loop shared by every sink: at-least-once delivery into an idempotent
  * store, which makes it effectively once.
  *
  * <ul>
- *   <li>Records are decoded as they arrive; undecodable ones become dead letters at once.</li>
+ *   <li>Records are decoded when their batch is written; undecodable ones become dead letters, while a
+ *       decoder that cannot work now (schema registry unreachable) fails the attempt like a store outage.</li>
  *   <li>A batch is written when it holds {@code batchSize} records or its oldest record has waited
  *       {@code linger}; store rejections are isolated by {@link BatchSplitter} and dead-lettered.</li>
  *   <li>Offsets are committed (synchronously) only after the store accepted the batch and the dead-letter
@@ -51,12 +52,15 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkWorker.class);
 
-    /** Life cycle, for health reporting. */
-    public enum State { CREATED, RUNNING, RETRYING, FAILED, STOPPED }
-
-    /** Turns a consumed record into a value; throws (any runtime exception) when it cannot. */
+    /** Turns a consumed record into a value. */
     @FunctionalInterface
-    public interface Decoder<V> extends Function<ConsumerRecord<byte[], byte[]>, V> {
+    public interface Decoder<V> {
+        /**
+         * @throws SinkWriteException.Transient when decoding cannot happen now (schema registry unreachable):
+         *                                      the batch is retried later, nothing is dead-lettered
+         * @throws RuntimeException             when the record can never be decoded: it is dead-lettered
+         */
+        V decode(ConsumerRecord<byte[], byte[]> record) throws SinkWriteException.Transient;
     }
 
     private final String name;
@@ -70,15 +74,15 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private final RetryPolicy retry;
     private final SinkMetrics metrics;
 
-    private final List<SinkRecord<V>> pending = new ArrayList<>();
-    private final List<DeadLetter> undecodable = new ArrayList<>();
+    /** Consumed, not yet written; decoded at write time so a registry outage is retried like a store outage. */
+    private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     private final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     private long batchStartNanos;
     private boolean paused;
     private boolean flushing;
     private volatile boolean closing;
-    private volatile State state = State.CREATED;
+    private volatile WorkerState state = WorkerState.CREATED;
     private volatile Throwable failure;
 
     public SinkWorker(String name, Consumer<byte[], byte[]> consumer, Collection<String> topics, Decoder<V> decoder,
@@ -100,7 +104,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         return name;
     }
 
-    public State state() {
+    public WorkerState state() {
         return state;
     }
 
@@ -111,13 +115,13 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        state = State.RUNNING;
+        state = WorkerState.RUNNING;
         try {
             consumer.subscribe(topics, new Rebalance());
             while (!closing) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
                 accept(records);
-                if (pending.size() + undecodable.size() >= batchSize || lingerExpired()) {
+                if (pending.size() >= batchSize || lingerExpired()) {
                     flush(true);
                 }
             }
@@ -125,12 +129,12 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             if (hasWork()) {
                 flush(false);
             }
-            state = State.STOPPED;
+            state = WorkerState.STOPPED;
         } catch (WakeupException | InterruptException e) {
             if (!closing) {
                 fail(e);
             } else {
-                state = State.STOPPED;
+                state = WorkerState.STOPPED;
             }
         } catch (GiveUpException e) {
             fail(e.getCause());
@@ -149,7 +153,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     private void fail(Throwable cause) {
         failure = cause;
-        state = State.FAILED;
+        state = WorkerState.FAILED;
         LOG.error("Sink worker {} stopped after an unrecoverable failure; uncommitted records will be read again "
                 + "on the next start", name, cause);
     }
@@ -170,7 +174,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     }
 
     private boolean hasWork() {
-        return !pending.isEmpty() || !undecodable.isEmpty();
+        return !pending.isEmpty();
     }
 
     private boolean lingerExpired() {
@@ -188,25 +192,34 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
             firstOffsets.putIfAbsent(tp, record.offset());
             nextOffsets.put(tp, record.offset() + 1);
+            pending.add(record);
+        }
+        metrics.recordsConsumed(records.count());
+        updateLag();
+    }
+
+    /** Decodes the pending records; the undecodable ones become dead letters in {@code letters}. */
+    private List<SinkRecord<V>> decode(List<DeadLetter> letters) throws SinkWriteException.Transient {
+        List<SinkRecord<V>> decoded = new ArrayList<>(pending.size());
+        for (ConsumerRecord<byte[], byte[]> record : pending) {
             if (record.value() == null) {
-                undecodable.add(new DeadLetter(record, "null value (tombstone) on a data topic", null));
+                letters.add(new DeadLetter(record, "null value (tombstone) on a data topic", null));
                 continue;
             }
             try {
-                V value = decoder.apply(record);
+                V value = decoder.decode(record);
                 if (value == null) {
-                    undecodable.add(new DeadLetter(record, "decoder returned no value", null));
+                    letters.add(new DeadLetter(record, "decoder returned no value", null));
                 } else {
-                    pending.add(new SinkRecord<>(record, value));
+                    decoded.add(new SinkRecord<>(record, value));
                 }
             } catch (RuntimeException e) {
                 LOG.debug("Sink worker {}: undecodable record {}-{}@{}", name, record.topic(), record.partition(),
                         record.offset(), e);
-                undecodable.add(new DeadLetter(record, "undecodable: " + e.getMessage(), e));
+                letters.add(new DeadLetter(record, "undecodable: " + e.getMessage(), e));
             }
         }
-        metrics.recordsConsumed(records.count());
-        updateLag();
+        return decoded;
     }
 
     private void updateLag() {
@@ -235,8 +248,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         try {
             while (true) {
                 try {
-                    List<DeadLetter> letters = new ArrayList<>(undecodable);
-                    for (BatchSplitter.Rejected<V> rejected : BatchSplitter.write(List.copyOf(pending), writer)) {
+                    List<DeadLetter> letters = new ArrayList<>();
+                    List<SinkRecord<V>> decoded = decode(letters);
+                    for (BatchSplitter.Rejected<V> rejected : BatchSplitter.write(decoded, writer)) {
                         SinkRecord<V> r = rejected.record();
                         LOG.warn("Sink worker {}: record {}-{}@{} rejected by the store, dead-lettered: {}", name,
                                 r.topic(), r.source().partition(), r.offset(), rejected.reason().getMessage());
@@ -255,13 +269,13 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     }
                     if (!retrying) {
                         LOG.warn("Sink worker {}: final write failed ({}); {} records stay uncommitted", name,
-                                e.getMessage(), pending.size() + undecodable.size());
+                                e.getMessage(), pending.size());
                         break;
                     }
                     attempt++;
                     if (attempt == 1) {
                         failingSince = System.nanoTime();
-                        state = State.RETRYING;
+                        state = WorkerState.RETRYING;
                         metrics.failing(true);
                     }
                     metrics.retried();
@@ -272,12 +286,12 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     Duration backoff = retry.backoff(attempt);
                     if (attempt == 1 || attempt % 10 == 0) {
                         LOG.warn("Sink worker {}: write of {} records failed (attempt {}, failing for {}), retrying in {}: {}",
-                                name, pending.size() + undecodable.size(), attempt, failingFor, backoff, e.getMessage());
+                                name, pending.size(), attempt, failingFor, backoff, e.getMessage());
                     }
                     waitWhilePaused(backoff);
                     if (closing) {
                         LOG.info("Sink worker {}: stopping while the store is unavailable; {} records stay uncommitted",
-                                name, pending.size() + undecodable.size());
+                                name, pending.size());
                         break;
                     }
                     if (!hasWork()) {
@@ -289,9 +303,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 }
             }
         } finally {
-            if (attempt > 0 && state == State.RETRYING) {
+            if (attempt > 0 && state == WorkerState.RETRYING) {
                 LOG.info("Sink worker {}: store available again after {} failed attempts", name, attempt);
-                state = State.RUNNING;
+                state = WorkerState.RUNNING;
             }
             metrics.failing(false);
             if (!done) {
@@ -299,7 +313,6 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             }
             resume();
             pending.clear();
-            undecodable.clear();
             nextOffsets.clear();
             firstOffsets.clear();
             flushing = false;
@@ -382,8 +395,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     private void dropPartitions(Collection<TopicPartition> partitions) {
         Set<TopicPartition> gone = new HashSet<>(partitions);
-        pending.removeIf(r -> gone.contains(r.topicPartition()));
-        undecodable.removeIf(d -> gone.contains(new TopicPartition(d.source().topic(), d.source().partition())));
+        pending.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
         nextOffsets.keySet().removeAll(gone);
         firstOffsets.keySet().removeAll(gone);
     }
