@@ -8,14 +8,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.fieldline.sink.testing.Sql.execute;
+import static io.fieldline.sink.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -120,21 +118,5 @@ class MigrationsIT {
 
         execute(ds, "DELETE FROM device WHERE device_id = 'dev-1'");
         assertThat(names(ds, "SELECT sensor FROM sensor")).as("sensors go with their device").isEmpty();
-    }
-
-    static void execute(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    static List<String> names(DataSource ds, String sql) throws SQLException {
-        List<String> names = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                names.add(rs.getString(1));
-            }
-        }
-        return names;
     }
 }

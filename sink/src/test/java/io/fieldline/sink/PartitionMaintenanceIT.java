@@ -17,8 +17,8 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.MigrationsIT.execute;
-import static io.fieldline.sink.MigrationsIT.names;
+import static io.fieldline.sink.testing.Sql.execute;
+import static io.fieldline.sink.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @ExtendWith(EmbeddedStackExtension.class)

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import static io.fieldline.sink.MigrationsIT.names;
+import static io.fieldline.sink.testing.Sql.names;
 import static io.fieldline.sink.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

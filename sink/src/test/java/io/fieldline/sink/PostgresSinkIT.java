@@ -31,7 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.MigrationsIT.names;
+import static io.fieldline.sink.testing.Sql.names;
 import static io.fieldline.sink.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

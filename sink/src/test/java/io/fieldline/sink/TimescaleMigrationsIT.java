@@ -1,5 +1,8 @@
 package io.fieldline.sink;
 
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.sink.testing.Records;
+import io.fieldline.sink.testing.WriterHarness;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.testcontainers.containers.PostgreSQLContainer;
@@ -9,9 +12,11 @@ import org.testcontainers.utility.DockerImageName;
 
 import javax.sql.DataSource;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.MigrationsIT.names;
+import static io.fieldline.sink.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -31,6 +36,26 @@ class TimescaleMigrationsIT {
         ds.setUser(TIMESCALE.getUsername());
         ds.setPassword(TIMESCALE.getPassword());
         return ds;
+    }
+
+    @Test
+    void shouldWriteReplayedBatchesOnceIntoHypertables() throws Exception {
+        DataSource ds = dataSource();
+        Migrations.apply(ds, new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "require")));
+        for (SinkConfig.WriteMode mode : SinkConfig.WriteMode.values()) {
+            List<Reading> values = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                values.add(Records.reading("ts-" + mode, "co2", Records.T0.plusSeconds(i), i));
+            }
+            var writer = WriterHarness.measurementWriter(ds, mode, WriterHarness.metrics());
+            var batch = WriterHarness.batch("readings", values);
+
+            writer.write(batch);
+            writer.write(batch);
+
+            assertThat(names(ds, "SELECT count(*) FROM measurement WHERE device_id = 'ts-" + mode + "'"))
+                    .containsExactly("500");
+        }
     }
 
     @Test
