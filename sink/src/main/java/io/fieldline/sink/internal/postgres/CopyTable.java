@@ -52,7 +52,7 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
     }
 
     /** COPY into the real table (direct path) or into the staging table. */
-    String copySql(SqlNames names, boolean staging) {
+    public String copySql(SqlNames names, boolean staging) {
         String target = staging ? "pg_temp." + stagingTable() : names.table(table);
         return "COPY " + target + " (" + columnList() + ") FROM STDIN (FORMAT BINARY)";
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Meters of one sink worker (tags {@code sink} = postgres or redis, {@code stream}). Names:
  * <ul>
  *   <li>{@code fieldline.sink.records}: records consumed;</li>
+ *   <li>{@code fieldline.sink.records.done}: records written (or dead-lettered) and committed;</li>
  *   <li>{@code fieldline.sink.batches}, {@code fieldline.sink.batch.duration}: batches written and how long
  *       each took, retries included;</li>
  *   <li>{@code fieldline.sink.retries}: failed write attempts that were retried;</li>
@@ -30,6 +31,7 @@ public final class SinkMetrics {
     private final String sink;
     private final String stream;
     private final Counter records;
+    private final Counter recordsDone;
     private final Counter batches;
     private final Counter retries;
     private final Counter deadLetters;
@@ -42,6 +44,7 @@ public final class SinkMetrics {
     // registers the same name and tags (two sink instances in one process, tests).
     private final Map<String, AtomicLong> rowTotals = new ConcurrentHashMap<>();
     private final AtomicLong recordTotal = new AtomicLong();
+    private final AtomicLong recordsDoneTotal = new AtomicLong();
     private final AtomicLong deadLetterTotal = new AtomicLong();
     private final AtomicLong retryTotal = new AtomicLong();
 
@@ -51,6 +54,8 @@ public final class SinkMetrics {
         this.stream = stream;
         records = Counter.builder("fieldline.sink.records").tag("sink", sink).tag("stream", stream)
                 .description("Records consumed").register(registry);
+        recordsDone = Counter.builder("fieldline.sink.records.done").tag("sink", sink).tag("stream", stream)
+                .description("Records written or dead-lettered, offsets committed").register(registry);
         batches = Counter.builder("fieldline.sink.batches").tag("sink", sink).tag("stream", stream)
                 .description("Batches written").register(registry);
         retries = Counter.builder("fieldline.sink.retries").tag("sink", sink).tag("stream", stream)
@@ -70,8 +75,16 @@ public final class SinkMetrics {
         recordTotal.addAndGet(n);
     }
 
-    public void batchWritten() {
+    /** A batch of {@code records} records was written and its offsets committed. */
+    public void batchWritten(int records) {
         batches.increment();
+        recordsDone.increment(records);
+        recordsDoneTotal.addAndGet(records);
+    }
+
+    /** Records written (or dead-lettered) and committed since start. */
+    public long recordsDoneTotal() {
+        return recordsDoneTotal.get();
     }
 
     public Timer batchDuration() {

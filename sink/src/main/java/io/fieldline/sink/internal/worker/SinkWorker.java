@@ -260,7 +260,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     deadLetters.publish(letters);
                     metrics.deadLettered(letters.size());
                     commit();
-                    metrics.batchWritten();
+                    metrics.batchWritten(pending.size());
                     done = true;
                     break;
                 } catch (SinkWriteException.Transient | KafkaException e) {
