@@ -1,32 +1,42 @@
--- Views operators query. They read the small current-state tables the sink maintains (series_latest,
--- alert_current) or the hourly rollups, never a scan of the raw measurements.
+-- Views operators query. They read the small tables the sink maintains (series, alert_current) or the
+-- hourly rollups, never a scan of the raw measurements.
 
 -- Newest value of every series, with what metadata says about it and whether it is overdue
--- (silent for more than twice its expected interval; null when no interval is known).
+-- (silent for more than twice its expected interval; null when no interval is known). series.last_seen
+-- is a lower bound of the newest reading's time, so the primary key finds that reading in the newest
+-- partitions (or chunks) only.
 CREATE VIEW latest_value AS
-SELECT l.device_id,
-       l.sensor,
-       l.time,
-       l.value,
-       coalesce(l.unit, s.unit)                                 AS unit,
-       l.quality,
-       l.site,
-       l.room,
-       l.ingest_time,
-       s.valid_min,
-       s.valid_max,
-       coalesce(s.expected_interval_ms, d.expected_interval_ms) AS expected_interval_ms,
-       now() - l.time                                           AS age,
+SELECT m.device_id,
+       m.sensor,
+       m.time,
+       m.value,
+       coalesce(m.unit, sn.unit)                                  AS unit,
+       m.quality,
+       m.site,
+       m.room,
+       m.ingest_time,
+       sn.valid_min,
+       sn.valid_max,
+       coalesce(sn.expected_interval_ms, d.expected_interval_ms) AS expected_interval_ms,
+       now() - m.time                                             AS age,
        CASE
-           WHEN coalesce(s.expected_interval_ms, d.expected_interval_ms) IS NULL THEN NULL
-           ELSE now() - l.time > 2 * coalesce(s.expected_interval_ms, d.expected_interval_ms) * interval '1 millisecond'
-       END                                                      AS overdue
-FROM series_latest l
-LEFT JOIN sensor s ON s.device_id = l.device_id AND s.sensor = l.sensor
-LEFT JOIN device d ON d.device_id = l.device_id;
+           WHEN coalesce(sn.expected_interval_ms, d.expected_interval_ms) IS NULL THEN NULL
+           ELSE now() - m.time > 2 * coalesce(sn.expected_interval_ms, d.expected_interval_ms) * interval '1 millisecond'
+       END                                                        AS overdue
+FROM series s
+CROSS JOIN LATERAL (SELECT *
+                    FROM measurement
+                    WHERE measurement.device_id = s.device_id
+                      AND measurement.sensor = s.sensor
+                      AND measurement.time >= s.last_seen
+                    ORDER BY measurement.time DESC
+                    LIMIT 1) m
+LEFT JOIN sensor sn ON sn.device_id = m.device_id AND sn.sensor = m.sensor
+LEFT JOIN device d ON d.device_id = m.device_id;
 
--- Every known device with when it last sent anything. Kept out of the device table on purpose:
--- updating device.last_seen per batch would flood the CDC topic metadata.devices.
+-- Every known device with when it last sent anything (to within the series refresh interval; the
+-- latest_value view is exact). Kept out of the device table on purpose: updating device rows per batch
+-- would flood the CDC topic metadata.devices.
 CREATE VIEW device_status AS
 SELECT d.device_id,
        d.site,
@@ -38,8 +48,8 @@ SELECT d.device_id,
        seen.last_seen,
        seen.series
 FROM device d
-LEFT JOIN (SELECT device_id, max(time) AS last_seen, count(*) AS series
-           FROM series_latest GROUP BY device_id) seen ON seen.device_id = d.device_id;
+LEFT JOIN (SELECT device_id, max(last_seen) AS last_seen, count(*) AS series
+           FROM series GROUP BY device_id) seen ON seen.device_id = d.device_id;
 
 -- Per room, sensor and hour: the device hourly rollups merged. The standard deviation pools the
 -- devices' Welford sums: M2 = sum(m2_i + n_i * mean_i^2) - N * mean^2.

@@ -129,7 +129,7 @@ public final class PostgresSinkService implements AutoCloseable {
         String name = SINK + "-" + stream.configName();
         return switch (stream) {
             case MEASUREMENTS -> worker(name, stream, SinkDecoders.avro(Reading.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.measurements(), metrics),
+                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.measurements(Duration.ofMillis(config.getLong(SinkConfig.POSTGRES_SERIES_REFRESH_MS))), metrics),
                     deadLetters, metrics);
             case AGGREGATES -> worker(name, stream, SinkDecoders.avro(Aggregate.class, registry),
                     new PostgresStreamWriter<>(name, dataSource, copier,
@@ -239,7 +239,7 @@ public final class PostgresSinkService implements AutoCloseable {
     static Map<String, Long> rowCounts(DataSource ds, SqlNames names) throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
         List<String> tables = List.of("measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi",
-                "series_latest", "alert_current");
+                "series", "alert_current");
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {

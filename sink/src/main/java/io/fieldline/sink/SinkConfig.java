@@ -55,6 +55,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String POSTGRES_POOL_SIZE = "sink.postgres.pool.size";
     public static final String POSTGRES_MIGRATE = "sink.postgres.migrate";
     public static final String POSTGRES_WRITE_MODE = "sink.postgres.write.mode";
+    public static final String POSTGRES_SERIES_REFRESH_MS = "sink.postgres.series.refresh.ms";
     public static final String POSTGRES_ANOMALIES_FLAGGED_ONLY = "sink.postgres.anomalies.flagged.only";
     public static final String POSTGRES_TIMESCALE = "sink.postgres.timescale";
     public static final String POSTGRES_PARTITION_INTERVAL_HOURS = "sink.postgres.partition.interval.hours";
@@ -204,6 +205,10 @@ public final class SinkConfig extends AbstractConfig {
                         "staging: binary COPY into a staging table, then INSERT ... ON CONFLICT. direct-first: binary COPY "
                                 + "straight into the table under a savepoint, falling back to the staging path only when the batch "
                                 + "holds a row already stored (a replay). Both are idempotent.")
+                .define(POSTGRES_SERIES_REFRESH_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                        "How far a series' newest reading must have moved before the sink records it in series.last_seen, "
+                                + "the starting point of the latest_value view's search. Larger is cheaper; the view stays "
+                                + "exact either way. 0 records every batch's newest reading.")
                 .define(POSTGRES_ANOMALIES_FLAGGED_ONLY, Type.BOOLEAN, true, Importance.MEDIUM,
                         "Store only flagged anomaly scores (the topic carries one score per reading).")
                 .define(POSTGRES_TIMESCALE, Type.STRING, "auto", ValidString.in("auto", "require", "disable"), Importance.MEDIUM,

@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /** What a sink worker consumes: each stream runs in its own consumer group and thread. */
 public enum SinkStream {
-    /** Readings: table measurement (and series_latest); Redis latest-value hashes. */
+    /** Readings: table measurement (and the series registry); Redis latest-value hashes. */
     MEASUREMENTS,
     /** One-minute and one-hour aggregates: tables aggregate_1m and aggregate_1h. */
     AGGREGATES,

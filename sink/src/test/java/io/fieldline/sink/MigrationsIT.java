@@ -43,7 +43,7 @@ class MigrationsIT {
                 + "AND table_type = 'BASE TABLE'"))
                 .contains("facility", "zone", "room", "rack", "device", "sensor", "alert_rule",
                         "measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi",
-                        "series_latest", "alert_current", "measurement_default");
+                        "series", "alert_current", "measurement_default");
         assertThat(names(ds, "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"))
                 .contains("latest_value", "room_hourly_stats", "active_alert", "device_status");
         // current partition plus the three ahead, per table

@@ -144,7 +144,7 @@ class PostgresSinkIT {
         assertThat(names(ds, "SELECT inputs->>'humidity_pct' FROM kpi")).containsExactly("60");
 
         SinkSummary summary = service.summary();
-        assertThat(summary.stored()).containsEntry("measurement", 100L).containsEntry("series_latest", 2L);
+        assertThat(summary.stored()).containsEntry("measurement", 100L).containsEntry("series", 2L);
         assertThat(summary.written()).containsEntry("measurement", 100L);
         assertThat(summary.healthy()).isTrue();
         assertThat(meters.get("fieldline.sink.rows").tag("table", "measurement").counter().count()).isEqualTo(100);
@@ -245,7 +245,7 @@ class PostgresSinkIT {
     }
 
     @Test
-    void shouldKeepTheNewestValueInSeriesLatestWhateverTheArrivalOrder() throws SQLException {
+    void shouldShowTheNewestValueInLatestValueWhateverTheArrivalOrder() throws SQLException {
         start(Map.of());
         DataSource ds = database.dataSource();
         Instant newest = T0.plusSeconds(100);
@@ -259,7 +259,9 @@ class PostgresSinkIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(2));
 
-        assertThat(names(ds, "SELECT value FROM series_latest WHERE device_id = 'dev-9'")).containsExactly("900");
+        assertThat(names(ds, "SELECT value FROM latest_value WHERE device_id = 'dev-9'")).containsExactly("900");
+        assertThat(names(ds, "SELECT last_seen FROM series WHERE device_id = 'dev-9'"))
+                .containsExactly(names(ds, "SELECT max(time) FROM measurement").get(0));
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

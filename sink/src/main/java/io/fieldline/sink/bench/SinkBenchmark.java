@@ -54,7 +54,7 @@ import java.util.concurrent.TimeUnit;
  * Measures the sinks against the raw speed of their stores, in the same run on the same servers:
  * <ul>
  *   <li>PostgreSQL: N measurement records from a Kafka topic through {@link PostgresSinkService} (decode, COPY,
- *       idempotency, series_latest, offset commits), against a raw binary COPY of the same rows, in transactions
+ *       idempotency, series registry, offset commits), against a raw binary COPY of the same rows, in transactions
  *       of the same size, into the same table layout (a second schema migrated the same way);</li>
  *   <li>Redis: the same records through {@link RedisSinkService}, against a raw pipelined HSET of every row.</li>
  * </ul>

@@ -24,7 +24,7 @@ public final class WriterHarness {
     public static PostgresStreamWriter<Reading> measurementWriter(DataSource ds, SinkConfig.WriteMode mode,
                                                                   SinkMetrics metrics) {
         return new PostgresStreamWriter<>("measurements", ds, new TableCopier(new SqlNames("public"), mode),
-                PostgresPlans.measurements(), metrics);
+                PostgresPlans.measurements(java.time.Duration.ofMinutes(1)), metrics);
     }
 
     public static SinkMetrics metrics() {

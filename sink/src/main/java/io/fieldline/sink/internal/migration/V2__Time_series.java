@@ -136,21 +136,21 @@ public final class V2__Time_series extends BaseJavaMigration {
                 """;
     }
 
-    /** Small current-state tables the sink keeps beside the history, so operators' views need no scans. */
+    /**
+     * Small tables the sink keeps beside the history so operators' views need no scans. series lists every
+     * series with a lower bound of its newest reading's time (refreshed at most once a minute or so per
+     * series, far cheaper than upserting every newest value), which lets latest_value find the newest row
+     * through the primary key in the one or two newest partitions. alert_current holds each alert's last
+     * transition (alerts are few, so it is upserted every time).
+     */
     private static final String CURRENT_STATE = """
-            CREATE TABLE series_latest (
-                device_id    text             NOT NULL,
-                sensor       text             NOT NULL,
-                time         timestamptz      NOT NULL,
-                value        double precision NOT NULL,
-                unit         text,
-                quality      text             NOT NULL,
-                site         text,
-                room         text,
-                ingest_time  timestamptz      NOT NULL,
+            CREATE TABLE series (
+                device_id   text        NOT NULL,
+                sensor      text        NOT NULL,
+                first_seen  timestamptz NOT NULL,
+                last_seen   timestamptz NOT NULL,
                 PRIMARY KEY (device_id, sensor)
             );
-            CREATE INDEX series_latest_room_idx ON series_latest (room);
             CREATE TABLE alert_current (
                 alert_id         text             PRIMARY KEY,
                 event_time       timestamptz      NOT NULL,

@@ -15,12 +15,13 @@ import java.util.stream.Collectors;
  * @param columns    columns in COPY order; {@link RowEncoder} writes exactly these
  * @param conflict   what to do with a row whose natural key exists
  * @param key        natural key columns (the conflict target of upserts)
+ * @param updated    columns an upsert replaces; empty for all but the key
  * @param newerWhen  for {@link Conflict#UPDATE_IF}, the condition (over {@code t.} and {@code excluded.})
  *                   under which the incoming row replaces the stored one
  * @param encoder    writes one row's fields
  */
-public record CopyTable<T>(String table, List<String> columns, Conflict conflict, List<String> key, String newerWhen,
-                           RowEncoder<T> encoder) {
+public record CopyTable<T>(String table, List<String> columns, Conflict conflict, List<String> key,
+                           List<String> updated, String newerWhen, RowEncoder<T> encoder) {
 
     /** Fate of a row whose natural key is already stored. */
     public enum Conflict {
@@ -41,6 +42,13 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
     public CopyTable {
         columns = List.copyOf(columns);
         key = List.copyOf(key);
+        updated = List.copyOf(updated);
+    }
+
+    /** A table whose upserts replace every column but the key. */
+    public CopyTable(String table, List<String> columns, Conflict conflict, List<String> key, String newerWhen,
+                     RowEncoder<T> encoder) {
+        this(table, columns, conflict, key, List.of(), newerWhen, encoder);
     }
 
     String columnList() {
@@ -82,7 +90,7 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
     }
 
     private String updateList() {
-        return nonKey().stream().map(c -> c + " = excluded." + c).collect(Collectors.joining(", "));
+        return (updated.isEmpty() ? nonKey() : updated).stream().map(c -> c + " = excluded." + c).collect(Collectors.joining(", "));
     }
 
     private static String prefixed(String prefix, List<String> columns) {

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Per stream, which rows of a batch go to which table. De-duplication within the batch happens here:
@@ -24,24 +23,61 @@ public final class PostgresPlans {
     private PostgresPlans() {
     }
 
-    /** measurement (every reading) and series_latest (newest reading per series; on equal times the first). */
-    public static Function<List<SinkRecord<Reading>>, List<TableRows<?>>> measurements() {
-        return batch -> {
+    /**
+     * measurement (every reading) and the series registry: a series' last_seen is written when the series
+     * is new to this writer or its newest reading is {@code refresh} newer than what the writer last stored,
+     * so in steady state the registry costs a few rows per minute, not one per reading.
+     */
+    public static PostgresStreamWriter.Plan<Reading> measurements(java.time.Duration refresh) {
+        return new MeasurementsPlan(refresh.toMillis());
+    }
+
+    private static final class MeasurementsPlan implements PostgresStreamWriter.Plan<Reading> {
+        /** Beyond this many series the cache starts over (costs one registry write per series, nothing else). */
+        private static final int MAX_CACHED_SERIES = 1_000_000;
+        private final long refreshMs;
+        /** last_seen values known to be committed, per series. */
+        private final Map<SeriesKey, Long> stored = new HashMap<>();
+        private List<PostgresTables.SeriesRow> pending = List.of();
+
+        MeasurementsPlan(long refreshMs) {
+            this.refreshMs = refreshMs;
+        }
+
+        @Override
+        public List<TableRows<?>> rows(List<SinkRecord<Reading>> batch) {
             List<Reading> rows = new ArrayList<>(batch.size());
-            Map<SeriesKey, Reading> latest = new HashMap<>();
+            Map<SeriesKey, Long> newest = new HashMap<>();
             for (SinkRecord<Reading> record : batch) {
                 Reading r = record.value();
                 rows.add(r);
-                latest.merge(new SeriesKey(r.getDeviceId(), r.getSensor()), r,
-                        (old, neu) -> neu.getEventTime().isAfter(old.getEventTime()) ? neu : old);
+                newest.merge(new SeriesKey(r.getDeviceId(), r.getSensor()), r.getEventTime().toEpochMilli(), Math::max);
             }
-            return List.of(new TableRows<>(PostgresTables.MEASUREMENT, rows),
-                    new TableRows<>(PostgresTables.SERIES_LATEST, latest.values()));
-        };
+            List<PostgresTables.SeriesRow> series = new ArrayList<>();
+            newest.forEach((key, time) -> {
+                Long known = stored.get(key);
+                if (known == null || time - known >= refreshMs) {
+                    series.add(new PostgresTables.SeriesRow(key.deviceId(), key.sensor(), java.time.Instant.ofEpochMilli(time)));
+                }
+            });
+            pending = series;
+            return List.of(new TableRows<>(PostgresTables.MEASUREMENT, rows), new TableRows<>(PostgresTables.SERIES, series));
+        }
+
+        @Override
+        public void committed() {
+            if (stored.size() + pending.size() > MAX_CACHED_SERIES) {
+                stored.clear();
+            }
+            for (PostgresTables.SeriesRow row : pending) {
+                stored.merge(new SeriesKey(row.deviceId(), row.sensor()), row.time().toEpochMilli(), Math::max);
+            }
+            pending = List.of();
+        }
     }
 
     /** aggregate_1m or aggregate_1h by source topic; the last record per window wins. */
-    public static Function<List<SinkRecord<Aggregate>>, List<TableRows<?>>> aggregates(String topic1h) {
+    public static PostgresStreamWriter.Plan<Aggregate> aggregates(String topic1h) {
         return batch -> {
             Map<WindowKey, Aggregate> minute = new LinkedHashMap<>();
             Map<WindowKey, Aggregate> hour = new LinkedHashMap<>();
@@ -62,7 +98,7 @@ public final class PostgresPlans {
     }
 
     /** alert (every transition) and alert_current (the latest per alert; on equal times the later record). */
-    public static Function<List<SinkRecord<Alert>>, List<TableRows<?>>> alerts() {
+    public static PostgresStreamWriter.Plan<Alert> alerts() {
         return batch -> {
             List<Alert> rows = new ArrayList<>(batch.size());
             Map<String, Alert> current = new HashMap<>();
@@ -77,7 +113,7 @@ public final class PostgresPlans {
     }
 
     /** anomaly: every score, or only flagged ones. */
-    public static Function<List<SinkRecord<AnomalyScore>>, List<TableRows<?>>> anomalies(boolean flaggedOnly) {
+    public static PostgresStreamWriter.Plan<AnomalyScore> anomalies(boolean flaggedOnly) {
         return batch -> {
             List<AnomalyScore> rows = new ArrayList<>(batch.size());
             for (SinkRecord<AnomalyScore> record : batch) {
@@ -90,7 +126,7 @@ public final class PostgresPlans {
     }
 
     /** kpi; the last record per room, name and window wins. */
-    public static Function<List<SinkRecord<Kpi>>, List<TableRows<?>>> kpis() {
+    public static PostgresStreamWriter.Plan<Kpi> kpis() {
         return batch -> {
             Map<KpiKey, Kpi> rows = new LinkedHashMap<>();
             for (SinkRecord<Kpi> record : batch) {

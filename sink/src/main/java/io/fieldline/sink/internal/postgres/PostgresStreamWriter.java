@@ -11,13 +11,23 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Writes a batch of one stream into its tables in a single transaction: the rows of every table of the
  * stream (history and current state) commit together or not at all.
  */
 public final class PostgresStreamWriter<V> implements BatchWriter<V> {
+
+    /** Turns a batch into rows per table (filtering, de-duplicating within the batch). */
+    @FunctionalInterface
+    public interface Plan<V> {
+        /** The rows of a batch per table, in the order the tables are written. */
+        List<TableRows<?>> rows(List<SinkRecord<V>> batch);
+
+        /** The rows of the last {@link #rows} call are committed: a plan with a cache may trust them now. */
+        default void committed() {
+        }
+    }
 
     /** Rows destined for one table. */
     public record TableRows<T>(CopyTable<T> table, Collection<T> rows) {
@@ -26,15 +36,11 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
     private final String stream;
     private final DataSource dataSource;
     private final TableCopier copier;
-    private final Function<List<SinkRecord<V>>, List<TableRows<?>>> plan;
+    private final Plan<V> plan;
     private final SinkMetrics metrics;
 
-    /**
-     * @param plan turns a batch into rows per table (filtering, de-duplicating within the batch); the
-     *             tables are written in the order given
-     */
-    public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier,
-                                Function<List<SinkRecord<V>>, List<TableRows<?>>> plan, SinkMetrics metrics) {
+    public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier, Plan<V> plan,
+                                SinkMetrics metrics) {
         this.stream = stream;
         this.dataSource = dataSource;
         this.copier = copier;
@@ -44,7 +50,7 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
 
     @Override
     public void write(List<SinkRecord<V>> batch) throws SinkWriteException {
-        List<TableRows<?>> parts = plan.apply(batch);
+        List<TableRows<?>> parts = plan.rows(batch);
         List<CopyTable<?>> tables = new ArrayList<>(parts.size());
         for (TableRows<?> part : parts) {
             tables.add(part.table());
@@ -58,6 +64,7 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
                     results.add(write(c, part));
                 }
                 c.commit();
+                plan.committed();
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();

@@ -26,11 +26,19 @@ public final class PostgresTables {
                     "ingest_time", "attributes"),
             Conflict.IGNORE, List.of("device_id", "sensor", "time"), null, PostgresTables::encodeMeasurement);
 
-    /** Newest reading per series; an older replayed reading never overwrites a newer one. */
-    public static final CopyTable<Reading> SERIES_LATEST = new CopyTable<>("series_latest",
-            List.of("device_id", "sensor", "time", "value", "unit", "quality", "site", "room", "ingest_time"),
-            Conflict.UPDATE_IF, List.of("device_id", "sensor"), "t.time < excluded.time",
-            PostgresTables::encodeLatest);
+    /** A series and a time at which it is known to have a stored reading. */
+    public record SeriesRow(String deviceId, String sensor, java.time.Instant time) {
+    }
+
+    /**
+     * The series registry: first_seen stays, last_seen only moves forward (it is a lower bound of the newest
+     * reading's time that latest_value searches from).
+     */
+    public static final CopyTable<SeriesRow> SERIES = new CopyTable<>("series",
+            List.of("device_id", "sensor", "first_seen", "last_seen"),
+            Conflict.UPDATE_IF, List.of("device_id", "sensor"), List.of("last_seen"), "t.last_seen < excluded.last_seen",
+            (row, out) -> out.startRow(4).writeText(row.deviceId()).writeText(row.sensor())
+                    .writeTimestamptz(row.time()).writeTimestamptz(row.time()));
 
     public static final CopyTable<Aggregate> AGGREGATE_1M = aggregateTable("aggregate_1m");
     public static final CopyTable<Aggregate> AGGREGATE_1H = aggregateTable("aggregate_1h");
@@ -84,19 +92,6 @@ public final class PostgresTables {
                 .writeFloat8(r.getRawValue())
                 .writeTimestamptz(r.getIngestTime())
                 .writeJsonb(CompactJson.ofStrings(r.getAttributes()));
-    }
-
-    static void encodeLatest(Reading r, PgBinaryCopyWriter out) throws SQLException {
-        out.startRow(9)
-                .writeText(r.getDeviceId())
-                .writeText(r.getSensor())
-                .writeTimestamptz(r.getEventTime())
-                .writeFloat8(r.getValue())
-                .writeText(r.getUnit())
-                .writeText(r.getQuality().name())
-                .writeText(r.getSite())
-                .writeText(r.getRoom())
-                .writeTimestamptz(r.getIngestTime());
     }
 
     static void encodeAggregate(Aggregate a, PgBinaryCopyWriter out) throws SQLException {

@@ -39,15 +39,15 @@ class CopyTableTest {
 
     @Test
     void shouldReplaceCurrentStateOnlyWithNewerRows() {
-        assertThat(PostgresTables.SERIES_LATEST.mergeSql(names)).contains("ON CONFLICT (device_id, sensor) DO UPDATE SET ")
-                .endsWith("WHERE t.time < excluded.time");
+        assertThat(PostgresTables.SERIES.mergeSql(names)).endsWith("ON CONFLICT (device_id, sensor) DO UPDATE SET "
+                + "last_seen = excluded.last_seen WHERE t.last_seen < excluded.last_seen");
         assertThat(PostgresTables.ALERT_CURRENT.mergeSql(names)).contains("ON CONFLICT (alert_id) DO UPDATE SET ")
                 .contains("WHERE t.event_time <= excluded.event_time");
     }
 
     @Test
     void shouldListEveryColumnOfEveryTableOnce() {
-        for (CopyTable<?> table : List.of(PostgresTables.MEASUREMENT, PostgresTables.SERIES_LATEST, PostgresTables.AGGREGATE_1M,
+        for (CopyTable<?> table : List.of(PostgresTables.MEASUREMENT, PostgresTables.SERIES, PostgresTables.AGGREGATE_1M,
                 PostgresTables.AGGREGATE_1H, PostgresTables.ALERT, PostgresTables.ALERT_CURRENT, PostgresTables.ANOMALY,
                 PostgresTables.KPI)) {
             assertThat(table.columns()).doesNotHaveDuplicates().containsAll(table.key());

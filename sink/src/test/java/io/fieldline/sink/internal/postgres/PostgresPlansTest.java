@@ -29,16 +29,40 @@ class PostgresPlansTest {
     }
 
     @Test
-    void shouldKeepEveryReadingAndTheNewestPerSeriesFirstOneOnTies() {
+    void shouldKeepEveryReadingAndRegisterEachSeriesWithItsNewestTime() {
         Reading first = Records.reading("d", "co2", T0.plusSeconds(5), 1);
-        Reading tie = Records.reading("d", "co2", T0.plusSeconds(5), 2);
         Reading older = Records.reading("d", "co2", T0, 3);
         Reading other = Records.reading("d", "rh", T0, 4);
 
-        List<TableRows<?>> parts = PostgresPlans.measurements().apply(WriterHarness.batch("t", List.of(first, tie, older, other)));
+        List<TableRows<?>> parts = PostgresPlans.measurements(Duration.ofMinutes(1))
+                .rows(WriterHarness.batch("t", List.of(first, older, other)));
 
-        assertThat(rows(parts, PostgresTables.MEASUREMENT)).containsExactly(first, tie, older, other);
-        assertThat(rows(parts, PostgresTables.SERIES_LATEST)).containsExactlyInAnyOrder(first, other);
+        assertThat(rows(parts, PostgresTables.MEASUREMENT)).containsExactly(first, older, other);
+        assertThat(rows(parts, PostgresTables.SERIES)).containsExactlyInAnyOrder(
+                new PostgresTables.SeriesRow("d", "co2", T0.plusSeconds(5)), new PostgresTables.SeriesRow("d", "rh", T0));
+    }
+
+    @Test
+    void shouldRefreshASeriesOnlyOnceItsNewestReadingMovedByTheRefreshInterval() {
+        PostgresStreamWriter.Plan<Reading> plan = PostgresPlans.measurements(Duration.ofMinutes(1));
+        plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0, 1))));
+        plan.committed();
+
+        List<TableRows<?>> soon = plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0.plusSeconds(30), 1))));
+        plan.committed();
+        List<TableRows<?>> later = plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0.plusSeconds(61), 1))));
+
+        assertThat(rows(soon, PostgresTables.SERIES)).isEmpty();
+        assertThat(rows(later, PostgresTables.SERIES)).containsExactly(new PostgresTables.SeriesRow("d", "co2", T0.plusSeconds(61)));
+    }
+
+    @Test
+    void shouldWriteASeriesAgainWhenItsLastWriteWasNotCommitted() {
+        PostgresStreamWriter.Plan<Reading> plan = PostgresPlans.measurements(Duration.ofMinutes(1));
+        var batch = WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0, 1)));
+        plan.rows(batch); // the transaction failed: no committed() call
+
+        assertThat(rows(plan.rows(batch), PostgresTables.SERIES)).hasSize(1);
     }
 
     @Test
@@ -51,7 +75,7 @@ class PostgresPlansTest {
                 new SinkRecord<>(new ConsumerRecord<>("agg.1h", 0, 0, new byte[0], new byte[0]), hour),
                 new SinkRecord<>(new ConsumerRecord<>("agg.1m", 0, 1, new byte[0], new byte[0]), minuteRevised));
 
-        List<TableRows<?>> parts = PostgresPlans.aggregates("agg.1h").apply(batch);
+        List<TableRows<?>> parts = PostgresPlans.aggregates("agg.1h").rows(batch);
 
         assertThat(rows(parts, PostgresTables.AGGREGATE_1M)).containsExactly(minuteRevised);
         assertThat(rows(parts, PostgresTables.AGGREGATE_1H)).containsExactly(hour);
@@ -63,7 +87,7 @@ class PostgresPlansTest {
         Alert escalated = Records.alert("r", "d", "s", AlertState.ESCALATED, T0.plusSeconds(1));
         Alert cleared = Records.alert("r", "d", "s", AlertState.CLEARED, T0.plusSeconds(1));
 
-        List<TableRows<?>> parts = PostgresPlans.alerts().apply(WriterHarness.batch("t", List.of(raised, escalated, cleared)));
+        List<TableRows<?>> parts = PostgresPlans.alerts().rows(WriterHarness.batch("t", List.of(raised, escalated, cleared)));
 
         assertThat(rows(parts, PostgresTables.ALERT)).hasSize(3);
         assertThat(rows(parts, PostgresTables.ALERT_CURRENT)).containsExactly(cleared);
@@ -75,8 +99,8 @@ class PostgresPlansTest {
         AnomalyScore normal = Records.anomaly("d", "s", T0.plusSeconds(1), false);
         var batch = WriterHarness.batch("t", List.of(flagged, normal));
 
-        assertThat(rows(PostgresPlans.anomalies(true).apply(batch), PostgresTables.ANOMALY)).containsExactly(flagged);
-        assertThat(rows(PostgresPlans.anomalies(false).apply(batch), PostgresTables.ANOMALY)).hasSize(2);
+        assertThat(rows(PostgresPlans.anomalies(true).rows(batch), PostgresTables.ANOMALY)).containsExactly(flagged);
+        assertThat(rows(PostgresPlans.anomalies(false).rows(batch), PostgresTables.ANOMALY)).hasSize(2);
     }
 
     @Test
@@ -85,7 +109,7 @@ class PostgresPlansTest {
         Kpi revised = Records.kpi("room", "vpd", T0, 2);
         Kpi next = Records.kpi("room", "vpd", T0.plus(Duration.ofHours(1)), 3);
 
-        assertThat(rows(PostgresPlans.kpis().apply(WriterHarness.batch("t", List.of(first, revised, next))),
+        assertThat(rows(PostgresPlans.kpis().rows(WriterHarness.batch("t", List.of(first, revised, next))),
                 PostgresTables.KPI)).containsExactly(revised, next);
     }
 }

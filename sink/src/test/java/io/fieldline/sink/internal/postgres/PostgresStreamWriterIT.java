@@ -63,7 +63,9 @@ class PostgresStreamWriterIT {
         writer.write(batch.subList(500, 1000));
 
         assertThat(names(ds, "SELECT count(*) FROM measurement")).containsExactly("1000");
-        assertThat(names(ds, "SELECT count(*) FROM series_latest")).containsExactly("3");
+        assertThat(names(ds, "SELECT count(*) FROM series")).containsExactly("3");
+        assertThat(names(ds, "SELECT time FROM latest_value WHERE device_id = 'dev-0'"))
+                .containsExactly(names(ds, "SELECT max(time) FROM measurement WHERE device_id = 'dev-0'").get(0));
         assertThat(metrics.rowsWrittenByTable()).containsEntry("measurement", 1000L);
     }
 
