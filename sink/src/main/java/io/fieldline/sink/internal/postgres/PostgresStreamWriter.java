@@ -1,5 +1,6 @@
 package io.fieldline.sink.internal.postgres;
 
+import io.fieldline.sink.SinkConfig;
 import io.fieldline.sink.internal.worker.BatchWriter;
 import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
@@ -51,6 +52,32 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
     @Override
     public void write(List<SinkRecord<V>> batch) throws SinkWriteException {
         List<TableRows<?>> parts = plan.rows(batch);
+        List<TableCopier.Written> results;
+        try {
+            boolean direct = copier.mode() == SinkConfig.WriteMode.DIRECT_FIRST;
+            try {
+                results = transaction(parts, direct);
+            } catch (SQLException e) {
+                if (!direct || !TableCopier.UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                // a replay: some rows are stored already; the staging path skips them
+                results = transaction(parts, false);
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.classify("writing " + batch.size() + " " + stream + " records", e);
+        }
+        plan.committed();
+        for (int i = 0; i < parts.size(); i++) {
+            String table = parts.get(i).table().table();
+            metrics.rowsWritten(table, results.get(i).stored());
+            if (results.get(i).skipped() > 0) {
+                metrics.duplicatesSkipped(table, results.get(i).skipped());
+            }
+        }
+    }
+
+    private List<TableCopier.Written> transaction(List<TableRows<?>> parts, boolean direct) throws SQLException {
         List<CopyTable<?>> tables = new ArrayList<>(parts.size());
         for (TableRows<?> part : parts) {
             tables.add(part.table());
@@ -61,10 +88,10 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
             try {
                 copier.prepare(c, tables);
                 for (TableRows<?> part : parts) {
-                    results.add(write(c, part));
+                    results.add(write(c, part, direct));
                 }
                 c.commit();
-                plan.committed();
+                return results;
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();
@@ -73,19 +100,10 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
                 }
                 throw e;
             }
-        } catch (SQLException e) {
-            throw SqlFailures.classify("writing " + batch.size() + " " + stream + " records", e);
-        }
-        for (int i = 0; i < parts.size(); i++) {
-            String table = parts.get(i).table().table();
-            metrics.rowsWritten(table, results.get(i).stored());
-            if (results.get(i).skipped() > 0) {
-                metrics.duplicatesSkipped(table, results.get(i).skipped());
-            }
         }
     }
 
-    private <T> TableCopier.Written write(Connection c, TableRows<T> part) throws SQLException {
-        return copier.write(c, part.table(), part.rows());
+    private <T> TableCopier.Written write(Connection c, TableRows<T> part, boolean direct) throws SQLException {
+        return copier.write(c, part.table(), part.rows(), direct);
     }
 }

@@ -8,7 +8,6 @@ import org.postgresql.copy.CopyIn;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.Collection;
 import java.util.Collections;
@@ -22,10 +21,10 @@ import java.util.WeakHashMap;
  *
  * <p>Staging path: COPY into a session-local temporary table (no indexes, no constraints: the fastest
  * COPY there is), then one {@code INSERT ... SELECT ... ON CONFLICT} moves the rows, skipping or updating
- * those whose natural key is already stored. Direct-first path, for tables that keep the first row: COPY
- * straight into the table under a savepoint; a duplicate key (only a replay produces one) rolls back to
- * the savepoint and the staging path runs instead. Rows whose later version wins always take the staging
- * path, since COPY cannot update.
+ * those whose natural key is already stored. Direct path, for tables that keep the first row: COPY
+ * straight into the table, as fast as a raw COPY; a duplicate key (only a replay produces one) fails the
+ * transaction, which the caller then repeats on the staging path. Rows whose later version wins always
+ * take the staging path, since COPY cannot update.
  */
 public final class TableCopier {
 
@@ -51,29 +50,28 @@ public final class TableCopier {
         }
     }
 
+    /** The write mode: whether a transaction may try the direct path first. */
+    public WriteMode mode() {
+        return mode;
+    }
+
     /**
      * Writes {@code rows} into {@code table}. The connection must not be in auto-commit mode.
      *
+     * @param direct whether to COPY straight into the table (tables that keep the first row only); a duplicate
+     *               key then fails the statement with SQLSTATE 23505 and aborts the transaction, and the
+     *               caller starts over with {@code direct} false. Cheaper than a savepoint per batch, since
+     *               duplicates only come with replays.
      * @throws SQLException as the driver reports it; the caller classifies and rolls back
      */
-    public <T> Written write(Connection connection, CopyTable<T> table, Collection<T> rows) throws SQLException {
+    public <T> Written write(Connection connection, CopyTable<T> table, Collection<T> rows, boolean direct)
+            throws SQLException {
         if (rows.isEmpty()) {
             return new Written(0, 0);
         }
         PGConnection pg = connection.unwrap(PGConnection.class);
-        if (mode == WriteMode.DIRECT_FIRST && table.conflict() == CopyTable.Conflict.IGNORE) {
-            Savepoint savepoint = connection.setSavepoint();
-            try {
-                long copied = copy(pg, table.copySql(names, false), table, rows);
-                connection.releaseSavepoint(savepoint);
-                return new Written(rows.size(), copied);
-            } catch (SQLException e) {
-                connection.rollback(savepoint);
-                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                    throw e;
-                }
-                // a replay: some rows are stored already, let the staging path skip them
-            }
+        if (direct && table.conflict() == CopyTable.Conflict.IGNORE) {
+            return new Written(rows.size(), copy(pg, table.copySql(names, false), table, rows));
         }
         copy(pg, table.copySql(names, true), table, rows);
         try (Statement st = connection.createStatement()) {

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code fieldline.sink.records}: records consumed;</li>
  *   <li>{@code fieldline.sink.records.done}: records written (or dead-lettered) and committed;</li>
- *   <li>{@code fieldline.sink.batches}, {@code fieldline.sink.batch.duration}: batches written and how long
- *       each took, retries included;</li>
+ *   <li>{@code fieldline.sink.batches}, {@code fieldline.sink.batch.duration}: batches written, and the time from a
+ *       batch's first record to its commit, retries included;</li>
  *   <li>{@code fieldline.sink.retries}: failed write attempts that were retried;</li>
  *   <li>{@code fieldline.sink.deadletters}: records sent to the dead-letter topic;</li>
  *   <li>{@code fieldline.sink.rows} (tag {@code table}): PostgreSQL rows inserted, or Redis entries written
@@ -63,7 +63,7 @@ public final class SinkMetrics {
         deadLetters = Counter.builder("fieldline.sink.deadletters").tag("sink", sink).tag("stream", stream)
                 .description("Records sent to the dead-letter topic").register(registry);
         batchDuration = Timer.builder("fieldline.sink.batch.duration").tag("sink", sink).tag("stream", stream)
-                .description("Time to write and commit one batch, retries included").register(registry);
+                .description("Time from a batch's first record to its commit, retries included").register(registry);
         Gauge.builder("fieldline.sink.lag", lag, AtomicLong::get).tag("sink", sink).tag("stream", stream)
                 .description("Records behind the end of the assigned partitions").register(registry);
         Gauge.builder("fieldline.sink.failing", failing, AtomicLong::get).tag("sink", sink).tag("stream", stream)

@@ -27,26 +27,32 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The consume-batch-write-commit loop shared by every sink: at-least-once delivery into an idempotent
  * store, which makes it effectively once.
  *
  * <ul>
- *   <li>Records are decoded when their batch is written; undecodable ones become dead letters, while a
- *       decoder that cannot work now (schema registry unreachable) fails the attempt like a store outage.</li>
- *   <li>A batch is written when it holds {@code batchSize} records or its oldest record has waited
- *       {@code linger}; store rejections are isolated by {@link BatchSplitter} and dead-lettered.</li>
- *   <li>Offsets are committed (synchronously) only after the store accepted the batch and the dead-letter
- *       topic acknowledged its dead letters.</li>
- *   <li>While the store is down the worker pauses its partitions and keeps polling (to stay in the group)
- *       between attempts with capped exponential backoff, then resumes where it stopped. It gives up only
- *       when the retry policy says so, leaving the uncommitted records for the next start.</li>
- *   <li>On a rebalance the pending batch is flushed once if possible; whatever cannot be written for
+ *   <li>Records are collected into a batch until it holds {@code batchSize} records or its oldest record
+ *       has waited {@code linger}. The batch is then decoded (undecodable records become dead letters) and
+ *       handed to a writer thread, while this thread goes on consuming and decoding the next batch: one
+ *       write is in flight at a time, so batches reach the store in order.</li>
+ *   <li>Store rejections are isolated by {@link BatchSplitter} and dead-lettered.</li>
+ *   <li>Offsets of a batch are committed (synchronously) only after the store accepted it and the
+ *       dead-letter topic acknowledged its dead letters.</li>
+ *   <li>While the store (or the schema registry) is down the worker pauses its partitions and keeps polling
+ *       (to stay in the group) between attempts with capped exponential backoff, then resumes where it
+ *       stopped. It gives up only when the retry policy says so, leaving the uncommitted records for the
+ *       next start.</li>
+ *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be written for
  *       revoked partitions is dropped uncommitted, so the new owner reads it again.</li>
  * </ul>
  *
- * <p>Runs on one thread ({@link #run()}); {@link #close()} may be called from any thread.
+ * <p>Runs on one thread ({@link #run()}) plus its writer thread; {@link #close()} may be called from any thread.
  */
 public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
@@ -63,6 +69,39 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         V decode(ConsumerRecord<byte[], byte[]> record) throws SinkWriteException.Transient;
     }
 
+    /** Records consumed together and written together, with the offsets they span. */
+    private final class Batch {
+        final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+        final long startNanos = System.nanoTime();
+        /** Set once decoded: the values, and the records that could not be decoded. */
+        List<SinkRecord<V>> decoded;
+        List<DeadLetter> undecodable;
+        Future<List<BatchSplitter.Rejected<V>>> write;
+
+        void add(ConsumerRecord<byte[], byte[]> record) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+            firstOffsets.putIfAbsent(tp, record.offset());
+            nextOffsets.put(tp, record.offset() + 1);
+            records.add(record);
+        }
+
+        boolean isEmpty() {
+            return records.isEmpty();
+        }
+
+        void drop(Set<TopicPartition> gone) {
+            records.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
+            if (decoded != null) {
+                decoded.removeIf(r -> gone.contains(r.topicPartition()));
+                undecodable.removeIf(d -> gone.contains(new TopicPartition(d.source().topic(), d.source().partition())));
+            }
+            firstOffsets.keySet().removeAll(gone);
+            nextOffsets.keySet().removeAll(gone);
+        }
+    }
+
     private final String name;
     private final Consumer<byte[], byte[]> consumer;
     private final Collection<String> topics;
@@ -73,14 +112,14 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private final long lingerNanos;
     private final RetryPolicy retry;
     private final SinkMetrics metrics;
+    private final ExecutorService writerThread;
 
-    /** Consumed, not yet written; decoded at write time so a registry outage is retried like a store outage. */
-    private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
-    private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
-    private final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
-    private long batchStartNanos;
+    /** Being filled by the poll loop. */
+    private Batch open = new Batch();
+    /** Decoded and being written by the writer thread (or waiting for a retry); null when none. */
+    private Batch inFlight;
     private boolean paused;
-    private boolean flushing;
+    private boolean completing;
     private volatile boolean closing;
     private volatile WorkerState state = WorkerState.CREATED;
     private volatile Throwable failure;
@@ -98,6 +137,11 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         this.lingerNanos = linger.toNanos();
         this.retry = Objects.requireNonNull(retry, "retry");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.writerThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fieldline-" + name + "-writer");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public String name() {
@@ -119,21 +163,21 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         try {
             consumer.subscribe(topics, new Rebalance());
             while (!closing) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
-                accept(records);
-                if (pending.size() >= batchSize || lingerExpired()) {
-                    flush(true);
+                accept(consumer.poll(pollTimeout()));
+                if (open.records.size() >= batchSize || lingerExpired()) {
+                    dispatch();
+                } else if (inFlight != null && (inFlight.write == null || inFlight.write.isDone())) {
+                    // commit as soon as the write is done (or retry an undecoded batch), not when the next batch is full
+                    complete(true);
                 }
             }
-            // Graceful stop: one attempt at what is pending, no retries; anything left is read again next time.
-            if (hasWork()) {
-                flush(false);
-            }
+            finish();
             state = WorkerState.STOPPED;
         } catch (WakeupException | InterruptException e) {
             if (!closing) {
                 fail(e);
             } else {
+                finishQuietly();
                 state = WorkerState.STOPPED;
             }
         } catch (GiveUpException e) {
@@ -143,11 +187,32 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             throw e;
         } finally {
             metrics.failing(false);
+            writerThread.shutdownNow();
             try {
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 LOG.warn("Sink worker {}: closing the consumer failed", name, e);
             }
+        }
+    }
+
+    /** Graceful stop: one attempt at what is in hand, no retries; anything left is read again next time. */
+    private void finish() {
+        complete(false);
+        if (!open.isEmpty()) {
+            decode(open);
+            inFlight = open;
+            open = new Batch();
+            submit(inFlight);
+            complete(false);
+        }
+    }
+
+    private void finishQuietly() {
+        try {
+            finish();
+        } catch (RuntimeException e) {
+            LOG.warn("Sink worker {}: final write failed; its records stay uncommitted", name, e);
         }
     }
 
@@ -158,7 +223,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 + "on the next start", name, cause);
     }
 
-    /** Asks the loop to stop; returns at once. The loop flushes what it can, then closes the consumer. */
+    /** Asks the loop to stop; returns at once. The loop writes what it can, then closes the consumer. */
     @Override
     public void close() {
         closing = true;
@@ -166,60 +231,29 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     }
 
     private Duration pollTimeout() {
-        if (!hasWork()) {
-            return Duration.ofMillis(Math.max(1, lingerNanos / 1_000_000));
+        if (open.isEmpty()) {
+            return Duration.ofMillis(Math.max(1, Math.min(lingerNanos / 1_000_000, 100)));
         }
-        long remaining = lingerNanos - (System.nanoTime() - batchStartNanos);
+        long remaining = lingerNanos - (System.nanoTime() - open.startNanos);
         return Duration.ofNanos(Math.max(0, remaining));
     }
 
-    private boolean hasWork() {
-        return !pending.isEmpty();
-    }
-
     private boolean lingerExpired() {
-        return hasWork() && System.nanoTime() - batchStartNanos >= lingerNanos;
+        return !open.isEmpty() && System.nanoTime() - open.startNanos >= lingerNanos;
     }
 
     private void accept(ConsumerRecords<byte[], byte[]> records) {
         if (records.isEmpty()) {
             return;
         }
-        if (!hasWork()) {
-            batchStartNanos = System.nanoTime();
+        if (open.isEmpty()) {
+            open = new Batch(); // restart the linger clock
         }
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-            firstOffsets.putIfAbsent(tp, record.offset());
-            nextOffsets.put(tp, record.offset() + 1);
-            pending.add(record);
+            open.add(record);
         }
         metrics.recordsConsumed(records.count());
         updateLag();
-    }
-
-    /** Decodes the pending records; the undecodable ones become dead letters in {@code letters}. */
-    private List<SinkRecord<V>> decode(List<DeadLetter> letters) throws SinkWriteException.Transient {
-        List<SinkRecord<V>> decoded = new ArrayList<>(pending.size());
-        for (ConsumerRecord<byte[], byte[]> record : pending) {
-            if (record.value() == null) {
-                letters.add(new DeadLetter(record, "null value (tombstone) on a data topic", null));
-                continue;
-            }
-            try {
-                V value = decoder.decode(record);
-                if (value == null) {
-                    letters.add(new DeadLetter(record, "decoder returned no value", null));
-                } else {
-                    decoded.add(new SinkRecord<>(record, value));
-                }
-            } catch (RuntimeException e) {
-                LOG.debug("Sink worker {}: undecodable record {}-{}@{}", name, record.topic(), record.partition(),
-                        record.offset(), e);
-                letters.add(new DeadLetter(record, "undecodable: " + e.getMessage(), e));
-            }
-        }
-        return decoded;
     }
 
     private void updateLag() {
@@ -234,42 +268,105 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     }
 
     /**
-     * Writes the pending batch, sends its dead letters and commits its offsets.
-     *
-     * @param retrying whether to retry transient failures (pausing consumption meanwhile); when false,
-     *                 a failure leaves the batch uncommitted and drops it
+     * Decodes the open batch (overlapping the write in flight), waits for that write and commits it, then
+     * hands the new batch to the writer thread.
      */
-    private void flush(boolean retrying) {
-        flushing = true;
-        long start = System.nanoTime();
+    private void dispatch() {
+        Batch batch = open;
+        open = new Batch();
+        boolean decoded = decode(batch);
+        complete(true);
+        inFlight = batch;
+        if (decoded) {
+            submit(batch);
+        }
+        // a batch that could not be decoded now (registry down) has no write: complete() retries it
+    }
+
+    /** @return false when the decoder cannot work now; the batch is then decoded again on retry */
+    private boolean decode(Batch batch) {
+        List<SinkRecord<V>> values = new ArrayList<>(batch.records.size());
+        List<DeadLetter> letters = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : batch.records) {
+            if (record.value() == null) {
+                letters.add(new DeadLetter(record, "null value (tombstone) on a data topic", null));
+                continue;
+            }
+            try {
+                V value = decoder.decode(record);
+                if (value == null) {
+                    letters.add(new DeadLetter(record, "decoder returned no value", null));
+                } else {
+                    values.add(new SinkRecord<>(record, value));
+                }
+            } catch (SinkWriteException.Transient e) {
+                LOG.warn("Sink worker {}: cannot decode now: {}", name, e.getMessage());
+                batch.decoded = null;
+                return false;
+            } catch (RuntimeException e) {
+                LOG.debug("Sink worker {}: undecodable record {}-{}@{}", name, record.topic(), record.partition(),
+                        record.offset(), e);
+                letters.add(new DeadLetter(record, "undecodable: " + e.getMessage(), e));
+            }
+        }
+        batch.decoded = values;
+        batch.undecodable = letters;
+        return true;
+    }
+
+    private void submit(Batch batch) {
+        List<SinkRecord<V>> values = List.copyOf(batch.decoded);
+        batch.write = writerThread.submit(() -> BatchSplitter.write(values, writer));
+    }
+
+    /**
+     * Finishes the batch in flight: waits for its write, retrying transient failures when {@code retrying}
+     * (pausing consumption meanwhile), sends its dead letters and commits its offsets. When a write is given
+     * up (not retrying, or stopping) the positions go back to the batch's first records, and the open batch,
+     * which lies after them, is dropped as well.
+     */
+    private void complete(boolean retrying) {
+        Batch batch = inFlight;
+        if (batch == null) {
+            return;
+        }
+        completing = true;
+        long start = batch.startNanos;
         int attempt = 0;
         long failingSince = 0;
         boolean done = false;
         try {
             while (true) {
                 try {
-                    List<DeadLetter> letters = new ArrayList<>();
-                    List<SinkRecord<V>> decoded = decode(letters);
-                    for (BatchSplitter.Rejected<V> rejected : BatchSplitter.write(decoded, writer)) {
-                        SinkRecord<V> r = rejected.record();
+                    if (batch.decoded == null && !decode(batch)) {
+                        throw new SinkWriteException.Transient("decoder unavailable", null);
+                    }
+                    if (batch.write == null) {
+                        submit(batch);
+                    }
+                    List<BatchSplitter.Rejected<V>> rejected = await(batch);
+                    List<DeadLetter> letters = new ArrayList<>(batch.undecodable);
+                    for (BatchSplitter.Rejected<V> r : rejected) {
+                        SinkRecord<V> record = r.record();
                         LOG.warn("Sink worker {}: record {}-{}@{} rejected by the store, dead-lettered: {}", name,
-                                r.topic(), r.source().partition(), r.offset(), rejected.reason().getMessage());
-                        letters.add(new DeadLetter(r.source(), "rejected by the store: " + rejected.reason().getMessage(),
-                                rejected.reason().getCause() != null ? rejected.reason().getCause() : rejected.reason()));
+                                record.topic(), record.source().partition(), record.offset(), r.reason().getMessage());
+                        letters.add(new DeadLetter(record.source(), "rejected by the store: " + r.reason().getMessage(),
+                                r.reason().getCause() != null ? r.reason().getCause() : r.reason()));
                     }
                     deadLetters.publish(letters);
                     metrics.deadLettered(letters.size());
-                    commit();
-                    metrics.batchWritten(pending.size());
+                    commit(batch.nextOffsets, retrying && !closing);
+                    metrics.batchWritten(batch.records.size());
                     done = true;
                     break;
                 } catch (SinkWriteException.Transient | KafkaException e) {
                     if (e instanceof InterruptException ie) {
                         throw ie;
                     }
+                    batch.write = null;
                     if (!retrying) {
                         LOG.warn("Sink worker {}: final write failed ({}); {} records stay uncommitted", name,
-                                e.getMessage(), pending.size());
+                                e.getMessage(), batch.records.size());
                         break;
                     }
                     attempt++;
@@ -286,16 +383,17 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     Duration backoff = retry.backoff(attempt);
                     if (attempt == 1 || attempt % 10 == 0) {
                         LOG.warn("Sink worker {}: write of {} records failed (attempt {}, failing for {}), retrying in {}: {}",
-                                name, pending.size(), attempt, failingFor, backoff, e.getMessage());
+                                name, batch.records.size(), attempt, failingFor, backoff, e.getMessage());
                     }
                     waitWhilePaused(backoff);
                     if (closing) {
                         LOG.info("Sink worker {}: stopping while the store is unavailable; {} records stay uncommitted",
-                                name, pending.size());
+                                name, batch.records.size());
                         break;
                     }
-                    if (!hasWork()) {
-                        break; // every pending partition was revoked meanwhile
+                    if (batch.isEmpty()) {
+                        done = true; // every partition of the batch was revoked meanwhile
+                        break;
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -304,23 +402,46 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             }
         } finally {
             if (attempt > 0 && state == WorkerState.RETRYING) {
-                LOG.info("Sink worker {}: store available again after {} failed attempts", name, attempt);
+                if (done) {
+                    LOG.info("Sink worker {}: store available again after {} failed attempts", name, attempt);
+                }
                 state = WorkerState.RUNNING;
             }
             metrics.failing(false);
             if (!done) {
-                rewind();
+                rewind(batch);
             }
             resume();
-            pending.clear();
-            nextOffsets.clear();
-            firstOffsets.clear();
-            flushing = false;
+            inFlight = null;
+            completing = false;
             metrics.batchDuration().record(Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
-    private void commit() {
+    private List<BatchSplitter.Rejected<V>> await(Batch batch) throws SinkWriteException.Transient, InterruptedException {
+        try {
+            return batch.write.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SinkWriteException.Transient t) {
+                throw t;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("write failed", cause);
+        }
+    }
+
+    /**
+     * Commits the offsets after a batch. In the steady loop asynchronously, so the next write need not wait
+     * for the broker (a failed asynchronous commit is superseded by the next one); synchronously when
+     * stopping or giving up partitions, where nothing comes after.
+     */
+    private void commit(Map<TopicPartition, Long> nextOffsets, boolean async) {
         if (nextOffsets.isEmpty()) {
             return;
         }
@@ -331,6 +452,15 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 offsets.put(tp, new OffsetAndMetadata(next));
             }
         });
+        if (async) {
+            consumer.commitAsync(offsets, (committed, e) -> {
+                if (e != null) {
+                    LOG.debug("Sink worker {}: asynchronous offset commit failed, the next one covers it: {}", name,
+                            e.getMessage());
+                }
+            });
+            return;
+        }
         int attempts = 0;
         while (true) {
             try {
@@ -362,9 +492,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 return;
             }
             try {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(Math.min(left, 1_000_000_000L)));
-                // Paused partitions return nothing; anything that does arrive joins the batch.
-                accept(records);
+                // Paused partitions return nothing; anything that does arrive joins the open batch.
+                accept(consumer.poll(Duration.ofNanos(Math.min(left, 1_000_000_000L))));
             } catch (WakeupException e) {
                 if (!closing) {
                     throw e;
@@ -374,16 +503,20 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     }
 
     /**
-     * Sets the position of every partition with unwritten records back to the first of them, so that
-     * records given up on are read again rather than skipped (matters when we keep the partition).
+     * Sets the position of every partition of a batch given up on back to its first record, so those records
+     * are read again rather than skipped (matters when we keep the partition). The open batch holds later
+     * records of the same partitions, so it goes too.
      */
-    private void rewind() {
+    private void rewind(Batch batch) {
         Set<TopicPartition> assigned = consumer.assignment();
-        firstOffsets.forEach((tp, first) -> {
+        Map<TopicPartition, Long> first = new HashMap<>(open.firstOffsets);
+        first.putAll(batch.firstOffsets);
+        first.forEach((tp, offset) -> {
             if (assigned.contains(tp)) {
-                consumer.seek(tp, first);
+                consumer.seek(tp, offset);
             }
         });
+        open = new Batch();
     }
 
     private void resume() {
@@ -393,11 +526,12 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         }
     }
 
-    private void dropPartitions(Collection<TopicPartition> partitions) {
+    private void drop(Collection<TopicPartition> partitions) {
         Set<TopicPartition> gone = new HashSet<>(partitions);
-        pending.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
-        nextOffsets.keySet().removeAll(gone);
-        firstOffsets.keySet().removeAll(gone);
+        open.drop(gone);
+        if (inFlight != null) {
+            inFlight.drop(gone);
+        }
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -407,16 +541,25 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             if (partitions.isEmpty()) {
                 return;
             }
-            if (!flushing && hasWork()) {
+            if (!completing) {
                 // Healthy store: write and commit now rather than make the new owner replay.
-                flush(false);
+                complete(false);
+                if (!open.isEmpty()) {
+                    Batch batch = open;
+                    open = new Batch();
+                    if (decode(batch)) {
+                        inFlight = batch;
+                        submit(batch);
+                        complete(false);
+                    }
+                }
             }
-            dropPartitions(partitions);
+            drop(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            dropPartitions(partitions);
+            drop(partitions);
         }
 
         @Override
