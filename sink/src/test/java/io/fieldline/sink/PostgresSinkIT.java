@@ -194,6 +194,37 @@ class PostgresSinkIT {
     }
 
     @Test
+    void shouldStoreEveryRecordOnceWhileASecondInstanceJoinsTheGroupMidStream() throws Exception {
+        start(Map.of(SinkConfig.BATCH_SIZE, "100"));
+        DataSource ds = database.dataSource();
+        java.util.concurrent.CompletableFuture<Void> producing = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (int round = 0; round < 40; round++) {
+                List<Reading> batch = new ArrayList<>();
+                for (int d = 0; d < 12; d++) {
+                    batch.addAll(readings("dev-" + d, 20, round * 20));
+                }
+                kafka.send(kafka.topics().enrichedReadings(), batch, Reading::getDeviceId);
+                try {
+                    Thread.sleep(200); // keep the stream going while the group rebalances
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(ds, "SELECT count(*) FROM measurement") > 0);
+
+        start(Map.of(SinkConfig.BATCH_SIZE, "100")); // same group ids: partitions move between the two
+
+        producing.get();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(40 * 12 * 20));
+        assertThat(count(ds, "SELECT count(DISTINCT (device_id, sensor, time)) FROM measurement")).isEqualTo(40 * 12 * 20);
+        assertThat(services).allSatisfy(s -> assertThat(s.summary().healthy()).isTrue());
+        assertThat(services.get(1).summary().recordsConsumed()).as("the newcomer took partitions over").isPositive();
+    }
+
+    @Test
     void shouldLetLaterAggregateAndKpiRevisionsWin() {
         start(Map.of());
         DataSource ds = database.dataSource();
