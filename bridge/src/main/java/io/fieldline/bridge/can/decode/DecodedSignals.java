@@ -76,6 +76,14 @@ public final class DecodedSignals {
         return decoder.signalAt(index[checked(i)]);
     }
 
+    /**
+     * Position of the i-th decoded signal in its decoder ({@link MessageDecoder#signalAt(int)}): stable per
+     * signal, so callers can keep per-signal data in arrays.
+     */
+    public int position(int i) {
+        return index[checked(i)];
+    }
+
     /** Name of the i-th decoded signal. */
     public String name(int i) {
         return signal(i).name();
