@@ -114,9 +114,13 @@ public final class CandumpParser {
             throw new CandumpFormatException("expected a CAN id and '[length]' after the interface", line);
         }
         String idText = t[i++];
+        String bracket = t[i++];
+        if (!idText.matches("[0-9A-Fa-f]{3}|[0-9A-Fa-f]{8}") && !bracket.startsWith("[")) {
+            throw new CandumpFormatException(
+                    "expected 'iface id#data' (candump -L) or 'iface id [len] bytes' (candump)", line);
+        }
         boolean extended = idLength(idText, line);
         int id = id(idText, extended, line);
-        String bracket = t[i++];
         if (!bracket.matches("\\[\\d{1,2}]")) {
             throw new CandumpFormatException("expected the payload length in brackets, like [8], after the CAN id", line);
         }
