@@ -1,7 +1,7 @@
 package io.fieldline.bridge.can.candump;
 
 /** A line that is neither a candump {@code -L} log line nor a candump console line. */
-public final class CandumpFormatException extends RuntimeException {
+public final class CandumpFormatException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 

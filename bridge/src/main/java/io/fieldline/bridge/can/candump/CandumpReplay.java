@@ -105,7 +105,7 @@ public final class CandumpReplay {
             CanFrame frame;
             try {
                 frame = CandumpParser.parse(text);
-            } catch (CandumpFormatException | IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) {
                 malformed++;
                 listener.onMalformed(text, source, lines, e.getMessage());
                 continue;
