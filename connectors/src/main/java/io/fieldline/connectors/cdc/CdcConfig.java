@@ -64,7 +64,7 @@ public final class CdcConfig extends AbstractConfig {
             .define(ENGINE_NAME, Type.STRING, "fieldline-metadata-cdc", pattern(ENGINE_NAME_PATTERN), Importance.MEDIUM,
                     "Name of the Debezium engine, also its logical server name: the stored offsets are keyed by it, "
                             + "so renaming it starts over with a new snapshot.")
-            .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+            .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, CdcConfig::validateNonEmptyList,
                     Importance.HIGH, "Kafka bootstrap servers for the metadata topics and the offsets topic.")
             .define(TOPIC_PREFIX, Type.STRING, "", Importance.MEDIUM,
                     "Prefix of every topic name (see TopicNames); the same as the rest of the pipeline uses.")
@@ -190,6 +190,12 @@ public final class CdcConfig extends AbstractConfig {
         }
         if (org.postgresql.Driver.parseURL(value.toString(), null) == null) {
             throw new ConfigException(name, value, "is not a valid PostgreSQL JDBC URL");
+        }
+    }
+
+    private static void validateNonEmptyList(String name, Object value) {
+        if (!(value instanceof List<?> list) || list.isEmpty() || list.stream().anyMatch(item -> item.toString().isBlank())) {
+            throw new ConfigException(name, value, "must list at least one host:port");
         }
     }
 
