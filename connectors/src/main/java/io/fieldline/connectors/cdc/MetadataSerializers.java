@@ -3,6 +3,8 @@ package io.fieldline.connectors.cdc;
 import io.fieldline.schemas.avro.AlertRule;
 import io.fieldline.schemas.avro.Device;
 import io.fieldline.schemas.avro.Sensor;
+import io.fieldline.schemas.registry.SchemaRegistryClient;
+import io.fieldline.schemas.serde.AvroSerdes;
 import java.util.Objects;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serializer;
@@ -28,6 +30,19 @@ public record MetadataSerializers(
         Objects.requireNonNull(sensors, "sensors");
         Objects.requireNonNull(alertRules, "alertRules");
         Objects.requireNonNull(tables, "tables");
+    }
+
+    /**
+     * Confluent wire-format serializers against the registry: schemas are registered under the
+     * {@code <topic>-value} subjects on first write.
+     */
+    public static MetadataSerializers avro(SchemaRegistryClient registry) {
+        Objects.requireNonNull(registry, "registry");
+        return new MetadataSerializers(
+                AvroSerdes.specific(Device.class, registry, false).serializer(),
+                AvroSerdes.specific(Sensor.class, registry, false).serializer(),
+                AvroSerdes.specific(AlertRule.class, registry, false).serializer(),
+                AvroSerdes.generic(registry, false).serializer());
     }
 
     /** Serializes a routed value; null (a tombstone) stays null. */
