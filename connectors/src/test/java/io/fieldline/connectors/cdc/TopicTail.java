@@ -48,6 +48,6 @@ final class TopicTail implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        consumer.close(Duration.ofSeconds(5));
+        consumer.close();
     }
 }
