@@ -4,6 +4,7 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.sql.Connection;
@@ -283,7 +284,7 @@ public final class MetadataCdc implements AutoCloseable {
         props.setProperty("name", config.engineName());
         props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
 
-        props.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        props.setProperty("offset.storage", KafkaTopicOffsetStore.class.getName());
         props.setProperty("bootstrap.servers", config.bootstrapServers());
         props.setProperty("offset.storage.topic", config.offsetsTopic());
         props.setProperty("offset.storage.partitions", "1");

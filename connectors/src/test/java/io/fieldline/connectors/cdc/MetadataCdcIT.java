@@ -159,6 +159,8 @@ class MetadataCdcIT {
             db.execute("UPDATE alert_rule SET threshold = 31 WHERE rule_id = 'a'");
             await().atMost(WAIT).until(() -> rules.records("a").size() == 2);
             first.close();
+            await().atMost(Duration.ofSeconds(15)).as("threads of the stopped connector")
+                    .until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().contains(name)));
 
             // Changes made while the connector is down wait in the replication slot.
             db.execute("UPDATE alert_rule SET threshold = 35 WHERE rule_id = 'a';"

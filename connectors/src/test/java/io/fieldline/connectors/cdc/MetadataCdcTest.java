@@ -50,7 +50,7 @@ class MetadataCdcTest {
 
         Properties props = MetadataCdc.debeziumProperties(new CdcConfig(settings));
 
-        assertThat(props.getProperty("offset.storage")).isEqualTo("org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        assertThat(props.getProperty("offset.storage")).isEqualTo(io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore.class.getName());
         assertThat(props.getProperty("offset.storage.topic")).isEqualTo("t.cdc.offsets");
         assertThat(props.getProperty("bootstrap.servers")).isEqualTo("127.0.0.1:9092");
         assertThat(props.getProperty("offset.storage.replication.factor")).isEqualTo("-1");
