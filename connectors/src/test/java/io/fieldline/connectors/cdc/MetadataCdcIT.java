@@ -159,7 +159,7 @@ class MetadataCdcIT {
             db.execute("UPDATE alert_rule SET threshold = 31 WHERE rule_id = 'a'");
             await().atMost(WAIT).until(() -> rules.records("a").size() == 2);
             first.close();
-            await().atMost(Duration.ofSeconds(15)).as("threads of the stopped connector")
+            await("threads of the stopped connector").atMost(Duration.ofSeconds(15))
                     .until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().contains(name)));
 
             // Changes made while the connector is down wait in the replication slot.
