@@ -13,19 +13,20 @@ import org.apache.kafka.connect.data.Struct;
  * Maps a captured row (Debezium's {@code before}/{@code after} struct) to the Avro values the
  * topologies consume, column by column. Pure: no I/O apart from the placement lookup it is given.
  *
- * <p>The column names are those of the sink's Flyway migrations; a column that is absent from
- * the row reads as null, so an older table without an optional column still maps.
+ * <p>The column names are those of the sink's Flyway migrations ({@code V1__metadata.sql}), the
+ * snake_case of the Avro fields; a column that is absent from the row reads as null, so a table
+ * without an optional column still maps.
  */
 public final class MetadataRowMapper {
 
     /** Columns of the {@code device} table. */
     static final String DEVICE_ID = "device_id";
-    static final String DEVICE_FACILITY = "facility_id";
-    static final String DEVICE_ROOM = "room_id";
+    static final String DEVICE_FACILITY = "site";
+    static final String DEVICE_ROOM = "room";
     static final String DEVICE_RACK = "rack_id";
-    static final String DEVICE_TYPE = "device_type";
-    static final String DEVICE_SERIAL = "serial_number";
-    static final String DEVICE_FIRMWARE = "firmware_version";
+    static final String DEVICE_TYPE = "type";
+    static final String DEVICE_SERIAL = "serial";
+    static final String DEVICE_FIRMWARE = "firmware";
     static final String EXPECTED_INTERVAL_MS = "expected_interval_ms";
 
     /** Columns of the {@code sensor} table. */
@@ -69,8 +70,9 @@ public final class MetadataRowMapper {
     }
 
     /**
-     * A device row as a {@link Device}. Site and room come from the row when it carries them,
-     * else from {@code lookup} (a rack resolves to its room, a room to its facility).
+     * A device row as a {@link Device}. Site and room come from the row's {@code site} and
+     * {@code room} columns when set, else from {@code lookup}: a device that names only its room
+     * gets the room's facility, one that names only its rack gets the rack's room and facility.
      */
     public static Device device(Struct row, DevicePlacement.Lookup lookup) {
         String roomId = optionalString(row, DEVICE_ROOM);

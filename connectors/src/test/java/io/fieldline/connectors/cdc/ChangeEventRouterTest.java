@@ -29,7 +29,7 @@ class ChangeEventRouterTest {
 
     @Test
     void shouldPublishAnInsertedDeviceOnTheDevicesTopicKeyedById() {
-        Struct after = struct(MetadataRowMapperTest.DEVICE, "device_id", "dev-1", "room_id", "r1");
+        Struct after = struct(MetadataRowMapperTest.DEVICE, "device_id", "dev-1", "room", "r1");
 
         ChangeEventRouter.Routed routed = router.route(
                 change("device", "c", MetadataRowMapperTest.DEVICE, List.of("device_id"), null, after));

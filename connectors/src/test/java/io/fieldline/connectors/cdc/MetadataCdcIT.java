@@ -112,8 +112,8 @@ class MetadataCdcIT {
         try (TopicTail devices = new TopicTail(stack.kafka().bootstrapServers(), topics.devices());
              TopicTail sensors = new TopicTail(stack.kafka().bootstrapServers(), topics.sensors());
              TopicTail rooms = new TopicTail(stack.kafka().bootstrapServers(), topics.prefix() + "metadata.rooms")) {
-            db.execute("INSERT INTO device (device_id, room_id, device_type, serial_number, firmware_version, "
-                    + "expected_interval_ms) VALUES ('dev-1', 'veg-a', 'mqtt-controller', 'SN-1', '1.4.2', 5000);"
+            db.execute("INSERT INTO device (device_id, room, type, serial, firmware, expected_interval_ms) "
+                    + "VALUES ('dev-1', 'veg-a', 'mqtt-controller', 'SN-1', '1.4.2', 5000);"
                     + "INSERT INTO device (device_id, rack_id) VALUES ('dev-2', 'rack-1');"
                     + "INSERT INTO sensor (device_id, sensor, unit, calibration_offset, valid_min, valid_max) "
                     + "VALUES ('dev-1', 'air_temp', '°C', -0.5, -40, 85)");
@@ -133,6 +133,7 @@ class MetadataCdcIT {
             assertThat(room.getSchema().getFullName()).isEqualTo("io.fieldline.connectors.metadata.Room");
             assertThat(room.get("facility_id").toString()).isEqualTo("farm-1");
             assertThat(room.get("target_vpd_kpa")).isEqualTo(1.15);
+            assertThat(room.get("created_at").toString()).as("timestamptz as ISO-8601 text").endsWith("Z");
 
             db.execute("UPDATE sensor SET calibration_offset = 1.25 WHERE device_id = 'dev-1' AND sensor = 'air_temp'");
             await().atMost(WAIT).until(() -> sensors.records("dev-1/air_temp").size() == 2);

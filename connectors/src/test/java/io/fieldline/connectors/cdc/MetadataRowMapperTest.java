@@ -21,12 +21,14 @@ class MetadataRowMapperTest {
 
     static final Schema DEVICE = row("device", List.of("device_id"), columns(
             "device_id", Schema.STRING_SCHEMA,
-            "room_id", Schema.OPTIONAL_STRING_SCHEMA,
+            "site", Schema.OPTIONAL_STRING_SCHEMA,
+            "room", Schema.OPTIONAL_STRING_SCHEMA,
+            "type", Schema.OPTIONAL_STRING_SCHEMA,
+            "serial", Schema.OPTIONAL_STRING_SCHEMA,
+            "firmware", Schema.OPTIONAL_STRING_SCHEMA,
+            "expected_interval_ms", Schema.OPTIONAL_INT64_SCHEMA,
             "rack_id", Schema.OPTIONAL_STRING_SCHEMA,
-            "device_type", Schema.OPTIONAL_STRING_SCHEMA,
-            "serial_number", Schema.OPTIONAL_STRING_SCHEMA,
-            "firmware_version", Schema.OPTIONAL_STRING_SCHEMA,
-            "expected_interval_ms", Schema.OPTIONAL_INT64_SCHEMA));
+            "name", Schema.OPTIONAL_STRING_SCHEMA));
 
     static final Schema SENSOR = row("sensor", List.of("device_id", "sensor"), columns(
             "device_id", Schema.STRING_SCHEMA,
@@ -62,8 +64,8 @@ class MetadataRowMapperTest {
 
     @Test
     void shouldMapEveryDeviceColumnAndResolveTheFacilityOfItsRoom() {
-        Struct row = struct(DEVICE, "device_id", "dev-1", "room_id", "r1", "device_type", "can-node",
-                "serial_number", "SN-9", "firmware_version", "2.1.0", "expected_interval_ms", 5_000L);
+        Struct row = struct(DEVICE, "device_id", "dev-1", "room", "r1", "type", "can-node",
+                "serial", "SN-9", "firmware", "2.1.0", "expected_interval_ms", 5_000L);
 
         Device device = MetadataRowMapper.device(row, placements);
 
@@ -89,13 +91,9 @@ class MetadataRowMapperTest {
     }
 
     @Test
-    void shouldTakeTheFacilityFromTheRowWhenTheTableCarriesIt() {
-        Schema withFacility = row("device", List.of("device_id"), columns(
-                "device_id", Schema.STRING_SCHEMA, "facility_id", Schema.OPTIONAL_STRING_SCHEMA,
-                "room_id", Schema.OPTIONAL_STRING_SCHEMA));
-
+    void shouldTakeSiteAndRoomFromTheRowWhenBothAreSet() {
         Device device = MetadataRowMapper.device(
-                struct(withFacility, "device_id", "dev-4", "facility_id", "site-x", "room_id", "r9"), placements);
+                struct(DEVICE, "device_id", "dev-4", "site", "site-x", "room", "r9", "rack_id", "k1"), placements);
 
         assertThat(device.getSite()).isEqualTo("site-x");
         assertThat(device.getRoom()).isEqualTo("r9");
