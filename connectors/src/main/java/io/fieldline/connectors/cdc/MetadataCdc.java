@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -222,9 +224,33 @@ public final class MetadataCdc implements AutoCloseable {
     private void verifyDatabase() {
         try (Connection connection = DriverManager.getConnection(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword())) {
             LogicalReplicationCheck.verify(connection, config.jdbcUrl());
+            verifyCapturedTablesExist(connection);
         }
         catch (SQLException e) {
             throw new CdcException("Cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void verifyCapturedTablesExist(Connection connection) throws SQLException {
+        // Debezium builds the filtered publication from the tables that exist when it starts: a missing table
+        // would silently stay uncaptured (or, if all are missing, fail with a publication error).
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement query = connection.prepareStatement(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?")) {
+            for (CapturedTable table : CapturedTable.values()) {
+                query.setString(1, config.schema());
+                query.setString(2, table.tableName());
+                try (ResultSet result = query.executeQuery()) {
+                    if (!result.next()) {
+                        missing.add(config.schema() + "." + table.tableName());
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CdcException("CDC captures tables that do not exist in " + config.jdbcUrl() + ": "
+                    + String.join(", ", missing) + " (apply the sink's migrations, io.fieldline.sink.Migrations, "
+                    + "before starting CDC, or set " + CdcConfig.SCHEMA + " to the schema that holds them)");
         }
     }
 

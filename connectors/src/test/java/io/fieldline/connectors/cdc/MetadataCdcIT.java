@@ -1,6 +1,7 @@
 package io.fieldline.connectors.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fieldline.embedded.EmbeddedStack;
@@ -196,6 +197,19 @@ class MetadataCdcIT {
 
         await().atMost(WAIT).until(() -> "t".equals(db.queryString(
                 "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots WHERE slot_name = ?", written, name)));
+    }
+
+    @Test
+    void shouldRefuseToStartNamingTheCapturedTablesThatDoNotExist() {
+        db.execute("DROP TABLE sensor; DROP TABLE alert_rule");
+        MetadataCdc cdc = new MetadataCdc(config, serializers, new SimpleMeterRegistry());
+        started.add(cdc);
+
+        assertThatThrownBy(cdc::start).isInstanceOf(CdcException.class)
+                .hasMessageContaining(name + ".sensor, " + name + ".alert_rule")
+                .hasMessageContaining("migrations");
+        assertThat(db.queryString("SELECT slot_name FROM pg_replication_slots WHERE slot_name = ?", name))
+                .as("no slot created").isNull();
     }
 
     private MetadataCdc start() {
