@@ -2,7 +2,8 @@ package io.fieldline.connectors.cdc;
 
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
-import io.fieldline.schemas.DeadLetterHeaders;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.deadletter.DeadLetterRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.json.JsonConverter;
@@ -47,8 +47,8 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
 
     private final ChangeEventRouter router;
     private final MetadataSerializers serializers;
-    private final Producer<String, byte[]> producer;
-    private final String deadLetterTopic;
+    private final Producer<byte[], byte[]> producer;
+    private final TopicNames topics;
     private final MeterRegistry meters;
     private final Duration sendTimeout;
     private final Clock clock;
@@ -56,12 +56,12 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
     private final Counter deadLetters;
     private final Counter skipped;
 
-    KafkaChangePublisher(ChangeEventRouter router, MetadataSerializers serializers, Producer<String, byte[]> producer,
-                         String deadLetterTopic, MeterRegistry meters, Duration sendTimeout, Clock clock) {
+    KafkaChangePublisher(ChangeEventRouter router, MetadataSerializers serializers, Producer<byte[], byte[]> producer,
+                         TopicNames topics, MeterRegistry meters, Duration sendTimeout, Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
         this.serializers = Objects.requireNonNull(serializers, "serializers");
         this.producer = Objects.requireNonNull(producer, "producer");
-        this.deadLetterTopic = Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        this.topics = Objects.requireNonNull(topics, "topics");
         this.meters = Objects.requireNonNull(meters, "meters");
         this.sendTimeout = Objects.requireNonNull(sendTimeout, "sendTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -85,7 +85,7 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
             if (routed instanceof ChangeEventRouter.Publish publish) {
                 byte[] value = serializers.serialize(publish.table(), publish.topic(), publish.value());
                 sends.add(producer.send(new ProducerRecord<>(publish.topic(), null, changeTime(change),
-                        publish.key(), value)));
+                        publish.key().getBytes(StandardCharsets.UTF_8), value)));
                 meters.counter("fieldline.cdc.changes", "table", publish.table().tableName(),
                         "op", publish.operation()).increment();
                 LOG.debug("Publishing {} {} key {} to {}", publish.table().tableName(), publish.operation(),
@@ -138,22 +138,15 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
         return null;
     }
 
-    private ProducerRecord<String, byte[]> deadLetter(SourceRecord change, ChangeEventRouter.Invalid invalid) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(DeadLetterHeaders.REASON, utf8(invalid.reason()));
-        headers.add(DeadLetterHeaders.EXCEPTION, utf8(invalid.cause().getClass().getName()));
-        headers.add(DeadLetterHeaders.STAGE, utf8(STAGE));
-        headers.add(DeadLetterHeaders.SOURCE_TOPIC, utf8(change.topic()));
+    private ProducerRecord<byte[], byte[]> deadLetter(SourceRecord change, ChangeEventRouter.Invalid invalid) {
+        // The original change, as Debezium's JSON of the key and the envelope, so an operator can read and replay it.
         Object lsn = change.sourceOffset() == null ? null : change.sourceOffset().get("lsn");
-        if (lsn != null) {
-            headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(lsn.toString()));
-        }
-        headers.add(DeadLetterHeaders.TIMESTAMP, utf8(Long.toString(clock.millis())));
-        byte[] original = json.fromConnectData(change.topic(), change.valueSchema(), change.value());
-        return new ProducerRecord<>(deadLetterTopic, null, null, null, original, headers);
-    }
-
-    private static byte[] utf8(String value) {
-        return value.getBytes(StandardCharsets.UTF_8);
+        return DeadLetterRecords.builder(topics, STAGE)
+                .key(json.fromConnectData(change.topic(), change.keySchema(), change.key()))
+                .value(json.fromConnectData(change.topic(), change.valueSchema(), change.value()))
+                .reason(invalid.reason(), invalid.cause())
+                .source(change.topic(), null, lsn instanceof Number number ? number.longValue() : null)
+                .clock(clock)
+                .build();
     }
 }

@@ -35,7 +35,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +70,7 @@ public final class MetadataCdc implements AutoCloseable {
 
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private ExecutorService engineThread;
-    private KafkaProducer<String, byte[]> producer;
+    private KafkaProducer<byte[], byte[]> producer;
     private JdbcDevicePlacementLookup placements;
     private volatile Throwable failure;
     private boolean started;
@@ -97,11 +96,11 @@ public final class MetadataCdc implements AutoCloseable {
         started = true;
         verifyDatabase();
         createTopics();
-        producer = new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
         placements = new JdbcDevicePlacementLookup(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.schema());
         ChangeEventRouter router = new ChangeEventRouter(config.schema(), config.topicNames(), placements);
         KafkaChangePublisher publisher = new KafkaChangePublisher(router, serializers, producer,
-                config.topicNames().deadLetters(KafkaChangePublisher.STAGE), meters, SEND_TIMEOUT, Clock.systemUTC());
+                config.topicNames(), meters, SEND_TIMEOUT, Clock.systemUTC());
 
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(debeziumProperties(config))

@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
@@ -35,12 +34,12 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaChangePublisherTest {
 
-    private final MockProducer<String, byte[]> producer =
-            new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+    private final MockProducer<byte[], byte[]> producer =
+            new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final KafkaChangePublisher publisher = new KafkaChangePublisher(
             new ChangeEventRouter("public", TopicNames.defaults(), (room, rack) -> new DevicePlacement("farm", room)),
-            AvroBinarySerializer.metadataSerializers(), producer, "deadletter.cdc", meters, Duration.ofSeconds(10),
+            AvroBinarySerializer.metadataSerializers(), producer, TopicNames.defaults(), meters, Duration.ofSeconds(10),
             Clock.fixed(Instant.ofEpochMilli(1234), ZoneOffset.UTC));
     private final RecordingCommitter committer = new RecordingCommitter();
 
@@ -60,7 +59,7 @@ class KafkaChangePublisherTest {
 
         assertThat(committer.processed).containsExactlyElementsOf(batch);
         assertThat(committer.batchesFinished).isEqualTo(1);
-        assertThat(producer.history()).extracting(ProducerRecord::key).containsExactly("hot", "cold");
+        assertThat(producer.history()).extracting(KafkaChangePublisherTest::key).containsExactly("hot", "cold");
         assertThat(producer.history()).extracting(ProducerRecord::topic).containsOnly("metadata.alert-rules");
     }
 
@@ -83,10 +82,10 @@ class KafkaChangePublisherTest {
     @Test
     void shouldPublishADeleteAsATombstone() {
         producer.close();
-        MockProducer<String, byte[]> acking = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        MockProducer<byte[], byte[]> acking = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaChangePublisher autoAck = new KafkaChangePublisher(
                 new ChangeEventRouter("public", TopicNames.defaults(), (room, rack) -> DevicePlacement.NOWHERE),
-                AvroBinarySerializer.metadataSerializers(), acking, "deadletter.cdc", meters, Duration.ofSeconds(10),
+                AvroBinarySerializer.metadataSerializers(), acking, TopicNames.defaults(), meters, Duration.ofSeconds(10),
                 Clock.systemUTC());
         var before = struct(MetadataRowMapperTest.ALERT_RULE, "rule_id", "hot");
 
@@ -94,7 +93,7 @@ class KafkaChangePublisherTest {
                 before, null))));
 
         assertThat(acking.history()).singleElement().satisfies(record -> {
-            assertThat(record.key()).isEqualTo("hot");
+            assertThat(key(record)).isEqualTo("hot");
             assertThat(record.value()).isNull();
             assertThat(record.topic()).isEqualTo("metadata.alert-rules");
         });
@@ -114,7 +113,7 @@ class KafkaChangePublisherTest {
         producer.completeNext();
         handling.get(5, TimeUnit.SECONDS);
 
-        ProducerRecord<String, byte[]> deadLetter = producer.history().get(0);
+        ProducerRecord<byte[], byte[]> deadLetter = producer.history().get(0);
         assertThat(deadLetter.topic()).isEqualTo("deadletter.cdc");
         assertThat(header(deadLetter, DeadLetterHeaders.REASON)).contains("direction").contains("UP");
         assertThat(header(deadLetter, DeadLetterHeaders.STAGE)).isEqualTo("cdc");
@@ -122,7 +121,8 @@ class KafkaChangePublisherTest {
         assertThat(header(deadLetter, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("42");
         assertThat(header(deadLetter, DeadLetterHeaders.TIMESTAMP)).isEqualTo("1234");
         assertThat(new String(deadLetter.value(), StandardCharsets.UTF_8)).contains("\"rule_id\":\"bad\"");
-        assertThat(producer.history().get(1).key()).isEqualTo("good");
+        assertThat(key(deadLetter)).isEqualTo("{\"rule_id\":\"bad\"}");
+        assertThat(key(producer.history().get(1))).isEqualTo("good");
         assertThat(committer.processed).hasSize(2);
         assertThat(meters.counter("fieldline.cdc.dead.letters").count()).isEqualTo(1.0);
     }
@@ -141,7 +141,11 @@ class KafkaChangePublisherTest {
         }
     }
 
-    private static String header(ProducerRecord<String, byte[]> record, String name) {
+    private static String key(ProducerRecord<byte[], byte[]> record) {
+        return new String(record.key(), StandardCharsets.UTF_8);
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
         return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
