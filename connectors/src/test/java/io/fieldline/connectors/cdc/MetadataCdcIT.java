@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
+import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.AlertRule;
 import io.fieldline.schemas.avro.Device;
@@ -16,6 +17,7 @@ import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -197,6 +199,26 @@ class MetadataCdcIT {
 
         await().atMost(WAIT).until(() -> "t".equals(db.queryString(
                 "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots WHERE slot_name = ?", written, name)));
+    }
+
+    @Test
+    void shouldDeadLetterARowThatCannotBeMappedAndKeepStreaming() {
+        // The sink's CHECK constraints keep such rows out; without them the stream must still go on.
+        db.execute("ALTER TABLE alert_rule DROP CONSTRAINT alert_rule_direction_check");
+        start();
+        TopicNames topics = config.topicNames();
+        try (TopicTail rules = new TopicTail(stack.kafka().bootstrapServers(), topics.alertRules());
+             TopicTail deadLetters = new TopicTail(stack.kafka().bootstrapServers(), topics.deadLetters("cdc"))) {
+            db.execute("INSERT INTO alert_rule (rule_id, direction, threshold) VALUES ('sideways', 'SIDEWAYS', 1)");
+            db.execute("INSERT INTO alert_rule (rule_id, direction, threshold) VALUES ('after', 'ABOVE', 2)");
+
+            await().atMost(WAIT).until(() -> rules.latest("after") != null && !deadLetters.records().isEmpty());
+            ConsumerRecord<String, byte[]> deadLetter = deadLetters.records().get(0);
+            assertThat(new String(deadLetter.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
+                    .contains("direction").contains("SIDEWAYS");
+            assertThat(new String(deadLetter.value(), StandardCharsets.UTF_8)).contains("\"rule_id\":\"sideways\"");
+            assertThat(rules.records("sideways")).isEmpty();
+        }
     }
 
     @Test
