@@ -133,7 +133,6 @@ public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
         props.put("log.cleaner.threads", "1");
         props.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
         props.put("log.cleaner.io.buffer.size", Integer.toString(512 * 1024));
-        props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         props.putAll(overrides);
         return props;
     }

@@ -162,6 +162,33 @@ class EmbeddedStackIT {
     }
 
     @Test
+    void shouldUseExternalServersWithoutStartingOrStoppingThem() throws Exception {
+        StackOptions options = StackOptions.builder()
+                .externalKafka(stack.kafka().bootstrapServers())
+                .externalPostgres(stack.postgres().jdbcUrl(), stack.postgres().user(), stack.postgres().password())
+                .externalRedis(stack.redis().url())
+                .externalMqtt(stack.mqtt().url())
+                .schemasTopic("_schemas-external-" + UUID.randomUUID())
+                .build();
+        try (EmbeddedStack external = EmbeddedStack.start(options)) {
+            // Only the registry is embedded; it keeps its schemas on the external Kafka cluster.
+            assertThat(external.startedServers()).extracting(EmbeddedServer::name).containsExactly("schema-registry");
+            assertThat(external.kafka()).isNotInstanceOf(EmbeddedServer.class);
+            assertThat(external.endpoints())
+                    .containsEntry(EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers())
+                    .containsEntry(EmbeddedStack.JDBC_URL, stack.postgres().jdbcUrl())
+                    .containsEntry(EmbeddedStack.REDIS_URL, stack.redis().url())
+                    .containsEntry(EmbeddedStack.MQTT_URL, stack.mqtt().url());
+            assertThat(external.schemaRegistry().url()).isNotEqualTo(stack.schemaRegistry().url());
+            try (Connection connection = external.postgres().dataSource().getConnection();
+                    Statement statement = connection.createStatement()) {
+                assertThat(single(statement, "SELECT current_database()")).isEqualTo("fieldline");
+            }
+        }
+        assertThat(stack.startedServers()).allMatch(EmbeddedServer::isRunning);
+    }
+
+    @Test
     void shouldServeTheSchemaRegistryApi() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(stack.schemaRegistry().url() + "/config")).GET().build(),
