@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -44,6 +47,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Source;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.schemas.registry.SchemaRegistryClient;
+import io.fieldline.schemas.serde.AvroSerdes;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -105,6 +114,53 @@ class EmbeddedStackIT {
             assertThat(record.key()).isEqualTo("device-1");
             assertThat(record.value()).isEqualTo("21.5");
         });
+    }
+
+    @Test
+    void shouldRoundTripAnAvroReadingThroughKafkaWithTheRealRegistry() throws Exception {
+        String topic = "stack-readings-" + UUID.randomUUID();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+            admin.createTopics(Set.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        SchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistry().url());
+        Instant eventTime = Instant.ofEpochMilli(1_700_000_000_123L);
+        Reading reading = Reading.newBuilder()
+                .setDeviceId("device-7").setSensor("air_temperature").setValue(21.5).setUnit("degC")
+                .setEventTime(eventTime).setIngestTime(eventTime.plusMillis(40))
+                .setSource(Source.MQTT).setQuality(Quality.GOOD).setAttributes(Map.of("firmware", "1.2.3"))
+                .build();
+
+        try (Serde<Reading> serde = AvroSerdes.specific(Reading.class, registry, false);
+                KafkaProducer<String, Reading> producer = new KafkaProducer<>(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                        new StringSerializer(), serde.serializer());
+                KafkaConsumer<String, Reading> consumer = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG, "stack-avro-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), serde.deserializer())) {
+            producer.send(new ProducerRecord<>(topic, null, eventTime.toEpochMilli(), reading.getDeviceId(), reading)).get();
+            consumer.subscribe(List.of(topic));
+            List<ConsumerRecord<String, Reading>> received = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(received::add);
+                return !received.isEmpty();
+            });
+            assertThat(received).singleElement().satisfies(record -> {
+                assertThat(record.key()).isEqualTo("device-7");
+                assertThat(record.value()).isEqualTo(reading);
+                assertThat(record.timestamp()).isEqualTo(eventTime.toEpochMilli());
+            });
+        }
+        // TopicNameStrategy: the serializer registered the schema under "<topic>-value".
+        assertThat(registry.subjects()).contains(topic + "-value");
+        assertThat(registry.latest(topic + "-value").version()).isEqualTo(1);
+        int id = registry.lookup(topic + "-value", Reading.getClassSchema());
+        try (Serde<Reading> serde = AvroSerdes.specific(Reading.class, registry, false)) {
+            ByteBuffer bytes = ByteBuffer.wrap(serde.serializer().serialize(topic, reading));
+            // Confluent wire format: magic byte 0, then the registry's id as a big-endian int.
+            assertThat(bytes.get()).isZero();
+            assertThat(bytes.getInt()).isEqualTo(id);
+        }
     }
 
     @Test
