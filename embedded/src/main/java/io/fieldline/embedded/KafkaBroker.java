@@ -51,6 +51,15 @@ public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
     }
 
     /**
+     * A broker on free loopback ports with its data in a new temporary directory, deleted on close.
+     *
+     * @param overrides broker settings that replace or extend the defaults of {@link #brokerConfig()}
+     */
+    public KafkaBroker(Map<String, String> overrides) {
+        this(DataDirectory.createTemp("kafka"), overrides);
+    }
+
+    /**
      * A broker on free loopback ports.
      *
      * @param dataDir   its own directory (created if missing), deleted on {@link #close()}
