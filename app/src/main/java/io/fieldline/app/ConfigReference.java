@@ -23,6 +23,9 @@ public final class ConfigReference {
     public static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> sections = new LinkedHashMap<>();
         sections.put("Application", AppConfig.configDef());
+        sections.put("Servers (embedded or external)", io.fieldline.embedded.EmbeddedConfig.configDef());
+        sections.put("Schema Registry client", io.fieldline.schemas.registry.SchemaRegistryClientConfig.configDef());
+        sections.put("Avro serde", io.fieldline.schemas.serde.AvroSerdeConfig.configDef());
         return sections;
     }
 

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 + "stored in PostgreSQL/TimescaleDB and Redis.",
         subcommands = {
             ConfigCommand.class,
+            io.fieldline.app.up.UpCommand.class,
         })
 public final class FieldlineCommand {
 }
