@@ -160,6 +160,30 @@ class CanReplayIT {
                 .isBetween(before.minusSeconds(1), before.plus(Duration.ofMinutes(3))));
     }
 
+    @Test
+    void shouldReadCandumpConsoleLinesFromStdin() throws Exception {
+        TopicNames names = topics();
+        CanBridgeConfig config = new CanBridgeConfig(Map.of(CanBridgeConfig.INPUT, "stdin",
+                CanBridgeConfig.DBC_FILE, "classpath:dbc/decode-fixture.dbc"));
+        // The console format: no timestamps, so the readings carry the time of receipt.
+        String console = "  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n  can0  100   [3]  remote request\n";
+        Instant before = Instant.now();
+
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+                stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
+            service.stdin(new java.io.ByteArrayInputStream(console.getBytes(StandardCharsets.US_ASCII)));
+            service.start();
+            assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
+            assertThat(service.counts().remote()).isEqualTo(1);
+        }
+
+        List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 2);
+        assertThat(records).extracting(r -> r.value().getSensor() + "=" + r.value().getValue())
+                .containsExactly("FeedRate=100.0", "EngineSpeed=1000.0");
+        assertThat(records).allSatisfy(r -> assertThat(r.value().getEventTime()).isAfterOrEqualTo(
+                before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+    }
+
     private TopicNames topics() throws Exception {
         TopicNames names = new TopicNames("canit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
