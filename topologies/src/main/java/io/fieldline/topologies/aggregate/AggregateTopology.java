@@ -6,16 +6,14 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
-import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
 
-import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.topologies.ReadingTimestampExtractor;
-import io.fieldline.topologies.TopologySerdes;
+import io.fieldline.topologies.internal.TopicBindings;
 import io.fieldline.topologies.internal.WindowKey;
 
 /**
@@ -37,19 +35,16 @@ public final class AggregateTopology {
     public static final String LATE_READINGS = "late-readings";
 
     private final AggregateSettings settings;
-    private final TopicNames topics;
-    private final TopologySerdes serdes;
+    private final Topics topics;
 
-    public AggregateTopology(AggregateSettings settings, TopicNames topics, TopologySerdes serdes) {
+    public AggregateTopology(AggregateSettings settings, Topics topics) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.topics = Objects.requireNonNull(topics, "topics");
-        this.serdes = Objects.requireNonNull(serdes, "serdes");
     }
 
     /** Builds the topology; no I/O. */
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
-        Serde<String> keys = serdes.key();
         QuantileSketches sketches = new QuantileSketches(settings.sketchRelativeAccuracy(), settings.sketchMaxBins());
         Serde<SeriesStats> statsSerde = SeriesStats.codec(sketches).serde();
         builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(WINDOW_STORE),
@@ -57,10 +52,9 @@ public final class AggregateTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(ROLLUP_STORE),
                 WindowKey.serde(), statsSerde).withCachingEnabled());
 
-        KStream<String, Reading> readings = builder.stream(topics.enrichedReadings(),
-                Consumed.with(keys, serdes.reading())
-                        .withTimestampExtractor(new ReadingTimestampExtractor())
-                        .withName("aggregates-readings-source"));
+        KStream<String, Reading> readings = builder.stream(topics.enrichedReadings().name(),
+                TopicBindings.consumed(topics.enrichedReadings(), "aggregates-readings-source")
+                        .withTimestampExtractor(new ReadingTimestampExtractor()));
 
         readings
                 .process(() -> new SeriesWindowAggregator(settings, sketches), Named.as(AGGREGATOR),
@@ -68,15 +62,15 @@ public final class AggregateTopology {
                 .split(Named.as("aggregates-"))
                 .branch((key, out) -> out instanceof WindowOutput.Window, Branched.withConsumer(windows -> windows
                         .mapValues(out -> ((WindowOutput.Window) out).aggregate(), Named.as("aggregates-1m-values"))
-                        .to(topics.aggregates1m(), Produced.with(keys, serdes.aggregate()).withName("aggregates-1m-sink")),
+                        .to(topics.aggregates1m().name(), TopicBindings.produced(topics.aggregates1m(), "aggregates-1m-sink")),
                         "1m"))
                 .branch((key, out) -> out instanceof WindowOutput.Rollup, Branched.withConsumer(rollups -> rollups
                         .mapValues(out -> ((WindowOutput.Rollup) out).aggregate(), Named.as("aggregates-1h-values"))
-                        .to(topics.aggregates1h(), Produced.with(keys, serdes.aggregate()).withName("aggregates-1h-sink")),
+                        .to(topics.aggregates1h().name(), TopicBindings.produced(topics.aggregates1h(), "aggregates-1h-sink")),
                         "1h"))
                 .branch((key, out) -> out instanceof WindowOutput.Late, Branched.withConsumer(late -> late
                         .mapValues(out -> ((WindowOutput.Late) out).reading(), Named.as("aggregates-late-values"))
-                        .to(topics.lateReadings(), Produced.with(keys, serdes.reading()).withName("aggregates-late-sink")),
+                        .to(topics.lateReadings().name(), TopicBindings.produced(topics.lateReadings(), "aggregates-late-sink")),
                         "late"));
         return builder.build();
     }

@@ -2,21 +2,15 @@ package io.fieldline.topologies.alert;
 
 import java.util.Objects;
 
-import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
 
-import io.fieldline.schemas.TopicNames;
-import io.fieldline.schemas.avro.AlertRule;
-import io.fieldline.schemas.avro.Device;
-import io.fieldline.schemas.avro.Sensor;
+import io.fieldline.schemas.Topics;
 import io.fieldline.topologies.ReadingTimestampExtractor;
-import io.fieldline.topologies.TopologySerdes;
+import io.fieldline.topologies.internal.TopicBindings;
 
 /**
  * Alerts: {@code telemetry.readings.enriched} evaluated against the rules of
@@ -42,36 +36,30 @@ public final class AlertTopology {
     public static final String EVALUATOR = "alerts-evaluator";
 
     private final AlertSettings settings;
-    private final TopicNames topics;
-    private final TopologySerdes serdes;
+    private final Topics topics;
 
-    public AlertTopology(AlertSettings settings, TopicNames topics, TopologySerdes serdes) {
+    public AlertTopology(AlertSettings settings, Topics topics) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.topics = Objects.requireNonNull(topics, "topics");
-        this.serdes = Objects.requireNonNull(serdes, "serdes");
     }
 
     /** Builds the topology; no I/O. */
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
-        Serde<String> keys = serdes.key();
-        builder.globalTable(topics.alertRules(), Consumed.with(keys, serdes.alertRule()).withName("alerts-rules-source"),
-                Materialized.<String, AlertRule>as(settings.storeType().keyValue(RULES_STORE))
-                        .withKeySerde(keys).withValueSerde(serdes.alertRule()));
-        builder.globalTable(topics.devices(), Consumed.with(keys, serdes.device()).withName("alerts-devices-source"),
-                Materialized.<String, Device>as(settings.storeType().keyValue(DEVICES_STORE))
-                        .withKeySerde(keys).withValueSerde(serdes.device()));
-        builder.globalTable(topics.sensors(), Consumed.with(keys, serdes.sensor()).withName("alerts-sensors-source"),
-                Materialized.<String, Sensor>as(settings.storeType().keyValue(SENSORS_STORE))
-                        .withKeySerde(keys).withValueSerde(serdes.sensor()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(SERIES_STORE), keys,
+        builder.globalTable(topics.alertRules().name(), TopicBindings.consumed(topics.alertRules(), "alerts-rules-source"),
+                TopicBindings.materialized(topics.alertRules(), settings.storeType().keyValue(RULES_STORE)));
+        builder.globalTable(topics.devices().name(), TopicBindings.consumed(topics.devices(), "alerts-devices-source"),
+                TopicBindings.materialized(topics.devices(), settings.storeType().keyValue(DEVICES_STORE)));
+        builder.globalTable(topics.sensors().name(), TopicBindings.consumed(topics.sensors(), "alerts-sensors-source"),
+                TopicBindings.materialized(topics.sensors(), settings.storeType().keyValue(SENSORS_STORE)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(SERIES_STORE), Serdes.String(),
                 SeriesAlertState.CODEC.serde()).withCachingEnabled());
 
-        builder.stream(topics.enrichedReadings(), Consumed.with(keys, serdes.reading())
-                        .withTimestampExtractor(new ReadingTimestampExtractor())
-                        .withName("alerts-readings-source"))
+        builder.stream(topics.enrichedReadings().name(),
+                        TopicBindings.consumed(topics.enrichedReadings(), "alerts-readings-source")
+                                .withTimestampExtractor(new ReadingTimestampExtractor()))
                 .process(() -> new AlertProcessor(settings), Named.as(EVALUATOR), SERIES_STORE)
-                .to(topics.alerts(), Produced.with(keys, serdes.alert()).withName("alerts-sink"));
+                .to(topics.alerts().name(), TopicBindings.produced(topics.alerts(), "alerts-sink"));
         return builder.build();
     }
 }

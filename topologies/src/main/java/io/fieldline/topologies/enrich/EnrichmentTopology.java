@@ -2,27 +2,23 @@ package io.fieldline.topologies.enrich;
 
 import java.util.Objects;
 
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
-import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Device;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.topologies.ReadingTimestampExtractor;
-import io.fieldline.topologies.TopologySerdes;
 import io.fieldline.topologies.internal.MetadataKeys;
 import io.fieldline.topologies.internal.ProcessorCounter;
+import io.fieldline.topologies.internal.TopicBindings;
 
 /**
  * Enrichment: {@code telemetry.readings} joined with {@code metadata.devices} and
@@ -45,33 +41,27 @@ public final class EnrichmentTopology {
     public static final String UNKNOWN_DEVICES = "unknown-device-readings";
 
     private final EnrichmentSettings settings;
-    private final TopicNames topics;
-    private final TopologySerdes serdes;
+    private final Topics topics;
 
-    public EnrichmentTopology(EnrichmentSettings settings, TopicNames topics, TopologySerdes serdes) {
+    public EnrichmentTopology(EnrichmentSettings settings, Topics topics) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.topics = Objects.requireNonNull(topics, "topics");
-        this.serdes = Objects.requireNonNull(serdes, "serdes");
     }
 
     /** Builds the topology; no I/O. */
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
-        Serde<String> keys = serdes.key();
 
-        GlobalKTable<String, Device> devices = builder.globalTable(topics.devices(),
-                Consumed.with(keys, serdes.device()).withName("enrichment-devices-source"),
-                Materialized.<String, Device>as(settings.storeType().keyValue(DEVICES_STORE))
-                        .withKeySerde(keys).withValueSerde(serdes.device()));
-        GlobalKTable<String, Sensor> sensors = builder.globalTable(topics.sensors(),
-                Consumed.with(keys, serdes.sensor()).withName("enrichment-sensors-source"),
-                Materialized.<String, Sensor>as(settings.storeType().keyValue(SENSORS_STORE))
-                        .withKeySerde(keys).withValueSerde(serdes.sensor()));
+        GlobalKTable<String, Device> devices = builder.globalTable(topics.devices().name(),
+                TopicBindings.consumed(topics.devices(), "enrichment-devices-source"),
+                TopicBindings.materialized(topics.devices(), settings.storeType().keyValue(DEVICES_STORE)));
+        GlobalKTable<String, Sensor> sensors = builder.globalTable(topics.sensors().name(),
+                TopicBindings.consumed(topics.sensors(), "enrichment-sensors-source"),
+                TopicBindings.materialized(topics.sensors(), settings.storeType().keyValue(SENSORS_STORE)));
 
-        KStream<String, Reading> readings = builder.stream(topics.readings(),
-                Consumed.with(keys, serdes.reading())
-                        .withTimestampExtractor(new ReadingTimestampExtractor())
-                        .withName("enrichment-readings-source"));
+        KStream<String, Reading> readings = builder.stream(topics.readings().name(),
+                TopicBindings.consumed(topics.readings(), "enrichment-readings-source")
+                        .withTimestampExtractor(new ReadingTimestampExtractor()));
 
         readings
                 // A null value cannot be enriched or windowed: nothing downstream has a use for it.
@@ -84,8 +74,8 @@ public final class EnrichmentTopology {
                                 ReadingEnricher.enrich(match.reading(), match.device(), sensor), match.device()),
                         Named.as("enrichment-join-sensors"))
                 .processValues(UnknownDeviceCounter::new, Named.as(COUNT_PROCESSOR))
-                .to(topics.enrichedReadings(),
-                        Produced.with(keys, serdes.reading()).withName("enrichment-enriched-sink"));
+                .to(topics.enrichedReadings().name(),
+                        TopicBindings.produced(topics.enrichedReadings(), "enrichment-enriched-sink"));
         return builder.build();
     }
 

@@ -1,13 +1,10 @@
 package io.fieldline.topologies.runtime;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -15,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fieldline.schemas.DeadLetterHeaders;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.deadletter.DeadLetterRecords;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -24,8 +23,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@link Response#resume(List)} itself, through the task's producer, so under exactly-once the
  * dead letter commits atomically with the input offset. The built-in handlers would do that too
  * when {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG} is set, but with
- * Kafka's own header names; this one writes Fieldline's {@link DeadLetterHeaders} (and keeps the
- * source record's headers), so every stage's dead letters look alike.
+ * Kafka's own header names; this one writes Fieldline's {@link DeadLetterHeaders} through
+ * {@link DeadLetterRecords} (and keeps the source record's headers), so every stage's dead
+ * letters look alike.
  *
  * <p>Configured from the Streams properties: the topic from
  * {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG} (without it, records are only
@@ -65,26 +65,13 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
         if (topic == null) {
             return Response.resume();
         }
-        ProducerRecord<byte[], byte[]> deadLetter = new ProducerRecord<>(topic, null, context.timestamp(),
-                record.key(), record.value());
-        Headers headers = deadLetter.headers();
-        if (context.headers() != null) {
-            for (Header header : context.headers()) {
-                headers.add(header);
-            }
-        }
-        String reason = exception.getMessage() != null ? exception.getMessage() : exception.getClass().getSimpleName();
-        add(headers, DeadLetterHeaders.REASON, "deserialization failed: " + reason);
-        add(headers, DeadLetterHeaders.EXCEPTION, exception.getClass().getName());
-        add(headers, DeadLetterHeaders.STAGE, STAGE);
-        add(headers, DeadLetterHeaders.SOURCE_TOPIC, context.topic());
-        add(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(context.partition()));
-        add(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(context.offset()));
-        add(headers, DeadLetterHeaders.TIMESTAMP, Long.toString(System.currentTimeMillis()));
-        return Response.resume(List.of(deadLetter));
-    }
-
-    private static void add(Headers headers, String name, String value) {
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+        // DeadLetterRecords writes the standard headers (reason, exception, stage, source topic,
+        // partition, offset, time) and keeps the source headers; the topic is the configured one.
+        ProducerRecord<byte[], byte[]> standard = DeadLetterRecords.builder(TopicNames.defaults(), STAGE)
+                .failed(record)
+                .reason("deserialization failed: " + exception.getMessage(), exception)
+                .build();
+        return Response.resume(List.of(new ProducerRecord<>(topic, null, context.timestamp(), standard.key(),
+                standard.value(), standard.headers())));
     }
 }

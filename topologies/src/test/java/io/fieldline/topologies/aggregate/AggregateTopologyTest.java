@@ -25,14 +25,13 @@ import org.junit.jupiter.api.Test;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 
-import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.topologies.StoreType;
-import io.fieldline.topologies.TopologySerdes;
 import io.fieldline.topologies.support.Fixtures;
-import io.fieldline.topologies.support.TestSerdes;
+import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
 
 class AggregateTopologyTest {
@@ -40,8 +39,7 @@ class AggregateTopologyTest {
     private static final Duration MINUTE = Duration.ofMinutes(1);
     private static final Duration GRACE = Duration.ofSeconds(10);
 
-    private final TopicNames topics = TopicNames.defaults();
-    private final TopologySerdes serdes = TestSerdes.topologySerdes();
+    private final Topics topics = TestTopics.create();
     private TopologyTestDriver driver;
     private TestInputTopic<String, Reading> input;
     private TestOutputTopic<String, Aggregate> minutes;
@@ -49,12 +47,16 @@ class AggregateTopologyTest {
     private TestOutputTopic<String, Reading> late;
 
     private void start(AggregateSettings settings) {
-        driver = new TopologyTestDriver(new AggregateTopology(settings, topics, serdes).build(),
+        driver = new TopologyTestDriver(new AggregateTopology(settings, topics).build(),
                 Fixtures.driverProperties("aggregates-test"));
-        input = driver.createInputTopic(topics.enrichedReadings(), new StringSerializer(), serdes.reading().serializer());
-        minutes = driver.createOutputTopic(topics.aggregates1m(), new StringDeserializer(), serdes.aggregate().deserializer());
-        rollups = driver.createOutputTopic(topics.aggregates1h(), new StringDeserializer(), serdes.aggregate().deserializer());
-        late = driver.createOutputTopic(topics.lateReadings(), new StringDeserializer(), serdes.reading().deserializer());
+        input = driver.createInputTopic(topics.enrichedReadings().name(), new StringSerializer(),
+                topics.enrichedReadings().valueSerde().serializer());
+        minutes = driver.createOutputTopic(topics.aggregates1m().name(), new StringDeserializer(),
+                topics.aggregates1m().valueSerde().deserializer());
+        rollups = driver.createOutputTopic(topics.aggregates1h().name(), new StringDeserializer(),
+                topics.aggregates1h().valueSerde().deserializer());
+        late = driver.createOutputTopic(topics.lateReadings().name(), new StringDeserializer(),
+                topics.lateReadings().valueSerde().deserializer());
     }
 
     private static AggregateSettings settings(Duration rollup, StoreType storeType) {
@@ -210,7 +212,7 @@ class AggregateTopologyTest {
 
     @Test
     void shouldNameEveryInternalResource() {
-        String description = new AggregateTopology(settings(Duration.ofHours(1), StoreType.ROCKSDB), topics, serdes)
+        String description = new AggregateTopology(settings(Duration.ofHours(1), StoreType.ROCKSDB), topics)
                 .build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).doesNotContain("repartition");

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Alert;
 import io.fieldline.schemas.avro.AlertKind;
 import io.fieldline.schemas.avro.AlertRule;
@@ -31,9 +31,8 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.schemas.avro.Severity;
 import io.fieldline.topologies.StoreType;
-import io.fieldline.topologies.TopologySerdes;
 import io.fieldline.topologies.support.Fixtures;
-import io.fieldline.topologies.support.TestSerdes;
+import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
 
 class AlertTopologyTest {
@@ -41,8 +40,7 @@ class AlertTopologyTest {
     /** Wall clock of the driver at start; readings carry their own event times. */
     private static final Instant WALL = T0.plus(Duration.ofHours(1));
 
-    private final TopicNames topics = TopicNames.defaults();
-    private final TopologySerdes serdes = TestSerdes.topologySerdes();
+    private final Topics topics = TestTopics.create();
     private TopologyTestDriver driver;
     private TestInputTopic<String, Reading> readings;
     private TestInputTopic<String, AlertRule> rules;
@@ -54,13 +52,18 @@ class AlertTopologyTest {
     void start() {
         AlertSettings settings = new AlertSettings(Duration.ZERO, true, 3.0, Duration.ofMinutes(1),
                 Duration.ofSeconds(1), Severity.WARNING, StoreType.IN_MEMORY);
-        driver = new TopologyTestDriver(new AlertTopology(settings, topics, serdes).build(),
+        driver = new TopologyTestDriver(new AlertTopology(settings, topics).build(),
                 Fixtures.driverProperties("alerts-test"), WALL);
-        readings = driver.createInputTopic(topics.enrichedReadings(), new StringSerializer(), serdes.reading().serializer());
-        rules = driver.createInputTopic(topics.alertRules(), new StringSerializer(), serdes.alertRule().serializer());
-        devices = driver.createInputTopic(topics.devices(), new StringSerializer(), serdes.device().serializer());
-        sensors = driver.createInputTopic(topics.sensors(), new StringSerializer(), serdes.sensor().serializer());
-        alerts = driver.createOutputTopic(topics.alerts(), new StringDeserializer(), serdes.alert().deserializer());
+        readings = driver.createInputTopic(topics.enrichedReadings().name(), new StringSerializer(),
+                topics.enrichedReadings().valueSerde().serializer());
+        rules = driver.createInputTopic(topics.alertRules().name(), new StringSerializer(),
+                topics.alertRules().valueSerde().serializer());
+        devices = driver.createInputTopic(topics.devices().name(), new StringSerializer(),
+                topics.devices().valueSerde().serializer());
+        sensors = driver.createInputTopic(topics.sensors().name(), new StringSerializer(),
+                topics.sensors().valueSerde().serializer());
+        alerts = driver.createOutputTopic(topics.alerts().name(), new StringDeserializer(),
+                topics.alerts().valueSerde().deserializer());
     }
 
     @AfterEach
@@ -277,7 +280,7 @@ class AlertTopologyTest {
     void shouldNameEveryInternalResource() {
         AlertSettings settings = new AlertSettings(Duration.ofSeconds(1), true, 3.0, Duration.ofMinutes(1),
                 Duration.ofSeconds(5), Severity.WARNING, StoreType.ROCKSDB);
-        String description = new AlertTopology(settings, topics, serdes).build().describe().toString();
+        String description = new AlertTopology(settings, topics).build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).doesNotContain("repartition");
     }

@@ -25,22 +25,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fieldline.schemas.DeadLetterHeaders;
-import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Device;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.topologies.StoreType;
-import io.fieldline.topologies.TopologySerdes;
 import io.fieldline.topologies.runtime.DeadLetterHandler;
 import io.fieldline.topologies.support.Fixtures;
-import io.fieldline.topologies.support.TestSerdes;
+import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
 
 class EnrichmentTopologyTest {
 
-    private final TopicNames topics = TopicNames.defaults();
-    private final TopologySerdes serdes = TestSerdes.topologySerdes();
+    private final Topics topics = TestTopics.create();
     private TopologyTestDriver driver;
     private TestInputTopic<String, Reading> readings;
     private TestInputTopic<String, byte[]> rawReadings;
@@ -60,15 +58,18 @@ class EnrichmentTopologyTest {
         Properties props = Fixtures.driverProperties("enrichment-test");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadLetters("streams"));
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.names().deadLetters("streams"));
         driver = new TopologyTestDriver(
-                new EnrichmentTopology(new EnrichmentSettings(StoreType.IN_MEMORY), topics, serdes).build(), props);
-        readings = driver.createInputTopic(topics.readings(), new StringSerializer(), serdes.reading().serializer());
-        rawReadings = driver.createInputTopic(topics.readings(), new StringSerializer(), new ByteArraySerializer());
-        devices = driver.createInputTopic(topics.devices(), new StringSerializer(), serdes.device().serializer());
-        sensors = driver.createInputTopic(topics.sensors(), new StringSerializer(), serdes.sensor().serializer());
-        enriched = driver.createOutputTopic(topics.enrichedReadings(), new StringDeserializer(),
-                serdes.reading().deserializer());
+                new EnrichmentTopology(new EnrichmentSettings(StoreType.IN_MEMORY), topics).build(), props);
+        readings = driver.createInputTopic(topics.readings().name(), new StringSerializer(),
+                topics.readings().valueSerde().serializer());
+        rawReadings = driver.createInputTopic(topics.readings().name(), new StringSerializer(), new ByteArraySerializer());
+        devices = driver.createInputTopic(topics.devices().name(), new StringSerializer(),
+                topics.devices().valueSerde().serializer());
+        sensors = driver.createInputTopic(topics.sensors().name(), new StringSerializer(),
+                topics.sensors().valueSerde().serializer());
+        enriched = driver.createOutputTopic(topics.enrichedReadings().name(), new StringDeserializer(),
+                topics.enrichedReadings().valueSerde().deserializer());
         devices.pipeInput("dev-1", device("dev-1", "farm-1", "room-a", 1000L));
         sensors.pipeInput("dev-1/air_temperature", sensor("dev-1", "air_temperature", "degC", -0.5, -40.0, 60.0));
     }
@@ -185,12 +186,12 @@ class EnrichmentTopologyTest {
         rawReadings.pipeInput("dev-1", "not avro".getBytes(StandardCharsets.UTF_8));
         readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
 
-        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(topics.deadLetters("streams"),
+        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(topics.names().deadLetters("streams"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
         assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("dev-1");
-        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topics.readings());
+        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topics.readings().name());
         assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo("streams");
         assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("deserialization failed");
@@ -200,7 +201,7 @@ class EnrichmentTopologyTest {
 
     @Test
     void shouldNameEveryInternalResource() {
-        var description = new EnrichmentTopology(new EnrichmentSettings(StoreType.IN_MEMORY), topics, serdes)
+        var description = new EnrichmentTopology(new EnrichmentSettings(StoreType.IN_MEMORY), topics)
                 .build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
     }
