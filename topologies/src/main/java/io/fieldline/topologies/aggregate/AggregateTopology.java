@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -44,7 +45,15 @@ public final class AggregateTopology {
 
     /** Builds the topology; no I/O. */
     public Topology build() {
-        StreamsBuilder builder = new StreamsBuilder();
+        return build(null);
+    }
+
+    /**
+     * Builds the topology under the application's topology configuration, which carries, among
+     * others, the check that every internal resource is explicitly named.
+     */
+    public Topology build(TopologyConfig config) {
+        StreamsBuilder builder = config == null ? new StreamsBuilder() : new StreamsBuilder(config);
         QuantileSketches sketches = new QuantileSketches(settings.sketchRelativeAccuracy(), settings.sketchMaxBins());
         Serde<SeriesStats> statsSerde = SeriesStats.codec(sketches).serde();
         builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(WINDOW_STORE),

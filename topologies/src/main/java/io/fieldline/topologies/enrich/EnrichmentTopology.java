@@ -4,6 +4,7 @@ import java.util.Objects;
 
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -50,7 +51,15 @@ public final class EnrichmentTopology {
 
     /** Builds the topology; no I/O. */
     public Topology build() {
-        StreamsBuilder builder = new StreamsBuilder();
+        return build(null);
+    }
+
+    /**
+     * Builds the topology under the application's topology configuration, which carries, among
+     * others, the check that every internal resource is explicitly named.
+     */
+    public Topology build(TopologyConfig config) {
+        StreamsBuilder builder = config == null ? new StreamsBuilder() : new StreamsBuilder(config);
 
         GlobalKTable<String, Device> devices = builder.globalTable(topics.devices().name(),
                 TopicBindings.consumed(topics.devices(), "enrichment-devices-source"),

@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
@@ -51,7 +52,15 @@ public final class KpiTopology {
 
     /** Builds the topology; no I/O. */
     public Topology build() {
-        StreamsBuilder builder = new StreamsBuilder();
+        return build(null);
+    }
+
+    /**
+     * Builds the topology under the application's topology configuration, which carries, among
+     * others, the check that every internal resource is explicitly named.
+     */
+    public Topology build(TopologyConfig config) {
+        StreamsBuilder builder = config == null ? new StreamsBuilder() : new StreamsBuilder(config);
         builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(CLIMATE_STORE),
                 WindowKey.serde(), RoomKpiState.Climate.CODEC.serde()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(DAY_STORE),
