@@ -55,7 +55,7 @@ public final class AggregateTopology {
     public Topology build(TopologyConfig config) {
         StreamsBuilder builder = config == null ? new StreamsBuilder() : new StreamsBuilder(config);
         QuantileSketches sketches = new QuantileSketches(settings.sketchRelativeAccuracy(), settings.sketchMaxBins());
-        Serde<SeriesStats> statsSerde = SeriesStats.codec(sketches).serde();
+        Serde<SeriesStats> statsSerde = SeriesStats.serde(sketches);
         builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(WINDOW_STORE),
                 WindowKey.serde(), statsSerde).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(ROLLUP_STORE),

@@ -1,14 +1,11 @@
 package io.fieldline.topologies.aggregate;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.function.Supplier;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketchProtoBinding;
-import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
-import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
 import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
 import com.datadoghq.sketch.ddsketch.mapping.LogarithmicMapping;
 import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
@@ -23,8 +20,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
  * {@code maxBins} (bounded memory; only values nearest zero lose accuracy, and only beyond a
  * dynamic range of about {@code (1 + 2 * accuracy)^maxBins}).
  *
- * <p>Two encodings: the compact DDSketch binary encoding without the index mapping, for state
- * stores (every update writes one); and the standard DDSketch protobuf message for
+ * <p>Two encodings: a compact bin list without the index mapping, for state stores (every update
+ * writes one, so it must be cheap); and the standard DDSketch protobuf message for
  * {@code Aggregate.sketch}, which any DDSketch implementation (Java, Go, Python) can read and merge.
  */
 public final class QuantileSketches {
@@ -48,23 +45,100 @@ public final class QuantileSketches {
         return new DDSketch(mapping, stores);
     }
 
-    /** Compact state encoding (the index mapping is implied by the settings). */
+    /**
+     * Compact state encoding: the index mapping is implied by the settings, and counts are whole
+     * numbers (every value adds 1), so each occupied bin is a zig-zag varint index delta and a
+     * varint count, a few bytes, written without floating-point work.
+     */
     public byte[] encodeCompact(DDSketch sketch) {
-        GrowingByteArrayOutput output = GrowingByteArrayOutput.withInitialCapacity(64);
-        try {
-            sketch.encode(output, true);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return output.trimmedCopy();
+        BinWriter writer = new BinWriter();
+        double zeros = sketch.getCount() - sketch.getPositiveValueStore().getTotalCount()
+                - sketch.getNegativeValueStore().getTotalCount();
+        writer.varLong(Math.round(zeros));
+        writer.store(sketch.getPositiveValueStore());
+        writer.store(sketch.getNegativeValueStore());
+        return writer.toByteArray();
     }
 
     /** Reads {@link #encodeCompact}. */
     public DDSketch decodeCompact(byte[] bytes) {
-        try {
-            return DDSketch.decode(ByteArrayInput.wrap(bytes), stores, mapping);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        DDSketch sketch = create();
+        int[] position = {0};
+        long zeros = readVarLong(bytes, position);
+        if (zeros > 0) {
+            sketch.accept(0.0, zeros);
+        }
+        readStore(bytes, position, sketch.getPositiveValueStore());
+        readStore(bytes, position, sketch.getNegativeValueStore());
+        if (position[0] != bytes.length) {
+            throw new IllegalArgumentException("Trailing bytes after a sketch");
+        }
+        return sketch;
+    }
+
+    private static void readStore(byte[] bytes, int[] position, Store store) {
+        long bins = readVarLong(bytes, position);
+        int index = 0;
+        for (long i = 0; i < bins; i++) {
+            long delta = readVarLong(bytes, position);
+            index += (int) ((delta >>> 1) ^ -(delta & 1));
+            store.add(index, readVarLong(bytes, position));
+        }
+    }
+
+    private static long readVarLong(byte[] bytes, int[] position) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = bytes[position[0]++];
+            value |= (long) (b & 0x7f) << shift;
+            if (b >= 0) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("Malformed varint in a sketch");
+    }
+
+    /** Writes varints into a growing array; no streams, no boxing. */
+    private static final class BinWriter {
+        private byte[] buffer = new byte[64];
+        private int size;
+        private int[] indexes = new int[32];
+        private long[] counts = new long[32];
+        private int bins;
+
+        void store(Store store) {
+            bins = 0;
+            store.forEach((index, count) -> {
+                if (bins == indexes.length) {
+                    indexes = Arrays.copyOf(indexes, bins * 2);
+                    counts = Arrays.copyOf(counts, bins * 2);
+                }
+                indexes[bins] = index;
+                counts[bins++] = Math.round(count);
+            });
+            varLong(bins);
+            int previous = 0;
+            for (int i = 0; i < bins; i++) {
+                int delta = indexes[i] - previous;
+                previous = indexes[i];
+                varLong((delta << 1) ^ (delta >> 31));
+                varLong(counts[i]);
+            }
+        }
+
+        void varLong(long value) {
+            if (size + 10 > buffer.length) {
+                buffer = Arrays.copyOf(buffer, buffer.length * 2);
+            }
+            while ((value & ~0x7fL) != 0) {
+                buffer[size++] = (byte) ((value & 0x7f) | 0x80);
+                value >>>= 7;
+            }
+            buffer[size++] = (byte) value;
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buffer, size);
         }
     }
 

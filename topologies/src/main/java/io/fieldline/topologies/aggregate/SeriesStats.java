@@ -1,16 +1,20 @@
 package io.fieldline.topologies.aggregate;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 
 import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
-import io.fieldline.topologies.internal.BinaryCodec;
 
 /**
  * Mergeable statistics of one series over one window: what a window keeps in its state store.
@@ -156,69 +160,99 @@ final class SeriesStats {
         return builder.build();
     }
 
-    /** State-store encoding; the sketch in DDSketch's compact form. */
-    static BinaryCodec<SeriesStats> codec(QuantileSketches sketches) {
-        return new BinaryCodec<>() {
-            private static final int VERSION = 1;
-
-            @Override
-            public void write(SeriesStats stats, DataOutputStream out) throws IOException {
-                out.writeByte(VERSION);
-                out.writeLong(stats.count);
-                out.writeDouble(stats.sum);
-                out.writeDouble(stats.min);
-                out.writeDouble(stats.max);
-                out.writeDouble(stats.mean);
-                out.writeDouble(stats.m2);
-                out.writeDouble(stats.first);
-                out.writeLong(stats.firstTime);
-                out.writeDouble(stats.last);
-                out.writeLong(stats.lastTime);
-                out.writeLong(stats.badCount);
-                BinaryCodec.writeNullableString(out, stats.unit);
-                BinaryCodec.writeNullableString(out, stats.site);
-                BinaryCodec.writeNullableString(out, stats.room);
-                byte[] sketch = sketches.encodeCompact(stats.sketch);
-                out.writeInt(sketch.length);
-                out.write(sketch);
+    /**
+     * State-store serde; the sketch in {@link QuantileSketches#encodeCompact} form. Written on
+     * every update, so it encodes into one exactly sized array without streams.
+     */
+    static Serde<SeriesStats> serde(QuantileSketches sketches) {
+        Serializer<SeriesStats> serializer = (topic, stats) -> {
+            if (stats == null) {
+                return null;
             }
-
-            @Override
-            public SeriesStats read(DataInputStream in) throws IOException {
-                BinaryCodec.expectVersion(in, VERSION, "series statistics");
-                long count = in.readLong();
-                double sum = in.readDouble();
-                double min = in.readDouble();
-                double max = in.readDouble();
-                double mean = in.readDouble();
-                double m2 = in.readDouble();
-                double first = in.readDouble();
-                long firstTime = in.readLong();
-                double last = in.readDouble();
-                long lastTime = in.readLong();
-                long badCount = in.readLong();
-                String unit = BinaryCodec.readNullableString(in);
-                String site = BinaryCodec.readNullableString(in);
-                String room = BinaryCodec.readNullableString(in);
-                byte[] sketch = new byte[in.readInt()];
-                in.readFully(sketch);
-                SeriesStats stats = new SeriesStats(sketches.decodeCompact(sketch));
-                stats.count = count;
-                stats.sum = sum;
-                stats.min = min;
-                stats.max = max;
-                stats.mean = mean;
-                stats.m2 = m2;
-                stats.first = first;
-                stats.firstTime = firstTime;
-                stats.last = last;
-                stats.lastTime = lastTime;
-                stats.badCount = badCount;
-                stats.unit = unit;
-                stats.site = site;
-                stats.room = room;
-                return stats;
-            }
+            byte[] unit = utf8(stats.unit);
+            byte[] site = utf8(stats.site);
+            byte[] room = utf8(stats.room);
+            byte[] sketch = sketches.encodeCompact(stats.sketch);
+            ByteBuffer buffer = ByteBuffer.allocate(1 + 12 * 8 + 4 * 4 + length(unit) + length(site) + length(room)
+                    + sketch.length);
+            buffer.put(FORMAT_VERSION)
+                    .putLong(stats.count).putDouble(stats.sum).putDouble(stats.min).putDouble(stats.max)
+                    .putDouble(stats.mean).putDouble(stats.m2).putDouble(stats.first).putLong(stats.firstTime)
+                    .putDouble(stats.last).putLong(stats.lastTime).putLong(stats.badCount);
+            putBytes(buffer, unit);
+            putBytes(buffer, site);
+            putBytes(buffer, room);
+            buffer.putInt(sketch.length).put(sketch);
+            return buffer.array();
         };
+        Deserializer<SeriesStats> deserializer = (topic, data) -> {
+            if (data == null) {
+                return null;
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(data);
+            if (buffer.get() != FORMAT_VERSION) {
+                throw new SerializationException("Unsupported series statistics format in " + topic);
+            }
+            long count = buffer.getLong();
+            double sum = buffer.getDouble();
+            double min = buffer.getDouble();
+            double max = buffer.getDouble();
+            double mean = buffer.getDouble();
+            double m2 = buffer.getDouble();
+            double first = buffer.getDouble();
+            long firstTime = buffer.getLong();
+            double last = buffer.getDouble();
+            long lastTime = buffer.getLong();
+            long badCount = buffer.getLong();
+            String unit = getString(buffer);
+            String site = getString(buffer);
+            String room = getString(buffer);
+            byte[] sketch = new byte[buffer.getInt()];
+            buffer.get(sketch);
+            SeriesStats stats = new SeriesStats(sketches.decodeCompact(sketch));
+            stats.count = count;
+            stats.sum = sum;
+            stats.min = min;
+            stats.max = max;
+            stats.mean = mean;
+            stats.m2 = m2;
+            stats.first = first;
+            stats.firstTime = firstTime;
+            stats.last = last;
+            stats.lastTime = lastTime;
+            stats.badCount = badCount;
+            stats.unit = unit;
+            stats.site = site;
+            stats.room = room;
+            return stats;
+        };
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+
+    private static final byte FORMAT_VERSION = 2;
+
+    private static byte[] utf8(String value) {
+        return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    private static void putBytes(ByteBuffer buffer, byte[] bytes) {
+        buffer.putInt(bytes == null ? -1 : bytes.length);
+        if (bytes != null) {
+            buffer.put(bytes);
+        }
+    }
+
+    private static String getString(ByteBuffer buffer) {
+        int length = buffer.getInt();
+        if (length < 0) {
+            return null;
+        }
+        String value = new String(buffer.array(), buffer.position(), length, StandardCharsets.UTF_8);
+        buffer.position(buffer.position() + length);
+        return value;
     }
 }

@@ -1,7 +1,9 @@
 package io.fieldline.topologies.aggregate;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -46,6 +48,10 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
     // shortcut so that a record that closes nothing costs no range scan. Not state: rebuilt lazily.
     private long earliestWindow;
     private long earliestRollup;
+    // Write-through copy of the open small windows, so an update does not decode the sketch again.
+    // Every change still goes to the store (which alone is state); cleared when the task is
+    // (re)initialised, e.g. after an exactly-once abort wiped and restored the store.
+    private final Map<WindowKey, SeriesStats> openWindows = new HashMap<>();
 
     SeriesWindowAggregator(AggregateSettings settings, QuantileSketches sketches) {
         this.windowMs = settings.window().toMillis();
@@ -62,6 +68,12 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
         this.lateCounter = ProcessorCounter.register(context, AggregateTopology.AGGREGATOR, AggregateTopology.LATE_READINGS);
         this.earliestWindow = Long.MIN_VALUE;
         this.earliestRollup = Long.MIN_VALUE;
+        this.openWindows.clear();
+    }
+
+    @Override
+    public void close() {
+        openWindows.clear();
     }
 
     @Override
@@ -78,7 +90,10 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
             context.forward(record.withValue((WindowOutput) new WindowOutput.Late(reading)));
         } else {
             WindowKey key = new WindowKey(windowStart, reading.getDeviceId(), reading.getSensor());
-            SeriesStats stats = windows.get(key);
+            SeriesStats stats = openWindows.get(key);
+            if (stats == null) {
+                stats = windows.get(key);
+            }
             if (stats == null) {
                 stats = new SeriesStats(sketches.create());
                 if (earliestWindow != Long.MIN_VALUE && windowStart < earliestWindow) {
@@ -87,6 +102,7 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
             }
             stats.add(reading);
             windows.put(key, stats);
+            openWindows.put(key, stats);
         }
         closeWindows(streamTime);
     }
@@ -101,6 +117,7 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
                 Aggregate aggregate = window.value.toAggregate(key.first(), key.second(), key.start(), end);
                 context.forward(new Record<>(key.first(), (WindowOutput) new WindowOutput.Window(aggregate), end - 1));
                 windows.delete(key);
+                openWindows.remove(key);
                 mergeIntoRollup(key, window.value);
             }
             earliestWindow = earliestStart(windows);
