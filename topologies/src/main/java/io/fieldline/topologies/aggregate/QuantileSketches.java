@@ -51,13 +51,18 @@ public final class QuantileSketches {
      * varint count, a few bytes, written without floating-point work.
      */
     public byte[] encodeCompact(DDSketch sketch) {
-        BinWriter writer = new BinWriter();
-        double zeros = sketch.getCount() - sketch.getPositiveValueStore().getTotalCount()
-                - sketch.getNegativeValueStore().getTotalCount();
-        writer.varLong(Math.round(zeros));
-        writer.store(sketch.getPositiveValueStore());
-        writer.store(sketch.getNegativeValueStore());
-        return writer.toByteArray();
+        return encodeCompact(sketch, Math.round(sketch.getCount()));
+    }
+
+    /** {@link #encodeCompact(DDSketch)} when the caller knows how many values the sketch holds. */
+    byte[] encodeCompact(DDSketch sketch, long count) {
+        BinWriter positive = new BinWriter();
+        BinWriter negative = new BinWriter();
+        long positives = positive.collect(sketch.getPositiveValueStore());
+        long negatives = negative.collect(sketch.getNegativeValueStore());
+        BinWriter writer = positive;
+        writer.varLong(count - positives - negatives);
+        return writer.finish(negative);
     }
 
     /** Reads {@link #encodeCompact}. */
@@ -98,7 +103,7 @@ public final class QuantileSketches {
         throw new IllegalArgumentException("Malformed varint in a sketch");
     }
 
-    /** Writes varints into a growing array; no streams, no boxing. */
+    /** Collects a store's bins, then writes varints into a growing array; no streams, no boxing. */
     private static final class BinWriter {
         private byte[] buffer = new byte[64];
         private int size;
@@ -106,23 +111,37 @@ public final class QuantileSketches {
         private long[] counts = new long[32];
         private int bins;
 
-        void store(Store store) {
-            bins = 0;
+        /** Collects the bins of a store; returns their total count. */
+        long collect(Store store) {
+            long[] total = {0};
             store.forEach((index, count) -> {
                 if (bins == indexes.length) {
                     indexes = Arrays.copyOf(indexes, bins * 2);
                     counts = Arrays.copyOf(counts, bins * 2);
                 }
                 indexes[bins] = index;
-                counts[bins++] = Math.round(count);
+                long whole = Math.round(count);
+                counts[bins++] = whole;
+                total[0] += whole;
             });
-            varLong(bins);
+            return total[0];
+        }
+
+        /** Writes this writer's bins, then the other's; returns the bytes (zero count first). */
+        byte[] finish(BinWriter other) {
+            writeBins(this);
+            writeBins(other);
+            return Arrays.copyOf(buffer, size);
+        }
+
+        private void writeBins(BinWriter source) {
+            varLong(source.bins);
             int previous = 0;
-            for (int i = 0; i < bins; i++) {
-                int delta = indexes[i] - previous;
-                previous = indexes[i];
+            for (int i = 0; i < source.bins; i++) {
+                int delta = source.indexes[i] - previous;
+                previous = source.indexes[i];
                 varLong((delta << 1) ^ (delta >> 31));
-                varLong(counts[i]);
+                varLong(source.counts[i]);
             }
         }
 
@@ -135,10 +154,6 @@ public final class QuantileSketches {
                 value >>>= 7;
             }
             buffer[size++] = (byte) value;
-        }
-
-        byte[] toByteArray() {
-            return Arrays.copyOf(buffer, size);
         }
     }
 

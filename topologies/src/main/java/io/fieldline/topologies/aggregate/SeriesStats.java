@@ -172,7 +172,7 @@ final class SeriesStats {
             byte[] unit = utf8(stats.unit);
             byte[] site = utf8(stats.site);
             byte[] room = utf8(stats.room);
-            byte[] sketch = sketches.encodeCompact(stats.sketch);
+            byte[] sketch = sketches.encodeCompact(stats.sketch, stats.count);
             ByteBuffer buffer = ByteBuffer.allocate(1 + 12 * 8 + 4 * 4 + length(unit) + length(site) + length(room)
                     + sketch.length);
             buffer.put(FORMAT_VERSION)

@@ -75,21 +75,24 @@ public final class StreamsBenchmark {
      * @param partitions partitions of every data topic
      * @param threads    stream threads per application
      * @param guarantee  exactly_once_v2 or at_least_once
+     * @param commitIntervalMs Streams commit interval (exactly-once: the added latency, and how often
+     *                   the record caches are flushed to the changelogs)
      * @param stateDir   parent of the Streams state directories
      */
-    public record Options(int readings, int devices, int partitions, int threads, String guarantee, Path stateDir) {
+    public record Options(int readings, int devices, int partitions, int threads, String guarantee,
+                          long commitIntervalMs, Path stateDir) {
 
         public Options {
-            if (readings <= 0 || devices <= 0 || partitions <= 0 || threads <= 0) {
+            if (readings <= 0 || devices <= 0 || partitions <= 0 || threads <= 0 || commitIntervalMs <= 0) {
                 throw new IllegalArgumentException("counts must be positive");
             }
             Objects.requireNonNull(guarantee, "guarantee");
             Objects.requireNonNull(stateDir, "stateDir");
         }
 
-        /** One million readings of 2000 devices on 4 partitions, one thread each, exactly-once. */
+        /** One million readings of 2000 devices on 4 partitions, one thread each, exactly-once, 100 ms commits. */
         public static Options defaults(Path stateDir) {
-            return new Options(1_000_000, 2_000, 4, 1, "exactly_once_v2", stateDir);
+            return new Options(1_000_000, 2_000, 4, 1, "exactly_once_v2", 100, stateDir);
         }
     }
 
@@ -110,9 +113,10 @@ public final class StreamsBenchmark {
         @Override
         public String toString() {
             return String.format(java.util.Locale.ROOT,
-                    "%,d readings, %d partitions, %d thread(s)/app, %s: raw consumer %,.0f/s; enrichment + aggregates "
-                            + "%,.0f/s (%.1f s, after %.1f s start-up); preload %,.0f/s",
-                    readings, options.partitions(), options.threads(), options.guarantee(), rawConsumerPerSecond,
+                    "%,d readings, %d partitions, %d thread(s)/app, %s, commit %d ms: raw consumer %,.0f/s; "
+                            + "enrichment + aggregates %,.0f/s (%.1f s, after %.1f s start-up); preload %,.0f/s",
+                    readings, options.partitions(), options.threads(), options.guarantee(), options.commitIntervalMs(),
+                    rawConsumerPerSecond,
                     streamsPerSecond, streamsElapsed.toMillis() / 1000.0, streamsStartup.toMillis() / 1000.0,
                     preloadPerSecond);
         }
@@ -217,7 +221,8 @@ public final class StreamsBenchmark {
                 StreamsSettingsConfig.APPLICATIONS, "enrichment,aggregates",
                 StreamsSettingsConfig.STATE_DIR, stateDir.toString(),
                 StreamsSettingsConfig.NUM_THREADS, Integer.toString(options.threads()),
-                StreamsSettingsConfig.PROCESSING_GUARANTEE, options.guarantee()));
+                StreamsSettingsConfig.PROCESSING_GUARANTEE, options.guarantee(),
+                StreamsSettingsConfig.COMMIT_INTERVAL_MS, Long.toString(options.commitIntervalMs())));
         long started = System.nanoTime();
         try (FieldlineStreams streams = new FieldlineStreams(settings, bootstrapServers, topics, null)) {
             streams.start();
@@ -287,7 +292,7 @@ public final class StreamsBenchmark {
         Options defaults = Options.defaults(Files.createTempDirectory("fieldline-bench"));
         Options options = args.length > 2
                 ? new Options(Integer.parseInt(args[2]), defaults.devices(), defaults.partitions(), defaults.threads(),
-                        defaults.guarantee(), defaults.stateDir())
+                        defaults.guarantee(), defaults.commitIntervalMs(), defaults.stateDir())
                 : defaults;
         System.out.println(new StreamsBenchmark(args[0], args[1]).run(options));
     }
