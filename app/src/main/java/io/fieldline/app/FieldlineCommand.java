@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ConfigCommand.class,
             io.fieldline.app.up.UpCommand.class,
+            io.fieldline.app.can.CanCommand.class,
         })
 public final class FieldlineCommand {
 }

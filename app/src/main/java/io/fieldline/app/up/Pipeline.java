@@ -15,6 +15,9 @@ final class Pipeline {
 
     static List<PipelineComponent> components(UpContext context, Options options) {
         List<PipelineComponent> components = new ArrayList<>();
+        if (options.canReplay()) {
+            components.add(io.fieldline.app.can.CanBridgeComponent.create(context));
+        }
         return components;
     }
 }
