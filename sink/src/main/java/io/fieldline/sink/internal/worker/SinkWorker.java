@@ -187,6 +187,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             throw e;
         } finally {
             metrics.failing(false);
+            // closing the consumer revokes its partitions: nothing more may be written by then
+            completing = true;
             writerThread.shutdownNow();
             try {
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
