@@ -25,6 +25,7 @@ public final class ConfigReference {
         sections.put("Servers (embedded or external)", io.fieldline.embedded.EmbeddedConfig.configDef());
         sections.put("Schema Registry client", io.fieldline.schemas.registry.SchemaRegistryClientConfig.configDef());
         sections.put("Avro serde", io.fieldline.schemas.serde.AvroSerdeConfig.configDef());
+        sections.put("Streams topologies", io.fieldline.topologies.StreamsSettingsConfig.configDef());
         sections.put("CAN bridge", io.fieldline.bridge.can.CanBridgeConfig.configDef());
         sections.put("CDC (Debezium)", io.fieldline.connectors.cdc.CdcConfig.configDef());
         return sections;

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             ConfigCommand.class,
             io.fieldline.app.up.UpCommand.class,
             io.fieldline.app.can.CanCommand.class,
+            io.fieldline.app.bench.BenchCommand.class,
         })
 public final class FieldlineCommand {
 }

@@ -15,6 +15,7 @@ final class Pipeline {
 
     static List<PipelineComponent> components(UpContext context, Options options) {
         List<PipelineComponent> components = new ArrayList<>();
+        components.add(StreamsComponent.create(context));
         if (options.canReplay()) {
             components.add(io.fieldline.app.can.CanBridgeComponent.create(context));
         }
