@@ -1,0 +1,93 @@
+package io.fieldline.embedded;
+
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Which servers the {@link EmbeddedStack} starts and which external ones it points at instead.
+ *
+ * <p>Every endpoint key left empty means "start the embedded server"; a value means "use this external
+ * server", which the stack neither starts nor stops. That is how compose and production run the same code
+ * path as the default single-process run.
+ */
+public final class EmbeddedConfig extends AbstractConfig {
+
+    public static final String KAFKA_BOOTSTRAP_SERVERS = "embedded.kafka.bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "embedded.schema.registry.url";
+    public static final String SCHEMA_REGISTRY_TOPIC = "embedded.schema.registry.topic";
+    public static final String JDBC_URL = "embedded.jdbc.url";
+    public static final String JDBC_USER = "embedded.jdbc.user";
+    public static final String JDBC_PASSWORD = "embedded.jdbc.password";
+    public static final String REDIS_URL = "embedded.redis.url";
+    public static final String MQTT_URL = "embedded.mqtt.url";
+    public static final String DATA_DIR = "embedded.data.dir";
+
+    private static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "", new UrlPrefix(), Importance.HIGH,
+                    "Bootstrap servers of an external Kafka cluster. Empty: start a single-node KRaft broker in this process.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "", new UrlPrefix("http://", "https://"), Importance.HIGH,
+                    "Base URL of an external Confluent-compatible Schema Registry. Empty: start the embedded registry, "
+                            + "which stores its schemas in a compacted topic of the Kafka cluster in use.")
+            .define(SCHEMA_REGISTRY_TOPIC, Type.STRING, "_schemas", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Compacted topic where the embedded Schema Registry keeps schemas, versions and compatibility settings.")
+            .define(JDBC_URL, Type.STRING, "", new UrlPrefix("jdbc:postgresql:"), Importance.HIGH,
+                    "JDBC URL of an external PostgreSQL database. Empty: start a PostgreSQL server (wal_level=logical) "
+                            + "as a child process with a database named 'fieldline'.")
+            .define(JDBC_USER, Type.STRING, "postgres", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "User for the external PostgreSQL database; ignored when PostgreSQL is embedded.")
+            .define(JDBC_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+                    "Password for the external PostgreSQL database; ignored when PostgreSQL is embedded.")
+            .define(REDIS_URL, Type.STRING, "", new UrlPrefix("redis://", "rediss://"), Importance.HIGH,
+                    "URI of an external Redis server. Empty: start a Redis server as a child process.")
+            .define(MQTT_URL, Type.STRING, "", new UrlPrefix("tcp://", "ssl://", "ws://", "wss://"), Importance.HIGH,
+                    "URI of an external MQTT broker. Empty: start a HiveMQ CE broker in this process.")
+            .define(DATA_DIR, Type.STRING, "", Importance.MEDIUM,
+                    "Directory under which the embedded servers keep their data (one child per server, deleted on "
+                            + "shutdown). Empty: new temporary directories.");
+
+    /**
+     * @param originals the settings; unknown keys are ignored
+     * @throws ConfigException naming the key of an invalid value
+     */
+    public EmbeddedConfig(Map<?, ?> originals) {
+        super(CONFIG_DEF, originals);
+    }
+
+    /** @return the definitions of every {@code embedded.*} key */
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG_DEF);
+    }
+
+    /** Accepts the empty string (embedded) or a value starting with one of the given prefixes. */
+    private static final class UrlPrefix implements ConfigDef.Validator {
+        private final String[] prefixes;
+
+        UrlPrefix(String... prefixes) {
+            this.prefixes = prefixes.clone();
+        }
+
+        @Override
+        public void ensureValid(String name, Object value) {
+            String text = value == null ? "" : value.toString().trim();
+            if (text.isEmpty() || prefixes.length == 0) {
+                return;
+            }
+            for (String prefix : prefixes) {
+                if (text.startsWith(prefix)) {
+                    return;
+                }
+            }
+            throw new ConfigException(name, value, "must be empty or start with one of " + String.join(", ", prefixes));
+        }
+
+        @Override
+        public String toString() {
+            return prefixes.length == 0 ? "empty, or a value" : "empty, or starts with " + String.join(" or ", prefixes);
+        }
+    }
+}

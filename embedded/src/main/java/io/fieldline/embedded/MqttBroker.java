@@ -1,0 +1,192 @@
+package io.fieldline.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.hivemq.embedded.EmbeddedHiveMQ;
+
+/**
+ * A real MQTT 3.1.1 and 5 broker in this JVM: HiveMQ Community Edition embedded
+ * ({@code com.hivemq:hivemq-community-edition-embedded}).
+ *
+ * <p>It writes a {@code config.xml} into its directory with one TCP listener on 127.0.0.1, in-memory
+ * persistence, no usage statistics, and limits suited to a telemetry bridge: a deep per-client queue
+ * ({@value #MAX_QUEUED_MESSAGES} messages) so a QoS 1 backlog for a slow or reconnecting subscriber is kept rather
+ * than dropped, and a server receive maximum of {@value #SERVER_RECEIVE_MAXIMUM} so a publisher may have that
+ * many QoS 1 messages in flight. HiveMQ logs through SLF4J (logback in the app and the tests); it does not
+ * reconfigure logging. With in-memory persistence, sessions and retained messages do not survive a
+ * {@link #stop()}.
+ */
+public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
+
+    /** Messages queued per client session before new ones are discarded. */
+    public static final long MAX_QUEUED_MESSAGES = 1_000_000;
+    /** QoS 1 and 2 PUBLISH packets a client may have unacknowledged towards the broker. */
+    public static final int SERVER_RECEIVE_MAXIMUM = 1_000;
+    private static final Logger LOG = LoggerFactory.getLogger(MqttBroker.class);
+    private static final long TIMEOUT_SECONDS = 60;
+
+    private final Path dataDir;
+    private final int port;
+    private EmbeddedHiveMQ hivemq;
+    private boolean closed;
+
+    /** A broker on a free loopback port with its folders in a new temporary directory, deleted on close. */
+    public MqttBroker() {
+        this(DataDirectory.createTemp("mqtt"));
+    }
+
+    /**
+     * A broker on a free loopback port.
+     *
+     * @param dataDir its own directory (created if missing) for the config, data and extensions folders,
+     *                deleted on {@link #close()}
+     */
+    public MqttBroker(Path dataDir) {
+        this.dataDir = DataDirectory.create(Objects.requireNonNull(dataDir, "dataDir"));
+        this.port = LoopbackPort.pick();
+    }
+
+    @Override
+    public String name() {
+        return "mqtt";
+    }
+
+    /** @return the port of the TCP listener */
+    public int port() {
+        return port;
+    }
+
+    /** @return {@code tcp://127.0.0.1:port} */
+    @Override
+    public String url() {
+        return "tcp://" + LoopbackPort.HOST + ":" + port;
+    }
+
+    /** @return the HiveMQ {@code config.xml} this broker runs with */
+    public String configXml() {
+        return """
+                <?xml version="1.0"?>
+                <hivemq>
+                    <listeners>
+                        <tcp-listener>
+                            <port>%d</port>
+                            <bind-address>%s</bind-address>
+                        </tcp-listener>
+                    </listeners>
+                    <mqtt>
+                        <queued-messages>
+                            <max-queue-size>%d</max-queue-size>
+                            <strategy>discard</strategy>
+                        </queued-messages>
+                        <receive-maximum>
+                            <server-receive-maximum>%d</server-receive-maximum>
+                        </receive-maximum>
+                    </mqtt>
+                    <persistence>
+                        <mode>in-memory</mode>
+                    </persistence>
+                    <anonymous-usage-statistics>
+                        <enabled>false</enabled>
+                    </anonymous-usage-statistics>
+                </hivemq>
+                """.formatted(port, LoopbackPort.HOST, MAX_QUEUED_MESSAGES, SERVER_RECEIVE_MAXIMUM);
+    }
+
+    @Override
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("MQTT broker was closed");
+        }
+        if (hivemq != null) {
+            return;
+        }
+        long begin = System.nanoTime();
+        Path configDir = DataDirectory.create(dataDir.resolve("conf"));
+        try {
+            Files.writeString(configDir.resolve("config.xml"), configXml(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the HiveMQ configuration in " + configDir, e);
+        }
+        EmbeddedHiveMQ starting = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(configDir)
+                .withDataFolder(DataDirectory.create(dataDir.resolve("data")))
+                .withExtensionsFolder(DataDirectory.create(dataDir.resolve("extensions")))
+                .withoutLoggingBootstrap()
+                .build();
+        try {
+            starting.start().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(starting);
+            throw new IllegalStateException("Interrupted while starting the MQTT broker", e);
+        } catch (ExecutionException | TimeoutException e) {
+            closeQuietly(starting);
+            throw new IllegalStateException("MQTT broker failed to start on " + url(), e);
+        }
+        hivemq = starting;
+        LOG.info("MQTT broker (HiveMQ CE) listening on {} in {} ms", url(), (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (hivemq == null) {
+            return;
+        }
+        EmbeddedHiveMQ stopping = hivemq;
+        hivemq = null;
+        try {
+            // close() stops the broker and releases its threads; a fresh instance is built on the next start.
+            stopping.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while stopping the MQTT broker", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("MQTT broker on " + url() + " did not stop cleanly", e);
+        }
+        LOG.info("MQTT broker on {} stopped", url());
+    }
+
+    private static void closeQuietly(EmbeddedHiveMQ instance) {
+        try {
+            instance.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | RuntimeException e) {
+            LOG.warn("MQTT broker did not close cleanly after a failed start", e);
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return hivemq != null;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            stop();
+        } finally {
+            closed = true;
+            DataDirectory.delete(dataDir);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MqttBroker[" + url() + "]";
+    }
+}

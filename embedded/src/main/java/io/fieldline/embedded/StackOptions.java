@@ -1,0 +1,156 @@
+package io.fieldline.embedded;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Which components the {@link EmbeddedStack} starts itself and which external servers it uses instead.
+ * Build one with {@link #builder()}, or from configuration with {@link #from(EmbeddedConfig)}.
+ *
+ * @param kafka          an external Kafka cluster, or empty to start a broker
+ * @param schemaRegistry an external Schema Registry, or empty to start the embedded one
+ * @param postgres       an external PostgreSQL database, or empty to start a server
+ * @param redis          an external Redis server, or empty to start one
+ * @param mqtt           an external MQTT broker, or empty to start one
+ * @param dataDir        the parent of the embedded servers' data directories, or empty for temporary directories
+ * @param schemasTopic   the compacted topic the embedded Schema Registry stores schemas in
+ */
+public record StackOptions(
+        Optional<KafkaEndpoint> kafka,
+        Optional<SchemaRegistryEndpoint> schemaRegistry,
+        Optional<PostgresEndpoint> postgres,
+        Optional<RedisEndpoint> redis,
+        Optional<MqttEndpoint> mqtt,
+        Optional<Path> dataDir,
+        String schemasTopic) {
+
+    /** The topic the embedded Schema Registry uses unless told otherwise, as Confluent's does. */
+    public static final String DEFAULT_SCHEMAS_TOPIC = "_schemas";
+
+    public StackOptions {
+        Objects.requireNonNull(kafka, "kafka");
+        Objects.requireNonNull(schemaRegistry, "schemaRegistry");
+        Objects.requireNonNull(postgres, "postgres");
+        Objects.requireNonNull(redis, "redis");
+        Objects.requireNonNull(mqtt, "mqtt");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(schemasTopic, "schemasTopic");
+    }
+
+    /** @return options that start every server in this process, with temporary data directories */
+    public static StackOptions allEmbedded() {
+        return builder().build();
+    }
+
+    /** @return a builder that starts with every server embedded */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * @param config the {@code embedded.*} settings
+     * @return options where every non-empty endpoint setting names an external server
+     */
+    public static StackOptions from(EmbeddedConfig config) {
+        Builder builder = builder().schemasTopic(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_TOPIC));
+        nonEmpty(config.getString(EmbeddedConfig.KAFKA_BOOTSTRAP_SERVERS)).ifPresent(builder::externalKafka);
+        nonEmpty(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_URL)).ifPresent(builder::externalSchemaRegistry);
+        nonEmpty(config.getString(EmbeddedConfig.JDBC_URL)).ifPresent(url -> builder.externalPostgres(url,
+                config.getString(EmbeddedConfig.JDBC_USER), config.getPassword(EmbeddedConfig.JDBC_PASSWORD).value()));
+        nonEmpty(config.getString(EmbeddedConfig.REDIS_URL)).ifPresent(builder::externalRedis);
+        nonEmpty(config.getString(EmbeddedConfig.MQTT_URL)).ifPresent(builder::externalMqtt);
+        nonEmpty(config.getString(EmbeddedConfig.DATA_DIR)).ifPresent(dir -> builder.dataDir(Path.of(dir)));
+        return builder.build();
+    }
+
+    private static Optional<String> nonEmpty(String value) {
+        return Optional.ofNullable(value).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    /** Builds {@link StackOptions}; every component is embedded unless an external one is given. */
+    public static final class Builder {
+        private KafkaEndpoint kafka;
+        private SchemaRegistryEndpoint schemaRegistry;
+        private PostgresEndpoint postgres;
+        private RedisEndpoint redis;
+        private MqttEndpoint mqtt;
+        private Path dataDir;
+        private String schemasTopic = DEFAULT_SCHEMAS_TOPIC;
+
+        private Builder() {
+        }
+
+        /**
+         * @param bootstrapServers the external cluster's bootstrap list
+         * @return this builder
+         */
+        public Builder externalKafka(String bootstrapServers) {
+            this.kafka = KafkaEndpoint.external(bootstrapServers);
+            return this;
+        }
+
+        /**
+         * @param url the external registry's base URL
+         * @return this builder
+         */
+        public Builder externalSchemaRegistry(String url) {
+            this.schemaRegistry = SchemaRegistryEndpoint.external(url);
+            return this;
+        }
+
+        /**
+         * @param jdbcUrl  the external database's JDBC URL
+         * @param user     the user to connect as
+         * @param password that user's password
+         * @return this builder
+         */
+        public Builder externalPostgres(String jdbcUrl, String user, String password) {
+            this.postgres = PostgresEndpoint.external(jdbcUrl, user, password);
+            return this;
+        }
+
+        /**
+         * @param url the external server's Redis URI
+         * @return this builder
+         */
+        public Builder externalRedis(String url) {
+            this.redis = RedisEndpoint.external(url);
+            return this;
+        }
+
+        /**
+         * @param url the external broker's URI
+         * @return this builder
+         */
+        public Builder externalMqtt(String url) {
+            this.mqtt = MqttEndpoint.external(url);
+            return this;
+        }
+
+        /**
+         * @param dir the parent of the embedded servers' data directories (each server deletes its own on close)
+         * @return this builder
+         */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * @param topic the compacted topic the embedded Schema Registry stores schemas in
+         * @return this builder
+         */
+        public Builder schemasTopic(String topic) {
+            this.schemasTopic = Objects.requireNonNull(topic, "topic");
+            return this;
+        }
+
+        /** @return the options */
+        public StackOptions build() {
+            return new StackOptions(Optional.ofNullable(kafka), Optional.ofNullable(schemaRegistry),
+                    Optional.ofNullable(postgres), Optional.ofNullable(redis), Optional.ofNullable(mqtt),
+                    Optional.ofNullable(dataDir), schemasTopic);
+        }
+    }
+}
