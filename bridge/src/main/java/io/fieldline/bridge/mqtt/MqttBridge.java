@@ -777,8 +777,8 @@ public final class MqttBridge implements AutoCloseable {
         }
         if (clean && producer != null) {
             // Give Kafka the records already sent, so their messages can still be acknowledged.
+            // Not producer.flush(): it has no timeout and would wait out an unreachable Kafka.
             while (awaitingKafka.get() > 0 && System.nanoTime() < deadline) {
-                producer.flush();
                 sleepQuietly(10);
             }
             if (awaitingKafka.get() > 0) {
