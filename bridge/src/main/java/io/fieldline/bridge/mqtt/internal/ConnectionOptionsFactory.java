@@ -25,7 +25,7 @@ public final class ConnectionOptionsFactory {
 
     /**
      * The connection options: persistent session, automatic reconnect with backoff, receive
-     * maximum, credentials and, for {@code ssl://} or {@code wss://} brokers, TLS.
+     * maximum, credentials, TCP_NODELAY and, for {@code ssl://} or {@code wss://} brokers, TLS.
      *
      * @throws IllegalStateException when the key or trust store cannot be read
      */
@@ -51,9 +51,13 @@ public final class ConnectionOptionsFactory {
         }
         boolean tls = uris.stream().map(u -> u.toLowerCase(Locale.ROOT))
                 .anyMatch(u -> u.startsWith("ssl://") || u.startsWith("wss://"));
+        boolean noDelay = config.getBoolean(MqttBridgeConfig.TCP_NODELAY);
         if (tls) {
-            options.setSocketFactory(socketFactory(config));
+            SSLSocketFactory factory = socketFactory(config);
+            options.setSocketFactory(noDelay ? NoDelaySocketFactory.tls(factory) : factory);
             options.setHttpsHostnameVerificationEnabled(config.getBoolean(MqttBridgeConfig.TLS_HOSTNAME_VERIFICATION));
+        } else if (noDelay) {
+            options.setSocketFactory(NoDelaySocketFactory.plain());
         }
         return options;
     }

@@ -1,5 +1,6 @@
 package io.fieldline.bridge.mqtt.sim;
 
+import io.fieldline.bridge.mqtt.internal.NoDelaySocketFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +54,9 @@ public final class MqttPublisher implements AutoCloseable {
         options.setCleanStart(true);
         options.setAutomaticReconnect(true);
         options.setAutomaticReconnectDelay(1, 10);
+        if (serverUri.startsWith("tcp://")) {
+            options.setSocketFactory(NoDelaySocketFactory.plain());
+        }
         IMqttToken token = client.connect(options);
         token.waitForCompletion(15_000);
         Integer serverMaximum = token.getResponseProperties() == null ? null
