@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 import org.apache.kafka.common.config.ConfigException;
@@ -23,27 +22,40 @@ public final class ConfigReference {
     public static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> sections = new LinkedHashMap<>();
         sections.put("Application", AppConfig.configDef());
+        sections.put("Servers (embedded or external)", io.fieldline.embedded.EmbeddedConfig.configDef());
+        sections.put("Schema Registry client", io.fieldline.schemas.registry.SchemaRegistryClientConfig.configDef());
+        sections.put("Avro serde", io.fieldline.schemas.serde.AvroSerdeConfig.configDef());
+        sections.put("CAN bridge", io.fieldline.bridge.can.CanBridgeConfig.configDef());
+        sections.put("CDC (Debezium)", io.fieldline.connectors.cdc.CdcConfig.configDef());
         return sections;
     }
 
-    /** Validates the keys of every section; unknown keys are reported so typos do not pass silently. */
+    /**
+     * Validates every key that is set against its definition (type and validator), and reports
+     * unknown keys so that typos do not pass silently. Required keys that are absent are not
+     * reported here: the commands fill the endpoints in from the servers they start.
+     */
     public static List<String> check(Map<String, String> config) {
         List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, ConfigDef> section : sections().entrySet()) {
-            Map<String, String> own = config.entrySet().stream()
-                    .filter(e -> section.getValue().names().contains(e.getKey()))
-                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-            try {
-                section.getValue().parse(own);
-            } catch (ConfigException e) {
-                problems.add(section.getKey() + ": " + e.getMessage());
-            }
-        }
-        for (String key : config.keySet()) {
-            boolean known = sections().values().stream().anyMatch(def -> def.names().contains(key));
-            if (!known) {
+        for (Map.Entry<String, String> entry : new java.util.TreeMap<>(config).entrySet()) {
+            String key = entry.getKey();
+            List<ConfigKey> definitions = sections().values().stream()
+                    .map(def -> def.configKeys().get(key))
+                    .filter(java.util.Objects::nonNull)
+                    .toList();
+            if (definitions.isEmpty()) {
                 problems.add("Unknown configuration key '" + key + "' (set by --set, --config or "
                         + ConfigSources.environmentVariableForKey(key) + ")");
+            }
+            for (ConfigKey definition : definitions) {
+                try {
+                    Object value = ConfigDef.parseType(key, entry.getValue(), definition.type);
+                    if (definition.validator != null) {
+                        definition.validator.ensureValid(key, value);
+                    }
+                } catch (ConfigException e) {
+                    problems.add(e.getMessage());
+                }
             }
         }
         return problems;

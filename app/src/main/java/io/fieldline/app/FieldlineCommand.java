@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
                 + "stored in PostgreSQL/TimescaleDB and Redis.",
         subcommands = {
             ConfigCommand.class,
+            io.fieldline.app.up.UpCommand.class,
+            io.fieldline.app.can.CanCommand.class,
         })
 public final class FieldlineCommand {
 }

@@ -51,6 +51,15 @@ public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
     }
 
     /**
+     * A broker on free loopback ports with its data in a new temporary directory, deleted on close.
+     *
+     * @param overrides broker settings that replace or extend the defaults of {@link #brokerConfig()}
+     */
+    public KafkaBroker(Map<String, String> overrides) {
+        this(DataDirectory.createTemp("kafka"), overrides);
+    }
+
+    /**
      * A broker on free loopback ports.
      *
      * @param dataDir   its own directory (created if missing), deleted on {@link #close()}
@@ -133,7 +142,6 @@ public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
         props.put("log.cleaner.threads", "1");
         props.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
         props.put("log.cleaner.io.buffer.size", Integer.toString(512 * 1024));
-        props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         props.putAll(overrides);
         return props;
     }

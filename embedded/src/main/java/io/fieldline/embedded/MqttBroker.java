@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.hivemq.configuration.service.InternalConfigurations;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 
 /**
@@ -35,6 +36,11 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
     public static final int SERVER_RECEIVE_MAXIMUM = 1_000;
     private static final Logger LOG = LoggerFactory.getLogger(MqttBroker.class);
     private static final long TIMEOUT_SECONDS = 60;
+    /**
+     * HiveMQ waits this long for in-flight persistence work on shutdown, twice (2 s each by default). With
+     * in-memory persistence nothing outlives the broker anyway, so a short wait makes stop 4 s faster.
+     */
+    private static final int PERSISTENCE_SHUTDOWN_GRACE_MILLIS = 100;
 
     private final Path dataDir;
     private final int port;
@@ -118,6 +124,8 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the HiveMQ configuration in " + configDir, e);
         }
+        // A JVM-wide HiveMQ setting, read when the broker is built; every broker of this class wants the same.
+        InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(PERSISTENCE_SHUTDOWN_GRACE_MILLIS);
         EmbeddedHiveMQ starting = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(configDir)
                 .withDataFolder(DataDirectory.create(dataDir.resolve("data")))

@@ -51,6 +51,15 @@ public final class PostgresServer implements EmbeddedServer, PostgresEndpoint {
     }
 
     /**
+     * A server on a free loopback port with its data in a new temporary directory, deleted on close.
+     *
+     * @param overrides {@code postgresql.conf} settings that replace or extend the defaults of {@link #serverConfig()}
+     */
+    public PostgresServer(Map<String, String> overrides) {
+        this(DataDirectory.createTemp("postgres"), overrides);
+    }
+
+    /**
      * A server on a free loopback port.
      *
      * @param dataDir   its own directory (created if missing), deleted on {@link #close()}

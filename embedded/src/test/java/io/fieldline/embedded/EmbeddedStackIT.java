@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -44,6 +47,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Source;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.schemas.registry.SchemaRegistryClient;
+import io.fieldline.schemas.serde.AvroSerdes;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -108,6 +117,53 @@ class EmbeddedStackIT {
     }
 
     @Test
+    void shouldRoundTripAnAvroReadingThroughKafkaWithTheRealRegistry() throws Exception {
+        String topic = "stack-readings-" + UUID.randomUUID();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+            admin.createTopics(Set.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        SchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistry().url());
+        Instant eventTime = Instant.ofEpochMilli(1_700_000_000_123L);
+        Reading reading = Reading.newBuilder()
+                .setDeviceId("device-7").setSensor("air_temperature").setValue(21.5).setUnit("degC")
+                .setEventTime(eventTime).setIngestTime(eventTime.plusMillis(40))
+                .setSource(Source.MQTT).setQuality(Quality.GOOD).setAttributes(Map.of("firmware", "1.2.3"))
+                .build();
+
+        try (Serde<Reading> serde = AvroSerdes.specific(Reading.class, registry, false);
+                KafkaProducer<String, Reading> producer = new KafkaProducer<>(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                        new StringSerializer(), serde.serializer());
+                KafkaConsumer<String, Reading> consumer = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG, "stack-avro-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), serde.deserializer())) {
+            producer.send(new ProducerRecord<>(topic, null, eventTime.toEpochMilli(), reading.getDeviceId(), reading)).get();
+            consumer.subscribe(List.of(topic));
+            List<ConsumerRecord<String, Reading>> received = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(received::add);
+                return !received.isEmpty();
+            });
+            assertThat(received).singleElement().satisfies(record -> {
+                assertThat(record.key()).isEqualTo("device-7");
+                assertThat(record.value()).isEqualTo(reading);
+                assertThat(record.timestamp()).isEqualTo(eventTime.toEpochMilli());
+            });
+        }
+        // TopicNameStrategy: the serializer registered the schema under "<topic>-value".
+        assertThat(registry.subjects()).contains(topic + "-value");
+        assertThat(registry.latest(topic + "-value").version()).isEqualTo(1);
+        int id = registry.lookup(topic + "-value", Reading.getClassSchema());
+        try (Serde<Reading> serde = AvroSerdes.specific(Reading.class, registry, false)) {
+            ByteBuffer bytes = ByteBuffer.wrap(serde.serializer().serialize(topic, reading));
+            // Confluent wire format: magic byte 0, then the registry's id as a big-endian int.
+            assertThat(bytes.get()).isZero();
+            assertThat(bytes.getInt()).isEqualTo(id);
+        }
+    }
+
+    @Test
     void shouldRunPostgresWithLogicalReplicationAndTheFieldlineDatabase() throws Exception {
         try (Connection connection = stack.postgres().dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
@@ -159,6 +215,33 @@ class EmbeddedStackIT {
             disconnect(publisher);
             disconnect(subscriber);
         }
+    }
+
+    @Test
+    void shouldUseExternalServersWithoutStartingOrStoppingThem() throws Exception {
+        StackOptions options = StackOptions.builder()
+                .externalKafka(stack.kafka().bootstrapServers())
+                .externalPostgres(stack.postgres().jdbcUrl(), stack.postgres().user(), stack.postgres().password())
+                .externalRedis(stack.redis().url())
+                .externalMqtt(stack.mqtt().url())
+                .schemasTopic("_schemas-external-" + UUID.randomUUID())
+                .build();
+        try (EmbeddedStack external = EmbeddedStack.start(options)) {
+            // Only the registry is embedded; it keeps its schemas on the external Kafka cluster.
+            assertThat(external.startedServers()).extracting(EmbeddedServer::name).containsExactly("schema-registry");
+            assertThat(external.kafka()).isNotInstanceOf(EmbeddedServer.class);
+            assertThat(external.endpoints())
+                    .containsEntry(EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers())
+                    .containsEntry(EmbeddedStack.JDBC_URL, stack.postgres().jdbcUrl())
+                    .containsEntry(EmbeddedStack.REDIS_URL, stack.redis().url())
+                    .containsEntry(EmbeddedStack.MQTT_URL, stack.mqtt().url());
+            assertThat(external.schemaRegistry().url()).isNotEqualTo(stack.schemaRegistry().url());
+            try (Connection connection = external.postgres().dataSource().getConnection();
+                    Statement statement = connection.createStatement()) {
+                assertThat(single(statement, "SELECT current_database()")).isEqualTo("fieldline");
+            }
+        }
+        assertThat(stack.startedServers()).allMatch(EmbeddedServer::isRunning);
     }
 
     @Test

@@ -1,14 +1,17 @@
 package io.fieldline.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -20,7 +23,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +56,7 @@ class KafkaBrokerIT {
     void shouldKeepTopicDataAndPortAcrossStopAndStart() throws Exception {
         String topic = "restart-" + UUID.randomUUID();
         createTopic(topic);
-        produce(topic, List.of("before"), false);
+        produce(topic, List.of("before"));
         String bootstrap = broker.bootstrapServers();
 
         broker.stop();
@@ -55,7 +64,7 @@ class KafkaBrokerIT {
         broker.start();
 
         assertThat(broker.bootstrapServers()).isEqualTo(bootstrap);
-        produce(topic, List.of("after"), false);
+        produce(topic, List.of("after"));
         assertThat(consume(topic, 2)).containsExactly("before", "after");
     }
 
@@ -78,10 +87,42 @@ class KafkaBrokerIT {
     }
 
     @Test
+    void shouldRunAKafkaStreamsApplicationExactlyOnce() throws Exception {
+        String input = "eos-in-" + UUID.randomUUID();
+        String output = "eos-out-" + UUID.randomUUID();
+        createTopic(input);
+        createTopic(output);
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                .mapValues(value -> value.toUpperCase(Locale.ROOT))
+                .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "eos-" + UUID.randomUUID());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, broker.dataDir().resolve("streams-state").toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+            streams.start();
+            produce(input, List.of("a", "b"));
+            // read_committed: the output is only visible once Streams committed its transaction.
+            assertThat(consume(output, 2)).containsExactly("A", "B");
+            streams.close(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
     void shouldRefuseToCreateTopicsAutomatically() throws Exception {
+        String topic = "never-created-" + UUID.randomUUID();
+        Properties props = producerProps();
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1500");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "k", "v")).get())
+                    .isInstanceOfAny(ExecutionException.class, org.apache.kafka.common.errors.TimeoutException.class);
+        }
         try (Admin admin = admin()) {
-            assertThat(admin.describeCluster().nodes().get()).hasSize(1);
-            assertThat(broker.brokerConfig()).containsEntry("auto.create.topics.enable", "false");
+            assertThat(admin.listTopics().names().get()).doesNotContain(topic);
         }
     }
 
@@ -104,7 +145,7 @@ class KafkaBrokerIT {
         return props;
     }
 
-    private static void produce(String topic, List<String> values, boolean unused) throws Exception {
+    private static void produce(String topic, List<String> values) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps())) {
             for (String value : values) {
                 producer.send(new ProducerRecord<>(topic, "k", value)).get();

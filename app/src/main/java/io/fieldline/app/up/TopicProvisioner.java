@@ -24,7 +24,7 @@ public final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
 
     /** Stages that write dead letters. */
-    public static final List<String> DEAD_LETTER_STAGES = List.of("mqtt", "can", "streams", "sink");
+    public static final List<String> DEAD_LETTER_STAGES = List.of("mqtt", "can", "streams", "sink", "cdc");
 
     private final TopicNames names;
     private final int partitions;

@@ -171,6 +171,46 @@ class SchemaRegistryServerIT {
     }
 
     @Test
+    void shouldDeleteVersionsPermanentlyOnlyAfterASoftDeleteAndNeverReuseTheirIds() throws Exception {
+        int id1 = register(subject, V1).path("id").asInt();
+        register(subject, V2_COMPATIBLE);
+        assertError(delete("/subjects/" + subject + "?permanent=true"), 404, 40405);
+
+        assertThat(delete("/subjects/" + subject + "/versions/latest").body()).isEqualTo("2");
+        assertThat(get("/subjects/" + subject + "/versions").body()).isEqualTo("[1]");
+        assertThat(get("/subjects/" + subject + "/versions?deleted=true").body()).isEqualTo("[1,2]");
+        assertError(delete("/subjects/" + subject + "/versions/1?permanent=true"), 404, 40407);
+
+        assertThat(delete("/subjects/" + subject).body()).isEqualTo("[1]");
+        assertThat(delete("/subjects/" + subject + "?permanent=true").body()).isEqualTo("[1,2]");
+        assertThat(tree(get("/subjects?deleted=true"))).extracting(JsonNode::asText).doesNotContain(subject);
+        // The id stays resolvable and is never handed to another schema, even after a restart.
+        registry.stop();
+        registry.start();
+        assertThat(parse(tree(get("/schemas/ids/" + id1)).path("schema").asText())).isEqualTo(parse(V1));
+        String other = "other-" + UUID.randomUUID();
+        assertThat(register(other, V2_INCOMPATIBLE).path("id").asInt()).isGreaterThan(id1 + 1);
+    }
+
+    @Test
+    void shouldCheckCompatibilityAgainstTheVersionsTheLevelNames() throws Exception {
+        String fresh = "fresh-" + UUID.randomUUID();
+        assertThat(tree(post("/compatibility/subjects/" + fresh + "/versions", schemaBody(V1), CONTENT_TYPE))
+                .path("is_compatible").asBoolean(false)).isTrue();
+        assertError(post("/compatibility/subjects/" + fresh + "/versions/latest", schemaBody(V1), CONTENT_TYPE), 404, 40401);
+
+        register(subject, V1);
+        put("/config/" + subject, "{\"compatibility\":\"FORWARD\"}");
+        // A required new field: old readers ignore it, so FORWARD accepts what BACKWARD refuses.
+        assertThat(tree(post("/compatibility/subjects/" + subject + "/versions", schemaBody(V2_INCOMPATIBLE), CONTENT_TYPE))
+                .path("is_compatible").asBoolean(false)).isTrue();
+        assertThat(tree(delete("/config/" + subject)).path("compatibilityLevel").asText()).isEqualTo("FORWARD");
+        assertError(get("/config/" + subject), 404, 40408);
+        assertThat(tree(post("/compatibility/subjects/" + subject + "/versions", schemaBody(V2_INCOMPATIBLE), CONTENT_TYPE))
+                .path("is_compatible").asBoolean(true)).isFalse();
+    }
+
+    @Test
     void shouldAnswerWithConfluentErrorCodes() throws Exception {
         register(subject, V1);
         assertError(get("/subjects/no-such-subject/versions"), 404, 40401);

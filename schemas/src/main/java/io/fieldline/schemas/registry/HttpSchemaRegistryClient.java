@@ -240,7 +240,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                     200, SchemaRegistryException.INVALID_SCHEMA);
         }
         try {
-            return new Schema.Parser().parse(text.asText());
+            // Lenient on defaults: a schema some other producer registered must still be readable here.
+            return new Schema.Parser().setValidateDefaults(false).parse(text.asText());
         } catch (SchemaParseException e) {
             throw new SchemaRegistryException("registry returned an unparsable schema for " + what + ": "
                     + e.getMessage(), 200, SchemaRegistryException.INVALID_SCHEMA, e);

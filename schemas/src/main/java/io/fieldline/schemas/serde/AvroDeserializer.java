@@ -58,6 +58,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
 
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
+    private volatile LastReader lastReader;
 
     /**
      * For Kafka's configuration by class name; {@link #configure(Map, boolean)} must be called before use.
@@ -104,6 +105,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             client = new HttpSchemaRegistryClient(new SchemaRegistryClientConfig(configs));
         }
         readers.clear();
+        lastReader = null;
     }
 
     @Override
@@ -117,12 +119,17 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         } catch (SerializationException e) {
             throw new SerializationException("Topic " + topic + ": " + e.getMessage());
         }
-        DatumReader<Object> reader = readers.get(id);
+        // Consecutive records of a topic nearly always share one writer id: skip the map (and boxing) then.
+        LastReader last = lastReader;
+        DatumReader<Object> reader = last != null && last.id == id ? last.reader : readers.get(id);
         if (reader == null) {
             // Built outside computeIfAbsent: it may call the registry, which must not block other ids.
             DatumReader<Object> built = readerFor(topic, id);
             DatumReader<Object> raced = readers.putIfAbsent(id, built);
             reader = raced != null ? raced : built;
+        }
+        if (last == null || last.id != id) {
+            lastReader = new LastReader(id, reader);
         }
         Object value;
         try {
@@ -204,6 +211,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                     + " (schema id " + id + ") where " + type.getName() + " was expected");
         }
         return type.cast(value);
+    }
+
+    private record LastReader(int id, DatumReader<Object> reader) {
     }
 
     @Override

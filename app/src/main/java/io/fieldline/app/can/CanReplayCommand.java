@@ -1,0 +1,116 @@
+package io.fieldline.app.can;
+
+import io.fieldline.bridge.can.CanBridgeConfig;
+import io.fieldline.bridge.can.CanBridgeService;
+import io.fieldline.bridge.can.candump.ReplaySpeed;
+import io.fieldline.schemas.TopicNames;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fieldline can replay --dbc FILE LOG [--speed max|1|N]}: publishes the readings of a candump log to Kafka
+ * and prints what it did. Endpoints default to the variables {@code fieldline up} writes to endpoints.env.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = "Replay a candump log (-L or console format) into Kafka: one Reading per decoded signal.")
+public final class CanReplayCommand implements Callable<Integer> {
+
+    @Option(names = "--dbc", required = true, paramLabel = "FILE", description = "DBC file.")
+    Path dbcFile;
+
+    @Parameters(index = "0", paramLabel = "LOG", description = "candump log file.")
+    Path log;
+
+    @Option(names = "--speed", defaultValue = "max", paramLabel = "max|1|N",
+            description = "max (no pauses, the default), 1 (original timing) or N (N times faster).")
+    String speed;
+
+    @Option(names = "--timestamps", defaultValue = "original", paramLabel = "original|shifted",
+            description = "Keep the logged receive times (original) or start them now (shifted).")
+    String timestamps;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}", description = "Kafka bootstrap servers.")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry", paramLabel = "URL",
+            defaultValue = "${env:SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}", description = "Schema Registry URL.")
+    String schemaRegistry;
+
+    @Option(names = "--topic-prefix", defaultValue = "", paramLabel = "PREFIX", description = "Topic name prefix.")
+    String topicPrefix;
+
+    @Option(names = "--frames", description = "Also publish the raw frames to can.frames.")
+    boolean frames;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other can.* setting, for example "
+            + "--set can.node.devices=ClimateCtl=room-a.")
+    Map<String, String> settings = new HashMap<>();
+
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isReadable(log)) {
+            err.println("cannot read " + log);
+            return 2;
+        }
+        ReplaySpeed.parse(speed);
+        Map<String, Object> props = new HashMap<>(settings);
+        props.put(CanBridgeConfig.INPUT, "replay");
+        props.put(CanBridgeConfig.DBC_FILE, dbcFile.toString());
+        props.put(CanBridgeConfig.REPLAY_FILE, log.toString());
+        props.put(CanBridgeConfig.REPLAY_SPEED, speed);
+        props.put(CanBridgeConfig.REPLAY_TIMESTAMPS, timestamps);
+        props.put(CanBridgeConfig.FRAMES_PUBLISH, Boolean.toString(frames));
+        CanBridgeConfig config = new CanBridgeConfig(props);
+        TopicNames names = new TopicNames(topicPrefix);
+        createMissingTopics(names);
+        try (CanBridgeService service = new CanBridgeService(bootstrapServers, schemaRegistry, names, config,
+                new SimpleMeterRegistry())) {
+            service.start();
+            while (!service.awaitCompletion(Duration.ofSeconds(5))) {
+                out.printf("... %d frames, %d signals%n", service.counts().frames(), service.counts().signals());
+            }
+            service.summary().forEach((k, v) -> out.printf("%-16s %s%n", k, v));
+            if (service.failure() != null) {
+                err.println("replay failed: " + service.failure().getMessage());
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /** The broker creates no topics on demand: make the ones the replay writes, with one partition, if absent. */
+    private void createMissingTopics(TopicNames names) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (String t : List.of(names.readings(), names.canFrames(), names.deadLetters("can"))) {
+                if (!existing.contains(t)) {
+                    missing.add(new NewTopic(t, 1, (short) 1));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+                out.println("created topics " + missing.stream().map(NewTopic::name).toList());
+            }
+        }
+    }
+}

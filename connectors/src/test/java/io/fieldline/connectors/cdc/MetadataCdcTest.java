@@ -1,0 +1,67 @@
+package io.fieldline.connectors.cdc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class MetadataCdcTest {
+
+    @Test
+    void shouldConfigureThePostgresConnectorForPgoutputWithAFilteredPublication() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put(CdcConfig.JDBC_URL, "jdbc:postgresql://db.local:6543/farm?sslmode=disable");
+        settings.put(CdcConfig.SLOT_NAME, "farm_slot");
+        settings.put(CdcConfig.PUBLICATION_NAME, "farm_pub");
+
+        Properties props = MetadataCdc.debeziumProperties(new CdcConfig(settings));
+
+        assertThat(props.getProperty("connector.class")).isEqualTo("io.debezium.connector.postgresql.PostgresConnector");
+        assertThat(props.getProperty("plugin.name")).isEqualTo("pgoutput");
+        assertThat(props.getProperty("database.hostname")).isEqualTo("db.local");
+        assertThat(props.getProperty("database.port")).isEqualTo("6543");
+        assertThat(props.getProperty("database.dbname")).isEqualTo("farm");
+        assertThat(props.getProperty("slot.name")).isEqualTo("farm_slot");
+        assertThat(props.getProperty("publication.name")).isEqualTo("farm_pub");
+        assertThat(props.getProperty("publication.autocreate.mode")).isEqualTo("filtered");
+        assertThat(props.getProperty("snapshot.mode")).isEqualTo("initial");
+        assertThat(props.getProperty("tombstones.on.delete")).isEqualTo("false");
+    }
+
+    @Test
+    void shouldLimitCaptureToTheMetadataAndAlertRuleTables() {
+        Properties props = MetadataCdc.debeziumProperties(new CdcConfig(CdcConfigTest.minimal()));
+
+        String[] patterns = props.getProperty("table.include.list").split(",");
+        assertThat(patterns).hasSize(CapturedTable.values().length);
+        for (CapturedTable table : CapturedTable.values()) {
+            assertThat(patterns).anyMatch(p -> Pattern.matches(p, "public." + table.tableName()));
+        }
+        assertThat(patterns).noneMatch(p -> Pattern.matches(p, "public.measurement"));
+        assertThat(patterns).noneMatch(p -> Pattern.matches(p, "publicXdevice"));
+    }
+
+    @Test
+    void shouldStoreOffsetsInAKafkaTopic() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put(CdcConfig.TOPIC_PREFIX, "t.");
+
+        Properties props = MetadataCdc.debeziumProperties(new CdcConfig(settings));
+
+        assertThat(props.getProperty("offset.storage")).isEqualTo(io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore.class.getName());
+        assertThat(props.getProperty("offset.storage.topic")).isEqualTo("t.cdc.offsets");
+        assertThat(props.getProperty("bootstrap.servers")).isEqualTo("127.0.0.1:9092");
+        assertThat(props.getProperty("offset.storage.replication.factor")).isEqualTo("-1");
+    }
+
+    @Test
+    void shouldHeartbeatWithALogicalDecodingMessageSoTheSlotAdvancesWhileTablesAreQuiet() {
+        Properties props = MetadataCdc.debeziumProperties(new CdcConfig(CdcConfigTest.minimal()));
+
+        assertThat(props.getProperty("heartbeat.interval.ms")).isEqualTo("10000");
+        assertThat(props.getProperty("heartbeat.action.query")).contains("pg_logical_emit_message(false, '"
+                + MetadataCdc.HEARTBEAT_MESSAGE_PREFIX + "'");
+    }
+}

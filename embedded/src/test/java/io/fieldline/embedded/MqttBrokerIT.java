@@ -1,0 +1,76 @@
+package io.fieldline.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.Test;
+
+/** A dedicated broker (never the shared one) because this test stops and restarts it. */
+class MqttBrokerIT {
+
+    @Test
+    void shouldAcceptClientsOnTheSamePortAfterStopAndStart() throws Exception {
+        try (MqttBroker broker = new MqttBroker()) {
+            broker.start();
+            String url = broker.url();
+            assertThat(roundTrip(url)).isEqualTo("first");
+
+            broker.stop();
+            MqttClient refused = new MqttClient(url, "refused-" + UUID.randomUUID(), new MemoryPersistence());
+            MqttConnectionOptions quick = new MqttConnectionOptions();
+            quick.setConnectionTimeout(2);
+            assertThatThrownBy(() -> refused.connect(quick)).isInstanceOf(MqttException.class);
+            refused.close();
+
+            broker.start();
+            assertThat(broker.url()).isEqualTo(url);
+            assertThat(roundTrip(url)).isEqualTo("first");
+        }
+    }
+
+    @Test
+    void shouldConfigureALoopbackListenerInMemoryPersistenceAndDeepQueues() {
+        try (MqttBroker broker = new MqttBroker()) {
+            assertThat(broker.configXml())
+                    .contains("<bind-address>127.0.0.1</bind-address>")
+                    .contains("<port>" + broker.port() + "</port>")
+                    .contains("<mode>in-memory</mode>")
+                    .contains("<max-queue-size>" + MqttBroker.MAX_QUEUED_MESSAGES + "</max-queue-size>")
+                    .contains("<server-receive-maximum>" + MqttBroker.SERVER_RECEIVE_MAXIMUM + "</server-receive-maximum>")
+                    .contains("<anonymous-usage-statistics>\n        <enabled>false</enabled>");
+        }
+    }
+
+    private static String roundTrip(String url) throws Exception {
+        String topic = "it/" + UUID.randomUUID();
+        List<String> received = new CopyOnWriteArrayList<>();
+        MqttClient client = new MqttClient(url, "rt-" + UUID.randomUUID(), new MemoryPersistence());
+        try {
+            client.connect(new MqttConnectionOptions());
+            client.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+                new org.eclipse.paho.mqttv5.common.MqttSubscription(topic, 1)},
+                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+                        (t, message) -> received.add(new String(message.getPayload(), StandardCharsets.UTF_8))});
+            client.publish(topic, new MqttMessage("first".getBytes(StandardCharsets.UTF_8), 1, false, null));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !received.isEmpty());
+            return received.get(0);
+        } finally {
+            if (client.isConnected()) {
+                client.disconnect();
+            }
+            client.close();
+        }
+    }
+}
