@@ -218,9 +218,14 @@ public final class MqttBridgeConfig extends AbstractConfig {
         return def;
     }
 
-    /** Whether a key is a per-route key, {@code mqtt.route.<name>.<key>}, for configuration checks. */
-    public static boolean isRouteKey(String key) {
-        return key.startsWith(ROUTE_PREFIX);
+    /**
+     * Whether a key belongs to this configuration without being listed in {@link #configDef()}: the
+     * keys of routes other than the presets ({@code mqtt.route.<name>.<key>}, validated at
+     * construction against {@link #routeConfigDef(String)}) and the producer pass-through keys
+     * ({@code mqtt.kafka.producer.<key>}). For configuration checks that report unknown keys.
+     */
+    public static boolean isDynamicKey(String key) {
+        return key.startsWith(ROUTE_PREFIX) || key.startsWith(KAFKA_PRODUCER_PREFIX);
     }
 
     /**

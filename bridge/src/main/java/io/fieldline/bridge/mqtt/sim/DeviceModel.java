@@ -150,21 +150,23 @@ public abstract class DeviceModel {
         fault = Fault.NONE;
         stuckValues = null;
         driftOffset = 0;
-        // Per-second hazard of starting a fault, so the frequency does not depend on the publish rate.
-        double hazard = faultRate * elapsed / 3600.0;
+        // A rate per second, so the frequency does not depend on the publish rate: at faultRate 1 a
+        // device starts a fault every two hours on average (40 % dropouts, 30 % climate failures,
+        // 20 % stuck and 10 % drifting sensors) and spends about 5 % of its time in one.
+        double probability = faultRate * elapsed / 7200.0;
         double draw = random.nextDouble();
         Fault next = Fault.NONE;
         long seconds = 0;
-        if (draw < hazard * 0.6) {
+        if (draw < probability * 0.4) {
             next = Fault.DROPOUT;
             seconds = 60 + random.nextInt(240);
-        } else if (draw < hazard * 1.0) {
+        } else if (draw < probability * 0.7) {
             next = Fault.CLIMATE_FAILURE;
             seconds = 300 + random.nextInt(600);
-        } else if (draw < hazard * 1.3) {
+        } else if (draw < probability * 0.9) {
             next = Fault.STUCK;
             seconds = 300 + random.nextInt(900);
-        } else if (draw < hazard * 1.5) {
+        } else if (draw < probability) {
             next = Fault.DRIFT;
             seconds = 900 + random.nextInt(1800);
         }

@@ -21,8 +21,8 @@ public final class FleetModel {
     /**
      * @param size      number of devices
      * @param seed      seed of every random choice
-     * @param faultRate fault frequency multiplier: 1 gives each device about 1.5 faults a day and a
-     *                  spike every 500 messages; 0 gives none
+     * @param faultRate fault frequency multiplier: 1 gives each device a fault every two hours on
+     *                  average and a spike every 500 messages; 0 gives none
      */
     public FleetModel(int size, long seed, double faultRate) {
         if (size < 1) {
