@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             io.fieldline.app.can.CanCommand.class,
             io.fieldline.app.bench.BenchCommand.class,
             io.fieldline.app.mqtt.SimulateCommand.class,
+            TailCommand.class,
         })
 public final class FieldlineCommand {
 }

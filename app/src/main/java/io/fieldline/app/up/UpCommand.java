@@ -87,6 +87,7 @@ public final class UpCommand implements Callable<Integer> {
 
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<PipelineComponent> running = new ArrayList<>();
+        Map<String, Map<String, Object>> summaries = new LinkedHashMap<>();
         try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(config)))) {
             TopicNames topics = new TopicNames(app.getString(AppConfig.TOPICS_PREFIX));
             if (stack.startedServer("kafka").isPresent()) {
@@ -116,11 +117,14 @@ public final class UpCommand implements Callable<Integer> {
                     }
                     out.println("\nStopping...");
                 } finally {
+                    // Sources stop first, so what they sent can still be written by the sinks; each
+                    // summary is taken just before its component stops, while its stores still answer.
                     for (int i = running.size() - 1; i >= 0; i--) {
+                        summaries.put(running.get(i).name(), summaryOf(running.get(i)));
                         closeQuietly(running.get(i));
                     }
                 }
-                printSummary(admin, topics, running);
+                printSummary(admin, topics, running, summaries);
             }
         } finally {
             stopped.countDown();
@@ -146,7 +150,8 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  (also in " + file + ")");
     }
 
-    private void printSummary(Admin admin, TopicNames topics, List<PipelineComponent> components) throws InterruptedException {
+    private void printSummary(Admin admin, TopicNames topics, List<PipelineComponent> components,
+            Map<String, Map<String, Object>> summaries) throws InterruptedException {
         List<String> names = new ArrayList<>(topics.dataTopics());
         names.addAll(topics.metadataTopics());
         TopicProvisioner.DEAD_LETTER_STAGES.forEach(stage -> names.add(topics.deadLetters(stage)));
@@ -156,7 +161,7 @@ public final class UpCommand implements Callable<Integer> {
         counts.forEach((topic, count) -> out.printf("    %-34s %,12d%n", topic, count));
         out.println("    (end minus start offsets; topics written with exactly-once also count their commit markers)");
         for (PipelineComponent component : components) {
-            Map<String, Object> summary = new LinkedHashMap<>(component.summary());
+            Map<String, Object> summary = summaries.getOrDefault(component.name(), Map.of());
             if (!summary.isEmpty()) {
                 out.println("  " + component.name() + ":");
                 summary.forEach((key, value) -> out.printf("    %-34s %12s%n", key, format(value)));
@@ -180,6 +185,15 @@ public final class UpCommand implements Callable<Integer> {
             return String.format("%,d", ((Number) value).longValue());
         }
         return String.valueOf(value);
+    }
+
+    private static Map<String, Object> summaryOf(PipelineComponent component) {
+        try {
+            return new LinkedHashMap<>(component.summary());
+        } catch (RuntimeException e) {
+            LOG.warn("No summary from {}: {}", component.name(), e.toString());
+            return Map.of();
+        }
     }
 
     private static void closeQuietly(PipelineComponent component) {
