@@ -89,6 +89,11 @@ public final class UpCommand implements Callable<Integer> {
         List<PipelineComponent> running = new ArrayList<>();
         try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(config)))) {
             TopicNames topics = new TopicNames(app.getString(AppConfig.TOPICS_PREFIX));
+            if (stack.startedServer("kafka").isPresent()) {
+                // A fresh embedded broker has none of the changelogs an old local state refers to:
+                // start the Streams state from scratch too, instead of restoring and discarding it.
+                deleteRecursively(dataDir.resolve("streams"));
+            }
             UpContext context = new UpContext(config, app, stack, topics, meters, dataDir);
             printEndpoints(stack, dataDir);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -149,6 +154,7 @@ public final class UpCommand implements Callable<Integer> {
         out.println("\nSummary");
         out.println("  Records per topic:");
         counts.forEach((topic, count) -> out.printf("    %-34s %,12d%n", topic, count));
+        out.println("    (end minus start offsets; topics written with exactly-once also count their commit markers)");
         for (PipelineComponent component : components) {
             Map<String, Object> summary = new LinkedHashMap<>(component.summary());
             if (!summary.isEmpty()) {
@@ -157,6 +163,16 @@ public final class UpCommand implements Callable<Integer> {
             }
         }
         out.flush();
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
     }
 
     private static String format(Object value) {

@@ -1,0 +1,68 @@
+package io.fieldline.app.bench;
+
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.topologies.bench.StreamsBenchmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fieldline bench streams}: readings per second through enrichment and aggregates with
+ * exactly-once, beside the raw consumer rate of the same topic, on the given cluster or, without
+ * one, on a freshly started embedded stack. Not registered yet: the integrator adds it under
+ * {@code bench}.
+ */
+@Command(name = "streams", mixinStandardHelpOptions = true,
+        description = "Measure readings/s through the enrichment and aggregate topologies (exactly-once) "
+                + "beside the raw consumer rate of the same topic.")
+public final class StreamsBenchCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Kafka cluster to use; without it an embedded broker and registry are started.")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry-url", paramLabel = "URL",
+            description = "Schema Registry of that cluster (required with --bootstrap-servers).")
+    String schemaRegistryUrl;
+
+    @Option(names = "--readings", defaultValue = "1000000", description = "Readings to preload and process.")
+    int readings;
+
+    @Option(names = "--devices", defaultValue = "2000", description = "Devices (five sensors each).")
+    int devices;
+
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the benchmark topics.")
+    int partitions;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Stream threads per application.")
+    int threads;
+
+    @Option(names = "--guarantee", defaultValue = "exactly_once_v2",
+            description = "exactly_once_v2 or at_least_once.")
+    String guarantee;
+
+    @Option(names = "--commit-interval-ms", defaultValue = "100", description = "Streams commit interval.")
+    long commitIntervalMs;
+
+    @Override
+    public Integer call() throws Exception {
+        Path stateDir = Files.createTempDirectory("fieldline-bench-streams");
+        StreamsBenchmark.Options options = new StreamsBenchmark.Options(readings, devices, partitions, threads,
+                guarantee, commitIntervalMs, stateDir);
+        if (bootstrapServers != null) {
+            if (schemaRegistryUrl == null) {
+                System.err.println("--schema-registry-url is required with --bootstrap-servers");
+                return 2;
+            }
+            System.out.println(new StreamsBenchmark(bootstrapServers, schemaRegistryUrl).run(options));
+            return 0;
+        }
+        try (EmbeddedStack stack = EmbeddedStack.start()) {
+            System.out.println(new StreamsBenchmark(stack.kafka().bootstrapServers(), stack.schemaRegistry().url())
+                    .run(options));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,386 @@
+package io.fieldline.sink;
+
+import io.fieldline.schemas.TopicNames;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidList;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Configuration of the PostgreSQL and Redis sinks: every key starts with {@code sink.}.
+ *
+ * <p>Kafka client settings beyond the bootstrap servers pass through unchanged from keys
+ * {@code sink.kafka.consumer.<property>} and {@code sink.kafka.producer.<property>} (the dead-letter
+ * producer). Invalid values fail at construction with a {@link ConfigException} naming the key.
+ */
+public final class SinkConfig extends AbstractConfig {
+
+    public static final String KAFKA_BOOTSTRAP_SERVERS = "sink.kafka.bootstrap.servers";
+    public static final String KAFKA_CONSUMER_PREFIX = "sink.kafka.consumer.";
+    public static final String KAFKA_PRODUCER_PREFIX = "sink.kafka.producer.";
+    public static final String GROUP_ID_PREFIX = "sink.group.id.prefix";
+
+    public static final String TOPIC_MEASUREMENTS = "sink.topic.measurements";
+    public static final String TOPIC_AGGREGATES_1M = "sink.topic.aggregates.1m";
+    public static final String TOPIC_AGGREGATES_1H = "sink.topic.aggregates.1h";
+    public static final String TOPIC_ALERTS = "sink.topic.alerts";
+    public static final String TOPIC_ANOMALIES = "sink.topic.anomalies";
+    public static final String TOPIC_KPIS = "sink.topic.kpis";
+    public static final String TOPIC_DEADLETTER = "sink.topic.deadletter";
+
+    public static final String BATCH_SIZE = "sink.batch.size";
+    public static final String BATCH_LINGER_MS = "sink.batch.linger.ms";
+    public static final String RETRY_BACKOFF_INITIAL_MS = "sink.retry.backoff.initial.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "sink.retry.backoff.max.ms";
+    public static final String RETRY_GIVE_UP_MS = "sink.retry.give.up.ms";
+
+    public static final String POSTGRES_ENABLED = "sink.postgres.enabled";
+    public static final String POSTGRES_STREAMS = "sink.postgres.streams";
+    public static final String POSTGRES_URL = "sink.postgres.url";
+    public static final String POSTGRES_USER = "sink.postgres.user";
+    public static final String POSTGRES_PASSWORD = "sink.postgres.password";
+    public static final String POSTGRES_SCHEMA = "sink.postgres.schema";
+    public static final String POSTGRES_POOL_SIZE = "sink.postgres.pool.size";
+    public static final String POSTGRES_MIGRATE = "sink.postgres.migrate";
+    public static final String POSTGRES_WRITE_MODE = "sink.postgres.write.mode";
+    public static final String POSTGRES_SERIES_REFRESH_MS = "sink.postgres.series.refresh.ms";
+    public static final String POSTGRES_ANOMALIES_FLAGGED_ONLY = "sink.postgres.anomalies.flagged.only";
+    public static final String POSTGRES_TIMESCALE = "sink.postgres.timescale";
+    public static final String POSTGRES_PARTITION_INTERVAL_HOURS = "sink.postgres.partition.interval.hours";
+    public static final String POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS = "sink.postgres.partition.rollup.interval.hours";
+    public static final String POSTGRES_PARTITION_AHEAD = "sink.postgres.partition.ahead";
+    public static final String POSTGRES_PARTITION_MAINTENANCE_INTERVAL_MS = "sink.postgres.partition.maintenance.interval.ms";
+    public static final String POSTGRES_RETENTION_MEASUREMENT_DAYS = "sink.postgres.retention.measurement.days";
+    public static final String POSTGRES_RETENTION_AGGREGATE_1M_DAYS = "sink.postgres.retention.aggregate.1m.days";
+    public static final String POSTGRES_RETENTION_AGGREGATE_1H_DAYS = "sink.postgres.retention.aggregate.1h.days";
+    public static final String POSTGRES_RETENTION_ANOMALY_DAYS = "sink.postgres.retention.anomaly.days";
+    public static final String POSTGRES_RETENTION_ALERT_DAYS = "sink.postgres.retention.alert.days";
+    public static final String POSTGRES_RETENTION_KPI_DAYS = "sink.postgres.retention.kpi.days";
+    public static final String POSTGRES_COMPRESSION_AFTER_DAYS = "sink.postgres.compression.after.days";
+
+    public static final String REDIS_ENABLED = "sink.redis.enabled";
+    public static final String REDIS_STREAMS = "sink.redis.streams";
+    public static final String REDIS_URL = "sink.redis.url";
+    public static final String REDIS_KEY_PREFIX = "sink.redis.key.prefix";
+    public static final String REDIS_LATEST_TTL_MS = "sink.redis.latest.ttl.ms";
+    public static final String REDIS_KPI_TTL_MS = "sink.redis.kpi.ttl.ms";
+    public static final String REDIS_ANOMALY_TTL_MS = "sink.redis.anomaly.ttl.ms";
+    public static final String REDIS_COMMAND_TIMEOUT_MS = "sink.redis.command.timeout.ms";
+
+    /** How the PostgreSQL sink makes a batch idempotent. */
+    public enum WriteMode {
+        /** Binary COPY into a session-local staging table, then INSERT ... SELECT ... ON CONFLICT. */
+        STAGING,
+        /**
+         * Binary COPY straight into the table under a savepoint; only when that hits a duplicate key
+         * (a replay) roll back to the savepoint and take the staging path. Tables whose later values win
+         * (aggregates, KPIs) always take the staging path.
+         */
+        DIRECT_FIRST;
+
+        static WriteMode parse(String value) {
+            return valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /** Whether migrations use TimescaleDB. */
+    public enum TimescaleMode {
+        /** Use TimescaleDB when the server offers the extension and it can be created; plain partitioning otherwise. */
+        AUTO,
+        /** Fail the migration when TimescaleDB cannot be used. */
+        REQUIRE,
+        /** Always use plain PostgreSQL range partitioning. */
+        DISABLE;
+
+        static TimescaleMode parse(String value) {
+            return valueOf(value.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    private static final ConfigDef CONFIG_DEF = buildConfigDef();
+
+    public SinkConfig(Map<?, ?> originals) {
+        super(CONFIG_DEF, originals, false);
+        if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
+            throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
+                    "must be at least " + RETRY_BACKOFF_INITIAL_MS);
+        }
+        for (String name : getList(POSTGRES_STREAMS)) {
+            SinkStream.parse(name);
+        }
+        for (String name : getList(REDIS_STREAMS)) {
+            if (SinkStream.parse(name) == SinkStream.AGGREGATES) {
+                throw new ConfigException(REDIS_STREAMS, getList(REDIS_STREAMS),
+                        "the Redis sink keeps no aggregates; choose from measurements, alerts, anomalies, kpis");
+            }
+        }
+    }
+
+    /** The definitions, for validation and for the generated configuration reference. */
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG_DEF);
+    }
+
+    /**
+     * Topic overrides for a deployment whose topics carry a prefix: merge these into the originals
+     * so that every {@code sink.topic.*} follows {@link TopicNames}.
+     */
+    public static Map<String, String> topicsFrom(TopicNames names) {
+        Map<String, String> topics = new HashMap<>();
+        topics.put(TOPIC_MEASUREMENTS, names.enrichedReadings());
+        topics.put(TOPIC_AGGREGATES_1M, names.aggregates1m());
+        topics.put(TOPIC_AGGREGATES_1H, names.aggregates1h());
+        topics.put(TOPIC_ALERTS, names.alerts());
+        topics.put(TOPIC_ANOMALIES, names.anomalies());
+        topics.put(TOPIC_KPIS, names.kpis());
+        topics.put(TOPIC_DEADLETTER, names.deadLetters("sink"));
+        return topics;
+    }
+
+    private static ConfigDef buildConfigDef() {
+        TopicNames defaults = TopicNames.defaults();
+        String streams = "measurements, aggregates, alerts, anomalies, kpis";
+        return new ConfigDef()
+                .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", new ConfigDef.NonEmptyString(),
+                        Importance.HIGH, "Kafka bootstrap servers the sink consumers and the dead-letter producer connect to. "
+                                + "Further client properties pass through from sink.kafka.consumer.* and sink.kafka.producer.*.")
+                .define(GROUP_ID_PREFIX, Type.STRING, "fieldline-sink", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "Consumer group ids are <prefix>-postgres-<stream> and <prefix>-redis-<stream>: one group per sink and "
+                                + "stream, so a slow or failed store never holds back another.")
+                .define(TOPIC_MEASUREMENTS, Type.STRING, defaults.enrichedReadings(), new ConfigDef.NonEmptyString(),
+                        Importance.HIGH, "Topic of Reading records written to the measurement table and the latest-value "
+                                + "hashes: the enriched readings, or the raw readings topic to store values before enrichment.")
+                .define(TOPIC_AGGREGATES_1M, Type.STRING, defaults.aggregates1m(), new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, "Topic of one-minute Aggregate records (table aggregate_1m).")
+                .define(TOPIC_AGGREGATES_1H, Type.STRING, defaults.aggregates1h(), new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, "Topic of one-hour Aggregate records (table aggregate_1h).")
+                .define(TOPIC_ALERTS, Type.STRING, defaults.alerts(), new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, "Topic of Alert transitions.")
+                .define(TOPIC_ANOMALIES, Type.STRING, defaults.anomalies(), new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, "Topic of AnomalyScore records.")
+                .define(TOPIC_KPIS, Type.STRING, defaults.kpis(), new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, "Topic of Kpi records.")
+                .define(TOPIC_DEADLETTER, Type.STRING, defaults.deadLetters("sink"), new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, "Dead-letter topic for records that can never be written (undecodable, or rejected "
+                                + "by a constraint); the original bytes with the reason in headers.")
+                .define(BATCH_SIZE, Type.INT, 5000, Range.between(1, 1_000_000), Importance.MEDIUM,
+                        "Largest number of records written in one database transaction or Redis pipeline.")
+                .define(BATCH_LINGER_MS, Type.LONG, 200L, Range.between(0, 60_000), Importance.MEDIUM,
+                        "Longest time a record waits for its batch to fill before the batch is written anyway.")
+                .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.between(1, 600_000), Importance.LOW,
+                        "First pause after a transient write failure (store down); doubles per attempt.")
+                .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.between(1, 600_000), Importance.LOW,
+                        "Longest pause between write attempts.")
+                .define(RETRY_GIVE_UP_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                        "Stop the worker (failed state, offsets left uncommitted) after failing this long; 0 retries for ever, "
+                                + "which is what keeps an outage from losing data or needing an operator.")
+
+                .define(POSTGRES_ENABLED, Type.BOOLEAN, true, Importance.HIGH, "Run the PostgreSQL sink.")
+                .define(POSTGRES_STREAMS, Type.LIST, streams, ValidList.in(names(SinkStream.values())), Importance.MEDIUM,
+                        "Streams the PostgreSQL sink writes, each with its own consumer group.")
+                .define(POSTGRES_URL, Type.STRING, "jdbc:postgresql://localhost:5432/fieldline", new ConfigDef.NonEmptyString(),
+                        Importance.HIGH, "JDBC URL of the PostgreSQL or TimescaleDB database.")
+                .define(POSTGRES_USER, Type.STRING, "fieldline", Importance.HIGH, "Database user.")
+                .define(POSTGRES_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Database password.")
+                .define(POSTGRES_SCHEMA, Type.STRING, "public", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "Schema that holds the Fieldline tables; created by the migrations when missing.")
+                .define(POSTGRES_POOL_SIZE, Type.INT, 8, Range.between(1, 256), Importance.LOW,
+                        "Size of the HikariCP pool: one connection per stream in flight plus maintenance and queries.")
+                .define(POSTGRES_MIGRATE, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Apply the Flyway migrations and storage policies when the PostgreSQL sink starts.")
+                .define(POSTGRES_WRITE_MODE, Type.STRING, "direct-first",
+                        ValidString.in("staging", "direct-first"), Importance.LOW,
+                        "staging: binary COPY into a staging table, then INSERT ... ON CONFLICT. direct-first: binary COPY "
+                                + "straight into the table under a savepoint, falling back to the staging path only when the batch "
+                                + "holds a row already stored (a replay). Both are idempotent.")
+                .define(POSTGRES_SERIES_REFRESH_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                        "How far a series' newest reading must have moved before the sink records it in series.last_seen, "
+                                + "the starting point of the latest_value view's search. Larger is cheaper; the view stays "
+                                + "exact either way. 0 records every batch's newest reading.")
+                .define(POSTGRES_ANOMALIES_FLAGGED_ONLY, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Store only flagged anomaly scores (the topic carries one score per reading).")
+                .define(POSTGRES_TIMESCALE, Type.STRING, "auto", ValidString.in("auto", "require", "disable"), Importance.MEDIUM,
+                        "auto: hypertables when the server offers the timescaledb extension, native range partitioning "
+                                + "otherwise. require: fail without TimescaleDB. disable: always native partitioning. "
+                                + "Decided once, by the migration that creates the tables.")
+                .define(POSTGRES_PARTITION_INTERVAL_HOURS, Type.INT, 24, Range.between(1, 24 * 366), Importance.LOW,
+                        "Partition (or chunk) width of the per-reading tables measurement and anomaly.")
+                .define(POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS, Type.INT, 24 * 7, Range.between(1, 24 * 366), Importance.LOW,
+                        "Partition (or chunk) width of aggregate_1m, aggregate_1h, alert and kpi.")
+                .define(POSTGRES_PARTITION_AHEAD, Type.INT, 3, Range.between(0, 1000), Importance.LOW,
+                        "Plain PostgreSQL: how many future partitions to keep created beyond the current one.")
+                .define(POSTGRES_PARTITION_MAINTENANCE_INTERVAL_MS, Type.LONG, 3_600_000L, Range.atLeast(1000), Importance.LOW,
+                        "Plain PostgreSQL: how often partition maintenance runs (it also runs at start).")
+                .define(POSTGRES_RETENTION_MEASUREMENT_DAYS, Type.INT, 365, Range.atLeast(0), Importance.MEDIUM,
+                        "Drop measurement data older than this many days; 0 keeps it for ever.")
+                .define(POSTGRES_RETENTION_AGGREGATE_1M_DAYS, Type.INT, 365, Range.atLeast(0), Importance.LOW,
+                        "Drop one-minute aggregates older than this many days; 0 keeps them for ever.")
+                .define(POSTGRES_RETENTION_AGGREGATE_1H_DAYS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                        "Drop one-hour aggregates older than this many days; 0 keeps them for ever.")
+                .define(POSTGRES_RETENTION_ANOMALY_DAYS, Type.INT, 365, Range.atLeast(0), Importance.LOW,
+                        "Drop anomalies older than this many days; 0 keeps them for ever.")
+                .define(POSTGRES_RETENTION_ALERT_DAYS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                        "Drop alert history older than this many days; 0 keeps it for ever.")
+                .define(POSTGRES_RETENTION_KPI_DAYS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                        "Drop KPIs older than this many days; 0 keeps them for ever.")
+                .define(POSTGRES_COMPRESSION_AFTER_DAYS, Type.INT, 90, Range.atLeast(0), Importance.LOW,
+                        "TimescaleDB: compress chunks of measurement, anomaly and aggregate_1m (segmented by device and "
+                                + "sensor) once older than this many days; 0 disables compression.")
+
+                .define(REDIS_ENABLED, Type.BOOLEAN, true, Importance.HIGH, "Run the Redis sink.")
+                .define(REDIS_STREAMS, Type.LIST, "measurements, alerts, anomalies, kpis",
+                        ValidList.in(names(SinkStream.values())), Importance.MEDIUM,
+                        "Streams the Redis sink keeps live state for, each with its own consumer group.")
+                .define(REDIS_URL, Type.STRING, "redis://localhost:6379", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                        "Redis URI (redis:// or rediss://, optionally with password and database).")
+                .define(REDIS_KEY_PREFIX, Type.STRING, "fieldline", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "First segment of every key the Redis sink writes.")
+                .define(REDIS_LATEST_TTL_MS, Type.LONG, Duration.ofDays(7).toMillis(), Range.atLeast(0), Importance.LOW,
+                        "Expiry of a device's latest-value hash, renewed on every write: a device silent this long drops out. "
+                                + "0 never expires.")
+                .define(REDIS_KPI_TTL_MS, Type.LONG, Duration.ofHours(25).toMillis(), Range.atLeast(0), Importance.LOW,
+                        "Expiry of a room's live KPI hash, renewed on every write; longer than a day so daily KPIs "
+                                + "(FCR, mortality) survive until the next one. 0 never expires.")
+                .define(REDIS_ANOMALY_TTL_MS, Type.LONG, Duration.ofMinutes(15).toMillis(), Range.atLeast(1), Importance.LOW,
+                        "How long an anomaly flag stays after the flagged reading's event time.")
+                .define(REDIS_COMMAND_TIMEOUT_MS, Type.LONG, 5000L, Range.atLeast(1), Importance.LOW,
+                        "How long the Redis sink waits for a pipeline's replies before counting the attempt as failed.");
+    }
+
+    private static String[] names(SinkStream[] streams) {
+        String[] names = new String[streams.length];
+        for (int i = 0; i < streams.length; i++) {
+            names[i] = streams[i].configName();
+        }
+        return names;
+    }
+
+    /** Kafka consumer properties from {@code sink.kafka.consumer.*}, plus the bootstrap servers. */
+    public Map<String, Object> consumerProperties() {
+        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_CONSUMER_PREFIX));
+        props.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
+        return props;
+    }
+
+    /** Kafka producer properties from {@code sink.kafka.producer.*}, plus the bootstrap servers. */
+    public Map<String, Object> producerProperties() {
+        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_PRODUCER_PREFIX));
+        props.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
+        return props;
+    }
+
+    /** Consumer group of one sink ({@code postgres} or {@code redis}) and stream. */
+    public String groupId(String sink, SinkStream stream) {
+        return getString(GROUP_ID_PREFIX) + "-" + sink + "-" + stream.configName();
+    }
+
+    /** Source topics of a stream. */
+    public List<String> topics(SinkStream stream) {
+        return switch (stream) {
+            case MEASUREMENTS -> List.of(getString(TOPIC_MEASUREMENTS));
+            case AGGREGATES -> List.of(getString(TOPIC_AGGREGATES_1M), getString(TOPIC_AGGREGATES_1H));
+            case ALERTS -> List.of(getString(TOPIC_ALERTS));
+            case ANOMALIES -> List.of(getString(TOPIC_ANOMALIES));
+            case KPIS -> List.of(getString(TOPIC_KPIS));
+        };
+    }
+
+    public Set<SinkStream> postgresStreams() {
+        return streams(POSTGRES_STREAMS);
+    }
+
+    public Set<SinkStream> redisStreams() {
+        return streams(REDIS_STREAMS);
+    }
+
+    private Set<SinkStream> streams(String key) {
+        Set<SinkStream> set = EnumSet.noneOf(SinkStream.class);
+        for (String name : getList(key)) {
+            set.add(SinkStream.parse(name));
+        }
+        return set;
+    }
+
+    public int batchSize() {
+        return getInt(BATCH_SIZE);
+    }
+
+    public Duration batchLinger() {
+        return Duration.ofMillis(getLong(BATCH_LINGER_MS));
+    }
+
+    public RetryPolicy retryPolicy() {
+        return new RetryPolicy(Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
+                Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)), Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)));
+    }
+
+    public WriteMode writeMode() {
+        return WriteMode.parse(getString(POSTGRES_WRITE_MODE));
+    }
+
+    public TimescaleMode timescaleMode() {
+        return TimescaleMode.parse(getString(POSTGRES_TIMESCALE));
+    }
+
+    public String schema() {
+        return getString(POSTGRES_SCHEMA);
+    }
+
+    /** Storage layout settings the migrations, policies and partition maintenance need. */
+    public StorageOptions storageOptions() {
+        return new StorageOptions(schema(), timescaleMode(),
+                Duration.ofHours(getInt(POSTGRES_PARTITION_INTERVAL_HOURS)),
+                Duration.ofHours(getInt(POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS)),
+                getInt(POSTGRES_PARTITION_AHEAD),
+                days(POSTGRES_COMPRESSION_AFTER_DAYS),
+                Map.of(
+                        TimeSeriesTable.MEASUREMENT, days(POSTGRES_RETENTION_MEASUREMENT_DAYS),
+                        TimeSeriesTable.AGGREGATE_1M, days(POSTGRES_RETENTION_AGGREGATE_1M_DAYS),
+                        TimeSeriesTable.AGGREGATE_1H, days(POSTGRES_RETENTION_AGGREGATE_1H_DAYS),
+                        TimeSeriesTable.ANOMALY, days(POSTGRES_RETENTION_ANOMALY_DAYS),
+                        TimeSeriesTable.ALERT, days(POSTGRES_RETENTION_ALERT_DAYS),
+                        TimeSeriesTable.KPI, days(POSTGRES_RETENTION_KPI_DAYS)));
+    }
+
+    private Duration days(String key) {
+        return Duration.ofDays(getInt(key));
+    }
+
+    /** Settings of the Redis sink's key layout and expiries. */
+    public RedisKeys redisKeys() {
+        return new RedisKeys(getString(REDIS_KEY_PREFIX), Duration.ofMillis(getLong(REDIS_LATEST_TTL_MS)),
+                Duration.ofMillis(getLong(REDIS_KPI_TTL_MS)), Duration.ofMillis(getLong(REDIS_ANOMALY_TTL_MS)));
+    }
+
+    /** Bounded exponential backoff between attempts to write one batch. */
+    public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, Duration giveUpAfter) {
+
+        /** Pause before attempt {@code attempt} (1 = the first retry). */
+        public Duration backoff(int attempt) {
+            long initial = initialBackoff.toMillis();
+            int shift = Math.min(Math.max(attempt - 1, 0), 30);
+            long millis = initial << shift;
+            if (millis <= 0 || millis > maxBackoff.toMillis() || (millis >> shift) != initial) {
+                millis = maxBackoff.toMillis();
+            }
+            return Duration.ofMillis(millis);
+        }
+
+        /** Whether failing since {@code failingFor} means stop trying. */
+        public boolean givesUp(Duration failingFor) {
+            return !giveUpAfter.isZero() && failingFor.compareTo(giveUpAfter) >= 0;
+        }
+    }
+}

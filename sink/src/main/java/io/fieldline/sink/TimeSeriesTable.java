@@ -1,0 +1,48 @@
+package io.fieldline.sink;
+
+/**
+ * The time-partitioned tables: hypertables under TimescaleDB, range-partitioned tables otherwise.
+ */
+public enum TimeSeriesTable {
+    MEASUREMENT("measurement", "time", false, true),
+    ANOMALY("anomaly", "time", false, true),
+    AGGREGATE_1M("aggregate_1m", "window_start", true, true),
+    AGGREGATE_1H("aggregate_1h", "window_start", true, false),
+    ALERT("alert", "event_time", true, false),
+    KPI("kpi", "window_start", true, false);
+
+    private final String tableName;
+    private final String timeColumn;
+    private final boolean rollup;
+    private final boolean compressible;
+
+    TimeSeriesTable(String tableName, String timeColumn, boolean rollup, boolean compressible) {
+        this.tableName = tableName;
+        this.timeColumn = timeColumn;
+        this.rollup = rollup;
+        this.compressible = compressible;
+    }
+
+    /** SQL name of the table (unqualified). */
+    public String tableName() {
+        return tableName;
+    }
+
+    /** The column the table is partitioned on. */
+    public String timeColumn() {
+        return timeColumn;
+    }
+
+    /**
+     * Low-volume tables (one row per series per window, or per event) get the wider rollup partition
+     * interval; per-reading tables the narrow one.
+     */
+    public boolean rollup() {
+        return rollup;
+    }
+
+    /** Whether TimescaleDB compresses it (segmented by device_id, sensor): only the voluminous tables. */
+    public boolean compressible() {
+        return compressible;
+    }
+}

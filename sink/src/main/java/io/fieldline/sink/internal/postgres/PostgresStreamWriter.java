@@ -1,0 +1,109 @@
+package io.fieldline.sink.internal.postgres;
+
+import io.fieldline.sink.SinkConfig;
+import io.fieldline.sink.internal.worker.BatchWriter;
+import io.fieldline.sink.internal.worker.SinkMetrics;
+import io.fieldline.sink.internal.worker.SinkRecord;
+import io.fieldline.sink.internal.worker.SinkWriteException;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Writes a batch of one stream into its tables in a single transaction: the rows of every table of the
+ * stream (history and current state) commit together or not at all.
+ */
+public final class PostgresStreamWriter<V> implements BatchWriter<V> {
+
+    /** Turns a batch into rows per table (filtering, de-duplicating within the batch). */
+    @FunctionalInterface
+    public interface Plan<V> {
+        /** The rows of a batch per table, in the order the tables are written. */
+        List<TableRows<?>> rows(List<SinkRecord<V>> batch);
+
+        /** The rows of the last {@link #rows} call are committed: a plan with a cache may trust them now. */
+        default void committed() {
+        }
+    }
+
+    /** Rows destined for one table. */
+    public record TableRows<T>(CopyTable<T> table, Collection<T> rows) {
+    }
+
+    private final String stream;
+    private final DataSource dataSource;
+    private final TableCopier copier;
+    private final Plan<V> plan;
+    private final SinkMetrics metrics;
+
+    public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier, Plan<V> plan,
+                                SinkMetrics metrics) {
+        this.stream = stream;
+        this.dataSource = dataSource;
+        this.copier = copier;
+        this.plan = plan;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void write(List<SinkRecord<V>> batch) throws SinkWriteException {
+        List<TableRows<?>> parts = plan.rows(batch);
+        List<TableCopier.Written> results;
+        try {
+            boolean direct = copier.mode() == SinkConfig.WriteMode.DIRECT_FIRST;
+            try {
+                results = transaction(parts, direct);
+            } catch (SQLException e) {
+                if (!direct || !TableCopier.UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                // a replay: some rows are stored already; the staging path skips them
+                results = transaction(parts, false);
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.classify("writing " + batch.size() + " " + stream + " records", e);
+        }
+        plan.committed();
+        for (int i = 0; i < parts.size(); i++) {
+            String table = parts.get(i).table().table();
+            metrics.rowsWritten(table, results.get(i).stored());
+            if (results.get(i).skipped() > 0) {
+                metrics.duplicatesSkipped(table, results.get(i).skipped());
+            }
+        }
+    }
+
+    private List<TableCopier.Written> transaction(List<TableRows<?>> parts, boolean direct) throws SQLException {
+        List<CopyTable<?>> tables = new ArrayList<>(parts.size());
+        for (TableRows<?> part : parts) {
+            tables.add(part.table());
+        }
+        List<TableCopier.Written> results = new ArrayList<>(parts.size());
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                copier.prepare(c, tables);
+                for (TableRows<?> part : parts) {
+                    results.add(write(c, part, direct));
+                }
+                c.commit();
+                return results;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private <T> TableCopier.Written write(Connection c, TableRows<T> part, boolean direct) throws SQLException {
+        return copier.write(c, part.table(), part.rows(), direct);
+    }
+}

@@ -1,0 +1,87 @@
+package io.fieldline.sink.internal.postgres;
+
+import io.fieldline.sink.StorageOptions;
+import io.fieldline.sink.TimeSeriesTable;
+import io.fieldline.sink.internal.SqlNames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+/**
+ * Brings the TimescaleDB jobs in line with the configuration on every start: chunk interval, compression
+ * policy (measurement, anomaly and aggregate_1m) and retention policy per table. Policies are removed and
+ * added again rather than compared, which is idempotent and cheap.
+ */
+public final class TimescalePolicies {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TimescalePolicies.class);
+
+    private final DataSource dataSource;
+    private final StorageOptions options;
+
+    public TimescalePolicies(DataSource dataSource, StorageOptions options) {
+        this.dataSource = dataSource;
+        this.options = options;
+    }
+
+    public void apply() throws SQLException {
+        SqlNames names = new SqlNames(options.schema());
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                String ts = SqlNames.ident(timescaleSchema(c, names));
+                for (TimeSeriesTable table : TimeSeriesTable.values()) {
+                    String relation = names.table(table.tableName());
+                    call(c, "SELECT " + ts + ".set_chunk_time_interval(?::regclass, ?::bigint * interval '1 millisecond')",
+                            relation, options.interval(table).toMillis());
+                    if (table.compressible()) {
+                        call(c, "SELECT " + ts + ".remove_compression_policy(?::regclass, if_exists => true)", relation);
+                        Duration after = options.compressAfter();
+                        if (!after.isZero()) {
+                            call(c, "SELECT " + ts + ".add_compression_policy(?::regclass, "
+                                    + "compress_after => ?::bigint * interval '1 millisecond')", relation, after.toMillis());
+                        }
+                    }
+                    call(c, "SELECT " + ts + ".remove_retention_policy(?::regclass, if_exists => true)", relation);
+                    Duration retention = options.retention(table);
+                    if (!retention.isZero()) {
+                        call(c, "SELECT " + ts + ".add_retention_policy(?::regclass, "
+                                + "drop_after => ?::bigint * interval '1 millisecond')", relation, retention.toMillis());
+                    }
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        LOG.info("TimescaleDB policies applied: compression after {}, retention {}", options.compressAfter(),
+                options.retention());
+    }
+
+    private static String timescaleSchema(Connection c, SqlNames names) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT timescale_schema FROM " + names.table("fieldline_storage"))) {
+            if (!rs.next() || rs.getString(1) == null) {
+                throw new SQLException("fieldline_storage records no TimescaleDB schema");
+            }
+            return rs.getString(1);
+        }
+    }
+
+    private static void call(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeQuery().close();
+        }
+    }
+}

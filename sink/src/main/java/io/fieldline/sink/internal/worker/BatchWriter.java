@@ -1,0 +1,16 @@
+package io.fieldline.sink.internal.worker;
+
+import java.util.List;
+
+/**
+ * Writes one batch to a store, all or nothing, idempotently (writing a batch twice stores each row once).
+ */
+public interface BatchWriter<V> {
+
+    /**
+     * @throws SinkWriteException.Transient when the store is unavailable; the batch may be retried as is
+     * @throws SinkWriteException.Permanent when the store rejects the data; retrying the same batch fails
+     *                                      again, so the poison record has to be found and set aside
+     */
+    void write(List<SinkRecord<V>> batch) throws SinkWriteException;
+}

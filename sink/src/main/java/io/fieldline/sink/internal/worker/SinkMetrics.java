@@ -1,0 +1,144 @@
+package io.fieldline.sink.internal.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Meters of one sink worker (tags {@code sink} = postgres or redis, {@code stream}). Names:
+ * <ul>
+ *   <li>{@code fieldline.sink.records}: records consumed;</li>
+ *   <li>{@code fieldline.sink.records.done}: records written (or dead-lettered) and committed;</li>
+ *   <li>{@code fieldline.sink.batches}, {@code fieldline.sink.batch.duration}: batches written, and the time from a
+ *       batch's first record to its commit, retries included;</li>
+ *   <li>{@code fieldline.sink.retries}: failed write attempts that were retried;</li>
+ *   <li>{@code fieldline.sink.deadletters}: records sent to the dead-letter topic;</li>
+ *   <li>{@code fieldline.sink.rows} (tag {@code table}): PostgreSQL rows inserted, or Redis entries written
+ *       (tag {@code table} = the kind of key);</li>
+ *   <li>{@code fieldline.sink.duplicates} (tag {@code table}): rows skipped because already stored;</li>
+ *   <li>{@code fieldline.sink.lag} (gauge): records behind the end of the assigned partitions;</li>
+ *   <li>{@code fieldline.sink.failing} (gauge): 1 while the worker is retrying a failed write.</li>
+ * </ul>
+ */
+public final class SinkMetrics {
+
+    private final MeterRegistry registry;
+    private final String sink;
+    private final String stream;
+    private final Counter records;
+    private final Counter recordsDone;
+    private final Counter batches;
+    private final Counter retries;
+    private final Counter deadLetters;
+    private final Timer batchDuration;
+    private final AtomicLong lag = new AtomicLong();
+    private final AtomicLong failing = new AtomicLong();
+    private final Map<String, Counter> rows = new ConcurrentHashMap<>();
+    private final Map<String, Counter> duplicates = new ConcurrentHashMap<>();
+    // This worker's own totals for summaries: the registry's counters are shared by every worker that
+    // registers the same name and tags (two sink instances in one process, tests).
+    private final Map<String, AtomicLong> rowTotals = new ConcurrentHashMap<>();
+    private final AtomicLong recordTotal = new AtomicLong();
+    private final AtomicLong recordsDoneTotal = new AtomicLong();
+    private final AtomicLong deadLetterTotal = new AtomicLong();
+    private final AtomicLong retryTotal = new AtomicLong();
+
+    public SinkMetrics(MeterRegistry registry, String sink, String stream) {
+        this.registry = registry;
+        this.sink = sink;
+        this.stream = stream;
+        records = Counter.builder("fieldline.sink.records").tag("sink", sink).tag("stream", stream)
+                .description("Records consumed").register(registry);
+        recordsDone = Counter.builder("fieldline.sink.records.done").tag("sink", sink).tag("stream", stream)
+                .description("Records written or dead-lettered, offsets committed").register(registry);
+        batches = Counter.builder("fieldline.sink.batches").tag("sink", sink).tag("stream", stream)
+                .description("Batches written").register(registry);
+        retries = Counter.builder("fieldline.sink.retries").tag("sink", sink).tag("stream", stream)
+                .description("Write attempts that failed transiently and were retried").register(registry);
+        deadLetters = Counter.builder("fieldline.sink.deadletters").tag("sink", sink).tag("stream", stream)
+                .description("Records sent to the dead-letter topic").register(registry);
+        batchDuration = Timer.builder("fieldline.sink.batch.duration").tag("sink", sink).tag("stream", stream)
+                .description("Time from a batch's first record to its commit, retries included").register(registry);
+        Gauge.builder("fieldline.sink.lag", lag, AtomicLong::get).tag("sink", sink).tag("stream", stream)
+                .description("Records behind the end of the assigned partitions").register(registry);
+        Gauge.builder("fieldline.sink.failing", failing, AtomicLong::get).tag("sink", sink).tag("stream", stream)
+                .description("1 while the worker retries a failed write").register(registry);
+    }
+
+    public void recordsConsumed(int n) {
+        records.increment(n);
+        recordTotal.addAndGet(n);
+    }
+
+    /** A batch of {@code records} records was written and its offsets committed. */
+    public void batchWritten(int records) {
+        batches.increment();
+        recordsDone.increment(records);
+        recordsDoneTotal.addAndGet(records);
+    }
+
+    /** Records written (or dead-lettered) and committed since start. */
+    public long recordsDoneTotal() {
+        return recordsDoneTotal.get();
+    }
+
+    public Timer batchDuration() {
+        return batchDuration;
+    }
+
+    public void retried() {
+        retries.increment();
+        retryTotal.incrementAndGet();
+    }
+
+    public void deadLettered(int n) {
+        deadLetters.increment(n);
+        deadLetterTotal.addAndGet(n);
+    }
+
+    public void lag(long records) {
+        lag.set(records);
+    }
+
+    public void failing(boolean isFailing) {
+        failing.set(isFailing ? 1 : 0);
+    }
+
+    /** Rows (or Redis entries) newly written to {@code table}. */
+    public void rowsWritten(String table, long n) {
+        rows.computeIfAbsent(table, t -> Counter.builder("fieldline.sink.rows").tag("sink", sink).tag("stream", stream)
+                .tag("table", t).description("Rows inserted, or Redis entries written").register(registry)).increment(n);
+        rowTotals.computeIfAbsent(table, t -> new AtomicLong()).addAndGet(n);
+    }
+
+    /** Rows skipped because the store already held them (replays). */
+    public void duplicatesSkipped(String table, long n) {
+        duplicates.computeIfAbsent(table, t -> Counter.builder("fieldline.sink.duplicates").tag("sink", sink)
+                .tag("stream", stream).tag("table", t).description("Rows skipped as already stored")
+                .register(registry)).increment(n);
+    }
+
+    /** Rows written per table since start. */
+    public Map<String, Long> rowsWrittenByTable() {
+        Map<String, Long> totals = new java.util.TreeMap<>();
+        rowTotals.forEach((t, n) -> totals.put(t, n.get()));
+        return totals;
+    }
+
+    public long deadLettersTotal() {
+        return deadLetterTotal.get();
+    }
+
+    public long recordsTotal() {
+        return recordTotal.get();
+    }
+
+    public long retriesTotal() {
+        return retryTotal.get();
+    }
+}

@@ -1,0 +1,17 @@
+package io.fieldline.sink;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RedisSinkServiceTest {
+
+    @Test
+    void shouldGroupKeysByPatternForTheSummary() {
+        assertThat(RedisSinkService.kind("fl", "fl:device:d1:latest")).isEqualTo("device:{id}:latest");
+        assertThat(RedisSinkService.kind("fl", "fl:device:d1:anomaly:co2")).isEqualTo("device:{id}:anomaly:{sensor}");
+        assertThat(RedisSinkService.kind("fl", "fl:room:r:kpis")).isEqualTo("room:{room}:kpis");
+        assertThat(RedisSinkService.kind("fl", "fl:site:farm:devices")).isEqualTo("site:{site}:devices");
+        assertThat(RedisSinkService.kind("fl", "fl:alerts:active")).isEqualTo("alerts:active");
+    }
+}

@@ -1,0 +1,83 @@
+package io.fieldline.sink;
+
+import io.fieldline.schemas.TopicNames;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SinkConfigTest {
+
+    @Test
+    void shouldApplyDefaults() {
+        SinkConfig config = new SinkConfig(Map.of());
+
+        assertThat(config.topics(SinkStream.MEASUREMENTS)).containsExactly("telemetry.readings.enriched");
+        assertThat(config.topics(SinkStream.AGGREGATES)).containsExactly("telemetry.aggregates.1m", "telemetry.aggregates.1h");
+        assertThat(config.getString(SinkConfig.TOPIC_DEADLETTER)).isEqualTo("deadletter.sink");
+        assertThat(config.groupId("postgres", SinkStream.KPIS)).isEqualTo("fieldline-sink-postgres-kpis");
+        assertThat(config.postgresStreams()).containsExactlyInAnyOrder(SinkStream.values());
+        assertThat(config.redisStreams()).doesNotContain(SinkStream.AGGREGATES).hasSize(4);
+        assertThat(config.storageOptions().compressAfter()).isEqualTo(Duration.ofDays(90));
+        assertThat(config.storageOptions().retention(TimeSeriesTable.ALERT)).isZero();
+        assertThat(config.writeMode()).isEqualTo(SinkConfig.WriteMode.DIRECT_FIRST);
+        assertThat(config.timescaleMode()).isEqualTo(SinkConfig.TimescaleMode.AUTO);
+    }
+
+    @Test
+    void shouldPassKafkaClientPropertiesThrough() {
+        SinkConfig config = new SinkConfig(Map.of(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, "b1:9092",
+                "sink.kafka.consumer.fetch.min.bytes", "1024", "sink.kafka.producer.acks", "all"));
+
+        assertThat(config.consumerProperties()).containsEntry("bootstrap.servers", "b1:9092")
+                .containsEntry("fetch.min.bytes", "1024").doesNotContainKey("acks");
+        assertThat(config.producerProperties()).containsEntry("acks", "all");
+    }
+
+    @Test
+    void shouldFollowPrefixedTopicNames() {
+        SinkConfig config = new SinkConfig(SinkConfig.topicsFrom(new TopicNames("site1.")));
+
+        assertThat(config.topics(SinkStream.KPIS)).containsExactly("site1.telemetry.kpis");
+        assertThat(config.getString(SinkConfig.TOPIC_DEADLETTER)).isEqualTo("site1.deadletter.sink");
+    }
+
+    @Test
+    void shouldRejectInvalidValuesNamingTheKey() {
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.BATCH_SIZE, "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.BATCH_SIZE);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "maybe")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_TIMESCALE);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.REDIS_STREAMS, "aggregates")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.REDIS_STREAMS);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STREAMS, "measurements,bogus")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_STREAMS);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "5000",
+                SinkConfig.RETRY_BACKOFF_MAX_MS, "100")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.RETRY_BACKOFF_MAX_MS);
+    }
+
+    @Test
+    void shouldBackOffExponentiallyUpToTheCap() {
+        SinkConfig.RetryPolicy policy = new SinkConfig.RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(2),
+                Duration.ZERO);
+
+        assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
+        assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(400));
+        assertThat(policy.backoff(6)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(policy.backoff(200)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(policy.givesUp(Duration.ofDays(365))).isFalse();
+        assertThat(new SinkConfig.RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(5))
+                .givesUp(Duration.ofSeconds(5))).isTrue();
+    }
+
+    @Test
+    void shouldExposeEveryKeyInTheConfigDef() {
+        assertThat(SinkConfig.configDef().names()).allMatch(name -> name.startsWith("sink."))
+                .contains(SinkConfig.BATCH_SIZE, SinkConfig.POSTGRES_COMPRESSION_AFTER_DAYS, SinkConfig.REDIS_KPI_TTL_MS);
+    }
+}

@@ -1,0 +1,89 @@
+package io.fieldline.sink;
+
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.sink.testing.Records;
+import io.fieldline.sink.testing.WriterHarness;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.testcontainers.containers.PostgreSQLContainer;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.utility.DockerImageName;
+
+import javax.sql.DataSource;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.fieldline.sink.testing.Sql.names;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The TimescaleDB layout, against the real timescale/timescaledb image. Skipped (not failed) where no
+ * Docker engine is reachable, which includes the development machines.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+class TimescaleMigrationsIT {
+
+    @Container
+    private static final PostgreSQLContainer<?> TIMESCALE = new PostgreSQLContainer<>(
+            DockerImageName.parse("timescale/timescaledb:2.17.2-pg17").asCompatibleSubstituteFor("postgres"));
+
+    private static DataSource dataSource() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(TIMESCALE.getJdbcUrl());
+        ds.setUser(TIMESCALE.getUsername());
+        ds.setPassword(TIMESCALE.getPassword());
+        return ds;
+    }
+
+    @Test
+    void shouldWriteReplayedBatchesOnceIntoHypertables() throws Exception {
+        DataSource ds = dataSource();
+        Migrations.apply(ds, new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "require")));
+        for (SinkConfig.WriteMode mode : SinkConfig.WriteMode.values()) {
+            List<Reading> values = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                values.add(Records.reading("ts-" + mode, "co2", Records.T0.plusSeconds(i), i));
+            }
+            var writer = WriterHarness.measurementWriter(ds, mode, WriterHarness.metrics());
+            var batch = WriterHarness.batch("readings", values);
+
+            writer.write(batch);
+            writer.write(batch);
+
+            assertThat(names(ds, "SELECT count(*) FROM measurement WHERE device_id = 'ts-" + mode + "'"))
+                    .containsExactly("500");
+        }
+    }
+
+    @Test
+    void shouldCreateHypertablesWithCompressionAndRetentionPolicies() throws SQLException {
+        DataSource ds = dataSource();
+        SinkConfig config = new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "require",
+                SinkConfig.POSTGRES_RETENTION_MEASUREMENT_DAYS, "30",
+                SinkConfig.POSTGRES_COMPRESSION_AFTER_DAYS, "7"));
+
+        StorageLayout layout = Migrations.apply(ds, config);
+        StorageLayout again = Migrations.apply(ds, config);
+
+        assertThat(layout).isEqualTo(StorageLayout.TIMESCALEDB);
+        assertThat(again).isEqualTo(StorageLayout.TIMESCALEDB);
+        assertThat(names(ds, "SELECT hypertable_name FROM timescaledb_information.hypertables"))
+                .containsExactlyInAnyOrder("measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi");
+        assertThat(names(ds, "SELECT attname FROM timescaledb_information.compression_settings "
+                + "WHERE hypertable_name = 'measurement' AND segmentby_column_index IS NOT NULL "
+                + "ORDER BY segmentby_column_index")).containsExactly("device_id", "sensor");
+        assertThat(names(ds, "SELECT hypertable_name || ':' || proc_name FROM timescaledb_information.jobs "
+                + "WHERE hypertable_name IS NOT NULL ORDER BY 1"))
+                .contains("measurement:policy_compression", "measurement:policy_retention",
+                        "anomaly:policy_compression", "aggregate_1m:policy_compression")
+                .doesNotContain("kpi:policy_retention")
+                .doesNotHaveDuplicates();
+        assertThat(names(ds, "SELECT config->>'drop_after' FROM timescaledb_information.jobs "
+                + "WHERE hypertable_name = 'measurement' AND proc_name = 'policy_retention'"))
+                .containsExactly("30 days");
+        assertThat(names(ds, "SELECT count(*) FROM pg_class WHERE relname = 'measurement_default'")).containsExactly("0");
+    }
+}

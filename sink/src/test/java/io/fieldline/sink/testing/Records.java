@@ -1,0 +1,125 @@
+package io.fieldline.sink.testing;
+
+import io.fieldline.schemas.avro.Aggregate;
+import io.fieldline.schemas.avro.Alert;
+import io.fieldline.schemas.avro.AlertKind;
+import io.fieldline.schemas.avro.AlertState;
+import io.fieldline.schemas.avro.AnomalyMethod;
+import io.fieldline.schemas.avro.AnomalyScore;
+import io.fieldline.schemas.avro.Direction;
+import io.fieldline.schemas.avro.Kpi;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Severity;
+import io.fieldline.schemas.avro.Source;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/** Builders of the Avro records the sinks consume, with plausible values. */
+public final class Records {
+
+    public static final Instant T0 = Instant.parse("2030-03-10T08:00:00Z");
+
+    private Records() {
+    }
+
+    public static Reading reading(String device, String sensor, Instant time, double value) {
+        return Reading.newBuilder()
+                .setDeviceId(device)
+                .setSensor(sensor)
+                .setValue(value)
+                .setUnit("degC")
+                .setEventTime(time)
+                .setIngestTime(time.plusMillis(15))
+                .setSource(Source.MQTT)
+                .setQuality(Quality.GOOD)
+                .setSite("farm-1")
+                .setRoom("room-a")
+                .setRawValue(value - 0.5)
+                .setAttributes(Map.of("firmware", "1.4.2"))
+                .build();
+    }
+
+    public static Aggregate aggregate(String device, String sensor, Instant windowStart, Duration size, double mean) {
+        return Aggregate.newBuilder()
+                .setDeviceId(device)
+                .setSensor(sensor)
+                .setUnit("degC")
+                .setSite("farm-1")
+                .setRoom("room-a")
+                .setWindowStart(windowStart)
+                .setWindowEnd(windowStart.plus(size))
+                .setCount(60)
+                .setSum(mean * 60)
+                .setMin(mean - 1)
+                .setMax(mean + 1)
+                .setMean(mean)
+                .setM2(12.5)
+                .setStddev(Math.sqrt(12.5 / 60))
+                .setFirst(mean - 0.5)
+                .setFirstTime(windowStart)
+                .setLast(mean + 0.5)
+                .setLastTime(windowStart.plus(size).minusSeconds(1))
+                .setP50(mean)
+                .setP95(mean + 0.9)
+                .setP99(mean + 0.99)
+                .setSketch(ByteBuffer.wrap(new byte[]{2, 4, 8, 16}))
+                .setBadCount(1)
+                .build();
+    }
+
+    public static Alert alert(String rule, String device, String sensor, AlertState state, Instant time) {
+        return Alert.newBuilder()
+                .setAlertId(rule + "/" + device + "/" + sensor)
+                .setRuleId(rule)
+                .setKind(AlertKind.THRESHOLD)
+                .setState(state)
+                .setSeverity(state == AlertState.ESCALATED ? Severity.CRITICAL : Severity.WARNING)
+                .setDeviceId(device)
+                .setSensor(sensor)
+                .setSite("farm-1")
+                .setRoom("room-a")
+                .setDirection(Direction.ABOVE)
+                .setValue(31.5)
+                .setThreshold(30.0)
+                .setClearThreshold(28.0)
+                .setSince(T0)
+                .setEventTime(time)
+                .setMessage(sensor + " of " + device + " " + state.name().toLowerCase(java.util.Locale.ROOT))
+                .build();
+    }
+
+    public static AnomalyScore anomaly(String device, String sensor, Instant time, boolean flagged) {
+        return AnomalyScore.newBuilder()
+                .setDeviceId(device)
+                .setSensor(sensor)
+                .setSite("farm-1")
+                .setRoom("room-a")
+                .setEventTime(time)
+                .setValue(40.0)
+                .setScore(flagged ? 0.97 : 0.1)
+                .setFlagged(flagged)
+                .setMethod(AnomalyMethod.EWMA_ZSCORE)
+                .setExpected(22.0)
+                .setDeviation(18.0)
+                .setZScore(6.2)
+                .setRobustZ(5.1)
+                .build();
+    }
+
+    public static Kpi kpi(String room, String name, Instant windowStart, double value) {
+        return Kpi.newBuilder()
+                .setRoom(room)
+                .setSite("farm-1")
+                .setName(name)
+                .setValue(value)
+                .setUnit("kPa")
+                .setWindowStart(windowStart)
+                .setWindowEnd(windowStart.plus(Duration.ofHours(1)))
+                .setInputs(Map.of("temperature_c", 25.0, "humidity_pct", 60.0))
+                .build();
+    }
+}

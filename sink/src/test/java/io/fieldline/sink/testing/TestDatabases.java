@@ -1,0 +1,53 @@
+package io.fieldline.sink.testing;
+
+import io.fieldline.embedded.PostgresEndpoint;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A fresh database per test on a (shared or dedicated) PostgreSQL server, so tests never see each other's rows. */
+public final class TestDatabases {
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private TestDatabases() {
+    }
+
+    /** A new, empty database on {@code server}. */
+    public static TestDatabase create(PostgresEndpoint server) {
+        String name = "sink_test_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
+        try (Connection c = server.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        String url = server.jdbcUrl();
+        int slash = url.lastIndexOf('/');
+        return new TestDatabase(url.substring(0, slash + 1) + name, server.user(), server.password());
+    }
+
+    /** Connection details of one test database. */
+    public record TestDatabase(String jdbcUrl, String user, String password) {
+
+        public DataSource dataSource() {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(jdbcUrl);
+            ds.setUser(user);
+            ds.setPassword(password);
+            return ds;
+        }
+
+        /** The sink settings that point at this database. */
+        public Map<String, Object> sinkProperties() {
+            return Map.of(
+                    "sink.postgres.url", jdbcUrl,
+                    "sink.postgres.user", user,
+                    "sink.postgres.password", password);
+        }
+    }
+}

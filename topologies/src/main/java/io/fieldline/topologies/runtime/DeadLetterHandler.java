@@ -1,0 +1,77 @@
+package io.fieldline.topologies.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fieldline.schemas.DeadLetterHeaders;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.deadletter.DeadLetterRecords;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Sends records that cannot be deserialized to the dead-letter topic and carries on.
+ *
+ * <p>Kafka Streams 4.3 (KIP-1034) produces the records a handler returns in
+ * {@link Response#resume(List)} itself, through the task's producer, so under exactly-once the
+ * dead letter commits atomically with the input offset. The built-in handlers would do that too
+ * when {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG} is set, but with
+ * Kafka's own header names; this one writes Fieldline's {@link DeadLetterHeaders} through
+ * {@link DeadLetterRecords} (and keeps the source record's headers), so every stage's dead
+ * letters look alike.
+ *
+ * <p>Configured from the Streams properties: the topic from
+ * {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG} (without it, records are only
+ * logged and counted) and an optional Micrometer {@link MeterRegistry} instance under
+ * {@value #METER_REGISTRY_CONFIG}, where {@value #COUNTER} is counted by source topic.
+ */
+public final class DeadLetterHandler implements DeserializationExceptionHandler {
+
+    /** Streams property holding a {@link MeterRegistry} instance (not a class name). */
+    public static final String METER_REGISTRY_CONFIG = "fieldline.meter.registry";
+    /** Counter of dead-lettered records, tagged {@code topic}. */
+    public static final String COUNTER = "fieldline.streams.dead.letters";
+    /** Stage name in the headers and in the dead-letter topic's name. */
+    public static final String STAGE = "streams";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandler.class);
+
+    private String topic;
+    private MeterRegistry registry;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        Object configured = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+        topic = configured == null ? null : configured.toString();
+        Object meters = configs.get(METER_REGISTRY_CONFIG);
+        registry = meters instanceof MeterRegistry meterRegistry ? meterRegistry : null;
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
+                                Exception exception) {
+        LOG.warn("Cannot deserialize record from topic {} partition {} offset {}: {}; dead-lettering it to {}",
+                context.topic(), context.partition(), context.offset(), exception.toString(), topic);
+        if (registry != null) {
+            registry.counter(COUNTER, "topic", context.topic()).increment();
+        }
+        if (topic == null) {
+            return Response.resume();
+        }
+        // DeadLetterRecords writes the standard headers (reason, exception, stage, source topic,
+        // partition, offset, time) and keeps the source headers; the topic is the configured one.
+        ProducerRecord<byte[], byte[]> standard = DeadLetterRecords.builder(TopicNames.defaults(), STAGE)
+                .failed(record)
+                .reason("deserialization failed: " + exception.getMessage(), exception)
+                .build();
+        return Response.resume(List.of(new ProducerRecord<>(topic, null, context.timestamp(), standard.key(),
+                standard.value(), standard.headers())));
+    }
+}

@@ -1,0 +1,220 @@
+package io.fieldline.topologies.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fieldline.schemas.Topics;
+import io.fieldline.topologies.StreamsSettingsConfig;
+import io.fieldline.topologies.internal.ProcessorCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+
+/**
+ * Runs the configured Streams applications, one {@link KafkaStreams} each, with exactly-once v2
+ * (unless configured otherwise), Fieldline's dead-letter handler, enforced explicit naming of
+ * internal resources, and a thread-replacing uncaught-exception handler.
+ *
+ * <p>The topics must exist (the application's topic provisioning creates them, including the
+ * dead-letter topic {@code deadletter.streams}); internal topics are created by Streams.
+ *
+ * <pre>{@code
+ * try (FieldlineStreams streams = new FieldlineStreams(settings, bootstrap, topics, meters)) {
+ *     streams.start();
+ *     streams.awaitRunning(Duration.ofSeconds(60));
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class FieldlineStreams implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FieldlineStreams.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final StreamsSettingsConfig settings;
+    private final String bootstrapServers;
+    private final Topics topics;
+    private final MeterRegistry meters;
+    private final Map<String, Object> overrides;
+    private final Map<String, KafkaStreams> running = new LinkedHashMap<>();
+    private final List<KafkaStreamsMetrics> bindings = new ArrayList<>();
+
+    /**
+     * @param settings         the {@code streams.*} configuration
+     * @param bootstrapServers the Kafka cluster
+     * @param topics           the topic catalogue, with serdes bound to the schema registry
+     * @param meters           where to export the Streams metrics and the dead-letter counter; may be null
+     */
+    public FieldlineStreams(StreamsSettingsConfig settings, String bootstrapServers, Topics topics, MeterRegistry meters) {
+        this(settings, bootstrapServers, topics, meters, Map.of());
+    }
+
+    /**
+     * @param overrides raw Kafka Streams (or {@code consumer.}/{@code producer.}-prefixed client) properties
+     *                  applied last, for tuning and tests
+     */
+    public FieldlineStreams(StreamsSettingsConfig settings, String bootstrapServers, Topics topics, MeterRegistry meters,
+                            Map<String, ?> overrides) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.meters = meters;
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    /** The Kafka Streams properties of one application. */
+    public Properties properties(String application) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId(application));
+        props.put(StreamsConfig.CLIENT_ID_CONFIG, settings.applicationId(application));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.getString(StreamsSettingsConfig.PROCESSING_GUARANTEE));
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.getLong(StreamsSettingsConfig.COMMIT_INTERVAL_MS));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getInt(StreamsSettingsConfig.NUM_THREADS));
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.getInt(StreamsSettingsConfig.REPLICATION_FACTOR));
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, settings.getLong(StreamsSettingsConfig.CACHE_MAX_BYTES));
+        String stateDir = settings.getString(StreamsSettingsConfig.STATE_DIR);
+        if (!stateDir.isBlank()) {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+        }
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.names().deadLetters(DeadLetterHandler.STAGE));
+        if (meters != null) {
+            props.put(DeadLetterHandler.METER_REGISTRY_CONFIG, meters);
+        }
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        // New applications start from the beginning of their input: readings produced before the
+        // first start (by the simulator, a CSV import) are processed, not skipped.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        props.putAll(overrides);
+        return props;
+    }
+
+    /** Builds and starts every configured application; returns without waiting for RUNNING. */
+    public synchronized void start() {
+        if (!running.isEmpty()) {
+            throw new IllegalStateException("already started");
+        }
+        FieldlineTopologies topologies = new FieldlineTopologies(settings, topics);
+        for (String application : settings.applications()) {
+            Properties props = properties(application);
+            TopologyConfig topologyConfig = new TopologyConfig(new StreamsConfig(props));
+            KafkaStreams streams = new KafkaStreams(topologies.build(application, topologyConfig), props);
+            streams.setUncaughtExceptionHandler(exception -> {
+                LOG.error("Streams application {} lost a thread; replacing it", application, exception);
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            streams.setStateListener((to, from) -> LOG.info("Streams application {}: {} -> {}", application, from, to));
+            if (meters != null) {
+                KafkaStreamsMetrics binding = new KafkaStreamsMetrics(streams);
+                binding.bindTo(meters);
+                bindings.add(binding);
+            }
+            running.put(application, streams);
+            streams.start();
+            LOG.info("Started Streams application {} ({})", settings.applicationId(application), bootstrapServers);
+        }
+    }
+
+    /**
+     * Waits until every application is RUNNING.
+     *
+     * @throws IllegalStateException when one is in ERROR or does not get there in time
+     * @throws InterruptedException  when interrupted (the interrupt flag is set again)
+     */
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Map<String, KafkaStreams.State> states = states();
+            if (states.values().stream().anyMatch(state -> state == KafkaStreams.State.ERROR
+                    || state == KafkaStreams.State.NOT_RUNNING)) {
+                throw new IllegalStateException("Streams applications failed to start: " + states);
+            }
+            if (!states.isEmpty() && states.values().stream().allMatch(state -> state == KafkaStreams.State.RUNNING)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Streams applications not running after " + timeout + ": " + states);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw e;
+            }
+        }
+    }
+
+    /** State of each started application, by name. */
+    public synchronized Map<String, KafkaStreams.State> states() {
+        Map<String, KafkaStreams.State> states = new LinkedHashMap<>();
+        running.forEach((application, streams) -> states.put(application, streams.state()));
+        return states;
+    }
+
+    /** Whether every started application is RUNNING (or rebalancing). */
+    public synchronized boolean isHealthy() {
+        return !running.isEmpty() && running.values().stream().allMatch(streams -> streams.state().isRunningOrRebalancing());
+    }
+
+    /**
+     * Counters of each application, {@code <application>.<name>}: records processed
+     * ({@code process-total}), and Fieldline's own counters (unknown-device readings, late
+     * readings, late KPI inputs, dropped records), summed over threads and tasks.
+     */
+    public synchronized Map<String, Double> counters() {
+        Map<String, Double> counters = new TreeMap<>();
+        running.forEach((application, streams) -> {
+            for (Map.Entry<MetricName, ? extends Metric> entry : streams.metrics().entrySet()) {
+                MetricName name = entry.getKey();
+                boolean ours = name.group().equals("stream-" + ProcessorCounter.SCOPE + "-metrics") && name.name().endsWith("-total");
+                boolean processed = name.group().equals("stream-thread-metrics") && name.name().equals("process-total");
+                boolean dropped = name.group().equals("stream-task-metrics") && name.name().equals("dropped-records-total");
+                if (ours || processed || dropped) {
+                    Object value = entry.getValue().metricValue();
+                    if (value instanceof Number number) {
+                        counters.merge(application + "." + name.name(), number.doubleValue(), Double::sum);
+                    }
+                }
+            }
+        });
+        return counters;
+    }
+
+    /** Closes every application (leaving the group, so a successor takes over at once). */
+    @Override
+    public synchronized void close() {
+        List<String> applications = new ArrayList<>(running.keySet());
+        java.util.Collections.reverse(applications);
+        for (String application : applications) {
+            KafkaStreams streams = running.get(application);
+            boolean closed = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(CLOSE_TIMEOUT));
+            if (!closed) {
+                LOG.warn("Streams application {} did not close within {}", application, CLOSE_TIMEOUT);
+            }
+        }
+        bindings.forEach(KafkaStreamsMetrics::close);
+        bindings.clear();
+        running.clear();
+    }
+}

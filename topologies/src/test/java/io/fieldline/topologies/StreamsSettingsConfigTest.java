@@ -1,0 +1,69 @@
+package io.fieldline.topologies;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Map;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import io.fieldline.schemas.avro.Severity;
+import io.fieldline.topologies.kpi.KpiInput;
+
+class StreamsSettingsConfigTest {
+
+    @Test
+    void shouldDeriveTypedSettingsFromDefaults() {
+        StreamsSettingsConfig config = StreamsSettingsConfig.defaults();
+
+        assertThat(config.applicationId("aggregates")).isEqualTo("fieldline-aggregates");
+        assertThat(config.applications()).containsExactly("enrichment", "aggregates", "alerts", "anomalies", "kpis");
+        assertThat(config.aggregateSettings().window()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config.aggregateSettings().rollupWindow()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.alertSettings().offlineSeverity()).isEqualTo(Severity.WARNING);
+        assertThat(config.kpiSettings().inputOf("air_temperature")).isEqualTo(KpiInput.TEMPERATURE);
+        assertThat(config.kpiSettings().dayZone()).isEqualTo(ZoneId.of("UTC"));
+        assertThat(config.storeType()).isEqualTo(StoreType.ROCKSDB);
+    }
+
+    @Test
+    void shouldMapConfiguredSensorsToKpiInputs() {
+        StreamsSettingsConfig config = new StreamsSettingsConfig(Map.of(
+                StreamsSettingsConfig.KPI_TEMPERATURE_SENSORS, "t1, t2",
+                StreamsSettingsConfig.KPI_HUMIDITY_SENSORS, "rh"));
+
+        assertThat(config.kpiSettings().inputOf("t2")).isEqualTo(KpiInput.TEMPERATURE);
+        assertThat(config.kpiSettings().inputOf("rh")).isEqualTo(KpiInput.HUMIDITY);
+        assertThat(config.kpiSettings().inputOf("air_temperature")).isNull();
+    }
+
+    @Test
+    void shouldRejectInvalidValuesNamingTheKey() {
+        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.AGGREGATE_GRACE_MS, "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.AGGREGATE_GRACE_MS);
+        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.AGGREGATE_ROLLUP_WINDOW_MS, "90000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.AGGREGATE_ROLLUP_WINDOW_MS);
+        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.KPI_DAY_ZONE, "Mars/Olympus")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.KPI_DAY_ZONE);
+        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.PROCESSING_GUARANTEE, "exactly_once")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.PROCESSING_GUARANTEE);
+        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.APPLICATIONS, "enrichment,nope")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.APPLICATIONS);
+    }
+
+    @Test
+    void shouldRejectASensorFeedingTwoKpiInputs() {
+        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(
+                StreamsSettingsConfig.KPI_TEMPERATURE_SENSORS, "t",
+                StreamsSettingsConfig.KPI_HUMIDITY_SENSORS, "t")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'t'");
+    }
+
+    @Test
+    void shouldExposeItsDefinitionsForTheReference() {
+        assertThat(StreamsSettingsConfig.configDef().names()).allMatch(name -> name.startsWith("streams."));
+    }
+}

@@ -1,0 +1,287 @@
+package io.fieldline.topologies.alert;
+
+import static io.fieldline.topologies.support.Fixtures.T0;
+import static io.fieldline.topologies.support.Fixtures.device;
+import static io.fieldline.topologies.support.Fixtures.reading;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Alert;
+import io.fieldline.schemas.avro.AlertKind;
+import io.fieldline.schemas.avro.AlertRule;
+import io.fieldline.schemas.avro.AlertState;
+import io.fieldline.schemas.avro.Device;
+import io.fieldline.schemas.avro.Direction;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Sensor;
+import io.fieldline.schemas.avro.Severity;
+import io.fieldline.topologies.StoreType;
+import io.fieldline.topologies.support.Fixtures;
+import io.fieldline.topologies.support.TestTopics;
+import io.fieldline.topologies.support.TopologyNames;
+
+class AlertTopologyTest {
+
+    /** Wall clock of the driver at start; readings carry their own event times. */
+    private static final Instant WALL = T0.plus(Duration.ofHours(1));
+
+    private final Topics topics = TestTopics.create();
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, Reading> readings;
+    private TestInputTopic<String, AlertRule> rules;
+    private TestInputTopic<String, Device> devices;
+    private TestInputTopic<String, Sensor> sensors;
+    private TestOutputTopic<String, Alert> alerts;
+
+    @BeforeEach
+    void start() {
+        AlertSettings settings = new AlertSettings(Duration.ZERO, true, 3.0, Duration.ofMinutes(1),
+                Duration.ofSeconds(1), Severity.WARNING, StoreType.IN_MEMORY);
+        driver = new TopologyTestDriver(new AlertTopology(settings, topics).build(),
+                Fixtures.driverProperties("alerts-test"), WALL);
+        readings = driver.createInputTopic(topics.enrichedReadings().name(), new StringSerializer(),
+                topics.enrichedReadings().valueSerde().serializer());
+        rules = driver.createInputTopic(topics.alertRules().name(), new StringSerializer(),
+                topics.alertRules().valueSerde().serializer());
+        devices = driver.createInputTopic(topics.devices().name(), new StringSerializer(),
+                topics.devices().valueSerde().serializer());
+        sensors = driver.createInputTopic(topics.sensors().name(), new StringSerializer(),
+                topics.sensors().valueSerde().serializer());
+        alerts = driver.createOutputTopic(topics.alerts().name(), new StringDeserializer(),
+                topics.alerts().valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private static AlertRule.Builder rule(String id, Direction direction, double threshold) {
+        return AlertRule.newBuilder().setRuleId(id).setDirection(direction).setThreshold(threshold);
+    }
+
+    private void send(String device, String sensor, double value, long second) {
+        readings.pipeInput(device, reading(device, sensor, value, T0.plusSeconds(second), "room-a"));
+    }
+
+    private List<String> alertKeys() {
+        return alerts.readRecordsToList().stream().map(TestRecord::key).toList();
+    }
+
+    private void sendAll(String device, String sensor, long startSecond, long stepSeconds, double... values) {
+        for (int i = 0; i < values.length; i++) {
+            send(device, sensor, values[i], startSecond + i * stepSeconds);
+        }
+    }
+
+    @Test
+    void shouldRaiseOnceWhenAboveForDuration() {
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setForMs(60_000).build());
+        // Above from t=10 s; 60 s of violation are reached at t=70 s.
+        sendAll("d1", "temp", 0, 10, 25, 31, 32, 33, 31, 32, 34, 35, 33, 32);
+
+        List<TestRecord<String, Alert>> out = alerts.readRecordsToList();
+        assertThat(out).hasSize(1);
+        Alert raised = out.get(0).value();
+        assertThat(out.get(0).key()).isEqualTo("hot/d1/temp");
+        assertThat(raised.getState()).isEqualTo(AlertState.RAISED);
+        assertThat(raised.getKind()).isEqualTo(AlertKind.THRESHOLD);
+        assertThat(raised.getSeverity()).isEqualTo(Severity.WARNING);
+        assertThat(raised.getValue()).isEqualTo(35.0);
+        assertThat(raised.getThreshold()).isEqualTo(30.0);
+        assertThat(raised.getDirection()).isEqualTo(Direction.ABOVE);
+        assertThat(raised.getSince()).isEqualTo(T0.plusSeconds(10));
+        assertThat(raised.getEventTime()).isEqualTo(T0.plusSeconds(70));
+        assertThat(raised.getRoom()).isEqualTo("room-a");
+        assertThat(out.get(0).timestamp()).isEqualTo(T0.plusSeconds(70).toEpochMilli());
+    }
+
+    @Test
+    void shouldNotRaiseWhenViolationEndsBeforeDuration() {
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setForMs(60_000).build());
+        // 50 s above, a dip resets the debounce, then 50 s above again.
+        sendAll("d1", "temp", 0, 10, 31, 32, 33, 31, 32, 33, 29, 31, 32, 33, 34, 35, 36);
+
+        assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldClearOnlyOncePastTheClearThreshold() {
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setClearThreshold(28.0).build());
+        sendAll("d1", "temp", 0, 10, 31, 29.5, 30.5, 28.5, 31, 27.9, 29, 29.9, 30.1);
+
+        List<Alert> out = alerts.readValuesToList();
+        assertThat(out).extracting(Alert::getState)
+                .containsExactly(AlertState.RAISED, AlertState.CLEARED, AlertState.RAISED);
+        assertThat(out.get(1).getValue()).isEqualTo(27.9);
+        assertThat(out.get(1).getClearThreshold()).isEqualTo(28.0);
+        assertThat(out.get(1).getSince()).isEqualTo(T0);
+        assertThat(out.get(2).getEventTime()).isEqualTo(T0.plusSeconds(80));
+    }
+
+    @Test
+    void shouldEscalateOnceWhileRaised() {
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setEscalationThreshold(35.0)
+                .setSeverity(Severity.WARNING).setEscalationSeverity(Severity.CRITICAL).build());
+        sendAll("d1", "temp", 0, 10, 31, 36, 34, 37, 29);
+
+        List<Alert> out = alerts.readValuesToList();
+        assertThat(out).extracting(Alert::getState)
+                .containsExactly(AlertState.RAISED, AlertState.ESCALATED, AlertState.CLEARED);
+        assertThat(out).extracting(Alert::getSeverity)
+                .containsExactly(Severity.WARNING, Severity.CRITICAL, Severity.CRITICAL);
+        assertThat(out.get(1).getThreshold()).isEqualTo(35.0);
+        assertThat(out).extracting(Alert::getAlertId).containsOnly("hot/d1/temp");
+    }
+
+    @Test
+    void shouldRaiseAtEscalationSeverityWhenFirstViolationIsAlreadyPastIt() {
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setEscalationThreshold(35.0).build());
+        sendAll("d1", "temp", 0, 10, 40, 41);
+
+        List<Alert> out = alerts.readValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).getState()).isEqualTo(AlertState.RAISED);
+        assertThat(out.get(0).getSeverity()).isEqualTo(Severity.CRITICAL);
+        assertThat(out.get(0).getThreshold()).isEqualTo(35.0);
+    }
+
+    @Test
+    void shouldHandleBelowRulesWithHysteresis() {
+        rules.pipeInput("dry", rule("dry", Direction.BELOW, 30).setClearThreshold(35.0).setForMs(20_000).build());
+        sendAll("soil-1", "soil_moisture", 0, 10, 40, 29, 28, 27, 33, 36);
+
+        List<Alert> out = alerts.readValuesToList();
+        assertThat(out).extracting(Alert::getState).containsExactly(AlertState.RAISED, AlertState.CLEARED);
+        assertThat(out.get(0).getEventTime()).isEqualTo(T0.plusSeconds(30));
+        assertThat(out.get(1).getValue()).isEqualTo(36.0);
+    }
+
+    @Test
+    void shouldSelectSeriesByWildcardsOnDeviceSensorAndRoom() {
+        rules.pipeInput("gh", rule("gh", Direction.ABOVE, 30).setDeviceSelector("gh-*").setSensorSelector("*temp*")
+                .setRoomSelector("room-?").build());
+        rules.pipeInput("any", rule("any", Direction.ABOVE, 100).setRoomSelector("room-*").build());
+        send("gh-1", "air_temperature", 31, 0);
+        send("gh-2", "humidity", 31, 1);
+        send("xx-1", "air_temperature", 31, 2);
+        send("gh-3", "leaf_temp", 101, 3);
+
+        assertThat(alertKeys()).containsExactlyInAnyOrder("any/gh-3/leaf_temp");
+        rules.pipeInput("gh", rule("gh", Direction.ABOVE, 30).setDeviceSelector("gh-*").setSensorSelector("*temp*")
+                .setRoomSelector("room-*").build());
+        send("gh-1", "air_temperature", 31, 4);
+        assertThat(alertKeys()).containsExactly("gh/gh-1/air_temperature");
+    }
+
+    @Test
+    void shouldApplyRuleChangesFromTheRulesTopicWithoutRestart() {
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).build());
+        send("d1", "temp", 29, 0);
+        assertThat(alerts.isEmpty()).isTrue();
+
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 25).build());
+        send("d1", "temp", 29, 10);
+        assertThat(alerts.readValue().getThreshold()).isEqualTo(25.0);
+
+        // Disabling clears the raised alert, at the next reading or on the wall clock, whichever comes first.
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 25).setEnabled(false).build());
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        Alert cleared = alerts.readValue();
+        assertThat(cleared.getState()).isEqualTo(AlertState.CLEARED);
+        assertThat(cleared.getMessage()).contains("disabled");
+        send("d1", "temp", 40, 20);
+        assertThat(alerts.isEmpty()).isTrue();
+
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 25).build());
+        send("d1", "temp", 40, 30);
+        assertThat(alerts.readValue().getState()).isEqualTo(AlertState.RAISED);
+
+        rules.pipeInput("hot", null);
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        Alert deleted = alerts.readValue();
+        assertThat(deleted.getState()).isEqualTo(AlertState.CLEARED);
+        assertThat(deleted.getMessage()).contains("deleted");
+        send("d1", "temp", 50, 40);
+        assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldIgnoreStaleAndBadReadings() {
+        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).build());
+        send("d1", "temp", 20, 100);
+        send("d1", "temp", 40, 50);     // older than what the series already reported
+        Reading bad = reading("d1", "temp", 99, T0.plusSeconds(110), "room-a");
+        bad.setQuality(Quality.BAD);
+        readings.pipeInput("d1", bad);
+
+        assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldRaiseOfflineOnWallClockAndClearWhenDataReturns() {
+        devices.pipeInput("d1", device("d1", "farm-1", "room-a", 10_000L));
+        send("d1", "temp", 20, 0);
+        send("d2", "temp", 20, 0);      // no metadata: the 60 s default interval
+
+        driver.advanceWallClockTime(Duration.ofSeconds(29));
+        assertThat(alerts.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(2));   // 31 s > 3 x 10 s
+        TestRecord<String, Alert> offline = alerts.readRecord();
+        assertThat(offline.key()).isEqualTo("offline/d1/temp");
+        assertThat(offline.value().getKind()).isEqualTo(AlertKind.OFFLINE);
+        assertThat(offline.value().getState()).isEqualTo(AlertState.RAISED);
+        assertThat(offline.value().getSince()).isEqualTo(T0);
+        assertThat(offline.value().getValue()).isNull();
+        assertThat(alerts.isEmpty()).isTrue();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(148));  // 179 s < 3 x 60 s
+        assertThat(alerts.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertThat(alertKeys()).containsExactly("offline/d2/temp");
+
+        send("d1", "temp", 20, 185);
+        Alert back = alerts.readValue();
+        assertThat(back.getState()).isEqualTo(AlertState.CLEARED);
+        assertThat(back.getAlertId()).isEqualTo("offline/d1/temp");
+        assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldPreferTheSensorsExpectedIntervalOverTheDevices() {
+        devices.pipeInput("d1", device("d1", "farm-1", "room-a", 10_000L));
+        Sensor slow = Fixtures.sensor("d1", "temp", "degC", 0, null, null);
+        slow.setExpectedIntervalMs(100_000L);
+        sensors.pipeInput("d1/temp", slow);
+        send("d1", "temp", 20, 0);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(299));
+        assertThat(alerts.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertThat(alertKeys()).containsExactly("offline/d1/temp");
+    }
+
+    @Test
+    void shouldNameEveryInternalResource() {
+        AlertSettings settings = new AlertSettings(Duration.ofSeconds(1), true, 3.0, Duration.ofMinutes(1),
+                Duration.ofSeconds(5), Severity.WARNING, StoreType.ROCKSDB);
+        String description = new AlertTopology(settings, topics).build().describe().toString();
+        assertThat(TopologyNames.generatedNames(description)).isEmpty();
+        assertThat(description).doesNotContain("repartition");
+    }
+}

@@ -1,0 +1,62 @@
+package io.fieldline.topologies.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.errors.TopologyException;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.fieldline.schemas.Topics;
+import io.fieldline.topologies.StreamsSettingsConfig;
+import io.fieldline.topologies.support.TestTopics;
+
+class FieldlineStreamsTest {
+
+    private final Topics topics = TestTopics.create();
+
+    @Test
+    void shouldConfigureExactlyOnceDeadLettersAndExplicitNaming(@TempDir Path stateDir) {
+        StreamsSettingsConfig settings = new StreamsSettingsConfig(Map.of(
+                StreamsSettingsConfig.STATE_DIR, stateDir.toString(),
+                StreamsSettingsConfig.APPLICATION_ID_PREFIX, "farm"));
+        Properties props = new FieldlineStreams(settings, "broker:9092", topics, null,
+                Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2)).properties("alerts");
+
+        assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("farm-alerts");
+        assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+        assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);
+        assertThat(props.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
+        assertThat(props.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("deadletter.streams");
+        assertThat(props.get(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG)).isEqualTo(true);
+        assertThat(props.get(StreamsConfig.STATE_DIR_CONFIG)).isEqualTo(stateDir.toString());
+        assertThat(props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(2);
+    }
+
+    @Test
+    void shouldBuildEveryApplicationUnderEnforcedExplicitNaming(@TempDir Path stateDir) {
+        StreamsSettingsConfig settings = new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.STATE_DIR, stateDir.toString()));
+        FieldlineStreams streams = new FieldlineStreams(settings, "localhost:1", topics, null);
+        FieldlineTopologies topologies = new FieldlineTopologies(settings, topics);
+        for (String application : settings.applications()) {
+            Properties props = streams.properties(application);
+            TopologyConfig config = new TopologyConfig(new StreamsConfig(props));
+            // Nothing connects before start(): constructing and closing is safe without a broker.
+            new KafkaStreams(topologies.build(application, config), props).close();
+        }
+        // The check is real: the same configuration refuses an unnamed aggregation.
+        StreamsBuilder unnamed = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streams.properties("kpis"))));
+        unnamed.stream("in", Consumed.with(Serdes.String(), Serdes.String())).groupByKey().count();
+        assertThatThrownBy(unnamed::build).isInstanceOf(TopologyException.class);
+    }
+}
