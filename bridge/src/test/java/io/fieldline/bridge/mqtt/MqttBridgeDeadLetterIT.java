@@ -66,7 +66,7 @@ class MqttBridgeDeadLetterIT {
                 KafkaProbe readings = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings());
                 KafkaProbe deadLetters = new KafkaProbe(bootstrap, null, names.deadLetters(MqttBridge.STAGE))) {
             bridge.start();
-            publisher.publish(telemetry, json("{\"co2\": 801}"), 1);
+            publisher.publish(telemetry, json("{\"co2\": 801}"), 1, false, List.of(Map.entry("batch", "7")));
             publisher.publish(telemetry, json("{\"co2\": 8"), 1, false, List.of(Map.entry("firmware", "2.1")));
             publisher.publish(telemetry, json("{\"co2\": \"high\"}"), 1);
             publisher.publish(root + "/sites/s1/unknown/place", json("{\"co2\": 1}"), 1);
@@ -111,6 +111,13 @@ class MqttBridgeDeadLetterIT {
                     .containsEntry("edge-1:co2", List.of(800.0, 812.5))
                     .containsEntry("edge-1:fan", List.of(1.0))
                     .containsEntry("edge-1:" + SparkplugDecoder.ONLINE_SENSOR, List.of(1.0));
+            ConsumerRecord<byte[], byte[]> first = readings.records().get(0);
+            assertThat(new String(first.key(), StandardCharsets.UTF_8)).isEqualTo("d1");
+            assertThat(KafkaProbe.header(first, MqttHeaders.TOPIC)).isEqualTo(telemetry);
+            assertThat(KafkaProbe.header(first, MqttHeaders.QOS)).isEqualTo("1");
+            assertThat(KafkaProbe.header(first, MqttHeaders.RETAIN)).isEqualTo("false");
+            assertThat(KafkaProbe.header(first, MqttHeaders.ROUTE)).isEqualTo("it");
+            assertThat(KafkaProbe.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "batch")).isEqualTo("7");
             assertThat(meters.get("fieldline.mqtt.deadletters").counters().stream().mapToDouble(c -> c.count()).sum())
                     .isEqualTo(4.0);
             assertThat(bridge.stats().acknowledged()).isEqualTo(8);
