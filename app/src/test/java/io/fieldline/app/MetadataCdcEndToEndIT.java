@@ -125,7 +125,8 @@ class MetadataCdcEndToEndIT {
         cdcProps.put(CdcConfig.SCHEMA, SCHEMA);
         cdcProps.put(CdcConfig.SLOT_NAME, SLOT);
         cdcProps.put(CdcConfig.PUBLICATION_NAME, SLOT);
-        cdcProps.put(CdcConfig.ENGINE_NAME, "e2e-" + RUN + "-cdc");
+        // Underscores: the engine name prefixes Debezium's schema names, which must be valid Avro names.
+        cdcProps.put(CdcConfig.ENGINE_NAME, "e2e_" + RUN + "_cdc");
         cdcProps.put(CdcConfig.BOOTSTRAP_SERVERS, bootstrap);
         cdcProps.put(CdcConfig.TOPIC_PREFIX, NAMES.prefix());
         cdcProps.put(CdcConfig.HEARTBEAT_INTERVAL_MS, "1000");
