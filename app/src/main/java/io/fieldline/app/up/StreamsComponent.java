@@ -26,7 +26,7 @@ final class StreamsComponent {
                 context.stack().kafka().bootstrapServers(), topics, context.meters(),
                 // Global tables (metadata) get the same processing exception handling as the rest.
                 // Kafka 5.0 makes this the default and 4.3 already deprecates the constant, so the
-                // key is spelled out; without it every application logs a warning at start.
+                // key is spelled out.
                 Map.of("processing.exception.handler.global.enabled", true));
         return Components.of("streams", () -> {
             streams.start();
