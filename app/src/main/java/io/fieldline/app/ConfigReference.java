@@ -15,6 +15,13 @@ import org.apache.kafka.common.config.ConfigException;
  */
 public final class ConfigReference {
 
+    /** Families of keys whose names are chosen by the user (route names, Kafka client pass-through). */
+    static final List<String> DYNAMIC_PREFIXES = List.of(
+            io.fieldline.bridge.mqtt.MqttBridgeConfig.ROUTE_PREFIX,
+            io.fieldline.bridge.mqtt.MqttBridgeConfig.KAFKA_PRODUCER_PREFIX,
+            io.fieldline.sink.SinkConfig.KAFKA_CONSUMER_PREFIX,
+            io.fieldline.sink.SinkConfig.KAFKA_PRODUCER_PREFIX);
+
     private ConfigReference() {
     }
 
@@ -25,6 +32,9 @@ public final class ConfigReference {
         sections.put("Servers (embedded or external)", io.fieldline.embedded.EmbeddedConfig.configDef());
         sections.put("Schema Registry client", io.fieldline.schemas.registry.SchemaRegistryClientConfig.configDef());
         sections.put("Avro serde", io.fieldline.schemas.serde.AvroSerdeConfig.configDef());
+        sections.put("Streams topologies", io.fieldline.topologies.StreamsSettingsConfig.configDef());
+        sections.put("MQTT bridge", io.fieldline.bridge.mqtt.MqttBridgeConfig.configDef());
+        sections.put("Sinks", io.fieldline.sink.SinkConfig.configDef());
         sections.put("CAN bridge", io.fieldline.bridge.can.CanBridgeConfig.configDef());
         sections.put("CDC (Debezium)", io.fieldline.connectors.cdc.CdcConfig.configDef());
         return sections;
@@ -43,7 +53,7 @@ public final class ConfigReference {
                     .map(def -> def.configKeys().get(key))
                     .filter(java.util.Objects::nonNull)
                     .toList();
-            if (definitions.isEmpty()) {
+            if (definitions.isEmpty() && DYNAMIC_PREFIXES.stream().noneMatch(key::startsWith)) {
                 problems.add("Unknown configuration key '" + key + "' (set by --set, --config or "
                         + ConfigSources.environmentVariableForKey(key) + ")");
             }

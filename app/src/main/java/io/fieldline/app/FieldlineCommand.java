@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
             ConfigCommand.class,
             io.fieldline.app.up.UpCommand.class,
             io.fieldline.app.can.CanCommand.class,
+            io.fieldline.app.bench.BenchCommand.class,
+            io.fieldline.app.mqtt.SimulateCommand.class,
+            TailCommand.class,
         })
 public final class FieldlineCommand {
 }

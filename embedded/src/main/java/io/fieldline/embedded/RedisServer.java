@@ -55,6 +55,18 @@ public final class RedisServer implements EmbeddedServer, RedisEndpoint {
         return "redis://" + LoopbackPort.HOST + ":" + port;
     }
 
+    private static final int TEXT_FILE_BUSY_ATTEMPTS = 5;
+
+    private static boolean isTextFileBusy(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && (message.contains("error=26") || message.contains("Text file busy"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public synchronized void start() {
         if (closed) {
@@ -64,19 +76,35 @@ public final class RedisServer implements EmbeddedServer, RedisEndpoint {
             return;
         }
         long begin = System.nanoTime();
-        redis.embedded.RedisServer starting;
-        try {
-            starting = new RedisServerBuilder()
-                    .port(port)
-                    .bind(LoopbackPort.HOST)
-                    .setting("dir " + dataDir.toAbsolutePath())
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .setting("daemonize no")
-                    .build();
-            starting.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Redis failed to start on port " + port, e);
+        redis.embedded.RedisServer starting = null;
+        for (int attempt = 1; starting == null; attempt++) {
+            try {
+                redis.embedded.RedisServer candidate = new RedisServerBuilder()
+                        .port(port)
+                        .bind(LoopbackPort.HOST)
+                        .setting("dir " + dataDir.toAbsolutePath())
+                        .setting("save \"\"")
+                        .setting("appendonly no")
+                        .setting("daemonize no")
+                        .build();
+                candidate.start();
+                starting = candidate;
+            } catch (IOException e) {
+                // The library writes the redis-server binary out and executes it at once. When another
+                // thread forks a process in between (the stack starts servers in parallel), the child
+                // briefly holds the file open for writing and exec fails with ETXTBSY ("Text file busy").
+                // That is transient: wait and try again.
+                if (attempt >= TEXT_FILE_BUSY_ATTEMPTS || !isTextFileBusy(e)) {
+                    throw new UncheckedIOException("Redis failed to start on port " + port, e);
+                }
+                LOG.debug("Redis binary busy on attempt {}, retrying", attempt);
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while starting Redis", interrupted);
+                }
+            }
         }
         server = starting;
         LOG.info("Redis listening on {} in {} ms", url(), (System.nanoTime() - begin) / 1_000_000);

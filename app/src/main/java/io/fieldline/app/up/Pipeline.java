@@ -15,6 +15,19 @@ final class Pipeline {
 
     static List<PipelineComponent> components(UpContext context, Options options) {
         List<PipelineComponent> components = new ArrayList<>();
+        boolean simulate = options.devices() > 0;
+        var simulator = simulate ? MqttComponents.simulatorOptions(context, options.devices(), options.rate()) : null;
+        // Order: tables and metadata first, CDC publishes them, the topologies read them, the sinks
+        // and the bridges start before any data is produced, the sources last.
+        components.add(SinkComponents.schema(context, simulate ? MqttComponents.fleetMetadata(simulator) : List.of()));
+        components.add(CdcComponent.create(context));
+        components.add(StreamsComponent.create(context));
+        components.add(SinkComponents.postgres(context));
+        components.add(SinkComponents.redis(context));
+        components.add(MqttComponents.bridge(context));
+        if (simulate) {
+            components.add(MqttComponents.simulator(simulator));
+        }
         if (options.canReplay()) {
             components.add(io.fieldline.app.can.CanBridgeComponent.create(context));
         }

@@ -87,8 +87,14 @@ public final class UpCommand implements Callable<Integer> {
 
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<PipelineComponent> running = new ArrayList<>();
+        Map<String, Map<String, Object>> summaries = new LinkedHashMap<>();
         try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(config)))) {
             TopicNames topics = new TopicNames(app.getString(AppConfig.TOPICS_PREFIX));
+            if (stack.startedServer("kafka").isPresent()) {
+                // A fresh embedded broker has none of the changelogs an old local state refers to:
+                // start the Streams state from scratch too, instead of restoring and discarding it.
+                deleteRecursively(dataDir.resolve("streams"));
+            }
             UpContext context = new UpContext(config, app, stack, topics, meters, dataDir);
             printEndpoints(stack, dataDir);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -111,11 +117,14 @@ public final class UpCommand implements Callable<Integer> {
                     }
                     out.println("\nStopping...");
                 } finally {
+                    // Sources stop first, so what they sent can still be written by the sinks; each
+                    // summary is taken just before its component stops, while its stores still answer.
                     for (int i = running.size() - 1; i >= 0; i--) {
+                        summaries.put(running.get(i).name(), summaryOf(running.get(i)));
                         closeQuietly(running.get(i));
                     }
                 }
-                printSummary(admin, topics, running);
+                printSummary(admin, topics, running, summaries);
             }
         } finally {
             stopped.countDown();
@@ -141,7 +150,8 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  (also in " + file + ")");
     }
 
-    private void printSummary(Admin admin, TopicNames topics, List<PipelineComponent> components) throws InterruptedException {
+    private void printSummary(Admin admin, TopicNames topics, List<PipelineComponent> components,
+            Map<String, Map<String, Object>> summaries) throws InterruptedException {
         List<String> names = new ArrayList<>(topics.dataTopics());
         names.addAll(topics.metadataTopics());
         TopicProvisioner.DEAD_LETTER_STAGES.forEach(stage -> names.add(topics.deadLetters(stage)));
@@ -149,8 +159,9 @@ public final class UpCommand implements Callable<Integer> {
         out.println("\nSummary");
         out.println("  Records per topic:");
         counts.forEach((topic, count) -> out.printf("    %-34s %,12d%n", topic, count));
+        out.println("    (end minus start offsets; topics written with exactly-once also count their commit markers)");
         for (PipelineComponent component : components) {
-            Map<String, Object> summary = new LinkedHashMap<>(component.summary());
+            Map<String, Object> summary = summaries.getOrDefault(component.name(), Map.of());
             if (!summary.isEmpty()) {
                 out.println("  " + component.name() + ":");
                 summary.forEach((key, value) -> out.printf("    %-34s %12s%n", key, format(value)));
@@ -159,11 +170,30 @@ public final class UpCommand implements Callable<Integer> {
         out.flush();
     }
 
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+    }
+
     private static String format(Object value) {
         if (value instanceof Long || value instanceof Integer) {
             return String.format("%,d", ((Number) value).longValue());
         }
         return String.valueOf(value);
+    }
+
+    private static Map<String, Object> summaryOf(PipelineComponent component) {
+        try {
+            return new LinkedHashMap<>(component.summary());
+        } catch (RuntimeException e) {
+            LOG.warn("No summary from {}: {}", component.name(), e.toString());
+            return Map.of();
+        }
     }
 
     private static void closeQuietly(PipelineComponent component) {

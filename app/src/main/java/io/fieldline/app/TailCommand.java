@@ -1,0 +1,167 @@
+package io.fieldline.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.schemas.serde.AvroSerdes;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fieldline tail TOPIC}: prints a topic's records as JSON lines, one per record. Avro
+ * values in the Confluent wire format are decoded through the registry; anything else (dead
+ * letters) is printed as UTF-8 text when it is text, base64 otherwise, with the headers.
+ */
+@Command(name = "tail", mixinStandardHelpOptions = true,
+        description = "Print the records of a topic as JSON lines (Avro decoded through the Schema Registry).")
+public final class TailCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Parameters(paramLabel = "TOPIC", description = "The topic to read.")
+    String topic;
+
+    @Option(names = "--from-beginning", description = "Start at the earliest offset instead of the end.")
+    boolean fromBeginning;
+
+    @Option(names = {"-n", "--max"}, paramLabel = "N", defaultValue = "0", description = "Stop after N records (0: no limit).")
+    long max;
+
+    @Option(names = "--idle", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Stop after this long without a record (0: wait for ever).")
+    long idleSeconds;
+
+    @Option(names = "--endpoints", paramLabel = "FILE", defaultValue = ".fieldline/endpoints.env",
+            description = "Endpoints written by fieldline up (default: ${DEFAULT-VALUE}).")
+    Path endpointsFile;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: from the endpoints file).")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry", description = "Schema Registry URL (default: from the endpoints file).")
+    String registryUrl;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> endpoints = readEndpoints();
+        String bootstrap = bootstrapServers != null ? bootstrapServers : required(endpoints, "KAFKA_BOOTSTRAP_SERVERS");
+        String registry = registryUrl != null ? registryUrl : required(endpoints, "SCHEMA_REGISTRY_URL");
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             Deserializer<GenericRecord> avro = AvroSerdes.generic(new HttpSchemaRegistryClient(registry), false).deserializer()) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            if (partitions.isEmpty()) {
+                System.err.println("No such topic: " + topic);
+                return 1;
+            }
+            consumer.assign(partitions);
+            if (fromBeginning) {
+                consumer.seekToBeginning(partitions);
+            } else {
+                consumer.seekToEnd(partitions);
+            }
+            long printed = 0;
+            long lastRecord = System.nanoTime();
+            while (max == 0 || printed < max) {
+                var records = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    System.out.println(JSON.writeValueAsString(toJson(record, avro)));
+                    lastRecord = System.nanoTime();
+                    if (++printed == max) {
+                        break;
+                    }
+                }
+                if (idleSeconds > 0 && System.nanoTime() - lastRecord > Duration.ofSeconds(idleSeconds).toNanos()) {
+                    break;
+                }
+            }
+            System.out.flush();
+            return 0;
+        }
+    }
+
+    private ObjectNode toJson(ConsumerRecord<byte[], byte[]> record, Deserializer<GenericRecord> avro) throws Exception {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("topic", record.topic());
+        node.put("partition", record.partition());
+        node.put("offset", record.offset());
+        node.put("timestamp", Instant.ofEpochMilli(record.timestamp()).toString());
+        node.put("key", record.key() == null ? null : text(record.key()));
+        if (record.value() == null) {
+            node.putNull("value");
+        } else if (record.value().length > 5 && record.value()[0] == 0) {
+            try {
+                GenericRecord value = avro.deserialize(record.topic(), record.value());
+                node.set("value", JSON.readTree(value.toString()));
+            } catch (RuntimeException e) {
+                node.put("value", text(record.value()));
+                node.put("error", e.getMessage());
+            }
+        } else {
+            node.put("value", text(record.value()));
+        }
+        if (record.headers().iterator().hasNext()) {
+            ObjectNode headers = node.putObject("headers");
+            for (Header header : record.headers()) {
+                headers.put(header.key(), header.value() == null ? null : text(header.value()));
+            }
+        }
+        return node;
+    }
+
+    private static String text(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return "base64:" + Base64.getEncoder().encodeToString(bytes);
+        }
+    }
+
+    private Map<String, String> readEndpoints() throws java.io.IOException {
+        Map<String, String> endpoints = new HashMap<>();
+        if (Files.exists(endpointsFile)) {
+            for (String line : Files.readAllLines(endpointsFile, StandardCharsets.UTF_8)) {
+                int eq = line.indexOf('=');
+                if (!line.startsWith("#") && eq > 0) {
+                    endpoints.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        }
+        return endpoints;
+    }
+
+    private String required(Map<String, String> endpoints, String key) {
+        String value = endpoints.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("No " + key + ": run ./fieldline up first, or pass --bootstrap-servers "
+                    + "and --schema-registry (looked in " + endpointsFile + ")");
+        }
+        return value;
+    }
+}
