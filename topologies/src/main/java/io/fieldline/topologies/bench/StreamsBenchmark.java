@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,13 +14,17 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -47,8 +52,8 @@ import io.fieldline.topologies.runtime.FieldlineStreams;
  *       their devices and sensors, so the enrichment joins really join).</li>
  *   <li>Raw rate: one plain consumer reads the N records as bytes, no deserialisation.</li>
  *   <li>Streams rate: the enrichment and aggregates applications start on the preloaded topic;
- *       the clock runs from the moment both are RUNNING until both have processed all N
- *       readings (start-up and group join are reported apart).</li>
+ *       the clock runs from the moment both are RUNNING until both have committed their whole
+ *       input (start-up and group join are reported apart).</li>
  *   <li>Deletes the benchmark's topics, internal topics included.</li>
  * </ol>
  * Not a test: it asserts nothing and its numbers depend on the machine.
@@ -224,29 +229,49 @@ public final class StreamsBenchmark {
                 StreamsSettingsConfig.PROCESSING_GUARANTEE, options.guarantee(),
                 StreamsSettingsConfig.COMMIT_INTERVAL_MS, Long.toString(options.commitIntervalMs())));
         long started = System.nanoTime();
-        try (FieldlineStreams streams = new FieldlineStreams(settings, bootstrapServers, topics, null)) {
+        try (FieldlineStreams streams = new FieldlineStreams(settings, bootstrapServers, topics, null);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             streams.start();
             streams.awaitRunning(Duration.ofMinutes(2));
             long running = System.nanoTime();
             long deadline = running + Duration.ofMinutes(20).toNanos();
-            while (true) {
-                Map<String, Double> counters = streams.counters();
-                double enriched = counters.getOrDefault("enrichment.process-total", 0.0);
-                double aggregated = counters.getOrDefault("aggregates.process-total", 0.0);
-                if (enriched >= options.readings() && aggregated >= options.readings()) {
-                    break;
-                }
+            // Done when both applications have committed their whole input: committed offsets are
+            // what exactly-once makes durable, and unlike thread metrics they survive a replaced thread.
+            while (!consumedToEnd(admin, settings.applicationId("enrichment"), topics.names().readings())
+                    || !consumedToEnd(admin, settings.applicationId("aggregates"), topics.names().enrichedReadings())) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Streams processed only " + counters);
+                    throw new IllegalStateException("Streams did not get through the readings: " + streams.counters());
                 }
                 Thread.sleep(50);
             }
             long done = System.nanoTime();
             Result result = new Result(options.readings(), preload, raw, options.readings() / seconds(done - running),
                     Duration.ofNanos(running - started), Duration.ofNanos(done - running), options);
-            LOG.info("Streams benchmark: {}", result);
+            LOG.info("Streams benchmark: {} (counters {})", result, streams.counters());
             return result;
         }
+    }
+
+    /**
+     * Whether a consumer group's committed offsets reached the end of every partition of a topic.
+     * Streams commits its consumer's position once a partition's buffer is empty, which is past
+     * the transaction markers, so the end offset is reached exactly.
+     */
+    private static boolean consumedToEnd(Admin admin, String groupId, String topic) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .forEach(partition -> latest.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
+        for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end : ends.entrySet()) {
+            OffsetAndMetadata offset = committed.get(end.getKey());
+            long position = offset == null ? 0 : offset.offset();
+            if (position < end.getValue().offset()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void createTopics(Admin admin, TopicNames names, int partitions) throws Exception {
