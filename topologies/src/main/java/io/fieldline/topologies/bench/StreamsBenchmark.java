@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -117,7 +118,7 @@ public final class StreamsBenchmark {
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(Locale.ROOT,
                     "%,d readings, %d partitions, %d thread(s)/app, %s, commit %d ms: raw consumer %,.0f/s; "
                             + "enrichment + aggregates %,.0f/s (%.1f s, after %.1f s start-up); preload %,.0f/s",
                     readings, options.partitions(), options.threads(), options.guarantee(), options.commitIntervalMs(),
@@ -301,7 +302,7 @@ public final class StreamsBenchmark {
     }
 
     private static String deviceId(int index) {
-        return String.format(java.util.Locale.ROOT, "dev-%05d", index);
+        return String.format(Locale.ROOT, "dev-%05d", index);
     }
 
     private static double seconds(long nanos) {

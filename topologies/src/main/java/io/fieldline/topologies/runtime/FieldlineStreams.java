@@ -2,6 +2,7 @@ package io.fieldline.topologies.runtime;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -209,7 +210,7 @@ public final class FieldlineStreams implements AutoCloseable {
     @Override
     public synchronized void close() {
         List<String> applications = new ArrayList<>(running.keySet());
-        java.util.Collections.reverse(applications);
+        Collections.reverse(applications);
         for (String application : applications) {
             KafkaStreams streams = running.get(application);
             boolean closed = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
