@@ -88,12 +88,19 @@ public final class ConfigReference {
                 out.append("| `").append(key.name).append("` | ")
                         .append(key.type.name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
                         .append(cell(defaultText(key))).append(" | ")
-                        .append(cell(key.validator == null ? "" : key.validator.toString())).append(" | ")
+                        .append(cell(validatorText(key))).append(" | ")
                         .append(key.importance.name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
                         .append(cell(key.documentation)).append(" |\n");
             }
         }
         return out.toString();
+    }
+
+    private static String validatorText(ConfigKey key) {
+        String text = key.validator == null ? "" : key.validator.toString();
+        // A validator without a description prints as Object.toString (class@hash), which changes
+        // from run to run: say where the rule is instead.
+        return text.matches(".*@[0-9a-f]+$") ? "checked in code" : text;
     }
 
     private static String defaultText(ConfigKey key) {

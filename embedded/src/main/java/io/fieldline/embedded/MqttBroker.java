@@ -109,6 +109,8 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
                 """.formatted(port, LoopbackPort.HOST, MAX_QUEUED_MESSAGES, SERVER_RECEIVE_MAXIMUM);
     }
 
+    private static final int MAX_INFLIGHT_WINDOW = 1000;
+
     @Override
     public synchronized void start() {
         if (closed) {
@@ -126,6 +128,11 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
         }
         // A JVM-wide HiveMQ setting, read when the broker is built; every broker of this class wants the same.
         InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(PERSISTENCE_SHUTDOWN_GRACE_MILLIS);
+        // HiveMQ CE sends a subscriber at most 50 unacknowledged messages, whatever receive maximum the
+        // client asks for. A bridge that acknowledges only after Kafka did (a few ms per batch) is then
+        // bound by that window, not by its own speed; let the client's receive maximum decide instead
+        // (Mosquitto's max_inflight_messages is the same knob).
+        InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = MAX_INFLIGHT_WINDOW;
         EmbeddedHiveMQ starting = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(configDir)
                 .withDataFolder(DataDirectory.create(dataDir.resolve("data")))

@@ -202,13 +202,13 @@ public final class StreamsSettingsConfig extends AbstractConfig {
         def.define(KPI_GRACE_MS, Type.LONG, 120_000L, Range.atLeast(0), Importance.MEDIUM,
                 "A KPI window is computed when the stream time of the room-keyed aggregates reaches its end plus this.",
                 kpis, 10, ConfigDef.Width.SHORT, "KPI grace");
-        def.define(KPI_DAY_ZONE, Type.STRING, "UTC", (name, value) -> {
+        def.define(KPI_DAY_ZONE, Type.STRING, "UTC", ConfigDef.LambdaValidator.with((name, value) -> {
             try {
                 ZoneId.of((String) value);
             } catch (DateTimeException | NullPointerException e) {
                 throw new ConfigException(name, value, "not a time zone id");
             }
-        }, Importance.MEDIUM, "Time zone whose calendar days bound the daily KPIs (DLI, FCR, mortality, production).",
+        }, () -> "a time zone id (UTC, Europe/Amsterdam, ...)"), Importance.MEDIUM, "Time zone whose calendar days bound the daily KPIs (DLI, FCR, mortality, production).",
                 kpis, 11, ConfigDef.Width.SHORT, "Day zone");
         def.define(KPI_DLI_MAX_GAP_MS, Type.LONG, 300_000L, Range.atLeast(1000), Importance.LOW,
                 "DLI integrates each PPFD value until the next one, but never longer than this (a sensor that "

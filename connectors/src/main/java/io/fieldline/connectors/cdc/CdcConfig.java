@@ -47,7 +47,7 @@ public final class CdcConfig extends AbstractConfig {
     private static final Pattern ENGINE_NAME_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, CdcConfig::validateJdbcUrl, Importance.HIGH,
+            .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(CdcConfig::validateJdbcUrl, () -> "starts with jdbc:postgresql:"), Importance.HIGH,
                     "JDBC URL of the PostgreSQL database holding the metadata and alert-rule tables "
                             + "(jdbc:postgresql://host:port/database). Host, port and database are handed to Debezium.")
             .define(JDBC_USER, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -64,13 +64,13 @@ public final class CdcConfig extends AbstractConfig {
             .define(ENGINE_NAME, Type.STRING, "fieldline-metadata-cdc", pattern(ENGINE_NAME_PATTERN), Importance.MEDIUM,
                     "Name of the Debezium engine, also its logical server name: the stored offsets are keyed by it, "
                             + "so renaming it starts over with a new snapshot.")
-            .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, CdcConfig::validateNonEmptyList,
+            .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(CdcConfig::validateNonEmptyList, () -> "non-empty list"),
                     Importance.HIGH, "Kafka bootstrap servers for the metadata topics and the offsets topic.")
             .define(TOPIC_PREFIX, Type.STRING, "", Importance.MEDIUM,
                     "Prefix of every topic name (see TopicNames); the same as the rest of the pipeline uses.")
             .define(TOPIC_PARTITIONS, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Partitions of the metadata topics when this connector creates them.")
-            .define(TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) -1, CdcConfig::validateReplicationFactor,
+            .define(TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with(CdcConfig::validateReplicationFactor, () -> "-1 (broker default) or at least 1"),
                     Importance.LOW, "Replication factor of the metadata and offsets topics when this connector "
                             + "creates them; -1 takes the broker's default.")
             .define(OFFSETS_TOPIC, Type.STRING, "cdc.offsets", new ConfigDef.NonEmptyString(), Importance.MEDIUM,

@@ -1,15 +1,16 @@
 package io.fieldline.connectors.cdc;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
+import io.fieldline.sink.Migrations;
+import io.fieldline.sink.SinkConfig;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * One test's own schema with the captured tables in a shared PostgreSQL, and clean-up of the
@@ -30,10 +31,13 @@ final class CdcTestDatabase implements AutoCloseable {
         this.schema = schema;
     }
 
-    /** Creates the schema and the tables of {@code db/cdc-test-metadata.sql} in it. */
+    /** Creates the schema with the sink's own migrations, so the captured tables are the production ones. */
     CdcTestDatabase create() {
-        execute("CREATE SCHEMA " + schema);
-        execute("SET search_path TO " + schema + ";\n" + resource("/db/cdc-test-metadata.sql"));
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setUrl(url);
+        dataSource.setUser(user);
+        dataSource.setPassword(password);
+        Migrations.apply(dataSource, new SinkConfig(Map.of(SinkConfig.POSTGRES_SCHEMA, schema)));
         return this;
     }
 
@@ -80,17 +84,5 @@ final class CdcTestDatabase implements AutoCloseable {
 
     private Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = CdcTestDatabase.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -192,6 +192,8 @@ class MetadataCdcIT {
         start();
         String slotQuery = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?";
         await().atMost(WAIT).until(() -> db.queryString(slotQuery, name) != null);
+        // A table outside the publication, standing for the measurement writes that dominate the WAL.
+        db.execute("CREATE TABLE measurement_scratch (id bigserial PRIMARY KEY, value double precision)");
         for (int i = 0; i < 20; i++) {
             db.execute("INSERT INTO measurement_scratch (value) SELECT random() FROM generate_series(1, 500)");
         }
@@ -223,7 +225,7 @@ class MetadataCdcIT {
 
     @Test
     void shouldRefuseToStartNamingTheCapturedTablesThatDoNotExist() {
-        db.execute("DROP TABLE sensor; DROP TABLE alert_rule");
+        db.execute("DROP TABLE sensor CASCADE; DROP TABLE alert_rule CASCADE");
         MetadataCdc cdc = new MetadataCdc(config, serializers, new SimpleMeterRegistry());
         started.add(cdc);
 
