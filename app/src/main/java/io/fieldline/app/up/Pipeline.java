@@ -19,7 +19,14 @@ final class Pipeline {
         var simulator = simulate ? MqttComponents.simulatorOptions(context, options.devices(), options.rate()) : null;
         // Order: tables and metadata first, CDC publishes them, the topologies read them, the sinks
         // and the bridges start before any data is produced, the sources last.
-        components.add(SinkComponents.schema(context, simulate ? MqttComponents.fleetMetadata(simulator) : List.of()));
+        List<DemoMetadata.DemoDevice> fleet = new ArrayList<>();
+        if (simulate) {
+            fleet.addAll(MqttComponents.fleetMetadata(simulator));
+        }
+        if (options.canReplay()) {
+            fleet.addAll(io.fieldline.app.can.CanBridgeComponent.demoDevices());
+        }
+        components.add(SinkComponents.schema(context, fleet));
         components.add(CdcComponent.create(context));
         components.add(StreamsComponent.create(context));
         components.add(SinkComponents.postgres(context));
