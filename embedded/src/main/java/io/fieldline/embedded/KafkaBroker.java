@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
@@ -31,19 +30,17 @@ import kafka.server.KafkaRaftServer;
  *
  * <p>{@link #stop()} and {@link #start()} reuse the same ports and log directory, so topic data survives.
  */
-public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
+public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
-    private final Path dataDir;
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> overrides;
     private KafkaRaftServer server;
-    private boolean closed;
 
     /** A broker on free loopback ports with its data in a new temporary directory, deleted on close. */
     public KafkaBroker() {
@@ -66,7 +63,7 @@ public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
      * @param overrides broker settings that replace or extend the defaults of {@link #brokerConfig()}
      */
     public KafkaBroker(Path dataDir, Map<String, String> overrides) {
-        this.dataDir = DataDirectory.create(Objects.requireNonNull(dataDir, "dataDir"));
+        super(dataDir);
         this.brokerPort = LoopbackPort.pick();
         this.controllerPort = LoopbackPort.pick();
         this.overrides = Map.copyOf(overrides);
@@ -148,9 +145,7 @@ public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
 
     @Override
     public synchronized void start() {
-        if (closed) {
-            throw new IllegalStateException("Kafka broker was closed");
-        }
+        ensureOpen("Kafka broker");
         if (server != null) {
             return;
         }
@@ -222,18 +217,6 @@ public final class KafkaBroker implements EmbeddedServer, KafkaEndpoint {
         return server != null;
     }
 
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        try {
-            stop();
-        } finally {
-            closed = true;
-            DataDirectory.delete(dataDir);
-        }
-    }
 
     @Override
     public String toString() {

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,7 +27,7 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
  * reconfigure logging. With in-memory persistence, sessions and retained messages do not survive a
  * {@link #stop()}.
  */
-public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
+public final class MqttBroker extends LocalServer implements MqttEndpoint {
 
     /** Messages queued per client session before new ones are discarded. */
     public static final long MAX_QUEUED_MESSAGES = 1_000_000;
@@ -42,10 +41,8 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
      */
     private static final int PERSISTENCE_SHUTDOWN_GRACE_MILLIS = 100;
 
-    private final Path dataDir;
     private final int port;
     private EmbeddedHiveMQ hivemq;
-    private boolean closed;
 
     /** A broker on a free loopback port with its folders in a new temporary directory, deleted on close. */
     public MqttBroker() {
@@ -59,7 +56,7 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
      *                deleted on {@link #close()}
      */
     public MqttBroker(Path dataDir) {
-        this.dataDir = DataDirectory.create(Objects.requireNonNull(dataDir, "dataDir"));
+        super(dataDir);
         this.port = LoopbackPort.pick();
     }
 
@@ -113,9 +110,7 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
 
     @Override
     public synchronized void start() {
-        if (closed) {
-            throw new IllegalStateException("MQTT broker was closed");
-        }
+        ensureOpen("MQTT broker");
         if (hivemq != null) {
             return;
         }
@@ -187,18 +182,6 @@ public final class MqttBroker implements EmbeddedServer, MqttEndpoint {
         return hivemq != null;
     }
 
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        try {
-            stop();
-        } finally {
-            closed = true;
-            DataDirectory.delete(dataDir);
-        }
-    }
 
     @Override
     public String toString() {

@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 import javax.sql.DataSource;
 
@@ -31,7 +30,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * on 127.0.0.1, so {@link #password()} is accepted but not checked. When the JVM runs as root, zonky runs the
  * server in a user namespace ({@code unshare}), since PostgreSQL refuses to run as root.
  */
-public final class PostgresServer implements EmbeddedServer, PostgresEndpoint {
+public final class PostgresServer extends LocalServer implements PostgresEndpoint {
 
     /** The database the application uses. */
     public static final String DATABASE = "fieldline";
@@ -39,11 +38,9 @@ public final class PostgresServer implements EmbeddedServer, PostgresEndpoint {
     private static final String PASSWORD = "postgres";
     private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
 
-    private final Path dataDir;
     private final int port;
     private final Map<String, String> serverConfig;
     private EmbeddedPostgres postgres;
-    private boolean closed;
 
     /** A server on a free loopback port with its data in a new temporary directory, deleted on close. */
     public PostgresServer() {
@@ -66,7 +63,7 @@ public final class PostgresServer implements EmbeddedServer, PostgresEndpoint {
      * @param overrides {@code postgresql.conf} settings that replace or extend the defaults of {@link #serverConfig()}
      */
     public PostgresServer(Path dataDir, Map<String, String> overrides) {
-        this.dataDir = DataDirectory.create(Objects.requireNonNull(dataDir, "dataDir"));
+        super(dataDir);
         this.port = LoopbackPort.pick();
         Map<String, String> config = new LinkedHashMap<>();
         config.put("listen_addresses", LoopbackPort.HOST);
@@ -149,9 +146,7 @@ public final class PostgresServer implements EmbeddedServer, PostgresEndpoint {
 
     @Override
     public synchronized void start() {
-        if (closed) {
-            throw new IllegalStateException("PostgreSQL server was closed");
-        }
+        ensureOpen("PostgreSQL server");
         if (postgres != null) {
             return;
         }
@@ -213,18 +208,6 @@ public final class PostgresServer implements EmbeddedServer, PostgresEndpoint {
         return postgres != null;
     }
 
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        try {
-            stop();
-        } finally {
-            closed = true;
-            DataDirectory.delete(dataDir);
-        }
-    }
 
     @Override
     public String toString() {

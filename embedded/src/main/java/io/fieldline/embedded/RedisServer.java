@@ -3,7 +3,6 @@ package io.fieldline.embedded;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Objects;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,14 +14,12 @@ import redis.embedded.core.RedisServerBuilder;
  * It binds 127.0.0.1 only, keeps nothing on disk (no RDB snapshots, no append-only file), and comes back on the
  * same port after {@link #stop()} and {@link #start()}, empty.
  */
-public final class RedisServer implements EmbeddedServer, RedisEndpoint {
+public final class RedisServer extends LocalServer implements RedisEndpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
 
-    private final Path dataDir;
     private final int port;
     private redis.embedded.RedisServer server;
-    private boolean closed;
 
     /** A server on a free loopback port with a new temporary working directory, deleted on close. */
     public RedisServer() {
@@ -35,7 +32,7 @@ public final class RedisServer implements EmbeddedServer, RedisEndpoint {
      * @param dataDir its working directory (created if missing), deleted on {@link #close()}
      */
     public RedisServer(Path dataDir) {
-        this.dataDir = DataDirectory.create(Objects.requireNonNull(dataDir, "dataDir"));
+        super(dataDir);
         this.port = LoopbackPort.pick();
     }
 
@@ -69,9 +66,7 @@ public final class RedisServer implements EmbeddedServer, RedisEndpoint {
 
     @Override
     public synchronized void start() {
-        if (closed) {
-            throw new IllegalStateException("Redis server was closed");
-        }
+        ensureOpen("Redis server");
         if (server != null) {
             return;
         }
@@ -130,18 +125,6 @@ public final class RedisServer implements EmbeddedServer, RedisEndpoint {
         return server != null;
     }
 
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        try {
-            stop();
-        } finally {
-            closed = true;
-            DataDirectory.delete(dataDir);
-        }
-    }
 
     @Override
     public String toString() {
