@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The metadata loop end to end, wired as {@code fieldline up} wires it: rows written with plain
  * SQL into PostgreSQL travel through Debezium CDC into the metadata topics, into the global
- * tables of the enrichment and alerts Streams applications, and change what those applications
+ * tables of the readings and alerts Streams applications, and change what those applications
  * do with readings, without a restart.
  *
  * <p>The test owns a database schema, a replication slot, a publication and a topic prefix, so it
@@ -138,7 +138,7 @@ class MetadataCdcEndToEndIT {
         Map<String, Object> streamsProps = new HashMap<>();
         streamsProps.put(StreamsSettingsConfig.APPLICATION_ID_PREFIX, "e2e-" + RUN);
         // The alerts application evaluates enriched readings, so both run; the others are not under test.
-        streamsProps.put(StreamsSettingsConfig.APPLICATIONS, "enrichment,alerts");
+        streamsProps.put(StreamsSettingsConfig.APPLICATIONS, "readings,alerts");
         streamsProps.put(StreamsSettingsConfig.STATE_DIR, stateDir.toString());
         streamsProps.put(StreamsSettingsConfig.ALERTS_RULES_REFRESH_MS, "200");
         // Offline alerts would fire on the wall clock for series the test stops feeding.

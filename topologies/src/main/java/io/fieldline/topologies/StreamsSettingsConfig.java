@@ -76,7 +76,7 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     public static final String KPI_DLI_MAX_GAP_MS = "streams.kpi.dli.max.gap.ms";
 
     /** Names of the applications, in the order {@link #APPLICATIONS} accepts them. */
-    public static final List<String> APPLICATION_NAMES = List.of("enrichment", "aggregates", "alerts", "anomalies", "kpis");
+    public static final List<String> APPLICATION_NAMES = List.of("readings", "alerts", "anomalies", "kpis");
 
     private static final ConfigDef CONFIG_DEF = buildConfigDef();
 
@@ -104,7 +104,8 @@ public final class StreamsSettingsConfig extends AbstractConfig {
                 runtime, 1, ConfigDef.Width.MEDIUM, "Application id prefix");
         def.define(APPLICATIONS, Type.LIST, String.join(",", APPLICATION_NAMES),
                 ConfigDef.ValidList.in(APPLICATION_NAMES.toArray(new String[0])), Importance.MEDIUM,
-                "Which Streams applications this process runs.", runtime, 2, ConfigDef.Width.LONG, "Applications");
+                "Which Streams applications this process runs: readings (enrichment and windowed aggregates, the "
+                        + "per-reading path), alerts, anomalies, kpis.", runtime, 2, ConfigDef.Width.LONG, "Applications");
         def.define(STATE_DIR, Type.STRING, "", Importance.MEDIUM,
                 "Directory of the local state stores; empty uses Kafka Streams' default (under java.io.tmpdir).",
                 runtime, 3, ConfigDef.Width.LONG, "State directory");
@@ -242,7 +243,7 @@ public final class StreamsSettingsConfig extends AbstractConfig {
         return getString(APPLICATION_ID_PREFIX);
     }
 
-    /** The application id of one application, e.g. {@code fieldline-aggregates}. */
+    /** The application id of one application, e.g. {@code fieldline-readings}. */
     public String applicationId(String application) {
         return applicationIdPrefix() + "-" + application;
     }

@@ -19,8 +19,8 @@ class StreamsSettingsConfigTest {
     void shouldDeriveTypedSettingsFromDefaults() {
         StreamsSettingsConfig config = StreamsSettingsConfig.defaults();
 
-        assertThat(config.applicationId("aggregates")).isEqualTo("fieldline-aggregates");
-        assertThat(config.applications()).containsExactly("enrichment", "aggregates", "alerts", "anomalies", "kpis");
+        assertThat(config.applicationId("readings")).isEqualTo("fieldline-readings");
+        assertThat(config.applications()).containsExactly("readings", "alerts", "anomalies", "kpis");
         assertThat(config.aggregateSettings().window()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.aggregateSettings().rollupWindow()).isEqualTo(Duration.ofHours(1));
         assertThat(config.alertSettings().offlineSeverity()).isEqualTo(Severity.WARNING);
@@ -50,7 +50,7 @@ class StreamsSettingsConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.KPI_DAY_ZONE);
         assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.PROCESSING_GUARANTEE, "exactly_once")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.PROCESSING_GUARANTEE);
-        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.APPLICATIONS, "enrichment,nope")))
+        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.APPLICATIONS, "readings,nope")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.APPLICATIONS);
     }
 

@@ -9,13 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fieldline bench streams}: readings per second through enrichment and aggregates with
+ * {@code fieldline bench streams}: readings per second through the readings application (enrichment and aggregates) with
  * exactly-once, beside the raw consumer rate of the same topic, on the given cluster or, without
  * one, on a freshly started embedded stack. Not registered yet: the integrator adds it under
  * {@code bench}.
  */
 @Command(name = "streams", mixinStandardHelpOptions = true,
-        description = "Measure readings/s through the enrichment and aggregate topologies (exactly-once) "
+        description = "Measure readings/s through the readings application, enrichment and aggregates (exactly-once), "
                 + "beside the raw consumer rate of the same topic.")
 public final class StreamsBenchCommand implements Callable<Integer> {
 
@@ -27,8 +27,13 @@ public final class StreamsBenchCommand implements Callable<Integer> {
             description = "Schema Registry of that cluster (required with --bootstrap-servers).")
     String schemaRegistryUrl;
 
-    @Option(names = "--readings", defaultValue = "1000000", description = "Readings to preload and process.")
+    @Option(names = "--readings", defaultValue = "2000000", description = "Readings to preload and process in the measured round.")
     int readings;
+
+    @Option(names = "--warmup-readings", defaultValue = "1000000",
+            description = "Readings of a warm-up round run first and not counted (0: none), so that the measured "
+                    + "round runs JIT-compiled code.")
+    int warmupReadings;
 
     @Option(names = "--devices", defaultValue = "2000", description = "Devices (five sensors each).")
     int devices;
@@ -36,7 +41,7 @@ public final class StreamsBenchCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the benchmark topics.")
     int partitions;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Stream threads per application.")
+    @Option(names = "--threads", defaultValue = "2", description = "Stream threads of the readings application.")
     int threads;
 
     @Option(names = "--guarantee", defaultValue = "exactly_once_v2",
@@ -49,7 +54,7 @@ public final class StreamsBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path stateDir = Files.createTempDirectory("fieldline-bench-streams");
-        StreamsBenchmark.Options options = new StreamsBenchmark.Options(readings, devices, partitions, threads,
+        StreamsBenchmark.Options options = new StreamsBenchmark.Options(readings, warmupReadings, devices, partitions, threads,
                 guarantee, commitIntervalMs, stateDir);
         if (bootstrapServers != null) {
             if (schemaRegistryUrl == null) {

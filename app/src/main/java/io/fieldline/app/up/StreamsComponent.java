@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The Kafka Streams applications: enrichment, aggregates, alerts, anomalies, KPIs. */
+/** The Kafka Streams applications: readings (enrichment and aggregates), alerts, anomalies, KPIs. */
 final class StreamsComponent {
 
     private StreamsComponent() {

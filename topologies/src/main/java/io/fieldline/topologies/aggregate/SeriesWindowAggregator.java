@@ -12,6 +12,11 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
 import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.topologies.internal.ProcessorCounter;
@@ -31,16 +36,30 @@ import io.fieldline.topologies.internal.WindowKey;
  * the output, so under exactly-once a restart neither loses nor repeats a window.
  *
  * <p>A reading whose window has closed (its end plus grace is at or before stream time) is late:
- * forwarded as {@link WindowOutput.Late} and counted in {@value AggregateTopology#LATE_READINGS}.
+ * forwarded to the late child and counted in {@value #LATE_READINGS}.
+ *
+ * <p>Outputs go to named children: closed windows ({@link Aggregate}) to the window child, closed
+ * rollups to the rollup child, late readings ({@link Reading}) to the late child.
  */
-final class SeriesWindowAggregator implements Processor<String, Reading, String, WindowOutput> {
+public final class SeriesWindowAggregator implements Processor<String, Reading, String, SpecificRecord> {
 
+    /** Open small windows: (window start, device, sensor) to statistics. */
+    public static final String WINDOW_STORE = "aggregates-windows";
+    /** Open rollup windows, merged from the closed small ones. */
+    public static final String ROLLUP_STORE = "aggregates-rollups";
+    /** Metric operation: readings that arrived after their window closed ({@code late-readings-total}). */
+    public static final String LATE_READINGS = "late-readings";
+
+    private final String name;
+    private final String windowChild;
+    private final String rollupChild;
+    private final String lateChild;
     private final long windowMs;
     private final long rollupMs;
     private final long graceMs;
     private final QuantileSketches sketches;
 
-    private ProcessorContext<String, WindowOutput> context;
+    private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<WindowKey, SeriesStats> windows;
     private KeyValueStore<WindowKey, SeriesStats> rollups;
     private ProcessorCounter lateCounter;
@@ -53,19 +72,40 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
     // (re)initialised, e.g. after an exactly-once abort wiped and restored the store.
     private final Map<WindowKey, SeriesStats> openWindows = new HashMap<>();
 
-    SeriesWindowAggregator(AggregateSettings settings, QuantileSketches sketches) {
+    /**
+     * @param name        this processor's node name (tags the late-readings counter)
+     * @param windowChild the child node that receives closed windows
+     * @param rollupChild the child node that receives closed rollups
+     * @param lateChild   the child node that receives late readings
+     */
+    public SeriesWindowAggregator(AggregateSettings settings, QuantileSketches sketches, String name,
+                                  String windowChild, String rollupChild, String lateChild) {
+        this.name = name;
+        this.windowChild = windowChild;
+        this.rollupChild = rollupChild;
+        this.lateChild = lateChild;
         this.windowMs = settings.window().toMillis();
         this.rollupMs = settings.rollupWindow().toMillis();
         this.graceMs = settings.grace().toMillis();
         this.sketches = sketches;
     }
 
+    /** The two stores the processor needs, to add to the topology and connect to it. */
+    public static List<StoreBuilder<?>> stores(AggregateSettings settings, QuantileSketches sketches) {
+        Serde<SeriesStats> statsSerde = SeriesStats.serde(sketches);
+        return List.of(
+                Stores.keyValueStoreBuilder(settings.storeType().keyValue(WINDOW_STORE), WindowKey.serde(), statsSerde)
+                        .withCachingEnabled(),
+                Stores.keyValueStoreBuilder(settings.storeType().keyValue(ROLLUP_STORE), WindowKey.serde(), statsSerde)
+                        .withCachingEnabled());
+    }
+
     @Override
-    public void init(ProcessorContext<String, WindowOutput> context) {
+    public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.windows = context.getStateStore(AggregateTopology.WINDOW_STORE);
-        this.rollups = context.getStateStore(AggregateTopology.ROLLUP_STORE);
-        this.lateCounter = ProcessorCounter.register(context, AggregateTopology.AGGREGATOR, AggregateTopology.LATE_READINGS);
+        this.windows = context.getStateStore(WINDOW_STORE);
+        this.rollups = context.getStateStore(ROLLUP_STORE);
+        this.lateCounter = ProcessorCounter.register(context, name, LATE_READINGS);
         this.earliestWindow = Long.MIN_VALUE;
         this.earliestRollup = Long.MIN_VALUE;
         this.openWindows.clear();
@@ -87,7 +127,7 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
         long windowStart = Math.floorDiv(eventTime, windowMs) * windowMs;
         if (windowStart + windowMs + graceMs <= streamTime) {
             lateCounter.increment();
-            context.forward(record.withValue((WindowOutput) new WindowOutput.Late(reading)));
+            context.forward(record.withValue((SpecificRecord) reading), lateChild);
         } else {
             WindowKey key = new WindowKey(windowStart, reading.getDeviceId(), reading.getSensor());
             SeriesStats stats = openWindows.get(key);
@@ -115,7 +155,7 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
                 WindowKey key = window.key;
                 long end = key.start() + windowMs;
                 Aggregate aggregate = window.value.toAggregate(key.first(), key.second(), key.start(), end);
-                context.forward(new Record<>(key.first(), (WindowOutput) new WindowOutput.Window(aggregate), end - 1));
+                context.forward(new Record<>(key.first(), (SpecificRecord) aggregate, end - 1), windowChild);
                 windows.delete(key);
                 openWindows.remove(key);
                 mergeIntoRollup(key, window.value);
@@ -128,7 +168,7 @@ final class SeriesWindowAggregator implements Processor<String, Reading, String,
                 WindowKey key = rollup.key;
                 long end = key.start() + rollupMs;
                 Aggregate aggregate = rollup.value.toAggregate(key.first(), key.second(), key.start(), end);
-                context.forward(new Record<>(key.first(), (WindowOutput) new WindowOutput.Rollup(aggregate), end - 1));
+                context.forward(new Record<>(key.first(), (SpecificRecord) aggregate, end - 1), rollupChild);
                 rollups.delete(key);
             }
             earliestRollup = earliestStart(rollups);

@@ -28,18 +28,22 @@ final class ReadingEnricher {
         }
         double raw = reading.getValue();
         double value = sensor == null ? raw : raw + sensor.getCalibrationOffset();
-        Reading.Builder enriched = Reading.newBuilder(reading)
-                .setRawValue(raw)
-                .setValue(value)
-                .setSite(reading.getSite() != null ? reading.getSite() : device.getSite())
-                .setRoom(reading.getRoom() != null ? reading.getRoom() : device.getRoom());
-        if (reading.getUnit() == null && sensor != null) {
-            enriched.setUnit(sensor.getUnit());
-        }
-        if (!Double.isFinite(value) || outOfRange(value, sensor)) {
-            enriched.setQuality(Quality.BAD);
-        }
-        return enriched.build();
+        // A new record sharing the input's immutable field values (strings, instants) and its
+        // attribute map, which nothing changes: Reading.newBuilder(reading) would deep-copy them
+        // all, at a cost the per-reading path notices.
+        return new Reading(
+                reading.getDeviceId(),
+                reading.getSensor(),
+                value,
+                reading.getUnit() == null && sensor != null ? sensor.getUnit() : reading.getUnit(),
+                reading.getEventTime(),
+                reading.getIngestTime(),
+                reading.getSource(),
+                !Double.isFinite(value) || outOfRange(value, sensor) ? Quality.BAD : reading.getQuality(),
+                reading.getSite() != null ? reading.getSite() : device.getSite(),
+                reading.getRoom() != null ? reading.getRoom() : device.getRoom(),
+                raw,
+                reading.getAttributes());
     }
 
     private static boolean outOfRange(double value, Sensor sensor) {

@@ -7,11 +7,10 @@ import org.apache.kafka.streams.TopologyConfig;
 
 import io.fieldline.schemas.Topics;
 import io.fieldline.topologies.StreamsSettingsConfig;
-import io.fieldline.topologies.aggregate.AggregateTopology;
 import io.fieldline.topologies.alert.AlertTopology;
 import io.fieldline.topologies.anomaly.AnomalyTopology;
-import io.fieldline.topologies.enrich.EnrichmentTopology;
 import io.fieldline.topologies.kpi.KpiTopology;
+import io.fieldline.topologies.readings.ReadingsTopology;
 
 /** Builds the topology of each Streams application by name ({@link StreamsSettingsConfig#APPLICATION_NAMES}). */
 public final class FieldlineTopologies {
@@ -25,14 +24,14 @@ public final class FieldlineTopologies {
     }
 
     /**
-     * The topology of one application: enrichment, aggregates, alerts, anomalies or kpis.
+     * The topology of one application: readings (enrichment and aggregates), alerts, anomalies or kpis.
      *
      * @param config the application's topology configuration, or null for the defaults
      */
     public Topology build(String application, TopologyConfig config) {
         return switch (application) {
-            case "enrichment" -> new EnrichmentTopology(settings.enrichmentSettings(), topics).build(config);
-            case "aggregates" -> new AggregateTopology(settings.aggregateSettings(), topics).build(config);
+            case "readings" -> new ReadingsTopology(settings.enrichmentSettings(), settings.aggregateSettings(), topics)
+                    .build(config);
             case "alerts" -> new AlertTopology(settings.alertSettings(), topics).build(config);
             case "anomalies" -> new AnomalyTopology(settings.anomalySettings(), topics).build(config);
             case "kpis" -> new KpiTopology(settings.kpiSettings(), topics).build(config);

@@ -121,7 +121,7 @@ class FieldlineStreamsIT {
                     collect(output, aggregates, windows, duplicates);
                 }
                 assertThat(b.states()).containsValues(KafkaStreams.State.RUNNING);
-                assertThat(b.counters()).containsKey("aggregates.process-total");
+                assertThat(b.counters()).containsKey("readings.process-total");
             } finally {
                 a.destroyForcibly();
                 b.close();
@@ -168,7 +168,7 @@ class FieldlineStreamsIT {
     static StreamsSettingsConfig settings(String run, Path stateDir) {
         return new StreamsSettingsConfig(Map.of(
                 StreamsSettingsConfig.APPLICATION_ID_PREFIX, "it-" + run,
-                StreamsSettingsConfig.APPLICATIONS, "enrichment,aggregates",
+                StreamsSettingsConfig.APPLICATIONS, "readings",
                 StreamsSettingsConfig.STATE_DIR, stateDir.toString(),
                 StreamsSettingsConfig.AGGREGATE_GRACE_MS, "5000",
                 StreamsSettingsConfig.AGGREGATE_ROLLUP_WINDOW_MS, "600000",

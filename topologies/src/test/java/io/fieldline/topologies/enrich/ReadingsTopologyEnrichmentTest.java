@@ -7,6 +7,7 @@ import static io.fieldline.topologies.support.Fixtures.sensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 
@@ -26,17 +27,20 @@ import org.junit.jupiter.api.Test;
 
 import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Device;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.topologies.StoreType;
+import io.fieldline.topologies.aggregate.AggregateSettings;
+import io.fieldline.topologies.readings.ReadingsTopology;
 import io.fieldline.topologies.runtime.DeadLetterHandler;
 import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
 
-class EnrichmentTopologyTest {
+class ReadingsTopologyEnrichmentTest {
 
     private final Topics topics = TestTopics.create();
     private TopologyTestDriver driver;
@@ -60,7 +64,7 @@ class EnrichmentTopologyTest {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.names().deadLetters("streams"));
         driver = new TopologyTestDriver(
-                new EnrichmentTopology(new EnrichmentSettings(StoreType.IN_MEMORY), topics).build(), props);
+                topology(StoreType.IN_MEMORY).build(), props);
         readings = driver.createInputTopic(topics.readings().name(), new StringSerializer(),
                 topics.readings().valueSerde().serializer());
         rawReadings = driver.createInputTopic(topics.readings().name(), new StringSerializer(), new ByteArraySerializer());
@@ -161,7 +165,7 @@ class EnrichmentTopologyTest {
         List<Reading> out = enriched.readValuesToList();
         assertThat(out).hasSize(3);
         assertThat(out.get(0)).isEqualTo(unknown);
-        assertThat(TopologyNames.metricTotal(driver.metrics(), EnrichmentTopology.UNKNOWN_DEVICES)).isEqualTo(2.0);
+        assertThat(TopologyNames.metricTotal(driver.metrics(), ReadingsTopology.UNKNOWN_DEVICES)).isEqualTo(2.0);
     }
 
     @Test
@@ -176,6 +180,23 @@ class EnrichmentTopologyTest {
         assertThat(out.get(0).getValue()).isEqualTo(20.5);
         assertThat(out.get(1).getRoom()).isEqualTo("room-b");
         assertThat(out.get(1).getValue()).isEqualTo(21.0);
+    }
+
+    @Test
+    void shouldAggregateTheEnrichedValues() {
+        TestOutputTopic<String, Aggregate> minutes = driver.createOutputTopic(topics.aggregates1m().name(),
+                new StringDeserializer(), topics.aggregates1m().valueSerde().deserializer());
+        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
+        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 23.0, T0.plusSeconds(30)));
+        // Stream time past the window's end plus grace closes it.
+        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 22.0, T0.plusSeconds(75)));
+
+        Aggregate minute = minutes.readValue();
+        assertThat(minute.getCount()).isEqualTo(2L);
+        // Calibrated by the sensor's -0.5 offset before aggregation: (20.5 + 22.5) / 2.
+        assertThat(minute.getMean()).isEqualTo(21.5, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(minute.getMin()).isEqualTo(20.5);
+        assertThat(minute.getMax()).isEqualTo(22.5);
     }
 
     @Test
@@ -201,9 +222,14 @@ class EnrichmentTopologyTest {
 
     @Test
     void shouldNameEveryInternalResource() {
-        var description = new EnrichmentTopology(new EnrichmentSettings(StoreType.IN_MEMORY), topics)
-                .build().describe().toString();
+        var description = topology(StoreType.ROCKSDB).build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
+    }
+
+    private ReadingsTopology topology(StoreType storeType) {
+        return new ReadingsTopology(new EnrichmentSettings(storeType),
+                new AggregateSettings(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10), 0.01, 2048,
+                        storeType), topics);
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {

@@ -30,11 +30,13 @@ import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.topologies.StoreType;
+import io.fieldline.topologies.enrich.EnrichmentSettings;
+import io.fieldline.topologies.readings.ReadingsTopology;
 import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
 
-class AggregateTopologyTest {
+class ReadingsTopologyAggregateTest {
 
     private static final Duration MINUTE = Duration.ofMinutes(1);
     private static final Duration GRACE = Duration.ofSeconds(10);
@@ -47,16 +49,21 @@ class AggregateTopologyTest {
     private TestOutputTopic<String, Reading> late;
 
     private void start(AggregateSettings settings) {
-        driver = new TopologyTestDriver(new AggregateTopology(settings, topics).build(),
-                Fixtures.driverProperties("aggregates-test"));
-        input = driver.createInputTopic(topics.enrichedReadings().name(), new StringSerializer(),
-                topics.enrichedReadings().valueSerde().serializer());
+        // No device metadata: readings of unknown devices pass enrichment unchanged, so what is
+        // aggregated is exactly what is sent.
+        driver = new TopologyTestDriver(topology(settings).build(), Fixtures.driverProperties("aggregates-test"));
+        input = driver.createInputTopic(topics.readings().name(), new StringSerializer(),
+                topics.readings().valueSerde().serializer());
         minutes = driver.createOutputTopic(topics.aggregates1m().name(), new StringDeserializer(),
                 topics.aggregates1m().valueSerde().deserializer());
         rollups = driver.createOutputTopic(topics.aggregates1h().name(), new StringDeserializer(),
                 topics.aggregates1h().valueSerde().deserializer());
         late = driver.createOutputTopic(topics.lateReadings().name(), new StringDeserializer(),
                 topics.lateReadings().valueSerde().deserializer());
+    }
+
+    private ReadingsTopology topology(AggregateSettings settings) {
+        return new ReadingsTopology(new EnrichmentSettings(settings.storeType()), settings, topics);
     }
 
     private static AggregateSettings settings(Duration rollup, StoreType storeType) {
@@ -123,7 +130,7 @@ class AggregateTopologyTest {
         assertThat(window.getLastTime()).isEqualTo(T0.plusSeconds(30));
         assertThat(minutes.isEmpty()).isTrue();
         assertThat(late.readValuesToList()).containsExactly(tooLate);
-        assertThat(TopologyNames.metricTotal(driver.metrics(), AggregateTopology.LATE_READINGS)).isEqualTo(1.0);
+        assertThat(TopologyNames.metricTotal(driver.metrics(), ReadingsTopology.LATE_READINGS)).isEqualTo(1.0);
     }
 
     @Test
@@ -212,8 +219,7 @@ class AggregateTopologyTest {
 
     @Test
     void shouldNameEveryInternalResource() {
-        String description = new AggregateTopology(settings(Duration.ofHours(1), StoreType.ROCKSDB), topics)
-                .build().describe().toString();
+        String description = topology(settings(Duration.ofHours(1), StoreType.ROCKSDB)).build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).doesNotContain("repartition");
     }
