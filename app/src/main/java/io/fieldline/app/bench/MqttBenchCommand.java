@@ -26,6 +26,10 @@ public final class MqttBenchCommand implements Callable<Integer> {
     @Option(names = "--messages", defaultValue = "100000", description = "Messages in the measured round (default: ${DEFAULT-VALUE}).")
     int messages;
 
+    @Option(names = "--warmup-messages", defaultValue = "100000",
+            description = "Messages of a warm-up round run first and not counted, 0 for none (default: ${DEFAULT-VALUE}).")
+    int warmupMessages;
+
     @Option(names = "--publishers", defaultValue = "4", description = "Publisher connections (default: ${DEFAULT-VALUE}).")
     int publishers;
 
@@ -67,7 +71,7 @@ public final class MqttBenchCommand implements Callable<Integer> {
             String mqtt = external ? mqttUrl : stack.mqtt().url();
             String kafka = external ? bootstrapServers : stack.kafka().bootstrapServers();
             String registry = external ? schemaRegistryUrl : stack.schemaRegistry().url();
-            MqttBridgeBenchmark.Settings settings = new MqttBridgeBenchmark.Settings(mqtt, kafka, messages, publishers,
+            MqttBridgeBenchmark.Settings settings = new MqttBridgeBenchmark.Settings(mqtt, kafka, messages, warmupMessages, publishers,
                     devices, partitions, !plainSubscriptions, mode, Map.copyOf(bridgeSettings));
             MqttBridgeBenchmark.Result result = new MqttBridgeBenchmark(settings,
                     AvroSerdes.specific(Reading.class, new HttpSchemaRegistryClient(registry), false).serializer()).run();

@@ -4,6 +4,7 @@ import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.topologies.bench.StreamsBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,11 +52,15 @@ public final class StreamsBenchCommand implements Callable<Integer> {
     @Option(names = "--commit-interval-ms", defaultValue = "100", description = "Streams commit interval.")
     long commitIntervalMs;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Streams setting (streams.*) for the run, repeatable; the options above win.")
+    Map<String, String> settings = Map.of();
+
     @Override
     public Integer call() throws Exception {
         Path stateDir = Files.createTempDirectory("fieldline-bench-streams");
         StreamsBenchmark.Options options = new StreamsBenchmark.Options(readings, warmupReadings, devices, partitions, threads,
-                guarantee, commitIntervalMs, stateDir);
+                guarantee, commitIntervalMs, stateDir, settings);
         if (bootstrapServers != null) {
             if (schemaRegistryUrl == null) {
                 System.err.println("--schema-registry-url is required with --bootstrap-servers");

@@ -87,9 +87,10 @@ public final class StreamsBenchmark {
      * @param commitIntervalMs Streams commit interval (exactly-once: the added latency, and how often
      *                   the record caches are flushed to the changelogs)
      * @param stateDir   parent of the Streams state directories
+     * @param settings   further {@code streams.*} settings for the application (for example the store type)
      */
     public record Options(int readings, int warmupReadings, int devices, int partitions, int threads, String guarantee,
-                          long commitIntervalMs, Path stateDir) {
+                          long commitIntervalMs, Path stateDir, Map<String, String> settings) {
 
         public Options {
             if (warmupReadings < 0) {
@@ -100,6 +101,7 @@ public final class StreamsBenchmark {
             }
             Objects.requireNonNull(guarantee, "guarantee");
             Objects.requireNonNull(stateDir, "stateDir");
+            settings = Map.copyOf(settings);
         }
 
         /**
@@ -107,11 +109,11 @@ public final class StreamsBenchmark {
          * partitions, two stream threads, exactly-once, 100 ms commits.
          */
         public static Options defaults(Path stateDir) {
-            return new Options(2_000_000, 1_000_000, 2_000, 4, 2, "exactly_once_v2", 100, stateDir);
+            return new Options(2_000_000, 1_000_000, 2_000, 4, 2, "exactly_once_v2", 100, stateDir, Map.of());
         }
 
         Options withReadings(int count) {
-            return new Options(count, 0, devices, partitions, threads, guarantee, commitIntervalMs, stateDir);
+            return new Options(count, 0, devices, partitions, threads, guarantee, commitIntervalMs, stateDir, settings);
         }
     }
 
@@ -243,13 +245,14 @@ public final class StreamsBenchmark {
     private Result streams(Topics topics, String applicationPrefix, Options options, double preload, double raw)
             throws Exception {
         Path stateDir = Files.createDirectories(options.stateDir().resolve(applicationPrefix));
-        StreamsSettingsConfig settings = new StreamsSettingsConfig(Map.of(
-                StreamsSettingsConfig.APPLICATION_ID_PREFIX, applicationPrefix,
-                StreamsSettingsConfig.APPLICATIONS, "readings",
-                StreamsSettingsConfig.STATE_DIR, stateDir.toString(),
-                StreamsSettingsConfig.NUM_THREADS, Integer.toString(options.threads()),
-                StreamsSettingsConfig.PROCESSING_GUARANTEE, options.guarantee(),
-                StreamsSettingsConfig.COMMIT_INTERVAL_MS, Long.toString(options.commitIntervalMs())));
+        Map<String, String> values = new HashMap<>(options.settings());
+        values.put(StreamsSettingsConfig.APPLICATION_ID_PREFIX, applicationPrefix);
+        values.put(StreamsSettingsConfig.APPLICATIONS, "readings");
+        values.put(StreamsSettingsConfig.STATE_DIR, stateDir.toString());
+        values.put(StreamsSettingsConfig.NUM_THREADS, Integer.toString(options.threads()));
+        values.put(StreamsSettingsConfig.PROCESSING_GUARANTEE, options.guarantee());
+        values.put(StreamsSettingsConfig.COMMIT_INTERVAL_MS, Long.toString(options.commitIntervalMs()));
+        StreamsSettingsConfig settings = new StreamsSettingsConfig(values);
         long started = System.nanoTime();
         try (FieldlineStreams streams = new FieldlineStreams(settings, bootstrapServers, topics, null);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
@@ -339,20 +342,5 @@ public final class StreamsBenchmark {
 
     private static double seconds(long nanos) {
         return nanos / 1e9;
-    }
-
-    /** {@code StreamsBenchmark <bootstrap servers> <registry url> [readings]}: prints the result. */
-    public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: StreamsBenchmark <bootstrap servers> <schema registry url> [readings]");
-            System.exit(2);
-        }
-        Options defaults = Options.defaults(Files.createTempDirectory("fieldline-bench"));
-        Options options = args.length > 2
-                ? new Options(Integer.parseInt(args[2]), defaults.warmupReadings(), defaults.devices(), defaults.partitions(),
-                        defaults.threads(),
-                        defaults.guarantee(), defaults.commitIntervalMs(), defaults.stateDir())
-                : defaults;
-        System.out.println(new StreamsBenchmark(args[0], args[1]).run(options));
     }
 }
