@@ -1,6 +1,7 @@
 package io.fieldline.app.bench;
 
 import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.topologies.StreamsSettingsConfig;
 import io.fieldline.topologies.bench.StreamsBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,10 +29,10 @@ public final class StreamsBenchCommand implements Callable<Integer> {
             description = "Schema Registry of that cluster (required with --bootstrap-servers).")
     String schemaRegistryUrl;
 
-    @Option(names = "--readings", defaultValue = "2000000", description = "Readings to preload and process in the measured round.")
+    @Option(names = "--readings", defaultValue = "4000000", description = "Readings to preload and process in the measured round.")
     int readings;
 
-    @Option(names = "--warmup-readings", defaultValue = "1000000",
+    @Option(names = "--warmup-readings", defaultValue = "3000000",
             description = "Readings of a warm-up round run first and not counted (0: none), so that the measured "
                     + "round runs JIT-compiled code.")
     int warmupReadings;
@@ -49,8 +50,8 @@ public final class StreamsBenchCommand implements Callable<Integer> {
             description = "exactly_once_v2 or at_least_once.")
     String guarantee;
 
-    @Option(names = "--commit-interval-ms", defaultValue = "100", description = "Streams commit interval.")
-    long commitIntervalMs;
+    @Option(names = "--commit-interval-ms", description = "Streams commit interval (default: streams.commit.interval.ms's).")
+    Long commitIntervalMs;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Streams setting (streams.*) for the run, repeatable; the options above win.")
@@ -60,7 +61,9 @@ public final class StreamsBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path stateDir = Files.createTempDirectory("fieldline-bench-streams");
         StreamsBenchmark.Options options = new StreamsBenchmark.Options(readings, warmupReadings, devices, partitions, threads,
-                guarantee, commitIntervalMs, stateDir, settings);
+                guarantee, commitIntervalMs != null ? commitIntervalMs
+                        : StreamsSettingsConfig.defaults().getLong(StreamsSettingsConfig.COMMIT_INTERVAL_MS),
+                stateDir, settings);
         if (bootstrapServers != null) {
             if (schemaRegistryUrl == null) {
                 System.err.println("--schema-registry-url is required with --bootstrap-servers");
