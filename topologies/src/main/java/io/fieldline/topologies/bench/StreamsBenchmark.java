@@ -104,15 +104,6 @@ public final class StreamsBenchmark {
             settings = Map.copyOf(settings);
         }
 
-        /**
-         * Four million readings (after a warm-up round of three million) of 2000 devices on 4
-         * partitions, two stream threads, exactly-once, the production commit interval.
-         */
-        public static Options defaults(Path stateDir) {
-            return new Options(4_000_000, 3_000_000, 2_000, 4, 2, "exactly_once_v2",
-                    StreamsSettingsConfig.defaults().getLong(StreamsSettingsConfig.COMMIT_INTERVAL_MS), stateDir, Map.of());
-        }
-
         Options withReadings(int count) {
             return new Options(count, 0, devices, partitions, threads, guarantee, commitIntervalMs, stateDir, settings);
         }
