@@ -10,6 +10,7 @@ import io.fieldline.bridge.mqtt.decode.SparkplugStateChange;
 import io.fieldline.bridge.mqtt.decode.SparkplugTopic;
 import io.fieldline.bridge.mqtt.internal.ConnectionOptionsFactory;
 import io.fieldline.bridge.mqtt.internal.InFlightWindow;
+import io.fieldline.bridge.mqtt.internal.WorkerShards;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.RouteMatch;
 import io.fieldline.bridge.mqtt.route.Router;
@@ -37,6 +38,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -78,9 +80,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * Paho's callback thread only registers each message in the {@link InFlightWindow} and hands it
- * to a bounded queue. One worker thread routes, decodes (in arrival order, which Sparkplug alias
- * tables need) and sends. Kafka's I/O thread completes messages; the window sends the PUBACKs,
- * in arrival order. Failed sends are retried from a scheduler thread.
+ * to the bounded queue of one of {@code mqtt.workers} worker threads, chosen by topic
+ * ({@link WorkerShards}). A worker routes, decodes and sends; each topic's messages, and each
+ * Sparkplug edge node's, go through one worker in arrival order, which per-device order in Kafka
+ * and Sparkplug alias tables need. Kafka's I/O thread completes messages; the window sends the
+ * PUBACKs, in arrival order. Failed sends are retried from a scheduler thread.
  *
  * <h2>Back-pressure</h2>
  * The broker sends at most {@code mqtt.receive.maximum} unacknowledged QoS 1 messages; since
@@ -113,13 +117,13 @@ public final class MqttBridge implements AutoCloseable {
     private final String clientId;
     private final JsonReadingDecoder jsonDecoder = new JsonReadingDecoder();
     private final SparkplugDecoder sparkplugDecoder = new SparkplugDecoder();
-    private final SparkplugSessions sparkplugSessions = new SparkplugSessions();
-    private final BlockingQueue<Inbound> handoff;
+    private final Worker[] workers;
     private final InFlightWindow window;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final AtomicInteger awaitingKafka = new AtomicInteger();
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
-    private final List<Meter> meters = new ArrayList<>();
+    // Workers register per-route meters as routes first carry messages.
+    private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private final Map<String, Counter> readingCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
     private final Counter received;
@@ -135,7 +139,6 @@ public final class MqttBridge implements AutoCloseable {
     private volatile boolean connected;
     private volatile Producer<byte[], byte[]> producer;
     private ScheduledExecutorService retries;
-    private Thread worker;
 
     /**
      * A bridge that serializes readings with the given serializer (Confluent wire-format Avro in
@@ -155,7 +158,11 @@ public final class MqttBridge implements AutoCloseable {
         this.router = new Router(config.routes());
         this.clientId = config.clientId();
         int receiveMaximum = config.getInt(MqttBridgeConfig.RECEIVE_MAXIMUM);
-        this.handoff = new ArrayBlockingQueue<>(receiveMaximum + QOS0_HANDOFF_SLACK);
+        this.workers = new Worker[config.getInt(MqttBridgeConfig.WORKERS)];
+        for (int i = 0; i < workers.length; i++) {
+            // Each queue can hold the whole window: one busy topic may have all of it.
+            workers[i] = new Worker(i, new ArrayBlockingQueue<>(receiveMaximum + QOS0_HANDOFF_SLACK));
+        }
         this.window = new InFlightWindow((id, qos) -> client.messageArrivedComplete(id, qos),
                 () -> connected && client != null && client.isConnected());
         this.tags = Tags.of("client.id", clientId);
@@ -219,15 +226,15 @@ public final class MqttBridge implements AutoCloseable {
             client = new MqttAsyncClient(options.getServerURIs()[0], clientId, new MemoryPersistence());
             client.setManualAcks(true);
             client.setCallback(new Callback());
-            worker = new Thread(this::work, "fieldline-mqtt-worker-" + clientId);
-            worker.setDaemon(true);
-            worker.start();
+            for (Worker worker : workers) {
+                worker.start();
+            }
             connectFirstTime(options);
             subscribe(true);
             state.set(State.RUNNING);
-            LOG.info("MQTT bridge {} running: {} route(s) {}, subscribed to {}, receive maximum {}", clientId,
-                    router.routes().size(), router.routes().stream().map(Route::name).collect(Collectors.toList()),
-                    subscriptionFilters(), config.getInt(MqttBridgeConfig.RECEIVE_MAXIMUM));
+            LOG.info("MQTT bridge {} running: {} route(s) {}, subscribed to {}, receive maximum {}, {} worker(s)",
+                    clientId, router.routes().size(), router.routes().stream().map(Route::name).collect(Collectors.toList()),
+                    subscriptionFilters(), config.getInt(MqttBridgeConfig.RECEIVE_MAXIMUM), workers.length);
         } catch (MqttException | RuntimeException e) {
             state.set(State.FAILED);
             shutdown(false, Duration.ZERO);
@@ -327,7 +334,7 @@ public final class MqttBridge implements AutoCloseable {
         return refused.toString();
     }
 
-    /** One message handed from Paho's callback thread to the worker. */
+    /** One message handed from Paho's callback thread to a worker. */
     private record Inbound(String topic, MqttMessage message, InFlightWindow.Ticket ticket, Instant receivedAt) {
     }
 
@@ -359,10 +366,11 @@ public final class MqttBridge implements AutoCloseable {
             }
             InFlightWindow.Ticket ticket = window.register(message.getId(), message.getQos());
             Inbound inbound = new Inbound(topic, message, ticket, Instant.now());
+            BlockingQueue<Inbound> queue = workers[WorkerShards.of(topic, workers.length)].queue;
             try {
-                // Blocks only when the worker is behind by more than the receive maximum, which
+                // Blocks only when a worker is behind by more than the receive maximum, which
                 // the broker does not allow for QoS 1; QoS 0 floods are slowed down at TCP level.
-                while (!handoff.offer(inbound, 100, TimeUnit.MILLISECONDS)) {
+                while (!queue.offer(inbound, 100, TimeUnit.MILLISECONDS)) {
                     if (isStopping()) {
                         return;
                     }
@@ -417,29 +425,52 @@ public final class MqttBridge implements AutoCloseable {
         return current == State.CLOSING || current == State.CLOSED || current == State.FAILED;
     }
 
-    private void work() {
-        while (!Thread.currentThread().isInterrupted() && !isStopping()) {
-            Inbound inbound;
-            try {
-                inbound = handoff.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (inbound == null) {
-                continue;
-            }
-            try {
-                process(inbound);
-            } catch (RuntimeException e) {
-                // A bug, not bad input: do not lose the message, stop loudly.
-                fail(new MqttBridgeException("unexpected error processing MQTT message on " + inbound.topic(), e));
-                return;
+    /**
+     * One worker thread, its queue, and the Sparkplug births of the edge nodes it handles (all of
+     * a node's messages come to the same worker, so its births need no sharing).
+     */
+    private final class Worker implements Runnable {
+        private final int index;
+        private final BlockingQueue<Inbound> queue;
+        private final SparkplugSessions sparkplugSessions = new SparkplugSessions();
+        private Thread thread;
+
+        Worker(int index, BlockingQueue<Inbound> queue) {
+            this.index = index;
+            this.queue = queue;
+        }
+
+        void start() {
+            thread = new Thread(this, "fieldline-mqtt-worker-" + index + "-" + clientId);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void run() {
+            while (!Thread.currentThread().isInterrupted() && !isStopping()) {
+                Inbound inbound;
+                try {
+                    inbound = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (inbound == null) {
+                    continue;
+                }
+                try {
+                    process(inbound, sparkplugSessions);
+                } catch (RuntimeException e) {
+                    // A bug, not bad input: do not lose the message, stop loudly.
+                    fail(new MqttBridgeException("unexpected error processing MQTT message on " + inbound.topic(), e));
+                    return;
+                }
             }
         }
     }
 
-    private void process(Inbound inbound) {
+    private void process(Inbound inbound, SparkplugSessions sparkplugSessions) {
         String topic = inbound.topic();
         byte[] payload = inbound.message().getPayload();
         RouteMatch match = router.match(topic).orElse(null);
@@ -459,7 +490,7 @@ public final class MqttBridge implements AutoCloseable {
         }
         DecodeResult result = switch (route.format()) {
             case JSON -> jsonDecoder.decode(payload, context);
-            case SPARKPLUG_B -> decodeSparkplug(topic, payload, context);
+            case SPARKPLUG_B -> decodeSparkplug(topic, payload, context, sparkplugSessions);
         };
         if (result instanceof DecodeResult.Failed failed) {
             deadLetter(inbound, route, failed.reason());
@@ -496,7 +527,8 @@ public final class MqttBridge implements AutoCloseable {
         }
     }
 
-    private DecodeResult decodeSparkplug(String topic, byte[] payload, DecodeContext context) {
+    private DecodeResult decodeSparkplug(String topic, byte[] payload, DecodeContext context,
+            SparkplugSessions sparkplugSessions) {
         SparkplugDecoding decoding = sparkplugDecoder.decode(topic, payload,
                 SparkplugTopic.parse(topic).map(sparkplugSessions::birthFor).orElse(null), context);
         SparkplugStateChange change = decoding.change();
@@ -768,12 +800,19 @@ public final class MqttBridge implements AutoCloseable {
 
     private void shutdown(boolean clean, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        if (worker != null && worker != Thread.currentThread()) {
-            if (!clean) {
-                worker.interrupt();
+        for (Worker worker : workers) {
+            Thread thread = worker.thread;
+            if (thread != null && thread != Thread.currentThread() && !clean) {
+                thread.interrupt();
             }
-            // A clean stop lets the worker finish the message in hand (it polls the state).
-            joinQuietly(worker, clean ? timeout.toMillis() + 1000 : 5000);
+        }
+        for (Worker worker : workers) {
+            Thread thread = worker.thread;
+            if (thread != null && thread != Thread.currentThread()) {
+                // A clean stop lets each worker finish the message in hand (it polls the state).
+                joinQuietly(thread, clean ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) + 1000
+                        : 5000);
+            }
         }
         if (clean && producer != null) {
             // Give Kafka the records already sent, so their messages can still be acknowledged.

@@ -48,6 +48,7 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String START_TIMEOUT_MS = "mqtt.start.timeout.ms";
     public static final String RECEIVE_MAXIMUM = "mqtt.receive.maximum";
     public static final String SUBSCRIPTION_QOS = "mqtt.subscription.qos";
+    public static final String WORKERS = "mqtt.workers";
     public static final String SHARED_GROUP = "mqtt.shared.group";
     public static final String SUBSCRIPTIONS = "mqtt.subscriptions";
     public static final String ROUTES = "mqtt.routes";
@@ -137,6 +138,11 @@ public final class MqttBridgeConfig extends AbstractConfig {
                     "MQTT 5 receive maximum: QoS 1 messages the broker may send before the bridge acknowledges "
                             + "one. Messages are acknowledged only once Kafka has them, so this bounds the messages "
                             + "in flight and makes a slow Kafka slow down the broker instead of filling memory.")
+            .define(WORKERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
+                    "Threads that route, decode and serialize messages. Messages are spread over them by MQTT "
+                            + "topic (Sparkplug B: by edge node), so the messages of one topic, and a node's BIRTH and "
+                            + "the DATA that use its aliases, are handled in arrival order by one thread. Raise it "
+                            + "when the bridge has cores to spare and one worker thread is busy all the time.")
             .define(SUBSCRIPTION_QOS, Type.INT, 1, Range.between(0, 1), Importance.MEDIUM,
                     "Maximum QoS of the subscriptions. 1 gives at-least-once into Kafka; 0 gives at-most-once. "
                             + "QoS 2 is not offered: with no client-side persistence it cannot survive a crash.")

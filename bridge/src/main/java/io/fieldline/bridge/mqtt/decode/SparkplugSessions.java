@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * The bridge's memory of Sparkplug births: alias tables per edge node and per device, fed by
- * {@link SparkplugStateChange}s. Not thread-safe: the bridge decodes on one thread, in arrival
- * order, which is also what makes a BIRTH precede the DATA that uses its aliases.
+ * {@link SparkplugStateChange}s. Not thread-safe: each bridge worker has its own, and every
+ * message of an edge node goes to the same worker, in arrival order, which is also what makes a
+ * BIRTH precede the DATA that uses its aliases.
  */
 public final class SparkplugSessions {
 
