@@ -79,6 +79,9 @@ public final class MqttBenchCommand implements Callable<Integer> {
             out.printf("Bridge into Kafka:     %.0f msg/s (%d readings)%n", result.bridgeRate(), result.readings());
             out.printf("Ratio:                 %.2f (target >= 0.90)%n", result.ratio());
             out.println(result);
+            if (!result.cpuNanos().isEmpty()) {
+                out.println(result.cpuReport());
+            }
             out.flush();
             return 0;
         } finally {

@@ -49,7 +49,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -175,7 +174,8 @@ public final class MqttBridge implements AutoCloseable {
         this.skippedMetrics = counter("fieldline.mqtt.metrics.skipped",
                 "Payload metrics deliberately not turned into readings (non-numeric Sparkplug metrics and the like)");
         this.sendLatency = register(Timer.builder("fieldline.mqtt.kafka.send").tags(tags)
-                .description("Time from handing a record to the Kafka producer to its acknowledgement")
+                .description("Time from handing a message's records to the Kafka producer to the acknowledgement of the "
+                        + "last of them")
                 .register(registry));
         register(Gauge.builder("fieldline.mqtt.inflight", window, InFlightWindow::size).tags(tags)
                 .description("MQTT messages received and not yet acknowledged").register(registry));
@@ -342,6 +342,7 @@ public final class MqttBridge implements AutoCloseable {
     private final class Delivery {
         private final Inbound inbound;
         private final AtomicInteger pending;
+        private final long start = System.nanoTime();
 
         Delivery(Inbound inbound, int records) {
             this.inbound = inbound;
@@ -350,6 +351,8 @@ public final class MqttBridge implements AutoCloseable {
 
         void recordDone() {
             if (pending.decrementAndGet() == 0) {
+                // Once per message, not per record: the timer is the costliest thing on Kafka's I/O thread.
+                sendLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 awaitingKafka.decrementAndGet();
                 window.complete(inbound.ticket());
             }
@@ -506,10 +509,12 @@ public final class MqttBridge implements AutoCloseable {
             return;
         }
         String kafkaTopic = route.kafkaTopic() != null ? route.kafkaTopic() : topicNames.readings();
-        List<Header> headers = headers(inbound, route.name());
+        // One headers object for all the message's records: they carry the same headers, nothing
+        // adds to them (the serializer writes the schema id into the value), and the producer only
+        // marks them read-only.
+        RecordHeaders recordHeaders = new RecordHeaders(headers(inbound, route.name()));
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(readings.size());
         for (Reading reading : readings) {
-            RecordHeaders recordHeaders = new RecordHeaders(headers);
             byte[] value = serialize(kafkaTopic, recordHeaders, reading);
             if (value == null) {
                 return;
@@ -617,12 +622,10 @@ public final class MqttBridge implements AutoCloseable {
         if (isStopping() && state.get() != State.CLOSING) {
             return;
         }
-        long start = System.nanoTime();
         try {
-            producer.send(record, (metadata, exception) -> onSent(record, delivery, written, route, attempt, start,
-                    metadata, exception));
+            producer.send(record, (metadata, exception) -> onSent(record, delivery, written, route, attempt, exception));
         } catch (KafkaException e) {
-            onSent(record, delivery, written, route, attempt, start, null, e);
+            onSent(record, delivery, written, route, attempt, e);
         } catch (RuntimeException e) {
             // IllegalStateException from a producer closed under us: the bridge is going down.
             if (!isStopping()) {
@@ -632,9 +635,8 @@ public final class MqttBridge implements AutoCloseable {
     }
 
     private void onSent(ProducerRecord<byte[], byte[]> record, Delivery delivery, Counter written, Route route,
-            int attempt, long start, RecordMetadata metadata, Exception exception) {
+            int attempt, Exception exception) {
         if (exception == null) {
-            sendLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             written.increment();
             delivery.recordDone();
             return;

@@ -120,10 +120,21 @@ public final class MqttBridgeBenchmark {
      * @param bridgeRate        messages per second the bridge acknowledged into Kafka
      * @param subscriberTime    how long the plain subscriber took
      * @param bridgeTime        how long the bridge took
-     * @param kafkaSendMillis   mean time from handing a record to the producer to its acknowledgement
+     * @param kafkaSendMillis   mean time from handing a message's records to the producer to the last acknowledgement
+     * @param cpuNanos          CPU time of the round by component (threads grouped by name), largest first;
+     *                          empty when the JVM does not measure thread CPU time
      */
     public record Result(int messages, long readings, double subscriberRate, double bridgeRate, Duration subscriberTime,
-            Duration bridgeTime, double kafkaSendMillis) {
+            Duration bridgeTime, double kafkaSendMillis, Map<String, Long> cpuNanos) {
+
+        public Result {
+            cpuNanos = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(cpuNanos));
+        }
+
+        /** Where the round's CPU time went, one line per component. */
+        public String cpuReport() {
+            return "CPU time of the measured round, by component:" + CpuAccount.format(cpuNanos, messages);
+        }
 
         /** Bridge rate over plain-subscriber rate; the target is at least 0.9. */
         public double ratio() {
@@ -134,7 +145,7 @@ public final class MqttBridgeBenchmark {
         public String toString() {
             return String.format(java.util.Locale.ROOT,
                     "%d QoS 1 messages: plain Paho subscriber %.0f msg/s (%d ms), bridge into Kafka %.0f msg/s (%d ms, "
-                            + "%d readings, %.0f readings/s, Kafka send %.1f ms mean), ratio %.2f",
+                            + "%d readings, %.0f readings/s, Kafka acknowledgement %.1f ms mean per message), ratio %.2f",
                     messages, subscriberRate, subscriberTime.toMillis(), bridgeRate, bridgeTime.toMillis(), readings,
                     readings / Math.max(1e-9, bridgeTime.toNanos() / 1e9), kafkaSendMillis, ratio());
         }
@@ -162,6 +173,7 @@ public final class MqttBridgeBenchmark {
         }
         Result result = round(settings.messages());
         LOG.info("Measured: {}", result);
+        LOG.info("{}", result.cpuReport());
         return result;
     }
 
@@ -198,23 +210,29 @@ public final class MqttBridgeBenchmark {
         };
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         MqttBridge bridge = new MqttBridge(config, names, serializer, meters);
+        CpuAccount cpu = new CpuAccount(name -> component(name, root));
+        Map<String, Long> cpuNanos;
         long subscriberNanos;
         double sendMillis;
         long bridgeNanos;
         long readings;
         try {
+            Load load = load(root, messages);
             if (settings.mode() == Mode.LIVE) {
                 MqttAsyncClient subscriber = connectSubscriber(subscriberId, subscriberFilter, count);
                 bridge.start();
+                cpu.start();
                 long start = System.nanoTime();
-                publish(root, messages);
+                publish(load);
                 awaitAll(all, received, messages);
                 subscriberNanos = System.nanoTime() - start;
                 awaitBridge(bridge, messages, start);
                 bridgeNanos = System.nanoTime() - start;
+                cpuNanos = cpu.stop();
                 disconnect(subscriber);
             } else {
-                publish(root, messages);
+                publish(load);
+                cpu.start();
                 long start = System.nanoTime();
                 MqttAsyncClient subscriber = connectSubscriber(subscriberId, subscriberFilter, count);
                 awaitAll(all, received, messages);
@@ -224,6 +242,7 @@ public final class MqttBridgeBenchmark {
                 bridge.start();
                 awaitBridge(bridge, messages, start);
                 bridgeNanos = System.nanoTime() - start;
+                cpuNanos = cpu.stop();
             }
             readings = bridge.stats().readings();
             sendMillis = meters.get("fieldline.mqtt.kafka.send").timer().mean(TimeUnit.MILLISECONDS);
@@ -231,7 +250,44 @@ public final class MqttBridgeBenchmark {
             bridge.close();
         }
         return new Result(messages, readings, messages / (subscriberNanos / 1e9), messages / (bridgeNanos / 1e9),
-                Duration.ofNanos(subscriberNanos), Duration.ofNanos(bridgeNanos), sendMillis);
+                Duration.ofNanos(subscriberNanos), Duration.ofNanos(bridgeNanos), sendMillis, cpuNanos);
+    }
+
+    /** Paho names its threads "MQTT Rec: <client id>", "MQTT Snd: ...", "MQTT Call: ...", "MQTT Ping: ...". */
+    private static String pahoThread(String threadName) {
+        if (threadName.startsWith("MQTT Rec")) {
+            return "Paho receiver";
+        }
+        if (threadName.startsWith("MQTT Snd")) {
+            return "Paho sender";
+        }
+        if (threadName.startsWith("MQTT Call")) {
+            return "Paho callback";
+        }
+        return "Paho other";
+    }
+
+    /** The component a thread belongs to, from its name (Paho and the bridge name threads after the client id). */
+    private static String component(String threadName, String root) {
+        if (threadName.contains(root + "-bridge")) {
+            if (threadName.startsWith("MQTT ")) {
+                return "bridge: " + pahoThread(threadName);
+            }
+            if (threadName.startsWith("kafka-producer")) {
+                return "bridge: Kafka producer I/O thread";
+            }
+            return threadName.startsWith("fieldline-mqtt-worker") ? "bridge: workers" : "bridge: other";
+        }
+        if (threadName.contains(root + "-subscriber")) {
+            return "plain subscriber: " + pahoThread(threadName);
+        }
+        if (threadName.contains(root + "-subscriber")) {
+            return "plain subscriber (Paho)";
+        }
+        if (threadName.toLowerCase(java.util.Locale.ROOT).contains("hivemq")) {
+            return "MQTT broker (HiveMQ CE)";
+        }
+        return "Kafka broker, Schema Registry, benchmark";
     }
 
     private static void awaitAll(CountDownLatch all, AtomicLong received, int messages) throws InterruptedException {
@@ -258,17 +314,30 @@ public final class MqttBridgeBenchmark {
         }
     }
 
-    private void publish(String root, int messages) throws Exception {
+    /** The messages of one round, built before any clock starts. */
+    private record Load(String root, List<String> topics, List<byte[]> payloads) {
+    }
+
+    private Load load(String root, int messages) {
         FleetModel fleet = new FleetModel(settings.devices(), 7, 0);
         List<DeviceModel> devices = fleet.devices();
         Instant start = Instant.now();
-        List<String> topics = new ArrayList<>();
+        List<String> topics = new ArrayList<>(messages);
         List<byte[]> payloads = new ArrayList<>(messages);
         for (int k = 0; k < messages; k++) {
             DeviceModel device = devices.get(k % devices.size());
             topics.add(FleetModel.topic(root + "/", device));
-            payloads.add(FleetModel.json(device.sample(start.plusMillis(k))));
+            // Event times in the recent past, one millisecond apart (not in the future: Kafka warns).
+            payloads.add(FleetModel.json(device.sample(start.minusMillis(messages - k))));
         }
+        return new Load(root, topics, payloads);
+    }
+
+    private void publish(Load load) throws Exception {
+        String root = load.root();
+        List<String> topics = load.topics();
+        List<byte[]> payloads = load.payloads();
+        int messages = topics.size();
         ExecutorService pool = Executors.newFixedThreadPool(settings.publishers());
         try {
             List<Future<?>> done = new ArrayList<>();

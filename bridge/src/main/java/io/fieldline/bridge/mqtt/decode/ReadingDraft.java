@@ -26,21 +26,18 @@ record ReadingDraft(
      * authority on where a device lives); payload attributes never replace route attributes.
      */
     Reading toReading(DecodeContext context) {
-        Map<String, String> merged = new LinkedHashMap<>(attributes);
-        merged.putAll(context.attributes());
-        return Reading.newBuilder()
-                .setDeviceId(deviceId)
-                .setSensor(sensor)
-                .setValue(value)
-                .setUnit(unit)
-                .setEventTime(eventTime == null ? context.ingestTime() : eventTime)
-                .setIngestTime(context.ingestTime())
-                .setSource(context.source())
-                .setQuality(quality == null ? Quality.GOOD : quality)
-                .setSite(context.site() != null ? context.site() : site)
-                .setRoom(context.room() != null ? context.room() : room)
-                .setRawValue(null)
-                .setAttributes(merged)
-                .build();
+        Map<String, String> merged;
+        if (attributes.isEmpty()) {
+            merged = context.attributes(); // immutable already, and most payloads carry no attributes
+        } else {
+            merged = new LinkedHashMap<>(attributes);
+            merged.putAll(context.attributes());
+        }
+        // The all-args constructor, not the builder: every field is set here, and the builder's
+        // per-field validation and default lookups cost more than the rest of the reading.
+        return new Reading(deviceId, sensor, value, unit, eventTime == null ? context.ingestTime() : eventTime,
+                context.ingestTime(), context.source(), quality == null ? Quality.GOOD : quality,
+                context.site() != null ? context.site() : site, context.room() != null ? context.room() : room,
+                null, merged);
     }
 }
