@@ -2,7 +2,7 @@ package io.fieldline.bridge.mqtt.bench;
 
 import io.fieldline.bridge.mqtt.MqttBridge;
 import io.fieldline.bridge.mqtt.MqttBridgeConfig;
-import io.fieldline.bridge.mqtt.internal.NoDelaySocketFactory;
+import io.fieldline.bridge.mqtt.internal.ClientSocketFactory;
 import io.fieldline.bridge.mqtt.sim.DeviceModel;
 import io.fieldline.bridge.mqtt.sim.FleetModel;
 import io.fieldline.bridge.mqtt.sim.MqttPublisher;
@@ -397,8 +397,9 @@ public final class MqttBridgeBenchmark {
         options.setCleanStart(false);
         options.setSessionExpiryInterval(600L);
         options.setReceiveMaximum(1000);
-        // Same socket settings as the bridge, so the comparison is of the bridge's work, not of Nagle's algorithm.
-        options.setSocketFactory(NoDelaySocketFactory.plain());
+        // Same socket settings as the bridge, so the comparison is of the bridge's work, not of Nagle's algorithm or
+        // of unbuffered socket reads.
+        options.setSocketFactory(ClientSocketFactory.plain(true));
         client.connect(options).waitForCompletion(15_000);
         client.subscribe(new MqttSubscription[] {new MqttSubscription(filter, 1)}, null, null, new MqttProperties())
                 .waitForCompletion(15_000);

@@ -54,10 +54,10 @@ public final class ConnectionOptionsFactory {
         boolean noDelay = config.getBoolean(MqttBridgeConfig.TCP_NODELAY);
         if (tls) {
             SSLSocketFactory factory = socketFactory(config);
-            options.setSocketFactory(noDelay ? NoDelaySocketFactory.tls(factory) : factory);
+            options.setSocketFactory(noDelay ? ClientSocketFactory.tls(factory) : factory);
             options.setHttpsHostnameVerificationEnabled(config.getBoolean(MqttBridgeConfig.TLS_HOSTNAME_VERIFICATION));
-        } else if (noDelay) {
-            options.setSocketFactory(NoDelaySocketFactory.plain());
+        } else {
+            options.setSocketFactory(ClientSocketFactory.plain(noDelay));
         }
         return options;
     }

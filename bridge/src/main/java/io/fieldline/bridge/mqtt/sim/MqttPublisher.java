@@ -1,6 +1,6 @@
 package io.fieldline.bridge.mqtt.sim;
 
-import io.fieldline.bridge.mqtt.internal.NoDelaySocketFactory;
+import io.fieldline.bridge.mqtt.internal.ClientSocketFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,7 +55,7 @@ public final class MqttPublisher implements AutoCloseable {
         options.setAutomaticReconnect(true);
         options.setAutomaticReconnectDelay(1, 10);
         if (serverUri.startsWith("tcp://")) {
-            options.setSocketFactory(NoDelaySocketFactory.plain());
+            options.setSocketFactory(ClientSocketFactory.plain(true));
         }
         IMqttToken token = client.connect(options);
         token.waitForCompletion(15_000);
