@@ -82,6 +82,9 @@ final class CpuAccount {
         long total = byGroup.values().stream().mapToLong(Long::longValue).sum();
         StringBuilder out = new StringBuilder();
         for (Map.Entry<String, Long> entry : byGroup.entrySet()) {
+            if (entry.getValue() < 500_000) {
+                continue; // idle threads (keep-alive pingers and the like)
+            }
             out.append(String.format(Locale.ROOT, "%n  %-46s %7.0f ms CPU  %6.1f us/message  %4.1f %%", entry.getKey(),
                     entry.getValue() / 1e6, entry.getValue() / 1e3 / messages, 100.0 * entry.getValue() / Math.max(1, total)));
         }
