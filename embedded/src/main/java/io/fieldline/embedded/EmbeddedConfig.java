@@ -26,6 +26,7 @@ public final class EmbeddedConfig extends AbstractConfig {
     public static final String REDIS_URL = "embedded.redis.url";
     public static final String MQTT_URL = "embedded.mqtt.url";
     public static final String DATA_DIR = "embedded.data.dir";
+    public static final String MQTT_PERSISTENCE = "embedded.mqtt.persistence";
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "", new UrlPrefix(), Importance.HIGH,
@@ -46,6 +47,12 @@ public final class EmbeddedConfig extends AbstractConfig {
                     "URI of an external Redis server. Empty: start a Redis server as a child process.")
             .define(MQTT_URL, Type.STRING, "", new UrlPrefix("tcp://", "ssl://", "ws://", "wss://"), Importance.HIGH,
                     "URI of an external MQTT broker. Empty: start a HiveMQ CE broker in this process.")
+            .define(MQTT_PERSISTENCE, Type.STRING, MqttBroker.Persistence.IN_MEMORY.configName(),
+                    ConfigDef.ValidString.in(MqttBroker.Persistence.IN_MEMORY.configName(),
+                            MqttBroker.Persistence.FILE.configName()), Importance.LOW,
+                    "Where the embedded HiveMQ CE broker keeps sessions and queued messages: in-memory (fastest; "
+                            + "its shared-subscription queues slow down in proportion to their backlog) or file "
+                            + "(HiveMQ CE's own default: slower, kept across a broker restart, no such slow-down).")
             .define(DATA_DIR, Type.STRING, "", Importance.MEDIUM,
                     "Directory under which the embedded servers keep their data (one child per server, deleted on "
                             + "shutdown). Empty: new temporary directories.");

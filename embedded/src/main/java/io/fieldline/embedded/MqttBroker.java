@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,12 +21,12 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
  * ({@code com.hivemq:hivemq-community-edition-embedded}).
  *
  * <p>It writes a {@code config.xml} into its directory with one TCP listener on 127.0.0.1, in-memory
- * persistence, no usage statistics, and limits suited to a telemetry bridge: a deep per-client queue
+ * persistence unless {@link Persistence#FILE} is asked for, no usage statistics, and limits suited to a telemetry bridge: a deep per-client queue
  * ({@value #MAX_QUEUED_MESSAGES} messages) so a QoS 1 backlog for a slow or reconnecting subscriber is kept rather
  * than dropped, and a server receive maximum of {@value #SERVER_RECEIVE_MAXIMUM} so a publisher may have that
  * many QoS 1 messages in flight. HiveMQ logs through SLF4J (logback in the app and the tests); it does not
  * reconfigure logging. With in-memory persistence, sessions and retained messages do not survive a
- * {@link #stop()}.
+ * {@link #stop()}; with file persistence they do (until {@link #close()} deletes the directory).
  */
 public final class MqttBroker extends LocalServer implements MqttEndpoint {
 
@@ -40,8 +41,43 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
      * in-memory persistence nothing outlives the broker anyway, so a short wait makes stop 4 s faster.
      */
     private static final int PERSISTENCE_SHUTDOWN_GRACE_MILLIS = 100;
+    /** HiveMQ's own grace period, kept with file persistence so that a stop finishes its writes. */
+    private static final int FILE_PERSISTENCE_SHUTDOWN_GRACE_MILLIS = 2000;
+
+    /** Where the broker keeps sessions, queued messages and retained messages. */
+    public enum Persistence {
+        /**
+         * In memory: the fastest, gone on stop. HiveMQ CE 2025.5's in-memory queue walks a shared
+         * subscription group's whole backlog on every acknowledgement (see docs/mqtt.md).
+         */
+        IN_MEMORY("in-memory"),
+        /** On disk (Xodus), HiveMQ CE's own default: kept across stop and start, slower. */
+        FILE("file");
+
+        private final String configName;
+
+        Persistence(String configName) {
+            this.configName = configName;
+        }
+
+        /** The value of HiveMQ's {@code <persistence><mode>}, and of {@code embedded.mqtt.persistence}. */
+        public String configName() {
+            return configName;
+        }
+
+        /** The mode named {@code in-memory} or {@code file}. */
+        public static Persistence fromConfigName(String name) {
+            for (Persistence mode : values()) {
+                if (mode.configName.equals(name)) {
+                    return mode;
+                }
+            }
+            throw new IllegalArgumentException("unknown MQTT broker persistence '" + name + "' (in-memory or file)");
+        }
+    }
 
     private final int port;
+    private final Persistence persistence;
     private EmbeddedHiveMQ hivemq;
 
     /** A broker on a free loopback port with its folders in a new temporary directory, deleted on close. */
@@ -56,8 +92,25 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
      *                deleted on {@link #close()}
      */
     public MqttBroker(Path dataDir) {
+        this(dataDir, Persistence.IN_MEMORY);
+    }
+
+    /**
+     * A broker on a free loopback port.
+     *
+     * @param dataDir     its own directory (created if missing) for the config, data and extensions folders,
+     *                    deleted on {@link #close()}
+     * @param persistence where sessions and queued messages are kept
+     */
+    public MqttBroker(Path dataDir, Persistence persistence) {
         super(dataDir);
         this.port = LoopbackPort.pick();
+        this.persistence = Objects.requireNonNull(persistence, "persistence");
+    }
+
+    /** @return where this broker keeps sessions and queued messages */
+    public Persistence persistence() {
+        return persistence;
     }
 
     @Override
@@ -97,13 +150,14 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
                         </receive-maximum>
                     </mqtt>
                     <persistence>
-                        <mode>in-memory</mode>
+                        <mode>%s</mode>
                     </persistence>
                     <anonymous-usage-statistics>
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(port, LoopbackPort.HOST, MAX_QUEUED_MESSAGES, SERVER_RECEIVE_MAXIMUM);
+                """.formatted(port, LoopbackPort.HOST, MAX_QUEUED_MESSAGES, SERVER_RECEIVE_MAXIMUM,
+                        persistence.configName());
     }
 
     private static final int MAX_INFLIGHT_WINDOW = 1000;
@@ -122,7 +176,8 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
             throw new UncheckedIOException("Cannot write the HiveMQ configuration in " + configDir, e);
         }
         // A JVM-wide HiveMQ setting, read when the broker is built; every broker of this class wants the same.
-        InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(PERSISTENCE_SHUTDOWN_GRACE_MILLIS);
+        InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(persistence == Persistence.IN_MEMORY
+                ? PERSISTENCE_SHUTDOWN_GRACE_MILLIS : FILE_PERSISTENCE_SHUTDOWN_GRACE_MILLIS);
         // HiveMQ CE sends a subscriber at most 50 unacknowledged messages, whatever receive maximum the
         // client asks for. A bridge that acknowledges only after Kafka did (a few ms per batch) is then
         // bound by that window, not by its own speed; let the client's receive maximum decide instead
@@ -145,7 +200,8 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
             throw new IllegalStateException("MQTT broker failed to start on " + url(), e);
         }
         hivemq = starting;
-        LOG.info("MQTT broker (HiveMQ CE) listening on {} in {} ms", url(), (System.nanoTime() - begin) / 1_000_000);
+        LOG.info("MQTT broker (HiveMQ CE, {} persistence) listening on {} in {} ms", persistence.configName(), url(),
+                (System.nanoTime() - begin) / 1_000_000);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param mqtt           an external MQTT broker, or empty to start one
  * @param dataDir        the parent of the embedded servers' data directories, or empty for temporary directories
  * @param schemasTopic   the compacted topic the embedded Schema Registry stores schemas in
+ * @param mqttPersistence where the embedded MQTT broker keeps sessions and queued messages
  */
 public record StackOptions(
         Optional<KafkaEndpoint> kafka,
@@ -23,7 +24,8 @@ public record StackOptions(
         Optional<RedisEndpoint> redis,
         Optional<MqttEndpoint> mqtt,
         Optional<Path> dataDir,
-        String schemasTopic) {
+        String schemasTopic,
+        MqttBroker.Persistence mqttPersistence) {
 
     /** The topic the embedded Schema Registry uses unless told otherwise, as Confluent's does. */
     public static final String DEFAULT_SCHEMAS_TOPIC = "_schemas";
@@ -36,6 +38,7 @@ public record StackOptions(
         Objects.requireNonNull(mqtt, "mqtt");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(schemasTopic, "schemasTopic");
+        Objects.requireNonNull(mqttPersistence, "mqttPersistence");
     }
 
     /** @return options that start every server in this process, with temporary data directories */
@@ -61,6 +64,7 @@ public record StackOptions(
         nonEmpty(config.getString(EmbeddedConfig.REDIS_URL)).ifPresent(builder::externalRedis);
         nonEmpty(config.getString(EmbeddedConfig.MQTT_URL)).ifPresent(builder::externalMqtt);
         nonEmpty(config.getString(EmbeddedConfig.DATA_DIR)).ifPresent(dir -> builder.dataDir(Path.of(dir)));
+        builder.mqttPersistence(MqttBroker.Persistence.fromConfigName(config.getString(EmbeddedConfig.MQTT_PERSISTENCE)));
         return builder.build();
     }
 
@@ -77,6 +81,7 @@ public record StackOptions(
         private MqttEndpoint mqtt;
         private Path dataDir;
         private String schemasTopic = DEFAULT_SCHEMAS_TOPIC;
+        private MqttBroker.Persistence mqttPersistence = MqttBroker.Persistence.IN_MEMORY;
 
         private Builder() {
         }
@@ -146,11 +151,20 @@ public record StackOptions(
             return this;
         }
 
+        /**
+         * @param persistence where the embedded MQTT broker keeps sessions and queued messages
+         * @return this builder
+         */
+        public Builder mqttPersistence(MqttBroker.Persistence persistence) {
+            this.mqttPersistence = Objects.requireNonNull(persistence, "persistence");
+            return this;
+        }
+
         /** @return the options */
         public StackOptions build() {
             return new StackOptions(Optional.ofNullable(kafka), Optional.ofNullable(schemaRegistry),
                     Optional.ofNullable(postgres), Optional.ofNullable(redis), Optional.ofNullable(mqtt),
-                    Optional.ofNullable(dataDir), schemasTopic);
+                    Optional.ofNullable(dataDir), schemasTopic, mqttPersistence);
         }
     }
 }

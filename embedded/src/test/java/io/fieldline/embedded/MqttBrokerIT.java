@@ -53,6 +53,83 @@ class MqttBrokerIT {
         }
     }
 
+    @Test
+    void shouldKeepAPersistentSessionsQueuedMessagesAcrossStopAndStartWithFilePersistenceOnly() throws Exception {
+        assertThat(queuedAcrossRestart(MqttBroker.Persistence.FILE)).containsExactly("m0", "m1", "m2");
+        assertThat(queuedAcrossRestart(MqttBroker.Persistence.IN_MEMORY)).isEmpty();
+    }
+
+    /** Messages queued for an offline persistent session before a broker restart, as received after it. */
+    private static List<String> queuedAcrossRestart(MqttBroker.Persistence persistence) throws Exception {
+        String topic = "it/" + UUID.randomUUID();
+        String clientId = "durable-" + UUID.randomUUID();
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (MqttBroker broker = new MqttBroker(DataDirectory.createTemp("mqtt-it"), persistence)) {
+            broker.start();
+            assertThat(broker.configXml()).contains("<mode>" + persistence.configName() + "</mode>");
+            MqttClient subscriber = new MqttClient(broker.url(), clientId, new MemoryPersistence());
+            subscriber.connect(persistentSession());
+            subscriber.subscribe(topic, 1);
+            subscriber.disconnect();
+            subscriber.close();
+
+            MqttClient publisher = new MqttClient(broker.url(), "pub-" + UUID.randomUUID(), new MemoryPersistence());
+            publisher.connect(new MqttConnectionOptions());
+            for (int i = 0; i < 3; i++) {
+                publisher.publish(topic, new MqttMessage(("m" + i).getBytes(StandardCharsets.UTF_8), 1, false, null));
+            }
+            publisher.disconnect();
+            publisher.close();
+
+            broker.stop();
+            broker.start();
+
+            MqttClient again = new MqttClient(broker.url(), clientId, new MemoryPersistence());
+            again.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
+                @Override
+                public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {
+                }
+
+                @Override
+                public void mqttErrorOccurred(MqttException exception) {
+                }
+
+                @Override
+                public void messageArrived(String t, MqttMessage message) {
+                    received.add(new String(message.getPayload(), StandardCharsets.UTF_8));
+                }
+
+                @Override
+                public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {
+                }
+
+                @Override
+                public void connectComplete(boolean reconnect, String serverUri) {
+                }
+
+                @Override
+                public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {
+                }
+            });
+            again.connect(persistentSession());
+            if (persistence == MqttBroker.Persistence.FILE) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 3);
+            } else {
+                Thread.sleep(1000);
+            }
+            again.disconnect();
+            again.close();
+        }
+        return received;
+    }
+
+    private static MqttConnectionOptions persistentSession() {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(600L);
+        return options;
+    }
+
     private static String roundTrip(String url) throws Exception {
         String topic = "it/" + UUID.randomUUID();
         List<String> received = new CopyOnWriteArrayList<>();

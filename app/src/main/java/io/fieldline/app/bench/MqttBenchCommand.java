@@ -2,6 +2,8 @@ package io.fieldline.app.bench;
 
 import io.fieldline.bridge.mqtt.bench.MqttBridgeBenchmark;
 import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.MqttBroker;
+import io.fieldline.embedded.StackOptions;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
@@ -46,6 +48,10 @@ public final class MqttBenchCommand implements Callable<Integer> {
     @Option(names = "--plain-subscriptions", description = "Subscribe without shared-subscription groups.")
     boolean plainSubscriptions;
 
+    @Option(names = "--mqtt-persistence", defaultValue = "in-memory", description = "Persistence of the embedded "
+            + "HiveMQ CE broker: in-memory or file (default: ${DEFAULT-VALUE}).")
+    String mqttPersistence;
+
     @Option(names = "--mqtt-url", description = "MQTT broker; with --bootstrap-servers and --schema-registry-url, "
             + "no embedded server is started.")
     String mqttUrl;
@@ -66,7 +72,8 @@ public final class MqttBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         boolean external = mqttUrl != null && bootstrapServers != null && schemaRegistryUrl != null;
-        EmbeddedStack stack = external ? null : EmbeddedStack.start();
+        EmbeddedStack stack = external ? null : EmbeddedStack.start(StackOptions.builder()
+                .mqttPersistence(MqttBroker.Persistence.fromConfigName(mqttPersistence)).build());
         try {
             String mqtt = external ? mqttUrl : stack.mqtt().url();
             String kafka = external ? bootstrapServers : stack.kafka().bootstrapServers();
