@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * messages wait in their sessions and each consumer in turn drains its backlog alone. The plain
  * subscriber acknowledges each message as it arrives (Paho's automatic acknowledgement); the
  * bridge acknowledges after Kafka acknowledged every reading of the message, and its clock stops
- * when the last message is acknowledged. A smaller warm-up round runs first and is not counted.
+ * when the last message is acknowledged. A warm-up round runs first and is not counted. The
+ * payloads are built before the clock starts. The result also says where the measured round's CPU
+ * time went, by component ({@link Result#cpuReport()}).
  */
 public final class MqttBridgeBenchmark {
 
