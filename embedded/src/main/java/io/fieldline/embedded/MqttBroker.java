@@ -160,7 +160,11 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
                         persistence.configName());
     }
 
-    private static final int MAX_INFLIGHT_WINDOW = 1000;
+    /**
+     * The most unacknowledged QoS 1 messages the broker sends any one client; within it, the client's
+     * receive maximum decides. A bound all the same: HiveMQ takes that many packet ids per poll.
+     */
+    private static final int MAX_INFLIGHT_WINDOW = 10_000;
 
     @Override
     public synchronized void start() {

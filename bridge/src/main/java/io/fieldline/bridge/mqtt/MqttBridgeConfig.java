@@ -134,10 +134,13 @@ public final class MqttBridgeConfig extends AbstractConfig {
                     "Longest delay between reconnection attempts.")
             .define(START_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(0L), Importance.LOW,
                     "How long start() keeps retrying the first connection (with the reconnect backoff) before failing.")
-            .define(RECEIVE_MAXIMUM, Type.INT, 1000, Range.between(1, 65535), Importance.MEDIUM,
+            .define(RECEIVE_MAXIMUM, Type.INT, 4000, Range.between(1, 65535), Importance.MEDIUM,
                     "MQTT 5 receive maximum: QoS 1 messages the broker may send before the bridge acknowledges "
                             + "one. Messages are acknowledged only once Kafka has them, so this bounds the messages "
-                            + "in flight and makes a slow Kafka slow down the broker instead of filling memory.")
+                            + "in flight (a few MB at 4000) and makes a slow Kafka slow down the broker instead of "
+                            + "filling memory. Brokers that send the next batch only once the last is acknowledged "
+                            + "(HiveMQ CE) pay their turnaround and the bridge's last Kafka round trip once per "
+                            + "window: 4000 moved 3 to 5 % more than 1000 in fieldline bench mqtt.")
             .define(WORKERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
                     "Threads that route, decode and serialize messages. Messages are spread over them by MQTT "
                             + "topic (Sparkplug B: by edge node), so the messages of one topic, and a node's BIRTH and "

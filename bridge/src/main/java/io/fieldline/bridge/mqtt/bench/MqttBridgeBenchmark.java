@@ -188,7 +188,6 @@ public final class MqttBridgeBenchmark {
 
         String subscriberId = root + "-subscriber";
         String subscriberFilter = settings.shared() ? "$share/" + root + "-plain/" + filter : filter;
-        disconnect(connectSubscriber(subscriberId, subscriberFilter, null));
 
         Map<String, Object> props = new HashMap<>();
         props.put(MqttBridgeConfig.SERVER_URIS, settings.mqttUrl());
@@ -199,6 +198,9 @@ public final class MqttBridgeBenchmark {
         props.put("mqtt.route.bench.filter", root + "/sites/{site}/rooms/{room}/devices/{device}/telemetry");
         props.putAll(settings.bridgeSettings());
         MqttBridgeConfig config = new MqttBridgeConfig(props);
+        // The plain subscriber gets the same window as the bridge.
+        int receiveMaximum = config.getInt(MqttBridgeConfig.RECEIVE_MAXIMUM);
+        disconnect(connectSubscriber(subscriberId, subscriberFilter, receiveMaximum, null));
         MqttBridge setup = new MqttBridge(config, names, serializer, new SimpleMeterRegistry());
         setup.start();
         setup.close();
@@ -221,7 +223,7 @@ public final class MqttBridgeBenchmark {
         try {
             Load load = load(root, messages);
             if (settings.mode() == Mode.LIVE) {
-                MqttAsyncClient subscriber = connectSubscriber(subscriberId, subscriberFilter, count);
+                MqttAsyncClient subscriber = connectSubscriber(subscriberId, subscriberFilter, receiveMaximum, count);
                 bridge.start();
                 cpu.start();
                 long start = System.nanoTime();
@@ -236,7 +238,7 @@ public final class MqttBridgeBenchmark {
                 publish(load);
                 cpu.start();
                 long start = System.nanoTime();
-                MqttAsyncClient subscriber = connectSubscriber(subscriberId, subscriberFilter, count);
+                MqttAsyncClient subscriber = connectSubscriber(subscriberId, subscriberFilter, receiveMaximum, count);
                 awaitAll(all, received, messages);
                 subscriberNanos = System.nanoTime() - start;
                 disconnect(subscriber);
@@ -365,7 +367,8 @@ public final class MqttBridgeBenchmark {
         }
     }
 
-    private MqttAsyncClient connectSubscriber(String clientId, String filter, Runnable onMessage) throws MqttException {
+    private MqttAsyncClient connectSubscriber(String clientId, String filter, int receiveMaximum, Runnable onMessage)
+            throws MqttException {
         MqttAsyncClient client = new MqttAsyncClient(settings.mqttUrl(), clientId, new MemoryPersistence());
         client.setCallback(new MqttCallback() {
             @Override
@@ -398,7 +401,7 @@ public final class MqttBridgeBenchmark {
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(false);
         options.setSessionExpiryInterval(600L);
-        options.setReceiveMaximum(1000);
+        options.setReceiveMaximum(receiveMaximum);
         // Same socket settings as the bridge, so the comparison is of the bridge's work, not of Nagle's algorithm or
         // of unbuffered socket reads.
         options.setSocketFactory(ClientSocketFactory.plain(true));
