@@ -140,7 +140,8 @@ public final class MqttBridgeConfig extends AbstractConfig {
                             + "in flight (a few MB at 4000) and makes a slow Kafka slow down the broker instead of "
                             + "filling memory. Brokers that send the next batch only once the last is acknowledged "
                             + "(HiveMQ CE) pay their turnaround and the bridge's last Kafka round trip once per "
-                            + "window: 4000 moved 3 to 5 % more than 1000 in fieldline bench mqtt.")
+                            + "window: in fieldline bench mqtt, 4000 took the bridge from about 0.87 to about 0.92 times "
+                            + "a plain subscriber's rate.")
             .define(WORKERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
                     "Threads that route, decode and serialize messages. Messages are spread over them by MQTT "
                             + "topic (Sparkplug B: by edge node), so the messages of one topic, and a node's BIRTH and "
