@@ -48,6 +48,17 @@ final class BridgeItSupport {
         return props;
     }
 
+    /**
+     * Adds a Sparkplug B route named {@code plant} for group {@code group} after the JSON route, with
+     * device ids {@code <edge node>[/<device>]}.
+     */
+    static void addSparkplugRoute(Map<String, Object> settings, String group) {
+        settings.put(MqttBridgeConfig.ROUTES, "it,plant");
+        settings.put("mqtt.route.plant.filter", "spBv1.0/" + group + "/{type}/{edge}/{device#}");
+        settings.put("mqtt.route.plant.format", "sparkplug-b");
+        settings.put("mqtt.route.plant.device", "{edge}/{device}");
+    }
+
     static String telemetryTopic(String root, int device) {
         return root + "/sites/site-1/rooms/room-" + (device % 3) + "/devices/dev-" + device + "/telemetry";
     }

@@ -39,10 +39,7 @@ class MqttBridgeDeadLetterIT {
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 1);
         Map<String, Object> settings = new HashMap<>(BridgeItSupport.bridgeSettings(stack, bootstrap, root, root,
                 root + "-bridge"));
-        settings.put(MqttBridgeConfig.ROUTES, "it,plant");
-        settings.put("mqtt.route.plant.filter", "spBv1.0/" + group + "/{type}/{edge}/{device#}");
-        settings.put("mqtt.route.plant.format", "sparkplug-b");
-        settings.put("mqtt.route.plant.device", "{edge}/{device}");
+        BridgeItSupport.addSparkplugRoute(settings, group);
         // Broader than the routes, so that a message no route takes is seen, and dead-lettered.
         settings.put(MqttBridgeConfig.SUBSCRIPTIONS, root + "/#,spBv1.0/" + group + "/#");
         SimpleMeterRegistry meters = new SimpleMeterRegistry();

@@ -44,10 +44,7 @@ class MqttBridgeOrderingIT {
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 3);
         Map<String, Object> settings = BridgeItSupport.bridgeSettings(stack, bootstrap, root, "", root + "-bridge");
         settings.put(MqttBridgeConfig.WORKERS, "4");
-        settings.put(MqttBridgeConfig.ROUTES, "it,plant");
-        settings.put("mqtt.route.plant.filter", "spBv1.0/" + group + "/{type}/{edge}/{device#}");
-        settings.put("mqtt.route.plant.format", "sparkplug-b");
-        settings.put("mqtt.route.plant.device", "{edge}/{device}");
+        BridgeItSupport.addSparkplugRoute(settings, group);
 
         try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(settings), names,
                 new HttpSchemaRegistryClient(stack.schemaRegistry().url()), new SimpleMeterRegistry());
