@@ -31,6 +31,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -120,7 +121,9 @@ class EmbeddedStackIT {
     void shouldRoundTripAnAvroReadingThroughKafkaWithTheRealRegistry() throws Exception {
         String topic = "stack-readings-" + UUID.randomUUID();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            admin.createTopics(Set.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            // The event time is in 2023: keep it past the broker's seven-day retention check.
+            admin.createTopics(Set.of(new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")))).all().get();
         }
         SchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistry().url());
         Instant eventTime = Instant.ofEpochMilli(1_700_000_000_123L);

@@ -9,15 +9,21 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -82,6 +88,9 @@ public final class CanReplayCommand implements Callable<Integer> {
         CanBridgeConfig config = new CanBridgeConfig(props);
         TopicNames names = new TopicNames(topicPrefix);
         createMissingTopics(names);
+        if ("original".equals(timestamps)) {
+            warnAboutRetention(names);
+        }
         try (CanBridgeService service = new CanBridgeService(bootstrapServers, schemaRegistry, names, config,
                 new SimpleMeterRegistry())) {
             service.start();
@@ -95,6 +104,27 @@ public final class CanReplayCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Warns when the log's original times are already past the retention of a topic the replay writes. */
+    private void warnAboutRetention(TopicNames names) throws Exception {
+        Optional<Instant> first = ReplayRetention.firstTimestamp(log);
+        if (first.isEmpty()) {
+            return;
+        }
+        List<String> topics = frames ? List.of(names.readings(), names.canFrames()) : List.of(names.readings());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            List<ConfigResource> resources = topics.stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+            for (ConfigResource resource : resources) {
+                ConfigEntry retention = configs.get(resource).get(TopicConfig.RETENTION_MS_CONFIG);
+                if (retention != null && retention.value() != null) {
+                    ReplayRetention.warning(resource.name(), Long.parseLong(retention.value()), first.get(),
+                            Instant.now()).ifPresent(err::println);
+                }
+            }
+        }
     }
 
     /** The broker creates no topics on demand: make the ones the replay writes, with one partition, if absent. */

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -186,10 +187,14 @@ class CanReplayIT {
 
     private TopicNames topics() throws Exception {
         TopicNames names = new TopicNames("canit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        // The fixture log keeps its 2023 timestamps: with the default seven-day retention the broker's
+        // retention check (30 s after it starts, then every 5 minutes) would delete the records before
+        // the test reads them back.
+        Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1),
-                    new NewTopic(names.canFrames(), 1, (short) 1),
-                    new NewTopic(names.deadLetters("can"), 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
+                    new NewTopic(names.canFrames(), 1, (short) 1).configs(keepForever),
+                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
         }
         return names;
     }

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,8 +51,10 @@ class RedisStreamFrameSourceIT {
         String stream = "can:frames:" + UUID.randomUUID();
         TopicNames names = new TopicNames("redisit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1),
-                    new NewTopic(names.deadLetters("can"), 1, (short) 1))).all().get();
+            // Some entries carry 2023 timestamps: keep them past the broker's seven-day retention check.
+            Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
+                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
         }
         RedisClient client = RedisClient.create(stack.redis().url());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
