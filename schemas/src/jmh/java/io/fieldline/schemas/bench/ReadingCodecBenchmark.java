@@ -1,20 +1,16 @@
 package io.fieldline.schemas.bench;
 
-import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.avro.Source;
 import io.fieldline.schemas.registry.InMemorySchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroDeserializer;
 import io.fieldline.schemas.serde.AvroSerializer;
 import io.fieldline.schemas.serde.ConfluentWireFormat;
 import io.fieldline.schemas.serde.internal.EncodingBuffer;
+import io.fieldline.schemas.serde.internal.RandomReadings;
 import io.fieldline.schemas.serde.internal.ReadingCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -60,23 +56,7 @@ public class ReadingCodecBenchmark {
 
     @Setup
     public void setUp() throws IOException {
-        Map<String, String> attributes = new HashMap<>();
-        attributes.put("firmware", "3.1.4");
-        attributes.put("segment.site", "gr");
-        reading = Reading.newBuilder()
-                .setDeviceId("gr-001")
-                .setSensor("air_temperature")
-                .setValue(23.75)
-                .setUnit("degC")
-                .setEventTime(Instant.ofEpochMilli(1_767_225_600_123L))
-                .setIngestTime(Instant.ofEpochMilli(1_767_225_600_456L))
-                .setSource(Source.MQTT)
-                .setQuality(Quality.GOOD)
-                .setSite("site-a")
-                .setRoom("room-3")
-                .setRawValue(23.5)
-                .setAttributes(attributes)
-                .build();
+        reading = RandomReadings.typical();
         specificWriter = new SpecificDatumWriter<>(Reading.getClassSchema(), SpecificData.getForSchema(Reading.getClassSchema()));
         specificReader = new SpecificDatumReader<>(Reading.getClassSchema(), Reading.getClassSchema(),
                 SpecificData.getForSchema(Reading.getClassSchema()));
