@@ -29,7 +29,6 @@ public final class ConfigReference {
     public static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> sections = new LinkedHashMap<>();
         sections.put("Application", AppConfig.configDef());
-        sections.put("Servers (embedded or external)", io.fieldline.embedded.EmbeddedConfig.configDef());
         sections.put("Schema Registry client", io.fieldline.schemas.registry.SchemaRegistryClientConfig.configDef());
         sections.put("Avro serde", io.fieldline.schemas.serde.AvroSerdeConfig.configDef());
         sections.put("Streams topologies", io.fieldline.topologies.StreamsSettingsConfig.configDef());
@@ -37,6 +36,10 @@ public final class ConfigReference {
         sections.put("Sinks", io.fieldline.sink.SinkConfig.configDef());
         sections.put("CAN bridge", io.fieldline.bridge.can.CanBridgeConfig.configDef());
         sections.put("CDC (Debezium)", io.fieldline.connectors.cdc.CdcConfig.configDef());
+        // Builds with more commands (the developer build's embedded servers) add their sections.
+        for (ConfigSections extra : java.util.ServiceLoader.load(ConfigSections.class)) {
+            sections.putAll(extra.sections());
+        }
         return sections;
     }
 

@@ -2,7 +2,11 @@ package io.fieldline.app;
 
 import picocli.CommandLine.Command;
 
-/** The top-level {@code fieldline} command; the work is done by its subcommands. */
+/**
+ * The top-level {@code fieldline} command of the product build; the work is done by its subcommands.
+ * The developer build ({@code io.fieldline.dev.DevMain}) adds {@code up}, {@code simulate} and
+ * {@code bench} to the same tree.
+ */
 @Command(name = "fieldline",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
@@ -10,10 +14,7 @@ import picocli.CommandLine.Command;
                 + "stored in PostgreSQL/TimescaleDB and Redis.",
         subcommands = {
             ConfigCommand.class,
-            io.fieldline.app.up.UpCommand.class,
             io.fieldline.app.can.CanCommand.class,
-            io.fieldline.app.bench.BenchCommand.class,
-            io.fieldline.app.mqtt.SimulateCommand.class,
             TailCommand.class,
         })
 public final class FieldlineCommand {

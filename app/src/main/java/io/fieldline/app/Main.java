@@ -10,6 +10,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        run(commandLine(), args);
+    }
+
+    /** Sets up logging, runs the command and exits with its code; shared with the developer build. */
+    public static void run(CommandLine cli, String[] args) {
         // HiveMQ and tahu ship a logback.xml of their own; name ours explicitly so theirs never wins.
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "fieldline-logback.xml");
@@ -17,7 +22,7 @@ public final class Main {
         // Some dependencies (HiveMQ, Debezium's JDBC driver) log through java.util.logging.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        int exit = commandLine().execute(args);
+        int exit = cli.execute(args);
         System.exit(exit);
     }
 

@@ -1,11 +1,11 @@
 package io.fieldline.app.can;
 
-import io.fieldline.bridge.can.dbc.ByteOrder;
-import io.fieldline.bridge.can.dbc.Dbc;
-import io.fieldline.bridge.can.dbc.DbcMessage;
-import io.fieldline.bridge.can.dbc.DbcParser;
-import io.fieldline.bridge.can.dbc.DbcSignal;
-import io.fieldline.bridge.can.dbc.SignalValueType;
+import io.fieldline.can.dbc.ByteOrder;
+import io.fieldline.can.dbc.Dbc;
+import io.fieldline.can.dbc.DbcMessage;
+import io.fieldline.can.dbc.DbcParser;
+import io.fieldline.can.dbc.DbcSignal;
+import io.fieldline.can.dbc.SignalValueType;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.fieldline.app.can;
 
-import io.fieldline.bridge.can.CanFrame;
-import io.fieldline.bridge.can.candump.CandumpFormatException;
-import io.fieldline.bridge.can.candump.CandumpParser;
+import io.fieldline.can.CanFrame;
+import io.fieldline.can.candump.CandumpFormatException;
+import io.fieldline.can.candump.CandumpParser;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

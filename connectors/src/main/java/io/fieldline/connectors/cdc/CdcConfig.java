@@ -44,7 +44,9 @@ public final class CdcConfig extends AbstractConfig {
     // PostgreSQL identifiers for slots: lower case, digits, underscore, at most 63 bytes.
     private static final Pattern SLOT_PATTERN = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Pattern IDENTIFIER_PATTERN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-    private static final Pattern ENGINE_NAME_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    // The engine name is Debezium's logical server name, from which it derives the Connect schema
+    // names of its change events; Avro names allow no dash or dot there, so neither is accepted.
+    private static final Pattern ENGINE_NAME_PATTERN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,199}");
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(CdcConfig::validateJdbcUrl, () -> "starts with jdbc:postgresql:"), Importance.HIGH,
@@ -61,7 +63,7 @@ public final class CdcConfig extends AbstractConfig {
                             + "not confirmed yet: drop it (pg_drop_replication_slot) when decommissioning the connector.")
             .define(PUBLICATION_NAME, Type.STRING, "fieldline_metadata", pattern(IDENTIFIER_PATTERN), Importance.HIGH,
                     "Name of the pgoutput publication; created if missing, limited to the captured tables.")
-            .define(ENGINE_NAME, Type.STRING, "fieldline-metadata-cdc", pattern(ENGINE_NAME_PATTERN), Importance.MEDIUM,
+            .define(ENGINE_NAME, Type.STRING, "fieldline_metadata_cdc", pattern(ENGINE_NAME_PATTERN), Importance.MEDIUM,
                     "Name of the Debezium engine, also its logical server name: the stored offsets are keyed by it, "
                             + "so renaming it starts over with a new snapshot.")
             .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(CdcConfig::validateNonEmptyList, () -> "non-empty list"),

@@ -54,6 +54,7 @@ class CdcConfigTest {
         assertRejected(CdcConfig.TOPIC_REPLICATION_FACTOR, "0");
         assertRejected(CdcConfig.HEARTBEAT_INTERVAL_MS, "0");
         assertRejected(CdcConfig.ENGINE_NAME, "with space");
+        assertRejected(CdcConfig.ENGINE_NAME, "with-dash");
     }
 
     @Test

@@ -1,0 +1,300 @@
+package io.fieldline.bridge.can;
+
+import io.fieldline.bridge.can.candump.CandumpReplay;
+import io.fieldline.bridge.can.candump.CandumpTcpServer;
+import io.fieldline.can.dbc.Dbc;
+import io.fieldline.can.dbc.DbcParser;
+import io.fieldline.can.decode.DbcDecoder;
+import io.fieldline.bridge.can.redis.RedisStreamFrameSource;
+import io.fieldline.bridge.can.socketcan.SocketCanSource;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.schemas.registry.SchemaRegistryClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CAN bridge as one startable unit: loads the DBC, opens an idempotent ({@code acks=all}) Kafka producer and
+ * runs the input that {@link CanBridgeConfig#INPUT} selects (a candump log replay, stdin, a TCP listener,
+ * SocketCAN or a Redis stream), publishing through {@link CanFramePublisher}.
+ *
+ * <pre>{@code
+ * try (CanBridgeService can = new CanBridgeService(bootstrap, registryUrl, TopicNames.defaults(), config, meters)) {
+ *     can.start();
+ *     can.awaitCompletion(Duration.ofMinutes(5)); // a replay without loop ends by itself
+ *     System.out.println(can.summary());
+ * }
+ * }</pre>
+ *
+ * <p>The topics (readings, {@code can.frames} when enabled, {@code deadletter.can}) must exist: the broker
+ * does not create topics on demand.
+ */
+public final class CanBridgeService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CanBridgeService.class);
+
+    private final String bootstrapServers;
+    private final SchemaRegistryClient registry;
+    private final TopicNames names;
+    private final CanBridgeConfig config;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private InputStream stdin = System.in;
+
+    private Producer<byte[], byte[]> producer;
+    private CanFramePublisher publisher;
+    private Thread lineReader;
+    private CandumpTcpServer tcp;
+    private SocketCanSource socketCan;
+    private RedisStreamFrameSource redis;
+    private volatile Exception failure;
+    private volatile long replayPasses;
+    private volatile boolean closed;
+
+    /**
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param registryUrl      Schema Registry URL
+     * @param names            topic names
+     * @param config           {@code can.*} settings
+     * @param meters           where the counters go
+     */
+    public CanBridgeService(String bootstrapServers, String registryUrl, TopicNames names, CanBridgeConfig config,
+                            MeterRegistry meters) {
+        this(bootstrapServers, new HttpSchemaRegistryClient(registryUrl), names, config, meters, Clock.systemUTC());
+    }
+
+    /** As above, with a registry client and clock of the caller's choosing. */
+    public CanBridgeService(String bootstrapServers, SchemaRegistryClient registry, TopicNames names,
+                            CanBridgeConfig config, MeterRegistry meters, Clock clock) {
+        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.names = Objects.requireNonNull(names, "names");
+        this.config = Objects.requireNonNull(config, "config");
+        this.meters = Objects.requireNonNull(meters, "meters");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The stream read when {@code can.input=stdin} (System.in unless set before {@link #start()}). */
+    public CanBridgeService stdin(InputStream in) {
+        this.stdin = Objects.requireNonNull(in, "in");
+        return this;
+    }
+
+    /**
+     * Loads the DBC, connects and starts the input; returns once it runs.
+     *
+     * @throws IOException when the DBC or the log cannot be read
+     * @throws io.fieldline.can.dbc.DbcParseException when the DBC is malformed
+     * @throws io.fieldline.bridge.can.socketcan.SocketCanUnavailableException when SocketCAN was asked for here
+     */
+    public synchronized void start() throws Exception {
+        if (publisher != null) {
+            throw new IllegalStateException("already started");
+        }
+        Dbc dbc = DbcParser.parse(read(config.dbcFile()), fileName(config.dbcFile()));
+        LOG.info("CAN bridge: {} messages from {}, input {}", dbc.messages().size(), config.dbcFile(), config.input());
+        CanReadingMapper mapper = new CanReadingMapper(DbcDecoder.compile(dbc), config.signalMapping(),
+                config.allowTruncated(), config.rangeCheck());
+        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+        publisher = new CanFramePublisher(mapper, producer, new Topics(names, registry), config.publishFrames(),
+                config.deadLetterUnknownIds(), meters, clock);
+        switch (config.input()) {
+            case REPLAY -> startLineReader("can-replay", this::replayLoop);
+            case STDIN -> startLineReader("can-stdin", () -> readStream(stdin, "stdin"));
+            case TCP -> tcp = CandumpTcpServer.start(config.tcpHost(), config.tcpPort(), publisher);
+            case SOCKETCAN -> socketCan = SocketCanSource.open(config.socketCanInterfaces(), publisher, clock);
+            case REDIS -> {
+                if (config.redisUrl().isBlank()) {
+                    throw new IllegalStateException(CanBridgeConfig.REDIS_URL + " must be set for can.input=redis");
+                }
+                redis = RedisStreamFrameSource.start(new RedisStreamFrameSource.Settings(config.redisUrl(),
+                        config.redisStream(), config.redisGroup(), config.redisConsumer(), config.redisBatchSize(),
+                        config.redisBlockMs(), config.redisClaimIdleMs(), 10), publisher);
+            }
+        }
+    }
+
+    private Properties producerProperties() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-can-bridge");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        return p;
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private void startLineReader(String name, Body body) {
+        lineReader = new Thread(() -> {
+            try {
+                body.run();
+                publisher.flush();
+                publisher.checkNoSendFailure();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                if (!closed) {
+                    failure = e;
+                    LOG.error("CAN input {} failed", name, e);
+                }
+            } finally {
+                finished.countDown();
+            }
+        }, name);
+        lineReader.setDaemon(true);
+        lineReader.start();
+    }
+
+    private void replayLoop() throws Exception {
+        CandumpReplay replay = new CandumpReplay(config.replaySpeed(), config.replayTimestamps(), clock,
+                CandumpReplay.Pacer.system());
+        String file = config.replayFile();
+        do {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
+                CandumpReplay.Result r = replay.replay(reader, fileName(file), publisher);
+                replayPasses++;
+                LOG.info("Replayed {}: {} lines, {} frames, {} malformed (pass {})", file, r.lines(), r.frames(),
+                        r.malformed(), replayPasses);
+            }
+        } while (config.replayLoop() && !closed && !Thread.currentThread().isInterrupted());
+    }
+
+    private void readStream(InputStream in, String source) throws Exception {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        CandumpReplay.live().replay(reader, source, publisher);
+    }
+
+    /**
+     * Waits until a replay or stdin input has read everything and Kafka acknowledged it (never, for a looping
+     * replay or the other inputs, which run until closed).
+     *
+     * @return whether it finished within the timeout
+     */
+    public boolean awaitCompletion(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Why the input stopped by itself, or null. */
+    public Exception failure() {
+        Exception e = failure;
+        if (e == null && redis != null) {
+            e = redis.failure();
+        }
+        return e;
+    }
+
+    /** Counters so far (zero before start). */
+    public CanFramePublisher.Counts counts() {
+        return publisher == null ? new CanFramePublisher.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : publisher.counts();
+    }
+
+    /** Counters by name, for a closing summary. */
+    public Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>(counts().asMap());
+        m.put("input", config.input().name().toLowerCase(java.util.Locale.ROOT));
+        if (config.input() == CanBridgeConfig.Input.REPLAY) {
+            m.put("replayPasses", replayPasses);
+        }
+        if (redis != null) {
+            m.put("redisEntries", redis.entries());
+            m.put("redisAcknowledged", redis.acknowledged());
+        }
+        return m;
+    }
+
+    /** The port of the TCP listener, when {@code can.input=tcp}. */
+    public int tcpPort() {
+        if (tcp == null) {
+            throw new IllegalStateException("no TCP listener: can.input is " + config.input());
+        }
+        return tcp.port();
+    }
+
+    /** Stops the input, sends what is buffered and closes the producer. Failures are logged, not thrown. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (lineReader != null) {
+            lineReader.interrupt();
+            try {
+                lineReader.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeQuietly(tcp);
+        closeQuietly(socketCan);
+        closeQuietly(redis);
+        if (producer != null) {
+            try {
+                producer.close(Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the CAN bridge producer failed", e);
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("Closing {} failed", c.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Bytes of a path or {@code classpath:} resource. */
+    static byte[] read(String location) throws IOException {
+        try (InputStream in = open(location)) {
+            return in.readAllBytes();
+        }
+    }
+
+    static InputStream open(String location) throws IOException {
+        if (location.startsWith(CanBridgeConfig.CLASSPATH_PREFIX)) {
+            String resource = location.substring(CanBridgeConfig.CLASSPATH_PREFIX.length());
+            InputStream in = CanBridgeService.class.getClassLoader().getResourceAsStream(resource);
+            if (in == null) {
+                throw new NoSuchFileException(location, null, "no such class path resource");
+            }
+            return in;
+        }
+        return Files.newInputStream(Path.of(location));
+    }
+
+    private static String fileName(String location) {
+        int slash = location.lastIndexOf('/');
+        return slash >= 0 ? location.substring(slash + 1) : location.replace(CanBridgeConfig.CLASSPATH_PREFIX, "");
+    }
+}

@@ -1,6 +1,0 @@
-package io.fieldline.bridge.can.dbc;
-
-/** Value type of an attribute definition. */
-public enum AttributeType {
-    INT, HEX, FLOAT, STRING, ENUM
-}

@@ -1,0 +1,92 @@
+package io.fieldline.dev.simulate;
+
+import io.fieldline.simulator.Simulator;
+import io.fieldline.simulator.SimulatorOptions;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fieldline simulate mqtt}: publishes the telemetry of a simulated fleet of grow rooms and
+ * poultry houses over MQTT v5 (see docs/mqtt.md, "Simulator"). Meant as the {@code mqtt}
+ * subcommand of a {@code simulate} command.
+ */
+@Command(name = "mqtt", mixinStandardHelpOptions = true,
+        description = "Publish realistic grow-room and poultry-house telemetry over MQTT v5 "
+                + "(diurnal cycles, noise, faults, spikes and dropouts; deterministic for a seed).")
+public final class SimulateMqttCommand implements Callable<Integer> {
+
+    @Option(names = "--devices", defaultValue = "20", paramLabel = "N",
+            description = "Devices in the fleet; grow rooms and poultry houses alternate (default: ${DEFAULT-VALUE}).")
+    int devices;
+
+    @Option(names = "--rate", defaultValue = "20", paramLabel = "R",
+            description = "Messages per second for the whole fleet; each device sends one message with all its "
+                    + "metrics every N/R seconds (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--mqtt-url", defaultValue = "tcp://localhost:1883", paramLabel = "URL",
+            description = "MQTT broker (default: ${DEFAULT-VALUE}).")
+    String mqttUrl;
+
+    @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Stop after this many seconds; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
+    long durationSeconds;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the fleet (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--qos", defaultValue = "1", description = "Publish QoS 0, 1 or 2 (default: ${DEFAULT-VALUE}).")
+    int qos;
+
+    @Option(names = "--fault-rate", defaultValue = "1", paramLabel = "X",
+            description = "Fault frequency multiplier: 0 none, 1 normal, 10 a bad day (default: ${DEFAULT-VALUE}).")
+    double faultRate;
+
+    @Option(names = "--topic-prefix", defaultValue = "", paramLabel = "PREFIX",
+            description = "Prepended to every topic sites/<site>/rooms/<room>/devices/<device>/telemetry.")
+    String topicPrefix;
+
+    @Option(names = "--client-id", defaultValue = "fieldline-simulator",
+            description = "MQTT client id of the publisher (default: ${DEFAULT-VALUE}).")
+    String clientId;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        SimulatorOptions options = new SimulatorOptions(mqttUrl, clientId, devices, rate, seed, qos, faultRate, topicPrefix);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Simulator simulator = new Simulator(options);
+        Thread hook = new Thread(() -> {
+            simulator.close();
+            stopped.countDown();
+        }, "fieldline-simulator-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        simulator.start();
+        out.printf("Publishing %d devices at %.1f msg/s to %s (seed %d); %s%n", devices, rate, mqttUrl, seed,
+                durationSeconds > 0 ? "stopping after " + durationSeconds + " s" : "Ctrl-C stops");
+        out.flush();
+        long deadline = durationSeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+        while (System.nanoTime() < deadline) {
+            long left = Math.min(TimeUnit.SECONDS.toNanos(5), deadline - System.nanoTime());
+            if (stopped.await(Math.max(1, left), TimeUnit.NANOSECONDS)) {
+                return 0;
+            }
+            out.println(simulator.stats());
+            out.flush();
+        }
+        simulator.close();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        out.println("Done: " + simulator.stats());
+        out.flush();
+        return 0;
+    }
+}

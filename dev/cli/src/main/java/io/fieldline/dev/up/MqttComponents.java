@@ -1,0 +1,71 @@
+package io.fieldline.dev.up;
+
+import io.fieldline.bridge.mqtt.MqttBridge;
+import io.fieldline.bridge.mqtt.MqttBridgeConfig;
+import io.fieldline.simulator.DeviceModel;
+import io.fieldline.simulator.FleetModel;
+import io.fieldline.simulator.Simulator;
+import io.fieldline.simulator.SimulatorOptions;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The MQTT bridge and the device simulator that feeds it. */
+final class MqttComponents {
+
+    private MqttComponents() {
+    }
+
+    static PipelineComponent bridge(UpContext context) {
+        Map<String, Object> config = new HashMap<>(context.config());
+        config.putIfAbsent(MqttBridgeConfig.SERVER_URIS, context.stack().mqtt().url());
+        config.putIfAbsent(MqttBridgeConfig.KAFKA_BOOTSTRAP_SERVERS, context.stack().kafka().bootstrapServers());
+        MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(config), context.topics(),
+                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()), context.meters());
+        return Components.of("mqtt bridge", bridge::start, bridge::close, () -> {
+            MqttBridge.Stats stats = bridge.stats();
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("messages received", stats.received());
+            summary.put("messages acknowledged", stats.acknowledged());
+            summary.put("redelivered", stats.redelivered());
+            summary.put("readings to Kafka", stats.readings());
+            summary.put("dead letters", stats.deadLetters());
+            return summary;
+        });
+    }
+
+    static SimulatorOptions simulatorOptions(UpContext context, int devices, double rate) {
+        return SimulatorOptions.defaults(context.stack().mqtt().url()).withFleet(devices, rate);
+    }
+
+    static PipelineComponent simulator(SimulatorOptions options) {
+        Simulator simulator = new Simulator(options);
+        return Components.of("simulator", simulator::start, simulator::close, () -> {
+            Simulator.Stats stats = simulator.stats();
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("messages published", stats.published());
+            summary.put("faults injected", stats.faults());
+            summary.put("spikes injected", stats.spikes());
+            summary.put("publish failures", stats.failed());
+            return summary;
+        });
+    }
+
+    /** The metadata of the simulated fleet: same seed, so the same devices the simulator runs. */
+    static List<DemoMetadata.DemoDevice> fleetMetadata(SimulatorOptions options) {
+        FleetModel fleet = new FleetModel(options.devices(), options.seed(), 0);
+        long intervalMs = Math.max(1, Math.round(options.devices() * 1000 / options.rate()));
+        List<DemoMetadata.DemoDevice> devices = new ArrayList<>();
+        for (DeviceModel device : fleet.devices()) {
+            DeviceModel.Sample sample = device.sample(Instant.now());
+            devices.add(new DemoMetadata.DemoDevice(device.deviceId(), device.site(), device.room(),
+                    device.kind().name().toLowerCase(java.util.Locale.ROOT), new TreeMap<>(sample.units()), intervalMs));
+        }
+        return devices;
+    }
+}
