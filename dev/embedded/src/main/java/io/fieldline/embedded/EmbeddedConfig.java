@@ -12,7 +12,7 @@ import org.apache.kafka.common.config.ConfigException;
  * Which servers the {@link EmbeddedStack} starts and which external ones it points at instead.
  *
  * <p>Every endpoint key left empty means "start the embedded server"; a value means "use this external
- * server", which the stack neither starts nor stops. That is how compose and production run the same code
+ * server", which the stack neither starts nor stops, so a run against external servers takes the same code
  * path as the default single-process run.
  */
 public final class EmbeddedConfig extends AbstractConfig {
