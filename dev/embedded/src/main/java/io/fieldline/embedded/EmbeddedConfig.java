@@ -3,13 +3,13 @@ package io.fieldline.embedded;
 import java.util.Map;
 import java.util.Optional;
 
-import io.fieldline.core.kafka.KafkaClientConfig;
-
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+
+import io.fieldline.core.kafka.KafkaClientConfig;
 
 /**
  * Which servers the {@link EmbeddedStack} starts and which external ones it points at instead.
