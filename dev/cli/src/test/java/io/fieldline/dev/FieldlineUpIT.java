@@ -26,13 +26,13 @@ class FieldlineUpIT {
 
     @Test
     void shouldRunThePipelineForItsDurationAndPrintTheSummary(@TempDir Path dataDir) throws Exception {
-        Path jar = Path.of("target", "fieldline.jar");
+        Path jar = Path.of("target", "fieldline-dev.jar");
         String classpath = Files.readString(Path.of("target", "classpath.txt"), StandardCharsets.UTF_8).trim();
         Path output = dataDir.resolve("up.out");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
                 "-cp", jar + java.io.File.pathSeparator + classpath,
-                "io.fieldline.app.Main", "up", "--duration", "30",
+                "io.fieldline.dev.DevMain", "up", "--duration", "30",
                 "--set", "app.data.dir=" + dataDir));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
