@@ -2,6 +2,8 @@ package io.fieldline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
 import java.nio.ByteBuffer;
@@ -15,7 +17,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -57,8 +59,12 @@ public final class TailCommand implements Callable<Integer> {
             description = "Endpoints written by fieldline up (default: ${DEFAULT-VALUE}).")
     Path endpointsFile;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: from the endpoints file).")
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: kafka.bootstrap.servers "
+            + "from the configuration, else from the endpoints file).")
     String bootstrapServers;
+
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--schema-registry", description = "Schema Registry URL (default: from the endpoints file).")
     String registryUrl;
@@ -66,12 +72,20 @@ public final class TailCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> endpoints = readEndpoints();
-        String bootstrap = bootstrapServers != null ? bootstrapServers : required(endpoints, "KAFKA_BOOTSTRAP_SERVERS");
+        // The kafka.* block (TLS, SASL, kafka.consumer.*) from --config, FIELDLINE_* and --set; the
+        // cluster from --bootstrap-servers, the configuration, or the servers fieldline up started.
+        Map<String, String> settings = new HashMap<>(config.load());
+        if (bootstrapServers != null) {
+            settings.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        } else if (!settings.containsKey(KafkaClientConfig.BOOTSTRAP_SERVERS)) {
+            settings.put(KafkaClientConfig.BOOTSTRAP_SERVERS, required(endpoints, "KAFKA_BOOTSTRAP_SERVERS"));
+        }
+        KafkaClientConfig kafka = new KafkaClientConfig(settings);
         String registry = registryUrl != null ? registryUrl : required(endpoints, "SCHEMA_REGISTRY_URL");
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> props = kafka.consumerProperties(ClientRules.of("fieldline tail")
+                .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
+                .byDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .byDefault(ConsumerConfig.CLIENT_ID_CONFIG, "fieldline-tail"));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
              Deserializer<GenericRecord> avro = AvroSerdes.generic(new HttpSchemaRegistryClient(registry), false).deserializer()) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()

@@ -1,6 +1,10 @@
 package io.fieldline.sink;
 
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -9,6 +13,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidList;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
 import java.util.EnumSet;
@@ -21,15 +27,13 @@ import java.util.Set;
 /**
  * Configuration of the PostgreSQL and Redis sinks: every key starts with {@code sink.}.
  *
- * <p>Kafka client settings beyond the bootstrap servers pass through unchanged from keys
- * {@code sink.kafka.consumer.<property>} and {@code sink.kafka.producer.<property>} (the dead-letter
- * producer). Invalid values fail at construction with a {@link ConfigException} naming the key.
+ * <p>The sinks reach Kafka through the shared {@code kafka.*} block ({@link KafkaClientConfig}: bootstrap
+ * servers, TLS, SASL, {@code kafka.consumer.*} for the consumers and {@code kafka.producer.*} for the
+ * dead-letter producer). Invalid values fail at construction with a {@link ConfigException} naming the
+ * key; the {@code kafka.*} keys when a sink first builds its clients (the migrations need none).
  */
 public final class SinkConfig extends AbstractConfig {
 
-    public static final String KAFKA_BOOTSTRAP_SERVERS = "sink.kafka.bootstrap.servers";
-    public static final String KAFKA_CONSUMER_PREFIX = "sink.kafka.consumer.";
-    public static final String KAFKA_PRODUCER_PREFIX = "sink.kafka.producer.";
     public static final String GROUP_ID_PREFIX = "sink.group.id.prefix";
 
     public static final String TOPIC_MEASUREMENTS = "sink.topic.measurements";
@@ -111,6 +115,8 @@ public final class SinkConfig extends AbstractConfig {
 
     private static final ConfigDef CONFIG_DEF = buildConfigDef();
 
+    private KafkaClientConfig kafka;
+
     public SinkConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
         if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
@@ -153,9 +159,6 @@ public final class SinkConfig extends AbstractConfig {
         TopicNames defaults = TopicNames.defaults();
         String streams = "measurements, aggregates, alerts, anomalies, kpis";
         return new ConfigDef()
-                .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", new ConfigDef.NonEmptyString(),
-                        Importance.HIGH, "Kafka bootstrap servers the sink consumers and the dead-letter producer connect to. "
-                                + "Further client properties pass through from sink.kafka.consumer.* and sink.kafka.producer.*.")
                 .define(GROUP_ID_PREFIX, Type.STRING, "fieldline-sink", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                         "Consumer group ids are <prefix>-postgres-<stream> and <prefix>-redis-<stream>: one group per sink and "
                                 + "stream, so a slow or failed store never holds back another.")
@@ -267,18 +270,53 @@ public final class SinkConfig extends AbstractConfig {
         return names;
     }
 
-    /** Kafka consumer properties from {@code sink.kafka.consumer.*}, plus the bootstrap servers. */
-    public Map<String, Object> consumerProperties() {
-        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_CONSUMER_PREFIX));
-        props.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
-        return props;
+    /**
+     * The shared Kafka client settings ({@code kafka.*}), read on first use: the migrations take this
+     * configuration too and need no Kafka.
+     *
+     * @throws ConfigException naming the key of a missing or invalid {@code kafka.*} setting
+     */
+    public synchronized KafkaClientConfig kafka() {
+        if (kafka == null) {
+            kafka = new KafkaClientConfig(originals());
+        }
+        return kafka;
     }
 
-    /** Kafka producer properties from {@code sink.kafka.producer.*}, plus the bootstrap servers. */
-    public Map<String, Object> producerProperties() {
-        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_PRODUCER_PREFIX));
-        props.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
-        return props;
+    /**
+     * Properties of the consumer of one sink ({@code postgres} or {@code redis}) and stream: the shared
+     * block and {@code kafka.consumer.*}. Defaults suit the sink (earliest, one poll up to a batch);
+     * what correctness needs is enforced: the group id, manual commits (offsets follow the database),
+     * read_committed (the topologies write transactionally) and byte-array deserializers.
+     *
+     * @throws ConfigException naming the key of a setting that contradicts them
+     */
+    public Map<String, Object> consumerProperties(String sink, SinkStream stream) {
+        return kafka().consumerProperties(ClientRules.of("the " + sink + " sink")
+                .enforce(ConsumerConfig.GROUP_ID_CONFIG, groupId(sink, stream))
+                .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
+                .enforce(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .enforce(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
+                .enforce(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
+                .byDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+                .byDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize())
+                .byDefault(ConsumerConfig.CLIENT_ID_CONFIG, groupId(sink, stream)));
+    }
+
+    /**
+     * Properties of the dead-letter producer of one sink: the shared block and {@code kafka.producer.*},
+     * with acks from all in-sync replicas, idempotence and byte-array serializers enforced.
+     *
+     * @throws ConfigException naming the key of a setting that contradicts them
+     */
+    public Map<String, Object> producerProperties(String sink) {
+        return kafka().producerProperties(ClientRules.of("the " + sink + " sink's dead-letter producer")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .enforce(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
+                .enforce(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
+                .byDefault(ProducerConfig.LINGER_MS_CONFIG, 5)
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, getString(GROUP_ID_PREFIX) + "-" + sink + "-deadletters"));
     }
 
     /** Consumer group of one sink ({@code postgres} or {@code redis}) and stream. */

@@ -1,5 +1,6 @@
 package io.fieldline.sink;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -30,12 +31,33 @@ class SinkConfigTest {
 
     @Test
     void shouldPassKafkaClientPropertiesThrough() {
-        SinkConfig config = new SinkConfig(Map.of(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, "b1:9092",
-                "sink.kafka.consumer.fetch.min.bytes", "1024", "sink.kafka.producer.acks", "all"));
+        SinkConfig config = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.fetch.min.bytes", "1024", "kafka.producer.acks", "all"));
 
-        assertThat(config.consumerProperties()).containsEntry("bootstrap.servers", "b1:9092")
+        assertThat(config.consumerProperties("postgres", SinkStream.MEASUREMENTS)).containsEntry("bootstrap.servers", "b1:9092")
                 .containsEntry("fetch.min.bytes", "1024").doesNotContainKey("acks");
-        assertThat(config.producerProperties()).containsEntry("acks", "all");
+        assertThat(config.producerProperties("postgres")).containsEntry("acks", "all");
+    }
+
+    @Test
+    void shouldEnforceWhatTheSinksNeedNamingTheKeyThatContradictsIt() {
+        SinkConfig config = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.enable.auto.commit", "true", "kafka.consumer.max.poll.records", "50"));
+
+        assertThatThrownBy(() -> config.consumerProperties("postgres", SinkStream.MEASUREMENTS))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.consumer.enable.auto.commit");
+        SinkConfig group = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.group.id", "mine"));
+        assertThatThrownBy(() -> group.consumerProperties("redis", SinkStream.KPIS))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.consumer.group.id");
+        SinkConfig tuned = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.max.poll.records", "50", "kafka.security.protocol", "SSL"));
+        assertThat(tuned.consumerProperties("redis", SinkStream.KPIS))
+                .containsEntry("group.id", "fieldline-sink-redis-kpis")
+                .containsEntry("max.poll.records", "50")
+                .containsEntry("isolation.level", "read_committed")
+                .containsEntry("security.protocol", "SSL");
+        assertThat(tuned.producerProperties("redis")).containsEntry("security.protocol", "SSL");
     }
 
     @Test

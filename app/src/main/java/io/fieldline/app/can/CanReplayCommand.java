@@ -1,8 +1,11 @@
 package io.fieldline.app.can;
 
+import io.fieldline.app.ConfigOptions;
 import io.fieldline.bridge.can.CanBridgeConfig;
 import io.fieldline.bridge.can.CanBridgeService;
 import io.fieldline.bridge.can.candump.ReplaySpeed;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
@@ -25,6 +28,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,8 +54,8 @@ public final class CanReplayCommand implements Callable<Integer> {
             description = "Keep the logged receive times (original) or start them now (shifted).")
     String timestamps;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}", description = "Kafka bootstrap servers.")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers "
+            + "(default: kafka.bootstrap.servers from the configuration, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092).")
     String bootstrapServers;
 
     @Option(names = "--schema-registry", paramLabel = "URL",
@@ -64,9 +68,9 @@ public final class CanReplayCommand implements Callable<Integer> {
     @Option(names = "--frames", description = "Also publish the raw frames to can.frames.")
     boolean frames;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other can.* setting, for example "
-            + "--set can.node.devices=ClimateCtl=room-a.")
-    Map<String, String> settings = new HashMap<>();
+    /** {@code --config} and {@code --set}: any other {@code can.*} setting and the {@code kafka.*} block. */
+    @Mixin
+    ConfigOptions config;
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
@@ -78,20 +82,27 @@ public final class CanReplayCommand implements Callable<Integer> {
             return 2;
         }
         ReplaySpeed.parse(speed);
-        Map<String, Object> props = new HashMap<>(settings);
+        Map<String, Object> props = new HashMap<>(config.load());
+        if (bootstrapServers != null) {
+            props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        } else {
+            String fromUp = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+            props.putIfAbsent(KafkaClientConfig.BOOTSTRAP_SERVERS, fromUp != null ? fromUp : "127.0.0.1:9092");
+        }
+        KafkaClientConfig kafka = new KafkaClientConfig(props);
         props.put(CanBridgeConfig.INPUT, "replay");
         props.put(CanBridgeConfig.DBC_FILE, dbcFile.toString());
         props.put(CanBridgeConfig.REPLAY_FILE, log.toString());
         props.put(CanBridgeConfig.REPLAY_SPEED, speed);
         props.put(CanBridgeConfig.REPLAY_TIMESTAMPS, timestamps);
         props.put(CanBridgeConfig.FRAMES_PUBLISH, Boolean.toString(frames));
-        CanBridgeConfig config = new CanBridgeConfig(props);
+        CanBridgeConfig canConfig = new CanBridgeConfig(props);
         TopicNames names = new TopicNames(topicPrefix);
-        createMissingTopics(names);
+        createMissingTopics(kafka, names);
         if ("original".equals(timestamps)) {
-            warnAboutRetention(names);
+            warnAboutRetention(kafka, names);
         }
-        try (CanBridgeService service = new CanBridgeService(bootstrapServers, schemaRegistry, names, config,
+        try (CanBridgeService service = new CanBridgeService(kafka, schemaRegistry, names, canConfig,
                 new SimpleMeterRegistry())) {
             service.start();
             while (!service.awaitCompletion(Duration.ofSeconds(5))) {
@@ -107,13 +118,14 @@ public final class CanReplayCommand implements Callable<Integer> {
     }
 
     /** Warns when the log's original times are already past the retention of a topic the replay writes. */
-    private void warnAboutRetention(TopicNames names) throws Exception {
+    private void warnAboutRetention(KafkaClientConfig kafka, TopicNames names) throws Exception {
         Optional<Instant> first = ReplayRetention.firstTimestamp(log);
         if (first.isEmpty()) {
             return;
         }
         List<String> topics = frames ? List.of(names.readings(), names.canFrames()) : List.of(names.readings());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of("can replay")
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-can-replay-admin")))) {
             List<ConfigResource> resources = topics.stream()
                     .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
@@ -128,8 +140,9 @@ public final class CanReplayCommand implements Callable<Integer> {
     }
 
     /** The broker creates no topics on demand: make the ones the replay writes, with one partition, if absent. */
-    private void createMissingTopics(TopicNames names) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    private void createMissingTopics(KafkaClientConfig kafka, TopicNames names) throws Exception {
+        try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of("can replay")
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-can-replay-admin")))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String t : List.of(names.readings(), names.canFrames(), names.deadLetters("can"))) {

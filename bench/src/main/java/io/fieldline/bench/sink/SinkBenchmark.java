@@ -1,5 +1,6 @@
 package io.fieldline.bench.sink;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Source;
@@ -241,7 +242,7 @@ public final class SinkBenchmark {
 
     private Map<String, Object> sinkProperties(String topic, String suffix) {
         Map<String, Object> props = new HashMap<>();
-        props.put(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, settings.bootstrapServers());
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, settings.bootstrapServers());
         props.put(SinkConfig.TOPIC_MEASUREMENTS, topic);
         props.put(SinkConfig.TOPIC_DEADLETTER, "bench-" + id + ".deadletter.sink");
         props.put(SinkConfig.GROUP_ID_PREFIX, "bench-" + suffix);

@@ -4,6 +4,7 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -80,6 +81,8 @@ public final class MetadataCdc implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.serializers = Objects.requireNonNull(serializers, "serializers");
         this.meters = Objects.requireNonNull(meters, "meters");
+        // A kafka.producer.* setting that contradicts what CDC needs fails now, before anything starts.
+        producerProperties(config);
     }
 
     /**
@@ -96,7 +99,7 @@ public final class MetadataCdc implements AutoCloseable {
         started = true;
         verifyDatabase();
         createTopics();
-        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         placements = new JdbcDevicePlacementLookup(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.schema());
         ChangeEventRouter router = new ChangeEventRouter(config.schema(), config.topicNames(), placements);
         KafkaChangePublisher publisher = new KafkaChangePublisher(router, serializers, producer,
@@ -254,8 +257,8 @@ public final class MetadataCdc implements AutoCloseable {
     }
 
     private void createTopics() {
-        Map<String, Object> adminProps = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, config.engineName() + "-admin");
+        Map<String, Object> adminProps = config.kafka().adminProperties(ClientRules.of("CDC")
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, config.engineName() + "-admin"));
         Optional<Short> replication = config.topicReplicationFactor() < 0
                 ? Optional.empty()
                 : Optional.of(config.topicReplicationFactor());
@@ -283,20 +286,20 @@ public final class MetadataCdc implements AutoCloseable {
             throw new CdcException("Interrupted while creating the metadata topics", e);
         }
         catch (TimeoutException e) {
-            throw new CdcException("Kafka at " + config.bootstrapServers() + " did not create the metadata topics in time", e);
+            throw new CdcException("Kafka at " + config.kafka().bootstrapServers() + " did not create the metadata topics in time", e);
         }
     }
 
-    private Properties producerProperties() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.engineName() + "-producer");
-        // Idempotence keeps each key's changes in WAL order across the producer's own retries.
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-        return props;
+    /** The change publisher's producer: the shared block and {@code kafka.producer.*}. */
+    static Map<String, Object> producerProperties(CdcConfig config) {
+        // Idempotence keeps each key's changes in WAL order across the producer's own retries, and
+        // offsets advance only past what every in-sync replica has.
+        return config.kafka().producerProperties(ClientRules.of("CDC")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, config.engineName() + "-producer")
+                .byDefault(ProducerConfig.LINGER_MS_CONFIG, "5")
+                .byDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
     }
 
     /** The Debezium engine and PostgreSQL connector properties derived from the settings. */
@@ -310,7 +313,9 @@ public final class MetadataCdc implements AutoCloseable {
         props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
 
         props.setProperty("offset.storage", KafkaTopicOffsetStore.class.getName());
-        props.setProperty("bootstrap.servers", config.bootstrapServers());
+        // The offset store's producer, consumer and admin client read the engine's top-level
+        // properties: the shared connection (bootstrap servers, TLS, SASL) goes there.
+        props.putAll(config.kafka().commonPropertiesAsStrings());
         props.setProperty("offset.storage.topic", config.offsetsTopic());
         props.setProperty("offset.storage.partitions", "1");
         props.setProperty("offset.storage.replication.factor", Short.toString(config.topicReplicationFactor()));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
@@ -60,7 +61,7 @@ class MetadataCdcIT {
         props.put(CdcConfig.SLOT_NAME, name);
         props.put(CdcConfig.PUBLICATION_NAME, name);
         props.put(CdcConfig.ENGINE_NAME, name);
-        props.put(CdcConfig.BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers());
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers());
         props.put(CdcConfig.TOPIC_PREFIX, name + ".");
         props.put(CdcConfig.HEARTBEAT_INTERVAL_MS, "500");
         props.put(CdcConfig.OFFSETS_FLUSH_INTERVAL_MS, "200");

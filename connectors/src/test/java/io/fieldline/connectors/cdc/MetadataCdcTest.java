@@ -1,10 +1,14 @@
 package io.fieldline.connectors.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fieldline.core.kafka.KafkaClientConfig;
 
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 class MetadataCdcTest {
@@ -54,6 +58,35 @@ class MetadataCdcTest {
         assertThat(props.getProperty("offset.storage.topic")).isEqualTo("t.cdc.offsets");
         assertThat(props.getProperty("bootstrap.servers")).isEqualTo("127.0.0.1:9092");
         assertThat(props.getProperty("offset.storage.replication.factor")).isEqualTo("-1");
+    }
+
+    @Test
+    void shouldGiveTheOffsetStoreAndThePublisherTheSharedSecuritySettings() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put(KafkaClientConfig.SECURITY_PROTOCOL, "SASL_SSL");
+        settings.put(KafkaClientConfig.SASL_MECHANISM, "SCRAM-SHA-512");
+        settings.put(KafkaClientConfig.SASL_JAAS_CONFIG, "jaas-secret");
+        settings.put("kafka.producer.linger.ms", "20");
+        CdcConfig config = new CdcConfig(settings);
+
+        Properties props = MetadataCdc.debeziumProperties(config);
+        Map<String, Object> producer = MetadataCdc.producerProperties(config);
+
+        assertThat(props.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(props.getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
+        assertThat(props.getProperty("sasl.jaas.config")).isEqualTo("jaas-secret");
+        assertThat(producer).containsEntry("security.protocol", "SASL_SSL").containsEntry("linger.ms", "20")
+                .containsEntry("acks", "all").containsKey("sasl.jaas.config");
+        assertThat(producer.toString()).doesNotContain("jaas-secret");
+    }
+
+    @Test
+    void shouldRejectAProducerSettingThatContradictsCdcNamingTheKey() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put("kafka.producer.enable.idempotence", "false");
+
+        assertThatThrownBy(() -> MetadataCdc.producerProperties(new CdcConfig(settings)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.producer.enable.idempotence");
     }
 
     @Test

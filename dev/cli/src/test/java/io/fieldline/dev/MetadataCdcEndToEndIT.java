@@ -7,6 +7,7 @@ import io.fieldline.app.TopicProvisioner;
 import io.fieldline.connectors.cdc.CdcConfig;
 import io.fieldline.connectors.cdc.MetadataCdc;
 import io.fieldline.connectors.cdc.MetadataSerializers;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
@@ -107,7 +108,7 @@ class MetadataCdcEndToEndIT {
         String bootstrap = stack.kafka().bootstrapServers();
 
         Map<String, Object> sink = new HashMap<>();
-        sink.put(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
+        sink.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrap);
         sink.put(SinkConfig.POSTGRES_URL, stack.postgres().jdbcUrl());
         sink.put(SinkConfig.POSTGRES_USER, stack.postgres().user());
         sink.put(SinkConfig.POSTGRES_PASSWORD, stack.postgres().password());
@@ -127,7 +128,7 @@ class MetadataCdcEndToEndIT {
         cdcProps.put(CdcConfig.PUBLICATION_NAME, SLOT);
         // Underscores: the engine name prefixes Debezium's schema names, which must be valid Avro names.
         cdcProps.put(CdcConfig.ENGINE_NAME, "e2e_" + RUN + "_cdc");
-        cdcProps.put(CdcConfig.BOOTSTRAP_SERVERS, bootstrap);
+        cdcProps.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrap);
         cdcProps.put(CdcConfig.TOPIC_PREFIX, NAMES.prefix());
         cdcProps.put(CdcConfig.HEARTBEAT_INTERVAL_MS, "1000");
         cdcProps.put(CdcConfig.OFFSETS_FLUSH_INTERVAL_MS, "200");
@@ -143,7 +144,8 @@ class MetadataCdcEndToEndIT {
         streamsProps.put(StreamsSettingsConfig.ALERTS_RULES_REFRESH_MS, "200");
         // Offline alerts would fire on the wall clock for series the test stops feeding.
         streamsProps.put(StreamsSettingsConfig.ALERTS_OFFLINE_ENABLED, "false");
-        streams = new FieldlineStreams(new StreamsSettingsConfig(streamsProps), bootstrap, new Topics(NAMES, registry),
+        streams = new FieldlineStreams(new StreamsSettingsConfig(streamsProps), KafkaClientConfig.forBootstrapServers(bootstrap),
+                new Topics(NAMES, registry),
                 new SimpleMeterRegistry(), Map.of("processing.exception.handler.global.enabled", true));
         streams.start();
         streams.awaitRunning(Duration.ofSeconds(90));

@@ -90,13 +90,13 @@ public final class KafkaFixture implements AutoCloseable {
     /** Sink properties: this fixture's topics, brokers and group ids, short linger and backoff for tests. */
     public Map<String, Object> sinkProperties() {
         Map<String, Object> props = new HashMap<>(io.fieldline.sink.SinkConfig.topicsFrom(topics));
-        props.put("sink.kafka.bootstrap.servers", bootstrap);
+        props.put("kafka.bootstrap.servers", bootstrap);
         props.put("sink.group.id.prefix", groupPrefix);
         props.put("sink.batch.linger.ms", "50");
         props.put("sink.retry.backoff.initial.ms", "50");
         props.put("sink.retry.backoff.max.ms", "500");
-        props.put("sink.kafka.consumer.session.timeout.ms", "10000");
-        props.put("sink.kafka.consumer.heartbeat.interval.ms", "1000");
+        props.put("kafka.consumer.session.timeout.ms", "10000");
+        props.put("kafka.consumer.heartbeat.interval.ms", "1000");
         return props;
     }
 

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
@@ -96,7 +97,7 @@ class FieldlineStreamsIT {
             Deserializer<Aggregate> aggregates = topics.aggregates1m().valueSerde().deserializer();
 
             Process a = startInstanceProcess(stack, names, run, stateDirs.resolve("a"), stateDirs.resolve("a.log"));
-            FieldlineStreams b = new FieldlineStreams(settings(run, stateDirs.resolve("b")), bootstrap, topics, null, overrides());
+            FieldlineStreams b = new FieldlineStreams(settings(run, stateDirs.resolve("b")), KafkaClientConfig.forBootstrapServers(bootstrap), topics, null, overrides());
             try {
                 awaitWindows(output, aggregates, windows, duplicates, 20);
 

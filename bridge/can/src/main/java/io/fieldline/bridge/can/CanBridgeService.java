@@ -3,6 +3,8 @@ package io.fieldline.bridge.can;
 import io.fieldline.bridge.can.candump.CandumpReplay;
 import io.fieldline.bridge.can.candump.CandumpTcpServer;
 import io.fieldline.can.dbc.Dbc;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.can.dbc.DbcParser;
 import io.fieldline.can.decode.DbcDecoder;
 import io.fieldline.bridge.can.redis.RedisStreamFrameSource;
@@ -25,7 +27,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * SocketCAN or a Redis stream), publishing through {@link CanFramePublisher}.
  *
  * <pre>{@code
- * try (CanBridgeService can = new CanBridgeService(bootstrap, registryUrl, TopicNames.defaults(), config, meters)) {
+ * try (CanBridgeService can = new CanBridgeService(kafka, registryUrl, TopicNames.defaults(), config, meters)) {
  *     can.start();
  *     can.awaitCompletion(Duration.ofMinutes(5)); // a replay without loop ends by itself
  *     System.out.println(can.summary());
@@ -55,7 +56,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CanBridgeService.class);
 
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final SchemaRegistryClient registry;
     private final TopicNames names;
     private final CanBridgeConfig config;
@@ -75,26 +76,27 @@ public final class CanBridgeService implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * @param bootstrapServers Kafka bootstrap servers
+     * @param kafka            the shared Kafka client settings ({@code kafka.*})
      * @param registryUrl      Schema Registry URL
      * @param names            topic names
      * @param config           {@code can.*} settings
      * @param meters           where the counters go
      */
-    public CanBridgeService(String bootstrapServers, String registryUrl, TopicNames names, CanBridgeConfig config,
+    public CanBridgeService(KafkaClientConfig kafka, String registryUrl, TopicNames names, CanBridgeConfig config,
                             MeterRegistry meters) {
-        this(bootstrapServers, new HttpSchemaRegistryClient(registryUrl), names, config, meters, Clock.systemUTC());
+        this(kafka, new HttpSchemaRegistryClient(registryUrl), names, config, meters, Clock.systemUTC());
     }
 
     /** As above, with a registry client and clock of the caller's choosing. */
-    public CanBridgeService(String bootstrapServers, SchemaRegistryClient registry, TopicNames names,
+    public CanBridgeService(KafkaClientConfig kafka, SchemaRegistryClient registry, TopicNames names,
                             CanBridgeConfig config, MeterRegistry meters, Clock clock) {
-        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.kafka = Objects.requireNonNull(kafka, "kafka");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.names = Objects.requireNonNull(names, "names");
         this.config = Objects.requireNonNull(config, "config");
         this.meters = Objects.requireNonNull(meters, "meters");
         this.clock = Objects.requireNonNull(clock, "clock");
+        producerProperties();
     }
 
     /** The stream read when {@code can.input=stdin} (System.in unless set before {@link #start()}). */
@@ -137,16 +139,15 @@ public final class CanBridgeService implements AutoCloseable {
         }
     }
 
-    private Properties producerProperties() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-can-bridge");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        return p;
+    /** The shared block and {@code kafka.producer.*}, with acks=all and idempotence enforced. */
+    private Map<String, Object> producerProperties() {
+        return kafka.producerProperties(ClientRules.of("the CAN bridge")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-can-bridge")
+                .byDefault(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
+                .byDefault(ProducerConfig.LINGER_MS_CONFIG, 10)
+                .byDefault(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"));
     }
 
     private interface Body {

@@ -59,7 +59,7 @@ class CanReplayIT {
                 CanBridgeConfig.FRAMES_PUBLISH, "true",
                 CanBridgeConfig.UNKNOWN_DEADLETTER, "true"));
 
-        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                 stack.schemaRegistry().url(), names, config, meters)) {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
@@ -149,7 +149,7 @@ class CanReplayIT {
                 CanBridgeConfig.REPLAY_TIMESTAMPS, "shifted"));
         Instant before = Instant.now();
 
-        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                 stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
@@ -171,7 +171,7 @@ class CanReplayIT {
         String console = "  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n  can0  100   [3]  remote request\n";
         Instant before = Instant.now();
 
-        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                 stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
             service.stdin(new java.io.ByteArrayInputStream(console.getBytes(StandardCharsets.US_ASCII)));
             service.start();

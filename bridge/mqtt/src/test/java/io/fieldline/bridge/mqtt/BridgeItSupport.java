@@ -1,5 +1,6 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.schemas.TopicNames;
@@ -38,7 +39,7 @@ final class BridgeItSupport {
         props.put(MqttBridgeConfig.SERVER_URIS, stack.mqtt().url());
         props.put(MqttBridgeConfig.CLIENT_ID, clientId);
         props.put(MqttBridgeConfig.SHARED_GROUP, group);
-        props.put(MqttBridgeConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrapServers);
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrapServers);
         props.put(MqttBridgeConfig.ROUTES, "it");
         props.put("mqtt.route.it.filter", root + "/sites/{site}/rooms/{room}/devices/{device}/telemetry");
         props.put(MqttBridgeConfig.KAFKA_RETRY_BACKOFF_MS, "200");

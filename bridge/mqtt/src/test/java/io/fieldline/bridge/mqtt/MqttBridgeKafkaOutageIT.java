@@ -39,7 +39,7 @@ class MqttBridgeKafkaOutageIT {
             settings.put(MqttBridgeConfig.RECEIVE_MAXIMUM, Integer.toString(RECEIVE_MAXIMUM));
             // The producer keeps the records through the outage; the bridge's own retries are the second line.
             settings.put(MqttBridgeConfig.KAFKA_DELIVERY_TIMEOUT_MS, "60000");
-            settings.put("mqtt.kafka.producer.reconnect.backoff.max.ms", "500");
+            settings.put("kafka.producer.reconnect.backoff.max.ms", "500");
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
             try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(settings), names,

@@ -79,7 +79,7 @@ class RedisStreamFrameSourceIT {
                     CanBridgeConfig.REDIS_STREAM, stream,
                     CanBridgeConfig.REDIS_BLOCK_MS, "200",
                     CanBridgeConfig.REDIS_CLAIM_IDLE_MS, "0"));
-            try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+            try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                     stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
                 service.start();
                 await().atMost(Duration.ofSeconds(60)).until(() -> redis.xpending(stream, "fieldline-can").getCount() == 0
