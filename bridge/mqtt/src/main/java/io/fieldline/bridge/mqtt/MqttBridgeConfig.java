@@ -1,5 +1,7 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.IngressSettings;
 import io.fieldline.bridge.mqtt.route.PayloadFormat;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.TopicPattern;
@@ -12,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -65,12 +66,10 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String KAFKA_LINGER_MS = "mqtt.kafka.linger.ms";
     public static final String KAFKA_COMPRESSION_TYPE = "mqtt.kafka.compression.type";
     public static final String KAFKA_DELIVERY_TIMEOUT_MS = "mqtt.kafka.delivery.timeout.ms";
-    public static final String KAFKA_SEND_RETRIES = "mqtt.kafka.send.retries";
-    public static final String KAFKA_RETRY_BACKOFF_MS = "mqtt.kafka.retry.backoff.ms";
-    public static final String KAFKA_RETRY_BACKOFF_MAX_MS = "mqtt.kafka.retry.backoff.max.ms";
     /** Prefix of free Kafka producer settings, passed through with the prefix removed. */
     public static final String KAFKA_PRODUCER_PREFIX = "mqtt.kafka.producer.";
     public static final String SHUTDOWN_TIMEOUT_MS = "mqtt.shutdown.timeout.ms";
+    public static final String USER_PROPERTIES_MAX_BYTES = "mqtt.user.properties.max.bytes";
 
     /** Prefix of the per-route keys: {@code mqtt.route.<name>.<key>}. */
     public static final String ROUTE_PREFIX = "mqtt.route.";
@@ -94,9 +93,6 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String PAYLOAD_FIELD_PREFIX = "payload:";
 
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
-    private static final Set<String> ENFORCED_PRODUCER_KEYS = Set.of(ProducerConfig.ACKS_CONFIG,
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
 
     private static final Map<String, Map<String, String>> PRESETS = Map.of(
             PRESET_TELEMETRY, Map.of(
@@ -191,16 +187,16 @@ public final class MqttBridgeConfig extends AbstractConfig {
             .define(KAFKA_COMPRESSION_TYPE, Type.STRING, "lz4", ConfigDef.ValidString.in("none", "gzip", "snappy",
                     "lz4", "zstd"), Importance.LOW, "Producer compression.type.")
             .define(KAFKA_DELIVERY_TIMEOUT_MS, Type.INT, 120_000, Range.atLeast(1), Importance.MEDIUM,
-                    "Producer delivery.timeout.ms: how long the producer itself retries a record before "
-                            + "reporting it failed to the bridge.")
-            .define(KAFKA_SEND_RETRIES, Type.INT, 5, Range.atLeast(0), Importance.MEDIUM,
-                    "How many times the bridge sends a record again after the producer reported it failed with "
-                            + "a retriable error. When they are spent the bridge stops (unacknowledged messages stay "
-                            + "with the broker) and reports the failure.")
-            .define(KAFKA_RETRY_BACKOFF_MS, Type.LONG, 1000L, Range.atLeast(0L), Importance.LOW,
-                    "First delay before the bridge sends a failed record again; doubles on each failure.")
-            .define(KAFKA_RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(0L), Importance.LOW,
-                    "Longest delay before the bridge sends a failed record again.")
+                    "Producer delivery.timeout.ms: how long the idempotent producer retries a record in place "
+                            + "(keeping each device's order) through a Kafka outage. When it gives up the bridge "
+                            + "stops without acknowledging anything more, and the broker keeps those messages; "
+                            + "nothing is ever sent again later, out of order.")
+            .define(USER_PROPERTIES_MAX_BYTES, Type.INT, MqttHeaders.DEFAULT_USER_PROPERTIES_MAX_BYTES,
+                    Range.atLeast(0), Importance.LOW,
+                    "Most UTF-8 bytes of MQTT 5 user properties (names and values) copied into the headers of each "
+                            + "record made from a message; the properties beyond are left out and counted in the "
+                            + "header fieldline.mqtt.dropped.user.properties. Every record of a message carries them, "
+                            + "so uncapped they could make each one too large for Kafka.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0L), Importance.LOW,
                     "On close, how long to wait for Kafka to acknowledge what is in flight so those messages can "
                             + "be acknowledged to the broker (the rest are redelivered after restart).");
@@ -379,9 +375,10 @@ public final class MqttBridgeConfig extends AbstractConfig {
 
     private void validateProducerOverrides() {
         for (Map.Entry<String, Object> entry : originalsWithPrefix(KAFKA_PRODUCER_PREFIX).entrySet()) {
-            if (ENFORCED_PRODUCER_KEYS.contains(entry.getKey())) {
+            if (IngressSettings.ENFORCED_PRODUCER_KEYS.contains(entry.getKey())) {
                 throw new ConfigException(KAFKA_PRODUCER_PREFIX + entry.getKey(), entry.getValue(),
-                        "set by the bridge (acks=all, idempotence on, byte-array serializers, "
+                        "set by the ingress publisher (acks=all, idempotence on, at most 5 requests in flight, "
+                                + "retries bounded by " + KAFKA_DELIVERY_TIMEOUT_MS + ", byte-array serializers, "
                                 + KAFKA_BOOTSTRAP_SERVERS + ") and cannot be overridden");
             }
         }
@@ -458,23 +455,21 @@ public final class MqttBridgeConfig extends AbstractConfig {
         return getList(SUBSCRIPTIONS);
     }
 
-    /** Kafka producer settings the bridge needs; serializers are byte arrays, the bridge serializes itself. */
+    /** The settings of the bridge's {@link IngressPublisher}: source {@code mqtt}, the {@code mqtt.kafka.*} keys. */
+    public IngressSettings ingressSettings() {
+        Map<String, Object> overrides = new HashMap<>(originalsWithPrefix(KAFKA_PRODUCER_PREFIX));
+        String producerClientId = overrides.containsKey(ProducerConfig.CLIENT_ID_CONFIG)
+                ? String.valueOf(overrides.get(ProducerConfig.CLIENT_ID_CONFIG)) : "fieldline-mqtt-" + clientId();
+        return IngressSettings.of(MqttBridge.STAGE, getString(KAFKA_BOOTSTRAP_SERVERS))
+                .withClientId(producerClientId)
+                .withLingerMs(getInt(KAFKA_LINGER_MS))
+                .withCompressionType(getString(KAFKA_COMPRESSION_TYPE))
+                .withDeliveryTimeoutMs(getInt(KAFKA_DELIVERY_TIMEOUT_MS))
+                .withProducerOverrides(overrides);
+    }
+
+    /** The Kafka producer's settings, as the ingress publisher builds them. */
     public Map<String, Object> producerProperties() {
-        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_PRODUCER_PREFIX));
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(KAFKA_BOOTSTRAP_SERVERS));
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-mqtt-" + clientId());
-        props.put(ProducerConfig.LINGER_MS_CONFIG, getInt(KAFKA_LINGER_MS));
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, getString(KAFKA_COMPRESSION_TYPE));
-        int deliveryTimeout = getInt(KAFKA_DELIVERY_TIMEOUT_MS);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeout);
-        // delivery.timeout.ms must cover linger.ms + request.timeout.ms
-        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, Math.max(1, deliveryTimeout
-                - getInt(KAFKA_LINGER_MS) - 1)));
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
-        return props;
+        return ingressSettings().producerProperties();
     }
 }
