@@ -7,6 +7,8 @@ import io.fieldline.can.dbc.DbcParser;
 import io.fieldline.can.decode.DbcDecoder;
 import io.fieldline.bridge.can.redis.RedisStreamFrameSource;
 import io.fieldline.bridge.can.socketcan.SocketCanSource;
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.IngressSettings;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
@@ -25,20 +27,16 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CAN bridge as one startable unit: loads the DBC, opens an idempotent ({@code acks=all}) Kafka producer and
- * runs the input that {@link CanBridgeConfig#INPUT} selects (a candump log replay, stdin, a TCP listener,
- * SocketCAN or a Redis stream), publishing through {@link CanFramePublisher}.
+ * The CAN bridge as one startable unit: loads the DBC, starts the shared {@link IngressPublisher} (source
+ * {@code can}: idempotent, {@code acks=all}, one failure policy) and runs the input that {@link CanBridgeConfig#INPUT}
+ * selects (a candump log replay, stdin, a TCP listener, SocketCAN or a Redis stream), publishing through
+ * {@link CanFramePublisher}.
  *
  * <pre>{@code
  * try (CanBridgeService can = new CanBridgeService(bootstrap, registryUrl, TopicNames.defaults(), config, meters)) {
@@ -64,7 +62,7 @@ public final class CanBridgeService implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private InputStream stdin = System.in;
 
-    private Producer<byte[], byte[]> producer;
+    private IngressPublisher ingress;
     private CanFramePublisher publisher;
     private Thread lineReader;
     private CandumpTcpServer tcp;
@@ -118,8 +116,9 @@ public final class CanBridgeService implements AutoCloseable {
         LOG.info("CAN bridge: {} messages from {}, input {}", dbc.messages().size(), config.dbcFile(), config.input());
         CanReadingMapper mapper = new CanReadingMapper(DbcDecoder.compile(dbc), config.signalMapping(),
                 config.allowTruncated(), config.rangeCheck());
-        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
-        publisher = new CanFramePublisher(mapper, producer, new Topics(names, registry), config.publishFrames(),
+        ingress = IngressPublisher.withSchemaRegistry(IngressSettings.of(CanFramePublisher.STAGE, bootstrapServers)
+                .withClientId("fieldline-can-bridge").withLingerMs(10).withClock(clock), names, registry, meters);
+        publisher = new CanFramePublisher(mapper, ingress, new Topics(names, registry), config.publishFrames(),
                 config.deadLetterUnknownIds(), meters, clock);
         switch (config.input()) {
             case REPLAY -> startLineReader("can-replay", this::replayLoop);
@@ -135,18 +134,6 @@ public final class CanBridgeService implements AutoCloseable {
                         config.redisBlockMs(), config.redisClaimIdleMs(), 10), publisher);
             }
         }
-    }
-
-    private Properties producerProperties() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-can-bridge");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        return p;
     }
 
     private interface Body {
@@ -254,12 +241,8 @@ public final class CanBridgeService implements AutoCloseable {
         closeQuietly(tcp);
         closeQuietly(socketCan);
         closeQuietly(redis);
-        if (producer != null) {
-            try {
-                producer.close(Duration.ofSeconds(30));
-            } catch (RuntimeException e) {
-                LOG.warn("Closing the CAN bridge producer failed", e);
-            }
+        if (ingress != null) {
+            ingress.close(Duration.ofSeconds(30));
         }
     }
 
