@@ -1,5 +1,6 @@
 package io.fieldline.bridge.can;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import io.fieldline.bridge.can.candump.CandumpReplay;
 import io.fieldline.bridge.can.candump.CandumpTcpServer;
 import io.fieldline.can.dbc.Dbc;
@@ -9,6 +10,8 @@ import io.fieldline.can.dbc.DbcParser;
 import io.fieldline.can.decode.DbcDecoder;
 import io.fieldline.bridge.can.redis.RedisStreamFrameSource;
 import io.fieldline.bridge.can.socketcan.SocketCanSource;
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.IngressSettings;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
@@ -29,17 +32,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CAN bridge as one startable unit: loads the DBC, opens an idempotent ({@code acks=all}) Kafka producer and
- * runs the input that {@link CanBridgeConfig#INPUT} selects (a candump log replay, stdin, a TCP listener,
- * SocketCAN or a Redis stream), publishing through {@link CanFramePublisher}.
+ * The CAN bridge as one startable unit: loads the DBC, starts the shared {@link IngressPublisher} (source
+ * {@code can}: idempotent, {@code acks=all}, one failure policy) and runs the input that {@link CanBridgeConfig#INPUT}
+ * selects (a candump log replay, stdin, a TCP listener, SocketCAN or a Redis stream), publishing through
+ * {@link CanFramePublisher}.
  *
  * <pre>{@code
  * try (CanBridgeService can = new CanBridgeService(kafka, registryUrl, TopicNames.defaults(), config, meters)) {
@@ -65,7 +65,7 @@ public final class CanBridgeService implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private InputStream stdin = System.in;
 
-    private Producer<byte[], byte[]> producer;
+    private IngressPublisher ingress;
     private CanFramePublisher publisher;
     private Thread lineReader;
     private CandumpTcpServer tcp;
@@ -120,8 +120,14 @@ public final class CanBridgeService implements AutoCloseable {
         LOG.info("CAN bridge: {} messages from {}, input {}", dbc.messages().size(), config.dbcFile(), config.input());
         CanReadingMapper mapper = new CanReadingMapper(DbcDecoder.compile(dbc), config.signalMapping(),
                 config.allowTruncated(), config.rangeCheck());
-        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
-        publisher = new CanFramePublisher(mapper, producer, new Topics(names, registry), config.publishFrames(),
+        Map<String, Object> producer = producerProperties();
+        ingress = IngressPublisher.withSchemaRegistry(IngressSettings.of(CanFramePublisher.STAGE, kafka.bootstrapServers())
+                .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))
+                .withLingerMs(Integer.parseInt(producer.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
+                .withCompressionType(producer.get(ProducerConfig.COMPRESSION_TYPE_CONFIG).toString().trim())
+                .withProducerOverrides(IngressSettings.overridesFrom(producer))
+                .withClock(clock), names, registry, meters);
+        publisher = new CanFramePublisher(mapper, ingress, new Topics(names, registry), config.publishFrames(),
                 config.deadLetterUnknownIds(), meters, clock);
         switch (config.input()) {
             case REPLAY -> startLineReader("can-replay", this::replayLoop);
@@ -145,7 +151,7 @@ public final class CanBridgeService implements AutoCloseable {
                 .enforce(ProducerConfig.ACKS_CONFIG, "all")
                 .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
                 .byDefault(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-can-bridge")
-                .byDefault(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
+                .enforce(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
                 .byDefault(ProducerConfig.LINGER_MS_CONFIG, 10)
                 .byDefault(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"));
     }
@@ -255,12 +261,8 @@ public final class CanBridgeService implements AutoCloseable {
         closeQuietly(tcp);
         closeQuietly(socketCan);
         closeQuietly(redis);
-        if (producer != null) {
-            try {
-                producer.close(Duration.ofSeconds(30));
-            } catch (RuntimeException e) {
-                LOG.warn("Closing the CAN bridge producer failed", e);
-            }
+        if (ingress != null) {
+            ingress.close(Duration.ofSeconds(30));
         }
     }
 

@@ -4,6 +4,7 @@ import io.fieldline.can.CanFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.can.candump.CandumpParser;
 import io.fieldline.simulator.can.DemoCandumpLog;
 import io.fieldline.can.decode.DbcDecoder;
@@ -134,6 +135,11 @@ class CanReplayIT {
         assertThat(meters.counter("fieldline.can.frames", "outcome", "decoded").count()).isEqualTo(7.0);
         assertThat(meters.counter("fieldline.can.signals").count()).isEqualTo(32.0);
         assertThat(meters.counter("fieldline.can.deadletters", "reason", "malformed").count()).isEqualTo(1.0);
+        // Sent through the shared ingress publisher, whose meters carry source=can: 32 readings and 10 raw frames,
+        // 3 dead letters.
+        assertThat(meters.get(IngressPublisher.METER_SENT).tag("source", "can").counter().count()).isEqualTo(42.0);
+        assertThat(meters.get(IngressPublisher.METER_DEAD_LETTERS).tag("source", "can").counters().stream()
+                .mapToDouble(c -> c.count()).sum()).isEqualTo(3.0);
     }
 
     @Test

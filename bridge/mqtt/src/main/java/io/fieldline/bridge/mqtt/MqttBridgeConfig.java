@@ -1,5 +1,7 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.IngressSettings;
 import io.fieldline.bridge.mqtt.route.PayloadFormat;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.TopicPattern;
@@ -70,10 +72,8 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String KAFKA_LINGER_MS = "mqtt.kafka.linger.ms";
     public static final String KAFKA_COMPRESSION_TYPE = "mqtt.kafka.compression.type";
     public static final String KAFKA_DELIVERY_TIMEOUT_MS = "mqtt.kafka.delivery.timeout.ms";
-    public static final String KAFKA_SEND_RETRIES = "mqtt.kafka.send.retries";
-    public static final String KAFKA_RETRY_BACKOFF_MS = "mqtt.kafka.retry.backoff.ms";
-    public static final String KAFKA_RETRY_BACKOFF_MAX_MS = "mqtt.kafka.retry.backoff.max.ms";
     public static final String SHUTDOWN_TIMEOUT_MS = "mqtt.shutdown.timeout.ms";
+    public static final String USER_PROPERTIES_MAX_BYTES = "mqtt.user.properties.max.bytes";
 
     /** Prefix of the per-route keys: {@code mqtt.route.<name>.<key>}. */
     public static final String ROUTE_PREFIX = "mqtt.route.";
@@ -191,17 +191,17 @@ public final class MqttBridgeConfig extends AbstractConfig {
                     "lz4", "zstd"), Importance.LOW, "Producer compression.type. Left unset, kafka.producer.compression.type "
                     + "replaces it; setting both fails.")
             .define(KAFKA_DELIVERY_TIMEOUT_MS, Type.INT, 120_000, Range.atLeast(1), Importance.MEDIUM,
-                    "Producer delivery.timeout.ms: how long the producer itself retries a record before "
-                            + "reporting it failed to the bridge. Left unset, kafka.producer.delivery.timeout.ms "
-                            + "replaces it; setting both fails.")
-            .define(KAFKA_SEND_RETRIES, Type.INT, 5, Range.atLeast(0), Importance.MEDIUM,
-                    "How many times the bridge sends a record again after the producer reported it failed with "
-                            + "a retriable error. When they are spent the bridge stops (unacknowledged messages stay "
-                            + "with the broker) and reports the failure.")
-            .define(KAFKA_RETRY_BACKOFF_MS, Type.LONG, 1000L, Range.atLeast(0L), Importance.LOW,
-                    "First delay before the bridge sends a failed record again; doubles on each failure.")
-            .define(KAFKA_RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(0L), Importance.LOW,
-                    "Longest delay before the bridge sends a failed record again.")
+                    "Producer delivery.timeout.ms: how long the idempotent producer retries a record in place "
+                            + "(keeping each device's order) through a Kafka outage. When it gives up the bridge "
+                            + "stops without acknowledging anything more, and the broker keeps those messages; "
+                            + "nothing is ever sent again later, out of order. Left unset, "
+                            + "kafka.producer.delivery.timeout.ms replaces it; setting both fails.")
+            .define(USER_PROPERTIES_MAX_BYTES, Type.INT, MqttHeaders.DEFAULT_USER_PROPERTIES_MAX_BYTES,
+                    Range.atLeast(0), Importance.LOW,
+                    "Most UTF-8 bytes of MQTT 5 user properties (names and values) copied into the headers of each "
+                            + "record made from a message; the properties beyond are left out and counted in the "
+                            + "header fieldline.mqtt.dropped.user.properties. Every record of a message carries them, "
+                            + "so uncapped they could make each one too large for Kafka.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0L), Importance.LOW,
                     "On close, how long to wait for Kafka to acknowledge what is in flight so those messages can "
                             + "be acknowledged to the broker (the rest are redelivered after restart).");
@@ -461,28 +461,32 @@ public final class MqttBridgeConfig extends AbstractConfig {
     }
 
     /**
-     * Kafka producer settings the bridge needs: the shared {@code kafka.*} block and
-     * {@code kafka.producer.*}, with acks=all and idempotence (MQTT messages are acknowledged only once
-     * Kafka has them) and byte-array serializers (the bridge serializes itself) enforced.
+     * The settings of the bridge's {@link IngressPublisher}: source {@code mqtt}, the shared {@code kafka.*}
+     * block and {@code kafka.producer.*}, with acks=all and idempotence enforced (MQTT messages are acknowledged
+     * only once Kafka has them), and the bridge's own {@code mqtt.kafka.*} keys.
      *
      * @throws ConfigException naming the keys of a pass-through that contradicts the bridge
      */
-    public Map<String, Object> producerProperties() {
+    public IngressSettings ingressSettings() {
         Map<String, Object> props = kafka.producerProperties(ClientRules.of("the MQTT bridge")
                 .enforce(ProducerConfig.ACKS_CONFIG, "all")
                 .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
-                .enforce(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
-                .enforce(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
-                .byDefault(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
+                .enforce(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
                 .byDefault(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-mqtt-" + clientId())
                 .fromKey(ProducerConfig.LINGER_MS_CONFIG, this, KAFKA_LINGER_MS)
                 .fromKey(ProducerConfig.COMPRESSION_TYPE_CONFIG, this, KAFKA_COMPRESSION_TYPE)
                 .fromKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, this, KAFKA_DELIVERY_TIMEOUT_MS));
-        // delivery.timeout.ms must cover linger.ms + request.timeout.ms
-        int deliveryTimeout = Integer.parseInt(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG).toString().trim());
-        int linger = Integer.parseInt(props.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim());
-        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, Math.max(1, deliveryTimeout
-                - linger - 1)));
-        return props;
+        return IngressSettings.of(MqttBridge.STAGE, kafka.bootstrapServers())
+                .withClientId(String.valueOf(props.get(ProducerConfig.CLIENT_ID_CONFIG)))
+                .withLingerMs(Integer.parseInt(props.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
+                .withCompressionType(props.get(ProducerConfig.COMPRESSION_TYPE_CONFIG).toString().trim())
+                .withDeliveryTimeoutMs(Integer.parseInt(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
+                        .toString().trim()))
+                .withProducerOverrides(IngressSettings.overridesFrom(props));
+    }
+
+    /** The Kafka producer's settings, as the ingress publisher builds them. */
+    public Map<String, Object> producerProperties() {
+        return ingressSettings().producerProperties();
     }
 }

@@ -42,7 +42,6 @@ final class BridgeItSupport {
         props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrapServers);
         props.put(MqttBridgeConfig.ROUTES, "it");
         props.put("mqtt.route.it.filter", root + "/sites/{site}/rooms/{room}/devices/{device}/telemetry");
-        props.put(MqttBridgeConfig.KAFKA_RETRY_BACKOFF_MS, "200");
         props.put(MqttBridgeConfig.RECONNECT_MIN_SECONDS, "1");
         props.put(MqttBridgeConfig.RECONNECT_MAX_SECONDS, "2");
         props.put(MqttBridgeConfig.SHUTDOWN_TIMEOUT_MS, "3000");
