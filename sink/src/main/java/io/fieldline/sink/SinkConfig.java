@@ -2,6 +2,7 @@ package io.fieldline.sink;
 
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -359,9 +360,17 @@ public final class SinkConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(BATCH_LINGER_MS));
     }
 
+    /**
+     * How a worker retries a batch the store did not take: Fieldline's one {@link RetryPolicy}, doubling from
+     * {@value #RETRY_BACKOFF_INITIAL_MS} up to {@value #RETRY_BACKOFF_MAX_MS}, bounded by time only
+     * ({@value #RETRY_GIVE_UP_MS}, 0 for never). Without jitter: each worker has a group of its own, and a
+     * pause shorter than the configured one could keep a dead pooled connection from being validated (HikariCP
+     * checks a connection only after it has been idle 500 ms).
+     */
     public RetryPolicy retryPolicy() {
-        return new RetryPolicy(Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
-                Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)), Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)));
+        return RetryPolicy.exponential(Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
+                Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)), Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)))
+                .withJitter(0.0);
     }
 
     public WriteMode writeMode() {
@@ -400,25 +409,5 @@ public final class SinkConfig extends AbstractConfig {
     public RedisKeys redisKeys() {
         return new RedisKeys(getString(REDIS_KEY_PREFIX), Duration.ofMillis(getLong(REDIS_LATEST_TTL_MS)),
                 Duration.ofMillis(getLong(REDIS_KPI_TTL_MS)), Duration.ofMillis(getLong(REDIS_ANOMALY_TTL_MS)));
-    }
-
-    /** Bounded exponential backoff between attempts to write one batch. */
-    public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, Duration giveUpAfter) {
-
-        /** Pause before attempt {@code attempt} (1 = the first retry). */
-        public Duration backoff(int attempt) {
-            long initial = initialBackoff.toMillis();
-            int shift = Math.min(Math.max(attempt - 1, 0), 30);
-            long millis = initial << shift;
-            if (millis <= 0 || millis > maxBackoff.toMillis() || (millis >> shift) != initial) {
-                millis = maxBackoff.toMillis();
-            }
-            return Duration.ofMillis(millis);
-        }
-
-        /** Whether failing since {@code failingFor} means stop trying. */
-        public boolean givesUp(Duration failingFor) {
-            return !giveUpAfter.isZero() && failingFor.compareTo(giveUpAfter) >= 0;
-        }
     }
 }

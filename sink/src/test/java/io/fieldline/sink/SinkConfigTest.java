@@ -1,6 +1,7 @@
 package io.fieldline.sink;
 
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -85,16 +86,18 @@ class SinkConfigTest {
 
     @Test
     void shouldBackOffExponentiallyUpToTheCap() {
-        SinkConfig.RetryPolicy policy = new SinkConfig.RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(2),
-                Duration.ZERO);
+        RetryPolicy policy = new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "100",
+                SinkConfig.RETRY_BACKOFF_MAX_MS, "2000")).retryPolicy();
 
         assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
         assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(400));
         assertThat(policy.backoff(6)).isEqualTo(Duration.ofSeconds(2));
         assertThat(policy.backoff(200)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(policy.givesUp(Duration.ofDays(365))).isFalse();
-        assertThat(new SinkConfig.RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(5))
-                .givesUp(Duration.ofSeconds(5))).isTrue();
+        assertThat(policy.jitter()).as("the pauses configured, not shorter").isZero();
+        assertThat(policy.givesUp(1_000_000, Duration.ofDays(365))).isFalse();
+        assertThat(new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "1", SinkConfig.RETRY_BACKOFF_MAX_MS, "1",
+                SinkConfig.RETRY_GIVE_UP_MS, "5000")).retryPolicy()
+                .givesUp(1, Duration.ofSeconds(5))).isTrue();
     }
 
     @Test

@@ -6,7 +6,10 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore;
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.Closeable;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -27,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -61,6 +65,9 @@ public final class MetadataCdc implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetadataCdc.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    /** Asking a starting engine to stop again: every 100 ms, for as long as the stop may take in all. */
+    static final RetryPolicy STOP_RETRY = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1.0, 0.0, 0,
+            STOP_TIMEOUT);
     private static final Duration SEND_TIMEOUT = Duration.ofMinutes(3);
 
     private final CdcConfig config;
@@ -180,25 +187,7 @@ public final class MetadataCdc implements AutoCloseable {
 
     private void stopEngine() {
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        while (!finished.isDone()) {
-            try {
-                engine.close();
-                break;
-            }
-            catch (IllegalStateException e) {
-                // Debezium refuses to stop while tasks are starting (they may be opening connections) and when it
-                // is already stopping: wait for it rather than leak the replication connection.
-                if (System.nanoTime() > deadline) {
-                    LOG.warn("CDC engine {} could not be stopped: {}", config.engineName(), e.getMessage());
-                    break;
-                }
-                sleepQuietly(Duration.ofMillis(100));
-            }
-            catch (IOException e) {
-                LOG.warn("Error stopping CDC engine {}", config.engineName(), e);
-                break;
-            }
-        }
+        closeEngine(engine, finished::isDone, STOP_RETRY, config.engineName());
         try {
             finished.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
@@ -375,12 +364,35 @@ public final class MetadataCdc implements AutoCloseable {
         return commaSeparated.split(",")[0];
     }
 
-    private static void sleepQuietly(Duration duration) {
+    /**
+     * Closes the engine unless it has finished by itself. Debezium refuses to stop while tasks are starting (they
+     * may be opening connections), with an {@link IllegalStateException}: that is retried, rather than leak the
+     * replication connection, until the policy gives up. Never throws for a failed stop; an interrupt ends the
+     * retries with the interrupt flag set.
+     */
+    static void closeEngine(Closeable engine, BooleanSupplier finished, RetryPolicy retry, String engineName) {
         try {
-            Thread.sleep(duration.toMillis());
+            retry.call("stopping CDC engine " + engineName, () -> {
+                if (!finished.getAsBoolean()) {
+                    engine.close();
+                }
+                return null;
+            }, e -> e instanceof IllegalStateException);
+        }
+        catch (RetryExhaustedException e) {
+            LOG.warn("CDC engine {} could not be stopped: {}", engineName, e.getCause().getMessage());
         }
         catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while stopping CDC engine {}", engineName);
+        }
+        catch (IOException e) {
+            LOG.warn("Error stopping CDC engine {}", engineName, e);
+        }
+        catch (RuntimeException e) {
+            throw e;
+        }
+        catch (Exception e) {
+            throw new IllegalStateException("unexpected failure stopping CDC engine " + engineName, e);
         }
     }
 }

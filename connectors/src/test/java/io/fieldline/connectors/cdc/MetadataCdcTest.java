@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldline.core.kafka.KafkaClientConfig;
 
+import io.fieldline.core.retry.RetryPolicy;
+import java.io.Closeable;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -96,5 +100,51 @@ class MetadataCdcTest {
         assertThat(props.getProperty("heartbeat.interval.ms")).isEqualTo("10000");
         assertThat(props.getProperty("heartbeat.action.query")).contains("pg_logical_emit_message(false, '"
                 + MetadataCdc.HEARTBEAT_MESSAGE_PREFIX + "'");
+    }
+
+    private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(5), Duration.ofMillis(5), 1.0, 0.0, 0,
+            Duration.ofSeconds(5));
+
+    @Test
+    void shouldAskAStartingEngineToStopAgainUntilItStops() {
+        AtomicInteger calls = new AtomicInteger();
+        Closeable startingTwice = () -> {
+            if (calls.incrementAndGet() <= 2) {
+                throw new IllegalStateException("Cannot stop engine while tasks are starting");
+            }
+        };
+
+        MetadataCdc.closeEngine(startingTwice, () -> false, FAST, "test");
+
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void shouldStopAskingOnceTheEngineFinishedByItself() {
+        AtomicInteger calls = new AtomicInteger();
+        boolean[] finished = {false};
+        Closeable finishesWhileRefusing = () -> {
+            calls.incrementAndGet();
+            finished[0] = true;
+            throw new IllegalStateException("Cannot stop engine while tasks are starting");
+        };
+
+        MetadataCdc.closeEngine(finishesWhileRefusing, () -> finished[0], FAST, "test");
+
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void shouldGiveUpStoppingWhenThePolicyGivesUp() {
+        AtomicInteger calls = new AtomicInteger();
+        Closeable neverStops = () -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("Cannot stop engine while tasks are starting");
+        };
+
+        MetadataCdc.closeEngine(neverStops, () -> false, FAST.withMaxAttempts(4), "test");
+
+        assertThat(calls).hasValue(4);
+        assertThat(MetadataCdc.STOP_RETRY.giveUpAfter()).as("bounded like the whole stop").isEqualTo(Duration.ofSeconds(60));
     }
 }

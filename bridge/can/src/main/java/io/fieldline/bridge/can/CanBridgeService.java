@@ -140,7 +140,7 @@ public final class CanBridgeService implements AutoCloseable {
                 }
                 redis = RedisStreamFrameSource.start(new RedisStreamFrameSource.Settings(config.redisUrl(),
                         config.redisStream(), config.redisGroup(), config.redisConsumer(), config.redisBatchSize(),
-                        config.redisBlockMs(), config.redisClaimIdleMs(), 10), publisher);
+                        config.redisBlockMs(), config.redisClaimIdleMs(), RedisStreamFrameSource.RETRY), publisher);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.fieldline.sink.internal.worker;
 
-import io.fieldline.sink.SinkConfig.RetryPolicy;
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.sink.WorkerState;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -25,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -45,9 +47,9 @@ import java.util.concurrent.Future;
  *   <li>Offsets of a batch are committed (synchronously) only after the store accepted it and the
  *       dead-letter topic acknowledged its dead letters.</li>
  *   <li>While the store (or the schema registry) is down the worker pauses its partitions and keeps polling
- *       (to stay in the group) between attempts with capped exponential backoff, then resumes where it
- *       stopped. It gives up only when the retry policy says so, leaving the uncommitted records for the
- *       next start.</li>
+ *       (to stay in the group) between attempts, pausing as the worker's {@link RetryPolicy} says, then
+ *       resumes where it stopped. It gives up only when that policy does, leaving the uncommitted records for
+ *       the next start.</li>
  *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be written for
  *       revoked partitions is dropped uncommitted, so the new owner reads it again.</li>
  * </ul>
@@ -57,6 +59,13 @@ import java.util.concurrent.Future;
 public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkWorker.class);
+    /**
+     * A synchronous offset commit that fails retriably (the coordinator moving, a request timing out) is tried
+     * again a few times after a short pause; then the failure goes to the caller, which treats it like a failed
+     * write.
+     */
+    private static final RetryPolicy COMMIT_RETRY = RetryPolicy.exponential(Duration.ofMillis(100),
+            Duration.ofSeconds(1), Duration.ZERO).withMaxAttempts(5);
 
     /** Turns a consumed record into a value. */
     @FunctionalInterface
@@ -334,8 +343,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         }
         completing = true;
         long start = batch.startNanos;
-        int attempt = 0;
-        long failingSince = 0;
+        RetryPolicy.Backoff failing = null;
         boolean done = false;
         try {
             while (true) {
@@ -371,23 +379,23 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                                 e.getMessage(), batch.records.size());
                         break;
                     }
-                    attempt++;
-                    if (attempt == 1) {
-                        failingSince = System.nanoTime();
+                    if (failing == null) {
+                        failing = retry.start();
                         state = WorkerState.RETRYING;
                         metrics.failing(true);
                     }
                     metrics.retried();
-                    Duration failingFor = Duration.ofNanos(System.nanoTime() - failingSince);
-                    if (retry.givesUp(failingFor)) {
+                    // the pause is waited out here, polling, rather than slept: the group must keep hearing from us
+                    Optional<Duration> backoff = failing.next();
+                    if (backoff.isEmpty()) {
                         throw new GiveUpException(e);
                     }
-                    Duration backoff = retry.backoff(attempt);
+                    int attempt = failing.attempts();
                     if (attempt == 1 || attempt % 10 == 0) {
                         LOG.warn("Sink worker {}: write of {} records failed (attempt {}, failing for {}), retrying in {}: {}",
-                                name, batch.records.size(), attempt, failingFor, backoff, e.getMessage());
+                                name, batch.records.size(), attempt, failing.elapsed(), backoff.get(), e.getMessage());
                     }
-                    waitWhilePaused(backoff);
+                    waitWhilePaused(backoff.get());
                     if (closing) {
                         LOG.info("Sink worker {}: stopping while the store is unavailable; {} records stay uncommitted",
                                 name, batch.records.size());
@@ -403,9 +411,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 }
             }
         } finally {
-            if (attempt > 0 && state == WorkerState.RETRYING) {
+            if (failing != null && state == WorkerState.RETRYING) {
                 if (done) {
-                    LOG.info("Sink worker {}: store available again after {} failed attempts", name, attempt);
+                    LOG.info("Sink worker {}: store available again after {} failed attempts", name, failing.attempts());
                 }
                 state = WorkerState.RUNNING;
             }
@@ -463,21 +471,24 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             });
             return;
         }
-        int attempts = 0;
-        while (true) {
-            try {
+        try {
+            COMMIT_RETRY.call("offset commit of sink worker " + name, () -> {
                 consumer.commitSync(offsets);
-                return;
-            } catch (CommitFailedException e) {
-                // The group moved on without us: the new owners read these records again, idempotently.
-                LOG.warn("Sink worker {}: offset commit refused after a rebalance; the records written will be "
-                        + "replayed by their new owner", name);
-                return;
-            } catch (RetriableException e) {
-                if (++attempts >= 5) {
-                    throw e;
-                }
-            }
+                return null;
+            }, e -> e instanceof RetriableException);
+        } catch (CommitFailedException e) {
+            // The group moved on without us: the new owners read these records again, idempotently.
+            LOG.warn("Sink worker {}: offset commit refused after a rebalance; the records written will be "
+                    + "replayed by their new owner", name);
+        } catch (RetryExhaustedException e) {
+            // the last Kafka failure itself, so that the caller handles it as it handles any failed write
+            throw (RetriableException) e.getCause();
+        } catch (InterruptedException e) {
+            throw new InterruptException(e); // the policy has set the interrupt flag again
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("offset commit failed", e); // commitSync throws nothing checked
         }
     }
 

@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 import io.fieldline.bridge.can.CanBridgeConfig;
 import io.fieldline.bridge.can.CanBridgeService;
 import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
@@ -18,6 +20,7 @@ import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.protocol.CommandType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,6 +108,59 @@ class RedisStreamFrameSourceIT {
         assertThat(readings).filteredOn(r -> r.getSensor().equals("EngineSpeed")).extracting(Reading::getValue)
                 .containsExactlyInAnyOrder(1000.0, 500.0, 16.0, 0.0);
         assertThat(readings).extracting(Reading::getDeviceId).containsOnly("can0-Feeder");
+    }
+
+    @Test
+    void shouldRetryRefusedReadsAndCarryOnOnceRedisServesThemAgain() throws Exception {
+        String stream = "can:frames:" + UUID.randomUUID();
+        TopicNames names = new TopicNames("redisretry-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+            Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
+                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
+        }
+        // A server of its own: the test takes XREADGROUP away from its default user for a while.
+        try (RedisServer server = new RedisServer()) {
+            server.start();
+            RedisClient client = RedisClient.create(server.url());
+            try (StatefulRedisConnection<String, String> connection = client.connect()) {
+                RedisCommands<String, String> redis = connection.sync();
+                CanBridgeConfig config = new CanBridgeConfig(Map.of(
+                        CanBridgeConfig.INPUT, "redis",
+                        CanBridgeConfig.DBC_FILE, "classpath:dbc/decode-fixture.dbc",
+                        CanBridgeConfig.REDIS_URL, server.url(),
+                        CanBridgeConfig.REDIS_STREAM, stream,
+                        CanBridgeConfig.REDIS_BLOCK_MS, "200"));
+                try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+                        stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
+                    service.start();
+                    redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "640000401F000000", "ts", "1700000000.5"));
+                    await().atMost(Duration.ofSeconds(60)).until(() -> service.counts().frames() == 1
+                            && redis.xpending(stream, "fieldline-can").getCount() == 0);
+
+                    redis.aclSetuser("default", new AclSetuserArgs().removeCommand(CommandType.XREADGROUP));
+                    await("reads refused, and tried again").atMost(Duration.ofSeconds(30))
+                            .until(() -> refusedReads(redis) >= 2);
+                    assertThat(service.failure()).as("still retrying").isNull();
+                    redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "C80000A00F000000", "ts", "1700000001"));
+                    redis.aclSetuser("default", new AclSetuserArgs().addCommand(CommandType.XREADGROUP));
+
+                    await().atMost(Duration.ofSeconds(30)).until(() -> service.counts().frames() == 2
+                            && redis.xpending(stream, "fieldline-can").getCount() == 0);
+                    assertThat(service.failure()).isNull();
+                }
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    /** XREADGROUP calls Redis refused (ACL LOG groups them, with a count). */
+    private static long refusedReads(RedisCommands<String, String> redis) {
+        return redis.aclLog().stream()
+                .filter(entry -> "xreadgroup".equalsIgnoreCase(String.valueOf(entry.get("object"))))
+                .mapToLong(entry -> Long.parseLong(String.valueOf(entry.get("count"))))
+                .sum();
     }
 
     private List<Reading> consume(String topic, int count) {
