@@ -131,7 +131,7 @@ class RedisStreamFrameSourceIT {
                         CanBridgeConfig.REDIS_URL, server.url(),
                         CanBridgeConfig.REDIS_STREAM, stream,
                         CanBridgeConfig.REDIS_BLOCK_MS, "200"));
-                try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+                try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                         stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
                     service.start();
                     redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "640000401F000000", "ts", "1700000000.5"));
