@@ -48,8 +48,10 @@ import java.util.concurrent.Future;
  *       (to stay in the group) between attempts with capped exponential backoff, then resumes where it
  *       stopped. It gives up only when the retry policy says so, leaving the uncommitted records for the
  *       next start.</li>
- *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be written for
- *       revoked partitions is dropped uncommitted, so the new owner reads it again.</li>
+ *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be decoded or
+ *       written then is dropped uncommitted and every partition it spans is rewound, so the new owner of a
+ *       revoked partition reads it again, and so do we on the partitions we keep (cooperative rebalancing
+ *       revokes only some).</li>
  * </ul>
  *
  * <p>Runs on one thread ({@link #run()}) plus its writer thread; {@link #close()} may be called from any thread.
@@ -201,11 +203,17 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     /** Graceful stop: one attempt at what is in hand, no retries; anything left is read again next time. */
     private void finish() {
         complete(false);
+        completeOpen();
+    }
+
+    /**
+     * Writes the open batch once, without retries, through {@link #complete}: whatever cannot be decoded or
+     * written now is rewound there, so partitions we keep read it again rather than skip it.
+     */
+    private void completeOpen() {
         if (!open.isEmpty()) {
-            decode(open);
             inFlight = open;
             open = new Batch();
-            submit(inFlight);
             complete(false);
         }
     }
@@ -544,17 +552,10 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 return;
             }
             if (!completing) {
-                // Healthy store: write and commit now rather than make the new owner replay.
+                // Healthy store: write and commit now rather than make the new owner replay. What fails is
+                // rewound: with cooperative rebalancing we keep the other partitions, which must not skip it.
                 complete(false);
-                if (!open.isEmpty()) {
-                    Batch batch = open;
-                    open = new Batch();
-                    if (decode(batch)) {
-                        inFlight = batch;
-                        submit(batch);
-                        complete(false);
-                    }
-                }
+                completeOpen();
             }
             drop(partitions);
         }
