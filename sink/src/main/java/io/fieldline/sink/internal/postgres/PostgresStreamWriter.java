@@ -1,6 +1,7 @@
 package io.fieldline.sink.internal.postgres;
 
 import io.fieldline.sink.SinkConfig;
+import io.fieldline.sink.internal.worker.BatchSplitter;
 import io.fieldline.sink.internal.worker.BatchWriter;
 import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
@@ -11,7 +12,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes a batch of one stream into its tables in a single transaction: the rows of every table of the
@@ -50,7 +53,7 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
     }
 
     @Override
-    public void write(List<SinkRecord<V>> batch) throws SinkWriteException {
+    public List<BatchSplitter.Rejected<V>> write(List<SinkRecord<V>> batch) throws SinkWriteException {
         List<TableRows<?>> parts = plan.rows(batch);
         List<TableCopier.Written> results;
         try {
@@ -68,13 +71,35 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
             throw SqlFailures.classify("writing " + batch.size() + " " + stream + " records", e);
         }
         plan.committed();
+        List<BatchSplitter.Rejected<V>> conflicting = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
             String table = parts.get(i).table().table();
-            metrics.rowsWritten(table, results.get(i).stored());
-            if (results.get(i).skipped() > 0) {
-                metrics.duplicatesSkipped(table, results.get(i).skipped());
+            TableCopier.Written written = results.get(i);
+            metrics.rowsWritten(table, written.stored());
+            if (written.duplicates() > 0) {
+                metrics.duplicatesSkipped(table, written.duplicates());
+            }
+            if (!written.conflicts().isEmpty()) {
+                metrics.conflictsSkipped(table, written.conflicts().size());
+                conflicting.addAll(records(batch, written.conflicts()));
             }
         }
+        return conflicting;
+    }
+
+    /** The records behind conflicting rows (tables that check conflicts store the record values as rows). */
+    private static <V> List<BatchSplitter.Rejected<V>> records(List<SinkRecord<V>> batch,
+                                                               List<TableCopier.Conflicting> conflicts) {
+        Map<Object, SinkRecord<V>> byValue = new IdentityHashMap<>();
+        batch.forEach(r -> byValue.put(r.value(), r));
+        List<BatchSplitter.Rejected<V>> rejected = new ArrayList<>(conflicts.size());
+        for (TableCopier.Conflicting conflict : conflicts) {
+            SinkRecord<V> record = byValue.get(conflict.row());
+            if (record != null) {
+                rejected.add(new BatchSplitter.Rejected<>(record, new SinkWriteException.Permanent(conflict.reason(), null)));
+            }
+        }
+        return rejected;
     }
 
     private List<TableCopier.Written> transaction(List<TableRows<?>> parts, boolean direct) throws SQLException {

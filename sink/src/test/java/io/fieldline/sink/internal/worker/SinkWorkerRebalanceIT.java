@@ -48,7 +48,10 @@ class SinkWorkerRebalanceIT {
                 }
                 return new String(record.value(), StandardCharsets.UTF_8);
             };
-            BatchWriter<String> writer = batch -> batch.forEach(r -> written.add(r.value()));
+            BatchWriter<String> writer = batch -> {
+                batch.forEach(r -> written.add(r.value()));
+                return List.of();
+            };
 
             // A: its open batch neither fills (32 > 30) nor lingers out during the test
             Worker a = new Worker(kafka, "a", 32, Duration.ofSeconds(20), decoder, writer);
