@@ -10,6 +10,8 @@ import io.fieldline.sink.internal.worker.SinkWriteException;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -42,14 +44,27 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
     private final TableCopier copier;
     private final Plan<V> plan;
     private final SinkMetrics metrics;
+    private final SinkConfig.PostgresTimeouts timeouts;
 
+    /** A writer without statement and network timeouts (tests, benchmarks). */
     public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier, Plan<V> plan,
                                 SinkMetrics metrics) {
+        this(stream, dataSource, copier, plan, metrics,
+                new SinkConfig.PostgresTimeouts(Duration.ZERO, Duration.ZERO, Duration.ZERO));
+    }
+
+    /**
+     * @param timeouts the statement timeout (server side) and network timeout (client side) of each write
+     *                 transaction, so that a hung server fails the write (transiently) instead of blocking it
+     */
+    public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier, Plan<V> plan,
+                                SinkMetrics metrics, SinkConfig.PostgresTimeouts timeouts) {
         this.stream = stream;
         this.dataSource = dataSource;
         this.copier = copier;
         this.plan = plan;
         this.metrics = metrics;
+        this.timeouts = timeouts;
     }
 
     @Override
@@ -109,9 +124,18 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
         }
         List<TableCopier.Written> results = new ArrayList<>(parts.size());
         try (Connection c = dataSource.getConnection()) {
+            if (!timeouts.socket().isZero()) {
+                // the pool resets it when the connection returns; reads only, which is where a hung server blocks
+                c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, timeouts.socket().toMillis()));
+            }
             c.setAutoCommit(false);
             try {
-                copier.prepare(c, tables);
+                copier.prepare(c, tables); // may commit: the SET LOCAL below must come after it
+                if (!timeouts.statement().isZero()) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("SET LOCAL statement_timeout = " + timeouts.statement().toMillis());
+                    }
+                }
                 for (TableRows<?> part : parts) {
                     results.add(write(c, part, direct));
                 }

@@ -112,7 +112,7 @@ class SinkWorkerRebalanceIT {
                     Clock.systemUTC(), Duration.ofSeconds(10));
             worker = new SinkWorker<>("rebalance-" + name, KafkaClients.consumer(config, "test", SinkStream.MEASUREMENTS),
                     config.topics(SinkStream.MEASUREMENTS), decoder, writer, deadLetters, batchSize, linger,
-                    config.retryPolicy(), metrics);
+                    config.retryPolicy(), config.writeTimeout(), metrics);
             thread = new Thread(worker, "rebalance-it-" + name);
         }
 
