@@ -50,6 +50,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_INITIAL_MS = "sink.retry.backoff.initial.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "sink.retry.backoff.max.ms";
     public static final String RETRY_GIVE_UP_MS = "sink.retry.give.up.ms";
+    public static final String WRITE_TIMEOUT_MS = "sink.write.timeout.ms";
 
     public static final String POSTGRES_ENABLED = "sink.postgres.enabled";
     public static final String POSTGRES_STREAMS = "sink.postgres.streams";
@@ -58,6 +59,9 @@ public final class SinkConfig extends AbstractConfig {
     public static final String POSTGRES_PASSWORD = "sink.postgres.password";
     public static final String POSTGRES_SCHEMA = "sink.postgres.schema";
     public static final String POSTGRES_POOL_SIZE = "sink.postgres.pool.size";
+    public static final String POSTGRES_CONNECT_TIMEOUT_MS = "sink.postgres.connect.timeout.ms";
+    public static final String POSTGRES_STATEMENT_TIMEOUT_MS = "sink.postgres.statement.timeout.ms";
+    public static final String POSTGRES_SOCKET_TIMEOUT_MS = "sink.postgres.socket.timeout.ms";
     public static final String POSTGRES_MIGRATE = "sink.postgres.migrate";
     public static final String POSTGRES_WRITE_MODE = "sink.postgres.write.mode";
     public static final String POSTGRES_SERIES_REFRESH_MS = "sink.postgres.series.refresh.ms";
@@ -123,6 +127,13 @@ public final class SinkConfig extends AbstractConfig {
         if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
                     "must be at least " + RETRY_BACKOFF_INITIAL_MS);
+        }
+        long statementTimeout = getLong(POSTGRES_STATEMENT_TIMEOUT_MS);
+        long socketTimeout = getLong(POSTGRES_SOCKET_TIMEOUT_MS);
+        if (socketTimeout > 0 && (statementTimeout == 0 || socketTimeout <= statementTimeout)) {
+            throw new ConfigException(POSTGRES_SOCKET_TIMEOUT_MS, socketTimeout, "must be longer than "
+                    + POSTGRES_STATEMENT_TIMEOUT_MS + " (a slow statement should be cancelled by the server, "
+                    + "not cut off on the wire), which must then be set");
         }
         for (String name : getList(POSTGRES_STREAMS)) {
             SinkStream.parse(name);
@@ -190,6 +201,12 @@ public final class SinkConfig extends AbstractConfig {
                 .define(RETRY_GIVE_UP_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
                         "Stop the worker (failed state, offsets left uncommitted) after failing this long; 0 retries for ever, "
                                 + "which is what keeps an outage from losing data or needing an operator.")
+                .define(WRITE_TIMEOUT_MS, Type.LONG, 120_000L, Range.between(100, 3_600_000), Importance.LOW,
+                        "Longest a worker waits for one write of a batch before it counts the attempt as failed and "
+                                + "retries it with the retry policy. A backstop: the stores' own timeouts "
+                                + "(sink.postgres.socket.timeout.ms, sink.redis.command.timeout.ms) normally end a hung write "
+                                + "first. While it waits, the worker keeps polling with its partitions paused, so it stays "
+                                + "in its consumer group however long a write takes.")
 
                 .define(POSTGRES_ENABLED, Type.BOOLEAN, true, Importance.HIGH, "Run the PostgreSQL sink.")
                 .define(POSTGRES_STREAMS, Type.LIST, streams, ValidList.in(names(SinkStream.values())), Importance.MEDIUM,
@@ -202,6 +219,19 @@ public final class SinkConfig extends AbstractConfig {
                         "Schema that holds the Fieldline tables; created by the migrations when missing.")
                 .define(POSTGRES_POOL_SIZE, Type.INT, 8, Range.between(1, 256), Importance.LOW,
                         "Size of the HikariCP pool: one connection per stream in flight plus maintenance and queries.")
+                .define(POSTGRES_CONNECT_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(1_000, 600_000), Importance.LOW,
+                        "Longest wait for a connection: establishing one (JDBC connectTimeout and loginTimeout, in "
+                                + "whole seconds, rounded up) and taking one from the pool. Short, so that a write "
+                                + "attempt during an outage fails fast and the worker backs off.")
+                .define(POSTGRES_STATEMENT_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                        "statement_timeout of the sink's write transactions: the server cancels a statement that runs "
+                                + "longer (a lock wait, an overloaded server) and the batch is retried. 0 disables it. "
+                                + "Migrations and partition maintenance are not bound by it.")
+                .define(POSTGRES_SOCKET_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                        "Network timeout of the sink's write transactions (JDBC setNetworkTimeout): when the server "
+                                + "sends nothing for this long (hung, frozen, a silent network partition) the connection "
+                                + "is dropped and the batch retried. Longer than sink.postgres.statement.timeout.ms; "
+                                + "0 disables it.")
                 .define(POSTGRES_MIGRATE, Type.BOOLEAN, true, Importance.MEDIUM,
                         "Apply the Flyway migrations and storage policies when the PostgreSQL sink starts.")
                 .define(POSTGRES_WRITE_MODE, Type.STRING, "direct-first",
@@ -371,6 +401,22 @@ public final class SinkConfig extends AbstractConfig {
         return RetryPolicy.exponential(Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
                 Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)), Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)))
                 .withJitter(0.0);
+    }
+
+    /** Longest wait for one write attempt of a batch. */
+    public Duration writeTimeout() {
+        return Duration.ofMillis(getLong(WRITE_TIMEOUT_MS));
+    }
+
+    /** Timeouts of the PostgreSQL sink's write transactions ({@link Duration#ZERO}: none). */
+    public PostgresTimeouts postgresTimeouts() {
+        return new PostgresTimeouts(Duration.ofMillis(getLong(POSTGRES_CONNECT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(POSTGRES_STATEMENT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(POSTGRES_SOCKET_TIMEOUT_MS)));
+    }
+
+    /** How long the PostgreSQL sink waits for a connection, a statement and a reply on the wire. */
+    public record PostgresTimeouts(Duration connect, Duration statement, Duration socket) {
     }
 
     public WriteMode writeMode() {

@@ -276,6 +276,38 @@ class PostgresSinkIT {
     }
 
     @Test
+    void shouldDeadLetterAndCountAReadingThatDiffersFromTheOneStoredUnderItsKey() throws SQLException {
+        PostgresSinkService service = start(Map.of());
+        DataSource ds = database.dataSource();
+        List<Reading> first = readings("dev-1", 10, 0);
+        kafka.send(kafka.topics().enrichedReadings(), first, Reading::getDeviceId);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(10));
+
+        Reading stored = first.get(5);
+        kafka.send(kafka.topics().enrichedReadings(), List.of(
+                first.get(3), // a replay: the same reading again, harmless
+                Records.reading("dev-1", stored.getSensor(), stored.getEventTime(), 99.0), // same key, another value
+                Records.reading("dev-2", "co2", T0, 800), // two values for one key within a batch
+                Records.reading("dev-2", "co2", T0, 801)), Reading::getDeviceId);
+
+        List<ConsumerRecord<byte[], byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 2);
+
+        assertThat(letters).hasSize(2);
+        assertThat(letters).extracting(l -> header(l, DeadLetterHeaders.REASON))
+                .allSatisfy(reason -> assertThat(reason).contains("conflicting duplicate"))
+                .anySatisfy(reason -> assertThat(reason).contains("dev-1").contains("99.0"));
+        assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(11);
+        assertThat(names(ds, "SELECT value FROM measurement WHERE device_id = 'dev-1' AND time = '"
+                + stored.getEventTime() + "'")).containsExactly(String.valueOf(stored.getValue()));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(meters.get("fieldline.sink.conflicts").tag("table", "measurement").counter().count()).isEqualTo(2);
+            assertThat(meters.get("fieldline.sink.duplicates").tag("table", "measurement").counter().count()).isEqualTo(1);
+        });
+        assertThat(service.summary().deadLetters()).isEqualTo(2);
+    }
+
+    @Test
     void shouldShowTheNewestValueInLatestValueWhateverTheArrivalOrder() throws SQLException {
         start(Map.of());
         DataSource ds = database.dataSource();

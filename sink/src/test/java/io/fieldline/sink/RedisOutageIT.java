@@ -126,7 +126,7 @@ class RedisOutageIT {
                 assertThat(redisSink.summary().healthy()).isFalse();
             }
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    config.getString(SinkConfig.KAFKA_BOOTSTRAP_SERVERS)))) {
+                    stack.kafka().bootstrapServers()))) {
                 assertThat(admin.listConsumerGroupOffsets(config.groupId(RedisSinkService.SINK, SinkStream.MEASUREMENTS))
                         .partitionsToOffsetAndMetadata().get()).as("nothing committed").isEmpty();
             }

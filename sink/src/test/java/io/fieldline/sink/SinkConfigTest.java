@@ -28,6 +28,11 @@ class SinkConfigTest {
         assertThat(config.storageOptions().retention(TimeSeriesTable.ALERT)).isZero();
         assertThat(config.writeMode()).isEqualTo(SinkConfig.WriteMode.DIRECT_FIRST);
         assertThat(config.timescaleMode()).isEqualTo(SinkConfig.TimescaleMode.AUTO);
+        assertThat(config.postgresTimeouts()).isEqualTo(new SinkConfig.PostgresTimeouts(Duration.ofSeconds(5),
+                Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        assertThat(config.writeTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "0",
+                SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS, "0")).postgresTimeouts().socket()).isZero();
     }
 
     @Test
@@ -71,6 +76,13 @@ class SinkConfigTest {
 
     @Test
     void shouldRejectInvalidValuesNamingTheKey() {
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "30000",
+                SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS, "30000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS, "10")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.BATCH_SIZE, "0")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.BATCH_SIZE);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "maybe")))

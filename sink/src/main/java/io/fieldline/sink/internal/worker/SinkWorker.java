@@ -33,6 +33,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The consume-batch-write-commit loop shared by every sink: at-least-once delivery into an idempotent
@@ -46,12 +48,17 @@ import java.util.concurrent.Future;
  *   <li>Store rejections are isolated by {@link BatchSplitter} and dead-lettered.</li>
  *   <li>Offsets of a batch are committed (synchronously) only after the store accepted it and the
  *       dead-letter topic acknowledged its dead letters.</li>
+ *   <li>A write is awaited at most {@code writeTimeout}, and the worker keeps polling (partitions paused) while
+ *       it waits, so a hung store never holds the poll loop past {@code max.poll.interval.ms}: the worker stays in
+ *       its group, and an overdue write counts as a failed attempt, retried like any other.</li>
  *   <li>While the store (or the schema registry) is down the worker pauses its partitions and keeps polling
  *       (to stay in the group) between attempts, pausing as the worker's {@link RetryPolicy} says, then
  *       resumes where it stopped. It gives up only when that policy does, leaving the uncommitted records for
  *       the next start.</li>
- *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be written for
- *       revoked partitions is dropped uncommitted, so the new owner reads it again.</li>
+ *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be decoded or
+ *       written then is dropped uncommitted and every partition it spans is rewound, so the new owner of a
+ *       revoked partition reads it again, and so do we on the partitions we keep (cooperative rebalancing
+ *       revokes only some).</li>
  * </ul>
  *
  * <p>Runs on one thread ({@link #run()}) plus its writer thread; {@link #close()} may be called from any thread.
@@ -66,6 +73,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
      */
     private static final RetryPolicy COMMIT_RETRY = RetryPolicy.exponential(Duration.ofMillis(100),
             Duration.ofSeconds(1), Duration.ZERO).withMaxAttempts(5);
+
+    /** Longest wait for a write between two polls. */
+    private static final long AWAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** Turns a consumed record into a value. */
     @FunctionalInterface
@@ -88,6 +98,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         List<SinkRecord<V>> decoded;
         List<DeadLetter> undecodable;
         Future<List<BatchSplitter.Rejected<V>>> write;
+        /** When the current write attempt was handed to the writer thread. */
+        long submittedNanos;
 
         void add(ConsumerRecord<byte[], byte[]> record) {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
@@ -120,6 +132,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private final int batchSize;
     private final long lingerNanos;
     private final RetryPolicy retry;
+    private final Duration writeTimeout;
     private final SinkMetrics metrics;
     private final ExecutorService writerThread;
 
@@ -129,13 +142,15 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private Batch inFlight;
     private boolean paused;
     private boolean completing;
+    /** Set while a rebalance callback runs: the consumer must not be polled from inside it. */
+    private boolean inRebalance;
     private volatile boolean closing;
     private volatile WorkerState state = WorkerState.CREATED;
     private volatile Throwable failure;
 
     public SinkWorker(String name, Consumer<byte[], byte[]> consumer, Collection<String> topics, Decoder<V> decoder,
                       BatchWriter<V> writer, DeadLetterPublisher deadLetters, int batchSize, Duration linger,
-                      RetryPolicy retry, SinkMetrics metrics) {
+                      RetryPolicy retry, Duration writeTimeout, SinkMetrics metrics) {
         this.name = Objects.requireNonNull(name, "name");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.topics = List.copyOf(topics);
@@ -145,6 +160,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         this.batchSize = batchSize;
         this.lingerNanos = linger.toNanos();
         this.retry = Objects.requireNonNull(retry, "retry");
+        this.writeTimeout = Objects.requireNonNull(writeTimeout, "writeTimeout");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.writerThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "fieldline-" + name + "-writer");
@@ -175,8 +191,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 accept(consumer.poll(pollTimeout()));
                 if (open.records.size() >= batchSize || lingerExpired()) {
                     dispatch();
-                } else if (inFlight != null && (inFlight.write == null || inFlight.write.isDone())) {
-                    // commit as soon as the write is done (or retry an undecoded batch), not when the next batch is full
+                } else if (inFlight != null && (inFlight.write == null || inFlight.write.isDone() || overdue(inFlight))) {
+                    // commit as soon as the write is done (or retry an undecoded or overdue batch), not when the
+                    // next batch is full
                     complete(true);
                 }
             }
@@ -210,11 +227,17 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     /** Graceful stop: one attempt at what is in hand, no retries; anything left is read again next time. */
     private void finish() {
         complete(false);
+        completeOpen();
+    }
+
+    /**
+     * Writes the open batch once, without retries, through {@link #complete}: whatever cannot be decoded or
+     * written now is rewound there, so partitions we keep read it again rather than skip it.
+     */
+    private void completeOpen() {
         if (!open.isEmpty()) {
-            decode(open);
             inFlight = open;
             open = new Batch();
-            submit(inFlight);
             complete(false);
         }
     }
@@ -327,7 +350,12 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     private void submit(Batch batch) {
         List<SinkRecord<V>> values = List.copyOf(batch.decoded);
+        batch.submittedNanos = System.nanoTime();
         batch.write = writerThread.submit(() -> BatchSplitter.write(values, writer));
+    }
+
+    private boolean overdue(Batch batch) {
+        return batch.write != null && System.nanoTime() - batch.submittedNanos >= writeTimeout.toNanos();
     }
 
     /**
@@ -428,9 +456,31 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the batch's write, at most {@link #writeTimeout} from its start, polling with every partition paused meanwhile
+     * (except inside a rebalance callback) so that the group keeps us however long the store takes. An overdue
+     * write is cancelled and reported as a transient failure; a writer thread stuck in I/O that ignores the
+     * interrupt only delays the next attempt, which queues behind it.
+     */
     private List<BatchSplitter.Rejected<V>> await(Batch batch) throws SinkWriteException.Transient, InterruptedException {
+        long deadline = batch.submittedNanos + writeTimeout.toNanos();
         try {
-            return batch.write.get();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    batch.write.cancel(true);
+                    throw new SinkWriteException.Transient("write did not finish within " + writeTimeout, null);
+                }
+                try {
+                    return batch.write.get(Math.min(left, AWAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    if (!inRebalance && !closing) {
+                        pauseAll();
+                        // paused partitions return nothing; newly assigned ones are paused on assignment
+                        accept(consumer.poll(Duration.ZERO));
+                    }
+                }
+            }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SinkWriteException.Transient t) {
@@ -492,12 +542,16 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         }
     }
 
-    /** Waits out a backoff with every assigned partition paused, polling so the group keeps us. */
-    private void waitWhilePaused(Duration backoff) {
+    private void pauseAll() {
         if (!paused) {
             consumer.pause(consumer.assignment());
             paused = true;
         }
+    }
+
+    /** Waits out a backoff with every assigned partition paused, polling so the group keeps us. */
+    private void waitWhilePaused(Duration backoff) {
+        pauseAll();
         long until = System.nanoTime() + backoff.toNanos();
         while (!closing) {
             long left = until - System.nanoTime();
@@ -555,16 +609,14 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 return;
             }
             if (!completing) {
-                // Healthy store: write and commit now rather than make the new owner replay.
-                complete(false);
-                if (!open.isEmpty()) {
-                    Batch batch = open;
-                    open = new Batch();
-                    if (decode(batch)) {
-                        inFlight = batch;
-                        submit(batch);
-                        complete(false);
-                    }
+                // Healthy store: write and commit now rather than make the new owner replay. What fails is
+                // rewound: with cooperative rebalancing we keep the other partitions, which must not skip it.
+                inRebalance = true;
+                try {
+                    complete(false);
+                    completeOpen();
+                } finally {
+                    inRebalance = false;
                 }
             }
             drop(partitions);
