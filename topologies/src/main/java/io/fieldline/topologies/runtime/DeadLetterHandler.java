@@ -17,7 +17,15 @@ import io.fieldline.schemas.deadletter.DeadLetterRecords;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Sends records that cannot be deserialized to the dead-letter topic and carries on.
+ * Sends records that cannot be deserialized to the dead-letter topic and carries on; fails the task
+ * when the failure is not the record's fault.
+ *
+ * <p>A Schema Registry that cannot be reached (after the client's own retries) makes
+ * {@code AvroDeserializer} throw a transient {@code SchemaRegistryException}: the record is valid, so it
+ * is not dead-lettered (under exactly-once it would be skipped for good). The handler answers FAIL
+ * instead: the stream thread dies, its open transaction is aborted, and the runner's uncaught-exception
+ * handler replaces the thread, which resumes from the last committed offset and reads the record again.
+ * The same holds for any failure whose cause chain is retriable ({@link TransientFailures}).
  *
  * <p>Kafka Streams 4.3 (KIP-1034) produces the records a handler returns in
  * {@link Response#resume(List)} itself, through the task's producer, so under exactly-once the
@@ -57,6 +65,12 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                 Exception exception) {
+        if (TransientFailures.isTransient(exception)) {
+            LOG.error("Cannot deserialize record from topic {} partition {} offset {} for a transient reason ({}); "
+                            + "failing the task so that it restarts from its last commit and reads the record again",
+                    context.topic(), context.partition(), context.offset(), exception.toString());
+            return Response.fail();
+        }
         LOG.warn("Cannot deserialize record from topic {} partition {} offset {}: {}; dead-lettering it to {}",
                 context.topic(), context.partition(), context.offset(), exception.toString(), topic);
         if (registry != null) {
