@@ -30,7 +30,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 
 /**
  * Runs the configured Streams applications, one {@link KafkaStreams} each, with exactly-once v2
- * (unless configured otherwise), Fieldline's dead-letter handler, enforced explicit naming of
+ * (unless configured otherwise), Fieldline's exception handlers (deserialization, processing,
+ * production: records at fault to the dead-letter topic, other failures fail the task), enforced explicit naming of
  * internal resources, and a thread-replacing uncaught-exception handler.
  *
  * <p>The topics must exist (the application's topic provisioning creates them, including the
@@ -96,6 +97,8 @@ public final class FieldlineStreams implements AutoCloseable {
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         }
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetterHandler.class);
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionDeadLetterHandler.class);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.names().deadLetters(DeadLetterHandler.STAGE));
         if (meters != null) {
             props.put(DeadLetterHandler.METER_REGISTRY_CONFIG, meters);

@@ -28,10 +28,16 @@ import org.junit.jupiter.api.Test;
 import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Alert;
+import io.fieldline.schemas.avro.AlertRule;
+import io.fieldline.schemas.avro.Direction;
 import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Severity;
 import io.fieldline.topologies.StoreType;
 import io.fieldline.topologies.StreamsSettingsConfig;
 import io.fieldline.topologies.aggregate.AggregateSettings;
+import io.fieldline.topologies.alert.AlertSettings;
+import io.fieldline.topologies.alert.AlertTopology;
 import io.fieldline.topologies.enrich.EnrichmentSettings;
 import io.fieldline.topologies.readings.ReadingsTopology;
 import io.fieldline.topologies.support.Fixtures;
@@ -126,6 +132,66 @@ class StreamsErrorHandlingTest {
         assertThat(meters.get(DeadLetterHandler.COUNTER).tag("topic", topics.readings().name()).counter().count())
                 .isEqualTo(1.0);
         assertThat(enriched.readValuesToList()).hasSize(1);
+    }
+
+    private Topology alertsTopology() {
+        AlertSettings settings = new AlertSettings(Duration.ZERO, false, 3.0, Duration.ofMinutes(1),
+                Duration.ofSeconds(5), Severity.WARNING, StoreType.IN_MEMORY);
+        return new AlertTopology(settings, topics).build();
+    }
+
+    @Test
+    void shouldDeadLetterARecordThatDeterministicallyFailsProcessingAndCarryOn() {
+        start(alertsTopology());
+        TestInputTopic<String, AlertRule> rules = driver.createInputTopic(topics.alertRules().name(),
+                new StringSerializer(), input.alertRules().valueSerde().serializer());
+        TestInputTopic<String, Reading> readings = driver.createInputTopic(topics.enrichedReadings().name(),
+                new StringSerializer(), input.enrichedReadings().valueSerde().serializer());
+        TestOutputTopic<String, Alert> alerts = driver.createOutputTopic(topics.alerts().name(),
+                new StringDeserializer(), input.alerts().valueSerde().deserializer());
+        rules.pipeInput("hot", AlertRule.newBuilder().setRuleId("hot").setDirection(Direction.ABOVE).setThreshold(30)
+                .build());
+
+        // Decodes fine, but its series state cannot be stored (a sensor name past 64 KiB): it fails
+        // every time it is processed. Without a processing exception handler the thread dies and is
+        // replaced, reads the record again and dies again, forever.
+        Reading poison = reading("dev-1", "x".repeat(70_000), 40.0, T0);
+        readings.pipeInput("dev-1", poison);
+        readings.pipeInput("dev-2", reading("dev-2", "air_temperature", 40.0, T0.plusSeconds(1)));
+
+        TestRecord<byte[], byte[]> dead = deadLetters().readRecord();
+        assertThat(dead.value()).isEqualTo(input.enrichedReadings().valueSerde().serializer()
+                .serialize(topics.enrichedReadings().name(), poison));
+        assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("dev-1");
+        assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("processing failed in alerts-evaluator");
+        assertThat(header(dead, DeadLetterHeaders.EXCEPTION)).isNotBlank();
+        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topics.enrichedReadings().name());
+        assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
+        assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo("streams");
+        assertThat(meters.get(DeadLetterHandler.COUNTER).tag("topic", topics.enrichedReadings().name()).counter()
+                .count()).isEqualTo(1.0);
+        // The next record is processed as usual.
+        assertThat(alerts.readValuesToList()).extracting(Alert::getAlertId).containsExactly("hot/dev-2/air_temperature");
+    }
+
+    @Test
+    void shouldFailTheTaskNotDeadLetterWhenTheRegistryIsDownWhileWriting() {
+        start(alertsTopology());
+        TestInputTopic<String, AlertRule> rules = driver.createInputTopic(topics.alertRules().name(),
+                new StringSerializer(), input.alertRules().valueSerde().serializer());
+        TestInputTopic<String, Reading> readings = driver.createInputTopic(topics.enrichedReadings().name(),
+                new StringSerializer(), input.enrichedReadings().valueSerde().serializer());
+        rules.pipeInput("hot", AlertRule.newBuilder().setRuleId("hot").setDirection(Direction.ABOVE).setThreshold(30)
+                .build());
+        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 20.0, T0));
+
+        // The reading decodes (its schema is cached), but the alert it raises cannot be serialized.
+        registry.down(true);
+        assertThatThrownBy(() -> readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 40.0, T0.plusSeconds(1))))
+                .isInstanceOf(StreamsException.class);
+
+        assertThat(deadLetters().isEmpty()).as("a valid reading must not be dead-lettered").isTrue();
+        assertThat(deadLettersCounted()).isZero();
     }
 
     static String header(TestRecord<byte[], byte[]> record, String name) {
