@@ -136,7 +136,7 @@ class StreamsErrorHandlingTest {
 
     private Topology alertsTopology() {
         AlertSettings settings = new AlertSettings(Duration.ZERO, false, 3.0, Duration.ofMinutes(1),
-                Duration.ofSeconds(5), Severity.WARNING, StoreType.IN_MEMORY);
+                Duration.ofSeconds(5), Duration.ofMinutes(1), Severity.WARNING, StoreType.IN_MEMORY);
         return new AlertTopology(settings, topics).build();
     }
 
