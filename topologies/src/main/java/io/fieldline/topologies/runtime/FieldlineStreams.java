@@ -32,7 +32,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 
 /**
  * Runs the configured Streams applications, one {@link KafkaStreams} each, with exactly-once v2
- * (unless configured otherwise), Fieldline's dead-letter handler, enforced explicit naming of
+ * (unless configured otherwise), Fieldline's exception handlers (deserialization, processing,
+ * production: records at fault to the dead-letter topic, other failures fail the task), enforced explicit naming of
  * internal resources, and a thread-replacing uncaught-exception handler.
  *
  * <p>Kafka is reached through the shared {@code kafka.*} block ({@link KafkaClientConfig}): bootstrap
@@ -104,6 +105,8 @@ public final class FieldlineStreams implements AutoCloseable {
                 .fromKey(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, settings, StreamsSettingsConfig.CACHE_MAX_BYTES)
                 // Dead letters are part of the contract: the handler and its topic are not optional.
                 .enforce(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class)
+                .enforce(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetterHandler.class)
+                .enforce(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionDeadLetterHandler.class)
                 .enforce(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
                         topics.names().deadLetters(DeadLetterHandler.STAGE))
                 .enforce(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true)

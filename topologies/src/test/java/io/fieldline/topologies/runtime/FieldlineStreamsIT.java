@@ -52,6 +52,7 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.topologies.StreamsSettingsConfig;
 import io.fieldline.topologies.support.Fixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Enrichment and aggregates, exactly-once v2, on the real broker, while the application's
@@ -97,7 +98,9 @@ class FieldlineStreamsIT {
             Deserializer<Aggregate> aggregates = topics.aggregates1m().valueSerde().deserializer();
 
             Process a = startInstanceProcess(stack, names, run, stateDirs.resolve("a"), stateDirs.resolve("a.log"));
-            FieldlineStreams b = new FieldlineStreams(settings(run, stateDirs.resolve("b")), KafkaClientConfig.forBootstrapServers(bootstrap), topics, null, overrides());
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            FieldlineStreams b = new FieldlineStreams(settings(run, stateDirs.resolve("b")),
+                    KafkaClientConfig.forBootstrapServers(bootstrap), topics, meters, overrides());
             try {
                 awaitWindows(output, aggregates, windows, duplicates, 20);
 
@@ -144,6 +147,10 @@ class FieldlineStreamsIT {
                 assertThat(actual.getRoom()).isNotNull();
             });
             assertDeadLetter(bootstrap, names);
+            // The undecodable record was sent after A died, so B dead-lettered and counted it (a retried
+            // task would count it again; the dead-letter topic holds it once).
+            assertThat(meters.get(DeadLetterHandler.COUNTER).tag("topic", names.readings()).counter().count())
+                    .isGreaterThanOrEqualTo(1.0);
         }
     }
 
