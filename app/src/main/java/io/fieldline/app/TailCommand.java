@@ -7,14 +7,10 @@ import io.fieldline.schemas.serde.AvroSerdes;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.avro.generic.GenericRecord;
@@ -26,6 +22,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,21 +50,13 @@ public final class TailCommand implements Callable<Integer> {
             description = "Stop after this long without a record (0: wait for ever).")
     long idleSeconds;
 
-    @Option(names = "--endpoints", paramLabel = "FILE", defaultValue = ".fieldline/endpoints.env",
-            description = "Endpoints written by fieldline up (default: ${DEFAULT-VALUE}).")
-    Path endpointsFile;
-
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: from the endpoints file).")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry", description = "Schema Registry URL (default: from the endpoints file).")
-    String registryUrl;
+    @Mixin
+    EndpointOptions endpoints;
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> endpoints = readEndpoints();
-        String bootstrap = bootstrapServers != null ? bootstrapServers : required(endpoints, "KAFKA_BOOTSTRAP_SERVERS");
-        String registry = registryUrl != null ? registryUrl : required(endpoints, "SCHEMA_REGISTRY_URL");
+        String bootstrap = endpoints.bootstrapServers();
+        String registry = endpoints.schemaRegistryUrl();
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -141,27 +130,5 @@ public final class TailCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             return "base64:" + Base64.getEncoder().encodeToString(bytes);
         }
-    }
-
-    private Map<String, String> readEndpoints() throws java.io.IOException {
-        Map<String, String> endpoints = new HashMap<>();
-        if (Files.exists(endpointsFile)) {
-            for (String line : Files.readAllLines(endpointsFile, StandardCharsets.UTF_8)) {
-                int eq = line.indexOf('=');
-                if (!line.startsWith("#") && eq > 0) {
-                    endpoints.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-        }
-        return endpoints;
-    }
-
-    private String required(Map<String, String> endpoints, String key) {
-        String value = endpoints.get(key);
-        if (value == null) {
-            throw new IllegalArgumentException("No " + key + ": run ./fieldline up first, or pass --bootstrap-servers "
-                    + "and --schema-registry (looked in " + endpointsFile + ")");
-        }
-        return value;
     }
 }
