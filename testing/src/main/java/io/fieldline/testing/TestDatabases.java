@@ -1,4 +1,4 @@
-package io.fieldline.sink.testing;
+package io.fieldline.testing;
 
 import io.fieldline.embedded.PostgresEndpoint;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -20,7 +20,7 @@ public final class TestDatabases {
 
     /** A new, empty database on {@code server}. */
     public static TestDatabase create(PostgresEndpoint server) {
-        String name = "sink_test_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
+        String name = "test_db_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
         try (Connection c = server.dataSource().getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
@@ -42,12 +42,9 @@ public final class TestDatabases {
             return ds;
         }
 
-        /** The sink settings that point at this database. */
-        public Map<String, Object> sinkProperties() {
-            return Map.of(
-                    "sink.postgres.url", jdbcUrl,
-                    "sink.postgres.user", user,
-                    "sink.postgres.password", password);
+        /** The settings that point a component at this database: {@code <prefix>url}, {@code user}, {@code password}. */
+        public Map<String, Object> properties(String prefix) {
+            return Map.of(prefix + "url", jdbcUrl, prefix + "user", user, prefix + "password", password);
         }
     }
 }
