@@ -27,6 +27,7 @@ import java.util.Map;
  */
 public final class Records {
 
+    /** A fixed origin for event times. */
     public static final Instant T0 = Instant.parse("2030-03-10T08:00:00Z");
 
     private Records() {

@@ -1,7 +1,6 @@
 package io.fieldline.testing;
 
 import io.fieldline.embedded.PostgresEndpoint;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -34,12 +33,9 @@ public final class TestDatabases {
     /** Connection details of one test database. */
     public record TestDatabase(String jdbcUrl, String user, String password) {
 
+        /** A plain, non-pooling DataSource on this database. */
         public DataSource dataSource() {
-            PGSimpleDataSource ds = new PGSimpleDataSource();
-            ds.setURL(jdbcUrl);
-            ds.setUser(user);
-            ds.setPassword(password);
-            return ds;
+            return PostgresEndpoint.external(jdbcUrl, user, password).dataSource();
         }
 
         /** The settings that point a component at this database: {@code <prefix>url}, {@code user}, {@code password}. */
