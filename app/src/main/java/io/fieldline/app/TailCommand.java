@@ -9,14 +9,12 @@ import io.fieldline.schemas.serde.AvroSerdes;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -55,33 +53,18 @@ public final class TailCommand implements Callable<Integer> {
             description = "Stop after this long without a record (0: wait for ever).")
     long idleSeconds;
 
-    @Option(names = "--endpoints", paramLabel = "FILE", defaultValue = ".fieldline/endpoints.env",
-            description = "Endpoints written by fieldline up (default: ${DEFAULT-VALUE}).")
-    Path endpointsFile;
-
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: kafka.bootstrap.servers "
-            + "from the configuration, else from the endpoints file).")
-    String bootstrapServers;
+    @Mixin
+    EndpointOptions endpoints;
 
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--schema-registry", description = "Schema Registry URL (default: from the endpoints file).")
-    String registryUrl;
-
     @Override
     public Integer call() throws Exception {
-        Map<String, String> endpoints = readEndpoints();
         // The kafka.* block (TLS, SASL, kafka.consumer.*) from --config, FIELDLINE_* and --set; the
         // cluster from --bootstrap-servers, the configuration, or the servers fieldline up started.
-        Map<String, String> settings = new HashMap<>(config.load());
-        if (bootstrapServers != null) {
-            settings.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrapServers);
-        } else if (!settings.containsKey(KafkaClientConfig.BOOTSTRAP_SERVERS)) {
-            settings.put(KafkaClientConfig.BOOTSTRAP_SERVERS, required(endpoints, "KAFKA_BOOTSTRAP_SERVERS"));
-        }
-        KafkaClientConfig kafka = new KafkaClientConfig(settings);
-        String registry = registryUrl != null ? registryUrl : required(endpoints, "SCHEMA_REGISTRY_URL");
+        KafkaClientConfig kafka = endpoints.kafka(config.load());
+        String registry = endpoints.schemaRegistryUrl();
         Map<String, Object> props = kafka.consumerProperties(ClientRules.of("fieldline tail")
                 .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
                 .byDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
@@ -155,27 +138,5 @@ public final class TailCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             return "base64:" + Base64.getEncoder().encodeToString(bytes);
         }
-    }
-
-    private Map<String, String> readEndpoints() throws java.io.IOException {
-        Map<String, String> endpoints = new HashMap<>();
-        if (Files.exists(endpointsFile)) {
-            for (String line : Files.readAllLines(endpointsFile, StandardCharsets.UTF_8)) {
-                int eq = line.indexOf('=');
-                if (!line.startsWith("#") && eq > 0) {
-                    endpoints.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-        }
-        return endpoints;
-    }
-
-    private String required(Map<String, String> endpoints, String key) {
-        String value = endpoints.get(key);
-        if (value == null) {
-            throw new IllegalArgumentException("No " + key + ": run ./fieldline up first, or pass --bootstrap-servers "
-                    + "and --schema-registry (looked in " + endpointsFile + ")");
-        }
-        return value;
     }
 }

@@ -214,7 +214,7 @@ public final class PostgresSinkService implements AutoCloseable {
         return dataSource;
     }
 
-    /** Jdbi on the pool with the SqlObject plugin, for {@link io.fieldline.sink.dao.MetadataDao} and {@link io.fieldline.sink.dao.StorageDao}. */
+    /** Jdbi on the pool with the SqlObject plugin, for {@link io.fieldline.sink.dao.StorageDao}. */
     public synchronized Jdbi jdbi() {
         requireStarted();
         return jdbi;

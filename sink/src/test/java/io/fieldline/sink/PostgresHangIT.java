@@ -5,8 +5,8 @@ import io.fieldline.embedded.PostgresServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
-import io.fieldline.sink.testing.Records;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -27,8 +27,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import static io.fieldline.sink.testing.Records.T0;
-import static io.fieldline.sink.testing.Sql.names;
+import static io.fieldline.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -50,7 +50,7 @@ class PostgresHangIT {
             postgres.start();
             TestDatabases.TestDatabase database = TestDatabases.create(postgres);
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
-            props.putAll(database.sinkProperties());
+            props.putAll(database.properties("sink.postgres."));
             props.put(SinkConfig.POSTGRES_STREAMS, "measurements");
             props.put(SinkConfig.BATCH_SIZE, "50");
             props.put(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS, "1000");

@@ -5,7 +5,7 @@ import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
-import io.fieldline.sink.testing.Records;
+import io.fieldline.testing.Records;
 import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -116,10 +116,10 @@ class RedisCommandErrorsIT {
                     Records.reading("dev-ok", "co2", T0, 800),
                     Records.reading("dev-bad", "co2", T0, 810)), Reading::getDeviceId);
 
-            List<ConsumerRecord<byte[], byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 1);
+            List<ConsumerRecord<String, byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 1);
 
             assertThat(letters).hasSize(1);
-            assertThat(new String(letters.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("dev-bad");
+            assertThat(letters.get(0).key()).isEqualTo("dev-bad");
             assertThat(new String(letters.get(0).headers().lastHeader(DeadLetterHeaders.REASON).value(),
                     StandardCharsets.UTF_8)).contains("WRONGTYPE");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->

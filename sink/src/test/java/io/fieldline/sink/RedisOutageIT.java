@@ -5,8 +5,8 @@ import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
-import io.fieldline.sink.testing.Records;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestDatabases;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,8 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.names;
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -53,7 +53,7 @@ class RedisOutageIT {
             redisServer.start();
             TestDatabases.TestDatabase database = TestDatabases.create(stack.postgres());
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
-            props.putAll(database.sinkProperties());
+            props.putAll(database.properties("sink.postgres."));
             props.put(SinkConfig.REDIS_URL, redisServer.url());
             props.put(SinkConfig.REDIS_COMMAND_TIMEOUT_MS, "1000");
             SinkConfig config = new SinkConfig(props);

@@ -1,6 +1,9 @@
 package io.fieldline.app.can;
 
+import io.fieldline.app.AppConfig;
 import io.fieldline.app.ConfigOptions;
+import io.fieldline.app.ConfigReference;
+import io.fieldline.app.EndpointOptions;
 import io.fieldline.bridge.can.CanBridgeConfig;
 import io.fieldline.bridge.can.CanBridgeService;
 import io.fieldline.bridge.can.candump.ReplaySpeed;
@@ -25,6 +28,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
@@ -34,7 +38,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code fieldline can replay --dbc FILE LOG [--speed max|1|N]}: publishes the readings of a candump log to Kafka
- * and prints what it did. Endpoints default to the variables {@code fieldline up} writes to endpoints.env.
+ * and prints what it did. Kafka and the registry default to the endpoints file {@code fieldline up} writes;
+ * the other can.* settings come from the configuration sources, like every command's.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Replay a candump log (-L or console format) into Kafka: one Reading per decoded signal.")
@@ -54,23 +59,18 @@ public final class CanReplayCommand implements Callable<Integer> {
             description = "Keep the logged receive times (original) or start them now (shifted).")
     String timestamps;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers "
-            + "(default: kafka.bootstrap.servers from the configuration, else $KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092).")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry", paramLabel = "URL",
-            defaultValue = "${env:SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}", description = "Schema Registry URL.")
-    String schemaRegistry;
-
-    @Option(names = "--topic-prefix", defaultValue = "", paramLabel = "PREFIX", description = "Topic name prefix.")
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX",
+            description = "Topic name prefix (default: the topics.prefix configuration key).")
     String topicPrefix;
 
-    @Option(names = "--frames", description = "Also publish the raw frames to can.frames.")
+    @Option(names = "--publish-frames", description = "Also publish the raw frames to can.frames.")
     boolean frames;
 
-    /** {@code --config} and {@code --set}: any other {@code can.*} setting and the {@code kafka.*} block. */
     @Mixin
-    ConfigOptions config;
+    EndpointOptions endpoints;
+
+    @Mixin
+    ConfigOptions configOptions;
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
@@ -82,28 +82,36 @@ public final class CanReplayCommand implements Callable<Integer> {
             return 2;
         }
         ReplaySpeed.parse(speed);
-        Map<String, Object> props = new HashMap<>(config.load());
-        if (bootstrapServers != null) {
-            props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrapServers);
-        } else {
-            String fromUp = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
-            props.putIfAbsent(KafkaClientConfig.BOOTSTRAP_SERVERS, fromUp != null ? fromUp : "127.0.0.1:9092");
+        // Other can.* keys come from --config, FIELDLINE_CAN_* variables and --set, as for every command.
+        Map<String, String> config = configOptions.load();
+        List<String> problems = ConfigReference.check(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(String.join("; ", problems));
         }
-        KafkaClientConfig kafka = new KafkaClientConfig(props);
+        Map<String, Object> props = new HashMap<>();
+        config.forEach((key, value) -> {
+            if (key.startsWith("can.")) {
+                props.put(key, value);
+            }
+        });
         props.put(CanBridgeConfig.INPUT, "replay");
         props.put(CanBridgeConfig.DBC_FILE, dbcFile.toString());
         props.put(CanBridgeConfig.REPLAY_FILE, log.toString());
         props.put(CanBridgeConfig.REPLAY_SPEED, speed);
         props.put(CanBridgeConfig.REPLAY_TIMESTAMPS, timestamps);
-        props.put(CanBridgeConfig.FRAMES_PUBLISH, Boolean.toString(frames));
+        if (frames) {
+            props.put(CanBridgeConfig.FRAMES_PUBLISH, "true");
+        }
         CanBridgeConfig canConfig = new CanBridgeConfig(props);
-        TopicNames names = new TopicNames(topicPrefix);
+        TopicNames names = new TopicNames(topicPrefix != null ? topicPrefix
+                : new AppConfig(config).getString(AppConfig.TOPICS_PREFIX));
+        KafkaClientConfig kafka = endpoints.kafka(config);
         createMissingTopics(kafka, names);
         if ("original".equals(timestamps)) {
-            warnAboutRetention(kafka, names);
+            warnAboutRetention(kafka, names, canConfig.getBoolean(CanBridgeConfig.FRAMES_PUBLISH));
         }
-        try (CanBridgeService service = new CanBridgeService(kafka, schemaRegistry, names, canConfig,
-                new SimpleMeterRegistry())) {
+        try (CanBridgeService service = new CanBridgeService(kafka, endpoints.schemaRegistryUrl(), names,
+                canConfig, new SimpleMeterRegistry())) {
             service.start();
             while (!service.awaitCompletion(Duration.ofSeconds(5))) {
                 out.printf("... %d frames, %d signals%n", service.counts().frames(), service.counts().signals());
@@ -118,7 +126,7 @@ public final class CanReplayCommand implements Callable<Integer> {
     }
 
     /** Warns when the log's original times are already past the retention of a topic the replay writes. */
-    private void warnAboutRetention(KafkaClientConfig kafka, TopicNames names) throws Exception {
+    private void warnAboutRetention(KafkaClientConfig kafka, TopicNames names, boolean frames) throws Exception {
         Optional<Instant> first = ReplayRetention.firstTimestamp(log);
         if (first.isEmpty()) {
             return;

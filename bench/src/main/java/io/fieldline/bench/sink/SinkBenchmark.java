@@ -14,8 +14,8 @@ import io.fieldline.sink.SinkConfig;
 import io.fieldline.sink.StorageOptions;
 import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
-import io.fieldline.sink.internal.json.CompactJson;
 import io.fieldline.sink.internal.postgres.PostgresTables;
+import io.fieldline.sink.internal.redis.RedisPlans;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -317,9 +317,7 @@ public final class SinkBenchmark {
                 List<RedisFuture<Boolean>> futures = new ArrayList<>(settings.batchSize());
                 for (int i = from; i < Math.min(readings.length, from + settings.batchSize()); i++) {
                     Reading r = readings[i];
-                    futures.add(redis.hset(keys.deviceLatest(r.getDeviceId()), r.getSensor(),
-                            CompactJson.object().field("time", r.getEventTime().toEpochMilli()).field("value", r.getValue())
-                                    .field("unit", r.getUnit()).field("quality", r.getQuality().name()).end()));
+                    futures.add(redis.hset(keys.deviceLatest(r.getDeviceId()), r.getSensor(), RedisPlans.latestValue(r)));
                 }
                 connection.flushCommands();
                 for (RedisFuture<Boolean> f : futures) {

@@ -1,7 +1,7 @@
 package io.fieldline.topologies.alert;
 
+import static io.fieldline.testing.Records.device;
 import static io.fieldline.topologies.support.Fixtures.T0;
-import static io.fieldline.topologies.support.Fixtures.device;
 import static io.fieldline.topologies.support.Fixtures.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +31,8 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.schemas.avro.Severity;
 import io.fieldline.topologies.StoreType;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.Records;
 import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
@@ -78,7 +80,7 @@ class AlertTopologyTest {
     }
 
     private void send(String device, String sensor, double value, long second) {
-        readings.pipeInput(device, reading(device, sensor, value, T0.plusSeconds(second), "room-a"));
+        readings.pipeInput(device, reading(device, sensor, T0.plusSeconds(second), value, "room-a"));
     }
 
     private List<String> alertKeys() {
@@ -228,7 +230,7 @@ class AlertTopologyTest {
         rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).build());
         send("d1", "temp", 20, 100);
         send("d1", "temp", 40, 50);     // older than what the series already reported
-        Reading bad = reading("d1", "temp", 99, T0.plusSeconds(110), "room-a");
+        Reading bad = reading("d1", "temp", T0.plusSeconds(110), 99, "room-a");
         bad.setQuality(Quality.BAD);
         readings.pipeInput("d1", bad);
 
@@ -349,7 +351,7 @@ class AlertTopologyTest {
     @Test
     void shouldPreferTheSensorsExpectedIntervalOverTheDevices() {
         devices.pipeInput("d1", device("d1", "farm-1", "room-a", 10_000L));
-        Sensor slow = Fixtures.sensor("d1", "temp", "degC", 0, null, null);
+        Sensor slow = Records.sensor("d1", "temp", "degC", 0, null, null);
         slow.setExpectedIntervalMs(100_000L);
         sensors.pipeInput("d1/temp", slow);
         send("d1", "temp", 20, 0);

@@ -1,7 +1,7 @@
 package io.fieldline.topologies.runtime;
 
 import static io.fieldline.topologies.support.Fixtures.T0;
-import static io.fieldline.topologies.support.Fixtures.reading;
+import static io.fieldline.testing.Records.minimalReading;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -103,7 +103,7 @@ class StreamsErrorHandlingTest {
                 new StringDeserializer(), input.enrichedReadings().valueSerde().deserializer());
 
         registry.down(true);
-        assertThatThrownBy(() -> readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0)))
+        assertThatThrownBy(() -> readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0)))
                 .isInstanceOf(StreamsException.class);
 
         assertThat(deadLetters().isEmpty()).as("a valid reading must not be dead-lettered").isTrue();
@@ -122,7 +122,7 @@ class StreamsErrorHandlingTest {
                 new StringDeserializer(), input.enrichedReadings().valueSerde().deserializer());
 
         raw.pipeInput("dev-1", "not avro".getBytes(StandardCharsets.UTF_8));
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
 
         TestRecord<byte[], byte[]> dead = deadLetters().readRecord();
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
@@ -155,9 +155,9 @@ class StreamsErrorHandlingTest {
         // Decodes fine, but its series state cannot be stored (a sensor name past 64 KiB): it fails
         // every time it is processed. Without a processing exception handler the thread dies and is
         // replaced, reads the record again and dies again, forever.
-        Reading poison = reading("dev-1", "x".repeat(70_000), 40.0, T0);
+        Reading poison = minimalReading("dev-1", "x".repeat(70_000), T0, 40.0);
         readings.pipeInput("dev-1", poison);
-        readings.pipeInput("dev-2", reading("dev-2", "air_temperature", 40.0, T0.plusSeconds(1)));
+        readings.pipeInput("dev-2", minimalReading("dev-2", "air_temperature", T0.plusSeconds(1), 40.0));
 
         TestRecord<byte[], byte[]> dead = deadLetters().readRecord();
         assertThat(dead.value()).isEqualTo(input.enrichedReadings().valueSerde().serializer()
@@ -183,11 +183,11 @@ class StreamsErrorHandlingTest {
                 new StringSerializer(), input.enrichedReadings().valueSerde().serializer());
         rules.pipeInput("hot", AlertRule.newBuilder().setRuleId("hot").setDirection(Direction.ABOVE).setThreshold(30)
                 .build());
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 20.0, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 20.0));
 
         // The reading decodes (its schema is cached), but the alert it raises cannot be serialized.
         registry.down(true);
-        assertThatThrownBy(() -> readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 40.0, T0.plusSeconds(1))))
+        assertThatThrownBy(() -> readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(1), 40.0)))
                 .isInstanceOf(StreamsException.class);
 
         assertThat(deadLetters().isEmpty()).as("a valid reading must not be dead-lettered").isTrue();

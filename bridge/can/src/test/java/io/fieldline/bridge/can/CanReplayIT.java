@@ -2,7 +2,6 @@ package io.fieldline.bridge.can;
 
 import io.fieldline.can.CanFrame;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.can.candump.CandumpParser;
@@ -16,23 +15,17 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Source;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -121,15 +114,15 @@ class CanReplayIT {
         List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 3);
         Map<String, String> reasonByLine = new HashMap<>();
         for (ConsumerRecord<String, byte[]> d : dead) {
-            assertThat(header(d, DeadLetterHeaders.STAGE)).isEqualTo("can");
-            assertThat(header(d, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("fixture.log");
-            reasonByLine.put(header(d, DeadLetterHeaders.SOURCE_OFFSET), header(d, DeadLetterHeaders.REASON));
+            assertThat(TopicTail.header(d, DeadLetterHeaders.STAGE)).isEqualTo("can");
+            assertThat(TopicTail.header(d, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("fixture.log");
+            reasonByLine.put(TopicTail.header(d, DeadLetterHeaders.SOURCE_OFFSET), TopicTail.header(d, DeadLetterHeaders.REASON));
         }
         assertThat(reasonByLine).containsOnlyKeys("8", "9", "10");
         assertThat(reasonByLine.get("8")).contains("expected 'iface id#data'");
         assertThat(reasonByLine.get("9")).contains("unknown CAN id 7AB on can0");
         assertThat(reasonByLine.get("10")).contains("expected multiplexer id 0, 1 or 2, but got 3");
-        assertThat(new String(dead.stream().filter(d -> header(d, DeadLetterHeaders.SOURCE_OFFSET).equals("8"))
+        assertThat(new String(dead.stream().filter(d -> TopicTail.header(d, DeadLetterHeaders.SOURCE_OFFSET).equals("8"))
                 .findFirst().orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("this is not a candump line");
 
         assertThat(meters.counter("fieldline.can.frames", "outcome", "decoded").count()).isEqualTo(7.0);
@@ -192,17 +185,13 @@ class CanReplayIT {
                 before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
     }
 
-    private TopicNames topics() throws Exception {
-        TopicNames names = new TopicNames("canit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+    private TopicNames topics() {
+        TopicNames names = TestNames.topicNames("canit");
         // The fixture log keeps its 2023 timestamps: with the default seven-day retention the broker's
         // retention check (30 s after it starts, then every 5 minutes) would delete the records before
         // the test reads them back.
-        Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
-                    new NewTopic(names.canFrames(), 1, (short) 1).configs(keepForever),
-                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
-        }
+        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER,
+                names.readings(), names.canFrames(), names.deadLetters("can"));
         return names;
     }
 
@@ -212,25 +201,11 @@ class CanReplayIT {
     }
 
     private <V> List<ConsumerRecord<String, V>> consume(String topic, Deserializer<V> values, int count) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "canit-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<ConsumerRecord<String, V>> out = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(p, new StringDeserializer(), values)) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= count;
-            });
-            // Nothing more than expected arrives.
-            consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+        try (TopicTail<String, V> tail = new TopicTail<>(stack.kafka().bootstrapServers(), topic,
+                new StringDeserializer(), values)) {
+            List<ConsumerRecord<String, V>> out = tail.awaitCount(count, Duration.ofSeconds(60));
+            assertThat(out).as("nothing more than expected arrives").hasSize(count);
+            return out;
         }
-        assertThat(out).hasSize(count);
-        return out;
-    }
-
-    private static String header(ConsumerRecord<?, ?> r, String name) {
-        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 }

@@ -5,12 +5,12 @@ import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
+import io.fieldline.testing.KafkaTopics;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -20,15 +20,10 @@ final class BridgeItSupport {
     private BridgeItSupport() {
     }
 
-    /** A short unique name, so test classes sharing the embedded servers never see each other's data. */
-    static String unique(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
     /** Topic names under a unique prefix, with the readings and dead-letter topics created. */
     static TopicNames topics(String bootstrapServers, String prefix, int partitions) {
         TopicNames names = new TopicNames(prefix + ".");
-        KafkaProbe.createTopics(bootstrapServers, partitions, names.readings(), names.deadLetters(MqttBridge.STAGE));
+        KafkaTopics.createMissing(bootstrapServers, partitions, names.readings(), names.deadLetters(MqttBridge.STAGE));
         return names;
     }
 

@@ -11,6 +11,8 @@ import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +34,7 @@ class MqttBridgeCrashRecoveryIT {
     @Test
     void shouldDeliverEveryMessageAfterAnAbruptStopAndARestartWithTheSameClientId(EmbeddedStack stack) throws Exception {
         String bootstrap = stack.kafka().bootstrapServers();
-        String root = BridgeItSupport.unique("crash");
+        String root = TestNames.unique("crash");
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 3);
         Map<String, Object> settings = bridgeSettings(stack, bootstrap, root, root, root + "-bridge");
         settings.put(MqttBridgeConfig.RECEIVE_MAXIMUM, String.valueOf(RECEIVE_MAXIMUM));
@@ -47,7 +49,7 @@ class MqttBridgeCrashRecoveryIT {
         setup.close();
         MqttBridge second = null;
         try (MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                KafkaProbe probe = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings())) {
+                TopicTail<String, Reading> probe = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class)) {
             BridgeItSupport.publishNumbered(publisher, root, 0, MESSAGES);
 
             MqttBridge first = MqttBridge.withSchemaRegistry(config, names, registry, new SimpleMeterRegistry());
@@ -66,11 +68,11 @@ class MqttBridgeCrashRecoveryIT {
             second.start();
 
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                    .until(() -> numbers(probe.readings()).size() == MESSAGES);
+                    .until(() -> numbers(probe.values()).size() == MESSAGES);
             MqttBridge restarted = second;
             await().atMost(Duration.ofSeconds(10)).until(() -> restarted.inFlight() == 0);
 
-            List<Reading> readings = probe.readings();
+            List<Reading> readings = probe.values();
             assertThat(numbers(readings)).containsExactlyInAnyOrderElementsOf(
                     IntStream.range(0, MESSAGES).boxed().toList());
             // A multiset of message numbers: each message must be there, and a message is there twice

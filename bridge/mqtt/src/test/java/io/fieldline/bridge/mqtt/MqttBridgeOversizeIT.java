@@ -8,6 +8,8 @@ import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.TopicNames;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.simulator.MqttPublisher;
@@ -34,7 +36,7 @@ class MqttBridgeOversizeIT {
     @Test
     void shouldDeadLetterAReadingTooLargeForKafkaWithItsReasonAndKeepBridging(EmbeddedStack stack) throws Exception {
         String bootstrap = stack.kafka().bootstrapServers();
-        String root = BridgeItSupport.unique("large");
+        String root = TestNames.unique("large");
         TopicNames names = new TopicNames(root + ".");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(
@@ -54,8 +56,8 @@ class MqttBridgeOversizeIT {
                 bootstrap, root, root, root + "-bridge")), names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
                 meters);
                 MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                KafkaProbe readings = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings());
-                KafkaProbe deadLetters = new KafkaProbe(bootstrap, null, names.deadLetters(MqttBridge.STAGE))) {
+                TopicTail<String, Reading> readings = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class);
+                TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters(MqttBridge.STAGE))) {
             bridge.start();
             publisher.publish(topic, large, 1);
             publisher.publish(topic, "{\"ts\": 1714564801000, \"co2\": 901}".getBytes(StandardCharsets.UTF_8), 1);
@@ -63,15 +65,15 @@ class MqttBridgeOversizeIT {
 
             await().atMost(Duration.ofSeconds(20)).until(() -> bridge.stats().acknowledged() == 2);
             assertThat(bridge.state()).isEqualTo(MqttBridge.State.RUNNING);
-            List<ConsumerRecord<byte[], byte[]>> dead = deadLetters.records();
+            List<ConsumerRecord<String, byte[]>> dead = deadLetters.awaitCount(1, Duration.ofSeconds(10));
             assertThat(dead).hasSize(1);
-            assertThat(KafkaProbe.header(dead.get(0), DeadLetterHeaders.REASON))
+            assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.REASON))
                     .startsWith("record too large for Kafka topic " + names.readings());
-            assertThat(KafkaProbe.header(dead.get(0), DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topic);
-            assertThat(KafkaProbe.header(dead.get(0), MqttHeaders.TOPIC)).isEqualTo(topic);
+            assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topic);
+            assertThat(TopicTail.header(dead.get(0), MqttHeaders.TOPIC)).isEqualTo(topic);
             assertThat(dead.get(0).value()).isEqualTo(large);
-            await().atMost(Duration.ofSeconds(10)).until(() -> readings.readings().size() == 1);
-            assertThat(readings.readings()).extracting(Reading::getValue).containsExactly(901.0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> readings.values().size() == 1);
+            assertThat(readings.values()).extracting(Reading::getValue).containsExactly(901.0);
             assertThat(bridge.stats().deadLetters()).isEqualTo(1);
             assertThat(bridge.stats().readings()).isEqualTo(1);
             // Through the shared ingress publisher: its meters, tagged with this edge.
@@ -84,7 +86,7 @@ class MqttBridgeOversizeIT {
     @Test
     void shouldCapAMegabyteOfUserPropertiesInsteadOfFailingOnEveryRedelivery(EmbeddedStack stack) throws Exception {
         String bootstrap = stack.kafka().bootstrapServers();
-        String root = BridgeItSupport.unique("props");
+        String root = TestNames.unique("props");
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 1);
         String topic = root + "/sites/s1/rooms/r1/devices/d2/telemetry";
         List<Map.Entry<String, String>> properties = new ArrayList<>();
@@ -96,7 +98,7 @@ class MqttBridgeOversizeIT {
                 bootstrap, root, root, root + "-bridge")), names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
                 new SimpleMeterRegistry());
                 MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                KafkaProbe readings = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings())) {
+                TopicTail<String, byte[]> readings = TopicTail.of(bootstrap, names.readings())) {
             bridge.start();
             publisher.publish(topic, "{\"co2\": 700, \"rh\": 55}".getBytes(StandardCharsets.UTF_8), 1, false, properties);
             publisher.publish(topic, "{\"co2\": 701}".getBytes(StandardCharsets.UTF_8), 1);
@@ -105,7 +107,7 @@ class MqttBridgeOversizeIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> bridge.stats().acknowledged() == 2);
             assertThat(bridge.state()).isEqualTo(MqttBridge.State.RUNNING);
             await().atMost(Duration.ofSeconds(10)).until(() -> readings.records().size() == 3);
-            ConsumerRecord<byte[], byte[]> first = readings.records().get(0);
+            ConsumerRecord<String, byte[]> first = readings.records().get(0);
             int kept = 0;
             for (var header : first.headers()) {
                 if (header.key().startsWith(MqttHeaders.USER_PROPERTY_PREFIX)) {
@@ -113,8 +115,8 @@ class MqttBridgeOversizeIT {
                 }
             }
             assertThat(kept).isPositive().isLessThan(1024);
-            assertThat(KafkaProbe.header(first, MqttHeaders.USER_PROPERTIES_DROPPED)).isEqualTo(Integer.toString(1024 - kept));
-            assertThat(KafkaProbe.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "p0")).isEqualTo("v".repeat(1024));
+            assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTIES_DROPPED)).isEqualTo(Integer.toString(1024 - kept));
+            assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "p0")).isEqualTo("v".repeat(1024));
             assertThat(bridge.stats().deadLetters()).isZero();
         }
     }

@@ -6,7 +6,7 @@ import io.fieldline.schemas.avro.AnomalyScore;
 import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
-import io.fieldline.sink.internal.json.CompactJson;
+import io.fieldline.sink.internal.json.SinkJson;
 import io.fieldline.sink.internal.postgres.CopyTable.Conflict;
 
 import java.sql.SQLException;
@@ -98,7 +98,7 @@ public final class PostgresTables {
                 .writeText(r.getRoom())
                 .writeFloat8(r.getRawValue())
                 .writeTimestamptz(r.getIngestTime())
-                .writeJsonb(CompactJson.ofStrings(r.getAttributes()));
+                .writeJsonb(SinkJson.ofStrings(r.getAttributes()));
     }
 
     static void encodeAggregate(Aggregate a, PgBinaryCopyWriter out) throws SQLException {
@@ -174,6 +174,6 @@ public final class PostgresTables {
                 .writeText(k.getName())
                 .writeFloat8(k.getValue())
                 .writeText(k.getUnit())
-                .writeJsonb(CompactJson.ofNumbers(k.getInputs()));
+                .writeJsonb(SinkJson.ofNumbers(k.getInputs()));
     }
 }

@@ -9,8 +9,8 @@ import io.fieldline.sink.internal.worker.BatchSplitter;
 import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.fieldline.sink.internal.worker.SinkWriteException;
-import io.fieldline.sink.testing.Records;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestDatabases;
 import io.fieldline.sink.testing.WriterHarness;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.names;
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -13,6 +13,9 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
 import io.lettuce.core.AclSetuserArgs;
+import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
@@ -23,18 +26,9 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.CommandType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -52,13 +46,10 @@ class RedisStreamFrameSourceIT {
     @SuppressWarnings("unchecked") // Lettuce's xreadgroup takes generic varargs
     void shouldPublishEntriesReReadPendingOnesAndAcknowledgeAfterKafka() throws Exception {
         String stream = "can:frames:" + UUID.randomUUID();
-        TopicNames names = new TopicNames("redisit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            // Some entries carry 2023 timestamps: keep them past the broker's seven-day retention check.
-            Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
-            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
-                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
-        }
+        TopicNames names = TestNames.topicNames("redisit");
+        // Some entries carry 2023 timestamps: keep them past the broker's seven-day retention check.
+        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER,
+                names.readings(), names.deadLetters("can"));
         RedisClient client = RedisClient.create(stack.redis().url());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             RedisCommands<String, String> redis = connection.sync();
@@ -114,11 +105,8 @@ class RedisStreamFrameSourceIT {
     void shouldRetryRefusedReadsAndCarryOnOnceRedisServesThemAgain() throws Exception {
         String stream = "can:frames:" + UUID.randomUUID();
         TopicNames names = new TopicNames("redisretry-" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
-            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
-                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
-        }
+        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER, names.readings(),
+                names.deadLetters("can"));
         // A server of its own: the test takes XREADGROUP away from its default user for a while.
         try (RedisServer server = new RedisServer()) {
             server.start();
@@ -164,22 +152,11 @@ class RedisStreamFrameSourceIT {
     }
 
     private List<Reading> consume(String topic, int count) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "redisit-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<Reading> out = new ArrayList<>();
-        try (KafkaConsumer<String, Reading> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                AvroSerdes.specific(Reading.class, new HttpSchemaRegistryClient(stack.schemaRegistry().url()), false)
-                        .deserializer())) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-                return out.size() >= count;
-            });
-            consumer.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
+        try (TopicTail<String, Reading> tail = TopicTail.avro(stack.kafka().bootstrapServers(),
+                stack.schemaRegistry().url(), topic, Reading.class)) {
+            List<Reading> out = tail.awaitCount(count, Duration.ofSeconds(60)).stream().map(r -> r.value()).toList();
+            assertThat(out).as("nothing more than expected arrives").hasSize(count);
+            return out;
         }
-        assertThat(out).hasSize(count);
-        return out;
     }
 }
