@@ -119,7 +119,7 @@ class MqttBridgeConfigTest {
     void shouldTakeTheSharedLingerWhenTheBridgeKeepsItsDefault() {
         MqttBridgeConfig config = new MqttBridgeConfig(props("kafka.producer.linger.ms", "50"));
 
-        assertThat(config.producerProperties()).containsEntry(ProducerConfig.LINGER_MS_CONFIG, "50")
+        assertThat(config.producerProperties()).containsEntry(ProducerConfig.LINGER_MS_CONFIG, 50)
                 .containsEntry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
     }
 
