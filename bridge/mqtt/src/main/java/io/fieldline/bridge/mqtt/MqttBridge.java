@@ -112,6 +112,8 @@ public final class MqttBridge implements AutoCloseable {
     private final Worker[] workers;
     private final InFlightWindow window;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    /** {@link System#nanoTime()} after which a clean stop no longer drains the worker queues. */
+    private volatile long drainDeadline;
     private final AtomicInteger awaitingKafka = new AtomicInteger();
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
     // Workers register per-route meters as routes first carry messages.
@@ -421,15 +423,29 @@ public final class MqttBridge implements AutoCloseable {
 
         @Override
         public void run() {
-            while (!Thread.currentThread().isInterrupted() && !isStopping()) {
+            while (!Thread.currentThread().isInterrupted()) {
+                State current = state.get();
+                if (current == State.CLOSED || current == State.FAILED) {
+                    return;
+                }
+                // A clean stop drains what was already received (new messages are no longer handed
+                // over), so a retiring instance leaves nothing unacknowledged in its session that
+                // the other members of its share group would wait an hour for.
+                boolean draining = current == State.CLOSING;
+                if (draining && System.nanoTime() - drainDeadline > 0) {
+                    return;
+                }
                 Inbound inbound;
                 try {
-                    inbound = queue.poll(100, TimeUnit.MILLISECONDS);
+                    inbound = draining ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 }
                 if (inbound == null) {
+                    if (draining) {
+                        return;
+                    }
                     continue;
                 }
                 try {
@@ -634,10 +650,12 @@ public final class MqttBridge implements AutoCloseable {
             failure.complete(null);
             return;
         }
+        Duration timeout = Duration.ofMillis(config.getLong(MqttBridgeConfig.SHUTDOWN_TIMEOUT_MS));
+        // Set before the state changes: the workers read it as soon as they see CLOSING.
+        drainDeadline = System.nanoTime() + timeout.toNanos() / 2;
         if (current != State.RUNNING || !state.compareAndSet(State.RUNNING, State.CLOSING)) {
             return;
         }
-        Duration timeout = Duration.ofMillis(config.getLong(MqttBridgeConfig.SHUTDOWN_TIMEOUT_MS));
         shutdown(true, timeout);
         state.set(State.CLOSED);
         failure.complete(null);
