@@ -3,6 +3,7 @@ package io.fieldline.bridge.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.testing.TestTimes;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.KafkaBroker;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -243,7 +244,7 @@ class IngressPublisherIT {
 
     private static Reading reading(String device, int n) {
         return Reading.newBuilder().setDeviceId(device).setSensor("seq").setValue(n)
-                .setEventTime(Instant.ofEpochMilli(1_714_564_800_000L + n)).setIngestTime(Instant.now())
+                .setEventTime(Instant.ofEpochMilli(TestTimes.BASE_MILLIS + n)).setIngestTime(Instant.now())
                 .setSource(Source.MQTT).setQuality(Quality.GOOD).build();
     }
 

@@ -1,5 +1,6 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.testing.TestTimes;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
@@ -60,7 +61,7 @@ final class BridgeItSupport {
 
     /** The JSON of message number {@code n}: one reading of sensor {@code seq} whose value is n. */
     static byte[] numbered(int n) {
-        return ("{\"ts\": " + (1_714_564_800_000L + n) + ", \"seq\": " + n + "}").getBytes(StandardCharsets.UTF_8);
+        return ("{\"ts\": " + (TestTimes.BASE_MILLIS + n) + ", \"seq\": " + n + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Publishes messages {@code from} (inclusive) to {@code to} (exclusive) over 10 devices at QoS 1. */

@@ -3,6 +3,7 @@ package io.fieldline.bridge.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.testing.TestTimes;
 import io.fieldline.bridge.mqtt.decode.SparkplugDecoder;
 import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
@@ -48,12 +49,12 @@ class MqttBridgeDeadLetterIT {
         String telemetry = root + "/sites/s1/rooms/r1/devices/d1/telemetry";
         String nbirth = "spBv1.0/" + group + "/NBIRTH/edge-1";
         String ndata = "spBv1.0/" + group + "/NDATA/edge-1";
-        byte[] birth = Payload.newBuilder().setTimestamp(1_714_564_800_000L).setSeq(0)
+        byte[] birth = Payload.newBuilder().setTimestamp(TestTimes.BASE_MILLIS).setSeq(0)
                 .addMetrics(Metric.newBuilder().setName("bdSeq").setDatatype(DataType.Int64_VALUE).setLongValue(0))
                 .addMetrics(Metric.newBuilder().setName("co2").setAlias(1).setDatatype(DataType.Double_VALUE)
                         .setDoubleValue(800))
                 .build().toByteArray();
-        byte[] data = Payload.newBuilder().setTimestamp(1_714_564_801_000L).setSeq(1)
+        byte[] data = Payload.newBuilder().setTimestamp((TestTimes.BASE_MILLIS + 1000)).setSeq(1)
                 .addMetrics(Metric.newBuilder().setAlias(1).setDoubleValue(812.5))
                 .addMetrics(Metric.newBuilder().setName("fan").setDatatype(DataType.Boolean_VALUE).setBooleanValue(true))
                 .build().toByteArray();
@@ -110,8 +111,9 @@ class MqttBridgeDeadLetterIT {
                     .containsEntry("edge-1:co2", List.of(800.0, 812.5))
                     .containsEntry("edge-1:fan", List.of(1.0))
                     .containsEntry("edge-1:" + SparkplugDecoder.ONLINE_SENSOR, List.of(1.0));
-            ConsumerRecord<String, Reading> first = readings.records().get(0);
-            assertThat(first.key()).isEqualTo("d1");
+            // The readings topic has several partitions: d1's first record, not the topic's.
+            ConsumerRecord<String, Reading> first = readings.records().stream().filter(r -> "d1".equals(r.key()))
+                    .findFirst().orElseThrow();
             assertThat(TopicTail.header(first, MqttHeaders.TOPIC)).isEqualTo(telemetry);
             assertThat(TopicTail.header(first, MqttHeaders.QOS)).isEqualTo("1");
             assertThat(TopicTail.header(first, MqttHeaders.RETAIN)).isEqualTo("false");

@@ -3,6 +3,7 @@ package io.fieldline.bridge.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.testing.TestTimes;
 import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -105,7 +106,7 @@ class MqttBridgeOrderingIT {
     }
 
     private static byte[] birth() {
-        return Payload.newBuilder().setTimestamp(1_714_564_800_000L).setSeq(0)
+        return Payload.newBuilder().setTimestamp(TestTimes.BASE_MILLIS).setSeq(0)
                 .addMetrics(Metric.newBuilder().setName("bdSeq").setDatatype(DataType.Int64_VALUE).setLongValue(0))
                 .addMetrics(Metric.newBuilder().setName("counter").setAlias(7).setDatatype(DataType.Double_VALUE)
                         .setDoubleValue(-1))
@@ -113,7 +114,7 @@ class MqttBridgeOrderingIT {
     }
 
     private static byte[] data(int k) {
-        return Payload.newBuilder().setTimestamp(1_714_564_801_000L + k).setSeq((k + 1) % 256)
+        return Payload.newBuilder().setTimestamp((TestTimes.BASE_MILLIS + 1000) + k).setSeq((k + 1) % 256)
                 .addMetrics(Metric.newBuilder().setAlias(7).setDoubleValue(k))
                 .build().toByteArray();
     }

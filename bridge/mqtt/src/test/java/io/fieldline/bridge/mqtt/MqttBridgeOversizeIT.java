@@ -3,6 +3,7 @@ package io.fieldline.bridge.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.testing.TestTimes;
 import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -49,7 +50,7 @@ class MqttBridgeOversizeIT {
         while (noise.length() < 8000) {
             noise.append(UUID.randomUUID());
         }
-        byte[] large = ("{\"ts\": 1714564800000, \"co2\": 900, \"attributes\": {\"noise\": \"" + noise + "\"}}")
+        byte[] large = ("{\"ts\": " + TestTimes.BASE_MILLIS + ", \"co2\": 900, \"attributes\": {\"noise\": \"" + noise + "\"}}")
                 .getBytes(StandardCharsets.UTF_8);
 
         try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(BridgeItSupport.bridgeSettings(stack,

@@ -15,6 +15,7 @@ import io.fieldline.testing.TestNames;
 import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,8 +60,11 @@ class MqttBridgeSharedSubscriptionIT {
             a.close();
             BridgeItSupport.publishNumbered(publisher, root, MESSAGES / 2, MESSAGES);
 
+            List<Integer> all = IntStream.range(0, MESSAGES).boxed().toList();
+            // untilAsserted: on a timeout the message lists the numbers still missing.
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                    .until(() -> numbers(probe.values()).size() == MESSAGES);
+                    .untilAsserted(() -> assertThat(numbers(probe.values()))
+                            .as("numbers in Kafka (a: %s, b: %s)", a.stats(), b.stats()).containsAll(all));
             await().atMost(Duration.ofSeconds(10)).until(() -> b.inFlight() == 0);
 
             LOG.info("Instance a wrote {} readings, instance b {}; {} records in Kafka for {} messages",
@@ -68,8 +72,7 @@ class MqttBridgeSharedSubscriptionIT {
             assertThat(a.stats().readings()).as("readings written by instance a").isPositive().isLessThan(MESSAGES);
             assertThat(b.stats().readings()).as("readings written by instance b").isGreaterThanOrEqualTo(MESSAGES / 2);
             assertThat(a.stats().readings() + b.stats().readings()).isGreaterThanOrEqualTo(MESSAGES);
-            assertThat(numbers(probe.values())).containsExactlyInAnyOrderElementsOf(
-                    IntStream.range(0, MESSAGES).boxed().toList());
+            assertThat(numbers(probe.values())).containsExactlyInAnyOrderElementsOf(all);
         } finally {
             a.close();
         }
