@@ -6,19 +6,25 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs {@code fieldline up --duration 90} as a user would, in its own JVM from the packaged jar,
  * and checks that it starts, that data flows through every stage (readings, enriched readings,
- * closed one-minute windows, alerts, rows in PostgreSQL), and that it stops cleanly with a summary.
+ * closed one-minute windows, rows in PostgreSQL, and alerts from a rule added in SQL while it runs),
+ * and that it stops cleanly with a summary.
  * 90 s is what it takes for at least one one-minute window (plus its 10 s grace) to close
  * wherever in the minute the run starts.
  */
@@ -41,6 +47,19 @@ class FieldlineUpIT {
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
+        // A healthy simulated fleet crosses no demo rule within 90 s (its faults come every two hours
+        // per device), so the test edits the rules the way an operator does: in SQL, while the
+        // pipeline runs. CDC carries the rule to the alert application, which must raise it live.
+        boolean ruleAdded = false;
+        long readyBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!ruleAdded && process.isAlive() && System.nanoTime() < readyBy) {
+            if (read(output).contains("Fieldline is up: ready in")) {
+                addRuleTheFleetCrosses(endpoints(dataDir));
+                ruleAdded = true;
+            } else {
+                Thread.sleep(200);
+            }
+        }
         boolean exited = process.waitFor(4, TimeUnit.MINUTES);
         String printed = read(output);
         if (!exited) {
@@ -50,25 +69,39 @@ class FieldlineUpIT {
         assertThat(process.exitValue()).as("exit code; output:%n%s", printed).isZero();
         assertThat(printed).contains("Fieldline is up: ready in").contains("Summary").contains("Records per topic:");
 
-        Map<String, String> endpoints = Files.readAllLines(dataDir.resolve("endpoints.env")).stream()
-                .filter(line -> line.contains("="))
-                .collect(java.util.stream.Collectors.toMap(l -> l.substring(0, l.indexOf('=')), l -> l.substring(l.indexOf('=') + 1)));
+        assertThat(ruleAdded).as("an alert rule was added while the pipeline ran; output:%n%s", printed).isTrue();
+        Map<String, String> endpoints = endpoints(dataDir);
         assertThat(endpoints).containsKeys("KAFKA_BOOTSTRAP_SERVERS", "SCHEMA_REGISTRY_URL", "JDBC_URL",
                 "JDBC_USER", "JDBC_PASSWORD", "REDIS_URL", "MQTT_URL");
         assertThat(endpoints.get("KAFKA_BOOTSTRAP_SERVERS")).startsWith("127.0.0.1:");
 
         // TopicCounts lists every topic, with 0 for an empty one: only positive counts prove a flow.
         Map<String, Long> counts = topicCounts(printed);
-        // telemetry.alerts is not in this list for now: after the OFFLINE rule moved to input time and the
-        // demo CO2 rule was split, no alert was raised within a 90 s run (seen once, under investigation;
-        // see the session note). AlertTopologyTest and MetadataCdcEndToEndIT cover alerting meanwhile.
         for (String topic : List.of("telemetry.readings", "telemetry.readings.enriched", "telemetry.aggregates.1m",
-                "telemetry.anomalies", "metadata.alert-rules")) {
+                "telemetry.anomalies", "telemetry.alerts", "metadata.alert-rules")) {
             assertThat(counts.getOrDefault(topic, 0L)).as("records on %s; output:%n%s", topic, printed).isPositive();
         }
         Matcher rows = MEASUREMENT_ROWS.matcher(printed);
         assertThat(rows.find()).as("the PostgreSQL sink's row count in the summary; output:%n%s", printed).isTrue();
         assertThat(Long.parseLong(rows.group(1).replace(",", ""))).as("rows in measurement").isPositive();
+    }
+
+    private static Map<String, String> endpoints(Path dataDir) throws IOException {
+        return Files.readAllLines(dataDir.resolve("endpoints.env")).stream()
+                .filter(line -> line.contains("="))
+                .collect(Collectors.toMap(l -> l.substring(0, l.indexOf('=')), l -> l.substring(l.indexOf('=') + 1)));
+    }
+
+    /** Every grow room is warmer than 5 °C: the rule raises an INFO alert for each within seconds. */
+    private static void addRuleTheFleetCrosses(Map<String, String> endpoints) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(endpoints.get("JDBC_URL"), endpoints.get("JDBC_USER"),
+                endpoints.get("JDBC_PASSWORD"));
+                PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, room_selector, direction, "
+                                + "threshold, clear_threshold, for_ms, severity, escalation_threshold) "
+                                + "VALUES ('it-grow-room-warm', 'gr-*', 'air_temperature', '*', 'ABOVE', 5, 4, 0, 'INFO', 100)")) {
+            insert.executeUpdate();
+        }
     }
 
     private static Map<String, Long> topicCounts(String printed) {
