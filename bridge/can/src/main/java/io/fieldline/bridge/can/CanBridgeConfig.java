@@ -3,6 +3,7 @@ package io.fieldline.bridge.can;
 import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.candump.CandumpReplay;
 import io.fieldline.bridge.can.candump.ReplaySpeed;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,6 +50,7 @@ public final class CanBridgeConfig extends AbstractConfig {
     public static final String FRAMES_PUBLISH = "can.frames.publish";
     public static final String UNKNOWN_DEADLETTER = "can.unknown.deadletter";
     public static final String RANGE_CHECK = "can.quality.range.check";
+    public static final String EVENT_TIME_MAX_FUTURE_MS = "can.event.time.max.future.ms";
 
     /** Inputs the bridge can read from. */
     public enum Input {
@@ -123,7 +125,12 @@ public final class CanBridgeConfig extends AbstractConfig {
             .define(UNKNOWN_DEADLETTER, Type.BOOLEAN, false, Importance.LOW,
                     "Dead-letter frames whose id the DBC does not know (they are always counted).")
             .define(RANGE_CHECK, Type.BOOLEAN, true, Importance.LOW,
-                    "Mark readings outside the signal's DBC [min|max] range as quality BAD (kept, never dropped).");
+                    "Mark readings outside the signal's DBC [min|max] range as quality BAD (kept, never dropped).")
+            .define(EVENT_TIME_MAX_FUTURE_MS, Type.LONG, CanReadingMapper.DEFAULT_MAX_FUTURE.toMillis(),
+                    ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    "How far after its receipt a frame's timestamp may lie. A later frame is dead-lettered: a receiver "
+                            + "clock far ahead would advance the stream time of its partition, close every open window "
+                            + "and pin its series' latest value. Past times (a replayed log) are always accepted.");
 
     /** Builds the settings from {@code can.*} keys. */
     public CanBridgeConfig(Map<?, ?> props) {
@@ -213,6 +220,11 @@ public final class CanBridgeConfig extends AbstractConfig {
 
     public boolean rangeCheck() {
         return getBoolean(RANGE_CHECK);
+    }
+
+    /** How far after its receipt a frame's timestamp may lie. */
+    public Duration eventTimeMaxFuture() {
+        return Duration.ofMillis(getLong(EVENT_TIME_MAX_FUTURE_MS));
     }
 
     /** The mapping from (interface, message, signal) to device and sensor these settings describe. */

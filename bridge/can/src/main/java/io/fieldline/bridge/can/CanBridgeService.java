@@ -117,7 +117,7 @@ public final class CanBridgeService implements AutoCloseable {
         Dbc dbc = DbcParser.parse(read(config.dbcFile()), fileName(config.dbcFile()));
         LOG.info("CAN bridge: {} messages from {}, input {}", dbc.messages().size(), config.dbcFile(), config.input());
         CanReadingMapper mapper = new CanReadingMapper(DbcDecoder.compile(dbc), config.signalMapping(),
-                config.allowTruncated(), config.rangeCheck());
+                config.allowTruncated(), config.rangeCheck(), config.eventTimeMaxFuture());
         producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
         publisher = new CanFramePublisher(mapper, producer, new Topics(names, registry), config.publishFrames(),
                 config.deadLetterUnknownIds(), meters, clock);
@@ -214,7 +214,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     /** Counters so far (zero before start). */
     public CanFramePublisher.Counts counts() {
-        return publisher == null ? new CanFramePublisher.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : publisher.counts();
+        return publisher == null ? new CanFramePublisher.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : publisher.counts();
     }
 
     /** Counters by name, for a closing summary. */

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes what the CAN inputs read: each frame is decoded ({@link CanReadingMapper}) and its readings sent to
  * the readings topic keyed by device id, with the reading's event time as record timestamp; optionally the raw
- * frame goes to {@code can.frames}. Malformed lines, undecodable frames and (optionally) unknown ids go to the
+ * frame goes to {@code can.frames}. Malformed lines, undecodable frames, frames dated in the future and (optionally) unknown ids go to the
  * {@code deadletter.can} topic with the reason, the source and the line number in
  * {@link io.fieldline.schemas.DeadLetterHeaders}; all of them are counted, none stops the input.
  *
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Thread-safe: calls are serialized.
  *
  * <p>Meters: {@code fieldline.can.frames} (tag {@code outcome}: decoded, truncated, unknown_id, remote,
- * undecodable), {@code fieldline.can.signals}, {@code fieldline.can.malformed.lines},
+ * undecodable, future_timestamp), {@code fieldline.can.signals}, {@code fieldline.can.malformed.lines},
  * {@code fieldline.can.deadletters} (tag {@code reason}) and {@code fieldline.can.send.failures}.
  */
 public final class CanFramePublisher implements FrameListener {
@@ -97,7 +97,7 @@ public final class CanFramePublisher implements FrameListener {
                 .description("Input lines that are not CAN frames").register(registry);
         sendFailureCounter = Counter.builder("fieldline.can.send.failures")
                 .description("Records Kafka finally rejected").register(registry);
-        for (String reason : new String[] {"malformed", "unknown_id", "undecodable"}) {
+        for (String reason : new String[] {"malformed", "unknown_id", "undecodable", "future_timestamp"}) {
             deadLetterCounters.put(reason, Counter.builder("fieldline.can.deadletters").tag("reason", reason)
                     .description("Records written to the CAN dead-letter topic").register(registry));
         }
@@ -123,12 +123,6 @@ public final class CanFramePublisher implements FrameListener {
     public synchronized CompletableFuture<Void> publish(CanFrame frame, String source, long line) {
         Completion done = new Completion();
         Instant ingest = clock.instant();
-        if (publishFrames) {
-            String topic = topics.canFrames().name();
-            byte[] value = frameSerializer.serialize(topic, toAvro(frame, ingest));
-            send(new ProducerRecord<>(topic, null, frameTimestamp(frame, ingest),
-                    (frame.iface() + "/" + frame.idText()).getBytes(StandardCharsets.UTF_8), value), done);
-        }
         String readingsTopic = topics.readings().name();
         CanReadingMapper.Outcome outcome = mapper.map(frame, ingest, reading -> {
             byte[] value = readingSerializer.serialize(readingsTopic, reading);
@@ -137,6 +131,13 @@ public final class CanFramePublisher implements FrameListener {
             signals.increment();
             signalCounter.increment();
         });
+        // After the mapping, which refuses frames dated in the future: the raw frame would carry that time too.
+        if (publishFrames && outcome != CanReadingMapper.Outcome.FUTURE_TIMESTAMP) {
+            String topic = topics.canFrames().name();
+            byte[] value = frameSerializer.serialize(topic, toAvro(frame, ingest));
+            send(new ProducerRecord<>(topic, null, frameTimestamp(frame, ingest),
+                    (frame.iface() + "/" + frame.idText()).getBytes(StandardCharsets.UTF_8), value), done);
+        }
         frames.get(outcome).increment();
         frameCounters.get(outcome).increment();
         switch (outcome) {
@@ -146,6 +147,8 @@ public final class CanFramePublisher implements FrameListener {
                 }
             }
             case UNDECODABLE -> deadLetter(frame.toCandumpLog(), source, line, mapper.lastProblem(), "undecodable", done);
+            case FUTURE_TIMESTAMP -> deadLetter(frame.toCandumpLog(), source, line, mapper.lastProblem(),
+                    "future_timestamp", done);
             default -> {
                 // decoded, truncated or remote: nothing more to say
             }
@@ -210,7 +213,8 @@ public final class CanFramePublisher implements FrameListener {
         return new Counts(frames.values().stream().mapToLong(LongAdder::sum).sum(),
                 frames.get(CanReadingMapper.Outcome.DECODED).sum(), frames.get(CanReadingMapper.Outcome.TRUNCATED).sum(),
                 frames.get(CanReadingMapper.Outcome.UNKNOWN_ID).sum(), frames.get(CanReadingMapper.Outcome.REMOTE).sum(),
-                frames.get(CanReadingMapper.Outcome.UNDECODABLE).sum(), signals.sum(), malformed.sum(),
+                frames.get(CanReadingMapper.Outcome.UNDECODABLE).sum(),
+                frames.get(CanReadingMapper.Outcome.FUTURE_TIMESTAMP).sum(), signals.sum(), malformed.sum(),
                 deadLetters.sum(), sendFailures.sum());
     }
 
@@ -223,13 +227,14 @@ public final class CanFramePublisher implements FrameListener {
      * @param unknownIds     frames whose id the DBC does not know
      * @param remote         remote frames (nothing to decode)
      * @param undecodable    frames too short or with an unknown multiplexer value
+     * @param futureTimes    frames dated further ahead of their receipt than the tolerance
      * @param signals        readings sent
      * @param malformedLines input lines that were not frames
      * @param deadLetters    records sent to the dead-letter topic
      * @param sendFailures   records Kafka finally rejected
      */
     public record Counts(long frames, long decoded, long truncated, long unknownIds, long remote, long undecodable,
-                         long signals, long malformedLines, long deadLetters, long sendFailures) {
+                         long futureTimes, long signals, long malformedLines, long deadLetters, long sendFailures) {
 
         /** As an ordered map, for summaries. */
         public Map<String, Object> asMap() {
@@ -240,6 +245,7 @@ public final class CanFramePublisher implements FrameListener {
             m.put("unknownIds", unknownIds);
             m.put("remote", remote);
             m.put("undecodable", undecodable);
+            m.put("futureTimes", futureTimes);
             m.put("signals", signals);
             m.put("malformedLines", malformedLines);
             m.put("deadLetters", deadLetters);

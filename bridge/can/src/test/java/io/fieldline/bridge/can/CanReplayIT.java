@@ -64,7 +64,7 @@ class CanReplayIT {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
             assertThat(service.failure()).isNull();
-            assertThat(service.counts()).isEqualTo(new CanFramePublisher.Counts(10, 7, 1, 1, 0, 1, 32, 1, 3, 0));
+            assertThat(service.counts()).isEqualTo(new CanFramePublisher.Counts(10, 7, 1, 1, 0, 1, 0, 32, 1, 3, 0));
         }
 
         List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 32);
@@ -143,7 +143,7 @@ class CanReplayIT {
                 SignalMapping.defaults(), true, true);
         int[] expected = {0};
         for (String line : DemoCandumpLog.lines()) {
-            reference.map(CandumpParser.parse(line), Instant.EPOCH, r -> expected[0]++);
+            reference.map(CandumpParser.parse(line), Instant.now(), r -> expected[0]++);
         }
         CanBridgeConfig config = new CanBridgeConfig(Map.of(CanBridgeConfig.REPLAY_SPEED, "max",
                 CanBridgeConfig.REPLAY_TIMESTAMPS, "shifted"));
@@ -168,7 +168,9 @@ class CanReplayIT {
         CanBridgeConfig config = new CanBridgeConfig(Map.of(CanBridgeConfig.INPUT, "stdin",
                 CanBridgeConfig.DBC_FILE, "classpath:dbc/decode-fixture.dbc"));
         // The console format: no timestamps, so the readings carry the time of receipt.
-        String console = "  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n  can0  100   [3]  remote request\n";
+        String console = "  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n  can0  100   [3]  remote request\n"
+                // A sender whose clock says 2100: dead-lettered, not published.
+                + "(4102444800.000000) can0 18FEF1FE#640000401F000000\n";
         Instant before = Instant.now();
 
         try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
@@ -177,7 +179,12 @@ class CanReplayIT {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
             assertThat(service.counts().remote()).isEqualTo(1);
+            assertThat(service.counts().futureTimes()).isEqualTo(1);
         }
+        List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 1);
+        assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).startsWith(
+                "frame timestamp is in the future: 2100-01-01T00:00:00Z is more than 300 s after the frame was received");
+        assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("3");
 
         List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 2);
         assertThat(records).extracting(r -> r.value().getSensor() + "=" + r.value().getValue())

@@ -1,11 +1,13 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.bridge.mqtt.decode.DecodeContext;
 import io.fieldline.bridge.mqtt.route.PayloadFormat;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.TopicPattern;
 import io.fieldline.bridge.mqtt.route.ValueTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -71,6 +73,7 @@ public final class MqttBridgeConfig extends AbstractConfig {
     /** Prefix of free Kafka producer settings, passed through with the prefix removed. */
     public static final String KAFKA_PRODUCER_PREFIX = "mqtt.kafka.producer.";
     public static final String SHUTDOWN_TIMEOUT_MS = "mqtt.shutdown.timeout.ms";
+    public static final String EVENT_TIME_MAX_FUTURE_MS = "mqtt.event.time.max.future.ms";
 
     /** Prefix of the per-route keys: {@code mqtt.route.<name>.<key>}. */
     public static final String ROUTE_PREFIX = "mqtt.route.";
@@ -203,7 +206,13 @@ public final class MqttBridgeConfig extends AbstractConfig {
                     "Longest delay before the bridge sends a failed record again.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0L), Importance.LOW,
                     "On close, how long to wait for Kafka to acknowledge what is in flight so those messages can "
-                            + "be acknowledged to the broker (the rest are redelivered after restart).");
+                            + "be acknowledged to the broker (the rest are redelivered after restart).")
+            .define(EVENT_TIME_MAX_FUTURE_MS, Type.LONG, DecodeContext.DEFAULT_MAX_FUTURE.toMillis(), Range.atLeast(0L),
+                    Importance.MEDIUM,
+                    "How far after its receipt a message's event time (a JSON timestamp, a Sparkplug payload or "
+                            + "metric timestamp) may lie. A later one dead-letters the message: a device clock far "
+                            + "ahead would advance the stream time of its partition, close every open window and pin "
+                            + "its series' latest value. Past times are always accepted.");
 
     private final List<Route> routes;
 
@@ -297,13 +306,14 @@ public final class MqttBridgeConfig extends AbstractConfig {
             }
         }
         List<Route> parsed = new ArrayList<>();
+        Duration maxFuture = Duration.ofMillis(getLong(EVENT_TIME_MAX_FUTURE_MS));
         for (String name : names) {
-            parsed.add(parseRoute(name, routeConfigDef(name).parse(strings)));
+            parsed.add(parseRoute(name, routeConfigDef(name).parse(strings), maxFuture));
         }
         return List.copyOf(parsed);
     }
 
-    private static Route parseRoute(String name, Map<String, Object> values) {
+    private static Route parseRoute(String name, Map<String, Object> values, Duration maxFuture) {
         String prefix = ROUTE_PREFIX + name + ".";
         String filterKey = prefix + ROUTE_FILTER;
         TopicPattern pattern;
@@ -346,7 +356,7 @@ public final class MqttBridgeConfig extends AbstractConfig {
         try {
             return new Route(name, pattern, format, topic.isBlank() ? null : topic.trim(), deviceTemplate, deviceField,
                     site, room, sensor, attributes, (Boolean) values.get(prefix + ROUTE_SEGMENTS_AS_ATTRIBUTES),
-                    (Boolean) values.get(prefix + ROUTE_SHARED));
+                    (Boolean) values.get(prefix + ROUTE_SHARED), maxFuture);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(prefix + "*", name, e.getMessage());
         }

@@ -32,7 +32,9 @@ import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.PropertyValue;
  *   <li><b>NCMD/DCMD</b>: commands to devices, not telemetry: decoded to no readings.</li>
  * </ul>
  *
- * <p>Event time: the metric's timestamp, else the payload's, else the bridge's receive time.
+ * <p>Event time: the metric's timestamp, else the payload's, else the bridge's receive time; a
+ * timestamp before 2000 or further ahead of the receive time than {@link DecodeContext#maxFuture()}
+ * fails the message.
  * Unit: the metric's {@code engUnit}/{@code engUnits} property, else the birth's. Quality: the
  * {@code Quality} property (192 GOOD, below 64 BAD, other codes UNCERTAIN); otherwise GOOD.
  * Strings, bytes, data sets, templates, arrays and DateTime metrics, transient and null metrics,
@@ -206,8 +208,8 @@ public final class SparkplugDecoder {
         if (value == null) {
             return null;
         }
-        Instant eventTime = metric.hasTimestamp() ? time(metric.getTimestamp(), name)
-                : message.hasTimestamp() ? time(message.getTimestamp(), "payload") : null;
+        Instant eventTime = metric.hasTimestamp() ? time(metric.getTimestamp(), name, context)
+                : message.hasTimestamp() ? time(message.getTimestamp(), "payload", context) : null;
         Map<String, String> attributes = metric.hasIsHistorical() && metric.getIsHistorical()
                 ? Map.of("sparkplug.historical", "true") : Map.of();
         return new ReadingDraft(context.deviceId(), name, value, unit, eventTime, quality(metric.getProperties()),
@@ -312,17 +314,12 @@ public final class SparkplugDecoder {
         }
     }
 
-    private static Instant time(long epochMillis, String what) {
-        Instant instant = Instant.ofEpochMilli(epochMillis);
-        if (instant.isBefore(EventTimes.EARLIEST)) {
-            throw new BadPayloadException("timestamp of " + what + " is before 2000-01-01 (" + epochMillis
-                    + " ms): device clock not set?");
-        }
-        return instant;
+    private static Instant time(long epochMillis, String what, DecodeContext context) {
+        return EventTimes.plausible(Instant.ofEpochMilli(epochMillis), "of " + what, epochMillis + " ms", context);
     }
 
     private static Reading online(double value, Payload message, DecodeContext context) {
-        Instant eventTime = message.hasTimestamp() ? time(message.getTimestamp(), "payload") : null;
+        Instant eventTime = message.hasTimestamp() ? time(message.getTimestamp(), "payload", context) : null;
         return new ReadingDraft(context.deviceId(), ONLINE_SENSOR, value, null, eventTime, Quality.GOOD, null, null,
                 Map.of()).toReading(context);
     }
