@@ -34,6 +34,7 @@ public final class CanBridgeConfig extends AbstractConfig {
     public static final String REPLAY_LOOP = "can.replay.loop";
     public static final String TCP_HOST = "can.tcp.host";
     public static final String TCP_PORT = "can.tcp.port";
+    public static final String LINE_MAX_LENGTH = "can.line.max.length";
     public static final String SOCKETCAN_INTERFACES = "can.socketcan.interfaces";
     public static final String REDIS_URL = "can.redis.url";
     public static final String REDIS_STREAM = "can.redis.stream";
@@ -89,6 +90,11 @@ public final class CanBridgeConfig extends AbstractConfig {
                     "Address the candump TCP listener binds; 0.0.0.0 to accept senders on other hosts.")
             .define(TCP_PORT, Type.INT, 29536, ConfigDef.Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the candump TCP listener (0 picks a free one).")
+            .define(LINE_MAX_LENGTH, Type.INT, CandumpReplay.DEFAULT_MAX_LINE_LENGTH, ConfigDef.Range.between(64, 65_536),
+                    Importance.LOW,
+                    "Longest candump line (in characters) the line inputs (tcp, stdin, replay) read whole; a candump "
+                            + "line is under 200. A longer line is dead-lettered as malformed with its first "
+                            + "can.line.max.length characters, the rest is read and dropped, and the input goes on.")
             .define(SOCKETCAN_INTERFACES, Type.LIST, "can0", Importance.MEDIUM,
                     "SocketCAN interfaces read when can.input=socketcan.")
             .define(REDIS_URL, Type.STRING, "", Importance.MEDIUM,
@@ -172,6 +178,10 @@ public final class CanBridgeConfig extends AbstractConfig {
 
     public int tcpPort() {
         return getInt(TCP_PORT);
+    }
+
+    public int lineMaxLength() {
+        return getInt(LINE_MAX_LENGTH);
     }
 
     public List<String> socketCanInterfaces() {

@@ -124,7 +124,8 @@ public final class CanBridgeService implements AutoCloseable {
         switch (config.input()) {
             case REPLAY -> startLineReader("can-replay", this::replayLoop);
             case STDIN -> startLineReader("can-stdin", () -> readStream(stdin, "stdin"));
-            case TCP -> tcp = CandumpTcpServer.start(config.tcpHost(), config.tcpPort(), publisher);
+            case TCP -> tcp = CandumpTcpServer.start(config.tcpHost(), config.tcpPort(), publisher,
+                    config.lineMaxLength());
             case SOCKETCAN -> socketCan = SocketCanSource.open(config.socketCanInterfaces(), publisher, clock);
             case REDIS -> {
                 if (config.redisUrl().isBlank()) {
@@ -176,7 +177,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     private void replayLoop() throws Exception {
         CandumpReplay replay = new CandumpReplay(config.replaySpeed(), config.replayTimestamps(), clock,
-                CandumpReplay.Pacer.system());
+                CandumpReplay.Pacer.system(), config.lineMaxLength());
         String file = config.replayFile();
         do {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
@@ -190,7 +191,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     private void readStream(InputStream in, String source) throws Exception {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        CandumpReplay.live().replay(reader, source, publisher);
+        CandumpReplay.live(config.lineMaxLength()).replay(reader, source, publisher);
     }
 
     /**

@@ -44,6 +44,8 @@ public final class CanFramePublisher implements FrameListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(CanFramePublisher.class);
     private static final String STAGE = "can";
+    /** Largest dead-letter value, well under Kafka's default 1 MB record limit. */
+    static final int DEAD_LETTER_VALUE_LIMIT = 64 * 1024;
 
     private final CanReadingMapper mapper;
     private final Producer<byte[], byte[]> producer;
@@ -167,8 +169,14 @@ public final class CanFramePublisher implements FrameListener {
     }
 
     private void deadLetter(String text, String source, long line, String reason, String kind, Completion done) {
+        byte[] value = text.getBytes(StandardCharsets.UTF_8);
+        if (value.length > DEAD_LETTER_VALUE_LIMIT) {
+            // A record Kafka refuses stops the input: keep the evidence that fits (a huge Redis entry, say).
+            reason = reason + " (dead letter holds the first " + DEAD_LETTER_VALUE_LIMIT + " of " + value.length + " bytes)";
+            value = java.util.Arrays.copyOf(value, DEAD_LETTER_VALUE_LIMIT);
+        }
         ProducerRecord<byte[], byte[]> record = DeadLetterRecords.builder(topics.names(), STAGE)
-                .value(text.getBytes(StandardCharsets.UTF_8))
+                .value(value)
                 .reason(reason, null)
                 .source(source, null, line)
                 .clock(clock)

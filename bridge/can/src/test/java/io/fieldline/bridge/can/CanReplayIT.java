@@ -193,6 +193,37 @@ class CanReplayIT {
                 before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
     }
 
+    @Test
+    void shouldDeadLetterAnOverlongTcpLineCutAndKeepTheInputRunning() throws Exception {
+        TopicNames names = topics();
+        CanBridgeConfig config = new CanBridgeConfig(Map.of(CanBridgeConfig.INPUT, "tcp",
+                CanBridgeConfig.TCP_PORT, "0", CanBridgeConfig.DBC_FILE, "classpath:dbc/decode-fixture.dbc",
+                "can.line.max.length", "256"));
+        // Over the producer's and the broker's 1 MB record limit: whole, its dead letter would be refused,
+        // and a refused record stops the input.
+        String flood = "x".repeat(2 * 1024 * 1024);
+
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+                stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry());
+                java.net.Socket sender = new java.net.Socket()) {
+            service.start();
+            sender.connect(new java.net.InetSocketAddress("127.0.0.1", service.tcpPort()));
+            java.io.OutputStream out = sender.getOutputStream();
+            out.write(("can0 " + flood + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.write("  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 2);
+            assertThat(records).extracting(r -> r.value().getSensor()).containsExactly("FeedRate", "EngineSpeed");
+            assertThat(service.counts().malformedLines()).isEqualTo(1);
+            assertThat(service.counts().sendFailures()).isZero();
+        }
+        List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 1);
+        assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("line is 2097157 characters long, more "
+                + "than the 256 accepted (can.line.max.length); only its first 256 are kept");
+        assertThat(new String(dead.get(0).value(), StandardCharsets.US_ASCII)).isEqualTo(("can0 " + flood).substring(0, 256));
+    }
+
     private TopicNames topics() throws Exception {
         TopicNames names = new TopicNames("canit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         // The fixture log keeps its 2023 timestamps: with the default seven-day retention the broker's
