@@ -10,6 +10,7 @@ import io.fieldline.bridge.mqtt.decode.SparkplugStateChange;
 import io.fieldline.bridge.mqtt.decode.SparkplugTopic;
 import io.fieldline.bridge.mqtt.internal.ConnectionOptionsFactory;
 import io.fieldline.bridge.mqtt.internal.InFlightWindow;
+import io.fieldline.bridge.mqtt.internal.SparkplugRebirthRequests;
 import io.fieldline.bridge.mqtt.internal.WorkerShards;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.RouteMatch;
@@ -118,6 +119,7 @@ public final class MqttBridge implements AutoCloseable {
     private final SparkplugDecoder sparkplugDecoder = new SparkplugDecoder();
     private final Worker[] workers;
     private final InFlightWindow window;
+    private final SparkplugRebirthRequests rebirthRequests;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final AtomicInteger awaitingKafka = new AtomicInteger();
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
@@ -164,6 +166,7 @@ public final class MqttBridge implements AutoCloseable {
         }
         this.window = new InFlightWindow((id, qos) -> client.messageArrivedComplete(id, qos),
                 () -> connected && client != null && client.isConnected());
+        this.rebirthRequests = new SparkplugRebirthRequests(config, () -> client);
         this.tags = Tags.of("client.id", clientId);
         this.received = counter("fieldline.mqtt.messages.received", "MQTT messages received");
         this.redelivered = counter("fieldline.mqtt.messages.redelivered",
@@ -538,6 +541,7 @@ public final class MqttBridge implements AutoCloseable {
                 SparkplugTopic.parse(topic).map(sparkplugSessions::birthFor).orElse(null), context);
         SparkplugStateChange change = decoding.change();
         sparkplugSessions.apply(change);
+        rebirthRequests.afterDecode(topic, sparkplugSessions);
         switch (change.kind()) {
             case STORE -> births.increment();
             case FORGET_NODE, FORGET_DEVICE -> {

@@ -74,6 +74,7 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String KAFKA_PRODUCER_PREFIX = "mqtt.kafka.producer.";
     public static final String SHUTDOWN_TIMEOUT_MS = "mqtt.shutdown.timeout.ms";
     public static final String EVENT_TIME_MAX_FUTURE_MS = "mqtt.event.time.max.future.ms";
+    public static final String SPARKPLUG_REBIRTH_INTERVAL_MS = "mqtt.sparkplug.rebirth.interval.ms";
 
     /** Prefix of the per-route keys: {@code mqtt.route.<name>.<key>}. */
     public static final String ROUTE_PREFIX = "mqtt.route.";
@@ -212,7 +213,11 @@ public final class MqttBridgeConfig extends AbstractConfig {
                     "How far after its receipt a message's event time (a JSON timestamp, a Sparkplug payload or "
                             + "metric timestamp) may lie. A later one dead-letters the message: a device clock far "
                             + "ahead would advance the stream time of its partition, close every open window and pin "
-                            + "its series' latest value. Past times are always accepted.");
+                            + "its series' latest value. Past times are always accepted.")
+            .define(SPARKPLUG_REBIRTH_INTERVAL_MS, Type.LONG, 30_000L, Range.atLeast(0L), Importance.LOW,
+                    "Sparkplug DATA from an edge node or device with no birth on record (after a bridge restart, "
+                            + "say) makes the bridge publish the Rebirth command (NCMD, Node Control/Rebirth=true) to "
+                            + "the node, at most once per node per this interval; 0 never asks.");
 
     private final List<Route> routes;
 
