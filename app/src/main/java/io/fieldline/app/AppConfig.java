@@ -22,7 +22,7 @@ public final class AppConfig extends AbstractConfig {
                     "Partitions of the data topics created at start. Readings are keyed by device id, so this "
                             + "bounds how many bridge, Streams and sink instances share the work.")
             .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.HIGH,
-                    "Replication factor of the topics created at start (1 for the embedded single broker, 3 in compose).")
+                    "Replication factor of the topics created at start: 1 for the embedded single broker; 3 on a cluster of three or more brokers.")
             .define(DATA_DIR, Type.STRING, ".fieldline", Importance.MEDIUM,
                     "Directory for local state: embedded server data, Kafka Streams state stores, endpoints.env.");
 

@@ -18,6 +18,6 @@ public final class ConfigOptions {
 
     /** The merged configuration of file, environment and {@code --set}. */
     public Map<String, String> load() {
-        return ConfigSources.load(file, System.getenv(), overrides);
+        return ConfigSources.load(file, overrides);
     }
 }

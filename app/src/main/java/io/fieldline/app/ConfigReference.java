@@ -1,5 +1,6 @@
 package io.fieldline.app;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,11 +17,22 @@ import org.apache.kafka.common.config.ConfigException;
 public final class ConfigReference {
 
     /** Families of keys whose names are chosen by the user (route names, Kafka client pass-through). */
-    static final List<String> DYNAMIC_PREFIXES = List.of(
-            io.fieldline.bridge.mqtt.MqttBridgeConfig.ROUTE_PREFIX,
-            io.fieldline.bridge.mqtt.MqttBridgeConfig.KAFKA_PRODUCER_PREFIX,
-            io.fieldline.sink.SinkConfig.KAFKA_CONSUMER_PREFIX,
-            io.fieldline.sink.SinkConfig.KAFKA_PRODUCER_PREFIX);
+    static final List<String> DYNAMIC_PREFIXES = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(io.fieldline.bridge.mqtt.MqttBridgeConfig.ROUTE_PREFIX),
+            KafkaClientConfig.DYNAMIC_PREFIXES.stream()).toList();
+
+    /** Prose the reference shows above a section's table: what the table cannot say. */
+    private static final Map<String, String> SECTION_NOTES = Map.of("Kafka clients",
+            "One block for every component that talks to Kafka (bridges, Streams, sinks, CDC, the embedded Schema "
+                    + "Registry, the admin clients of `up`, `tail` and `can replay`). Besides these keys, any client "
+                    + "property passes through: `kafka.producer.<property>` to every producer, "
+                    + "`kafka.consumer.<property>` to every consumer, `kafka.admin.<property>` to every admin client, "
+                    + "`kafka.streams.<property>` to the Streams applications (with Streams' own `producer.`, "
+                    + "`consumer.` and `admin.` prefixes), and further `kafka.sasl.<property>` and "
+                    + "`kafka.ssl.<property>` settings to every client. A pass-through that restates a key of this "
+                    + "table, contradicts what a component enforces (such as `acks=all`), or sets what a component "
+                    + "key also sets (`kafka.producer.linger.ms` beside `mqtt.kafka.linger.ms`) stops the start "
+                    + "naming the keys. See docs/kafka.md.");
 
     private ConfigReference() {
     }
@@ -29,6 +41,7 @@ public final class ConfigReference {
     public static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> sections = new LinkedHashMap<>();
         sections.put("Application", AppConfig.configDef());
+        sections.put("Kafka clients", KafkaClientConfig.configDef());
         sections.put("Schema Registry client", io.fieldline.schemas.registry.SchemaRegistryClientConfig.configDef());
         sections.put("Avro serde", io.fieldline.schemas.serde.AvroSerdeConfig.configDef());
         sections.put("Streams topologies", io.fieldline.topologies.StreamsSettingsConfig.configDef());
@@ -71,6 +84,17 @@ public final class ConfigReference {
                 }
             }
         }
+        if (problems.isEmpty()) {
+            // What no single key shows: a kafka.producer.* (or consumer, admin, streams) key that restates a
+            // shared setting. The bootstrap servers may come from the servers a command starts.
+            Map<String, String> kafka = new java.util.HashMap<>(config);
+            kafka.putIfAbsent(KafkaClientConfig.BOOTSTRAP_SERVERS, "unset:9092");
+            try {
+                new KafkaClientConfig(kafka);
+            } catch (ConfigException e) {
+                problems.add(e.getMessage());
+            }
+        }
         return problems;
     }
 
@@ -84,8 +108,11 @@ public final class ConfigReference {
                 .append("`FIELDLINE_SINK_BATCH_SIZE`), or with `--set key=value`; later sources win in that order. ")
                 .append("An invalid value stops the start with a message naming the key.\n");
         for (Map.Entry<String, ConfigDef> section : sections().entrySet()) {
-            out.append("\n## ").append(section.getKey()).append("\n\n")
-                    .append("| key | type | default | valid values | importance | description |\n")
+            out.append("\n## ").append(section.getKey()).append("\n\n");
+            if (SECTION_NOTES.containsKey(section.getKey())) {
+                out.append(SECTION_NOTES.get(section.getKey())).append("\n\n");
+            }
+            out.append("| key | type | default | valid values | importance | description |\n")
                     .append("|---|---|---|---|---|---|\n");
             for (ConfigKey key : new java.util.TreeMap<>(section.getValue().configKeys()).values()) {
                 out.append("| `").append(key.name).append("` | ")

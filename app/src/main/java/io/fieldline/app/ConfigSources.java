@@ -27,6 +27,11 @@ public final class ConfigSources {
     private ConfigSources() {
     }
 
+    /** Merges the file, this process's environment and the overrides; later ones win. */
+    public static Map<String, String> load(Path file, Map<String, String> overrides) {
+        return load(file, System.getenv(), overrides);
+    }
+
     /** Merges the sources; later ones win. */
     public static Map<String, String> load(Path file, Map<String, String> environment, Map<String, String> overrides) {
         Map<String, String> merged = new TreeMap<>();

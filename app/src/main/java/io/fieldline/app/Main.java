@@ -10,15 +10,24 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        configureLogging();
         run(commandLine(), args);
+    }
+
+    /**
+     * Names Fieldline's logback configuration. Must run before the first logger is created, hence
+     * before the command tree is built (commands hold static loggers): HiveMQ and tahu ship a
+     * logback.xml of their own, which logback would otherwise find first and log at DEBUG.
+     */
+    public static void configureLogging() {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "fieldline-logback.xml");
+        }
     }
 
     /** Sets up logging, runs the command and exits with its code; shared with the developer build. */
     public static void run(CommandLine cli, String[] args) {
-        // HiveMQ and tahu ship a logback.xml of their own; name ours explicitly so theirs never wins.
-        if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "fieldline-logback.xml");
-        }
+        configureLogging();
         // Some dependencies (HiveMQ, Debezium's JDBC driver) log through java.util.logging.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();

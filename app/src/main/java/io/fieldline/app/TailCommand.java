@@ -2,17 +2,16 @@ package io.fieldline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -26,6 +25,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,25 +53,22 @@ public final class TailCommand implements Callable<Integer> {
             description = "Stop after this long without a record (0: wait for ever).")
     long idleSeconds;
 
-    @Option(names = "--endpoints", paramLabel = "FILE", defaultValue = ".fieldline/endpoints.env",
-            description = "Endpoints written by fieldline up (default: ${DEFAULT-VALUE}).")
-    Path endpointsFile;
+    @Mixin
+    EndpointOptions endpoints;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: from the endpoints file).")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry", description = "Schema Registry URL (default: from the endpoints file).")
-    String registryUrl;
+    @Mixin
+    ConfigOptions config;
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> endpoints = readEndpoints();
-        String bootstrap = bootstrapServers != null ? bootstrapServers : required(endpoints, "KAFKA_BOOTSTRAP_SERVERS");
-        String registry = registryUrl != null ? registryUrl : required(endpoints, "SCHEMA_REGISTRY_URL");
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // The kafka.* block (TLS, SASL, kafka.consumer.*) from --config, FIELDLINE_* and --set; the
+        // cluster from --bootstrap-servers, the configuration, or the servers fieldline up started.
+        KafkaClientConfig kafka = endpoints.kafka(config.load());
+        String registry = endpoints.schemaRegistryUrl();
+        Map<String, Object> props = kafka.consumerProperties(ClientRules.of("fieldline tail")
+                .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
+                .byDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .byDefault(ConsumerConfig.CLIENT_ID_CONFIG, "fieldline-tail"));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
              Deserializer<GenericRecord> avro = AvroSerdes.generic(new HttpSchemaRegistryClient(registry), false).deserializer()) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
@@ -141,27 +138,5 @@ public final class TailCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             return "base64:" + Base64.getEncoder().encodeToString(bytes);
         }
-    }
-
-    private Map<String, String> readEndpoints() throws java.io.IOException {
-        Map<String, String> endpoints = new HashMap<>();
-        if (Files.exists(endpointsFile)) {
-            for (String line : Files.readAllLines(endpointsFile, StandardCharsets.UTF_8)) {
-                int eq = line.indexOf('=');
-                if (!line.startsWith("#") && eq > 0) {
-                    endpoints.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-        }
-        return endpoints;
-    }
-
-    private String required(Map<String, String> endpoints, String key) {
-        String value = endpoints.get(key);
-        if (value == null) {
-            throw new IllegalArgumentException("No " + key + ": run ./fieldline up first, or pass --bootstrap-servers "
-                    + "and --schema-registry (looked in " + endpointsFile + ")");
-        }
-        return value;
     }
 }

@@ -9,7 +9,7 @@ public final class DeadLetterHeaders {
     public static final String REASON = "fieldline.dlq.reason";
     /** Exception class name, when an exception was the cause. */
     public static final String EXCEPTION = "fieldline.dlq.exception";
-    /** Stage that gave up: mqtt, can, streams, sink. */
+    /** Stage that gave up: mqtt, can, streams, sink, cdc (the suffix of its {@code deadletter.<stage>} topic). */
     public static final String STAGE = "fieldline.dlq.stage";
     /** Where the record came from: a Kafka topic, an MQTT topic, a file name. */
     public static final String SOURCE_TOPIC = "fieldline.dlq.source.topic";

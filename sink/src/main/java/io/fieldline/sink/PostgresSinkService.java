@@ -127,23 +127,25 @@ public final class PostgresSinkService implements AutoCloseable {
     private SinkWorker<?> worker(SinkStream stream, TableCopier copier, DeadLetterPublisher deadLetters,
                                  SinkMetrics metrics) {
         String name = SINK + "-" + stream.configName();
+        SinkConfig.PostgresTimeouts timeouts = config.postgresTimeouts();
         return switch (stream) {
             case MEASUREMENTS -> worker(name, stream, SinkDecoders.avro(Reading.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.measurements(Duration.ofMillis(config.getLong(SinkConfig.POSTGRES_SERIES_REFRESH_MS))), metrics),
+                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.measurements(Duration.ofMillis(config.getLong(SinkConfig.POSTGRES_SERIES_REFRESH_MS))), metrics,
+                            timeouts),
                     deadLetters, metrics);
             case AGGREGATES -> worker(name, stream, SinkDecoders.avro(Aggregate.class, registry),
                     new PostgresStreamWriter<>(name, dataSource, copier,
-                            PostgresPlans.aggregates(config.getString(SinkConfig.TOPIC_AGGREGATES_1H)), metrics),
+                            PostgresPlans.aggregates(config.getString(SinkConfig.TOPIC_AGGREGATES_1H)), metrics, timeouts),
                     deadLetters, metrics);
             case ALERTS -> worker(name, stream, SinkDecoders.avro(Alert.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.alerts(), metrics),
+                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.alerts(), metrics, timeouts),
                     deadLetters, metrics);
             case ANOMALIES -> worker(name, stream, SinkDecoders.avro(AnomalyScore.class, registry),
                     new PostgresStreamWriter<>(name, dataSource, copier,
-                            PostgresPlans.anomalies(config.getBoolean(SinkConfig.POSTGRES_ANOMALIES_FLAGGED_ONLY)), metrics),
+                            PostgresPlans.anomalies(config.getBoolean(SinkConfig.POSTGRES_ANOMALIES_FLAGGED_ONLY)), metrics, timeouts),
                     deadLetters, metrics);
             case KPIS -> worker(name, stream, SinkDecoders.avro(Kpi.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.kpis(), metrics),
+                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.kpis(), metrics, timeouts),
                     deadLetters, metrics);
         };
     }
@@ -151,7 +153,7 @@ public final class PostgresSinkService implements AutoCloseable {
     private <V> SinkWorker<V> worker(String name, SinkStream stream, SinkWorker.Decoder<V> decoder,
                                      PostgresStreamWriter<V> writer, DeadLetterPublisher deadLetters, SinkMetrics metrics) {
         return new SinkWorker<>(name, KafkaClients.consumer(config, SINK, stream), config.topics(stream), decoder, writer,
-                deadLetters, config.batchSize(), config.batchLinger(), config.retryPolicy(), metrics);
+                deadLetters, config.batchSize(), config.batchLinger(), config.retryPolicy(), config.writeTimeout(), metrics);
     }
 
     private void scheduleMaintenance(StorageOptions options) {
@@ -183,9 +185,16 @@ public final class PostgresSinkService implements AutoCloseable {
         hikari.setMaximumPoolSize(config.getInt(SinkConfig.POSTGRES_POOL_SIZE));
         hikari.setMinimumIdle(1);
         hikari.setSchema(config.schema());
-        // Short enough that a write attempt during an outage fails fast and the worker backs off instead.
-        hikari.setConnectionTimeout(5_000);
-        hikari.setValidationTimeout(2_000);
+        // Short enough that a write attempt during an outage fails fast and the worker backs off instead; the
+        // driver's own timeouts keep a frozen server (TCP accepted, nothing answered) from hanging the pool's
+        // connection setup. Statement and network timeouts are set per write transaction (PostgresStreamWriter),
+        // so migrations and partition maintenance, which may rightly take long, are not cut off.
+        long connectMs = config.postgresTimeouts().connect().toMillis();
+        String connectSeconds = Long.toString((connectMs + 999) / 1000);
+        hikari.setConnectionTimeout(connectMs);
+        hikari.setValidationTimeout(Math.min(2_000, connectMs));
+        hikari.addDataSourceProperty("connectTimeout", connectSeconds);
+        hikari.addDataSourceProperty("loginTimeout", connectSeconds);
         // Start even when the database is down: workers retry, and migrations report the failure themselves.
         hikari.setInitializationFailTimeout(-1);
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
@@ -205,7 +214,7 @@ public final class PostgresSinkService implements AutoCloseable {
         return dataSource;
     }
 
-    /** Jdbi on the pool with the SqlObject plugin, for {@link io.fieldline.sink.dao.MetadataDao} and {@link io.fieldline.sink.dao.StorageDao}. */
+    /** Jdbi on the pool with the SqlObject plugin, for {@link io.fieldline.sink.dao.StorageDao}. */
     public synchronized Jdbi jdbi() {
         requireStarted();
         return jdbi;
@@ -241,6 +250,7 @@ public final class PostgresSinkService implements AutoCloseable {
         List<String> tables = List.of("measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi",
                 "series", "alert_current");
         try (Connection c = ds.getConnection()) {
+            c.setNetworkTimeout(Runnable::run, 5_000); // a frozen server must not hang a summary
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL statement_timeout = '2s'");

@@ -125,7 +125,7 @@ public final class RedisSinkService implements AutoCloseable {
     private <V> SinkWorker<V> worker(String name, SinkStream stream, SinkWorker.Decoder<V> decoder,
                                      RedisStreamWriter<V> writer, DeadLetterPublisher deadLetters, SinkMetrics metrics) {
         return new SinkWorker<>(name, KafkaClients.consumer(config, SINK, stream), config.topics(stream), decoder, writer,
-                deadLetters, config.batchSize(), config.batchLinger(), config.retryPolicy(), metrics);
+                deadLetters, config.batchSize(), config.batchLinger(), config.retryPolicy(), config.writeTimeout(), metrics);
     }
 
     /** State of each stream's worker. */

@@ -1,6 +1,11 @@
 package io.fieldline.sink;
 
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -9,6 +14,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidList;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
 import java.util.EnumSet;
@@ -21,15 +28,13 @@ import java.util.Set;
 /**
  * Configuration of the PostgreSQL and Redis sinks: every key starts with {@code sink.}.
  *
- * <p>Kafka client settings beyond the bootstrap servers pass through unchanged from keys
- * {@code sink.kafka.consumer.<property>} and {@code sink.kafka.producer.<property>} (the dead-letter
- * producer). Invalid values fail at construction with a {@link ConfigException} naming the key.
+ * <p>The sinks reach Kafka through the shared {@code kafka.*} block ({@link KafkaClientConfig}: bootstrap
+ * servers, TLS, SASL, {@code kafka.consumer.*} for the consumers and {@code kafka.producer.*} for the
+ * dead-letter producer). Invalid values fail at construction with a {@link ConfigException} naming the
+ * key; the {@code kafka.*} keys when a sink first builds its clients (the migrations need none).
  */
 public final class SinkConfig extends AbstractConfig {
 
-    public static final String KAFKA_BOOTSTRAP_SERVERS = "sink.kafka.bootstrap.servers";
-    public static final String KAFKA_CONSUMER_PREFIX = "sink.kafka.consumer.";
-    public static final String KAFKA_PRODUCER_PREFIX = "sink.kafka.producer.";
     public static final String GROUP_ID_PREFIX = "sink.group.id.prefix";
 
     public static final String TOPIC_MEASUREMENTS = "sink.topic.measurements";
@@ -45,6 +50,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_INITIAL_MS = "sink.retry.backoff.initial.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "sink.retry.backoff.max.ms";
     public static final String RETRY_GIVE_UP_MS = "sink.retry.give.up.ms";
+    public static final String WRITE_TIMEOUT_MS = "sink.write.timeout.ms";
 
     public static final String POSTGRES_ENABLED = "sink.postgres.enabled";
     public static final String POSTGRES_STREAMS = "sink.postgres.streams";
@@ -53,6 +59,9 @@ public final class SinkConfig extends AbstractConfig {
     public static final String POSTGRES_PASSWORD = "sink.postgres.password";
     public static final String POSTGRES_SCHEMA = "sink.postgres.schema";
     public static final String POSTGRES_POOL_SIZE = "sink.postgres.pool.size";
+    public static final String POSTGRES_CONNECT_TIMEOUT_MS = "sink.postgres.connect.timeout.ms";
+    public static final String POSTGRES_STATEMENT_TIMEOUT_MS = "sink.postgres.statement.timeout.ms";
+    public static final String POSTGRES_SOCKET_TIMEOUT_MS = "sink.postgres.socket.timeout.ms";
     public static final String POSTGRES_MIGRATE = "sink.postgres.migrate";
     public static final String POSTGRES_WRITE_MODE = "sink.postgres.write.mode";
     public static final String POSTGRES_SERIES_REFRESH_MS = "sink.postgres.series.refresh.ms";
@@ -111,11 +120,20 @@ public final class SinkConfig extends AbstractConfig {
 
     private static final ConfigDef CONFIG_DEF = buildConfigDef();
 
+    private KafkaClientConfig kafka;
+
     public SinkConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
         if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
                     "must be at least " + RETRY_BACKOFF_INITIAL_MS);
+        }
+        long statementTimeout = getLong(POSTGRES_STATEMENT_TIMEOUT_MS);
+        long socketTimeout = getLong(POSTGRES_SOCKET_TIMEOUT_MS);
+        if (socketTimeout > 0 && (statementTimeout == 0 || socketTimeout <= statementTimeout)) {
+            throw new ConfigException(POSTGRES_SOCKET_TIMEOUT_MS, socketTimeout, "must be longer than "
+                    + POSTGRES_STATEMENT_TIMEOUT_MS + " (a slow statement should be cancelled by the server, "
+                    + "not cut off on the wire), which must then be set");
         }
         for (String name : getList(POSTGRES_STREAMS)) {
             SinkStream.parse(name);
@@ -153,9 +171,6 @@ public final class SinkConfig extends AbstractConfig {
         TopicNames defaults = TopicNames.defaults();
         String streams = "measurements, aggregates, alerts, anomalies, kpis";
         return new ConfigDef()
-                .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", new ConfigDef.NonEmptyString(),
-                        Importance.HIGH, "Kafka bootstrap servers the sink consumers and the dead-letter producer connect to. "
-                                + "Further client properties pass through from sink.kafka.consumer.* and sink.kafka.producer.*.")
                 .define(GROUP_ID_PREFIX, Type.STRING, "fieldline-sink", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                         "Consumer group ids are <prefix>-postgres-<stream> and <prefix>-redis-<stream>: one group per sink and "
                                 + "stream, so a slow or failed store never holds back another.")
@@ -186,6 +201,12 @@ public final class SinkConfig extends AbstractConfig {
                 .define(RETRY_GIVE_UP_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
                         "Stop the worker (failed state, offsets left uncommitted) after failing this long; 0 retries for ever, "
                                 + "which is what keeps an outage from losing data or needing an operator.")
+                .define(WRITE_TIMEOUT_MS, Type.LONG, 120_000L, Range.between(100, 3_600_000), Importance.LOW,
+                        "Longest a worker waits for one write of a batch before it counts the attempt as failed and "
+                                + "retries it with the retry policy. A backstop: the stores' own timeouts "
+                                + "(sink.postgres.socket.timeout.ms, sink.redis.command.timeout.ms) normally end a hung write "
+                                + "first. While it waits, the worker keeps polling with its partitions paused, so it stays "
+                                + "in its consumer group however long a write takes.")
 
                 .define(POSTGRES_ENABLED, Type.BOOLEAN, true, Importance.HIGH, "Run the PostgreSQL sink.")
                 .define(POSTGRES_STREAMS, Type.LIST, streams, ValidList.in(names(SinkStream.values())), Importance.MEDIUM,
@@ -198,6 +219,19 @@ public final class SinkConfig extends AbstractConfig {
                         "Schema that holds the Fieldline tables; created by the migrations when missing.")
                 .define(POSTGRES_POOL_SIZE, Type.INT, 8, Range.between(1, 256), Importance.LOW,
                         "Size of the HikariCP pool: one connection per stream in flight plus maintenance and queries.")
+                .define(POSTGRES_CONNECT_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(1_000, 600_000), Importance.LOW,
+                        "Longest wait for a connection: establishing one (JDBC connectTimeout and loginTimeout, in "
+                                + "whole seconds, rounded up) and taking one from the pool. Short, so that a write "
+                                + "attempt during an outage fails fast and the worker backs off.")
+                .define(POSTGRES_STATEMENT_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                        "statement_timeout of the sink's write transactions: the server cancels a statement that runs "
+                                + "longer (a lock wait, an overloaded server) and the batch is retried. 0 disables it. "
+                                + "Migrations and partition maintenance are not bound by it.")
+                .define(POSTGRES_SOCKET_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                        "Network timeout of the sink's write transactions (JDBC setNetworkTimeout): when the server "
+                                + "sends nothing for this long (hung, frozen, a silent network partition) the connection "
+                                + "is dropped and the batch retried. Longer than sink.postgres.statement.timeout.ms; "
+                                + "0 disables it.")
                 .define(POSTGRES_MIGRATE, Type.BOOLEAN, true, Importance.MEDIUM,
                         "Apply the Flyway migrations and storage policies when the PostgreSQL sink starts.")
                 .define(POSTGRES_WRITE_MODE, Type.STRING, "direct-first",
@@ -267,18 +301,53 @@ public final class SinkConfig extends AbstractConfig {
         return names;
     }
 
-    /** Kafka consumer properties from {@code sink.kafka.consumer.*}, plus the bootstrap servers. */
-    public Map<String, Object> consumerProperties() {
-        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_CONSUMER_PREFIX));
-        props.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
-        return props;
+    /**
+     * The shared Kafka client settings ({@code kafka.*}), read on first use: the migrations take this
+     * configuration too and need no Kafka.
+     *
+     * @throws ConfigException naming the key of a missing or invalid {@code kafka.*} setting
+     */
+    public synchronized KafkaClientConfig kafka() {
+        if (kafka == null) {
+            kafka = new KafkaClientConfig(originals());
+        }
+        return kafka;
     }
 
-    /** Kafka producer properties from {@code sink.kafka.producer.*}, plus the bootstrap servers. */
-    public Map<String, Object> producerProperties() {
-        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_PRODUCER_PREFIX));
-        props.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
-        return props;
+    /**
+     * Properties of the consumer of one sink ({@code postgres} or {@code redis}) and stream: the shared
+     * block and {@code kafka.consumer.*}. Defaults suit the sink (earliest, one poll up to a batch);
+     * what correctness needs is enforced: the group id, manual commits (offsets follow the database),
+     * read_committed (the topologies write transactionally) and byte-array deserializers.
+     *
+     * @throws ConfigException naming the key of a setting that contradicts them
+     */
+    public Map<String, Object> consumerProperties(String sink, SinkStream stream) {
+        return kafka().consumerProperties(ClientRules.of("the " + sink + " sink")
+                .enforce(ConsumerConfig.GROUP_ID_CONFIG, groupId(sink, stream))
+                .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
+                .enforce(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .enforce(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
+                .enforce(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)
+                .byDefault(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+                .byDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize())
+                .byDefault(ConsumerConfig.CLIENT_ID_CONFIG, groupId(sink, stream)));
+    }
+
+    /**
+     * Properties of the dead-letter producer of one sink: the shared block and {@code kafka.producer.*},
+     * with acks from all in-sync replicas, idempotence and byte-array serializers enforced.
+     *
+     * @throws ConfigException naming the key of a setting that contradicts them
+     */
+    public Map<String, Object> producerProperties(String sink) {
+        return kafka().producerProperties(ClientRules.of("the " + sink + " sink's dead-letter producer")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .enforce(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
+                .enforce(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
+                .byDefault(ProducerConfig.LINGER_MS_CONFIG, 5)
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, getString(GROUP_ID_PREFIX) + "-" + sink + "-deadletters"));
     }
 
     /** Consumer group of one sink ({@code postgres} or {@code redis}) and stream. */
@@ -321,9 +390,33 @@ public final class SinkConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(BATCH_LINGER_MS));
     }
 
+    /**
+     * How a worker retries a batch the store did not take: Fieldline's one {@link RetryPolicy}, doubling from
+     * {@value #RETRY_BACKOFF_INITIAL_MS} up to {@value #RETRY_BACKOFF_MAX_MS}, bounded by time only
+     * ({@value #RETRY_GIVE_UP_MS}, 0 for never). Without jitter: each worker has a group of its own, and a
+     * pause shorter than the configured one could keep a dead pooled connection from being validated (HikariCP
+     * checks a connection only after it has been idle 500 ms).
+     */
     public RetryPolicy retryPolicy() {
-        return new RetryPolicy(Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
-                Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)), Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)));
+        return RetryPolicy.exponential(Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
+                Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)), Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)))
+                .withJitter(0.0);
+    }
+
+    /** Longest wait for one write attempt of a batch. */
+    public Duration writeTimeout() {
+        return Duration.ofMillis(getLong(WRITE_TIMEOUT_MS));
+    }
+
+    /** Timeouts of the PostgreSQL sink's write transactions ({@link Duration#ZERO}: none). */
+    public PostgresTimeouts postgresTimeouts() {
+        return new PostgresTimeouts(Duration.ofMillis(getLong(POSTGRES_CONNECT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(POSTGRES_STATEMENT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(POSTGRES_SOCKET_TIMEOUT_MS)));
+    }
+
+    /** How long the PostgreSQL sink waits for a connection, a statement and a reply on the wire. */
+    public record PostgresTimeouts(Duration connect, Duration statement, Duration socket) {
     }
 
     public WriteMode writeMode() {
@@ -362,25 +455,5 @@ public final class SinkConfig extends AbstractConfig {
     public RedisKeys redisKeys() {
         return new RedisKeys(getString(REDIS_KEY_PREFIX), Duration.ofMillis(getLong(REDIS_LATEST_TTL_MS)),
                 Duration.ofMillis(getLong(REDIS_KPI_TTL_MS)), Duration.ofMillis(getLong(REDIS_ANOMALY_TTL_MS)));
-    }
-
-    /** Bounded exponential backoff between attempts to write one batch. */
-    public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, Duration giveUpAfter) {
-
-        /** Pause before attempt {@code attempt} (1 = the first retry). */
-        public Duration backoff(int attempt) {
-            long initial = initialBackoff.toMillis();
-            int shift = Math.min(Math.max(attempt - 1, 0), 30);
-            long millis = initial << shift;
-            if (millis <= 0 || millis > maxBackoff.toMillis() || (millis >> shift) != initial) {
-                millis = maxBackoff.toMillis();
-            }
-            return Duration.ofMillis(millis);
-        }
-
-        /** Whether failing since {@code failingFor} means stop trying. */
-        public boolean givesUp(Duration failingFor) {
-            return !giveUpAfter.isZero() && failingFor.compareTo(giveUpAfter) >= 0;
-        }
     }
 }

@@ -2,7 +2,7 @@ package io.fieldline.sink;
 
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.TestDatabases;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
@@ -12,8 +12,8 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.execute;
-import static io.fieldline.sink.testing.Sql.names;
+import static io.fieldline.testing.Sql.execute;
+import static io.fieldline.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -3,7 +3,7 @@ package io.fieldline.sink;
 import io.fieldline.sink.PartitionMaintenance.Partition;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.TestDatabases;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
@@ -17,8 +17,8 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.execute;
-import static io.fieldline.sink.testing.Sql.names;
+import static io.fieldline.testing.Sql.execute;
+import static io.fieldline.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @ExtendWith(EmbeddedStackExtension.class)

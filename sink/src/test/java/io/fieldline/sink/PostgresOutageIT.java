@@ -5,8 +5,8 @@ import io.fieldline.embedded.PostgresServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
-import io.fieldline.sink.testing.Records;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import static io.fieldline.sink.testing.Sql.names;
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -37,7 +37,7 @@ class PostgresOutageIT {
             postgres.start();
             TestDatabases.TestDatabase database = TestDatabases.create(postgres);
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
-            props.putAll(database.sinkProperties());
+            props.putAll(database.properties("sink.postgres."));
             props.put(SinkConfig.BATCH_SIZE, "250");
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             try (PostgresSinkService sink = new PostgresSinkService(new SinkConfig(props), kafka.registry(), meters)) {

@@ -11,8 +11,9 @@ import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.dao.StorageDao;
 import io.fieldline.sink.testing.KafkaFixture;
-import io.fieldline.sink.testing.Records;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TopicTail;
+import io.fieldline.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,8 +32,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.names;
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -63,7 +64,7 @@ class PostgresSinkIT {
 
     private PostgresSinkService start(Map<String, Object> overrides) {
         Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
-        props.putAll(database.sinkProperties());
+        props.putAll(database.properties("sink.postgres."));
         props.put(SinkConfig.REDIS_ENABLED, "false");
         props.putAll(overrides);
         PostgresSinkService service = new PostgresSinkService(new SinkConfig(props), kafka.registry(), meters);
@@ -255,15 +256,15 @@ class PostgresSinkIT {
         kafka.sendRaw(List.of(new ProducerRecord<>(kafka.topics().enrichedReadings(),
                 "dev-1".getBytes(StandardCharsets.UTF_8), "not avro at all".getBytes(StandardCharsets.UTF_8))));
 
-        List<ConsumerRecord<byte[], byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 3);
+        List<ConsumerRecord<String, byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 3);
 
         assertThat(letters).hasSize(3);
         assertThat(letters).allSatisfy(letter -> {
-            assertThat(header(letter, DeadLetterHeaders.STAGE)).isEqualTo("sink");
-            assertThat(header(letter, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(kafka.topics().enrichedReadings());
-            assertThat(header(letter, DeadLetterHeaders.SOURCE_OFFSET)).isNotBlank();
+            assertThat(TopicTail.header(letter, DeadLetterHeaders.STAGE)).isEqualTo("sink");
+            assertThat(TopicTail.header(letter, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(kafka.topics().enrichedReadings());
+            assertThat(TopicTail.header(letter, DeadLetterHeaders.SOURCE_OFFSET)).isNotBlank();
         });
-        assertThat(letters).extracting(l -> header(l, DeadLetterHeaders.REASON))
+        assertThat(letters).extracting(l -> TopicTail.header(l, DeadLetterHeaders.REASON))
                 .anySatisfy(reason -> assertThat(reason).contains("23514"))
                 .anySatisfy(reason -> assertThat(reason).contains("22"))
                 .anySatisfy(reason -> assertThat(reason).startsWith("undecodable"));
@@ -273,6 +274,38 @@ class PostgresSinkIT {
                 assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(200));
         assertThat(service.summary().deadLetters()).isEqualTo(3);
         assertThat(service.summary().healthy()).isTrue();
+    }
+
+    @Test
+    void shouldDeadLetterAndCountAReadingThatDiffersFromTheOneStoredUnderItsKey() throws SQLException {
+        PostgresSinkService service = start(Map.of());
+        DataSource ds = database.dataSource();
+        List<Reading> first = readings("dev-1", 10, 0);
+        kafka.send(kafka.topics().enrichedReadings(), first, Reading::getDeviceId);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(10));
+
+        Reading stored = first.get(5);
+        kafka.send(kafka.topics().enrichedReadings(), List.of(
+                first.get(3), // a replay: the same reading again, harmless
+                Records.reading("dev-1", stored.getSensor(), stored.getEventTime(), 99.0), // same key, another value
+                Records.reading("dev-2", "co2", T0, 800), // two values for one key within a batch
+                Records.reading("dev-2", "co2", T0, 801)), Reading::getDeviceId);
+
+        List<ConsumerRecord<String, byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 2);
+
+        assertThat(letters).hasSize(2);
+        assertThat(letters).extracting(l -> TopicTail.header(l, DeadLetterHeaders.REASON))
+                .allSatisfy(reason -> assertThat(reason).contains("conflicting duplicate"))
+                .anySatisfy(reason -> assertThat(reason).contains("dev-1").contains("99.0"));
+        assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(11);
+        assertThat(names(ds, "SELECT value FROM measurement WHERE device_id = 'dev-1' AND time = '"
+                + stored.getEventTime() + "'")).containsExactly(String.valueOf(stored.getValue()));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(meters.get("fieldline.sink.conflicts").tag("table", "measurement").counter().count()).isEqualTo(2);
+            assertThat(meters.get("fieldline.sink.duplicates").tag("table", "measurement").counter().count()).isEqualTo(1);
+        });
+        assertThat(service.summary().deadLetters()).isEqualTo(2);
     }
 
     @Test
@@ -293,10 +326,5 @@ class PostgresSinkIT {
         assertThat(names(ds, "SELECT value FROM latest_value WHERE device_id = 'dev-9'")).containsExactly("900");
         assertThat(names(ds, "SELECT last_seen FROM series WHERE device_id = 'dev-9'"))
                 .containsExactly(names(ds, "SELECT max(time) FROM measurement").get(0));
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        var header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

@@ -5,23 +5,26 @@ import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
-import io.fieldline.sink.testing.Records;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestDatabases;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import javax.sql.DataSource;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.names;
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -50,7 +53,7 @@ class RedisOutageIT {
             redisServer.start();
             TestDatabases.TestDatabase database = TestDatabases.create(stack.postgres());
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
-            props.putAll(database.sinkProperties());
+            props.putAll(database.properties("sink.postgres."));
             props.put(SinkConfig.REDIS_URL, redisServer.url());
             props.put(SinkConfig.REDIS_COMMAND_TIMEOUT_MS, "1000");
             SinkConfig config = new SinkConfig(props);
@@ -88,6 +91,44 @@ class RedisOutageIT {
                     assertThat(redisSink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.RUNNING);
                 });
                 assertThat(count(ds)).isEqualTo(750);
+            }
+        }
+    }
+
+    @Test
+    void shouldRetryForTheConfiguredTimeThenStopTheWorkerWithoutCommitting(EmbeddedStack stack) throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (KafkaFixture kafka = new KafkaFixture(stack)) {
+            Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
+            props.put(SinkConfig.REDIS_URL, "redis://127.0.0.1:" + closedPort);
+            props.put(SinkConfig.REDIS_STREAMS, "measurements");
+            props.put(SinkConfig.REDIS_COMMAND_TIMEOUT_MS, "500");
+            props.put(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "50");
+            props.put(SinkConfig.RETRY_BACKOFF_MAX_MS, "200");
+            props.put(SinkConfig.RETRY_GIVE_UP_MS, "2000");
+            SinkConfig config = new SinkConfig(props);
+            try (RedisSinkService redisSink = new RedisSinkService(config, kafka.registry(), new SimpleMeterRegistry())) {
+                redisSink.start();
+                long begin = System.nanoTime();
+                kafka.send(kafka.topics().enrichedReadings(), round(1), Reading::getDeviceId);
+
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(redisSink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.RETRYING));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(redisSink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.FAILED));
+
+                assertThat(Duration.ofNanos(System.nanoTime() - begin)).as("retried for sink.retry.give.up.ms")
+                        .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+                assertThat(redisSink.summary().retries()).as("failed attempts").isGreaterThan(2);
+                assertThat(redisSink.summary().healthy()).isFalse();
+            }
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    stack.kafka().bootstrapServers()))) {
+                assertThat(admin.listConsumerGroupOffsets(config.groupId(RedisSinkService.SINK, SinkStream.MEASUREMENTS))
+                        .partitionsToOffsetAndMetadata().get()).as("nothing committed").isEmpty();
             }
         }
     }

@@ -8,7 +8,7 @@ import io.fieldline.schemas.avro.AnomalyScore;
 import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
-import io.fieldline.sink.testing.Records;
+import io.fieldline.testing.Records;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,7 @@
 package io.fieldline.sink;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -26,16 +28,42 @@ class SinkConfigTest {
         assertThat(config.storageOptions().retention(TimeSeriesTable.ALERT)).isZero();
         assertThat(config.writeMode()).isEqualTo(SinkConfig.WriteMode.DIRECT_FIRST);
         assertThat(config.timescaleMode()).isEqualTo(SinkConfig.TimescaleMode.AUTO);
+        assertThat(config.postgresTimeouts()).isEqualTo(new SinkConfig.PostgresTimeouts(Duration.ofSeconds(5),
+                Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        assertThat(config.writeTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "0",
+                SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS, "0")).postgresTimeouts().socket()).isZero();
     }
 
     @Test
     void shouldPassKafkaClientPropertiesThrough() {
-        SinkConfig config = new SinkConfig(Map.of(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, "b1:9092",
-                "sink.kafka.consumer.fetch.min.bytes", "1024", "sink.kafka.producer.acks", "all"));
+        SinkConfig config = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.fetch.min.bytes", "1024", "kafka.producer.acks", "all"));
 
-        assertThat(config.consumerProperties()).containsEntry("bootstrap.servers", "b1:9092")
+        assertThat(config.consumerProperties("postgres", SinkStream.MEASUREMENTS)).containsEntry("bootstrap.servers", "b1:9092")
                 .containsEntry("fetch.min.bytes", "1024").doesNotContainKey("acks");
-        assertThat(config.producerProperties()).containsEntry("acks", "all");
+        assertThat(config.producerProperties("postgres")).containsEntry("acks", "all");
+    }
+
+    @Test
+    void shouldEnforceWhatTheSinksNeedNamingTheKeyThatContradictsIt() {
+        SinkConfig config = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.enable.auto.commit", "true", "kafka.consumer.max.poll.records", "50"));
+
+        assertThatThrownBy(() -> config.consumerProperties("postgres", SinkStream.MEASUREMENTS))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.consumer.enable.auto.commit");
+        SinkConfig group = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.group.id", "mine"));
+        assertThatThrownBy(() -> group.consumerProperties("redis", SinkStream.KPIS))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.consumer.group.id");
+        SinkConfig tuned = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
+                "kafka.consumer.max.poll.records", "50", "kafka.security.protocol", "SSL"));
+        assertThat(tuned.consumerProperties("redis", SinkStream.KPIS))
+                .containsEntry("group.id", "fieldline-sink-redis-kpis")
+                .containsEntry("max.poll.records", "50")
+                .containsEntry("isolation.level", "read_committed")
+                .containsEntry("security.protocol", "SSL");
+        assertThat(tuned.producerProperties("redis")).containsEntry("security.protocol", "SSL");
     }
 
     @Test
@@ -48,6 +76,13 @@ class SinkConfigTest {
 
     @Test
     void shouldRejectInvalidValuesNamingTheKey() {
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "30000",
+                SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS, "30000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS, "10")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.BATCH_SIZE, "0")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.BATCH_SIZE);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "maybe")))
@@ -63,16 +98,18 @@ class SinkConfigTest {
 
     @Test
     void shouldBackOffExponentiallyUpToTheCap() {
-        SinkConfig.RetryPolicy policy = new SinkConfig.RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(2),
-                Duration.ZERO);
+        RetryPolicy policy = new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "100",
+                SinkConfig.RETRY_BACKOFF_MAX_MS, "2000")).retryPolicy();
 
         assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
         assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(400));
         assertThat(policy.backoff(6)).isEqualTo(Duration.ofSeconds(2));
         assertThat(policy.backoff(200)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(policy.givesUp(Duration.ofDays(365))).isFalse();
-        assertThat(new SinkConfig.RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(5))
-                .givesUp(Duration.ofSeconds(5))).isTrue();
+        assertThat(policy.jitter()).as("the pauses configured, not shorter").isZero();
+        assertThat(policy.givesUp(1_000_000, Duration.ofDays(365))).isFalse();
+        assertThat(new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "1", SinkConfig.RETRY_BACKOFF_MAX_MS, "1",
+                SinkConfig.RETRY_GIVE_UP_MS, "5000")).retryPolicy()
+                .givesUp(1, Duration.ofSeconds(5))).isTrue();
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.fieldline.sink;
 
 import io.fieldline.schemas.avro.Reading;
-import io.fieldline.sink.testing.Records;
+import io.fieldline.testing.Records;
 import io.fieldline.sink.testing.WriterHarness;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.names;
+import static io.fieldline.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

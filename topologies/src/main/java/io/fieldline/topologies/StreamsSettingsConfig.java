@@ -53,6 +53,7 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     public static final String ALERTS_OFFLINE_DEFAULT_INTERVAL_MS = "streams.alerts.offline.default.interval.ms";
     public static final String ALERTS_OFFLINE_CHECK_INTERVAL_MS = "streams.alerts.offline.check.interval.ms";
     public static final String ALERTS_OFFLINE_SEVERITY = "streams.alerts.offline.severity";
+    public static final String ALERTS_OFFLINE_IDLE_GRACE_MS = "streams.alerts.offline.idle.grace.ms";
 
     public static final String ANOMALY_EWMA_ALPHA = "streams.anomaly.ewma.alpha";
     public static final String ANOMALY_WINDOW_SIZE = "streams.anomaly.window.size";
@@ -160,7 +161,8 @@ public final class StreamsSettingsConfig extends AbstractConfig {
                 "Raise OFFLINE alerts for series that stop sending.", alerts, 2, ConfigDef.Width.SHORT, "Offline alerts");
         def.define(ALERTS_OFFLINE_FACTOR, Type.DOUBLE, 3.0, Range.atLeast(1.0), Importance.MEDIUM,
                 "A series is offline after this many expected intervals (sensor's, else device's, else the default) "
-                        + "without data, measured on the wall clock.", alerts, 3, ConfigDef.Width.SHORT, "Offline factor");
+                        + "without data, measured on the time of the task's input (see streams.alerts.offline.idle.grace.ms).",
+                alerts, 3, ConfigDef.Width.SHORT, "Offline factor");
         def.define(ALERTS_OFFLINE_DEFAULT_INTERVAL_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.MEDIUM,
                 "Expected reporting interval of series whose metadata gives none.", alerts, 4, ConfigDef.Width.SHORT,
                 "Default interval");
@@ -168,6 +170,13 @@ public final class StreamsSettingsConfig extends AbstractConfig {
                 "How often (wall clock) the offline check runs.", alerts, 5, ConfigDef.Width.SHORT, "Offline check");
         def.define(ALERTS_OFFLINE_SEVERITY, Type.STRING, "WARNING", ValidString.in("INFO", "WARNING", "CRITICAL"),
                 Importance.LOW, "Severity of OFFLINE alerts.", alerts, 6, ConfigDef.Width.SHORT, "Offline severity");
+        def.define(ALERTS_OFFLINE_IDLE_GRACE_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                "Silence is judged on the input's own time (the newest ingest time a task has seen), so a lagging "
+                        + "input never makes devices look silent. A task whose input brings nothing at all for this "
+                        + "long (wall clock) is taken as caught up: its time then follows the wall clock, so devices "
+                        + "that all stopped are still reported, this much later. Longer than any normal gap in the "
+                        + "input (commit intervals, rebalances, an upstream restart).",
+                alerts, 7, ConfigDef.Width.SHORT, "Offline idle grace");
 
         String anomalies = "Anomalies";
         def.define(ANOMALY_EWMA_ALPHA, Type.DOUBLE, 0.05, Range.between(1e-6, 0.999), Importance.MEDIUM,
@@ -274,8 +283,8 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     public AlertSettings alertSettings() {
         return new AlertSettings(millis(ALERTS_RULES_REFRESH_MS), getBoolean(ALERTS_OFFLINE_ENABLED),
                 getDouble(ALERTS_OFFLINE_FACTOR), millis(ALERTS_OFFLINE_DEFAULT_INTERVAL_MS),
-                millis(ALERTS_OFFLINE_CHECK_INTERVAL_MS), Severity.valueOf(getString(ALERTS_OFFLINE_SEVERITY)),
-                storeType());
+                millis(ALERTS_OFFLINE_CHECK_INTERVAL_MS), millis(ALERTS_OFFLINE_IDLE_GRACE_MS),
+                Severity.valueOf(getString(ALERTS_OFFLINE_SEVERITY)), storeType());
     }
 
     public AnomalySettings anomalySettings() {

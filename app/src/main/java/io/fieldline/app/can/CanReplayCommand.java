@@ -1,8 +1,14 @@
 package io.fieldline.app.can;
 
+import io.fieldline.app.AppConfig;
+import io.fieldline.app.ConfigOptions;
+import io.fieldline.app.ConfigReference;
+import io.fieldline.app.EndpointOptions;
 import io.fieldline.bridge.can.CanBridgeConfig;
 import io.fieldline.bridge.can.CanBridgeService;
 import io.fieldline.bridge.can.candump.ReplaySpeed;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
@@ -22,15 +28,18 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code fieldline can replay --dbc FILE LOG [--speed max|1|N]}: publishes the readings of a candump log to Kafka
- * and prints what it did. Endpoints default to the variables {@code fieldline up} writes to endpoints.env.
+ * and prints what it did. Kafka and the registry default to the endpoints file {@code fieldline up} writes;
+ * the other can.* settings come from the configuration sources, like every command's.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Replay a candump log (-L or console format) into Kafka: one Reading per decoded signal.")
@@ -50,23 +59,18 @@ public final class CanReplayCommand implements Callable<Integer> {
             description = "Keep the logged receive times (original) or start them now (shifted).")
     String timestamps;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry", paramLabel = "URL",
-            defaultValue = "${env:SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}", description = "Schema Registry URL.")
-    String schemaRegistry;
-
-    @Option(names = "--topic-prefix", defaultValue = "", paramLabel = "PREFIX", description = "Topic name prefix.")
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX",
+            description = "Topic name prefix (default: the topics.prefix configuration key).")
     String topicPrefix;
 
-    @Option(names = "--frames", description = "Also publish the raw frames to can.frames.")
+    @Option(names = "--publish-frames", description = "Also publish the raw frames to can.frames.")
     boolean frames;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any other can.* setting, for example "
-            + "--set can.node.devices=ClimateCtl=room-a.")
-    Map<String, String> settings = new HashMap<>();
+    @Mixin
+    EndpointOptions endpoints;
+
+    @Mixin
+    ConfigOptions configOptions;
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
@@ -78,21 +82,36 @@ public final class CanReplayCommand implements Callable<Integer> {
             return 2;
         }
         ReplaySpeed.parse(speed);
-        Map<String, Object> props = new HashMap<>(settings);
+        // Other can.* keys come from --config, FIELDLINE_CAN_* variables and --set, as for every command.
+        Map<String, String> config = configOptions.load();
+        List<String> problems = ConfigReference.check(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(String.join("; ", problems));
+        }
+        Map<String, Object> props = new HashMap<>();
+        config.forEach((key, value) -> {
+            if (key.startsWith("can.")) {
+                props.put(key, value);
+            }
+        });
         props.put(CanBridgeConfig.INPUT, "replay");
         props.put(CanBridgeConfig.DBC_FILE, dbcFile.toString());
         props.put(CanBridgeConfig.REPLAY_FILE, log.toString());
         props.put(CanBridgeConfig.REPLAY_SPEED, speed);
         props.put(CanBridgeConfig.REPLAY_TIMESTAMPS, timestamps);
-        props.put(CanBridgeConfig.FRAMES_PUBLISH, Boolean.toString(frames));
-        CanBridgeConfig config = new CanBridgeConfig(props);
-        TopicNames names = new TopicNames(topicPrefix);
-        createMissingTopics(names);
-        if ("original".equals(timestamps)) {
-            warnAboutRetention(names);
+        if (frames) {
+            props.put(CanBridgeConfig.FRAMES_PUBLISH, "true");
         }
-        try (CanBridgeService service = new CanBridgeService(bootstrapServers, schemaRegistry, names, config,
-                new SimpleMeterRegistry())) {
+        CanBridgeConfig canConfig = new CanBridgeConfig(props);
+        TopicNames names = new TopicNames(topicPrefix != null ? topicPrefix
+                : new AppConfig(config).getString(AppConfig.TOPICS_PREFIX));
+        KafkaClientConfig kafka = endpoints.kafka(config);
+        createMissingTopics(kafka, names);
+        if ("original".equals(timestamps)) {
+            warnAboutRetention(kafka, names, canConfig.getBoolean(CanBridgeConfig.FRAMES_PUBLISH));
+        }
+        try (CanBridgeService service = new CanBridgeService(kafka, endpoints.schemaRegistryUrl(), names,
+                canConfig, new SimpleMeterRegistry())) {
             service.start();
             while (!service.awaitCompletion(Duration.ofSeconds(5))) {
                 out.printf("... %d frames, %d signals%n", service.counts().frames(), service.counts().signals());
@@ -107,13 +126,14 @@ public final class CanReplayCommand implements Callable<Integer> {
     }
 
     /** Warns when the log's original times are already past the retention of a topic the replay writes. */
-    private void warnAboutRetention(TopicNames names) throws Exception {
+    private void warnAboutRetention(KafkaClientConfig kafka, TopicNames names, boolean frames) throws Exception {
         Optional<Instant> first = ReplayRetention.firstTimestamp(log);
         if (first.isEmpty()) {
             return;
         }
         List<String> topics = frames ? List.of(names.readings(), names.canFrames()) : List.of(names.readings());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of("can replay")
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-can-replay-admin")))) {
             List<ConfigResource> resources = topics.stream()
                     .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
@@ -128,8 +148,9 @@ public final class CanReplayCommand implements Callable<Integer> {
     }
 
     /** The broker creates no topics on demand: make the ones the replay writes, with one partition, if absent. */
-    private void createMissingTopics(TopicNames names) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    private void createMissingTopics(KafkaClientConfig kafka, TopicNames names) throws Exception {
+        try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of("can replay")
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-can-replay-admin")))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String t : List.of(names.readings(), names.canFrames(), names.deadLetters("can"))) {

@@ -7,6 +7,7 @@ import io.fieldline.bridge.mqtt.decode.JsonReadingDecoder;
 import io.fieldline.bridge.mqtt.route.RouteMatch;
 import io.fieldline.bridge.mqtt.route.Router;
 import io.fieldline.bridge.mqtt.route.UnroutableMessageException;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.simulator.DeviceModel;
 import io.fieldline.simulator.FleetModel;
 import io.fieldline.schemas.avro.Reading;
@@ -64,7 +65,9 @@ public class MqttMessageBenchmark {
 
     @Setup
     public void setUp() throws UnroutableMessageException {
-        MqttBridgeConfig config = new MqttBridgeConfig(Map.of(MqttBridgeConfig.ROUTES, MqttBridgeConfig.PRESET_TELEMETRY));
+        MqttBridgeConfig config = new MqttBridgeConfig(Map.of(MqttBridgeConfig.ROUTES, MqttBridgeConfig.PRESET_TELEMETRY,
+                // never connected to: the benchmark decodes only
+                KafkaClientConfig.BOOTSTRAP_SERVERS, "localhost:9092"));
         router = new Router(config.routes());
         serializer = AvroSerdes.specific(Reading.class, new InMemorySchemaRegistryClient(), false).serializer();
         List<DeviceModel> devices = new FleetModel(100, 7, 0).devices();

@@ -25,20 +25,20 @@ import picocli.CommandLine.Spec;
         description = "Measure MQTT bridge throughput (QoS 1 messages/s into Kafka) against a plain subscriber.")
 public final class MqttBenchCommand implements Callable<Integer> {
 
-    @Option(names = "--messages", defaultValue = "100000", description = "Messages in the measured round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "100000", description = "Messages in the measured round (default: ${DEFAULT-VALUE}).")
     int messages;
 
-    @Option(names = "--warmup-messages", defaultValue = "100000",
+    @Option(names = "--warmup-messages", paramLabel = "N", defaultValue = "100000",
             description = "Messages of a warm-up round run first and not counted, 0 for none (default: ${DEFAULT-VALUE}).")
     int warmupMessages;
 
     @Option(names = "--publishers", defaultValue = "4", description = "Publisher connections (default: ${DEFAULT-VALUE}).")
     int publishers;
 
-    @Option(names = "--devices", defaultValue = "100", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--devices", paramLabel = "N", defaultValue = "100", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
     int devices;
 
-    @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the readings topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "6", description = "Partitions of the readings topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     @Option(names = "--mode", defaultValue = "LIVE",
@@ -52,17 +52,17 @@ public final class MqttBenchCommand implements Callable<Integer> {
             + "HiveMQ CE broker: in-memory or file (default: ${DEFAULT-VALUE}).")
     String mqttPersistence;
 
-    @Option(names = "--mqtt-url", description = "MQTT broker; with --bootstrap-servers and --schema-registry-url, "
+    @Option(names = "--mqtt-url", paramLabel = "URL", description = "MQTT broker; with --bootstrap-servers and --schema-registry-url, "
             + "no embedded server is started.")
     String mqttUrl;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers.")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry-url", description = "Schema Registry URL.")
+    @Option(names = "--schema-registry-url", paramLabel = "URL", description = "Schema Registry URL.")
     String schemaRegistryUrl;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Bridge setting (mqtt.*) for the run, repeatable.")
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Bridge setting (mqtt.*) for the run, repeatable.")
     Map<String, String> bridgeSettings = Map.of();
 
     @Spec

@@ -40,10 +40,11 @@ public final class SinkBenchCommand implements Callable<Integer> {
     @Option(names = "--redis-url", paramLabel = "URL", description = "Redis (redis://host:port).")
     String redisUrl;
 
-    @Option(names = "--records", defaultValue = "1000000", description = "Measurement records to load.")
-    int records;
+    @Option(names = "--readings", paramLabel = "N", defaultValue = "1000000",
+            description = "Readings to load into the measurement table.")
+    int readings;
 
-    @Option(names = "--devices", defaultValue = "1000", description = "Devices.")
+    @Option(names = "--devices", paramLabel = "N", defaultValue = "1000", description = "Devices.")
     int devices;
 
     @Option(names = "--sensors", defaultValue = "10", description = "Sensors per device.")
@@ -55,7 +56,7 @@ public final class SinkBenchCommand implements Callable<Integer> {
     @Option(names = "--write-mode", defaultValue = "direct-first", description = "direct-first or staging.")
     String writeMode;
 
-    @Option(names = "--partitions", defaultValue = "3", description = "Partitions of the benchmark topic.")
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "3", description = "Partitions of the benchmark topic.")
     int partitions;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds per path; the best counts.")
@@ -70,21 +71,21 @@ public final class SinkBenchCommand implements Callable<Integer> {
                 return 2;
             }
             print(new SinkBenchmark(new SinkBenchmark.Settings(bootstrapServers, new HttpSchemaRegistryClient(schemaRegistryUrl),
-                    jdbcUrl, jdbcUser, jdbcPassword, redisUrl, records, devices, sensors, batchSize, mode, partitions, rounds,
+                    jdbcUrl, jdbcUser, jdbcPassword, redisUrl, readings, devices, sensors, batchSize, mode, partitions, rounds,
                     Map.of())).run(), mode);
             return 0;
         }
         try (EmbeddedStack stack = EmbeddedStack.start()) {
             print(new SinkBenchmark(new SinkBenchmark.Settings(stack.kafka().bootstrapServers(),
                     new HttpSchemaRegistryClient(stack.schemaRegistry().url()), stack.postgres().jdbcUrl(),
-                    stack.postgres().user(), stack.postgres().password(), stack.redis().url(), records, devices, sensors,
+                    stack.postgres().user(), stack.postgres().password(), stack.redis().url(), readings, devices, sensors,
                     batchSize, mode, partitions, rounds, Map.of())).run(), mode);
         }
         return 0;
     }
 
     private void print(SinkBenchmark.Result result, SinkConfig.WriteMode mode) {
-        System.out.printf("%d records, %d devices x %d sensors, batch %d, write mode %s, best of %d rounds%n%n%s",
-                records, devices, sensors, batchSize, mode, rounds, result.toMarkdown());
+        System.out.printf("%d readings, %d devices x %d sensors, batch %d, write mode %s, best of %d rounds%n%n%s",
+                readings, devices, sensors, batchSize, mode, rounds, result.toMarkdown());
     }
 }

@@ -29,18 +29,18 @@ public final class StreamsBenchCommand implements Callable<Integer> {
             description = "Schema Registry of that cluster (required with --bootstrap-servers).")
     String schemaRegistryUrl;
 
-    @Option(names = "--readings", defaultValue = "4000000", description = "Readings to preload and process in the measured round.")
+    @Option(names = "--readings", paramLabel = "N", defaultValue = "4000000", description = "Readings to preload and process in the measured round.")
     int readings;
 
-    @Option(names = "--warmup-readings", defaultValue = "3000000",
+    @Option(names = "--warmup-readings", paramLabel = "N", defaultValue = "3000000",
             description = "Readings of a warm-up round run first and not counted (0: none), so that the measured "
                     + "round runs JIT-compiled code.")
     int warmupReadings;
 
-    @Option(names = "--devices", defaultValue = "2000", description = "Devices (five sensors each).")
+    @Option(names = "--devices", paramLabel = "N", defaultValue = "2000", description = "Devices (five sensors each).")
     int devices;
 
-    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the benchmark topics.")
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "4", description = "Partitions of the benchmark topics.")
     int partitions;
 
     @Option(names = "--threads", defaultValue = "2", description = "Stream threads of the readings application.")
@@ -53,7 +53,7 @@ public final class StreamsBenchCommand implements Callable<Integer> {
     @Option(names = "--commit-interval-ms", description = "Streams commit interval (default: streams.commit.interval.ms's).")
     Long commitIntervalMs;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
             description = "Streams setting (streams.*) for the run, repeatable; the options above win.")
     Map<String, String> settings = Map.of();
 

@@ -2,6 +2,7 @@ package io.fieldline.bench.mqtt;
 
 import io.fieldline.bridge.mqtt.MqttBridge;
 import io.fieldline.bridge.mqtt.MqttBridgeConfig;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.core.net.ClientSocketFactory;
 import io.fieldline.simulator.DeviceModel;
 import io.fieldline.simulator.FleetModel;
@@ -193,7 +194,7 @@ public final class MqttBridgeBenchmark {
         props.put(MqttBridgeConfig.SERVER_URIS, settings.mqttUrl());
         props.put(MqttBridgeConfig.CLIENT_ID, root + "-bridge");
         props.put(MqttBridgeConfig.SHARED_GROUP, settings.shared() ? root + "-bridge" : "");
-        props.put(MqttBridgeConfig.KAFKA_BOOTSTRAP_SERVERS, settings.bootstrapServers());
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, settings.bootstrapServers());
         props.put(MqttBridgeConfig.ROUTES, "bench");
         props.put("mqtt.route.bench.filter", root + "/sites/{site}/rooms/{room}/devices/{device}/telemetry");
         props.putAll(settings.bridgeSettings());

@@ -1,5 +1,6 @@
 package io.fieldline.bench.sink;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Source;
@@ -13,8 +14,8 @@ import io.fieldline.sink.SinkConfig;
 import io.fieldline.sink.StorageOptions;
 import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
-import io.fieldline.sink.internal.json.CompactJson;
 import io.fieldline.sink.internal.postgres.PostgresTables;
+import io.fieldline.sink.internal.redis.RedisPlans;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -241,7 +242,7 @@ public final class SinkBenchmark {
 
     private Map<String, Object> sinkProperties(String topic, String suffix) {
         Map<String, Object> props = new HashMap<>();
-        props.put(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, settings.bootstrapServers());
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, settings.bootstrapServers());
         props.put(SinkConfig.TOPIC_MEASUREMENTS, topic);
         props.put(SinkConfig.TOPIC_DEADLETTER, "bench-" + id + ".deadletter.sink");
         props.put(SinkConfig.GROUP_ID_PREFIX, "bench-" + suffix);
@@ -316,9 +317,7 @@ public final class SinkBenchmark {
                 List<RedisFuture<Boolean>> futures = new ArrayList<>(settings.batchSize());
                 for (int i = from; i < Math.min(readings.length, from + settings.batchSize()); i++) {
                     Reading r = readings[i];
-                    futures.add(redis.hset(keys.deviceLatest(r.getDeviceId()), r.getSensor(),
-                            CompactJson.object().field("time", r.getEventTime().toEpochMilli()).field("value", r.getValue())
-                                    .field("unit", r.getUnit()).field("quality", r.getQuality().name()).end()));
+                    futures.add(redis.hset(keys.deviceLatest(r.getDeviceId()), r.getSensor(), RedisPlans.latestValue(r)));
                 }
                 connection.flushCommands();
                 for (RedisFuture<Boolean> f : futures) {

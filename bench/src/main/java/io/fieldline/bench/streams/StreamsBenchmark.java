@@ -34,6 +34,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Device;
@@ -246,7 +247,7 @@ public final class StreamsBenchmark {
         values.put(StreamsSettingsConfig.COMMIT_INTERVAL_MS, Long.toString(options.commitIntervalMs()));
         StreamsSettingsConfig settings = new StreamsSettingsConfig(values);
         long started = System.nanoTime();
-        try (FieldlineStreams streams = new FieldlineStreams(settings, bootstrapServers, topics, null);
+        try (FieldlineStreams streams = new FieldlineStreams(settings, KafkaClientConfig.forBootstrapServers(bootstrapServers), topics, null);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             streams.start();
             streams.awaitRunning(Duration.ofMinutes(2));

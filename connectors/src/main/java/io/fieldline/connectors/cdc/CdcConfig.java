@@ -1,5 +1,6 @@
 package io.fieldline.connectors.cdc;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +16,10 @@ import org.apache.kafka.common.config.ConfigException;
 /**
  * Settings of the metadata change-data-capture ({@code cdc.*} keys).
  *
+ * <p>Kafka is reached through the shared {@code kafka.*} block ({@link KafkaClientConfig}, required here):
+ * the change publisher takes {@code kafka.producer.*}, the topic creation {@code kafka.admin.*}, and
+ * Debezium's offset store the common part (bootstrap servers, TLS, SASL).
+ *
  * <p>Invalid values fail at construction with a {@link ConfigException} naming the key.
  * The reference table in {@code docs/} is generated from {@link #configDef()}.
  */
@@ -27,7 +32,6 @@ public final class CdcConfig extends AbstractConfig {
     public static final String SLOT_NAME = "cdc.slot.name";
     public static final String PUBLICATION_NAME = "cdc.publication.name";
     public static final String ENGINE_NAME = "cdc.engine.name";
-    public static final String BOOTSTRAP_SERVERS = "cdc.kafka.bootstrap.servers";
     public static final String TOPIC_PREFIX = "cdc.topic.prefix";
     public static final String TOPIC_PARTITIONS = "cdc.topic.partitions";
     public static final String TOPIC_REPLICATION_FACTOR = "cdc.topic.replication.factor";
@@ -66,8 +70,6 @@ public final class CdcConfig extends AbstractConfig {
             .define(ENGINE_NAME, Type.STRING, "fieldline_metadata_cdc", pattern(ENGINE_NAME_PATTERN), Importance.MEDIUM,
                     "Name of the Debezium engine, also its logical server name: the stored offsets are keyed by it, "
                             + "so renaming it starts over with a new snapshot.")
-            .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(CdcConfig::validateNonEmptyList, () -> "non-empty list"),
-                    Importance.HIGH, "Kafka bootstrap servers for the metadata topics and the offsets topic.")
             .define(TOPIC_PREFIX, Type.STRING, "", Importance.MEDIUM,
                     "Prefix of every topic name (see TopicNames); the same as the rest of the pipeline uses.")
             .define(TOPIC_PARTITIONS, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.LOW,
@@ -92,8 +94,11 @@ public final class CdcConfig extends AbstractConfig {
                     "Retries of retriable engine errors (database connection lost), with exponential backoff up to "
                             + "10 s, before the connector stops with the error.");
 
+    private final KafkaClientConfig kafka;
+
     public CdcConfig(Map<?, ?> props) {
         super(CONFIG_DEF, props, false);
+        this.kafka = new KafkaClientConfig(props);
     }
 
     /** The definitions, for documentation and for the app's environment mapping. */
@@ -129,8 +134,9 @@ public final class CdcConfig extends AbstractConfig {
         return getString(ENGINE_NAME);
     }
 
-    public String bootstrapServers() {
-        return String.join(",", getList(BOOTSTRAP_SERVERS));
+    /** The shared Kafka client settings ({@code kafka.*}). */
+    public KafkaClientConfig kafka() {
+        return kafka;
     }
 
     public TopicNames topicNames() {
@@ -192,12 +198,6 @@ public final class CdcConfig extends AbstractConfig {
         }
         if (org.postgresql.Driver.parseURL(value.toString(), null) == null) {
             throw new ConfigException(name, value, "is not a valid PostgreSQL JDBC URL");
-        }
-    }
-
-    private static void validateNonEmptyList(String name, Object value) {
-        if (!(value instanceof List<?> list) || list.isEmpty() || list.stream().anyMatch(item -> item.toString().isBlank())) {
-            throw new ConfigException(name, value, "must list at least one host:port");
         }
     }
 

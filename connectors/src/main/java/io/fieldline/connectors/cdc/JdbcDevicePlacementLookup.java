@@ -1,5 +1,7 @@
 package io.fieldline.connectors.cdc;
 
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -20,23 +22,30 @@ import org.slf4j.LoggerFactory;
  * the current rows, which is what a consumer wants; a room moved to another facility is reflected
  * in device records when each device row next changes (see docs/cdc.md).
  *
- * <p>Transient database errors are retried a few times with backoff, then fail loudly: the
- * engine stops rather than publish a device with a wrong site.
+ * <p>Database errors are retried with Fieldline's {@link RetryPolicy} (four attempts, pauses doubling
+ * from 250 ms, on a new connection each time), then fail loudly: the engine stops rather than publish a
+ * device with a wrong site.
  */
 final class JdbcDevicePlacementLookup implements DevicePlacement.Lookup, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcDevicePlacementLookup.class);
-    private static final int ATTEMPTS = 4;
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+    static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(250), Duration.ofSeconds(2),
+            Duration.ZERO).withMaxAttempts(4);
 
     private final String url;
     private final String user;
     private final String password;
     private final String roomQuery;
     private final String rackQuery;
+    private final RetryPolicy retry;
     private Connection connection;
 
     JdbcDevicePlacementLookup(String url, String user, String password, String schema) {
+        this(url, user, password, schema, RETRY);
+    }
+
+    JdbcDevicePlacementLookup(String url, String user, String password, String schema, RetryPolicy retry) {
+        this.retry = Objects.requireNonNull(retry, "retry");
         this.url = Objects.requireNonNull(url, "url");
         this.user = Objects.requireNonNull(user, "user");
         this.password = Objects.requireNonNull(password, "password");
@@ -48,22 +57,30 @@ final class JdbcDevicePlacementLookup implements DevicePlacement.Lookup, AutoClo
 
     @Override
     public synchronized DevicePlacement place(String roomId, String rackId) {
-        Duration backoff = FIRST_BACKOFF;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return roomId != null ? byRoom(roomId) : byRack(rackId);
-            }
-            catch (SQLException e) {
-                closeQuietly();
-                if (attempt == ATTEMPTS) {
-                    throw new ConnectException("Cannot resolve the room and facility of a device (room " + roomId
-                            + ", rack " + rackId + ") after " + ATTEMPTS + " attempts", e);
+        try {
+            return retry.call("device placement query", () -> {
+                try {
+                    return roomId != null ? byRoom(roomId) : byRack(rackId);
                 }
-                LOG.warn("Device placement query failed (attempt {} of {}), retrying in {} ms: {}",
-                        attempt, ATTEMPTS, backoff.toMillis(), e.toString());
-                sleep(backoff);
-                backoff = backoff.multipliedBy(2);
-            }
+                catch (SQLException e) {
+                    closeQuietly(); // the next attempt connects afresh
+                    LOG.warn("Device placement query failed (room {}, rack {}): {}", roomId, rackId, e.toString());
+                    throw e;
+                }
+            }, e -> e instanceof SQLException);
+        }
+        catch (RetryExhaustedException e) {
+            throw new ConnectException("Cannot resolve the room and facility of a device (room " + roomId
+                    + ", rack " + rackId + ") after " + e.attempts() + " attempts", e);
+        }
+        catch (InterruptedException e) {
+            throw new ConnectException("Interrupted while retrying the device placement query", e);
+        }
+        catch (RuntimeException e) {
+            throw e;
+        }
+        catch (Exception e) {
+            throw new IllegalStateException("unexpected failure of the device placement query", e);
         }
     }
 
@@ -91,16 +108,6 @@ final class JdbcDevicePlacementLookup implements DevicePlacement.Lookup, AutoClo
             connection.setReadOnly(true);
         }
         return connection;
-    }
-
-    private static void sleep(Duration backoff) {
-        try {
-            Thread.sleep(backoff.toMillis());
-        }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("Interrupted while retrying the device placement query", e);
-        }
     }
 
     private void closeQuietly() {

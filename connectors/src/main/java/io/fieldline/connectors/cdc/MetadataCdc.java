@@ -4,8 +4,12 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore;
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.Closeable;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -60,6 +65,9 @@ public final class MetadataCdc implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetadataCdc.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    /** Asking a starting engine to stop again: every 100 ms, for as long as the stop may take in all. */
+    static final RetryPolicy STOP_RETRY = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1.0, 0.0, 0,
+            STOP_TIMEOUT);
     private static final Duration SEND_TIMEOUT = Duration.ofMinutes(3);
 
     private final CdcConfig config;
@@ -80,6 +88,8 @@ public final class MetadataCdc implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.serializers = Objects.requireNonNull(serializers, "serializers");
         this.meters = Objects.requireNonNull(meters, "meters");
+        // A kafka.producer.* setting that contradicts what CDC needs fails now, before anything starts.
+        producerProperties(config);
     }
 
     /**
@@ -96,7 +106,7 @@ public final class MetadataCdc implements AutoCloseable {
         started = true;
         verifyDatabase();
         createTopics();
-        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
         placements = new JdbcDevicePlacementLookup(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.schema());
         ChangeEventRouter router = new ChangeEventRouter(config.schema(), config.topicNames(), placements);
         KafkaChangePublisher publisher = new KafkaChangePublisher(router, serializers, producer,
@@ -177,25 +187,7 @@ public final class MetadataCdc implements AutoCloseable {
 
     private void stopEngine() {
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        while (!finished.isDone()) {
-            try {
-                engine.close();
-                break;
-            }
-            catch (IllegalStateException e) {
-                // Debezium refuses to stop while tasks are starting (they may be opening connections) and when it
-                // is already stopping: wait for it rather than leak the replication connection.
-                if (System.nanoTime() > deadline) {
-                    LOG.warn("CDC engine {} could not be stopped: {}", config.engineName(), e.getMessage());
-                    break;
-                }
-                sleepQuietly(Duration.ofMillis(100));
-            }
-            catch (IOException e) {
-                LOG.warn("Error stopping CDC engine {}", config.engineName(), e);
-                break;
-            }
-        }
+        closeEngine(engine, finished::isDone, STOP_RETRY, config.engineName());
         try {
             finished.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
@@ -254,8 +246,8 @@ public final class MetadataCdc implements AutoCloseable {
     }
 
     private void createTopics() {
-        Map<String, Object> adminProps = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, config.engineName() + "-admin");
+        Map<String, Object> adminProps = config.kafka().adminProperties(ClientRules.of("CDC")
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, config.engineName() + "-admin"));
         Optional<Short> replication = config.topicReplicationFactor() < 0
                 ? Optional.empty()
                 : Optional.of(config.topicReplicationFactor());
@@ -283,20 +275,20 @@ public final class MetadataCdc implements AutoCloseable {
             throw new CdcException("Interrupted while creating the metadata topics", e);
         }
         catch (TimeoutException e) {
-            throw new CdcException("Kafka at " + config.bootstrapServers() + " did not create the metadata topics in time", e);
+            throw new CdcException("Kafka at " + config.kafka().bootstrapServers() + " did not create the metadata topics in time", e);
         }
     }
 
-    private Properties producerProperties() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.engineName() + "-producer");
-        // Idempotence keeps each key's changes in WAL order across the producer's own retries.
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-        return props;
+    /** The change publisher's producer: the shared block and {@code kafka.producer.*}. */
+    static Map<String, Object> producerProperties(CdcConfig config) {
+        // Idempotence keeps each key's changes in WAL order across the producer's own retries, and
+        // offsets advance only past what every in-sync replica has.
+        return config.kafka().producerProperties(ClientRules.of("CDC")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, config.engineName() + "-producer")
+                .byDefault(ProducerConfig.LINGER_MS_CONFIG, "5")
+                .byDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
     }
 
     /** The Debezium engine and PostgreSQL connector properties derived from the settings. */
@@ -310,7 +302,9 @@ public final class MetadataCdc implements AutoCloseable {
         props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
 
         props.setProperty("offset.storage", KafkaTopicOffsetStore.class.getName());
-        props.setProperty("bootstrap.servers", config.bootstrapServers());
+        // The offset store's producer, consumer and admin client read the engine's top-level
+        // properties: the shared connection (bootstrap servers, TLS, SASL) goes there.
+        props.putAll(config.kafka().commonPropertiesAsStrings());
         props.setProperty("offset.storage.topic", config.offsetsTopic());
         props.setProperty("offset.storage.partitions", "1");
         props.setProperty("offset.storage.replication.factor", Short.toString(config.topicReplicationFactor()));
@@ -370,12 +364,35 @@ public final class MetadataCdc implements AutoCloseable {
         return commaSeparated.split(",")[0];
     }
 
-    private static void sleepQuietly(Duration duration) {
+    /**
+     * Closes the engine unless it has finished by itself. Debezium refuses to stop while tasks are starting (they
+     * may be opening connections), with an {@link IllegalStateException}: that is retried, rather than leak the
+     * replication connection, until the policy gives up. Never throws for a failed stop; an interrupt ends the
+     * retries with the interrupt flag set.
+     */
+    static void closeEngine(Closeable engine, BooleanSupplier finished, RetryPolicy retry, String engineName) {
         try {
-            Thread.sleep(duration.toMillis());
+            retry.call("stopping CDC engine " + engineName, () -> {
+                if (!finished.getAsBoolean()) {
+                    engine.close();
+                }
+                return null;
+            }, e -> e instanceof IllegalStateException);
+        }
+        catch (RetryExhaustedException e) {
+            LOG.warn("CDC engine {} could not be stopped: {}", engineName, e.getCause().getMessage());
         }
         catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while stopping CDC engine {}", engineName);
+        }
+        catch (IOException e) {
+            LOG.warn("Error stopping CDC engine {}", engineName, e);
+        }
+        catch (RuntimeException e) {
+            throw e;
+        }
+        catch (Exception e) {
+            throw new IllegalStateException("unexpected failure stopping CDC engine " + engineName, e);
         }
     }
 }

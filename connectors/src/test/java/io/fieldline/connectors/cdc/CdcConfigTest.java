@@ -3,6 +3,7 @@ package io.fieldline.connectors.cdc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ class CdcConfigTest {
         Map<String, Object> props = new HashMap<>();
         props.put(CdcConfig.JDBC_URL, "jdbc:postgresql://127.0.0.1:5433/fieldline");
         props.put(CdcConfig.JDBC_USER, "postgres");
-        props.put(CdcConfig.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
         return props;
     }
 
@@ -59,7 +60,7 @@ class CdcConfigTest {
 
     @Test
     void shouldRequireTheDatabaseAndKafka() {
-        for (String key : new String[] {CdcConfig.JDBC_URL, CdcConfig.JDBC_USER, CdcConfig.BOOTSTRAP_SERVERS}) {
+        for (String key : new String[] {CdcConfig.JDBC_URL, CdcConfig.JDBC_USER, KafkaClientConfig.BOOTSTRAP_SERVERS}) {
             Map<String, Object> props = minimal();
             props.remove(key);
             assertThatThrownBy(() -> new CdcConfig(props)).isInstanceOf(ConfigException.class).hasMessageContaining(key);

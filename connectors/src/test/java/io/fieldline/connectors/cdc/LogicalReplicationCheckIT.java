@@ -3,6 +3,7 @@ package io.fieldline.connectors.cdc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.PostgresServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ class LogicalReplicationCheckIT {
             props.put(CdcConfig.JDBC_USER, postgres.user());
             props.put(CdcConfig.JDBC_PASSWORD, postgres.password());
             // Nothing listens here: the check must fail before Kafka is ever contacted.
-            props.put(CdcConfig.BOOTSTRAP_SERVERS, "127.0.0.1:1");
+            props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, "127.0.0.1:1");
             MetadataCdc cdc = new MetadataCdc(new CdcConfig(props), AvroBinarySerializer.metadataSerializers(),
                     new SimpleMeterRegistry());
 

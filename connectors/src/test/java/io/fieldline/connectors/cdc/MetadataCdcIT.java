@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
@@ -16,6 +17,7 @@ import io.fieldline.schemas.avro.Severity;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -60,7 +62,7 @@ class MetadataCdcIT {
         props.put(CdcConfig.SLOT_NAME, name);
         props.put(CdcConfig.PUBLICATION_NAME, name);
         props.put(CdcConfig.ENGINE_NAME, name);
-        props.put(CdcConfig.BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers());
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers());
         props.put(CdcConfig.TOPIC_PREFIX, name + ".");
         props.put(CdcConfig.HEARTBEAT_INTERVAL_MS, "500");
         props.put(CdcConfig.OFFSETS_FLUSH_INTERVAL_MS, "200");
@@ -81,7 +83,7 @@ class MetadataCdcIT {
         db.execute("INSERT INTO alert_rule (rule_id, sensor_selector, direction, threshold) VALUES ('hot', 'air_temp', 'ABOVE', 30)");
         start();
         TopicNames topics = config.topicNames();
-        try (TopicTail rules = new TopicTail(stack.kafka().bootstrapServers(), topics.alertRules())) {
+        try (TopicTail<String, byte[]> rules = TopicTail.of(stack.kafka().bootstrapServers(), topics.alertRules())) {
             await().atMost(WAIT).until(() -> rules.latest("hot") != null);
             assertThat(alertRule(rules.latest("hot")).getThreshold()).isEqualTo(30.0);
 
@@ -112,9 +114,9 @@ class MetadataCdcIT {
                 + "INSERT INTO rack (rack_id, room_id) VALUES ('rack-1', 'veg-a')");
         start();
         TopicNames topics = config.topicNames();
-        try (TopicTail devices = new TopicTail(stack.kafka().bootstrapServers(), topics.devices());
-             TopicTail sensors = new TopicTail(stack.kafka().bootstrapServers(), topics.sensors());
-             TopicTail rooms = new TopicTail(stack.kafka().bootstrapServers(), topics.prefix() + "metadata.rooms")) {
+        try (TopicTail<String, byte[]> devices = TopicTail.of(stack.kafka().bootstrapServers(), topics.devices());
+             TopicTail<String, byte[]> sensors = TopicTail.of(stack.kafka().bootstrapServers(), topics.sensors());
+             TopicTail<String, byte[]> rooms = TopicTail.of(stack.kafka().bootstrapServers(), topics.prefix() + "metadata.rooms")) {
             db.execute("INSERT INTO device (device_id, room, type, serial, firmware, expected_interval_ms) "
                     + "VALUES ('dev-1', 'veg-a', 'mqtt-controller', 'SN-1', '1.4.2', 5000);"
                     + "INSERT INTO device (device_id, rack_id) VALUES ('dev-2', 'rack-1');"
@@ -156,8 +158,8 @@ class MetadataCdcIT {
                 + "INSERT INTO alert_rule (rule_id, direction, threshold) VALUES ('a', 'ABOVE', 30), ('b', 'BELOW', 5)");
         MetadataCdc first = start();
         TopicNames topics = config.topicNames();
-        try (TopicTail rules = new TopicTail(stack.kafka().bootstrapServers(), topics.alertRules());
-             TopicTail facilities = new TopicTail(stack.kafka().bootstrapServers(), topics.prefix() + "metadata.facilities")) {
+        try (TopicTail<String, byte[]> rules = TopicTail.of(stack.kafka().bootstrapServers(), topics.alertRules());
+             TopicTail<String, byte[]> facilities = TopicTail.of(stack.kafka().bootstrapServers(), topics.prefix() + "metadata.facilities")) {
             await().atMost(WAIT).until(() -> rules.latest("a") != null && rules.latest("b") != null
                     && facilities.latest("farm-1") != null);
             db.execute("UPDATE alert_rule SET threshold = 31 WHERE rule_id = 'a'");
@@ -209,8 +211,8 @@ class MetadataCdcIT {
         db.execute("ALTER TABLE alert_rule DROP CONSTRAINT alert_rule_direction_check");
         start();
         TopicNames topics = config.topicNames();
-        try (TopicTail rules = new TopicTail(stack.kafka().bootstrapServers(), topics.alertRules());
-             TopicTail deadLetters = new TopicTail(stack.kafka().bootstrapServers(), topics.deadLetters("cdc"))) {
+        try (TopicTail<String, byte[]> rules = TopicTail.of(stack.kafka().bootstrapServers(), topics.alertRules());
+             TopicTail<String, byte[]> deadLetters = TopicTail.of(stack.kafka().bootstrapServers(), topics.deadLetters("cdc"))) {
             db.execute("INSERT INTO alert_rule (rule_id, direction, threshold) VALUES ('sideways', 'SIDEWAYS', 1)");
             db.execute("INSERT INTO alert_rule (rule_id, direction, threshold) VALUES ('after', 'ABOVE', 2)");
 

@@ -1,10 +1,18 @@
 package io.fieldline.connectors.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
+
+import io.fieldline.core.retry.RetryPolicy;
+import java.io.Closeable;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 class MetadataCdcTest {
@@ -57,11 +65,86 @@ class MetadataCdcTest {
     }
 
     @Test
+    void shouldGiveTheOffsetStoreAndThePublisherTheSharedSecuritySettings() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put(KafkaClientConfig.SECURITY_PROTOCOL, "SASL_SSL");
+        settings.put(KafkaClientConfig.SASL_MECHANISM, "SCRAM-SHA-512");
+        settings.put(KafkaClientConfig.SASL_JAAS_CONFIG, "jaas-secret");
+        settings.put("kafka.producer.linger.ms", "20");
+        CdcConfig config = new CdcConfig(settings);
+
+        Properties props = MetadataCdc.debeziumProperties(config);
+        Map<String, Object> producer = MetadataCdc.producerProperties(config);
+
+        assertThat(props.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(props.getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
+        assertThat(props.getProperty("sasl.jaas.config")).isEqualTo("jaas-secret");
+        assertThat(producer).containsEntry("security.protocol", "SASL_SSL").containsEntry("linger.ms", "20")
+                .containsEntry("acks", "all").containsKey("sasl.jaas.config");
+        assertThat(producer.toString()).doesNotContain("jaas-secret");
+    }
+
+    @Test
+    void shouldRejectAProducerSettingThatContradictsCdcNamingTheKey() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put("kafka.producer.enable.idempotence", "false");
+
+        assertThatThrownBy(() -> MetadataCdc.producerProperties(new CdcConfig(settings)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.producer.enable.idempotence");
+    }
+
+    @Test
     void shouldHeartbeatWithALogicalDecodingMessageSoTheSlotAdvancesWhileTablesAreQuiet() {
         Properties props = MetadataCdc.debeziumProperties(new CdcConfig(CdcConfigTest.minimal()));
 
         assertThat(props.getProperty("heartbeat.interval.ms")).isEqualTo("10000");
         assertThat(props.getProperty("heartbeat.action.query")).contains("pg_logical_emit_message(false, '"
                 + MetadataCdc.HEARTBEAT_MESSAGE_PREFIX + "'");
+    }
+
+    private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(5), Duration.ofMillis(5), 1.0, 0.0, 0,
+            Duration.ofSeconds(5));
+
+    @Test
+    void shouldAskAStartingEngineToStopAgainUntilItStops() {
+        AtomicInteger calls = new AtomicInteger();
+        Closeable startingTwice = () -> {
+            if (calls.incrementAndGet() <= 2) {
+                throw new IllegalStateException("Cannot stop engine while tasks are starting");
+            }
+        };
+
+        MetadataCdc.closeEngine(startingTwice, () -> false, FAST, "test");
+
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void shouldStopAskingOnceTheEngineFinishedByItself() {
+        AtomicInteger calls = new AtomicInteger();
+        boolean[] finished = {false};
+        Closeable finishesWhileRefusing = () -> {
+            calls.incrementAndGet();
+            finished[0] = true;
+            throw new IllegalStateException("Cannot stop engine while tasks are starting");
+        };
+
+        MetadataCdc.closeEngine(finishesWhileRefusing, () -> finished[0], FAST, "test");
+
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void shouldGiveUpStoppingWhenThePolicyGivesUp() {
+        AtomicInteger calls = new AtomicInteger();
+        Closeable neverStops = () -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("Cannot stop engine while tasks are starting");
+        };
+
+        MetadataCdc.closeEngine(neverStops, () -> false, FAST.withMaxAttempts(4), "test");
+
+        assertThat(calls).hasValue(4);
+        assertThat(MetadataCdc.STOP_RETRY.giveUpAfter()).as("bounded like the whole stop").isEqualTo(Duration.ofSeconds(60));
     }
 }

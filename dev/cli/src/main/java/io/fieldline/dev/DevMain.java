@@ -16,6 +16,7 @@ public final class DevMain {
     }
 
     public static void main(String[] args) {
+        Main.configureLogging();
         Main.run(commandLine(), args);
     }
 

@@ -7,6 +7,7 @@ import io.fieldline.app.TopicProvisioner;
 import io.fieldline.connectors.cdc.CdcConfig;
 import io.fieldline.connectors.cdc.MetadataCdc;
 import io.fieldline.connectors.cdc.MetadataSerializers;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
@@ -18,12 +19,13 @@ import io.fieldline.schemas.avro.Direction;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.schemas.avro.Severity;
-import io.fieldline.schemas.avro.Source;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
 import io.fieldline.sink.Migrations;
 import io.fieldline.sink.SinkConfig;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TopicTail;
 import io.fieldline.topologies.StreamsSettingsConfig;
 import io.fieldline.topologies.runtime.FieldlineStreams;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -33,7 +35,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,15 +46,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,10 +90,10 @@ class MetadataCdcEndToEndIT {
     private static MetadataCdc cdc;
     private static FieldlineStreams streams;
     private static KafkaProducer<String, Reading> producer;
-    private static Tail<AlertRule> rules;
-    private static Tail<Sensor> sensors;
-    private static Tail<Alert> alerts;
-    private static Tail<Reading> enriched;
+    private static TopicTail<String, AlertRule> rules;
+    private static TopicTail<String, Sensor> sensors;
+    private static TopicTail<String, Alert> alerts;
+    private static TopicTail<String, Reading> enriched;
     private static long lastEventTime;
 
     @BeforeAll
@@ -107,7 +103,7 @@ class MetadataCdcEndToEndIT {
         String bootstrap = stack.kafka().bootstrapServers();
 
         Map<String, Object> sink = new HashMap<>();
-        sink.put(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
+        sink.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrap);
         sink.put(SinkConfig.POSTGRES_URL, stack.postgres().jdbcUrl());
         sink.put(SinkConfig.POSTGRES_USER, stack.postgres().user());
         sink.put(SinkConfig.POSTGRES_PASSWORD, stack.postgres().password());
@@ -127,7 +123,7 @@ class MetadataCdcEndToEndIT {
         cdcProps.put(CdcConfig.PUBLICATION_NAME, SLOT);
         // Underscores: the engine name prefixes Debezium's schema names, which must be valid Avro names.
         cdcProps.put(CdcConfig.ENGINE_NAME, "e2e_" + RUN + "_cdc");
-        cdcProps.put(CdcConfig.BOOTSTRAP_SERVERS, bootstrap);
+        cdcProps.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrap);
         cdcProps.put(CdcConfig.TOPIC_PREFIX, NAMES.prefix());
         cdcProps.put(CdcConfig.HEARTBEAT_INTERVAL_MS, "1000");
         cdcProps.put(CdcConfig.OFFSETS_FLUSH_INTERVAL_MS, "200");
@@ -143,7 +139,8 @@ class MetadataCdcEndToEndIT {
         streamsProps.put(StreamsSettingsConfig.ALERTS_RULES_REFRESH_MS, "200");
         // Offline alerts would fire on the wall clock for series the test stops feeding.
         streamsProps.put(StreamsSettingsConfig.ALERTS_OFFLINE_ENABLED, "false");
-        streams = new FieldlineStreams(new StreamsSettingsConfig(streamsProps), bootstrap, new Topics(NAMES, registry),
+        streams = new FieldlineStreams(new StreamsSettingsConfig(streamsProps), KafkaClientConfig.forBootstrapServers(bootstrap),
+                new Topics(NAMES, registry),
                 new SimpleMeterRegistry(), Map.of("processing.exception.handler.global.enabled", true));
         streams.start();
         streams.awaitRunning(Duration.ofSeconds(90));
@@ -154,10 +151,10 @@ class MetadataCdcEndToEndIT {
         producer = new KafkaProducer<>(producerProps, new StringSerializer(),
                 AvroSerdes.specific(Reading.class, registry, false).serializer());
 
-        rules = new Tail<>(NAMES.alertRules(), AvroSerdes.specific(AlertRule.class, registry, false).deserializer());
-        sensors = new Tail<>(NAMES.sensors(), AvroSerdes.specific(Sensor.class, registry, false).deserializer());
-        alerts = new Tail<>(NAMES.alerts(), AvroSerdes.specific(Alert.class, registry, false).deserializer());
-        enriched = new Tail<>(NAMES.enrichedReadings(), AvroSerdes.specific(Reading.class, registry, false).deserializer());
+        rules = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), NAMES.alertRules(), AlertRule.class);
+        sensors = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), NAMES.sensors(), Sensor.class);
+        alerts = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), NAMES.alerts(), Alert.class);
+        enriched = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), NAMES.enrichedReadings(), Reading.class);
     }
 
     @AfterAll
@@ -188,7 +185,7 @@ class MetadataCdcEndToEndIT {
         // produced before it (same key, same partition, processed in order) have been evaluated.
         sql("INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, direction, threshold) VALUES ('"
                 + marker + "', '" + device + "', 'marker', 'ABOVE', 0)");
-        await().atMost(WAIT).pollInSameThread().until(() -> rules.latest(rule).isPresent() && rules.latest(marker).isPresent());
+        await().atMost(WAIT).pollInSameThread().until(() -> rules.latest(rule) != null && rules.latest(marker) != null);
         String alertId = rule + "/" + device + "/" + TEMPERATURE;
 
         // Inserted: a reading above 30 raises. Readings are produced until the rule has reached the
@@ -206,7 +203,7 @@ class MetadataCdcEndToEndIT {
         // Updated to 40: once the update has arrived, 35 no longer raises and 45 does.
         sql("UPDATE alert_rule SET threshold = 40 WHERE rule_id = '" + rule + "'");
         await().atMost(WAIT).pollInSameThread()
-                .until(() -> rules.latest(rule).map(r -> r.value() != null && r.value().getThreshold() == 40.0).orElse(false));
+                .until(() -> Optional.ofNullable(rules.latest(rule)).map(r -> r.value() != null && r.value().getThreshold() == 40.0).orElse(false));
         produceUntil(alertId, a -> a.getState() == AlertState.RAISED && Double.valueOf(40.0).equals(a.getThreshold()), () -> {
             produce(device, TEMPERATURE, 35.0);
             produce(device, TEMPERATURE, 45.0);
@@ -227,7 +224,7 @@ class MetadataCdcEndToEndIT {
         // Deleted: the active alert clears, and no reading raises it again.
         sql("DELETE FROM alert_rule WHERE rule_id = '" + rule + "'");
         await().atMost(WAIT).pollInSameThread()
-                .until(() -> rules.latest(rule).map(r -> r.value() == null).orElse(false));
+                .until(() -> Optional.ofNullable(rules.latest(rule)).map(r -> r.value() == null).orElse(false));
         Alert cleared = produceUntil(alertId, a -> a.getState() == AlertState.CLEARED, () -> produce(device, TEMPERATURE, 45.0));
         assertThat(cleared.getValue()).as("cleared by the deletion, not by a value").isNull();
         int afterDelete = alerts.records().size();
@@ -238,7 +235,7 @@ class MetadataCdcEndToEndIT {
             produce(device, TEMPERATURE, 35.0);
             produce(device, "marker", 1.0);
         });
-        alerts.drain();
+        alerts.drain(WAIT);
         assertThat(alerts.records().subList(afterDelete, alerts.records().size()))
                 .as("alerts of the deleted rule after its deletion")
                 .noneMatch(r -> r.key().equals(alertId));
@@ -251,7 +248,7 @@ class MetadataCdcEndToEndIT {
         insertDevice(device);
         sql("INSERT INTO sensor (device_id, sensor, unit, calibration_offset) VALUES ('" + device + "', '"
                 + TEMPERATURE + "', 'degC', -0.5)");
-        await().atMost(WAIT).pollInSameThread().until(() -> sensors.latest(sensorKey).isPresent());
+        await().atMost(WAIT).pollInSameThread().until(() -> sensors.latest(sensorKey) != null);
 
         Reading calibrated = produceUntilEnriched(device, 20.0, 19.5);
         assertThat(calibrated.getRawValue()).isEqualTo(20.0);
@@ -261,7 +258,7 @@ class MetadataCdcEndToEndIT {
 
         // An edit of the offset applies to the next readings, without a restart.
         sql("UPDATE sensor SET calibration_offset = 1.25 WHERE device_id = '" + device + "' AND sensor = '" + TEMPERATURE + "'");
-        await().atMost(WAIT).pollInSameThread().until(() -> sensors.latest(sensorKey)
+        await().atMost(WAIT).pollInSameThread().until(() -> Optional.ofNullable(sensors.latest(sensorKey))
                 .map(r -> r.value() != null && r.value().getCalibrationOffset() == 1.25).orElse(false));
         Reading recalibrated = produceUntilEnriched(device, 20.0, 21.25);
         assertThat(recalibrated.getRawValue()).isEqualTo(20.0);
@@ -284,7 +281,7 @@ class MetadataCdcEndToEndIT {
     }
 
     private static Optional<Alert> first(String alertId, int from, Predicate<Alert> wanted) {
-        List<ConsumerRecord<String, Alert>> seen = alerts.poll();
+        List<ConsumerRecord<String, Alert>> seen = alerts.records();
         return seen.subList(from, seen.size()).stream()
                 .filter(r -> r.key().equals(alertId) && r.value() != null && wanted.test(r.value()))
                 .map(ConsumerRecord::value).findFirst();
@@ -295,7 +292,7 @@ class MetadataCdcEndToEndIT {
         return await().atMost(WAIT).pollInSameThread().pollInterval(POLL)
                 .until(() -> {
                     produce(device, TEMPERATURE, raw);
-                    List<ConsumerRecord<String, Reading>> seen = enriched.poll();
+                    List<ConsumerRecord<String, Reading>> seen = enriched.records();
                     return seen.subList(from, seen.size()).stream()
                             .filter(r -> r.key().equals(device) && r.value() != null && r.value().getValue() == expected)
                             .map(ConsumerRecord::value).findFirst();
@@ -306,9 +303,7 @@ class MetadataCdcEndToEndIT {
         // Strictly increasing event times: the alert state machine ignores readings older than the newest.
         long now = Math.max(System.currentTimeMillis(), lastEventTime + 1);
         lastEventTime = now;
-        Reading reading = Reading.newBuilder().setDeviceId(device).setSensor(sensor).setValue(value)
-                .setEventTime(Instant.ofEpochMilli(now)).setIngestTime(Instant.ofEpochMilli(now))
-                .setSource(Source.MQTT).build();
+        Reading reading = Records.minimalReading(device, sensor, Instant.ofEpochMilli(now), value);
         try {
             producer.send(new ProducerRecord<>(NAMES.readings(), null, now, device, reading)).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -338,60 +333,6 @@ class MetadataCdcEndToEndIT {
         } catch (Exception e) {
             // Closing continues with the next resource; the failure stays visible in the test output.
             LOG.warn("Closing {} failed", closeable, e);
-        }
-    }
-
-    /** Everything committed to one topic, from its beginning, read by one test thread. */
-    private static final class Tail<V> implements AutoCloseable {
-
-        private final KafkaConsumer<String, V> consumer;
-        private final List<ConsumerRecord<String, V>> records = new ArrayList<>();
-
-        Tail(String topic, Deserializer<V> values) {
-            Map<String, Object> props = new HashMap<>();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-        }
-
-        synchronized List<ConsumerRecord<String, V>> poll() {
-            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            return records;
-        }
-
-        synchronized List<ConsumerRecord<String, V>> records() {
-            return records;
-        }
-
-        /** The latest record of a key, tombstones included. */
-        synchronized Optional<ConsumerRecord<String, V>> latest(String key) {
-            poll();
-            ConsumerRecord<String, V> latest = null;
-            for (ConsumerRecord<String, V> record : records) {
-                if (record.key().equals(key)) {
-                    latest = record;
-                }
-            }
-            return Optional.ofNullable(latest);
-        }
-
-        /** Reads until every partition's position reaches its end as of now (last stable offset). */
-        synchronized void drain() {
-            Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
-            await().atMost(WAIT).pollInSameThread().until(() -> {
-                poll();
-                return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-            });
-        }
-
-        @Override
-        public synchronized void close() {
-            consumer.close();
         }
     }
 }

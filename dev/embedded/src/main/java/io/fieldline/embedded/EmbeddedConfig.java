@@ -1,6 +1,7 @@
 package io.fieldline.embedded;
 
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -8,16 +9,21 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
+
 /**
  * Which servers the {@link EmbeddedStack} starts and which external ones it points at instead.
  *
  * <p>Every endpoint key left empty means "start the embedded server"; a value means "use this external
- * server", which the stack neither starts nor stops. That is how compose and production run the same code
+ * server", which the stack neither starts nor stops, so a run against external servers takes the same code
  * path as the default single-process run.
+ *
+ * <p>Kafka has no {@code embedded.*} key: the shared {@link KafkaClientConfig#BOOTSTRAP_SERVERS} names an
+ * external cluster (reached with the rest of the {@code kafka.*} block: TLS, SASL), and when it is not set
+ * the stack starts a single-node KRaft broker in this process.
  */
 public final class EmbeddedConfig extends AbstractConfig {
 
-    public static final String KAFKA_BOOTSTRAP_SERVERS = "embedded.kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "embedded.schema.registry.url";
     public static final String SCHEMA_REGISTRY_TOPIC = "embedded.schema.registry.topic";
     public static final String JDBC_URL = "embedded.jdbc.url";
@@ -29,8 +35,6 @@ public final class EmbeddedConfig extends AbstractConfig {
     public static final String MQTT_PERSISTENCE = "embedded.mqtt.persistence";
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "", new UrlPrefix(), Importance.HIGH,
-                    "Bootstrap servers of an external Kafka cluster. Empty: start a single-node KRaft broker in this process.")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, "", new UrlPrefix("http://", "https://"), Importance.HIGH,
                     "Base URL of an external Confluent-compatible Schema Registry. Empty: start the embedded registry, "
                             + "which stores its schemas in a compacted topic of the Kafka cluster in use.")
@@ -63,6 +67,19 @@ public final class EmbeddedConfig extends AbstractConfig {
      */
     public EmbeddedConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals);
+    }
+
+    /**
+     * @return the external Kafka cluster's client settings when {@link KafkaClientConfig#BOOTSTRAP_SERVERS} is
+     *         set, empty to start a broker here
+     * @throws ConfigException naming the key of an invalid {@code kafka.*} setting
+     */
+    public Optional<KafkaClientConfig> externalKafka() {
+        Object bootstrap = originals().get(KafkaClientConfig.BOOTSTRAP_SERVERS);
+        if (bootstrap == null || bootstrap.toString().isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(new KafkaClientConfig(originals()));
     }
 
     /** @return the definitions of every {@code embedded.*} key */

@@ -97,7 +97,7 @@ public final class EmbeddedStack implements AutoCloseable {
             KafkaEndpoint kafkaEndpoint = await(kafka, "Kafka");
             Future<SchemaRegistryEndpoint> registry = executor.submit(() -> options.schemaRegistry()
                     .orElseGet(() -> startServer(
-                            new SchemaRegistryServer(kafkaEndpoint.bootstrapServers(), options.schemasTopic()), started)));
+                            new SchemaRegistryServer(kafkaEndpoint.clientConfig(), options.schemasTopic()), started)));
 
             EmbeddedStack stack = new EmbeddedStack(kafkaEndpoint, await(registry, "Schema Registry"),
                     await(postgres, "PostgreSQL"), await(redis, "Redis"), await(mqtt, "MQTT broker"),

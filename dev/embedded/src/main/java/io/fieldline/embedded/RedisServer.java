@@ -9,6 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,9 +64,15 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
         return "redis://" + LoopbackPort.HOST + ":" + port;
     }
 
-    private static final int TEXT_FILE_BUSY_ATTEMPTS = 5;
+    /**
+     * The library writes the redis-server binary out and executes it at once. When another thread forks a
+     * process in between (the stack starts servers in parallel), the child briefly holds the file open for
+     * writing and exec fails with ETXTBSY ("Text file busy"). That is transient: five attempts in all.
+     */
+    static final RetryPolicy TEXT_FILE_BUSY_RETRY = RetryPolicy.exponential(Duration.ofMillis(100),
+            Duration.ofMillis(800), Duration.ZERO).withMaxAttempts(5);
 
-    private static boolean isTextFileBusy(Throwable e) {
+    static boolean isTextFileBusy(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             String message = cause.getMessage();
             if (message != null && (message.contains("error=26") || message.contains("Text file busy"))) {
@@ -79,36 +89,18 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
             return;
         }
         long begin = System.nanoTime();
-        redis.embedded.RedisServer starting = null;
-        for (int attempt = 1; starting == null; attempt++) {
-            try {
-                redis.embedded.RedisServer candidate = new RedisServerBuilder()
-                        .port(port)
-                        .bind(LoopbackPort.HOST)
-                        .setting("dir " + dataDir.toAbsolutePath())
-                        .setting("save \"\"")
-                        .setting("appendonly no")
-                        .setting("daemonize no")
-                        .build();
-                candidate.start();
-                starting = candidate;
-            } catch (IOException e) {
-                // The library writes the redis-server binary out and executes it at once. When another
-                // thread forks a process in between (the stack starts servers in parallel), the child
-                // briefly holds the file open for writing and exec fails with ETXTBSY ("Text file busy").
-                // That is transient: wait and try again.
-                if (attempt >= TEXT_FILE_BUSY_ATTEMPTS || !isTextFileBusy(e)) {
-                    throw new UncheckedIOException("Redis failed to start on port " + port, e);
-                }
-                LOG.debug("Redis binary busy on attempt {}, retrying", attempt);
-                try {
-                    Thread.sleep(100L * attempt);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("Interrupted while starting Redis", interrupted);
-                }
-            }
-        }
+        redis.embedded.RedisServer starting = startRetryingWhileTextFileBusy(() -> {
+            redis.embedded.RedisServer candidate = new RedisServerBuilder()
+                    .port(port)
+                    .bind(LoopbackPort.HOST)
+                    .setting("dir " + dataDir.toAbsolutePath())
+                    .setting("save \"\"")
+                    .setting("appendonly no")
+                    .setting("daemonize no")
+                    .build();
+            candidate.start();
+            return candidate;
+        }, TEXT_FILE_BUSY_RETRY, "Redis on port " + port);
         server = starting;
         watchProcess();
         LOG.info("Redis listening on {} in {} ms", url(), (System.nanoTime() - begin) / 1_000_000);
@@ -144,6 +136,33 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
             }
         }
         throw new IOException("no process_id in the reply to INFO server");
+    }
+
+    /**
+     * Runs {@code start} again while it fails with "Text file busy", as {@code retry} allows.
+     *
+     * @throws UncheckedIOException  for another I/O failure, or when the policy gives up (the last failure as cause)
+     * @throws IllegalStateException when interrupted (the interrupt flag is set again)
+     */
+    static <T> T startRetryingWhileTextFileBusy(RetryPolicy.Attempt<T> start, RetryPolicy retry, String what) {
+        try {
+            return retry.call("starting " + what, start, RedisServer::isTextFileBusy);
+        } catch (RetryExhaustedException e) {
+            LOG.debug("{}: binary still busy after {} attempts", what, e.attempts());
+            throw new UncheckedIOException(what + " failed to start", asIOException(e.getCause()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(what + " failed to start", e);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("Interrupted while starting " + what, e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(what + " failed to start", e);
+        }
+    }
+
+    private static IOException asIOException(Throwable e) {
+        return e instanceof IOException io ? io : new IOException(e);
     }
 
     @Override

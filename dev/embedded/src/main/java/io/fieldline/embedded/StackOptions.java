@@ -1,5 +1,6 @@
 package io.fieldline.embedded;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,12 +53,13 @@ public record StackOptions(
     }
 
     /**
-     * @param config the {@code embedded.*} settings
+     * @param config the {@code embedded.*} settings (and {@code kafka.*}: a set {@code kafka.bootstrap.servers}
+     *               names an external Kafka cluster)
      * @return options where every non-empty endpoint setting names an external server
      */
     public static StackOptions from(EmbeddedConfig config) {
         Builder builder = builder().schemasTopic(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_TOPIC));
-        nonEmpty(config.getString(EmbeddedConfig.KAFKA_BOOTSTRAP_SERVERS)).ifPresent(builder::externalKafka);
+        config.externalKafka().ifPresent(builder::externalKafka);
         nonEmpty(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_URL)).ifPresent(builder::externalSchemaRegistry);
         nonEmpty(config.getString(EmbeddedConfig.JDBC_URL)).ifPresent(url -> builder.externalPostgres(url,
                 config.getString(EmbeddedConfig.JDBC_USER), config.getPassword(EmbeddedConfig.JDBC_PASSWORD).value()));
@@ -92,6 +94,15 @@ public record StackOptions(
          */
         public Builder externalKafka(String bootstrapServers) {
             this.kafka = KafkaEndpoint.external(bootstrapServers);
+            return this;
+        }
+
+        /**
+         * @param clients how to reach the external cluster: bootstrap servers and security settings
+         * @return this builder
+         */
+        public Builder externalKafka(KafkaClientConfig clients) {
+            this.kafka = KafkaEndpoint.external(clients);
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.fieldline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -26,7 +27,7 @@ class EmbeddedConfigTest {
     @Test
     void shouldPointAtExternalServersWhenGivenTheirUrls() {
         StackOptions options = StackOptions.from(new EmbeddedConfig(Map.of(
-                EmbeddedConfig.KAFKA_BOOTSTRAP_SERVERS, "kafka-1:9092,kafka-2:9092",
+                KafkaClientConfig.BOOTSTRAP_SERVERS, "kafka-1:9092,kafka-2:9092",
                 EmbeddedConfig.SCHEMA_REGISTRY_URL, "http://registry:8081",
                 EmbeddedConfig.JDBC_URL, "jdbc:postgresql://db:5432/fieldline",
                 EmbeddedConfig.JDBC_USER, "fieldline",

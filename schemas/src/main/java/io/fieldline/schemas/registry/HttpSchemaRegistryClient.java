@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fieldline.core.retry.RetryPolicy;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * ({@code application/vnd.schemaregistry.v1+json}); works against Confluent's registry and
  * Fieldline's embedded one alike.
  *
- * <p>Transient failures (connection errors, timeouts, HTTP 5xx and 429) are retried with a doubling,
- * bounded backoff, as configured in {@link SchemaRegistryClientConfig}; client errors (4xx) fail at once.
+ * <p>Transient failures (connection errors, timeouts, HTTP 5xx and 429) are retried with Fieldline's one
+ * {@link RetryPolicy}, as configured in {@link SchemaRegistryClientConfig#retryPolicy()}; client errors (4xx)
+ * fail at once.
  * With several URLs, a connection failure moves on to the next URL before backing off.
  * An interrupt stops the retries, keeps the thread's interrupt flag and throws.
  *
@@ -52,9 +53,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final List<URI> urls;
     private final AtomicInteger currentUrl = new AtomicInteger();
     private final Duration requestTimeout;
-    private final int retries;
-    private final long backoffMs;
-    private final long backoffMaxMs;
+    private final RetryPolicy retry;
     private final HttpClient http;
 
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
@@ -74,9 +73,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     public HttpSchemaRegistryClient(SchemaRegistryClientConfig config) {
         this.urls = config.urls();
         this.requestTimeout = config.requestTimeout();
-        this.retries = config.retries();
-        this.backoffMs = config.retryBackoff().toMillis();
-        this.backoffMaxMs = Math.max(backoffMs, config.retryBackoffMax().toMillis());
+        this.retry = config.retryPolicy();
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(requestTimeout)
@@ -265,9 +262,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode a request body", e);
         }
-        int failures = 0;
+        RetryPolicy.Backoff backoff = retry.start();
         int unreachableThisRound = 0;
-        long backoff = backoffMs;
         while (true) {
             int urlIndex = currentUrl.get();
             URI base = urls.get(urlIndex);
@@ -302,22 +298,22 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                         SchemaRegistryException.NO_STATUS, SchemaRegistryException.NO_STATUS, e);
             }
             unreachableThisRound = 0;
-            if (failures >= retries) {
-                throw new SchemaRegistryException(failure.getMessage() + " (gave up after " + (failures + 1)
-                        + " attempts)", failure.httpStatus(), failure.errorCode(), failure);
+            int attempt = backoff.attempts() + 1;
+            if (attempt < retry.maxAttempts()) {
+                LOG.warn("Schema registry request {} {} failed transiently (attempt {} of {}), retrying in up to {} ms: {}",
+                        method, path, attempt, retry.maxAttempts(), retry.backoff(attempt).toMillis(),
+                        failure.getMessage());
             }
-            failures++;
-            long sleep = backoff + ThreadLocalRandom.current().nextLong(backoff / 5 + 1);
-            LOG.warn("Schema registry request {} {} failed transiently (attempt {} of {}), retrying in {} ms: {}",
-                    method, path, failures, retries + 1, sleep, failure.getMessage());
             try {
-                Thread.sleep(sleep);
+                if (!backoff.retry(failure)) {
+                    throw new SchemaRegistryException(failure.getMessage() + " (gave up after " + backoff.attempts()
+                            + " attempts)", failure.httpStatus(), failure.errorCode(), failure);
+                }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // the policy has set the interrupt flag again
                 throw new SchemaRegistryException("interrupted while retrying schema registry request " + method + " "
                         + path, failure.httpStatus(), failure.errorCode(), failure);
             }
-            backoff = Math.min(backoff * 2, backoffMaxMs);
         }
     }
 

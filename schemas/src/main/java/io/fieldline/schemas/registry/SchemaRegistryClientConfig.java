@@ -1,5 +1,6 @@
 package io.fieldline.schemas.registry;
 
+import io.fieldline.core.retry.RetryPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -85,6 +86,17 @@ public final class SchemaRegistryClientConfig extends AbstractConfig {
     /** Upper bound of the retry backoff. */
     public Duration retryBackoffMax() {
         return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
+    }
+
+    /**
+     * These settings as Fieldline's one {@link RetryPolicy}: {@value #RETRIES} + 1 attempts in all, pauses
+     * doubling from {@value #RETRY_BACKOFF_MS} up to {@value #RETRY_BACKOFF_MAX_MS} (a maximum below the first
+     * pause is raised to it), with the policy's jitter, which only shortens a pause.
+     */
+    public RetryPolicy retryPolicy() {
+        Duration first = retryBackoff();
+        Duration max = retryBackoffMax().compareTo(first) < 0 ? first : retryBackoffMax();
+        return RetryPolicy.exponential(first, max, Duration.ZERO).withMaxAttempts(retries() + 1);
     }
 
     private static final class UrlListValidator implements ConfigDef.Validator {

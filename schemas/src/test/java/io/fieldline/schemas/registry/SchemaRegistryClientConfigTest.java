@@ -3,7 +3,9 @@ package io.fieldline.schemas.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.core.retry.RetryPolicy;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -38,5 +40,21 @@ class SchemaRegistryClientConfigTest {
                 SchemaRegistryClientConfig.URL, "http://a:8081", SchemaRegistryClientConfig.RETRIES, "-1")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(SchemaRegistryClientConfig.RETRIES);
+    }
+
+    @Test
+    void shouldMapTheRetryKeysOntoTheOneRetryPolicy() {
+        RetryPolicy policy = new SchemaRegistryClientConfig(Map.of(SchemaRegistryClientConfig.URL, "http://a:8081",
+                SchemaRegistryClientConfig.RETRIES, "3", SchemaRegistryClientConfig.RETRY_BACKOFF_MS, "100",
+                SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS, "300")).retryPolicy();
+
+        assertThat(policy.maxAttempts()).as("the first attempt and three retries").isEqualTo(4);
+        assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
+        assertThat(policy.backoff(2)).isEqualTo(Duration.ofMillis(200));
+        assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(300));
+        assertThat(policy.giveUpAfter()).isZero();
+        assertThat(new SchemaRegistryClientConfig(Map.of(SchemaRegistryClientConfig.URL, "http://a:8081",
+                SchemaRegistryClientConfig.RETRY_BACKOFF_MS, "800", SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS, "10"))
+                .retryPolicy().maxBackoff()).as("maximum raised to the first pause").isEqualTo(Duration.ofMillis(800));
     }
 }

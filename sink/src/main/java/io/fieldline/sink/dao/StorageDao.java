@@ -56,6 +56,11 @@ public interface StorageDao {
         return t == null ? null : t.toInstant();
     }
 
+    private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? null : v;
+    }
+
     /** Row mapper of {@link LatestValue}. */
     final class LatestValueMapper implements RowMapper<LatestValue> {
         @Override
@@ -73,7 +78,7 @@ public interface StorageDao {
         public ActiveAlert map(ResultSet rs, StatementContext ctx) throws SQLException {
             return new ActiveAlert(rs.getString("alert_id"), rs.getString("rule_id"), rs.getString("state"),
                     rs.getString("severity"), rs.getString("device_id"), rs.getString("sensor"), rs.getString("room"),
-                    MetadataMappers.nullableDouble(rs, "value"), MetadataMappers.nullableDouble(rs, "threshold"),
+                    nullableDouble(rs, "value"), nullableDouble(rs, "threshold"),
                     instant(rs, "since"), instant(rs, "event_time"), rs.getString("message"));
         }
     }

@@ -5,17 +5,14 @@ import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -25,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,8 +46,8 @@ public final class KafkaFixture implements AutoCloseable {
     public KafkaFixture(String bootstrap, SchemaRegistryClient registry) {
         this.bootstrap = bootstrap;
         this.registry = registry;
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        this.topics = new TopicNames("t" + id + ".");
+        String id = TestNames.unique("t");
+        this.topics = new TopicNames(id + ".");
         this.groupPrefix = "sink-it-" + id;
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -64,19 +60,8 @@ public final class KafkaFixture implements AutoCloseable {
     }
 
     private void createTopics(int partitions) {
-        List<NewTopic> newTopics = new ArrayList<>();
-        for (String name : topics.dataTopics()) {
-            newTopics.add(new NewTopic(name, partitions, (short) 1));
-        }
-        newTopics.add(new NewTopic(topics.deadLetters("sink"), 1, (short) 1));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(newTopics).all().get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(e);
-        }
+        KafkaTopics.createMissing(bootstrap, partitions, topics.dataTopics().toArray(String[]::new));
+        KafkaTopics.createMissing(bootstrap, 1, topics.deadLetters("sink"));
     }
 
     public TopicNames topics() {
@@ -90,13 +75,13 @@ public final class KafkaFixture implements AutoCloseable {
     /** Sink properties: this fixture's topics, brokers and group ids, short linger and backoff for tests. */
     public Map<String, Object> sinkProperties() {
         Map<String, Object> props = new HashMap<>(io.fieldline.sink.SinkConfig.topicsFrom(topics));
-        props.put("sink.kafka.bootstrap.servers", bootstrap);
+        props.put("kafka.bootstrap.servers", bootstrap);
         props.put("sink.group.id.prefix", groupPrefix);
         props.put("sink.batch.linger.ms", "50");
         props.put("sink.retry.backoff.initial.ms", "50");
         props.put("sink.retry.backoff.max.ms", "500");
-        props.put("sink.kafka.consumer.session.timeout.ms", "10000");
-        props.put("sink.kafka.consumer.heartbeat.interval.ms", "1000");
+        props.put("kafka.consumer.session.timeout.ms", "10000");
+        props.put("kafka.consumer.heartbeat.interval.ms", "1000");
         return props;
     }
 
@@ -135,23 +120,11 @@ public final class KafkaFixture implements AutoCloseable {
         }
     }
 
-    /** Reads everything in {@code topic} (from the beginning) until {@code expected} records arrived or 30 s passed. */
-    public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
+    /** Reads {@code topic} from the beginning until {@code expected} records arrived (30 s at most), and a little more. */
+    public List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected) {
+        try (TopicTail<String, byte[]> tail = TopicTail.of(bootstrap, topic)) {
+            return tail.awaitCount(expected, Duration.ofSeconds(30));
         }
-        return out;
     }
 
     @Override

@@ -30,7 +30,13 @@ import io.fieldline.topologies.internal.MetadataKeys;
  * copy and re-reads the table at most every {@code rulesRefresh} of wall-clock time (deserialising
  * the whole table per reading would cost more than the evaluation). A change of the rule set
  * sweeps the series states at once, so a deleted or disabled rule clears its alerts even on
- * series that have gone quiet. The offline check is a wall-clock punctuator.
+ * series that have gone quiet, at the series' own event time (the time its alerts are on).
+ *
+ * <p>The offline check runs on a wall-clock punctuator, but judges silence on the task's input time
+ * ({@link InputClock}): the newest ingest time seen on the partition. A device is offline when the
+ * input has moved on without it, so lag, batches, a rebalance, a restart or a backlog drain never
+ * make devices that kept publishing look silent. After a restart or a rebalance the input time starts
+ * from the newest series the restored store has heard of.
  */
 final class AlertProcessor implements Processor<String, Reading, String, Alert> {
 
@@ -48,6 +54,7 @@ final class AlertProcessor implements Processor<String, Reading, String, Alert> 
     private Map<String, AlertRule> loadedRules;
     private Map<String, CompiledRule> rules;
     private long rulesLoadedAt;
+    private InputClock input;
 
     AlertProcessor(AlertSettings settings) {
         this.settings = settings;
@@ -62,6 +69,7 @@ final class AlertProcessor implements Processor<String, Reading, String, Alert> 
         this.deviceTable = context.getStateStore(AlertTopology.DEVICES_STORE);
         this.sensorTable = context.getStateStore(AlertTopology.SENSORS_STORE);
         this.loadedRules = null;
+        this.input = new InputClock(settings.offlineIdleGrace().toMillis(), context.currentSystemTimeMs());
         if (settings.offlineEnabled()) {
             context.schedule(settings.offlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkOffline);
         }
@@ -85,19 +93,31 @@ final class AlertProcessor implements Processor<String, Reading, String, Alert> 
             state.expectedIntervalMs = expectedInterval(reading.getDeviceId(), reading.getSensor());
             state.intervalResolvedAtWallClock = now;
         }
-        List<Alert> alerts = machine.onReading(state, reading, rules, now);
+        long seenAt = Math.min(reading.getIngestTime().toEpochMilli(), now);
+        long inputTime = input.onRecord(seenAt, now);
+        List<Alert> alerts = machine.onReading(state, reading, rules, seenAt, inputTime);
         series.put(key, state);
         alerts.forEach(this::forward);
     }
 
     private void checkOffline(long now) {
         refreshRules(now);
+        if (!input.isKnown()) {
+            // Restarted or moved here: go on from the newest series the restored store heard of.
+            try (KeyValueIterator<String, SeriesAlertState> all = series.all()) {
+                all.forEachRemaining(entry -> input.restore(entry.value.lastSeen));
+            }
+            if (!input.isKnown()) {
+                return;
+            }
+        }
+        long inputTime = input.now(now);
         List<KeyValue<String, SeriesAlertState>> changed = new ArrayList<>();
         List<Alert> alerts = new ArrayList<>();
         try (KeyValueIterator<String, SeriesAlertState> all = series.all()) {
             while (all.hasNext()) {
                 KeyValue<String, SeriesAlertState> entry = all.next();
-                Alert alert = machine.onWallClock(entry.value, now);
+                Alert alert = machine.onInputTime(entry.value, inputTime);
                 if (alert != null) {
                     alerts.add(alert);
                     changed.add(entry);
@@ -131,19 +151,21 @@ final class AlertProcessor implements Processor<String, Reading, String, Alert> 
         current.forEach((id, rule) -> compiled.put(id, CompiledRule.of(rule)));
         rules = compiled;
         if (!firstLoad) {
-            sweep(now);
+            sweep();
         }
     }
 
     /** Clears alerts of rules that disappeared, were disabled or stopped selecting their series. */
-    private void sweep(long now) {
+    private void sweep() {
         List<KeyValue<String, SeriesAlertState>> changed = new ArrayList<>();
         List<Alert> alerts = new ArrayList<>();
         try (KeyValueIterator<String, SeriesAlertState> all = series.all()) {
             while (all.hasNext()) {
                 KeyValue<String, SeriesAlertState> entry = all.next();
                 int before = entry.value.rules.size();
-                alerts.addAll(machine.onRulesChanged(entry.value, rules, now));
+                // Threshold alerts are on event time: clearing at the wall clock would put the clear
+                // after raises still to come from older readings, which the sinks would then drop.
+                alerts.addAll(machine.onRulesChanged(entry.value, rules, entry.value.lastEventTime));
                 if (entry.value.rules.size() != before) {
                     changed.add(entry);
                 }

@@ -14,17 +14,20 @@ import io.fieldline.topologies.StoreType;
  * @param offlineFactor          N: a series is offline after N times its expected interval without data
  * @param offlineDefaultInterval expected interval of series whose sensor and device metadata give none
  * @param offlineCheckInterval   how often (wall clock) the offline check runs
+ * @param offlineIdleGrace       how long (wall clock) a task's input may bring nothing at all before its time
+ *                               follows the wall clock (see {@link InputClock})
  * @param offlineSeverity        severity of OFFLINE alerts
  * @param storeType              where the per-series alert state lives
  */
 public record AlertSettings(Duration rulesRefresh, boolean offlineEnabled, double offlineFactor,
                             Duration offlineDefaultInterval, Duration offlineCheckInterval,
-                            Severity offlineSeverity, StoreType storeType) {
+                            Duration offlineIdleGrace, Severity offlineSeverity, StoreType storeType) {
 
     public AlertSettings {
         Objects.requireNonNull(rulesRefresh, "rulesRefresh");
         Objects.requireNonNull(offlineDefaultInterval, "offlineDefaultInterval");
         Objects.requireNonNull(offlineCheckInterval, "offlineCheckInterval");
+        Objects.requireNonNull(offlineIdleGrace, "offlineIdleGrace");
         Objects.requireNonNull(offlineSeverity, "offlineSeverity");
         Objects.requireNonNull(storeType, "storeType");
         if (rulesRefresh.isNegative()) {
@@ -35,6 +38,9 @@ public record AlertSettings(Duration rulesRefresh, boolean offlineEnabled, doubl
         }
         if (offlineDefaultInterval.toMillis() <= 0 || offlineCheckInterval.toMillis() <= 0) {
             throw new IllegalArgumentException("offline intervals must be positive");
+        }
+        if (offlineIdleGrace.isNegative()) {
+            throw new IllegalArgumentException("offlineIdleGrace must not be negative: " + offlineIdleGrace);
         }
     }
 }

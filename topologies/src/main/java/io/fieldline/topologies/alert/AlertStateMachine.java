@@ -38,8 +38,11 @@ import io.fieldline.topologies.internal.MetadataKeys;
  * readings older than the newest one seen for the series (stale) are not evaluated against the
  * rules; they still count as signs of life for offline detection.
  *
- * <p>Offline, on the wall clock: a series not heard of for {@code factor} times its expected
- * interval raises an OFFLINE alert ({@code offline/deviceId/sensor}) once; its next reading clears it.
+ * <p>Offline, on the task's input time ({@link InputClock}), not on the wall clock: a series not heard
+ * of while the input moved on by {@code factor} times its expected interval raises an OFFLINE alert
+ * ({@code offline/deviceId/sensor}) once; its next reading clears it. Both transitions are stamped
+ * with input time, and never earlier than the series' previous OFFLINE transition, so a clear is never
+ * older than its raise (the sinks keep the newest transition of each alert and would drop it).
  */
 final class AlertStateMachine {
 
@@ -54,8 +57,14 @@ final class AlertStateMachine {
         this.offlineSeverity = offlineSeverity;
     }
 
-    /** A reading of the series arrived at {@code wallClock}. */
-    List<Alert> onReading(SeriesAlertState state, Reading reading, Map<String, CompiledRule> rules, long wallClock) {
+    /**
+     * A reading of the series arrived.
+     *
+     * @param seenAt    the reading's input time (its ingest time, capped by the wall clock)
+     * @param inputTime the task's input time after it
+     */
+    List<Alert> onReading(SeriesAlertState state, Reading reading, Map<String, CompiledRule> rules, long seenAt,
+                          long inputTime) {
         List<Alert> alerts = new ArrayList<>(0);
         long time = reading.getEventTime().toEpochMilli();
         if (reading.getSite() != null) {
@@ -64,10 +73,10 @@ final class AlertStateMachine {
         if (reading.getRoom() != null) {
             state.room = reading.getRoom();
         }
-        state.lastSeenWallClock = wallClock;
+        state.lastSeen = Math.max(state.lastSeen, seenAt);
         if (state.offline) {
             state.offline = false;
-            alerts.add(offlineAlert(state, AlertState.CLEARED, time,
+            alerts.add(offlineAlert(state, AlertState.CLEARED, offlineTransitionTime(state, inputTime),
                     "data from " + state.deviceId + "/" + state.sensor + " again"));
         }
         double value = reading.getValue();
@@ -154,16 +163,25 @@ final class AlertStateMachine {
         return alerts;
     }
 
-    /** The offline check at wall-clock time {@code now}; null when nothing changes. */
-    Alert onWallClock(SeriesAlertState state, long now) {
-        long silentFor = now - state.lastSeenWallClock;
-        if (state.offline || silentFor < offlineFactor * state.expectedIntervalMs) {
+    /** The offline check at input time {@code inputTime} ({@link InputClock#now}); null when nothing changes. */
+    Alert onInputTime(SeriesAlertState state, long inputTime) {
+        if (state.offline || state.lastSeen == Long.MIN_VALUE) {
+            return null;
+        }
+        long silentFor = inputTime - state.lastSeen;
+        if (silentFor < offlineFactor * state.expectedIntervalMs) {
             return null;
         }
         state.offline = true;
-        return offlineAlert(state, AlertState.RAISED, now, String.format(Locale.ROOT,
+        return offlineAlert(state, AlertState.RAISED, offlineTransitionTime(state, inputTime), String.format(Locale.ROOT,
                 "no data from %s/%s for %s (expected every %s)", state.deviceId, state.sensor,
                 Duration.ofMillis(silentFor), Duration.ofMillis(state.expectedIntervalMs)));
+    }
+
+    /** The time of a new OFFLINE transition: the input time, but never before the previous one. */
+    private static long offlineTransitionTime(SeriesAlertState state, long inputTime) {
+        state.offlineChangedAt = Math.max(inputTime, state.offlineChangedAt);
+        return state.offlineChangedAt;
     }
 
     private Alert offlineAlert(SeriesAlertState state, AlertState transition, long time, String message) {
@@ -177,7 +195,7 @@ final class AlertStateMachine {
                 .setSensor(state.sensor)
                 .setSite(state.site)
                 .setRoom(state.room)
-                .setSince(Instant.ofEpochMilli(Math.max(0, state.lastEventTime)))
+                .setSince(Instant.ofEpochMilli(Math.max(0, state.lastSeen)))
                 .setEventTime(Instant.ofEpochMilli(time))
                 .setMessage(message)
                 .build();

@@ -14,6 +14,9 @@ import io.fieldline.topologies.internal.BinaryCodec;
  * Everything the alerts application remembers about one series (device, sensor): when it was
  * last heard of, whether it is offline, and the state of every rule that is pending or raised
  * for it (a rule with no entry is quiet).
+ *
+ * <p>Times: {@code lastEventTime} is on the readings' event time (the rules' clock);
+ * {@code lastSeen} and {@code offlineChangedAt} are on the task's input time ({@link InputClock}).
  */
 final class SeriesAlertState {
 
@@ -41,10 +44,13 @@ final class SeriesAlertState {
     String site;
     String room;
     long lastEventTime = Long.MIN_VALUE;
-    long lastSeenWallClock;
+    /** Input time (ingest time, capped by the wall clock) of the newest reading of the series. */
+    long lastSeen = Long.MIN_VALUE;
     long expectedIntervalMs;
     long intervalResolvedAtWallClock = Long.MIN_VALUE;
     boolean offline;
+    /** Input time of the last OFFLINE transition (raise or clear), so the next one is never older. */
+    long offlineChangedAt = Long.MIN_VALUE;
     /** Rule id to state, sorted so that transitions come out in a stable order. */
     final Map<String, RuleState> rules = new TreeMap<>();
 
@@ -54,7 +60,8 @@ final class SeriesAlertState {
     }
 
     static final BinaryCodec<SeriesAlertState> CODEC = new BinaryCodec<>() {
-        private static final int VERSION = 1;
+        // Version 1 held the wall-clock time the series was last seen and no offline transition time.
+        private static final int VERSION = 2;
 
         @Override
         public void write(SeriesAlertState state, DataOutputStream out) throws IOException {
@@ -64,10 +71,11 @@ final class SeriesAlertState {
             BinaryCodec.writeNullableString(out, state.site);
             BinaryCodec.writeNullableString(out, state.room);
             out.writeLong(state.lastEventTime);
-            out.writeLong(state.lastSeenWallClock);
+            out.writeLong(state.lastSeen);
             out.writeLong(state.expectedIntervalMs);
             out.writeLong(state.intervalResolvedAtWallClock);
             out.writeBoolean(state.offline);
+            out.writeLong(state.offlineChangedAt);
             out.writeInt(state.rules.size());
             for (Map.Entry<String, RuleState> entry : state.rules.entrySet()) {
                 RuleState rule = entry.getValue();
@@ -84,15 +92,20 @@ final class SeriesAlertState {
 
         @Override
         public SeriesAlertState read(DataInputStream in) throws IOException {
-            BinaryCodec.expectVersion(in, VERSION, "series alert");
+            int version = in.readUnsignedByte();
+            if (version != 1 && version != VERSION) {
+                throw new IOException("Unsupported series alert state format version " + version);
+            }
             SeriesAlertState state = new SeriesAlertState(in.readUTF(), in.readUTF());
             state.site = BinaryCodec.readNullableString(in);
             state.room = BinaryCodec.readNullableString(in);
             state.lastEventTime = in.readLong();
-            state.lastSeenWallClock = in.readLong();
+            // Version 1's wall-clock time stands in for the input time: equal while the input keeps up.
+            state.lastSeen = in.readLong();
             state.expectedIntervalMs = in.readLong();
             state.intervalResolvedAtWallClock = in.readLong();
             state.offline = in.readBoolean();
+            state.offlineChangedAt = version == 1 ? Long.MIN_VALUE : in.readLong();
             int rules = in.readInt();
             for (int i = 0; i < rules; i++) {
                 String ruleId = in.readUTF();

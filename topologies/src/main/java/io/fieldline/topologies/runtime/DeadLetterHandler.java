@@ -1,31 +1,35 @@
 package io.fieldline.topologies.runtime;
 
-import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.fieldline.schemas.DeadLetterHeaders;
-import io.fieldline.schemas.TopicNames;
-import io.fieldline.schemas.deadletter.DeadLetterRecords;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Sends records that cannot be deserialized to the dead-letter topic and carries on.
+ * Sends records that cannot be deserialized to the dead-letter topic and carries on; fails the task
+ * when the failure is not the record's fault.
+ *
+ * <p>A Schema Registry that cannot be reached (after the client's own retries) makes
+ * {@code AvroDeserializer} throw a transient {@code SchemaRegistryException}: the record is valid, so it
+ * is not dead-lettered (under exactly-once it would be skipped for good). The handler answers FAIL
+ * instead: the stream thread dies, its open transaction is aborted, and the runner's uncaught-exception
+ * handler replaces the thread, which resumes from the last committed offset and reads the record again.
+ * The same holds for any failure whose cause chain is retriable ({@link TransientFailures}).
  *
  * <p>Kafka Streams 4.3 (KIP-1034) produces the records a handler returns in
- * {@link Response#resume(List)} itself, through the task's producer, so under exactly-once the
+ * {@code Response.resume(List)} itself, through the task's producer, so under exactly-once the
  * dead letter commits atomically with the input offset. The built-in handlers would do that too
  * when {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG} is set, but with
- * Kafka's own header names; this one writes Fieldline's {@link DeadLetterHeaders} through
- * {@link DeadLetterRecords} (and keeps the source record's headers), so every stage's dead
- * letters look alike.
+ * Kafka's own header names; this one writes Fieldline's {@code DeadLetterHeaders} through
+ * {@code DeadLetterRecords} (and keeps the source record's headers), so every stage's dead
+ * letters look alike. {@link ProcessingDeadLetterHandler} and {@link ProductionDeadLetterHandler}
+ * do the same for records that fail later on.
  *
  * <p>Configured from the Streams properties: the topic from
  * {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG} (without it, records are only
@@ -43,35 +47,25 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandler.class);
 
-    private String topic;
-    private MeterRegistry registry;
+    private DeadLetters deadLetters;
 
     @Override
     public void configure(Map<String, ?> configs) {
-        Object configured = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
-        topic = configured == null ? null : configured.toString();
-        Object meters = configs.get(METER_REGISTRY_CONFIG);
-        registry = meters instanceof MeterRegistry meterRegistry ? meterRegistry : null;
+        deadLetters = DeadLetters.from(configs);
     }
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                 Exception exception) {
+        if (TransientFailures.isTransient(exception)) {
+            LOG.error("Cannot deserialize record from topic {} partition {} offset {} for a transient reason ({}); "
+                            + "failing the task so that it restarts from its last commit and reads the record again",
+                    context.topic(), context.partition(), context.offset(), exception.toString());
+            return Response.fail();
+        }
         LOG.warn("Cannot deserialize record from topic {} partition {} offset {}: {}; dead-lettering it to {}",
-                context.topic(), context.partition(), context.offset(), exception.toString(), topic);
-        if (registry != null) {
-            registry.counter(COUNTER, "topic", context.topic()).increment();
-        }
-        if (topic == null) {
-            return Response.resume();
-        }
-        // DeadLetterRecords writes the standard headers (reason, exception, stage, source topic,
-        // partition, offset, time) and keeps the source headers; the topic is the configured one.
-        ProducerRecord<byte[], byte[]> standard = DeadLetterRecords.builder(TopicNames.defaults(), STAGE)
-                .failed(record)
-                .reason("deserialization failed: " + exception.getMessage(), exception)
-                .build();
-        return Response.resume(List.of(new ProducerRecord<>(topic, null, context.timestamp(), standard.key(),
-                standard.value(), standard.headers())));
+                context.topic(), context.partition(), context.offset(), exception.toString(), deadLetters.topic());
+        return Response.resume(deadLetters.deadLetter(context, record.key(), record.value(), record.headers(),
+                "deserialization failed: " + exception.getMessage(), exception));
     }
 }

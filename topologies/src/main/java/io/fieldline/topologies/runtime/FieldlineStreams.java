@@ -22,6 +22,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.Topics;
 import io.fieldline.topologies.StreamsSettingsConfig;
 import io.fieldline.topologies.internal.ProcessorCounter;
@@ -30,14 +32,20 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 
 /**
  * Runs the configured Streams applications, one {@link KafkaStreams} each, with exactly-once v2
- * (unless configured otherwise), Fieldline's dead-letter handler, enforced explicit naming of
+ * (unless configured otherwise), Fieldline's exception handlers (deserialization, processing,
+ * production: records at fault to the dead-letter topic, other failures fail the task), enforced explicit naming of
  * internal resources, and a thread-replacing uncaught-exception handler.
+ *
+ * <p>Kafka is reached through the shared {@code kafka.*} block ({@link KafkaClientConfig}): bootstrap
+ * servers, TLS and SASL, and {@code kafka.streams.*} for any other Streams property. The
+ * {@code streams.*} keys that set a Streams property (threads, commit interval, guarantee, replication
+ * factor, cache, state directory) cannot also be set as {@code kafka.streams.*}: that fails naming both.
  *
  * <p>The topics must exist (the application's topic provisioning creates them, including the
  * dead-letter topic {@code deadletter.streams}); internal topics are created by Streams.
  *
  * <pre>{@code
- * try (FieldlineStreams streams = new FieldlineStreams(settings, bootstrap, topics, meters)) {
+ * try (FieldlineStreams streams = new FieldlineStreams(settings, kafka, topics, meters)) {
  *     streams.start();
  *     streams.awaitRunning(Duration.ofSeconds(60));
  *     ...
@@ -50,7 +58,7 @@ public final class FieldlineStreams implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final StreamsSettingsConfig settings;
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final Topics topics;
     private final MeterRegistry meters;
     private final Map<String, Object> overrides;
@@ -58,59 +66,69 @@ public final class FieldlineStreams implements AutoCloseable {
     private final List<KafkaStreamsMetrics> bindings = new ArrayList<>();
 
     /**
-     * @param settings         the {@code streams.*} configuration
-     * @param bootstrapServers the Kafka cluster
-     * @param topics           the topic catalogue, with serdes bound to the schema registry
-     * @param meters           where to export the Streams metrics and the dead-letter counter; may be null
+     * @param settings the {@code streams.*} configuration
+     * @param kafka    the Kafka cluster and how to reach it ({@code kafka.*})
+     * @param topics   the topic catalogue, with serdes bound to the schema registry
+     * @param meters   where to export the Streams metrics and the dead-letter counter; may be null
+     * @throws org.apache.kafka.common.config.ConfigException naming the keys of a {@code kafka.streams.*}
+     *         setting that contradicts the applications
      */
-    public FieldlineStreams(StreamsSettingsConfig settings, String bootstrapServers, Topics topics, MeterRegistry meters) {
-        this(settings, bootstrapServers, topics, meters, Map.of());
+    public FieldlineStreams(StreamsSettingsConfig settings, KafkaClientConfig kafka, Topics topics, MeterRegistry meters) {
+        this(settings, kafka, topics, meters, Map.of());
     }
 
     /**
      * @param overrides raw Kafka Streams (or {@code consumer.}/{@code producer.}-prefixed client) properties
      *                  applied last, for tuning and tests
      */
-    public FieldlineStreams(StreamsSettingsConfig settings, String bootstrapServers, Topics topics, MeterRegistry meters,
+    public FieldlineStreams(StreamsSettingsConfig settings, KafkaClientConfig kafka, Topics topics, MeterRegistry meters,
                             Map<String, ?> overrides) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.kafka = Objects.requireNonNull(kafka, "kafka");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.meters = meters;
         this.overrides = Map.copyOf(overrides);
+        for (String application : settings.applications()) {
+            properties(application);
+        }
     }
 
     /** The Kafka Streams properties of one application. */
     public Properties properties(String application) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId(application));
-        props.put(StreamsConfig.CLIENT_ID_CONFIG, settings.applicationId(application));
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.getString(StreamsSettingsConfig.PROCESSING_GUARANTEE));
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.getLong(StreamsSettingsConfig.COMMIT_INTERVAL_MS));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getInt(StreamsSettingsConfig.NUM_THREADS));
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.getInt(StreamsSettingsConfig.REPLICATION_FACTOR));
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, settings.getLong(StreamsSettingsConfig.CACHE_MAX_BYTES));
+        ClientRules rules = ClientRules.of("the Streams application " + application)
+                .enforce(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId(application))
+                .byDefault(StreamsConfig.CLIENT_ID_CONFIG, settings.applicationId(application))
+                .fromKey(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings, StreamsSettingsConfig.PROCESSING_GUARANTEE)
+                .fromKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings, StreamsSettingsConfig.COMMIT_INTERVAL_MS)
+                .fromKey(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings, StreamsSettingsConfig.NUM_THREADS)
+                .fromKey(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings, StreamsSettingsConfig.REPLICATION_FACTOR)
+                .fromKey(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, settings, StreamsSettingsConfig.CACHE_MAX_BYTES)
+                // Dead letters are part of the contract: the handler and its topic are not optional.
+                .enforce(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class)
+                .enforce(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetterHandler.class)
+                .enforce(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionDeadLetterHandler.class)
+                .enforce(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+                        topics.names().deadLetters(DeadLetterHandler.STAGE))
+                .enforce(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true)
+                // New applications start from the beginning of their input: readings produced before the
+                // first start (by the simulator, a CSV import) are processed, not skipped.
+                .byDefault(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest")
+                .byDefault(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4")
+                .byDefault(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5)
+                // Observed with 4.3.1 (transactions v2) on a fresh broker: when the first batch of a
+                // transaction got CONCURRENT_TRANSACTIONS, the batches pipelined behind it were refused as
+                // out of sequence and the producer sometimes stalled for good. One request in flight
+                // keeps a retried batch ahead of the next; the throughput cost was within noise.
+                .byDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), 1);
         String stateDir = settings.getString(StreamsSettingsConfig.STATE_DIR);
         if (!stateDir.isBlank()) {
-            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+            rules.fromKey(StreamsConfig.STATE_DIR_CONFIG, settings, StreamsSettingsConfig.STATE_DIR);
         }
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.names().deadLetters(DeadLetterHandler.STAGE));
+        Properties props = new Properties();
+        props.putAll(kafka.streamsProperties(rules));
         if (meters != null) {
             props.put(DeadLetterHandler.METER_REGISTRY_CONFIG, meters);
         }
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        // New applications start from the beginning of their input: readings produced before the
-        // first start (by the simulator, a CSV import) are processed, not skipped.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        // Observed with 4.3.1 (transactions v2) on a fresh broker: when the first batch of a
-        // transaction got CONCURRENT_TRANSACTIONS, the batches pipelined behind it were refused as
-        // out of sequence and the producer sometimes stalled for good. One request in flight
-        // keeps a retried batch ahead of the next; the throughput cost was within noise.
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), 1);
         props.putAll(overrides);
         return props;
     }
@@ -137,7 +155,7 @@ public final class FieldlineStreams implements AutoCloseable {
             }
             running.put(application, streams);
             streams.start();
-            LOG.info("Started Streams application {} ({})", settings.applicationId(application), bootstrapServers);
+            LOG.info("Started Streams application {} ({})", settings.applicationId(application), kafka.bootstrapServers());
         }
     }
 

@@ -1,7 +1,7 @@
 package io.fieldline.topologies.aggregate;
 
+import static io.fieldline.testing.Records.minimalReading;
 import static io.fieldline.topologies.support.Fixtures.T0;
-import static io.fieldline.topologies.support.Fixtures.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -32,6 +32,7 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.topologies.StoreType;
 import io.fieldline.topologies.enrich.EnrichmentSettings;
 import io.fieldline.topologies.readings.ReadingsTopology;
+import io.fieldline.testing.Records;
 import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
@@ -84,12 +85,12 @@ class ReadingsTopologyAggregateTest {
     @Test
     void shouldEmitWindowOnceWhenStreamTimePassesEndPlusGrace() {
         start(settings(Duration.ofHours(1), StoreType.IN_MEMORY));
-        send(reading("d1", "t", 1.0, T0.plusSeconds(5)));
-        send(reading("d1", "t", 3.0, T0.plusSeconds(50)));
-        send(reading("d1", "t", 5.0, T0.plusSeconds(69)));   // next window; stream time 01:09 < 01:00 + 10 s
+        send(minimalReading("d1", "t", T0.plusSeconds(5), 1.0));
+        send(minimalReading("d1", "t", T0.plusSeconds(50), 3.0));
+        send(minimalReading("d1", "t", T0.plusSeconds(69), 5.0));   // next window; stream time 01:09 < 01:00 + 10 s
         assertThat(minutes.isEmpty()).isTrue();
 
-        send(reading("d2", "t", 7.0, T0.plusSeconds(70)));   // another device's reading moves stream time to 01:10
+        send(minimalReading("d2", "t", T0.plusSeconds(70), 7.0));   // another device's reading moves stream time to 01:10
         List<TestRecord<String, Aggregate>> out = minutes.readRecordsToList();
         assertThat(out).hasSize(1);
         Aggregate window = out.get(0).value();
@@ -109,18 +110,18 @@ class ReadingsTopologyAggregateTest {
         assertThat(window.getSketch()).isNotNull();
         assertThat(window.getSketch().remaining()).as("sketch bytes of a two-value window").isLessThan(64);
 
-        send(reading("d2", "t", 7.0, T0.plusSeconds(100)));
+        send(minimalReading("d2", "t", T0.plusSeconds(100), 7.0));
         assertThat(minutes.isEmpty()).isTrue();
     }
 
     @Test
     void shouldUpdateWindowWithLateReadingWithinGraceAndDivertLaterOnes() {
         start(settings(Duration.ofHours(1), StoreType.IN_MEMORY));
-        send(reading("d1", "t", 1.0, T0.plusSeconds(10)));
-        send(reading("d1", "t", 2.0, T0.plusSeconds(65)));
-        send(reading("d1", "t", 10.0, T0.plusSeconds(30)));  // out of order, within grace: counts
-        send(reading("d1", "t", 3.0, T0.plusSeconds(70)));   // closes window 0
-        Reading tooLate = reading("d1", "t", 99.0, T0.plusSeconds(40));
+        send(minimalReading("d1", "t", T0.plusSeconds(10), 1.0));
+        send(minimalReading("d1", "t", T0.plusSeconds(65), 2.0));
+        send(minimalReading("d1", "t", T0.plusSeconds(30), 10.0));  // out of order, within grace: counts
+        send(minimalReading("d1", "t", T0.plusSeconds(70), 3.0));   // closes window 0
+        Reading tooLate = minimalReading("d1", "t", T0.plusSeconds(40), 99.0);
         send(tooLate);
 
         Aggregate window = minutes.readValue();
@@ -136,14 +137,14 @@ class ReadingsTopologyAggregateTest {
     @Test
     void shouldCountBadReadingsWithoutUsingThem() {
         start(settings(Duration.ofHours(1), StoreType.IN_MEMORY));
-        Reading bad = reading("d1", "t", 1000.0, T0.plusSeconds(1));
+        Reading bad = minimalReading("d1", "t", T0.plusSeconds(1), 1000.0);
         bad.setQuality(Quality.BAD);
         send(bad);
-        send(reading("d1", "t", 4.0, T0.plusSeconds(2)));
-        Reading onlyBad = reading("d1", "h", 5.0, T0.plusSeconds(3));
+        send(minimalReading("d1", "t", T0.plusSeconds(2), 4.0));
+        Reading onlyBad = minimalReading("d1", "h", T0.plusSeconds(3), 5.0);
         onlyBad.setQuality(Quality.BAD);
         send(onlyBad);
-        send(reading("d1", "t", 4.0, T0.plusSeconds(200)));
+        send(minimalReading("d1", "t", T0.plusSeconds(200), 4.0));
 
         Map<String, Aggregate> bySensor = minutes.readValuesToList().stream()
                 .filter(a -> a.getWindowStart().equals(T0))
@@ -166,7 +167,7 @@ class ReadingsTopologyAggregateTest {
             List<Reading> arrivals = randomArrivals(random, 4000);
             arrivals.forEach(this::send);
             // A reading far ahead in stream time closes everything the random data opened.
-            send(reading("flush", "t", 0.0, T0.plus(Duration.ofHours(3))));
+            send(minimalReading("flush", "t", T0.plus(Duration.ofHours(3)), 0.0));
 
             Expected expected = bruteForce(arrivals, Duration.ofMinutes(5));
             assertMatches(minutes.readValuesToList(), expected.minutes);
@@ -187,10 +188,10 @@ class ReadingsTopologyAggregateTest {
             if (random.nextInt(10) == 0) {
                 value = -value;
             }
-            readings.add(reading("d1", "flow", value, T0.plusMillis(i * 100L)));
+            readings.add(minimalReading("d1", "flow", T0.plusMillis(i * 100L), value));
         }
         readings.forEach(this::send);
-        send(reading("flush", "t", 0.0, T0.plus(Duration.ofHours(1))));
+        send(minimalReading("flush", "t", T0.plus(Duration.ofHours(1)), 0.0));
 
         List<Aggregate> windows = minutes.readValuesToList().stream().filter(a -> a.getDeviceId().equals("d1")).toList();
         assertThat(windows).hasSize(10);
@@ -244,7 +245,7 @@ class ReadingsTopologyAggregateTest {
             String device = "d" + random.nextInt(3);
             String sensor = random.nextBoolean() ? "temp" : "hum";
             double value = Math.round((20 + 5 * random.nextGaussian()) * 1000) / 1000.0;
-            Reading reading = reading(device, sensor, value, T0.plusMillis(eventMs));
+            Reading reading = minimalReading(device, sensor, T0.plusMillis(eventMs), value);
             if (random.nextInt(25) == 0) {
                 reading.setQuality(Quality.BAD);
             }

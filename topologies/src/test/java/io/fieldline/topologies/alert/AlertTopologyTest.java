@@ -1,7 +1,7 @@
 package io.fieldline.topologies.alert;
 
+import static io.fieldline.testing.Records.device;
 import static io.fieldline.topologies.support.Fixtures.T0;
-import static io.fieldline.topologies.support.Fixtures.device;
 import static io.fieldline.topologies.support.Fixtures.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +31,8 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.schemas.avro.Severity;
 import io.fieldline.topologies.StoreType;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.Records;
 import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
@@ -39,6 +41,8 @@ class AlertTopologyTest {
 
     /** Wall clock of the driver at start; readings carry their own event times. */
     private static final Instant WALL = T0.plus(Duration.ofHours(1));
+    /** How long the input may bring nothing before its time follows the wall clock (the default). */
+    private static final Duration IDLE_GRACE = Duration.ofMinutes(1);
 
     private final Topics topics = TestTopics.create();
     private TopologyTestDriver driver;
@@ -51,7 +55,7 @@ class AlertTopologyTest {
     @BeforeEach
     void start() {
         AlertSettings settings = new AlertSettings(Duration.ZERO, true, 3.0, Duration.ofMinutes(1),
-                Duration.ofSeconds(1), Severity.WARNING, StoreType.IN_MEMORY);
+                Duration.ofSeconds(1), IDLE_GRACE, Severity.WARNING, StoreType.IN_MEMORY);
         driver = new TopologyTestDriver(new AlertTopology(settings, topics).build(),
                 Fixtures.driverProperties("alerts-test"), WALL);
         readings = driver.createInputTopic(topics.enrichedReadings().name(), new StringSerializer(),
@@ -76,7 +80,7 @@ class AlertTopologyTest {
     }
 
     private void send(String device, String sensor, double value, long second) {
-        readings.pipeInput(device, reading(device, sensor, value, T0.plusSeconds(second), "room-a"));
+        readings.pipeInput(device, reading(device, sensor, T0.plusSeconds(second), value, "room-a"));
     }
 
     private List<String> alertKeys() {
@@ -226,7 +230,7 @@ class AlertTopologyTest {
         rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).build());
         send("d1", "temp", 20, 100);
         send("d1", "temp", 40, 50);     // older than what the series already reported
-        Reading bad = reading("d1", "temp", 99, T0.plusSeconds(110), "room-a");
+        Reading bad = reading("d1", "temp", T0.plusSeconds(110), 99, "room-a");
         bad.setQuality(Quality.BAD);
         readings.pipeInput("d1", bad);
 
@@ -234,19 +238,22 @@ class AlertTopologyTest {
     }
 
     @Test
-    void shouldRaiseOfflineOnWallClockAndClearWhenDataReturns() {
+    void shouldRaiseOfflineOnTheWallClockOnceTheWholeInputIsSilentForLongerThanTheGraceAndClearWhenDataReturns() {
         devices.pipeInput("d1", device("d1", "farm-1", "room-a", 10_000L));
         send("d1", "temp", 20, 0);
         send("d2", "temp", 20, 0);      // no metadata: the 60 s default interval
 
-        driver.advanceWallClockTime(Duration.ofSeconds(29));
+        // Nothing arrives any more: for the first minute (the idle grace) the input may just be behind;
+        // after it, the input's time follows the wall clock, a minute behind.
+        driver.advanceWallClockTime(IDLE_GRACE.plusSeconds(29));
         assertThat(alerts.isEmpty()).isTrue();
-        driver.advanceWallClockTime(Duration.ofSeconds(2));   // 31 s > 3 x 10 s
+        driver.advanceWallClockTime(Duration.ofSeconds(2));   // 31 s > 3 x 10 s of input time
         TestRecord<String, Alert> offline = alerts.readRecord();
         assertThat(offline.key()).isEqualTo("offline/d1/temp");
         assertThat(offline.value().getKind()).isEqualTo(AlertKind.OFFLINE);
         assertThat(offline.value().getState()).isEqualTo(AlertState.RAISED);
         assertThat(offline.value().getSince()).isEqualTo(T0);
+        assertThat(offline.value().getEventTime()).isEqualTo(T0.plusSeconds(31));
         assertThat(offline.value().getValue()).isNull();
         assertThat(alerts.isEmpty()).isTrue();
 
@@ -259,18 +266,97 @@ class AlertTopologyTest {
         Alert back = alerts.readValue();
         assertThat(back.getState()).isEqualTo(AlertState.CLEARED);
         assertThat(back.getAlertId()).isEqualTo("offline/d1/temp");
+        assertThat(back.getEventTime()).isEqualTo(T0.plusSeconds(185));
         assertThat(alerts.isEmpty()).isTrue();
+    }
+
+    /**
+     * Delivers the readings of {@code devices}, one every 5 s of event time each, from second {@code from}
+     * (inclusive) to {@code to} (exclusive), all at once: a burst, as a lagging input delivers them.
+     */
+    private void burst(List<String> devices, long from, long to) {
+        for (long second = from; second < to; second += 5) {
+            for (String device : devices) {
+                send(device, "temp", 20, second);
+            }
+        }
+    }
+
+    /** Lets {@code seconds} of wall clock pass, one second at a time (the offline check runs every second). */
+    private void wallClockPasses(long seconds) {
+        for (long s = 0; s < seconds; s++) {
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void shouldNotRaiseOfflineForDevicesThatKeptPublishingWhenTheirReadingsArriveLateInBursts() {
+        // Event (and ingest) times start an hour before the wall clock: the input lags by an hour and
+        // is drained in bursts of 40 s of readings, 40 s of wall clock apart (longer than the 30 s
+        // after which a 10 s device counts as silent).
+        List<String> fleet = List.of("d1", "d2", "d3");
+        fleet.forEach(d -> devices.pipeInput(d, device(d, "farm-1", "room-a", 10_000L)));
+        for (long from = 0; from < 400; from += 40) {
+            burst(fleet, from, from + 40);
+            wallClockPasses(40);
+        }
+
+        assertThat(alerts.readValuesToList()).as("no OFFLINE for devices that kept publishing").isEmpty();
+    }
+
+    @Test
+    void shouldRaiseOfflineForTheDeviceThatStoppedWhileTheOthersContinueAndClearItConsistently() {
+        List<String> fleet = List.of("d1", "d2", "d3");
+        fleet.forEach(d -> devices.pipeInput(d, device(d, "farm-1", "room-a", 10_000L)));
+        burst(fleet, 0, 60);                          // d3 last reports at 55 s
+        wallClockPasses(40);
+        for (long from = 60; from < 300; from += 40) {
+            burst(List.of("d1", "d2"), from, from + 40);
+            wallClockPasses(40);
+        }
+
+        List<TestRecord<String, Alert>> raised = alerts.readRecordsToList();
+        assertThat(raised).extracting(TestRecord::key).containsExactly("offline/d3/temp");
+        Alert offline = raised.get(0).value();
+        assertThat(offline.getState()).isEqualTo(AlertState.RAISED);
+        assertThat(offline.getSince()).isEqualTo(T0.plusSeconds(55));
+        // Judged on the input's own time: silent for 3 x 10 s of it, reported at the first check after
+        // the burst that showed it (bursts span 40 s), not an hour later on the wall clock.
+        assertThat(offline.getEventTime()).isBetween(T0.plusSeconds(85), T0.plusSeconds(85 + 40));
+        assertThat(raised.get(0).timestamp()).isEqualTo(offline.getEventTime().toEpochMilli());
+
+        send("d3", "temp", 20, 300);
+        Alert cleared = alerts.readValue();
+        assertThat(cleared.getState()).isEqualTo(AlertState.CLEARED);
+        // Sinks keep the newest transition per alert: a clear older than its raise would be rejected.
+        assertThat(cleared.getEventTime()).isAfterOrEqualTo(offline.getEventTime());
+    }
+
+    @Test
+    void shouldClearOfflineAfterTheRaiseEvenWhenTheReturningReadingIsOlder() {
+        devices.pipeInput("d1", device("d1", "farm-1", "room-a", 10_000L));
+        send("d1", "temp", 20, 0);
+        // Nothing at all arrives: after the idle grace the task's clock follows the wall clock.
+        wallClockPasses(3600);
+        Alert raised = alerts.readValue();
+        assertThat(raised.getState()).isEqualTo(AlertState.RAISED);
+
+        // Then the backlog arrives, readings taken long before the raise.
+        send("d1", "temp", 20, 60);
+        Alert cleared = alerts.readValue();
+        assertThat(cleared.getState()).isEqualTo(AlertState.CLEARED);
+        assertThat(cleared.getEventTime()).isAfterOrEqualTo(raised.getEventTime());
     }
 
     @Test
     void shouldPreferTheSensorsExpectedIntervalOverTheDevices() {
         devices.pipeInput("d1", device("d1", "farm-1", "room-a", 10_000L));
-        Sensor slow = Fixtures.sensor("d1", "temp", "degC", 0, null, null);
+        Sensor slow = Records.sensor("d1", "temp", "degC", 0, null, null);
         slow.setExpectedIntervalMs(100_000L);
         sensors.pipeInput("d1/temp", slow);
         send("d1", "temp", 20, 0);
 
-        driver.advanceWallClockTime(Duration.ofSeconds(299));
+        driver.advanceWallClockTime(IDLE_GRACE.plusSeconds(299));
         assertThat(alerts.isEmpty()).isTrue();
         driver.advanceWallClockTime(Duration.ofSeconds(2));
         assertThat(alertKeys()).containsExactly("offline/d1/temp");
@@ -279,7 +365,7 @@ class AlertTopologyTest {
     @Test
     void shouldNameEveryInternalResource() {
         AlertSettings settings = new AlertSettings(Duration.ofSeconds(1), true, 3.0, Duration.ofMinutes(1),
-                Duration.ofSeconds(5), Severity.WARNING, StoreType.ROCKSDB);
+                Duration.ofSeconds(5), IDLE_GRACE, Severity.WARNING, StoreType.ROCKSDB);
         String description = new AlertTopology(settings, topics).build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).doesNotContain("repartition");

@@ -52,7 +52,7 @@ class AnomalyTopologyTest {
     }
 
     private void send(String sensor, double value, int second) {
-        input.pipeInput("d1", reading("d1", sensor, value, T0.plusSeconds(second), "room-a"));
+        input.pipeInput("d1", reading("d1", sensor, T0.plusSeconds(second), value, "room-a"));
     }
 
     @Test
@@ -104,7 +104,7 @@ class AnomalyTopologyTest {
         for (int i = 0; i < 40; i++) {
             send("temp", 20 + (i % 2) * 0.2, i);
         }
-        Reading bad = reading("d1", "temp", 500, T0.plusSeconds(40), "room-a");
+        Reading bad = reading("d1", "temp", T0.plusSeconds(40), 500, "room-a");
         bad.setQuality(Quality.BAD);
         input.pipeInput("d1", bad);
         send("temp", 20.1, 41);

@@ -1,9 +1,10 @@
 package io.fieldline.topologies.enrich;
 
+import static io.fieldline.testing.Records.device;
+import static io.fieldline.testing.Records.minimalReading;
+import static io.fieldline.testing.Records.sensor;
 import static io.fieldline.topologies.support.Fixtures.T0;
-import static io.fieldline.topologies.support.Fixtures.device;
 import static io.fieldline.topologies.support.Fixtures.reading;
-import static io.fieldline.topologies.support.Fixtures.sensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,7 @@ import io.fieldline.topologies.StoreType;
 import io.fieldline.topologies.aggregate.AggregateSettings;
 import io.fieldline.topologies.readings.ReadingsTopology;
 import io.fieldline.topologies.runtime.DeadLetterHandler;
+import io.fieldline.testing.Records;
 import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
@@ -86,7 +88,7 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldTakeSiteAndRoomFromDeviceWhenReadingLacksThem() {
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
 
         Reading out = enriched.readValue();
         assertThat(out.getSite()).isEqualTo("farm-1");
@@ -95,7 +97,7 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldKeepTheReadingsOwnSiteAndRoom() {
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0, "room-z"));
+        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", T0, 21.0, "room-z"));
 
         Reading out = enriched.readValue();
         assertThat(out.getRoom()).isEqualTo("room-z");
@@ -104,7 +106,7 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldApplyCalibrationOffsetKeepRawValueAndTakeUnitFromSensor() {
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
 
         TestRecord<String, Reading> out = enriched.readRecord();
         assertThat(out.key()).isEqualTo("dev-1");
@@ -117,7 +119,7 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldKeepTheReadingsOwnUnit() {
-        Reading reading = reading("dev-1", "air_temperature", 70.0, T0);
+        Reading reading = minimalReading("dev-1", "air_temperature", T0, 70.0);
         reading.setUnit("degF");
         readings.pipeInput("dev-1", reading);
 
@@ -126,9 +128,9 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldMarkOutOfRangeReadingBadAndStillKeepIt() {
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 60.4, T0));
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 60.6, T0.plusSeconds(1)));
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", -39.6, T0.plusSeconds(2)));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 60.4));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(1), 60.6));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(2), -39.6));
 
         List<Reading> out = enriched.readValuesToList();
         // Range applies to the calibrated value: 60.4 - 0.5 = 59.9 is in, 60.6 - 0.5 = 60.1 is out,
@@ -139,14 +141,14 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldMarkNonFiniteValueBad() {
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", Double.NaN, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, Double.NaN));
 
         assertThat(enriched.readValue().getQuality()).isEqualTo(Quality.BAD);
     }
 
     @Test
     void shouldEnrichKnownDeviceWithUnknownSensorWithoutCalibration() {
-        readings.pipeInput("dev-1", reading("dev-1", "co2", 800.0, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "co2", T0, 800.0));
 
         Reading out = enriched.readValue();
         assertThat(out.getValue()).isEqualTo(800.0);
@@ -157,10 +159,10 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldPassUnknownDevicesThroughUnchangedAndCountThem() {
-        Reading unknown = reading("ghost", "air_temperature", 21.0, T0);
+        Reading unknown = minimalReading("ghost", "air_temperature", T0, 21.0);
         readings.pipeInput("ghost", unknown);
-        readings.pipeInput("ghost", reading("ghost", "air_temperature", 22.0, T0.plusSeconds(1)));
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
+        readings.pipeInput("ghost", minimalReading("ghost", "air_temperature", T0.plusSeconds(1), 22.0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
 
         List<Reading> out = enriched.readValuesToList();
         assertThat(out).hasSize(3);
@@ -170,10 +172,10 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldApplyMetadataChangesWithoutRestart() {
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
         devices.pipeInput("dev-1", device("dev-1", "farm-1", "room-b", 1000L));
         sensors.pipeInput("dev-1/air_temperature", null);
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0.plusSeconds(1)));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(1), 21.0));
 
         List<Reading> out = enriched.readValuesToList();
         assertThat(out.get(0).getRoom()).isEqualTo("room-a");
@@ -186,10 +188,10 @@ class ReadingsTopologyEnrichmentTest {
     void shouldAggregateTheEnrichedValues() {
         TestOutputTopic<String, Aggregate> minutes = driver.createOutputTopic(topics.aggregates1m().name(),
                 new StringDeserializer(), topics.aggregates1m().valueSerde().deserializer());
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 23.0, T0.plusSeconds(30)));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(30), 23.0));
         // Stream time past the window's end plus grace closes it.
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 22.0, T0.plusSeconds(75)));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(75), 22.0));
 
         Aggregate minute = minutes.readValue();
         assertThat(minute.getCount()).isEqualTo(2L);
@@ -205,7 +207,7 @@ class ReadingsTopologyEnrichmentTest {
         // when it runs exactly-once, so this test runs at-least-once; the IT checks exactly-once on a broker.
         start(StreamsConfig.AT_LEAST_ONCE);
         rawReadings.pipeInput("dev-1", "not avro".getBytes(StandardCharsets.UTF_8));
-        readings.pipeInput("dev-1", reading("dev-1", "air_temperature", 21.0, T0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
 
         TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(topics.names().deadLetters("streams"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -16,23 +16,16 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
@@ -40,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
@@ -50,7 +44,12 @@ import io.fieldline.schemas.avro.Device;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.topologies.StreamsSettingsConfig;
+import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.fieldline.topologies.support.Fixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Enrichment and aggregates, exactly-once v2, on the real broker, while the application's
@@ -72,8 +71,8 @@ class FieldlineStreamsIT {
     @Test
     void shouldEmitEveryWindowExactlyOnceAcrossInstanceChanges(EmbeddedStack stack, @TempDir Path stateDirs)
             throws Exception {
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        TopicNames names = new TopicNames("eos-" + run + ".");
+        String run = TestNames.unique("eos");
+        TopicNames names = new TopicNames(run + ".");
         String bootstrap = stack.kafka().bootstrapServers();
         createTopics(bootstrap, names);
         Topics topics = new Topics(names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()));
@@ -81,11 +80,11 @@ class FieldlineStreamsIT {
         List<Reading> readings = readings();
         int third = readings.size() / 3;
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
-             KafkaConsumer<String, byte[]> output = consumer(bootstrap, names.aggregates1m())) {
+             TopicTail<String, byte[]> output = TopicTail.of(bootstrap, names.aggregates1m())) {
             Serializer<Reading> readingSerializer = topics.readings().valueSerde().serializer();
             Serializer<Device> deviceSerializer = topics.devices().valueSerde().serializer();
             for (int d = 0; d < DEVICES; d++) {
-                Device device = Fixtures.device("d" + d, "farm-1", "room-" + (d % 2), 1000L);
+                Device device = Records.device("d" + d, "farm-1", "room-" + (d % 2), 1000L);
                 producer.send(new ProducerRecord<>(names.devices(), device.getDeviceId(),
                         deviceSerializer.serialize(names.devices(), device)));
             }
@@ -96,7 +95,9 @@ class FieldlineStreamsIT {
             Deserializer<Aggregate> aggregates = topics.aggregates1m().valueSerde().deserializer();
 
             Process a = startInstanceProcess(stack, names, run, stateDirs.resolve("a"), stateDirs.resolve("a.log"));
-            FieldlineStreams b = new FieldlineStreams(settings(run, stateDirs.resolve("b")), bootstrap, topics, null, overrides());
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            FieldlineStreams b = new FieldlineStreams(settings(run, stateDirs.resolve("b")),
+                    KafkaClientConfig.forBootstrapServers(bootstrap), topics, meters, overrides());
             try {
                 awaitWindows(output, aggregates, windows, duplicates, 20);
 
@@ -143,6 +144,10 @@ class FieldlineStreamsIT {
                 assertThat(actual.getRoom()).isNotNull();
             });
             assertDeadLetter(bootstrap, names);
+            // The undecodable record was sent after A died, so B dead-lettered and counted it (a retried
+            // task would count it again; the dead-letter topic holds it once).
+            assertThat(meters.get(DeadLetterHandler.COUNTER).tag("topic", names.readings()).counter().count())
+                    .isGreaterThanOrEqualTo(1.0);
         }
     }
 
@@ -190,7 +195,7 @@ class FieldlineStreamsIT {
             for (int d = 0; d < DEVICES; d++) {
                 for (String sensor : SENSORS) {
                     double value = Math.round((20 + 3 * random.nextGaussian()) * 100) / 100.0;
-                    readings.add(Fixtures.reading("d" + d, sensor, value, START.plusSeconds(second)));
+                    readings.add(Records.minimalReading("d" + d, sensor, START.plusSeconds(second), value));
                     order.add(second * 1000 + random.nextInt(3000));
                 }
             }
@@ -220,14 +225,14 @@ class FieldlineStreamsIT {
             String device = "flush-" + i;
             int partition = Utils.toPositive(Utils.murmur2(device.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
             if (covered.add(partition)) {
-                Reading flush = Fixtures.reading(device, "temp", 0, START.plus(Duration.ofHours(3)));
+                Reading flush = Records.minimalReading(device, "temp", START.plus(Duration.ofHours(3)), 0);
                 producer.send(new ProducerRecord<>(names.readings(), null, flush.getEventTime().toEpochMilli(), device,
                         serializer.serialize(names.readings(), flush)));
             }
         }
     }
 
-    private static void awaitWindows(KafkaConsumer<String, byte[]> output, Deserializer<Aggregate> deserializer,
+    private static void awaitWindows(TopicTail<String, byte[]> output, Deserializer<Aggregate> deserializer,
                                      Map<String, Aggregate> windows, List<String> duplicates, int atLeast) {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
             collect(output, deserializer, windows, duplicates);
@@ -235,9 +240,9 @@ class FieldlineStreamsIT {
         });
     }
 
-    private static void collect(KafkaConsumer<String, byte[]> output, Deserializer<Aggregate> deserializer,
+    private static void collect(TopicTail<String, byte[]> output, Deserializer<Aggregate> deserializer,
                                 Map<String, Aggregate> windows, List<String> duplicates) {
-        for (ConsumerRecord<String, byte[]> record : output.poll(Duration.ofMillis(200))) {
+        for (ConsumerRecord<String, byte[]> record : output.next()) {
             Aggregate aggregate = deserializer.deserialize(record.topic(), record.value());
             if (aggregate.getDeviceId().startsWith("flush")) {
                 continue;
@@ -254,34 +259,21 @@ class FieldlineStreamsIT {
     }
 
     private static void assertDeadLetter(String bootstrap, TopicNames names) {
-        try (KafkaConsumer<String, byte[]> deadLetters = consumer(bootstrap, names.deadLetters("streams"))) {
-            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                deadLetters.poll(Duration.ofMillis(200)).forEach(records::add);
-                assertThat(records).isNotEmpty();
-            });
-            deadLetters.poll(Duration.ofSeconds(1)).forEach(records::add);
+        try (TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters("streams"))) {
+            List<ConsumerRecord<String, byte[]>> records = deadLetters.awaitCount(1, Duration.ofSeconds(30));
             assertThat(records).hasSize(1);
             ConsumerRecord<String, byte[]> dead = records.get(0);
             assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
-            assertThat(new String(dead.headers().lastHeader(DeadLetterHeaders.SOURCE_TOPIC).value(), StandardCharsets.UTF_8))
+            assertThat(TopicTail.header(dead, DeadLetterHeaders.SOURCE_TOPIC))
                     .isEqualTo(names.readings());
             assertThat(dead.headers().lastHeader(DeadLetterHeaders.REASON)).isNotNull();
         }
     }
 
-    private static void createTopics(String bootstrap, TopicNames names) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (String topic : List.of(names.readings(), names.enrichedReadings(), names.lateReadings(),
-                    names.aggregates1m(), names.aggregates1h())) {
-                topics.add(new NewTopic(topic, PARTITIONS, (short) 1));
-            }
-            for (String topic : List.of(names.devices(), names.sensors(), names.deadLetters("streams"))) {
-                topics.add(new NewTopic(topic, 1, (short) 1));
-            }
-            admin.createTopics(topics).all().get();
-        }
+    private static void createTopics(String bootstrap, TopicNames names) {
+        KafkaTopics.createMissing(bootstrap, PARTITIONS, names.readings(), names.enrichedReadings(), names.lateReadings(),
+                names.aggregates1m(), names.aggregates1h());
+        KafkaTopics.createMissing(bootstrap, 1, names.devices(), names.sensors(), names.deadLetters("streams"));
     }
 
     private static KafkaProducer<String, byte[]> producer(String bootstrap) {
@@ -290,16 +282,5 @@ class FieldlineStreamsIT {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(topic));
-        return consumer;
     }
 }

@@ -3,6 +3,7 @@ package io.fieldline.topologies.runtime;
 import java.time.Duration;
 import java.util.Map;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
@@ -26,7 +27,7 @@ public final class StreamsInstanceMain {
         Topics topics = new Topics(new TopicNames(args[2]), new HttpSchemaRegistryClient(args[1]));
         StreamsSettingsConfig settings = FieldlineStreamsIT.settings(args[3], java.nio.file.Path.of(args[4]));
         Map<String, Object> overrides = FieldlineStreamsIT.overrides();
-        FieldlineStreams streams = new FieldlineStreams(settings, args[0], topics, null, overrides);
+        FieldlineStreams streams = new FieldlineStreams(settings, KafkaClientConfig.forBootstrapServers(args[0]), topics, null, overrides);
         streams.start();
         streams.awaitRunning(Duration.ofSeconds(60));
         System.out.println(READY);

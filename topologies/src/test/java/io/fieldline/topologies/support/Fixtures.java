@@ -1,18 +1,14 @@
 package io.fieldline.topologies.support;
 
 import java.time.Instant;
-import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.streams.StreamsConfig;
 
-import io.fieldline.schemas.avro.Device;
-import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.avro.Sensor;
-import io.fieldline.schemas.avro.Source;
+import io.fieldline.testing.Records;
 
-/** Test data builders and driver properties. */
+/** The topology tests' time origin, readings in a room and driver properties; other records: {@link Records}. */
 public final class Fixtures {
 
     /** Midnight UTC, 2025-03-01: a fixed origin for event times. */
@@ -21,44 +17,12 @@ public final class Fixtures {
     private Fixtures() {
     }
 
-    public static Reading reading(String deviceId, String sensor, double value, Instant eventTime) {
-        return Reading.newBuilder()
-                .setDeviceId(deviceId)
-                .setSensor(sensor)
-                .setValue(value)
-                .setEventTime(eventTime)
-                .setIngestTime(eventTime)
-                .setSource(Source.SIMULATOR)
-                .setQuality(Quality.GOOD)
-                .setAttributes(Map.of())
-                .build();
-    }
-
-    public static Reading reading(String deviceId, String sensor, double value, Instant eventTime, String room) {
-        Reading reading = reading(deviceId, sensor, value, eventTime);
+    /** A reading with only the required fields, in {@code room} of farm-1 (as the bridge sets them from the topic). */
+    public static Reading reading(String deviceId, String sensor, Instant eventTime, double value, String room) {
+        Reading reading = Records.minimalReading(deviceId, sensor, eventTime, value);
         reading.setRoom(room);
         reading.setSite("farm-1");
         return reading;
-    }
-
-    public static Device device(String deviceId, String site, String room, Long expectedIntervalMs) {
-        return Device.newBuilder()
-                .setDeviceId(deviceId)
-                .setSite(site)
-                .setRoom(room)
-                .setExpectedIntervalMs(expectedIntervalMs)
-                .build();
-    }
-
-    public static Sensor sensor(String deviceId, String sensor, String unit, double offset, Double min, Double max) {
-        return Sensor.newBuilder()
-                .setDeviceId(deviceId)
-                .setSensor(sensor)
-                .setUnit(unit)
-                .setCalibrationOffset(offset)
-                .setValidMin(min)
-                .setValidMax(max)
-                .build();
     }
 
     /** Properties for a TopologyTestDriver; exactly-once as in production. */

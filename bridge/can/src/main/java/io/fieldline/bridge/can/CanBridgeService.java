@@ -1,12 +1,17 @@
 package io.fieldline.bridge.can;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import io.fieldline.bridge.can.candump.CandumpReplay;
 import io.fieldline.bridge.can.candump.CandumpTcpServer;
 import io.fieldline.can.dbc.Dbc;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.can.dbc.DbcParser;
 import io.fieldline.can.decode.DbcDecoder;
 import io.fieldline.bridge.can.redis.RedisStreamFrameSource;
 import io.fieldline.bridge.can.socketcan.SocketCanSource;
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.IngressSettings;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
@@ -25,23 +30,19 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CAN bridge as one startable unit: loads the DBC, opens an idempotent ({@code acks=all}) Kafka producer and
- * runs the input that {@link CanBridgeConfig#INPUT} selects (a candump log replay, stdin, a TCP listener,
- * SocketCAN or a Redis stream), publishing through {@link CanFramePublisher}.
+ * The CAN bridge as one startable unit: loads the DBC, starts the shared {@link IngressPublisher} (source
+ * {@code can}: idempotent, {@code acks=all}, one failure policy) and runs the input that {@link CanBridgeConfig#INPUT}
+ * selects (a candump log replay, stdin, a TCP listener, SocketCAN or a Redis stream), publishing through
+ * {@link CanFramePublisher}.
  *
  * <pre>{@code
- * try (CanBridgeService can = new CanBridgeService(bootstrap, registryUrl, TopicNames.defaults(), config, meters)) {
+ * try (CanBridgeService can = new CanBridgeService(kafka, registryUrl, TopicNames.defaults(), config, meters)) {
  *     can.start();
  *     can.awaitCompletion(Duration.ofMinutes(5)); // a replay without loop ends by itself
  *     System.out.println(can.summary());
@@ -55,7 +56,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CanBridgeService.class);
 
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final SchemaRegistryClient registry;
     private final TopicNames names;
     private final CanBridgeConfig config;
@@ -64,7 +65,7 @@ public final class CanBridgeService implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private InputStream stdin = System.in;
 
-    private Producer<byte[], byte[]> producer;
+    private IngressPublisher ingress;
     private CanFramePublisher publisher;
     private Thread lineReader;
     private CandumpTcpServer tcp;
@@ -75,26 +76,27 @@ public final class CanBridgeService implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * @param bootstrapServers Kafka bootstrap servers
+     * @param kafka            the shared Kafka client settings ({@code kafka.*})
      * @param registryUrl      Schema Registry URL
      * @param names            topic names
      * @param config           {@code can.*} settings
      * @param meters           where the counters go
      */
-    public CanBridgeService(String bootstrapServers, String registryUrl, TopicNames names, CanBridgeConfig config,
+    public CanBridgeService(KafkaClientConfig kafka, String registryUrl, TopicNames names, CanBridgeConfig config,
                             MeterRegistry meters) {
-        this(bootstrapServers, new HttpSchemaRegistryClient(registryUrl), names, config, meters, Clock.systemUTC());
+        this(kafka, new HttpSchemaRegistryClient(registryUrl), names, config, meters, Clock.systemUTC());
     }
 
     /** As above, with a registry client and clock of the caller's choosing. */
-    public CanBridgeService(String bootstrapServers, SchemaRegistryClient registry, TopicNames names,
+    public CanBridgeService(KafkaClientConfig kafka, SchemaRegistryClient registry, TopicNames names,
                             CanBridgeConfig config, MeterRegistry meters, Clock clock) {
-        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.kafka = Objects.requireNonNull(kafka, "kafka");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.names = Objects.requireNonNull(names, "names");
         this.config = Objects.requireNonNull(config, "config");
         this.meters = Objects.requireNonNull(meters, "meters");
         this.clock = Objects.requireNonNull(clock, "clock");
+        producerProperties();
     }
 
     /** The stream read when {@code can.input=stdin} (System.in unless set before {@link #start()}). */
@@ -118,8 +120,14 @@ public final class CanBridgeService implements AutoCloseable {
         LOG.info("CAN bridge: {} messages from {}, input {}", dbc.messages().size(), config.dbcFile(), config.input());
         CanReadingMapper mapper = new CanReadingMapper(DbcDecoder.compile(dbc), config.signalMapping(),
                 config.allowTruncated(), config.rangeCheck(), config.eventTimeMaxFuture());
-        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
-        publisher = new CanFramePublisher(mapper, producer, new Topics(names, registry), config.publishFrames(),
+        Map<String, Object> producer = producerProperties();
+        ingress = IngressPublisher.withSchemaRegistry(IngressSettings.of(CanFramePublisher.STAGE, kafka.bootstrapServers())
+                .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))
+                .withLingerMs(Integer.parseInt(producer.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
+                .withCompressionType(producer.get(ProducerConfig.COMPRESSION_TYPE_CONFIG).toString().trim())
+                .withProducerOverrides(IngressSettings.overridesFrom(producer))
+                .withClock(clock), names, registry, meters);
+        publisher = new CanFramePublisher(mapper, ingress, new Topics(names, registry), config.publishFrames(),
                 config.deadLetterUnknownIds(), meters, clock);
         switch (config.input()) {
             case REPLAY -> startLineReader("can-replay", this::replayLoop);
@@ -133,21 +141,20 @@ public final class CanBridgeService implements AutoCloseable {
                 }
                 redis = RedisStreamFrameSource.start(new RedisStreamFrameSource.Settings(config.redisUrl(),
                         config.redisStream(), config.redisGroup(), config.redisConsumer(), config.redisBatchSize(),
-                        config.redisBlockMs(), config.redisClaimIdleMs(), 10), publisher);
+                        config.redisBlockMs(), config.redisClaimIdleMs(), RedisStreamFrameSource.RETRY), publisher);
             }
         }
     }
 
-    private Properties producerProperties() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-can-bridge");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        return p;
+    /** The shared block and {@code kafka.producer.*}, with acks=all and idempotence enforced. */
+    private Map<String, Object> producerProperties() {
+        return kafka.producerProperties(ClientRules.of("the CAN bridge")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-can-bridge")
+                .enforce(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
+                .byDefault(ProducerConfig.LINGER_MS_CONFIG, 10)
+                .byDefault(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"));
     }
 
     private interface Body {
@@ -255,12 +262,8 @@ public final class CanBridgeService implements AutoCloseable {
         closeQuietly(tcp);
         closeQuietly(socketCan);
         closeQuietly(redis);
-        if (producer != null) {
-            try {
-                producer.close(Duration.ofSeconds(30));
-            } catch (RuntimeException e) {
-                LOG.warn("Closing the CAN bridge producer failed", e);
-            }
+        if (ingress != null) {
+            ingress.close(Duration.ofSeconds(30));
         }
     }
 

@@ -2,8 +2,8 @@ package io.fieldline.bridge.can;
 
 import io.fieldline.can.CanFrame;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.can.candump.CandumpParser;
 import io.fieldline.simulator.can.DemoCandumpLog;
 import io.fieldline.can.decode.DbcDecoder;
@@ -15,23 +15,17 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Source;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -59,7 +53,7 @@ class CanReplayIT {
                 CanBridgeConfig.FRAMES_PUBLISH, "true",
                 CanBridgeConfig.UNKNOWN_DEADLETTER, "true"));
 
-        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                 stack.schemaRegistry().url(), names, config, meters)) {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
@@ -120,20 +114,25 @@ class CanReplayIT {
         List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 3);
         Map<String, String> reasonByLine = new HashMap<>();
         for (ConsumerRecord<String, byte[]> d : dead) {
-            assertThat(header(d, DeadLetterHeaders.STAGE)).isEqualTo("can");
-            assertThat(header(d, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("fixture.log");
-            reasonByLine.put(header(d, DeadLetterHeaders.SOURCE_OFFSET), header(d, DeadLetterHeaders.REASON));
+            assertThat(TopicTail.header(d, DeadLetterHeaders.STAGE)).isEqualTo("can");
+            assertThat(TopicTail.header(d, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("fixture.log");
+            reasonByLine.put(TopicTail.header(d, DeadLetterHeaders.SOURCE_OFFSET), TopicTail.header(d, DeadLetterHeaders.REASON));
         }
         assertThat(reasonByLine).containsOnlyKeys("8", "9", "10");
         assertThat(reasonByLine.get("8")).contains("expected 'iface id#data'");
         assertThat(reasonByLine.get("9")).contains("unknown CAN id 7AB on can0");
         assertThat(reasonByLine.get("10")).contains("expected multiplexer id 0, 1 or 2, but got 3");
-        assertThat(new String(dead.stream().filter(d -> header(d, DeadLetterHeaders.SOURCE_OFFSET).equals("8"))
+        assertThat(new String(dead.stream().filter(d -> TopicTail.header(d, DeadLetterHeaders.SOURCE_OFFSET).equals("8"))
                 .findFirst().orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("this is not a candump line");
 
         assertThat(meters.counter("fieldline.can.frames", "outcome", "decoded").count()).isEqualTo(7.0);
         assertThat(meters.counter("fieldline.can.signals").count()).isEqualTo(32.0);
         assertThat(meters.counter("fieldline.can.deadletters", "reason", "malformed").count()).isEqualTo(1.0);
+        // Sent through the shared ingress publisher, whose meters carry source=can: 32 readings and 10 raw frames,
+        // 3 dead letters.
+        assertThat(meters.get(IngressPublisher.METER_SENT).tag("source", "can").counter().count()).isEqualTo(42.0);
+        assertThat(meters.get(IngressPublisher.METER_DEAD_LETTERS).tag("source", "can").counters().stream()
+                .mapToDouble(c -> c.count()).sum()).isEqualTo(3.0);
     }
 
     @Test
@@ -149,7 +148,7 @@ class CanReplayIT {
                 CanBridgeConfig.REPLAY_TIMESTAMPS, "shifted"));
         Instant before = Instant.now();
 
-        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                 stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
@@ -173,7 +172,7 @@ class CanReplayIT {
                 + "(4102444800.000000) can0 18FEF1FE#640000401F000000\n";
         Instant before = Instant.now();
 
-        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                 stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
             service.stdin(new java.io.ByteArrayInputStream(console.getBytes(StandardCharsets.US_ASCII)));
             service.start();
@@ -182,9 +181,9 @@ class CanReplayIT {
             assertThat(service.counts().futureTimes()).isEqualTo(1);
         }
         List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 1);
-        assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).startsWith(
+        assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.REASON)).startsWith(
                 "frame timestamp is in the future: 2100-01-01T00:00:00Z is more than 300 s after the frame was received");
-        assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("3");
+        assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("3");
 
         List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 2);
         assertThat(records).extracting(r -> r.value().getSensor() + "=" + r.value().getValue())
@@ -203,7 +202,7 @@ class CanReplayIT {
         // and a refused record stops the input.
         String flood = "x".repeat(2 * 1024 * 1024);
 
-        try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                 stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry());
                 java.net.Socket sender = new java.net.Socket()) {
             service.start();
@@ -219,22 +218,18 @@ class CanReplayIT {
             assertThat(service.counts().sendFailures()).isZero();
         }
         List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 1);
-        assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("line is 2097157 characters long, more "
+        assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("line is 2097157 characters long, more "
                 + "than the 256 accepted (can.line.max.length); only its first 256 are kept");
         assertThat(new String(dead.get(0).value(), StandardCharsets.US_ASCII)).isEqualTo(("can0 " + flood).substring(0, 256));
     }
 
-    private TopicNames topics() throws Exception {
-        TopicNames names = new TopicNames("canit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+    private TopicNames topics() {
+        TopicNames names = TestNames.topicNames("canit");
         // The fixture log keeps its 2023 timestamps: with the default seven-day retention the broker's
         // retention check (30 s after it starts, then every 5 minutes) would delete the records before
         // the test reads them back.
-        Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
-                    new NewTopic(names.canFrames(), 1, (short) 1).configs(keepForever),
-                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
-        }
+        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER,
+                names.readings(), names.canFrames(), names.deadLetters("can"));
         return names;
     }
 
@@ -244,25 +239,11 @@ class CanReplayIT {
     }
 
     private <V> List<ConsumerRecord<String, V>> consume(String topic, Deserializer<V> values, int count) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "canit-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<ConsumerRecord<String, V>> out = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(p, new StringDeserializer(), values)) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= count;
-            });
-            // Nothing more than expected arrives.
-            consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+        try (TopicTail<String, V> tail = new TopicTail<>(stack.kafka().bootstrapServers(), topic,
+                new StringDeserializer(), values)) {
+            List<ConsumerRecord<String, V>> out = tail.awaitCount(count, Duration.ofSeconds(60));
+            assertThat(out).as("nothing more than expected arrives").hasSize(count);
+            return out;
         }
-        assertThat(out).hasSize(count);
-        return out;
-    }
-
-    private static String header(ConsumerRecord<?, ?> r, String name) {
-        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,7 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.Origin;
 import io.fieldline.bridge.mqtt.decode.DecodeContext;
 import io.fieldline.bridge.mqtt.decode.DecodeResult;
 import io.fieldline.bridge.mqtt.decode.JsonReadingDecoder;
@@ -11,6 +13,7 @@ import io.fieldline.bridge.mqtt.decode.SparkplugTopic;
 import io.fieldline.bridge.mqtt.internal.ConnectionOptionsFactory;
 import io.fieldline.bridge.mqtt.internal.InFlightWindow;
 import io.fieldline.bridge.mqtt.internal.SparkplugRebirthRequests;
+import io.fieldline.bridge.mqtt.internal.WorkerHandoff;
 import io.fieldline.bridge.mqtt.internal.WorkerShards;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.RouteMatch;
@@ -18,7 +21,6 @@ import io.fieldline.bridge.mqtt.route.Router;
 import io.fieldline.bridge.mqtt.route.UnroutableMessageException;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.deadletter.DeadLetterRecords;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
 import io.micrometer.core.instrument.Counter;
@@ -40,21 +42,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
@@ -81,10 +73,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  * Paho's callback thread only registers each message in the {@link InFlightWindow} and hands it
  * to the bounded queue of one of {@code mqtt.workers} worker threads, chosen by topic
- * ({@link WorkerShards}). A worker routes, decodes and sends; each topic's messages, and each
- * Sparkplug edge node's, go through one worker in arrival order, which per-device order in Kafka
- * and Sparkplug alias tables need. Kafka's I/O thread completes messages; the window sends the
- * PUBACKs, in arrival order. Failed sends are retried from a scheduler thread.
+ * ({@link WorkerShards}). A worker routes, decodes and hands the message's readings to the
+ * {@link IngressPublisher} as one batch; each topic's messages, and each Sparkplug edge node's, go
+ * through one worker in arrival order, which per-device order in Kafka and Sparkplug alias tables
+ * need. Kafka's I/O thread completes messages; the window sends the PUBACKs, in arrival order.
  *
  * <h2>Back-pressure</h2>
  * The broker sends at most {@code mqtt.receive.maximum} unacknowledged QoS 1 messages; since
@@ -92,10 +84,12 @@ import org.slf4j.LoggerFactory;
  * where the messages wait in the persistent session.
  *
  * <h2>Failures</h2>
- * Bad input is dead-lettered and counted; the bridge never stops for it. A record Kafka fails to
- * take is sent again with exponential backoff, {@code mqtt.kafka.send.retries} times; then the
- * bridge stops without acknowledging anything more (the broker keeps those messages) and
- * completes {@link #failure()} exceptionally.
+ * The publisher's one failure policy: bad input, and records Kafka refuses for themselves (too
+ * large), are dead-lettered and counted, and the bridge goes on. Transient Kafka errors are retried
+ * in place by the idempotent producer for {@code mqtt.kafka.delivery.timeout.ms}, which keeps each
+ * device's order; when it gives up, the bridge stops without acknowledging anything more (the
+ * broker keeps those messages, and redelivers them in order) and completes {@link #failure()}
+ * exceptionally. Nothing is ever sent again later, behind newer records of the same device.
  */
 public final class MqttBridge implements AutoCloseable {
 
@@ -104,7 +98,6 @@ public final class MqttBridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttBridge.class);
     private static final int QOS0_HANDOFF_SLACK = 256;
-    private static final int DEAD_LETTER_PAYLOAD_LIMIT = 64 * 1024;
 
     /** Lifecycle of a bridge. */
     public enum State { NEW, STARTING, RUNNING, CLOSING, CLOSED, FAILED }
@@ -121,6 +114,8 @@ public final class MqttBridge implements AutoCloseable {
     private final InFlightWindow window;
     private final SparkplugRebirthRequests rebirthRequests;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    /** {@link System#nanoTime()} after which a clean stop no longer drains the worker queues. */
+    private volatile long drainDeadline;
     private final AtomicInteger awaitingKafka = new AtomicInteger();
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
     // Workers register per-route meters as routes first carry messages.
@@ -129,7 +124,6 @@ public final class MqttBridge implements AutoCloseable {
     private final Map<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
     private final Counter received;
     private final Counter redelivered;
-    private final Counter sendRetries;
     private final Counter births;
     private final Counter deaths;
     private final Counter skippedMetrics;
@@ -138,8 +132,7 @@ public final class MqttBridge implements AutoCloseable {
 
     private volatile MqttAsyncClient client;
     private volatile boolean connected;
-    private volatile Producer<byte[], byte[]> producer;
-    private ScheduledExecutorService retries;
+    private volatile IngressPublisher publisher;
 
     /**
      * A bridge that serializes readings with the given serializer (Confluent wire-format Avro in
@@ -171,7 +164,6 @@ public final class MqttBridge implements AutoCloseable {
         this.received = counter("fieldline.mqtt.messages.received", "MQTT messages received");
         this.redelivered = counter("fieldline.mqtt.messages.redelivered",
                 "MQTT messages the broker flagged as redeliveries (DUP): possible duplicates in Kafka");
-        this.sendRetries = counter("fieldline.mqtt.kafka.send.retries", "Kafka records sent again after a failure");
         this.births = counter("fieldline.mqtt.sparkplug.births", "Sparkplug NBIRTH/DBIRTH messages decoded");
         this.deaths = counter("fieldline.mqtt.sparkplug.deaths", "Sparkplug NDEATH/DDEATH messages decoded");
         this.skippedMetrics = counter("fieldline.mqtt.metrics.skipped",
@@ -184,6 +176,9 @@ public final class MqttBridge implements AutoCloseable {
                 .description("MQTT messages received and not yet acknowledged").register(registry));
         register(FunctionCounter.builder("fieldline.mqtt.messages.acknowledged", window, InFlightWindow::acknowledged)
                 .tags(tags).description("MQTT messages acknowledged to the broker after Kafka took them").register(registry));
+        register(FunctionCounter.builder("fieldline.mqtt.messages.abandoned", window, InFlightWindow::abandoned)
+                .tags(tags).description("MQTT messages given up before a worker took them (the callback thread was "
+                        + "interrupted): never acknowledged, redelivered by the broker").register(registry));
         register(Gauge.builder("fieldline.mqtt.connected", this, b -> b.connected ? 1 : 0).tags(tags)
                 .description("1 while connected to the MQTT broker").register(registry));
     }
@@ -219,11 +214,12 @@ public final class MqttBridge implements AutoCloseable {
             throw new IllegalStateException("bridge " + clientId + " is " + state.get() + ", not NEW");
         }
         try {
-            producer = new KafkaProducer<>(config.producerProperties());
-            retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "fieldline-mqtt-retry-" + clientId);
-                thread.setDaemon(true);
-                return thread;
+            IngressPublisher started = new IngressPublisher(config.ingressSettings(), topicNames, serializer, registry);
+            publisher = started;
+            started.failure().whenComplete((ignored, cause) -> {
+                if (cause != null) {
+                    fail(new MqttBridgeException("Kafka did not take the bridge's records: " + cause.getMessage(), cause));
+                }
             });
             MqttConnectionOptions options = ConnectionOptionsFactory.create(config);
             client = new MqttAsyncClient(options.getServerURIs()[0], clientId, new MemoryPersistence());
@@ -341,27 +337,6 @@ public final class MqttBridge implements AutoCloseable {
     private record Inbound(String topic, MqttMessage message, InFlightWindow.Ticket ticket, Instant receivedAt) {
     }
 
-    /** Tracks the records of one message still waiting for Kafka. */
-    private final class Delivery {
-        private final Inbound inbound;
-        private final AtomicInteger pending;
-        private final long start = System.nanoTime();
-
-        Delivery(Inbound inbound, int records) {
-            this.inbound = inbound;
-            this.pending = new AtomicInteger(records);
-        }
-
-        void recordDone() {
-            if (pending.decrementAndGet() == 0) {
-                // Once per message, not per record: the timer is the costliest thing on Kafka's I/O thread.
-                sendLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                awaitingKafka.decrementAndGet();
-                window.complete(inbound.ticket());
-            }
-        }
-    }
-
     private final class Callback implements MqttCallback {
 
         @Override
@@ -373,16 +348,13 @@ public final class MqttBridge implements AutoCloseable {
             InFlightWindow.Ticket ticket = window.register(message.getId(), message.getQos());
             Inbound inbound = new Inbound(topic, message, ticket, Instant.now());
             BlockingQueue<Inbound> queue = workers[WorkerShards.of(topic, workers.length)].queue;
-            try {
-                // Blocks only when a worker is behind by more than the receive maximum, which
-                // the broker does not allow for QoS 1; QoS 0 floods are slowed down at TCP level.
-                while (!queue.offer(inbound, 100, TimeUnit.MILLISECONDS)) {
-                    if (isStopping()) {
-                        return;
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            // Blocks only when a worker is behind by more than the receive maximum, which the broker
+            // does not allow for QoS 1; QoS 0 floods are slowed down at TCP level. A message that is
+            // not queued (interrupted, stopping) gives up its place in the window.
+            if (!WorkerHandoff.handOff(window, ticket, inbound, queue, MqttBridge.this::isStopping)
+                    && !isStopping()) {
+                LOG.warn("MQTT bridge {}: message {} on {} was not handed to a worker (callback thread interrupted); "
+                        + "left unacknowledged for the broker to redeliver", clientId, message.getId(), topic);
             }
         }
 
@@ -454,15 +426,29 @@ public final class MqttBridge implements AutoCloseable {
 
         @Override
         public void run() {
-            while (!Thread.currentThread().isInterrupted() && !isStopping()) {
+            while (!Thread.currentThread().isInterrupted()) {
+                State current = state.get();
+                if (current == State.CLOSED || current == State.FAILED) {
+                    return;
+                }
+                // A clean stop drains what was already received (new messages are no longer handed
+                // over), so a retiring instance leaves nothing unacknowledged in its session that
+                // the other members of its share group would wait an hour for.
+                boolean draining = current == State.CLOSING;
+                if (draining && System.nanoTime() - drainDeadline > 0) {
+                    return;
+                }
                 Inbound inbound;
                 try {
-                    inbound = queue.poll(100, TimeUnit.MILLISECONDS);
+                    inbound = draining ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 }
                 if (inbound == null) {
+                    if (draining) {
+                        return;
+                    }
                     continue;
                 }
                 try {
@@ -481,7 +467,7 @@ public final class MqttBridge implements AutoCloseable {
         byte[] payload = inbound.message().getPayload();
         RouteMatch match = router.match(topic).orElse(null);
         if (match == null) {
-            deadLetter(inbound, null, "no route matches topic " + topic + " (routes: "
+            deadLetter(inbound, null, "unroutable", "no route matches topic " + topic + " (routes: "
                     + router.routes().stream().map(r -> r.name() + "=" + r.pattern()).collect(Collectors.joining(", "))
                     + ")");
             return;
@@ -491,7 +477,7 @@ public final class MqttBridge implements AutoCloseable {
         try {
             context = match.context(inbound.receivedAt());
         } catch (UnroutableMessageException e) {
-            deadLetter(inbound, route, e.getMessage());
+            deadLetter(inbound, route, "unroutable", e.getMessage());
             return;
         }
         DecodeResult result = switch (route.format()) {
@@ -499,7 +485,7 @@ public final class MqttBridge implements AutoCloseable {
             case SPARKPLUG_B -> decodeSparkplug(topic, payload, context, sparkplugSessions);
         };
         if (result instanceof DecodeResult.Failed failed) {
-            deadLetter(inbound, route, failed.reason());
+            deadLetter(inbound, route, "undecodable", failed.reason());
             return;
         }
         DecodeResult.Decoded decoded = (DecodeResult.Decoded) result;
@@ -512,27 +498,11 @@ public final class MqttBridge implements AutoCloseable {
             return;
         }
         String kafkaTopic = route.kafkaTopic() != null ? route.kafkaTopic() : topicNames.readings();
-        // One headers object for all the message's records: they carry the same headers, nothing
-        // adds to them (the serializer writes the schema id into the value), and the producer only
-        // marks them read-only.
-        RecordHeaders recordHeaders = new RecordHeaders(headers(inbound, route.name()));
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(readings.size());
+        IngressPublisher.Batch batch = publisher.batch(origin(inbound, route));
         for (Reading reading : readings) {
-            byte[] value = serialize(kafkaTopic, recordHeaders, reading);
-            if (value == null) {
-                return;
-            }
-            records.add(new ProducerRecord<>(kafkaTopic, null, reading.getEventTime().toEpochMilli(),
-                    reading.getDeviceId().getBytes(StandardCharsets.UTF_8), value, recordHeaders));
+            batch.reading(kafkaTopic, reading);
         }
-        Delivery delivery = new Delivery(inbound, records.size());
-        awaitingKafka.incrementAndGet();
-        Counter written = readingCounters.computeIfAbsent(route.name(), name -> register(Counter.builder(
-                "fieldline.mqtt.readings.written").tags(tags.and("route", name))
-                .description("Readings Kafka acknowledged").register(registry)));
-        for (ProducerRecord<byte[], byte[]> record : records) {
-            send(record, delivery, written, route, 0);
-        }
+        track(inbound, route, batch.seal());
     }
 
     private DecodeResult decodeSparkplug(String topic, byte[] payload, DecodeContext context,
@@ -555,34 +525,6 @@ public final class MqttBridge implements AutoCloseable {
         return decoding.result();
     }
 
-    /** The serialized reading, or null when the bridge failed trying (the message is then left unacknowledged). */
-    private byte[] serialize(String topic, RecordHeaders headers, Reading reading) {
-        int maxRetries = config.getInt(MqttBridgeConfig.KAFKA_SEND_RETRIES);
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return serializer.serialize(topic, headers, reading);
-            } catch (RuntimeException e) {
-                // Readings come out of the decoders valid for the schema, so what fails here is the
-                // schema registry (registration, lookup): transient, and it blocks the whole stream.
-                if (attempt >= maxRetries || isStopping()) {
-                    fail(new MqttBridgeException("cannot serialize readings for " + topic + " after " + (attempt + 1)
-                            + " attempt(s): " + e.getMessage(), e));
-                    return null;
-                }
-                long delay = backoff(attempt);
-                LOG.warn("MQTT bridge {} cannot serialize a reading for {} ({}); retrying in {} ms", clientId, topic,
-                        e.toString(), delay);
-                sendRetries.increment();
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
-            }
-        }
-    }
-
     private List<Header> headers(Inbound inbound, String route) {
         MqttMessage message = inbound.message();
         MqttProperties properties = message.getProperties();
@@ -595,111 +537,45 @@ public final class MqttBridge implements AutoCloseable {
             contentType = properties.getContentType();
         }
         return MqttHeaders.of(inbound.topic(), message.getQos(), message.isRetained(), message.isDuplicate(), route,
-                clientId, contentType, userProperties);
+                clientId, contentType, userProperties, config.getInt(MqttBridgeConfig.USER_PROPERTIES_MAX_BYTES));
     }
 
-    private void deadLetter(Inbound inbound, Route route, String reason) {
+    private void deadLetter(Inbound inbound, Route route, String reasonTag, String reason) {
         LOG.debug("Dead-lettering MQTT message on {}: {}", inbound.topic(), reason);
-        byte[] payload = inbound.message().getPayload();
-        ProducerRecord<byte[], byte[]> record = deadLetterRecord(inbound, route, reason, payload);
-        String routeTag = route == null ? "none" : route.name();
-        Counter counter = deadLetterCounters.computeIfAbsent(routeTag, name -> register(Counter.builder(
-                "fieldline.mqtt.deadletters").tags(tags.and("route", name))
-                .description("MQTT messages written to the dead-letter topic").register(registry)));
-        Delivery delivery = new Delivery(inbound, 1);
+        track(inbound, route, publisher.batch(origin(inbound, route)).deadLetter(reasonTag, reason, null).seal());
+    }
+
+    /** The message as the publisher sees it: its dead letter is keyed by the MQTT topic and carries its payload. */
+    private Origin origin(Inbound inbound, Route route) {
+        return Origin.message(inbound.topic(), inbound.topic().getBytes(StandardCharsets.UTF_8),
+                inbound.message().getPayload(), headers(inbound, route == null ? null : route.name()));
+    }
+
+    /** Acknowledges the message once Kafka has every record made from it, or its dead letter. */
+    private void track(Inbound inbound, Route route, CompletableFuture<IngressPublisher.Outcome> sent) {
+        long start = System.nanoTime();
         awaitingKafka.incrementAndGet();
-        send(record, delivery, counter, route, 0);
-    }
-
-    private ProducerRecord<byte[], byte[]> deadLetterRecord(Inbound inbound, Route route, String reason, byte[] payload) {
-        RecordHeaders headers = new RecordHeaders(headers(inbound, route == null ? null : route.name()));
-        return DeadLetterRecords.builder(topicNames, STAGE)
-                .key(inbound.topic().getBytes(StandardCharsets.UTF_8))
-                .value(payload)
-                .headers(headers)
-                .reason(reason, null)
-                .source(inbound.topic())
-                .build();
-    }
-
-    private void send(ProducerRecord<byte[], byte[]> record, Delivery delivery, Counter written, Route route, int attempt) {
-        if (isStopping() && state.get() != State.CLOSING) {
-            return;
-        }
-        try {
-            producer.send(record, (metadata, exception) -> onSent(record, delivery, written, route, attempt, exception));
-        } catch (KafkaException e) {
-            onSent(record, delivery, written, route, attempt, e);
-        } catch (RuntimeException e) {
-            // IllegalStateException from a producer closed under us: the bridge is going down.
-            if (!isStopping()) {
-                fail(new MqttBridgeException("Kafka producer refused a record: " + e.getMessage(), e));
-            }
-        }
-    }
-
-    private void onSent(ProducerRecord<byte[], byte[]> record, Delivery delivery, Counter written, Route route,
-            int attempt, Exception exception) {
-        if (exception == null) {
-            written.increment();
-            delivery.recordDone();
-            return;
-        }
-        State current = state.get();
-        if (current == State.FAILED || current == State.CLOSED) {
-            return;
-        }
-        boolean deadLetter = record.topic().equals(topicNames.deadLetters(STAGE));
-        if (exception instanceof RecordTooLargeException) {
-            if (deadLetter) {
-                if (record.value() != null && record.value().length > DEAD_LETTER_PAYLOAD_LIMIT) {
-                    // Keep the evidence that fits: the start of the payload and a header saying so.
-                    byte[] cut = java.util.Arrays.copyOf(record.value(), DEAD_LETTER_PAYLOAD_LIMIT);
-                    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-                    headers.add(MqttHeaders.header("fieldline.mqtt.payload.truncated", Integer.toString(record.value().length)));
-                    send(new ProducerRecord<>(record.topic(), null, null, record.key(), cut, headers), delivery, written,
-                            route, attempt + 1);
-                    return;
-                }
-            } else {
-                // A reading too large for the topic: the message as a whole is bad input.
-                deadLetterAfterFailedReading(delivery, route, "reading too large for Kafka topic " + record.topic()
-                        + ": " + exception.getMessage());
+        sent.whenComplete((outcome, failed) -> {
+            awaitingKafka.decrementAndGet();
+            if (failed != null) {
+                // The publisher failed: the bridge stops (see start()); the broker keeps the message.
                 return;
             }
-        }
-        int maxRetries = config.getInt(MqttBridgeConfig.KAFKA_SEND_RETRIES);
-        if (exception instanceof RetriableException && attempt < maxRetries && !retries.isShutdown()) {
-            long delay = backoff(attempt);
-            sendRetries.increment();
-            LOG.warn("MQTT bridge {}: Kafka did not take a record for {} ({}); sending it again in {} ms (retry {} of {})",
-                    clientId, record.topic(), exception.toString(), delay, attempt + 1, maxRetries);
-            try {
-                retries.schedule(() -> send(record, delivery, written, route, attempt + 1), delay, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                LOG.debug("retry not scheduled: bridge stopping");
+            // Once per message, not per record: the timer is the costliest thing on Kafka's I/O thread.
+            sendLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            String routeTag = route == null ? "none" : route.name();
+            if (outcome.records() > 0) {
+                readingCounters.computeIfAbsent(routeTag, name -> register(Counter.builder(
+                        "fieldline.mqtt.readings.written").tags(tags.and("route", name))
+                        .description("Readings Kafka acknowledged").register(registry))).increment(outcome.records());
             }
-            return;
-        }
-        fail(new MqttBridgeException("Kafka did not take a record for " + record.topic() + " after " + (attempt + 1)
-                + " attempt(s): " + exception.getMessage(), exception));
-    }
-
-    private void deadLetterAfterFailedReading(Delivery delivery, Route route, String reason) {
-        // The other records of the message may be in Kafka already; the dead letter completes it.
-        Inbound inbound = delivery.inbound;
-        ProducerRecord<byte[], byte[]> record = deadLetterRecord(inbound, route, reason, inbound.message().getPayload());
-        Counter counter = deadLetterCounters.computeIfAbsent(route == null ? "none" : route.name(), name -> register(
-                Counter.builder("fieldline.mqtt.deadletters").tags(tags.and("route", name))
-                        .description("MQTT messages written to the dead-letter topic").register(registry)));
-        send(record, delivery, counter, route, 0);
-    }
-
-    private long backoff(int attempt) {
-        long base = config.getLong(MqttBridgeConfig.KAFKA_RETRY_BACKOFF_MS);
-        long max = config.getLong(MqttBridgeConfig.KAFKA_RETRY_BACKOFF_MAX_MS);
-        long delay = Math.min(max, base << Math.min(attempt, 20));
-        return delay <= 1 ? delay : delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+            if (outcome.deadLettered()) {
+                deadLetterCounters.computeIfAbsent(routeTag, name -> register(Counter.builder(
+                        "fieldline.mqtt.deadletters").tags(tags.and("route", name))
+                        .description("MQTT messages written to the dead-letter topic").register(registry))).increment();
+            }
+            window.complete(inbound.ticket());
+        });
     }
 
     private void fail(Throwable cause) {
@@ -720,7 +596,7 @@ public final class MqttBridge implements AutoCloseable {
 
     /**
      * Completes exceptionally when the bridge stopped by itself (Kafka unreachable beyond the
-     * retries, schema registry down); completes normally on {@link #close()}.
+     * producer's delivery timeout, schema registry down); completes normally on {@link #close()}.
      */
     public CompletableFuture<Void> failure() {
         return failure;
@@ -778,10 +654,12 @@ public final class MqttBridge implements AutoCloseable {
             failure.complete(null);
             return;
         }
+        Duration timeout = Duration.ofMillis(config.getLong(MqttBridgeConfig.SHUTDOWN_TIMEOUT_MS));
+        // Set before the state changes: the workers read it as soon as they see CLOSING.
+        drainDeadline = System.nanoTime() + timeout.toNanos() / 2;
         if (current != State.RUNNING || !state.compareAndSet(State.RUNNING, State.CLOSING)) {
             return;
         }
-        Duration timeout = Duration.ofMillis(config.getLong(MqttBridgeConfig.SHUTDOWN_TIMEOUT_MS));
         shutdown(true, timeout);
         state.set(State.CLOSED);
         failure.complete(null);
@@ -820,7 +698,7 @@ public final class MqttBridge implements AutoCloseable {
                         : 5000);
             }
         }
-        if (clean && producer != null) {
+        if (clean && publisher != null) {
             // Give Kafka the records already sent, so their messages can still be acknowledged.
             // Not producer.flush(): it has no timeout and would wait out an unreachable Kafka.
             while (awaitingKafka.get() > 0 && System.nanoTime() < deadline) {
@@ -832,9 +710,6 @@ public final class MqttBridge implements AutoCloseable {
             }
         }
         window.freeze();
-        if (retries != null) {
-            retries.shutdownNow();
-        }
         MqttAsyncClient mqtt = client;
         if (mqtt != null) {
             try {
@@ -854,8 +729,8 @@ public final class MqttBridge implements AutoCloseable {
                 LOG.debug("MQTT bridge {} close: {}", clientId, e.toString());
             }
         }
-        if (producer != null) {
-            producer.close(clean ? timeout : Duration.ZERO);
+        if (publisher != null) {
+            publisher.close(clean ? timeout : Duration.ZERO);
         }
         removeMeters();
     }

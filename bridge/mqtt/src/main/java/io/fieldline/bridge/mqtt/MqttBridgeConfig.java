@@ -1,10 +1,14 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.IngressSettings;
 import io.fieldline.bridge.mqtt.decode.DecodeContext;
 import io.fieldline.bridge.mqtt.route.PayloadFormat;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.TopicPattern;
 import io.fieldline.bridge.mqtt.route.ValueTemplate;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -24,6 +27,7 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Settings of the MQTT bridge, keys {@code mqtt.*}. Invalid values fail at construction with a
@@ -34,6 +38,10 @@ import org.apache.kafka.common.config.types.Password;
  * {@link #routeConfigDef(String)}. The route names {@value #PRESET_TELEMETRY} and
  * {@value #PRESET_SPARKPLUG} come with defaults for every key (see {@link #configDef()}); other
  * names need at least {@code mqtt.route.<name>.filter}.
+ *
+ * <p>The bridge reaches Kafka through the shared {@code kafka.*} block ({@link KafkaClientConfig}:
+ * bootstrap servers, TLS, SASL, {@code kafka.producer.*}); its own {@code mqtt.kafka.*} keys tune its
+ * producer and its resends.
  */
 public final class MqttBridgeConfig extends AbstractConfig {
 
@@ -63,18 +71,13 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String TLS_KEYSTORE_TYPE = "mqtt.tls.keystore.type";
     public static final String TLS_PROTOCOL = "mqtt.tls.protocol";
     public static final String TLS_HOSTNAME_VERIFICATION = "mqtt.tls.hostname.verification";
-    public static final String KAFKA_BOOTSTRAP_SERVERS = "mqtt.kafka.bootstrap.servers";
     public static final String KAFKA_LINGER_MS = "mqtt.kafka.linger.ms";
     public static final String KAFKA_COMPRESSION_TYPE = "mqtt.kafka.compression.type";
     public static final String KAFKA_DELIVERY_TIMEOUT_MS = "mqtt.kafka.delivery.timeout.ms";
-    public static final String KAFKA_SEND_RETRIES = "mqtt.kafka.send.retries";
-    public static final String KAFKA_RETRY_BACKOFF_MS = "mqtt.kafka.retry.backoff.ms";
-    public static final String KAFKA_RETRY_BACKOFF_MAX_MS = "mqtt.kafka.retry.backoff.max.ms";
-    /** Prefix of free Kafka producer settings, passed through with the prefix removed. */
-    public static final String KAFKA_PRODUCER_PREFIX = "mqtt.kafka.producer.";
     public static final String SHUTDOWN_TIMEOUT_MS = "mqtt.shutdown.timeout.ms";
     public static final String EVENT_TIME_MAX_FUTURE_MS = "mqtt.event.time.max.future.ms";
     public static final String SPARKPLUG_REBIRTH_INTERVAL_MS = "mqtt.sparkplug.rebirth.interval.ms";
+    public static final String USER_PROPERTIES_MAX_BYTES = "mqtt.user.properties.max.bytes";
 
     /** Prefix of the per-route keys: {@code mqtt.route.<name>.<key>}. */
     public static final String ROUTE_PREFIX = "mqtt.route.";
@@ -98,9 +101,6 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String PAYLOAD_FIELD_PREFIX = "payload:";
 
     private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
-    private static final Set<String> ENFORCED_PRODUCER_KEYS = Set.of(ProducerConfig.ACKS_CONFIG,
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
 
     private static final Map<String, Map<String, String>> PRESETS = Map.of(
             PRESET_TELEMETRY, Map.of(
@@ -184,27 +184,28 @@ public final class MqttBridgeConfig extends AbstractConfig {
                     "SSLContext protocol (TLS negotiates the highest version both sides support).")
             .define(TLS_HOSTNAME_VERIFICATION, Type.BOOLEAN, true, Importance.LOW,
                     "Whether the broker certificate must name the host connected to.")
-            .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, "Kafka bootstrap servers the readings and dead letters are written to.")
             .define(KAFKA_LINGER_MS, Type.INT, 2, Range.atLeast(0), Importance.LOW,
                     "Producer linger.ms: how long a batch waits for more records. Short, because MQTT messages "
                             + "are acknowledged only once Kafka has them and brokers send the next messages only once "
                             + "those are acknowledged, so linger adds to every round trip; not 0, because batches of "
                             + "one message's readings make the producer, the Kafka broker and lz4 pay per-batch costs "
-                            + "several times over (measured: 2 ms cut the Kafka broker's CPU per message by a third).")
+                            + "several times over (measured: 2 ms cut the Kafka broker's CPU per message by a third). "
+                            + "Left unset, kafka.producer.linger.ms replaces it; setting both fails.")
             .define(KAFKA_COMPRESSION_TYPE, Type.STRING, "lz4", ConfigDef.ValidString.in("none", "gzip", "snappy",
-                    "lz4", "zstd"), Importance.LOW, "Producer compression.type.")
+                    "lz4", "zstd"), Importance.LOW, "Producer compression.type. Left unset, kafka.producer.compression.type "
+                    + "replaces it; setting both fails.")
             .define(KAFKA_DELIVERY_TIMEOUT_MS, Type.INT, 120_000, Range.atLeast(1), Importance.MEDIUM,
-                    "Producer delivery.timeout.ms: how long the producer itself retries a record before "
-                            + "reporting it failed to the bridge.")
-            .define(KAFKA_SEND_RETRIES, Type.INT, 5, Range.atLeast(0), Importance.MEDIUM,
-                    "How many times the bridge sends a record again after the producer reported it failed with "
-                            + "a retriable error. When they are spent the bridge stops (unacknowledged messages stay "
-                            + "with the broker) and reports the failure.")
-            .define(KAFKA_RETRY_BACKOFF_MS, Type.LONG, 1000L, Range.atLeast(0L), Importance.LOW,
-                    "First delay before the bridge sends a failed record again; doubles on each failure.")
-            .define(KAFKA_RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(0L), Importance.LOW,
-                    "Longest delay before the bridge sends a failed record again.")
+                    "Producer delivery.timeout.ms: how long the idempotent producer retries a record in place "
+                            + "(keeping each device's order) through a Kafka outage. When it gives up the bridge "
+                            + "stops without acknowledging anything more, and the broker keeps those messages; "
+                            + "nothing is ever sent again later, out of order. Left unset, "
+                            + "kafka.producer.delivery.timeout.ms replaces it; setting both fails.")
+            .define(USER_PROPERTIES_MAX_BYTES, Type.INT, MqttHeaders.DEFAULT_USER_PROPERTIES_MAX_BYTES,
+                    Range.atLeast(0), Importance.LOW,
+                    "Most UTF-8 bytes of MQTT 5 user properties (names and values) copied into the headers of each "
+                            + "record made from a message; the properties beyond are left out and counted in the "
+                            + "header fieldline.mqtt.dropped.user.properties. Every record of a message carries them, "
+                            + "so uncapped they could make each one too large for Kafka.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0L), Importance.LOW,
                     "On close, how long to wait for Kafka to acknowledge what is in flight so those messages can "
                             + "be acknowledged to the broker (the rest are redelivered after restart).")
@@ -220,7 +221,12 @@ public final class MqttBridgeConfig extends AbstractConfig {
                             + "the node, at most once per node per this interval; 0 never asks.");
 
     private final List<Route> routes;
+    private final KafkaClientConfig kafka;
 
+    /**
+     * @param originals the {@code mqtt.*} keys and the shared {@code kafka.*} block ({@link KafkaClientConfig})
+     * @throws ConfigException naming the key of an invalid setting
+     */
     public MqttBridgeConfig(Map<String, ?> originals) {
         super(configDef(), originals, false);
         if (getInt(RECONNECT_MIN_SECONDS) > getInt(RECONNECT_MAX_SECONDS)) {
@@ -230,7 +236,8 @@ public final class MqttBridgeConfig extends AbstractConfig {
         for (String filter : getList(SUBSCRIPTIONS)) {
             validateFilter(filter);
         }
-        validateProducerOverrides();
+        this.kafka = new KafkaClientConfig(originals);
+        producerProperties();
         this.routes = parseRoutes();
     }
 
@@ -246,11 +253,11 @@ public final class MqttBridgeConfig extends AbstractConfig {
     /**
      * Whether a key belongs to this configuration without being listed in {@link #configDef()}: the
      * keys of routes other than the presets ({@code mqtt.route.<name>.<key>}, validated at
-     * construction against {@link #routeConfigDef(String)}) and the producer pass-through keys
-     * ({@code mqtt.kafka.producer.<key>}). For configuration checks that report unknown keys.
+     * construction against {@link #routeConfigDef(String)}). The Kafka client keys are
+     * {@link KafkaClientConfig}'s. For configuration checks that report unknown keys.
      */
     public static boolean isDynamicKey(String key) {
-        return key.startsWith(ROUTE_PREFIX) || key.startsWith(KAFKA_PRODUCER_PREFIX);
+        return key.startsWith(ROUTE_PREFIX);
     }
 
     /**
@@ -392,16 +399,6 @@ public final class MqttBridgeConfig extends AbstractConfig {
         return template;
     }
 
-    private void validateProducerOverrides() {
-        for (Map.Entry<String, Object> entry : originalsWithPrefix(KAFKA_PRODUCER_PREFIX).entrySet()) {
-            if (ENFORCED_PRODUCER_KEYS.contains(entry.getKey())) {
-                throw new ConfigException(KAFKA_PRODUCER_PREFIX + entry.getKey(), entry.getValue(),
-                        "set by the bridge (acks=all, idempotence on, byte-array serializers, "
-                                + KAFKA_BOOTSTRAP_SERVERS + ") and cannot be overridden");
-            }
-        }
-    }
-
     private static void validateServerUris(String name, Object value) {
         @SuppressWarnings("unchecked") // ConfigDef passes a List<String> for Type.LIST
         List<String> uris = (List<String>) value;
@@ -473,23 +470,38 @@ public final class MqttBridgeConfig extends AbstractConfig {
         return getList(SUBSCRIPTIONS);
     }
 
-    /** Kafka producer settings the bridge needs; serializers are byte arrays, the bridge serializes itself. */
+    /** The shared Kafka client settings ({@code kafka.*}). */
+    public KafkaClientConfig kafka() {
+        return kafka;
+    }
+
+    /**
+     * The settings of the bridge's {@link IngressPublisher}: source {@code mqtt}, the shared {@code kafka.*}
+     * block and {@code kafka.producer.*}, with acks=all and idempotence enforced (MQTT messages are acknowledged
+     * only once Kafka has them), and the bridge's own {@code mqtt.kafka.*} keys.
+     *
+     * @throws ConfigException naming the keys of a pass-through that contradicts the bridge
+     */
+    public IngressSettings ingressSettings() {
+        Map<String, Object> props = kafka.producerProperties(ClientRules.of("the MQTT bridge")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .enforce(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-mqtt-" + clientId())
+                .fromKey(ProducerConfig.LINGER_MS_CONFIG, this, KAFKA_LINGER_MS)
+                .fromKey(ProducerConfig.COMPRESSION_TYPE_CONFIG, this, KAFKA_COMPRESSION_TYPE)
+                .fromKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, this, KAFKA_DELIVERY_TIMEOUT_MS));
+        return IngressSettings.of(MqttBridge.STAGE, kafka.bootstrapServers())
+                .withClientId(String.valueOf(props.get(ProducerConfig.CLIENT_ID_CONFIG)))
+                .withLingerMs(Integer.parseInt(props.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
+                .withCompressionType(props.get(ProducerConfig.COMPRESSION_TYPE_CONFIG).toString().trim())
+                .withDeliveryTimeoutMs(Integer.parseInt(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
+                        .toString().trim()))
+                .withProducerOverrides(IngressSettings.overridesFrom(props));
+    }
+
+    /** The Kafka producer's settings, as the ingress publisher builds them. */
     public Map<String, Object> producerProperties() {
-        Map<String, Object> props = new HashMap<>(originalsWithPrefix(KAFKA_PRODUCER_PREFIX));
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(KAFKA_BOOTSTRAP_SERVERS));
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-mqtt-" + clientId());
-        props.put(ProducerConfig.LINGER_MS_CONFIG, getInt(KAFKA_LINGER_MS));
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, getString(KAFKA_COMPRESSION_TYPE));
-        int deliveryTimeout = getInt(KAFKA_DELIVERY_TIMEOUT_MS);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeout);
-        // delivery.timeout.ms must cover linger.ms + request.timeout.ms
-        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, Math.max(1, deliveryTimeout
-                - getInt(KAFKA_LINGER_MS) - 1)));
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
-        return props;
+        return ingressSettings().producerProperties();
     }
 }

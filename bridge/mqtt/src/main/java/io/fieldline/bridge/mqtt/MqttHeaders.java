@@ -32,24 +32,41 @@ public final class MqttHeaders {
      * {@code fieldline.mqtt.user.name}; a property given several times gives several headers.
      */
     public static final String USER_PROPERTY_PREFIX = "fieldline.mqtt.user.";
+    /**
+     * How many user properties were left out because they went over the cap ({@code mqtt.user.properties.max.bytes});
+     * absent when none was. Outside {@link #USER_PROPERTY_PREFIX}, so that no user property can be taken for it.
+     */
+    public static final String USER_PROPERTIES_DROPPED = "fieldline.mqtt.dropped.user.properties";
+    /** Default cap of the user properties copied into headers, in UTF-8 bytes of names and values. */
+    public static final int DEFAULT_USER_PROPERTIES_MAX_BYTES = 8192;
 
     private MqttHeaders() {
     }
 
-    /**
-     * The headers of one message.
-     *
-     * @param topic          MQTT topic
-     * @param qos            delivery QoS
-     * @param retained       retain flag
-     * @param duplicate      DUP flag
-     * @param route          route name, or null
-     * @param bridge         bridge client id
-     * @param contentType    MQTT 5 content type, or null
-     * @param userProperties MQTT 5 user properties in order, possibly repeating names
-     */
+    /** The headers of one message, user properties capped at {@link #DEFAULT_USER_PROPERTIES_MAX_BYTES}. */
     public static List<Header> of(String topic, int qos, boolean retained, boolean duplicate, String route, String bridge,
             String contentType, List<Map.Entry<String, String>> userProperties) {
+        return of(topic, qos, retained, duplicate, route, bridge, contentType, userProperties, DEFAULT_USER_PROPERTIES_MAX_BYTES);
+    }
+
+    /**
+     * The headers of one message. User properties are copied in order while their names and values add up to at
+     * most {@code maxUserPropertyBytes} UTF-8 bytes; the rest are left out and counted in
+     * {@link #USER_PROPERTIES_DROPPED}. Uncapped, a publisher could make every record of its message too large for
+     * Kafka (the broker accepts far larger MQTT packets than Kafka accepts records).
+     *
+     * @param topic                MQTT topic
+     * @param qos                  delivery QoS
+     * @param retained             retain flag
+     * @param duplicate            DUP flag
+     * @param route                route name, or null
+     * @param bridge               bridge client id
+     * @param contentType          MQTT 5 content type, or null
+     * @param userProperties       MQTT 5 user properties in order, possibly repeating names
+     * @param maxUserPropertyBytes cap of the user properties copied
+     */
+    public static List<Header> of(String topic, int qos, boolean retained, boolean duplicate, String route, String bridge,
+            String contentType, List<Map.Entry<String, String>> userProperties, int maxUserPropertyBytes) {
         List<Header> headers = new ArrayList<>(6 + userProperties.size());
         headers.add(header(TOPIC, topic));
         headers.add(header(QOS, Integer.toString(qos)));
@@ -62,10 +79,41 @@ public final class MqttHeaders {
         if (contentType != null) {
             headers.add(header(CONTENT_TYPE, contentType));
         }
+        long budget = maxUserPropertyBytes;
+        int dropped = 0;
         for (Map.Entry<String, String> property : userProperties) {
-            headers.add(header(USER_PROPERTY_PREFIX + property.getKey(), property.getValue()));
+            byte[] value = property.getValue() == null ? null : property.getValue().getBytes(StandardCharsets.UTF_8);
+            long size = utf8Length(property.getKey()) + (value == null ? 0 : value.length);
+            if (dropped > 0 || size > budget) {
+                // Once one is left out, so are the rest: the kept ones are a prefix, in publish order.
+                dropped++;
+                continue;
+            }
+            budget -= size;
+            headers.add(new RecordHeader(USER_PROPERTY_PREFIX + property.getKey(), value));
+        }
+        if (dropped > 0) {
+            headers.add(header(USER_PROPERTIES_DROPPED, Integer.toString(dropped)));
         }
         return headers;
+    }
+
+    private static long utf8Length(String text) {
+        long length = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                length++;
+            } else if (c < 0x800) {
+                length += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                length += 4;
+                i++;
+            } else {
+                length += 3;
+            }
+        }
+        return length;
     }
 
     static Header header(String name, String value) {

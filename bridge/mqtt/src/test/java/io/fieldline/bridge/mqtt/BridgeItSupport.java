@@ -1,15 +1,16 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
+import io.fieldline.testing.KafkaTopics;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -19,15 +20,10 @@ final class BridgeItSupport {
     private BridgeItSupport() {
     }
 
-    /** A short unique name, so test classes sharing the embedded servers never see each other's data. */
-    static String unique(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
     /** Topic names under a unique prefix, with the readings and dead-letter topics created. */
     static TopicNames topics(String bootstrapServers, String prefix, int partitions) {
         TopicNames names = new TopicNames(prefix + ".");
-        KafkaProbe.createTopics(bootstrapServers, partitions, names.readings(), names.deadLetters(MqttBridge.STAGE));
+        KafkaTopics.createMissing(bootstrapServers, partitions, names.readings(), names.deadLetters(MqttBridge.STAGE));
         return names;
     }
 
@@ -38,10 +34,9 @@ final class BridgeItSupport {
         props.put(MqttBridgeConfig.SERVER_URIS, stack.mqtt().url());
         props.put(MqttBridgeConfig.CLIENT_ID, clientId);
         props.put(MqttBridgeConfig.SHARED_GROUP, group);
-        props.put(MqttBridgeConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrapServers);
+        props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, bootstrapServers);
         props.put(MqttBridgeConfig.ROUTES, "it");
         props.put("mqtt.route.it.filter", root + "/sites/{site}/rooms/{room}/devices/{device}/telemetry");
-        props.put(MqttBridgeConfig.KAFKA_RETRY_BACKOFF_MS, "200");
         props.put(MqttBridgeConfig.RECONNECT_MIN_SECONDS, "1");
         props.put(MqttBridgeConfig.RECONNECT_MAX_SECONDS, "2");
         props.put(MqttBridgeConfig.SHUTDOWN_TIMEOUT_MS, "3000");

@@ -21,6 +21,7 @@ class MqttBridgeConfigTest {
 
     private static Map<String, Object> props(String... keysAndValues) {
         Map<String, Object> props = new HashMap<>();
+        props.put("kafka.bootstrap.servers", "localhost:9092");
         for (int i = 0; i < keysAndValues.length; i += 2) {
             props.put(keysAndValues[i], keysAndValues[i + 1]);
         }
@@ -29,7 +30,7 @@ class MqttBridgeConfigTest {
 
     @Test
     void shouldDefaultToTheTelemetryAndSparkplugPresets() {
-        MqttBridgeConfig config = new MqttBridgeConfig(Map.of());
+        MqttBridgeConfig config = new MqttBridgeConfig(props());
 
         assertThat(config.routes()).extracting(Route::name).containsExactly("telemetry", "sparkplug");
         Route sparkplug = config.routes().get(1);
@@ -64,7 +65,7 @@ class MqttBridgeConfigTest {
 
     @Test
     void shouldGiveEveryRouteTheEventTimeToleranceForTheDecoders() throws Exception {
-        MqttBridgeConfig defaults = new MqttBridgeConfig(Map.of());
+        MqttBridgeConfig defaults = new MqttBridgeConfig(props());
         MqttBridgeConfig strict = new MqttBridgeConfig(props("mqtt.event.time.max.future.ms", "1500"));
         Instant received = Instant.parse("2024-05-01T12:00:00Z");
 
@@ -96,7 +97,7 @@ class MqttBridgeConfigTest {
         "mqtt.route.telemtry.filter|a/b|mqtt.route.telemtry.filter",
         "mqtt.subscriptions|a/#/b|mqtt.subscriptions",
         "mqtt.tls.truststore.location|/no/such/file.p12|mqtt.tls.truststore.location",
-        "mqtt.kafka.producer.acks|1|mqtt.kafka.producer.acks",
+        "kafka.producer.acks|1|kafka.producer.acks",
         "mqtt.reconnect.backoff.min.seconds|120|mqtt.reconnect.backoff.min.seconds",
         "mqtt.event.time.max.future.ms|-1|mqtt.event.time.max.future.ms"})
     void shouldFailAtConstructionNamingTheKey(String key, String value, String namedKey) {
@@ -112,8 +113,8 @@ class MqttBridgeConfigTest {
 
     @Test
     void shouldEnforceAcksAllAndIdempotenceAndPassOtherProducerSettingsThrough() {
-        MqttBridgeConfig config = new MqttBridgeConfig(props("mqtt.kafka.bootstrap.servers", "k:9092",
-                "mqtt.kafka.producer.batch.size", "65536"));
+        MqttBridgeConfig config = new MqttBridgeConfig(props("kafka.bootstrap.servers", "k:9092",
+                "kafka.producer.batch.size", "65536"));
 
         Map<String, Object> producer = config.producerProperties();
 
@@ -121,6 +122,34 @@ class MqttBridgeConfigTest {
                 .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
                 .containsEntry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092")
                 .containsEntry("batch.size", "65536");
+    }
+
+    @Test
+    void shouldFailNamingBothKeysWhenTheLingerIsSetTwice() {
+        assertThatThrownBy(() -> new MqttBridgeConfig(props("mqtt.kafka.linger.ms", "2",
+                "kafka.producer.linger.ms", "50")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.producer.linger.ms")
+                .hasMessageContaining("mqtt.kafka.linger.ms");
+    }
+
+    @Test
+    void shouldTakeTheSharedLingerWhenTheBridgeKeepsItsDefault() {
+        MqttBridgeConfig config = new MqttBridgeConfig(props("kafka.producer.linger.ms", "50"));
+
+        assertThat(config.producerProperties()).containsEntry(ProducerConfig.LINGER_MS_CONFIG, 50)
+                .containsEntry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    }
+
+    @Test
+    void shouldGiveTheProducerTheSharedSecuritySettings() {
+        MqttBridgeConfig config = new MqttBridgeConfig(props("kafka.security.protocol", "SASL_SSL",
+                "kafka.sasl.mechanism", "SCRAM-SHA-256", "kafka.sasl.jaas.config", "secret-jaas"));
+
+        assertThat(config.producerProperties()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-256")
+                .containsKey("sasl.jaas.config");
+        assertThat(config.producerProperties().toString()).doesNotContain("secret-jaas");
     }
 
     @Test

@@ -11,6 +11,8 @@ import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,7 +36,7 @@ class MqttBridgeDeadLetterIT {
     void shouldDeadLetterEachBadMessageWithItsReasonAndStillDeliverTheGoodOnesAroundThem(EmbeddedStack stack)
             throws Exception {
         String bootstrap = stack.kafka().bootstrapServers();
-        String root = BridgeItSupport.unique("dlq");
+        String root = TestNames.unique("dlq");
         String group = "g" + root.replace("-", "");
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 1);
         Map<String, Object> settings = new HashMap<>(BridgeItSupport.bridgeSettings(stack, bootstrap, root, root,
@@ -60,8 +62,8 @@ class MqttBridgeDeadLetterIT {
         try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(settings), names,
                 new HttpSchemaRegistryClient(stack.schemaRegistry().url()), meters);
                 MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                KafkaProbe readings = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings());
-                KafkaProbe deadLetters = new KafkaProbe(bootstrap, null, names.deadLetters(MqttBridge.STAGE))) {
+                TopicTail<String, Reading> readings = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class);
+                TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters(MqttBridge.STAGE))) {
             bridge.start();
             publisher.publish(telemetry, json("{\"co2\": 801}"), 1, false, List.of(Map.entry("batch", "7")));
             publisher.publish(telemetry, json("{\"co2\": 8"), 1, false, List.of(Map.entry("firmware", "2.1")));
@@ -75,49 +77,49 @@ class MqttBridgeDeadLetterIT {
             assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
 
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> deadLetters.records().size() >= 5 && readings.readings().size() >= 6);
+                    .until(() -> deadLetters.records().size() >= 5 && readings.values().size() >= 6);
             await().atMost(Duration.ofSeconds(10)).until(() -> bridge.inFlight() == 0);
 
-            List<ConsumerRecord<byte[], byte[]>> dead = deadLetters.records();
+            List<ConsumerRecord<String, byte[]>> dead = deadLetters.records();
             assertThat(dead).hasSize(5);
-            Map<String, ConsumerRecord<byte[], byte[]>> byReason = dead.stream().collect(Collectors.toMap(
-                    r -> KafkaProbe.header(r, DeadLetterHeaders.REASON), r -> r));
+            Map<String, ConsumerRecord<String, byte[]>> byReason = dead.stream().collect(Collectors.toMap(
+                    r -> TopicTail.header(r, DeadLetterHeaders.REASON), r -> r));
             assertThat(byReason.keySet()).anySatisfy(r -> assertThat(r).startsWith("malformed JSON at line 1"))
                     .anySatisfy(r -> assertThat(r).isEqualTo("metric 'co2': expected a number, got string \"high\""))
                     .anySatisfy(r -> assertThat(r).startsWith("no route matches topic " + root + "/sites/s1/unknown/place"))
                     .anySatisfy(r -> assertThat(r).startsWith("invalid Sparkplug B protobuf in NDATA"))
                     .anySatisfy(r -> assertThat(r).startsWith("timestamp 'ts' is in the future: 2100-01-01T00:00:00Z is "
                             + "more than 300 s after the message was received"));
-            for (ConsumerRecord<byte[], byte[]> record : dead) {
-                assertThat(KafkaProbe.header(record, DeadLetterHeaders.STAGE)).isEqualTo("mqtt");
-                assertThat(KafkaProbe.header(record, DeadLetterHeaders.SOURCE_TOPIC))
-                        .isEqualTo(KafkaProbe.header(record, MqttHeaders.TOPIC));
-                assertThat(KafkaProbe.header(record, MqttHeaders.QOS)).isEqualTo("1");
-                assertThat(KafkaProbe.header(record, DeadLetterHeaders.TIMESTAMP)).isNotNull();
+            for (ConsumerRecord<String, byte[]> record : dead) {
+                assertThat(TopicTail.header(record, DeadLetterHeaders.STAGE)).isEqualTo("mqtt");
+                assertThat(TopicTail.header(record, DeadLetterHeaders.SOURCE_TOPIC))
+                        .isEqualTo(TopicTail.header(record, MqttHeaders.TOPIC));
+                assertThat(TopicTail.header(record, MqttHeaders.QOS)).isEqualTo("1");
+                assertThat(TopicTail.header(record, DeadLetterHeaders.TIMESTAMP)).isNotNull();
             }
-            ConsumerRecord<byte[], byte[]> malformed = dead.stream().filter(r -> KafkaProbe.header(r, DeadLetterHeaders.REASON)
+            ConsumerRecord<String, byte[]> malformed = dead.stream().filter(r -> TopicTail.header(r, DeadLetterHeaders.REASON)
                     .startsWith("malformed")).findFirst().orElseThrow();
             assertThat(new String(malformed.value(), StandardCharsets.UTF_8)).isEqualTo("{\"co2\": 8");
-            assertThat(KafkaProbe.header(malformed, MqttHeaders.USER_PROPERTY_PREFIX + "firmware")).isEqualTo("2.1");
-            assertThat(KafkaProbe.header(malformed, MqttHeaders.TOPIC)).isEqualTo(telemetry);
-            ConsumerRecord<byte[], byte[]> cut = dead.stream().filter(r -> KafkaProbe.header(r, DeadLetterHeaders.REASON)
+            assertThat(TopicTail.header(malformed, MqttHeaders.USER_PROPERTY_PREFIX + "firmware")).isEqualTo("2.1");
+            assertThat(TopicTail.header(malformed, MqttHeaders.TOPIC)).isEqualTo(telemetry);
+            ConsumerRecord<String, byte[]> cut = dead.stream().filter(r -> TopicTail.header(r, DeadLetterHeaders.REASON)
                     .startsWith("invalid Sparkplug")).findFirst().orElseThrow();
             assertThat(cut.value()).isEqualTo(truncated);
 
-            List<Reading> good = readings.readings();
+            List<Reading> good = readings.values();
             Map<String, List<Double>> values = good.stream().collect(Collectors.groupingBy(
                     r -> r.getDeviceId() + ":" + r.getSensor(), Collectors.mapping(Reading::getValue, Collectors.toList())));
             assertThat(values).containsEntry("d1:co2", List.of(801.0, 802.0))
                     .containsEntry("edge-1:co2", List.of(800.0, 812.5))
                     .containsEntry("edge-1:fan", List.of(1.0))
                     .containsEntry("edge-1:" + SparkplugDecoder.ONLINE_SENSOR, List.of(1.0));
-            ConsumerRecord<byte[], byte[]> first = readings.records().get(0);
-            assertThat(new String(first.key(), StandardCharsets.UTF_8)).isEqualTo("d1");
-            assertThat(KafkaProbe.header(first, MqttHeaders.TOPIC)).isEqualTo(telemetry);
-            assertThat(KafkaProbe.header(first, MqttHeaders.QOS)).isEqualTo("1");
-            assertThat(KafkaProbe.header(first, MqttHeaders.RETAIN)).isEqualTo("false");
-            assertThat(KafkaProbe.header(first, MqttHeaders.ROUTE)).isEqualTo("it");
-            assertThat(KafkaProbe.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "batch")).isEqualTo("7");
+            ConsumerRecord<String, Reading> first = readings.records().get(0);
+            assertThat(first.key()).isEqualTo("d1");
+            assertThat(TopicTail.header(first, MqttHeaders.TOPIC)).isEqualTo(telemetry);
+            assertThat(TopicTail.header(first, MqttHeaders.QOS)).isEqualTo("1");
+            assertThat(TopicTail.header(first, MqttHeaders.RETAIN)).isEqualTo("false");
+            assertThat(TopicTail.header(first, MqttHeaders.ROUTE)).isEqualTo("it");
+            assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "batch")).isEqualTo("7");
             assertThat(meters.get("fieldline.mqtt.deadletters").counters().stream().mapToDouble(c -> c.count()).sum())
                     .isEqualTo(5.0);
             assertThat(bridge.stats().acknowledged()).isEqualTo(9);

@@ -10,7 +10,10 @@ import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.KafkaBroker;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -33,13 +36,13 @@ class MqttBridgeKafkaOutageIT {
         try (KafkaBroker kafka = new KafkaBroker()) {
             kafka.start();
             String bootstrap = kafka.bootstrapServers();
-            String root = BridgeItSupport.unique("outage");
+            String root = TestNames.unique("outage");
             TopicNames names = BridgeItSupport.topics(bootstrap, root, 2);
             Map<String, Object> settings = bridgeSettings(stack, bootstrap, root, root, root + "-bridge");
             settings.put(MqttBridgeConfig.RECEIVE_MAXIMUM, Integer.toString(RECEIVE_MAXIMUM));
             // The producer keeps the records through the outage; the bridge's own retries are the second line.
             settings.put(MqttBridgeConfig.KAFKA_DELIVERY_TIMEOUT_MS, "60000");
-            settings.put("mqtt.kafka.producer.reconnect.backoff.max.ms", "500");
+            settings.put("kafka.producer.reconnect.backoff.max.ms", "500");
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
             try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(settings), names,
@@ -69,9 +72,9 @@ class MqttBridgeKafkaOutageIT {
                 await().atMost(Duration.ofSeconds(5)).until(() -> bridge.inFlight() == 0);
                 LOG.info("Kafka back: {}", bridge.stats());
             }
-            try (KafkaProbe probe = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings())) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> numbers(probe.readings()).size() == BEFORE + DURING);
-                assertThat(numbers(probe.readings())).containsExactlyInAnyOrderElementsOf(
+            try (TopicTail<String, Reading> probe = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> numbers(probe.values()).size() == BEFORE + DURING);
+                assertThat(numbers(probe.values())).containsExactlyInAnyOrderElementsOf(
                         IntStream.range(0, BEFORE + DURING).boxed().toList());
             }
         }

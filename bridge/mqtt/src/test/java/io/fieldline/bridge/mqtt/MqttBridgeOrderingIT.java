@@ -9,6 +9,8 @@ import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +41,7 @@ class MqttBridgeOrderingIT {
     void shouldKeepEachDevicesOrderAndEachEdgeNodesBirthBeforeItsDataAcrossWorkers(EmbeddedStack stack)
             throws Exception {
         String bootstrap = stack.kafka().bootstrapServers();
-        String root = BridgeItSupport.unique("order");
+        String root = TestNames.unique("order");
         String group = "g" + root.replace("-", "");
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 3);
         Map<String, Object> settings = BridgeItSupport.bridgeSettings(stack, bootstrap, root, "", root + "-bridge");
@@ -49,8 +51,8 @@ class MqttBridgeOrderingIT {
         try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(settings), names,
                 new HttpSchemaRegistryClient(stack.schemaRegistry().url()), new SimpleMeterRegistry());
                 MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                KafkaProbe readings = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings());
-                KafkaProbe deadLetters = new KafkaProbe(bootstrap, null, names.deadLetters(MqttBridge.STAGE))) {
+                TopicTail<String, Reading> readings = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class);
+                TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters(MqttBridge.STAGE))) {
             bridge.start();
             // Sparkplug: every node is born, then the nodes' DATA interleave; a DATA handled before
             // its node's BIRTH would be dead-lettered for an unknown alias.
@@ -68,12 +70,12 @@ class MqttBridgeOrderingIT {
             int sparkplugReadings = EDGE_NODES * (DATA_PER_NODE + 2); // each birth: "counter" and the online marker
             // A DATA dead-lettered for want of its BIRTH counts too, so that the test fails on what went wrong.
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
-                    .until(() -> readings.readings().size() + deadLetters.records().size()
+                    .until(() -> readings.values().size() + deadLetters.records().size()
                             >= JSON_MESSAGES + sparkplugReadings);
             await().atMost(Duration.ofSeconds(10)).until(() -> bridge.inFlight() == 0);
 
             assertThat(deadLetters.records()).as("dead letters").isEmpty();
-            List<Reading> all = readings.readings();
+            List<Reading> all = readings.values();
             assertThat(BridgeItSupport.numbers(all)).containsExactlyInAnyOrderElementsOf(
                     IntStream.range(0, JSON_MESSAGES).boxed().toList());
 

@@ -9,7 +9,10 @@ import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.stream.IntStream;
@@ -37,7 +40,7 @@ class MqttBridgeSharedSubscriptionIT {
     @Test
     void shouldSplitOneStreamBetweenTwoInstancesOfAShareGroupAndDeliverAllOfIt(EmbeddedStack stack) throws Exception {
         String bootstrap = stack.kafka().bootstrapServers();
-        String root = BridgeItSupport.unique("shared");
+        String root = TestNames.unique("shared");
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 3);
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistry().url());
         MqttBridgeConfig configA = new MqttBridgeConfig(bridgeSettings(stack, bootstrap, root, root, root + "-a"));
@@ -46,7 +49,7 @@ class MqttBridgeSharedSubscriptionIT {
         MqttBridge a = MqttBridge.withSchemaRegistry(configA, names, registry, new SimpleMeterRegistry());
         try (MqttBridge b = MqttBridge.withSchemaRegistry(configB, names, registry, new SimpleMeterRegistry());
                 MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                KafkaProbe probe = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings())) {
+                TopicTail<String, Reading> probe = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class)) {
             a.start();
             assertThat(a.subscriptionFilters()).allMatch(f -> f.startsWith("$share/" + root + "/"));
             BridgeItSupport.publishNumbered(publisher, root, 0, MESSAGES / 2);
@@ -57,15 +60,15 @@ class MqttBridgeSharedSubscriptionIT {
             BridgeItSupport.publishNumbered(publisher, root, MESSAGES / 2, MESSAGES);
 
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                    .until(() -> numbers(probe.readings()).size() == MESSAGES);
+                    .until(() -> numbers(probe.values()).size() == MESSAGES);
             await().atMost(Duration.ofSeconds(10)).until(() -> b.inFlight() == 0);
 
             LOG.info("Instance a wrote {} readings, instance b {}; {} records in Kafka for {} messages",
-                    a.stats().readings(), b.stats().readings(), probe.readings().size(), MESSAGES);
+                    a.stats().readings(), b.stats().readings(), probe.values().size(), MESSAGES);
             assertThat(a.stats().readings()).as("readings written by instance a").isPositive().isLessThan(MESSAGES);
             assertThat(b.stats().readings()).as("readings written by instance b").isGreaterThanOrEqualTo(MESSAGES / 2);
             assertThat(a.stats().readings() + b.stats().readings()).isGreaterThanOrEqualTo(MESSAGES);
-            assertThat(numbers(probe.readings())).containsExactlyInAnyOrderElementsOf(
+            assertThat(numbers(probe.values())).containsExactlyInAnyOrderElementsOf(
                     IntStream.range(0, MESSAGES).boxed().toList());
         } finally {
             a.close();

@@ -10,6 +10,8 @@ import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.simulator.MqttPublisher;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
@@ -44,7 +46,7 @@ class MqttBridgeSparkplugRebirthIT {
     void shouldAskAnEdgeNodeUnknownSinceTheRestartToRebirthOnceAndDecodeItsDataAfterTheBirth(EmbeddedStack stack)
             throws Exception {
         String bootstrap = stack.kafka().bootstrapServers();
-        String root = BridgeItSupport.unique("rebirth");
+        String root = TestNames.unique("rebirth");
         String group = "g" + root.replace("-", "");
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 1);
         Map<String, Object> settings = new HashMap<>(BridgeItSupport.bridgeSettings(stack, bootstrap, root, root,
@@ -59,8 +61,9 @@ class MqttBridgeSparkplugRebirthIT {
 
         MqttClient edgeNode = new MqttClient(stack.mqtt().url(), root + "-edge", new MemoryPersistence());
         try (MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                KafkaProbe readings = new KafkaProbe(bootstrap, stack.schemaRegistry().url(), names.readings());
-                KafkaProbe deadLetters = new KafkaProbe(bootstrap, null, names.deadLetters(MqttBridge.STAGE))) {
+                TopicTail<String, Reading> readings = TopicTail.avro(bootstrap, stack.schemaRegistry().url(),
+                        names.readings(), Reading.class);
+                TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters(MqttBridge.STAGE))) {
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setCleanStart(true);
             edgeNode.setCallback(new MqttCallback() {
@@ -99,7 +102,7 @@ class MqttBridgeSparkplugRebirthIT {
                 publisher.publish(nbirth, birth(), 1);
                 publisher.publish(ndata, data(1, 21.0), 1);
                 assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
-                await().atMost(Duration.ofSeconds(20)).until(() -> readings.readings().stream()
+                await().atMost(Duration.ofSeconds(20)).until(() -> readings.values().stream()
                         .anyMatch(r -> r.getSensor().equals("temperature") && r.getValue() == 21.0));
             }
             assertThat(commands).as("no rebirth asked while the birth was on record").isEmpty();
@@ -125,15 +128,15 @@ class MqttBridgeSparkplugRebirthIT {
                 });
                 assertThat(command.hasTimestamp()).isTrue();
                 assertThat(deadLetters.records()).allSatisfy(record -> assertThat(
-                        KafkaProbe.header(record, DeadLetterHeaders.REASON)).contains("unknown alias 1"));
+                        TopicTail.header(record, DeadLetterHeaders.REASON)).contains("unknown alias 1"));
 
                 // The node answers with a birth: its DATA decodes again.
                 publisher.publish(nbirth, birth(), 1);
                 publisher.publish(ndata, data(5, 25.0), 1);
                 assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
-                await().atMost(Duration.ofSeconds(20)).until(() -> readings.readings().stream()
+                await().atMost(Duration.ofSeconds(20)).until(() -> readings.values().stream()
                         .anyMatch(r -> r.getSensor().equals("temperature") && r.getValue() == 25.0));
-                assertThat(readings.readings()).extracting(Reading::getValue).doesNotContain(22.0, 23.0, 24.0);
+                assertThat(readings.values()).extracting(Reading::getValue).doesNotContain(22.0, 23.0, 24.0);
             }
         } finally {
             if (edgeNode.isConnected()) {

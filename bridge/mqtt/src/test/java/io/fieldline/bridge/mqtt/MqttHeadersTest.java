@@ -35,4 +35,38 @@ class MqttHeadersTest {
         assertThat(headers).extracting(Header::key).doesNotContain(MqttHeaders.ROUTE, MqttHeaders.CONTENT_TYPE)
                 .contains(MqttHeaders.DUPLICATE);
     }
+
+    @Test
+    void shouldCapUserPropertiesAndSayHowManyWereDropped() {
+        // About 1 MB of user properties: copied whole onto every record, they made it too large for Kafka.
+        List<Map.Entry<String, String>> properties = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            properties.add(Map.entry("p" + i, "x".repeat(1000)));
+        }
+
+        List<Header> headers = MqttHeaders.of("t", 1, false, false, "r", "b", null, properties);
+
+        long userBytes = headers.stream().filter(h -> h.key().startsWith(MqttHeaders.USER_PROPERTY_PREFIX))
+                .mapToLong(h -> h.key().length() - MqttHeaders.USER_PROPERTY_PREFIX.length() + h.value().length).sum();
+        assertThat(userBytes).isPositive().isLessThanOrEqualTo(MqttHeaders.DEFAULT_USER_PROPERTIES_MAX_BYTES);
+        long kept = headers.stream().filter(h -> h.key().startsWith(MqttHeaders.USER_PROPERTY_PREFIX)).count();
+        assertThat(headers).filteredOn(h -> h.key().equals(MqttHeaders.USER_PROPERTIES_DROPPED)).singleElement()
+                .satisfies(h -> assertThat(new String(h.value(), StandardCharsets.UTF_8))
+                        .isEqualTo(Long.toString(1000 - kept)));
+        // The first properties are the ones kept, in order.
+        assertThat(headers).extracting(Header::key).contains(MqttHeaders.USER_PROPERTY_PREFIX + "p0",
+                MqttHeaders.USER_PROPERTY_PREFIX + "p1");
+    }
+
+    @Test
+    void shouldKeepEveryUserPropertyWithinTheCapAndSayNothingDropped() {
+        List<Header> headers = MqttHeaders.of("t", 1, false, false, "r", "b", null,
+                List.of(Map.entry("a", "1"), Map.entry("b", "22")), 4);
+
+        assertThat(headers).extracting(Header::key).contains(MqttHeaders.USER_PROPERTY_PREFIX + "a")
+                .doesNotContain(MqttHeaders.USER_PROPERTY_PREFIX + "b")
+                .contains(MqttHeaders.USER_PROPERTIES_DROPPED);
+        assertThat(MqttHeaders.of("t", 1, false, false, "r", "b", null, List.of(Map.entry("a", "1")), 4))
+                .extracting(Header::key).doesNotContain(MqttHeaders.USER_PROPERTIES_DROPPED);
+    }
 }

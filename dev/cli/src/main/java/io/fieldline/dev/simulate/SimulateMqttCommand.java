@@ -25,9 +25,9 @@ public final class SimulateMqttCommand implements Callable<Integer> {
             description = "Devices in the fleet; grow rooms and poultry houses alternate (default: ${DEFAULT-VALUE}).")
     int devices;
 
-    @Option(names = "--rate", defaultValue = "20", paramLabel = "R",
+    @Option(names = "--rate", defaultValue = "20", paramLabel = "MSG_PER_S",
             description = "Messages per second for the whole fleet; each device sends one message with all its "
-                    + "metrics every N/R seconds (default: ${DEFAULT-VALUE}).")
+                    + "metrics every devices/rate seconds (default: ${DEFAULT-VALUE}).")
     double rate;
 
     @Option(names = "--mqtt-url", defaultValue = "tcp://localhost:1883", paramLabel = "URL",
@@ -48,8 +48,8 @@ public final class SimulateMqttCommand implements Callable<Integer> {
             description = "Fault frequency multiplier: 0 none, 1 normal, 10 a bad day (default: ${DEFAULT-VALUE}).")
     double faultRate;
 
-    @Option(names = "--topic-prefix", defaultValue = "", paramLabel = "PREFIX",
-            description = "Prepended to every topic sites/<site>/rooms/<room>/devices/<device>/telemetry.")
+    @Option(names = "--mqtt-topic-prefix", defaultValue = "", paramLabel = "PREFIX",
+            description = "Prepended to every MQTT topic sites/<site>/rooms/<room>/devices/<device>/telemetry.")
     String topicPrefix;
 
     @Option(names = "--client-id", defaultValue = "fieldline-simulator",

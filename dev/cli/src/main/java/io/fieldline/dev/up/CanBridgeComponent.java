@@ -66,7 +66,7 @@ public final class CanBridgeComponent implements PipelineComponent {
         can.putIfAbsent(CanBridgeConfig.NODE_DEVICES, DEMO_NODE_DEVICES);
         can.putIfAbsent(CanBridgeConfig.SIGNAL_MAPPINGS, DEMO_SIGNAL_MAPPINGS);
         can.putIfAbsent(CanBridgeConfig.REPLAY_LOOP, "true");
-        return new CanBridgeComponent(new CanBridgeService(context.stack().kafka().bootstrapServers(),
+        return new CanBridgeComponent(new CanBridgeService(context.kafka(),
                 context.stack().schemaRegistry().url(), context.topics(), new CanBridgeConfig(can), context.meters()));
     }
 

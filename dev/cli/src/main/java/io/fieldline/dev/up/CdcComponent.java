@@ -15,11 +15,10 @@ final class CdcComponent {
     }
 
     static PipelineComponent create(UpContext context) {
-        Map<String, Object> config = new HashMap<>(context.config());
+        Map<String, Object> config = new HashMap<>(context.configWithEndpoints());
         config.putIfAbsent(CdcConfig.JDBC_URL, context.stack().postgres().jdbcUrl());
         config.putIfAbsent(CdcConfig.JDBC_USER, context.stack().postgres().user());
         config.putIfAbsent(CdcConfig.JDBC_PASSWORD, context.stack().postgres().password());
-        config.putIfAbsent(CdcConfig.BOOTSTRAP_SERVERS, context.stack().kafka().bootstrapServers());
         config.putIfAbsent(CdcConfig.TOPIC_PREFIX, context.topics().prefix());
         MetadataSerializers serializers = MetadataSerializers.avro(new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()));
         MetadataCdc cdc = new MetadataCdc(new CdcConfig(config), serializers, context.meters());

@@ -43,7 +43,10 @@ public final class DemoMetadata {
             // rule_id, device, sensor, room, direction, threshold, clear, for_ms, severity, escalation
             "grow-temperature-high|gr-*|air_temperature|*|ABOVE|29|27.5|5000|WARNING|33",
             "humidity-low|*|relative_humidity|*|BELOW|35|40|5000|WARNING|25",
-            "co2-high|*|co2|*|ABOVE|1400|1200|5000|WARNING|2000",
+            // Grow rooms run 480-1000 ppm; poultry houses 1800-2400 ppm when healthy (birds breathe), so
+            // each kind has its own CO2 line: one rule over both kept every house in alert.
+            "co2-high|gr-*|co2|*|ABOVE|1400|1200|5000|WARNING|2000",
+            "house-co2-high|ph-*|co2|*|ABOVE|3000|2700|10000|WARNING|4000",
             "ammonia-high|ph-*|ammonia|*|ABOVE|20|15|10000|WARNING|25",
             "soil-dry|gr-*|soil_moisture|*|BELOW|30|33|5000|INFO|20",
             "house-temperature-high|ph-*|air_temperature|*|ABOVE|30|28|5000|WARNING|34");

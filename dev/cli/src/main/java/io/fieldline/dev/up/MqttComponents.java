@@ -22,9 +22,8 @@ final class MqttComponents {
     }
 
     static PipelineComponent bridge(UpContext context) {
-        Map<String, Object> config = new HashMap<>(context.config());
+        Map<String, Object> config = new HashMap<>(context.configWithEndpoints());
         config.putIfAbsent(MqttBridgeConfig.SERVER_URIS, context.stack().mqtt().url());
-        config.putIfAbsent(MqttBridgeConfig.KAFKA_BOOTSTRAP_SERVERS, context.stack().kafka().bootstrapServers());
         MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(config), context.topics(),
                 new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()), context.meters());
         return Components.of("mqtt bridge", bridge::start, bridge::close, () -> {

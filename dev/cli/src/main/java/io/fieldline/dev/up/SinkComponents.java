@@ -19,8 +19,7 @@ final class SinkComponents {
     }
 
     static SinkConfig config(UpContext context) {
-        Map<String, Object> config = new HashMap<>(context.config());
-        config.putIfAbsent(SinkConfig.KAFKA_BOOTSTRAP_SERVERS, context.stack().kafka().bootstrapServers());
+        Map<String, Object> config = new HashMap<>(context.configWithEndpoints());
         config.putIfAbsent(SinkConfig.POSTGRES_URL, context.stack().postgres().jdbcUrl());
         config.putIfAbsent(SinkConfig.POSTGRES_USER, context.stack().postgres().user());
         config.putIfAbsent(SinkConfig.POSTGRES_PASSWORD, context.stack().postgres().password());

@@ -22,8 +22,8 @@ final class StreamsComponent {
         // stragglers before a room's KPI window is computed: the first VPD shows after ~90 s.
         config.putIfAbsent(StreamsSettingsConfig.KPI_GRACE_MS, "15000");
         Topics topics = new Topics(context.topics(), new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()));
-        FieldlineStreams streams = new FieldlineStreams(new StreamsSettingsConfig(config),
-                context.stack().kafka().bootstrapServers(), topics, context.meters(),
+        FieldlineStreams streams = new FieldlineStreams(new StreamsSettingsConfig(config), context.kafka(), topics,
+                context.meters(),
                 // Global tables (metadata) get the same processing exception handling as the rest.
                 // Kafka 5.0 makes this the default and 4.3 already deprecates the constant, so the
                 // key is spelled out.

@@ -2,6 +2,8 @@ package io.fieldline.dev.up;
 
 import io.fieldline.app.TopicProvisioner;
 import io.fieldline.app.AppConfig;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.app.ConfigOptions;
 import io.fieldline.app.ConfigReference;
 import io.fieldline.embedded.EmbeddedConfig;
@@ -69,6 +71,11 @@ public final class UpCommand implements Callable<Integer> {
         if (!problems.isEmpty()) {
             throw new ConfigException(String.join("; ", problems));
         }
+        String protocol = config.getOrDefault(KafkaClientConfig.SECURITY_PROTOCOL, "PLAINTEXT");
+        if (!config.containsKey(KafkaClientConfig.BOOTSTRAP_SERVERS) && !"PLAINTEXT".equalsIgnoreCase(protocol)) {
+            throw new ConfigException(KafkaClientConfig.SECURITY_PROTOCOL, protocol, "the embedded broker, started because "
+                    + KafkaClientConfig.BOOTSTRAP_SERVERS + " is not set, speaks PLAINTEXT only");
+        }
         AppConfig app = new AppConfig(config);
         Path dataDir = Path.of(app.getString(AppConfig.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
@@ -98,8 +105,8 @@ public final class UpCommand implements Callable<Integer> {
             }
             UpContext context = new UpContext(config, app, stack, topics, meters, dataDir);
             printEndpoints(stack, dataDir);
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    stack.kafka().bootstrapServers()))) {
+            try (Admin admin = Admin.create(context.kafka().adminProperties(ClientRules.of("fieldline up")
+                    .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-up-admin")))) {
                 new TopicProvisioner(topics, app.getInt(AppConfig.TOPICS_PARTITIONS),
                         app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR)).createMissing(admin);
                 try {

@@ -1,8 +1,10 @@
 package io.fieldline.dev.up;
 
 import io.fieldline.app.AppConfig;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.registry.SchemaRegistryClientConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,11 +23,19 @@ import java.util.Map;
 public record UpContext(Map<String, String> config, AppConfig app, EmbeddedStack stack, TopicNames topics,
         MeterRegistry meters, Path dataDir) {
 
-    /** The configuration plus the endpoints, as the modules' configs expect them. */
+    /**
+     * The configuration plus the endpoints of the servers, as the modules' configs expect them: the
+     * Kafka cluster in use is {@code kafka.bootstrap.servers} (the embedded broker's when none was set).
+     */
     public Map<String, Object> configWithEndpoints() {
         Map<String, Object> merged = new java.util.HashMap<>(config);
-        merged.put("bootstrap.servers", stack.kafka().bootstrapServers());
-        merged.put("schema.registry.url", stack.schemaRegistry().url());
+        merged.put(KafkaClientConfig.BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers());
+        merged.put(SchemaRegistryClientConfig.URL, stack.schemaRegistry().url());
         return merged;
+    }
+
+    /** How every component reaches Kafka: the {@code kafka.*} block, with the cluster in use. */
+    public KafkaClientConfig kafka() {
+        return new KafkaClientConfig(configWithEndpoints());
     }
 }

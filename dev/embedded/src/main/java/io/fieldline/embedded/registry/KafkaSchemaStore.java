@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -39,6 +38,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 
 /**
  * The registry's state (schemas by global id, subjects and their versions, compatibility levels), kept in
@@ -86,7 +88,7 @@ final class KafkaSchemaStore implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     private final ObjectMapper json = new ObjectMapper();
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final String topic;
     private final KafkaProducer<String, String> producer;
     private final RecordWriter writer;
@@ -100,39 +102,41 @@ final class KafkaSchemaStore implements AutoCloseable {
     /** A record whose write failed without saying whether it reached the log: {key, value}, or null. */
     private String[] pending;
 
-    private KafkaSchemaStore(String bootstrapServers, String topic, UnaryOperator<RecordWriter> faults) {
-        this.bootstrapServers = bootstrapServers;
+    private KafkaSchemaStore(KafkaClientConfig kafka, String topic, UnaryOperator<RecordWriter> faults) {
+        this.kafka = kafka;
         this.topic = topic;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()));
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()));
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-schema-registry-" + UUID.randomUUID());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        this.producer = new KafkaProducer<>(props);
+        // A write is acknowledged to the registry's client only once every in-sync replica has it.
+        this.producer = new KafkaProducer<>(kafka.producerProperties(ClientRules.of("the Schema Registry's store")
+                .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                .enforce(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class)
+                .enforce(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class)
+                .byDefault(ProducerConfig.LINGER_MS_CONFIG, "0")
+                .byDefault(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()))
+                .byDefault(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000")
+                .byDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()))
+                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-schema-registry-" + UUID.randomUUID())));
         this.writer = faults.apply(this::send);
     }
 
     /**
      * Creates the topic if it is missing, then reads it to its end.
      *
-     * @param bootstrapServers the Kafka cluster
-     * @param topic            the compacted topic
+     * @param kafka the Kafka cluster and how to reach it
+     * @param topic the compacted topic
      * @return the store, holding every schema, version and setting in the topic
      */
-    static KafkaSchemaStore open(String bootstrapServers, String topic) {
-        return open(bootstrapServers, topic, UnaryOperator.identity());
+    static KafkaSchemaStore open(KafkaClientConfig kafka, String topic) {
+        return open(kafka, topic, UnaryOperator.identity());
     }
 
-    /** As {@link #open(String, String)}, with the writes going through {@code faults} (tests inject failures). */
-    static KafkaSchemaStore open(String bootstrapServers, String topic, UnaryOperator<RecordWriter> faults) {
-        createTopicIfMissing(bootstrapServers, topic);
-        KafkaSchemaStore store = new KafkaSchemaStore(bootstrapServers, topic, faults);
+    /**
+     * As {@link #open(KafkaClientConfig, String)}, with the writes going through {@code faults} (tests inject
+     * failures).
+     */
+    static KafkaSchemaStore open(KafkaClientConfig kafka, String topic, UnaryOperator<RecordWriter> faults) {
+        createTopicIfMissing(kafka, topic);
+        KafkaSchemaStore store = new KafkaSchemaStore(kafka, topic, faults);
         try {
             store.readToEnd();
         } catch (RuntimeException e) {
@@ -142,9 +146,9 @@ final class KafkaSchemaStore implements AutoCloseable {
         return store;
     }
 
-    private static void createTopicIfMissing(String bootstrapServers, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(READ_TIMEOUT.toMillis())))) {
+    private static void createTopicIfMissing(KafkaClientConfig kafka, String topic) {
+        try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of("the Schema Registry's store")
+                .byDefault(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(READ_TIMEOUT.toMillis()))))) {
             if (admin.listTopics().names().get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
                 return;
             }
@@ -165,18 +169,17 @@ final class KafkaSchemaStore implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating schema topic " + topic, e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot create schema topic " + topic + " on " + bootstrapServers, e);
+            throw new IllegalStateException("Cannot create schema topic " + topic + " on " + kafka.bootstrapServers(), e);
         }
     }
 
     private void readToEnd() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(READ_TIMEOUT.toMillis()));
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        Map<String, Object> props = kafka.consumerProperties(ClientRules.of("the Schema Registry's store")
+                .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
+                .enforce(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class)
+                .enforce(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class)
+                .byDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .byDefault(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(READ_TIMEOUT.toMillis())));
         TopicPartition partition = new TopicPartition(topic, 0);
         int records = 0;
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {

@@ -1,5 +1,6 @@
 package io.fieldline.embedded.registry;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,7 +60,7 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final ObjectMapper json = new ObjectMapper();
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final String topic;
     private final int port;
     private HttpServer http;
@@ -70,22 +71,22 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
     /**
      * A registry on a free loopback port.
      *
-     * @param bootstrapServers the Kafka cluster that holds the schema topic
-     * @param topic            the compacted schema topic, created if missing
+     * @param kafka the Kafka cluster that holds the schema topic, and how to reach it
+     * @param topic the compacted schema topic, created if missing
      */
-    public SchemaRegistryServer(String bootstrapServers, String topic) {
-        this(bootstrapServers, topic, LoopbackPort.pick());
+    public SchemaRegistryServer(KafkaClientConfig kafka, String topic) {
+        this(kafka, topic, LoopbackPort.pick());
     }
 
     /**
      * A registry on a given loopback port.
      *
-     * @param bootstrapServers the Kafka cluster that holds the schema topic
-     * @param topic            the compacted schema topic, created if missing
-     * @param port             the port to listen on
+     * @param kafka the Kafka cluster that holds the schema topic, and how to reach it
+     * @param topic the compacted schema topic, created if missing
+     * @param port  the port to listen on
      */
-    public SchemaRegistryServer(String bootstrapServers, String topic, int port) {
-        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    public SchemaRegistryServer(KafkaClientConfig kafka, String topic, int port) {
+        this.kafka = Objects.requireNonNull(kafka, "kafka");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.port = port;
     }
@@ -120,7 +121,7 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
             return;
         }
         long begin = System.nanoTime();
-        KafkaSchemaStore opened = KafkaSchemaStore.open(bootstrapServers, topic);
+        KafkaSchemaStore opened = KafkaSchemaStore.open(kafka, topic);
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(LoopbackPort.HOST), port), 64);
@@ -141,7 +142,7 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
         store = opened;
         executor = pool;
         http = server;
-        LOG.info("Schema Registry listening on {} (topic {} on {}) in {} ms", url(), topic, bootstrapServers,
+        LOG.info("Schema Registry listening on {} (topic {} on {}) in {} ms", url(), topic, kafka.bootstrapServers(),
                 (System.nanoTime() - begin) / 1_000_000);
     }
 

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 
@@ -26,10 +27,10 @@ class KafkaSchemaStoreIT {
     private static final Schema B = KafkaSchemaStore.parse("""
             {"type":"record","name":"B","namespace":"it","fields":[{"name":"b","type":"long"}]}""");
 
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafkaConfig;
 
     KafkaSchemaStoreIT(EmbeddedStack stack) {
-        this.bootstrapServers = stack.kafka().bootstrapServers();
+        this.kafkaConfig = stack.kafka().clientConfig();
     }
 
     @Test
@@ -37,7 +38,7 @@ class KafkaSchemaStoreIT {
         String topic = "_schemas-it-" + UUID.randomUUID();
         AtomicBoolean loseNextAck = new AtomicBoolean();
         int idOfB;
-        try (KafkaSchemaStore store = KafkaSchemaStore.open(bootstrapServers, topic, kafka -> (key, value) -> {
+        try (KafkaSchemaStore store = KafkaSchemaStore.open(kafkaConfig, topic, kafka -> (key, value) -> {
             kafka.write(key, value);
             if (loseNextAck.getAndSet(false)) {
                 // The record is in the log; the registry only does not know it.
@@ -58,7 +59,7 @@ class KafkaSchemaStoreIT {
         }
 
         // A restarted registry serves what the running one handed out.
-        try (KafkaSchemaStore restarted = KafkaSchemaStore.open(bootstrapServers, topic)) {
+        try (KafkaSchemaStore restarted = KafkaSchemaStore.open(kafkaConfig, topic)) {
             assertThat(restarted.schemaById(idOfB)).contains(KafkaSchemaStore.canonical(B));
             assertThat(restarted.lookup("b-value", B, false).id()).isEqualTo(idOfB);
             int idOfA = restarted.lookup("a-value", A, false).id();
@@ -73,7 +74,7 @@ class KafkaSchemaStoreIT {
         String topic = "_schemas-it-" + UUID.randomUUID();
         AtomicReference<KafkaSchemaStore.RecordWriter> raw = new AtomicReference<>();
         int idOfA;
-        try (KafkaSchemaStore store = KafkaSchemaStore.open(bootstrapServers, topic, kafka -> {
+        try (KafkaSchemaStore store = KafkaSchemaStore.open(kafkaConfig, topic, kafka -> {
             raw.set(kafka);
             return kafka;
         })) {
@@ -85,7 +86,7 @@ class KafkaSchemaStoreIT {
                             + ",\"deleted\":false,\"purged\":false}");
         }
 
-        try (KafkaSchemaStore restarted = KafkaSchemaStore.open(bootstrapServers, topic)) {
+        try (KafkaSchemaStore restarted = KafkaSchemaStore.open(kafkaConfig, topic)) {
             assertThat(restarted.schemaById(idOfA)).contains(KafkaSchemaStore.canonical(A));
             assertThat(restarted.subjects(true)).containsExactly("a-value");
             int idOfB = restarted.register("b-value", B);

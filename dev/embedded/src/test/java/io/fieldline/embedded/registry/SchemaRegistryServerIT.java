@@ -2,6 +2,7 @@ package io.fieldline.embedded.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,7 +56,7 @@ class SchemaRegistryServerIT {
 
     @BeforeEach
     void startRegistry() {
-        registry = new SchemaRegistryServer(bootstrapServers, topic);
+        registry = new SchemaRegistryServer(KafkaClientConfig.forBootstrapServers(bootstrapServers), topic);
         registry.start();
     }
 
@@ -235,7 +236,7 @@ class SchemaRegistryServerIT {
         delete("/subjects/" + deletedSubject);
 
         registry.stop();
-        registry = new SchemaRegistryServer(bootstrapServers, topic);
+        registry = new SchemaRegistryServer(KafkaClientConfig.forBootstrapServers(bootstrapServers), topic);
         registry.start();
 
         assertThat(tree(get("/subjects"))).extracting(JsonNode::asText).containsExactly(subject);

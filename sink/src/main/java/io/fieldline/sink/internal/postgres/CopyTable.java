@@ -5,6 +5,7 @@ import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
 
 import java.sql.SQLException;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -19,9 +20,12 @@ import java.util.stream.Collectors;
  * @param newerWhen  for {@link Conflict#UPDATE_IF}, the condition (over {@code t.} and {@code excluded.})
  *                   under which the incoming row replaces the stored one
  * @param encoder    writes one row's fields
+ * @param conflictCheck for {@link Conflict#IGNORE}, how a skipped row is told apart from a harmless duplicate;
+ *                   null when skipped rows are not checked
  */
 public record CopyTable<T>(String table, List<String> columns, Conflict conflict, List<String> key,
-                           List<String> updated, String newerWhen, RowEncoder<T> encoder) {
+                           List<String> updated, String newerWhen, RowEncoder<T> encoder,
+                           ConflictCheck<T> conflictCheck) {
 
     /** Fate of a row whose natural key is already stored. */
     public enum Conflict {
@@ -39,16 +43,44 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
         void encode(T row, PgBinaryCopyWriter out) throws SQLException;
     }
 
+    /**
+     * How a row that {@link Conflict#IGNORE} skipped because its key is stored is told apart from a harmless
+     * duplicate (a replay, a redelivery with a new ingest time): when its {@code compared} columns differ from
+     * the stored row's, it is a conflicting duplicate, another value that would otherwise vanish unseen.
+     *
+     * @param compared the columns that make the row's value (not bookkeeping such as the ingest time)
+     * @param values   a row's key columns, then its compared columns, as they read back from JDBC: text as
+     *                 String, float8 as Double, boolean as Boolean, timestamptz as Instant; null for NULL
+     */
+    public record ConflictCheck<T>(List<String> compared, Function<T, List<Object>> values) {
+        public ConflictCheck {
+            compared = List.copyOf(compared);
+        }
+    }
+
     public CopyTable {
         columns = List.copyOf(columns);
         key = List.copyOf(key);
         updated = List.copyOf(updated);
+        if (conflictCheck != null && conflict != Conflict.IGNORE) {
+            throw new IllegalArgumentException(table + ": only tables that keep the first row check conflicts");
+        }
+    }
+
+    public CopyTable(String table, List<String> columns, Conflict conflict, List<String> key, List<String> updated,
+                     String newerWhen, RowEncoder<T> encoder) {
+        this(table, columns, conflict, key, updated, newerWhen, encoder, null);
     }
 
     /** A table whose upserts replace every column but the key. */
     public CopyTable(String table, List<String> columns, Conflict conflict, List<String> key, String newerWhen,
                      RowEncoder<T> encoder) {
-        this(table, columns, conflict, key, List.of(), newerWhen, encoder);
+        this(table, columns, conflict, key, List.of(), newerWhen, encoder, null);
+    }
+
+    /** This table, checking the rows it skips with {@code check}. */
+    public CopyTable<T> withConflictCheck(ConflictCheck<T> check) {
+        return new CopyTable<>(table, columns, conflict, key, updated, newerWhen, encoder, check);
     }
 
     String columnList() {
@@ -83,6 +115,19 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
             case UPDATE_IF -> insert + " ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET " + updateList()
                     + " WHERE " + newerWhen;
         };
+    }
+
+    /**
+     * After {@link #mergeSql}, in the same transaction: the staged rows whose key is stored with other
+     * {@link ConflictCheck#compared} values (a row skipped within the batch counts too, against the one that
+     * was inserted). Columns: the staged row's key and compared columns, then the stored row's compared ones.
+     */
+    String conflictSql(SqlNames names) {
+        List<String> compared = conflictCheck.compared();
+        return "SELECT " + prefixed("s.", key) + ", " + prefixed("s.", compared) + ", " + prefixed("t.", compared)
+                + " FROM pg_temp." + stagingTable() + " s JOIN " + names.table(table) + " t ON (" + prefixed("t.", key)
+                + ") = (" + prefixed("s.", key) + ") WHERE (" + prefixed("s.", compared) + ") IS DISTINCT FROM ("
+                + prefixed("t.", compared) + ")";
     }
 
     private List<String> nonKey() {

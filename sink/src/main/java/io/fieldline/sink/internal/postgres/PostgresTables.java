@@ -6,10 +6,11 @@ import io.fieldline.schemas.avro.AnomalyScore;
 import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
-import io.fieldline.sink.internal.json.CompactJson;
+import io.fieldline.sink.internal.json.SinkJson;
 import io.fieldline.sink.internal.postgres.CopyTable.Conflict;
 
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -24,7 +25,10 @@ public final class PostgresTables {
     public static final CopyTable<Reading> MEASUREMENT = new CopyTable<>("measurement",
             List.of("time", "device_id", "sensor", "value", "unit", "quality", "source", "site", "room", "raw_value",
                     "ingest_time", "attributes"),
-            Conflict.IGNORE, List.of("device_id", "sensor", "time"), null, PostgresTables::encodeMeasurement);
+            Conflict.IGNORE, List.of("device_id", "sensor", "time"), null, PostgresTables::encodeMeasurement)
+            .withConflictCheck(new CopyTable.ConflictCheck<>(List.of("value", "unit", "quality"),
+                    r -> Arrays.asList(r.getDeviceId(), r.getSensor(), r.getEventTime(), r.getValue(), r.getUnit(),
+                            r.getQuality().name())));
 
     /** A series and a time at which it is known to have a stored reading. */
     public record SeriesRow(String deviceId, String sensor, java.time.Instant time) {
@@ -59,7 +63,10 @@ public final class PostgresTables {
     public static final CopyTable<AnomalyScore> ANOMALY = new CopyTable<>("anomaly",
             List.of("time", "device_id", "sensor", "site", "room", "value", "score", "flagged", "method", "expected",
                     "deviation", "z_score", "robust_z"),
-            Conflict.IGNORE, List.of("device_id", "sensor", "time"), null, PostgresTables::encodeAnomaly);
+            Conflict.IGNORE, List.of("device_id", "sensor", "time"), null, PostgresTables::encodeAnomaly)
+            .withConflictCheck(new CopyTable.ConflictCheck<>(List.of("value", "score", "flagged"),
+                    s -> Arrays.asList(s.getDeviceId(), s.getSensor(), s.getEventTime(), s.getValue(), s.getScore(),
+                            s.getFlagged())));
 
     public static final CopyTable<Kpi> KPI = new CopyTable<>("kpi",
             List.of("window_start", "window_end", "room", "site", "name", "value", "unit", "inputs"),
@@ -91,7 +98,7 @@ public final class PostgresTables {
                 .writeText(r.getRoom())
                 .writeFloat8(r.getRawValue())
                 .writeTimestamptz(r.getIngestTime())
-                .writeJsonb(CompactJson.ofStrings(r.getAttributes()));
+                .writeJsonb(SinkJson.ofStrings(r.getAttributes()));
     }
 
     static void encodeAggregate(Aggregate a, PgBinaryCopyWriter out) throws SQLException {
@@ -167,6 +174,6 @@ public final class PostgresTables {
                 .writeText(k.getName())
                 .writeFloat8(k.getValue())
                 .writeText(k.getUnit())
-                .writeJsonb(CompactJson.ofNumbers(k.getInputs()));
+                .writeJsonb(SinkJson.ofNumbers(k.getInputs()));
     }
 }

@@ -7,11 +7,16 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -41,13 +46,28 @@ public final class TableCopier {
         this.mode = mode;
     }
 
-    /** Result of one table write: rows offered and rows that changed the table. */
-    public record Written(long offered, long stored) {
+    /**
+     * Result of one table write: rows offered, rows that changed the table, and the skipped rows that are
+     * conflicting duplicates (see {@link CopyTable.ConflictCheck}).
+     */
+    public record Written(long offered, long stored, List<Conflicting> conflicts) {
 
-        /** Rows skipped (already stored, or identical). */
-        public long skipped() {
-            return offered - stored;
+        public Written {
+            conflicts = List.copyOf(conflicts);
         }
+
+        Written(long offered, long stored) {
+            this(offered, stored, List.of());
+        }
+
+        /** Rows skipped as harmless duplicates (already stored, or identical). */
+        public long duplicates() {
+            return offered - stored - conflicts.size();
+        }
+    }
+
+    /** A row not stored because its key holds another value; {@code reason} says which. */
+    public record Conflicting(Object row, String reason) {
     }
 
     /** The write mode: whether a transaction may try the direct path first. */
@@ -78,8 +98,52 @@ public final class TableCopier {
             long stored = st.executeLargeUpdate(table.mergeSql(names));
             // ON COMMIT DELETE ROWS empties the staging table at commit; each table has its own, and each
             // is filled at most once per transaction
-            return new Written(rows.size(), stored);
+            if (stored == rows.size() || table.conflictCheck() == null) {
+                return new Written(rows.size(), stored);
+            }
+            return new Written(rows.size(), stored, conflicts(st, table, rows));
         }
+    }
+
+    /** The rows skipped because their key holds another value (the staging table still holds the batch). */
+    private <T> List<Conflicting> conflicts(Statement st, CopyTable<T> table, Collection<T> rows) throws SQLException {
+        CopyTable.ConflictCheck<T> check = table.conflictCheck();
+        int identity = table.key().size() + check.compared().size();
+        Map<List<Object>, List<Object>> storedByStaged = new HashMap<>();
+        try (ResultSet rs = st.executeQuery(table.conflictSql(names))) {
+            while (rs.next()) {
+                List<Object> staged = new ArrayList<>(identity);
+                List<Object> stored = new ArrayList<>(check.compared().size());
+                for (int i = 1; i <= identity + check.compared().size(); i++) {
+                    Object value = rs.getObject(i);
+                    (i <= identity ? staged : stored).add(value instanceof Timestamp t ? t.toInstant() : value);
+                }
+                storedByStaged.put(staged, stored);
+            }
+        }
+        if (storedByStaged.isEmpty()) {
+            return List.of();
+        }
+        List<Conflicting> conflicts = new ArrayList<>();
+        for (T row : rows) {
+            List<Object> values = check.values().apply(row);
+            List<Object> stored = storedByStaged.get(values);
+            if (stored != null) {
+                conflicts.add(new Conflicting(row, "conflicting duplicate: " + table.table() + " already holds ("
+                        + String.join(", ", table.key()) + ") = " + text(values.subList(0, table.key().size()))
+                        + " with (" + String.join(", ", check.compared()) + ") = " + text(stored)
+                        + "; this record has " + text(values.subList(table.key().size(), values.size()))));
+            }
+        }
+        return conflicts;
+    }
+
+    private static String text(List<Object> values) {
+        StringBuilder out = new StringBuilder("(");
+        for (int i = 0; i < values.size(); i++) {
+            out.append(i == 0 ? "" : ", ").append(values.get(i));
+        }
+        return out.append(')').toString();
     }
 
     private <T> long copy(PGConnection pg, String sql, CopyTable<T> table, Collection<T> rows) throws SQLException {

@@ -6,7 +6,7 @@ import io.fieldline.schemas.avro.AnomalyScore;
 import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.RedisKeys;
-import io.fieldline.sink.internal.json.CompactJson;
+import io.fieldline.sink.internal.json.SinkJson;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
@@ -31,6 +31,33 @@ public final class RedisPlans {
     private RedisPlans() {
     }
 
+    // The JSON values stored in Redis (docs/storage.md lists them); fields in this order, nulls left out.
+
+    /** A device's latest value of one sensor. */
+    record LatestValue(long time, double value, String unit, String quality) {
+    }
+
+    /** A room's newest window of one KPI; time is the window end. */
+    record KpiValue(long time, double value, String unit, long windowStart, long windowEnd) {
+    }
+
+    /** The details of an alert, by alert id. */
+    record AlertDetails(long time, String alertId, String ruleId, String kind, String state, String severity,
+                        String deviceId, String sensor, String site, String room, String direction, Double value,
+                        Double threshold, Double clearThreshold, long since, String message) {
+    }
+
+    /** The flag of a series with an anomaly. */
+    record AnomalyFlag(long time, double value, double score, String method, double expected, double deviation,
+                       double zScore, double robustZ, String room) {
+    }
+
+    /** The JSON of a reading in its device's latest hash: time, value, unit and quality. */
+    public static String latestValue(Reading r) {
+        return SinkJson.write(new LatestValue(r.getEventTime().toEpochMilli(), r.getValue(), r.getUnit(),
+                r.getQuality().name()));
+    }
+
     /** Latest value per device and sensor, plus the site and room indexes of devices. */
     public static RedisStreamWriter.Plan<Reading> latest(RedisKeys keys) {
         String ttl = Long.toString(keys.latestTtl().toMillis());
@@ -50,8 +77,7 @@ public final class RedisPlans {
                     long time = r.getEventTime().toEpochMilli();
                     args.add(r.getSensor());
                     args.add(Long.toString(time));
-                    args.add(CompactJson.object().field("time", time).field("value", r.getValue())
-                            .field("unit", r.getUnit()).field("quality", r.getQuality().name()).end());
+                    args.add(latestValue(r));
                     any = r;
                 }
                 pipeline.add(LATEST, redis.evalsha(LuaScript.HSET_IF_NEWER.sha(), ScriptOutputType.INTEGER,
@@ -97,9 +123,8 @@ public final class RedisPlans {
                     long time = k.getWindowEnd().toEpochMilli();
                     args.add(k.getName());
                     args.add(Long.toString(time));
-                    args.add(CompactJson.object().field("time", time).field("value", k.getValue())
-                            .field("unit", k.getUnit()).field("windowStart", k.getWindowStart().toEpochMilli())
-                            .field("windowEnd", time).end());
+                    args.add(SinkJson.write(new KpiValue(time, k.getValue(), k.getUnit(),
+                            k.getWindowStart().toEpochMilli(), time)));
                     any = k;
                 }
                 pipeline.add(KPIS, redis.evalsha(LuaScript.HSET_IF_NEWER.sha(), ScriptOutputType.INTEGER,
@@ -122,14 +147,10 @@ public final class RedisPlans {
                     keyList.add(keys.roomAlertsActive(a.getRoom()));
                 }
                 long time = a.getEventTime().toEpochMilli();
-                String json = CompactJson.object().field("time", time).field("alertId", a.getAlertId())
-                        .field("ruleId", a.getRuleId()).field("kind", a.getKind().name()).field("state", a.getState().name())
-                        .field("severity", a.getSeverity().name()).field("deviceId", a.getDeviceId())
-                        .field("sensor", a.getSensor()).field("site", a.getSite()).field("room", a.getRoom())
-                        .field("direction", a.getDirection() == null ? null : a.getDirection().name())
-                        .field("value", a.getValue()).field("threshold", a.getThreshold())
-                        .field("clearThreshold", a.getClearThreshold()).field("since", a.getSince().toEpochMilli())
-                        .field("message", a.getMessage()).end();
+                String json = SinkJson.write(new AlertDetails(time, a.getAlertId(), a.getRuleId(), a.getKind().name(),
+                        a.getState().name(), a.getSeverity().name(), a.getDeviceId(), a.getSensor(), a.getSite(),
+                        a.getRoom(), a.getDirection() == null ? null : a.getDirection().name(), a.getValue(),
+                        a.getThreshold(), a.getClearThreshold(), a.getSince().toEpochMilli(), a.getMessage()));
                 pipeline.add(ALERTS, redis.evalsha(LuaScript.ALERT_TRANSITION.sha(), ScriptOutputType.INTEGER,
                         keyList.toArray(String[]::new), a.getAlertId(), Long.toString(time), Integer.toString(rank(a.getState())),
                         a.getState() == AlertState.CLEARED ? "1" : "0", json));
@@ -165,10 +186,8 @@ public final class RedisPlans {
                 if (s.getFlagged() && expireAt <= now) {
                     continue;
                 }
-                String json = CompactJson.object().field("time", time).field("value", s.getValue())
-                        .field("score", s.getScore()).field("method", s.getMethod().name())
-                        .field("expected", s.getExpected()).field("deviation", s.getDeviation())
-                        .field("zScore", s.getZScore()).field("robustZ", s.getRobustZ()).field("room", s.getRoom()).end();
+                String json = SinkJson.write(new AnomalyFlag(time, s.getValue(), s.getScore(), s.getMethod().name(),
+                        s.getExpected(), s.getDeviation(), s.getZScore(), s.getRobustZ(), s.getRoom()));
                 pipeline.add(ANOMALIES, redis.evalsha(LuaScript.ANOMALY_FLAG.sha(), ScriptOutputType.INTEGER,
                         new String[]{keys.anomalyFlag(s.getDeviceId(), s.getSensor()), keys.anomaliesFlagged()},
                         s.getDeviceId() + "/" + s.getSensor(), Long.toString(time), s.getFlagged() ? "1" : "0", json,

@@ -5,18 +5,27 @@ import io.lettuce.core.RedisCommandExecutionException;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Waits for a pipeline's replies and sorts failures into transient (Redis) and permanent (data). */
 final class RedisReplies {
 
-    /** Error replies that say Redis cannot serve now, not that the command is wrong. */
-    private static final List<String> TRANSIENT_ERRORS = List.of("NOSCRIPT", "LOADING", "BUSY", "OOM", "TRYAGAIN",
-            "CLUSTERDOWN", "MASTERDOWN", "READONLY", "NOREPLICAS");
+    /**
+     * Error replies that the record causes, whatever state the server is in: a key (named after the record)
+     * holding another type, an argument Redis refuses, a Lua runtime error in one of the sink's scripts (they
+     * are deterministic in their arguments and the key's contents). Everything else, including codes this
+     * list does not know (MISCONF, NOPERM, OOM, a future one), is about the server and transient.
+     */
+    private static final List<String> RECORD_ERRORS = List.of("WRONGTYPE", "ERR value is not",
+            "ERR invalid expire time", "ERR string exceeds maximum allowed size", "ERR user_script:", "user_script:");
+    /** Redis 6 wraps what fails inside a script; Redis 7 keeps the inner error's code and appends the script. */
+    private static final Pattern SCRIPT_WRAPPER = Pattern.compile(
+            "^ERR Error running script \\(call to f_[0-9a-f]+\\): @user_script:\\d+: (.*)$", Pattern.DOTALL);
 
     private RedisReplies() {
     }
@@ -45,8 +54,8 @@ final class RedisReplies {
     }
 
     /**
-     * Like {@link #await}, but an error reply that blames the command (WRONGTYPE, a script error) is
-     * permanent, so the batch gets split and the offending record dead-lettered.
+     * Like {@link #await}, but an error reply that blames the record ({@link #RECORD_ERRORS}) is permanent,
+     * so the batch gets split and the offending record dead-lettered. Any other error reply is transient.
      */
     static List<Object> awaitClassified(List<? extends Future<?>> futures, Duration timeout) throws SinkWriteException {
         try {
@@ -59,9 +68,15 @@ final class RedisReplies {
         }
     }
 
+    /** Whether an error reply is about the server rather than the record: everything not in {@link #RECORD_ERRORS}. */
     static boolean isTransient(RedisCommandExecutionException error) {
-        String message = String.valueOf(error.getMessage()).toUpperCase(Locale.ROOT);
-        return TRANSIENT_ERRORS.stream().anyMatch(message::startsWith);
+        String message = String.valueOf(error.getMessage());
+        Matcher wrapped = SCRIPT_WRAPPER.matcher(message);
+        if (wrapped.matches()) {
+            message = wrapped.group(1);
+        }
+        String reply = message;
+        return RECORD_ERRORS.stream().noneMatch(reply::startsWith);
     }
 
     static boolean isNoScript(Throwable error) {

@@ -1,5 +1,6 @@
 package io.fieldline.sink.internal.redis;
 
+import io.fieldline.sink.internal.worker.BatchSplitter;
 import io.fieldline.sink.internal.worker.BatchWriter;
 import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
@@ -52,7 +53,7 @@ public final class RedisStreamWriter<V> implements BatchWriter<V> {
     }
 
     @Override
-    public void write(List<SinkRecord<V>> batch) throws SinkWriteException {
+    public List<BatchSplitter.Rejected<V>> write(List<SinkRecord<V>> batch) throws SinkWriteException {
         RedisAsyncCommands<String, String> redis = connector.commands();
         Pipeline pipeline = new Pipeline();
         try {
@@ -77,5 +78,6 @@ public final class RedisStreamWriter<V> implements BatchWriter<V> {
             }
         }
         written.forEach(metrics::rowsWritten);
+        return List.of(); // scripts keep the newest value by event time: nothing is set aside
     }
 }

@@ -20,7 +20,8 @@ public final class BatchSplitter {
     /**
      * Writes {@code batch}, bisecting around permanent failures.
      *
-     * @return the records rejected on their own, in batch order (empty when all were written)
+     * @return the records rejected on their own, in batch order, and those the writer set aside (empty
+     *         when all were written)
      * @throws SinkWriteException.Transient as soon as any part fails transiently; parts already written
      *                                      stay written, which the idempotent writers make harmless
      */
@@ -37,7 +38,7 @@ public final class BatchSplitter {
             return;
         }
         try {
-            writer.write(batch);
+            rejected.addAll(writer.write(batch));
         } catch (SinkWriteException.Permanent e) {
             if (batch.size() == 1) {
                 rejected.add(new Rejected<>(batch.get(0), e));

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code fieldline.sink.rows} (tag {@code table}): PostgreSQL rows inserted, or Redis entries written
  *       (tag {@code table} = the kind of key);</li>
  *   <li>{@code fieldline.sink.duplicates} (tag {@code table}): rows skipped because already stored;</li>
+ *   <li>{@code fieldline.sink.conflicts} (tag {@code table}): rows skipped because another value is stored under
+ *       their key (their records are dead-lettered);</li>
  *   <li>{@code fieldline.sink.lag} (gauge): records behind the end of the assigned partitions;</li>
  *   <li>{@code fieldline.sink.failing} (gauge): 1 while the worker is retrying a failed write.</li>
  * </ul>
@@ -40,6 +42,7 @@ public final class SinkMetrics {
     private final AtomicLong failing = new AtomicLong();
     private final Map<String, Counter> rows = new ConcurrentHashMap<>();
     private final Map<String, Counter> duplicates = new ConcurrentHashMap<>();
+    private final Map<String, Counter> conflicts = new ConcurrentHashMap<>();
     // This worker's own totals for summaries: the registry's counters are shared by every worker that
     // registers the same name and tags (two sink instances in one process, tests).
     private final Map<String, AtomicLong> rowTotals = new ConcurrentHashMap<>();
@@ -120,6 +123,14 @@ public final class SinkMetrics {
     public void duplicatesSkipped(String table, long n) {
         duplicates.computeIfAbsent(table, t -> Counter.builder("fieldline.sink.duplicates").tag("sink", sink)
                 .tag("stream", stream).tag("table", t).description("Rows skipped as already stored")
+                .register(registry)).increment(n);
+    }
+
+    /** Rows skipped because the store holds a different row under their key (conflicting duplicates). */
+    public void conflictsSkipped(String table, long n) {
+        conflicts.computeIfAbsent(table, t -> Counter.builder("fieldline.sink.conflicts").tag("sink", sink)
+                .tag("stream", stream).tag("table", t)
+                .description("Rows skipped because another value is stored under their key; dead-lettered")
                 .register(registry)).increment(n);
     }
 

@@ -1,6 +1,7 @@
 package io.fieldline.sink.internal.worker;
 
-import io.fieldline.sink.SinkConfig.RetryPolicy;
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.sink.WorkerState;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -25,12 +26,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The consume-batch-write-commit loop shared by every sink: at-least-once delivery into an idempotent
@@ -44,12 +48,17 @@ import java.util.concurrent.Future;
  *   <li>Store rejections are isolated by {@link BatchSplitter} and dead-lettered.</li>
  *   <li>Offsets of a batch are committed (synchronously) only after the store accepted it and the
  *       dead-letter topic acknowledged its dead letters.</li>
+ *   <li>A write is awaited at most {@code writeTimeout}, and the worker keeps polling (partitions paused) while
+ *       it waits, so a hung store never holds the poll loop past {@code max.poll.interval.ms}: the worker stays in
+ *       its group, and an overdue write counts as a failed attempt, retried like any other.</li>
  *   <li>While the store (or the schema registry) is down the worker pauses its partitions and keeps polling
- *       (to stay in the group) between attempts with capped exponential backoff, then resumes where it
- *       stopped. It gives up only when the retry policy says so, leaving the uncommitted records for the
- *       next start.</li>
- *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be written for
- *       revoked partitions is dropped uncommitted, so the new owner reads it again.</li>
+ *       (to stay in the group) between attempts, pausing as the worker's {@link RetryPolicy} says, then
+ *       resumes where it stopped. It gives up only when that policy does, leaving the uncommitted records for
+ *       the next start.</li>
+ *   <li>On a rebalance the batches in hand are written once if possible; whatever cannot be decoded or
+ *       written then is dropped uncommitted and every partition it spans is rewound, so the new owner of a
+ *       revoked partition reads it again, and so do we on the partitions we keep (cooperative rebalancing
+ *       revokes only some).</li>
  * </ul>
  *
  * <p>Runs on one thread ({@link #run()}) plus its writer thread; {@link #close()} may be called from any thread.
@@ -57,6 +66,16 @@ import java.util.concurrent.Future;
 public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkWorker.class);
+    /**
+     * A synchronous offset commit that fails retriably (the coordinator moving, a request timing out) is tried
+     * again a few times after a short pause; then the failure goes to the caller, which treats it like a failed
+     * write.
+     */
+    private static final RetryPolicy COMMIT_RETRY = RetryPolicy.exponential(Duration.ofMillis(100),
+            Duration.ofSeconds(1), Duration.ZERO).withMaxAttempts(5);
+
+    /** Longest wait for a write between two polls. */
+    private static final long AWAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** Turns a consumed record into a value. */
     @FunctionalInterface
@@ -79,6 +98,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         List<SinkRecord<V>> decoded;
         List<DeadLetter> undecodable;
         Future<List<BatchSplitter.Rejected<V>>> write;
+        /** When the current write attempt was handed to the writer thread. */
+        long submittedNanos;
 
         void add(ConsumerRecord<byte[], byte[]> record) {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
@@ -111,6 +132,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private final int batchSize;
     private final long lingerNanos;
     private final RetryPolicy retry;
+    private final Duration writeTimeout;
     private final SinkMetrics metrics;
     private final ExecutorService writerThread;
 
@@ -120,13 +142,15 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private Batch inFlight;
     private boolean paused;
     private boolean completing;
+    /** Set while a rebalance callback runs: the consumer must not be polled from inside it. */
+    private boolean inRebalance;
     private volatile boolean closing;
     private volatile WorkerState state = WorkerState.CREATED;
     private volatile Throwable failure;
 
     public SinkWorker(String name, Consumer<byte[], byte[]> consumer, Collection<String> topics, Decoder<V> decoder,
                       BatchWriter<V> writer, DeadLetterPublisher deadLetters, int batchSize, Duration linger,
-                      RetryPolicy retry, SinkMetrics metrics) {
+                      RetryPolicy retry, Duration writeTimeout, SinkMetrics metrics) {
         this.name = Objects.requireNonNull(name, "name");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.topics = List.copyOf(topics);
@@ -136,6 +160,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         this.batchSize = batchSize;
         this.lingerNanos = linger.toNanos();
         this.retry = Objects.requireNonNull(retry, "retry");
+        this.writeTimeout = Objects.requireNonNull(writeTimeout, "writeTimeout");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.writerThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "fieldline-" + name + "-writer");
@@ -166,8 +191,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 accept(consumer.poll(pollTimeout()));
                 if (open.records.size() >= batchSize || lingerExpired()) {
                     dispatch();
-                } else if (inFlight != null && (inFlight.write == null || inFlight.write.isDone())) {
-                    // commit as soon as the write is done (or retry an undecoded batch), not when the next batch is full
+                } else if (inFlight != null && (inFlight.write == null || inFlight.write.isDone() || overdue(inFlight))) {
+                    // commit as soon as the write is done (or retry an undecoded or overdue batch), not when the
+                    // next batch is full
                     complete(true);
                 }
             }
@@ -201,11 +227,17 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     /** Graceful stop: one attempt at what is in hand, no retries; anything left is read again next time. */
     private void finish() {
         complete(false);
+        completeOpen();
+    }
+
+    /**
+     * Writes the open batch once, without retries, through {@link #complete}: whatever cannot be decoded or
+     * written now is rewound there, so partitions we keep read it again rather than skip it.
+     */
+    private void completeOpen() {
         if (!open.isEmpty()) {
-            decode(open);
             inFlight = open;
             open = new Batch();
-            submit(inFlight);
             complete(false);
         }
     }
@@ -318,7 +350,12 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
 
     private void submit(Batch batch) {
         List<SinkRecord<V>> values = List.copyOf(batch.decoded);
+        batch.submittedNanos = System.nanoTime();
         batch.write = writerThread.submit(() -> BatchSplitter.write(values, writer));
+    }
+
+    private boolean overdue(Batch batch) {
+        return batch.write != null && System.nanoTime() - batch.submittedNanos >= writeTimeout.toNanos();
     }
 
     /**
@@ -334,8 +371,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         }
         completing = true;
         long start = batch.startNanos;
-        int attempt = 0;
-        long failingSince = 0;
+        RetryPolicy.Backoff failing = null;
         boolean done = false;
         try {
             while (true) {
@@ -371,23 +407,23 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                                 e.getMessage(), batch.records.size());
                         break;
                     }
-                    attempt++;
-                    if (attempt == 1) {
-                        failingSince = System.nanoTime();
+                    if (failing == null) {
+                        failing = retry.start();
                         state = WorkerState.RETRYING;
                         metrics.failing(true);
                     }
                     metrics.retried();
-                    Duration failingFor = Duration.ofNanos(System.nanoTime() - failingSince);
-                    if (retry.givesUp(failingFor)) {
+                    // the pause is waited out here, polling, rather than slept: the group must keep hearing from us
+                    Optional<Duration> backoff = failing.next();
+                    if (backoff.isEmpty()) {
                         throw new GiveUpException(e);
                     }
-                    Duration backoff = retry.backoff(attempt);
+                    int attempt = failing.attempts();
                     if (attempt == 1 || attempt % 10 == 0) {
                         LOG.warn("Sink worker {}: write of {} records failed (attempt {}, failing for {}), retrying in {}: {}",
-                                name, batch.records.size(), attempt, failingFor, backoff, e.getMessage());
+                                name, batch.records.size(), attempt, failing.elapsed(), backoff.get(), e.getMessage());
                     }
-                    waitWhilePaused(backoff);
+                    waitWhilePaused(backoff.get());
                     if (closing) {
                         LOG.info("Sink worker {}: stopping while the store is unavailable; {} records stay uncommitted",
                                 name, batch.records.size());
@@ -403,9 +439,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 }
             }
         } finally {
-            if (attempt > 0 && state == WorkerState.RETRYING) {
+            if (failing != null && state == WorkerState.RETRYING) {
                 if (done) {
-                    LOG.info("Sink worker {}: store available again after {} failed attempts", name, attempt);
+                    LOG.info("Sink worker {}: store available again after {} failed attempts", name, failing.attempts());
                 }
                 state = WorkerState.RUNNING;
             }
@@ -420,9 +456,31 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the batch's write, at most {@link #writeTimeout} from its start, polling with every partition paused meanwhile
+     * (except inside a rebalance callback) so that the group keeps us however long the store takes. An overdue
+     * write is cancelled and reported as a transient failure; a writer thread stuck in I/O that ignores the
+     * interrupt only delays the next attempt, which queues behind it.
+     */
     private List<BatchSplitter.Rejected<V>> await(Batch batch) throws SinkWriteException.Transient, InterruptedException {
+        long deadline = batch.submittedNanos + writeTimeout.toNanos();
         try {
-            return batch.write.get();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    batch.write.cancel(true);
+                    throw new SinkWriteException.Transient("write did not finish within " + writeTimeout, null);
+                }
+                try {
+                    return batch.write.get(Math.min(left, AWAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    if (!inRebalance && !closing) {
+                        pauseAll();
+                        // paused partitions return nothing; newly assigned ones are paused on assignment
+                        accept(consumer.poll(Duration.ZERO));
+                    }
+                }
+            }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SinkWriteException.Transient t) {
@@ -463,30 +521,37 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             });
             return;
         }
-        int attempts = 0;
-        while (true) {
-            try {
+        try {
+            COMMIT_RETRY.call("offset commit of sink worker " + name, () -> {
                 consumer.commitSync(offsets);
-                return;
-            } catch (CommitFailedException e) {
-                // The group moved on without us: the new owners read these records again, idempotently.
-                LOG.warn("Sink worker {}: offset commit refused after a rebalance; the records written will be "
-                        + "replayed by their new owner", name);
-                return;
-            } catch (RetriableException e) {
-                if (++attempts >= 5) {
-                    throw e;
-                }
-            }
+                return null;
+            }, e -> e instanceof RetriableException);
+        } catch (CommitFailedException e) {
+            // The group moved on without us: the new owners read these records again, idempotently.
+            LOG.warn("Sink worker {}: offset commit refused after a rebalance; the records written will be "
+                    + "replayed by their new owner", name);
+        } catch (RetryExhaustedException e) {
+            // the last Kafka failure itself, so that the caller handles it as it handles any failed write
+            throw (RetriableException) e.getCause();
+        } catch (InterruptedException e) {
+            throw new InterruptException(e); // the policy has set the interrupt flag again
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("offset commit failed", e); // commitSync throws nothing checked
+        }
+    }
+
+    private void pauseAll() {
+        if (!paused) {
+            consumer.pause(consumer.assignment());
+            paused = true;
         }
     }
 
     /** Waits out a backoff with every assigned partition paused, polling so the group keeps us. */
     private void waitWhilePaused(Duration backoff) {
-        if (!paused) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-        }
+        pauseAll();
         long until = System.nanoTime() + backoff.toNanos();
         while (!closing) {
             long left = until - System.nanoTime();
@@ -544,16 +609,14 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 return;
             }
             if (!completing) {
-                // Healthy store: write and commit now rather than make the new owner replay.
-                complete(false);
-                if (!open.isEmpty()) {
-                    Batch batch = open;
-                    open = new Batch();
-                    if (decode(batch)) {
-                        inFlight = batch;
-                        submit(batch);
-                        complete(false);
-                    }
+                // Healthy store: write and commit now rather than make the new owner replay. What fails is
+                // rewound: with cooperative rebalancing we keep the other partitions, which must not skip it.
+                inRebalance = true;
+                try {
+                    complete(false);
+                    completeOpen();
+                } finally {
+                    inRebalance = false;
                 }
             }
             drop(partitions);

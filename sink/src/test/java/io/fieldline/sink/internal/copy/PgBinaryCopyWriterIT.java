@@ -2,7 +2,7 @@ package io.fieldline.sink.internal.copy;
 
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.TestDatabases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.postgresql.PGConnection;

@@ -8,7 +8,7 @@ import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.internal.postgres.PostgresStreamWriter.TableRows;
 import io.fieldline.sink.internal.worker.SinkRecord;
-import io.fieldline.sink.testing.Records;
+import io.fieldline.testing.Records;
 import io.fieldline.sink.testing.WriterHarness;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class PostgresPlansTest {

@@ -9,8 +9,8 @@ import io.fieldline.sink.internal.worker.BatchSplitter;
 import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.fieldline.sink.internal.worker.SinkWriteException;
-import io.fieldline.sink.testing.Records;
-import io.fieldline.sink.testing.TestDatabases;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestDatabases;
 import io.fieldline.sink.testing.WriterHarness;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.fieldline.sink.testing.Sql.names;
-import static io.fieldline.sink.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static io.fieldline.testing.Records.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,9 +58,9 @@ class PostgresStreamWriterIT {
         PostgresStreamWriter<Reading> writer = WriterHarness.measurementWriter(ds, mode, metrics);
         List<SinkRecord<Reading>> batch = readings(1000);
 
-        writer.write(batch);
-        writer.write(batch);
-        writer.write(batch.subList(500, 1000));
+        assertThat(writer.write(batch)).isEmpty();
+        assertThat(writer.write(batch)).as("replays are no conflicts").isEmpty();
+        assertThat(writer.write(batch.subList(500, 1000))).isEmpty();
 
         assertThat(names(ds, "SELECT count(*) FROM measurement")).containsExactly("1000");
         assertThat(names(ds, "SELECT count(*) FROM series")).containsExactly("3");
@@ -100,6 +100,33 @@ class PostgresStreamWriterIT {
 
         assertThat(rejected).singleElement().satisfies(r -> assertThat(r.record().value().getSensor()).isEmpty());
         assertThat(names(ds, "SELECT count(*) FROM measurement")).containsExactly("99");
+    }
+
+    @ParameterizedTest
+    @EnumSource(SinkConfig.WriteMode.class)
+    void shouldSetAsideEveryRowWhoseKeyHoldsAnotherValueAndNoHarmlessDuplicate(SinkConfig.WriteMode mode)
+            throws Exception {
+        DataSource ds = migrated();
+        PostgresStreamWriter<Reading> writer = WriterHarness.measurementWriter(ds, mode, WriterHarness.metrics());
+        List<SinkRecord<Reading>> first = readings(10);
+        writer.write(first);
+        Reading fifth = first.get(5).value();
+        Reading redelivered = Reading.newBuilder(first.get(6).value()).setIngestTime(T0.plusSeconds(3600)).build();
+        Reading changed = Reading.newBuilder(fifth).setValue(99).build();
+
+        List<BatchSplitter.Rejected<Reading>> rejected = writer.write(WriterHarness.batch("readings", List.of(
+                first.get(3).value(), changed, redelivered,
+                Records.reading("dev-9", "co2", T0, 1), Records.reading("dev-9", "co2", T0, 2))));
+
+        assertThat(rejected).extracting(r -> r.record().value().getValue()).hasSize(2).contains(99.0)
+                .containsAnyOf(1.0, 2.0);
+        assertThat(rejected).allSatisfy(r -> assertThat(r.reason().getMessage()).startsWith("conflicting duplicate: "
+                + "measurement already holds (device_id, sensor, time) = (" + r.record().value().getDeviceId() + ", co2, "));
+        assertThat(rejected.get(0).reason().getMessage()).endsWith("with (value, unit, quality) = (" + fifth.getValue()
+                + ", degC, GOOD); this record has (99.0, degC, GOOD)");
+        assertThat(names(ds, "SELECT count(*) FROM measurement")).containsExactly("11");
+        assertThat(names(ds, "SELECT value FROM measurement WHERE device_id = 'dev-2' AND time = '"
+                + fifth.getEventTime() + "'")).containsExactly("405");
     }
 
     @ParameterizedTest

@@ -25,7 +25,7 @@ class BatchSplitterTest {
         }
 
         @Override
-        public void write(List<SinkRecord<Integer>> batch) throws SinkWriteException {
+        public List<BatchSplitter.Rejected<Integer>> write(List<SinkRecord<Integer>> batch) throws SinkWriteException {
             writes++;
             if (down) {
                 throw new SinkWriteException.Transient("down", null);
@@ -36,6 +36,7 @@ class BatchSplitterTest {
                 }
             }
             batch.forEach(r -> stored.add(r.value()));
+            return List.of();
         }
     }
 

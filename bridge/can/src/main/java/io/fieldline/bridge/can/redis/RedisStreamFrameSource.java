@@ -2,6 +2,8 @@ package io.fieldline.bridge.can.redis;
 
 import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.CanFramePublisher;
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisClient;
@@ -37,13 +39,18 @@ import org.slf4j.LoggerFactory;
  * taken over with {@code XAUTOCLAIM} (Redis 6.2+), also periodically while running. An entry that is not a frame
  * is dead-lettered and acknowledged, so it cannot block the stream.
  *
- * <p>Transient Redis failures are retried with backoff (up to {@code maxRetries} in a row), then the source
- * fails loudly: {@link #failure()} holds the cause and the loop stops.
+ * <p>Redis failures are retried as the settings' {@link RetryPolicy} says (by default {@link #RETRY}: ten
+ * retries in a row), then the source fails loudly: {@link #failure()} holds a {@link RetryExhaustedException}
+ * with the last Redis failure as its cause, and the loop stops. A successful read starts the count afresh.
  */
 public final class RedisStreamFrameSource implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamFrameSource.class);
     private static final long KAFKA_ACK_TIMEOUT_SECONDS = 120;
+
+    /** Eleven attempts in a row (ten retries), pauses doubling from 400 ms up to 30 s: about two minutes in all. */
+    public static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(400), Duration.ofSeconds(30),
+            Duration.ZERO).withMaxAttempts(11);
 
     /**
      * Where to read.
@@ -55,15 +62,16 @@ public final class RedisStreamFrameSource implements AutoCloseable {
      * @param batchSize   entries per read
      * @param blockMs     how long a read waits for new entries
      * @param claimIdleMs idle time after which other consumers' pending entries are claimed
-     * @param maxRetries  transient failures in a row before giving up
+     * @param retry       how Redis failures in a row are retried before giving up
      */
     public record Settings(String url, String stream, String group, String consumer, int batchSize, long blockMs,
-                           long claimIdleMs, int maxRetries) {
+                           long claimIdleMs, RetryPolicy retry) {
         public Settings {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(group, "group");
             Objects.requireNonNull(consumer, "consumer");
+            Objects.requireNonNull(retry, "retry");
         }
     }
 
@@ -117,7 +125,7 @@ public final class RedisStreamFrameSource implements AutoCloseable {
     private void run() {
         RedisCommands<String, String> redis = connection.sync();
         Consumer<String> me = Consumer.from(settings.group(), settings.consumer());
-        int failures = 0;
+        RetryPolicy.Backoff failing = null; // the failures in a row, if any
         boolean ownPendingDone = false;
         long nextClaim = 0;
         while (!closed) {
@@ -143,26 +151,25 @@ public final class RedisStreamFrameSource implements AutoCloseable {
                         XReadArgs.Builder.count(settings.batchSize()).block(settings.blockMs()),
                         XReadArgs.StreamOffset.lastConsumed(settings.stream()));
                 process(redis, batch);
-                failures = 0;
+                failing = null;
             } catch (RedisException e) {
                 if (closed) {
                     return;
                 }
-                failures++;
-                if (failures > settings.maxRetries()) {
-                    failure = e;
-                    LOG.error("Redis stream {} failed {} times in a row; the CAN Redis input stops", settings.stream(),
-                            failures, e);
-                    return;
+                if (failing == null) {
+                    failing = settings.retry().start();
                 }
-                long backoff = Math.min(30_000L, 200L << Math.min(failures, 8));
-                LOG.warn("Redis stream {} read failed ({} of {}), retrying in {} ms", settings.stream(), failures,
-                        settings.maxRetries(), backoff, e);
+                LOG.warn("Redis stream {} read failed ({} in a row)", settings.stream(), failing.attempts() + 1, e);
                 try {
-                    Thread.sleep(backoff);
+                    if (!failing.retry(e)) {
+                        failure = new RetryExhaustedException("reading Redis stream " + settings.stream(),
+                                failing.attempts(), failing.elapsed(), e);
+                        LOG.error("Redis stream {} failed {} times in a row; the CAN Redis input stops", settings.stream(),
+                                failing.attempts(), e);
+                        return;
+                    }
                 } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
+                    return; // the policy has set the interrupt flag again
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -6,11 +6,16 @@ import static org.awaitility.Awaitility.await;
 import io.fieldline.bridge.can.CanBridgeConfig;
 import io.fieldline.bridge.can.CanBridgeService;
 import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.lettuce.core.AclSetuserArgs;
+import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
@@ -18,20 +23,12 @@ import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.protocol.CommandType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -49,13 +46,10 @@ class RedisStreamFrameSourceIT {
     @SuppressWarnings("unchecked") // Lettuce's xreadgroup takes generic varargs
     void shouldPublishEntriesReReadPendingOnesAndAcknowledgeAfterKafka() throws Exception {
         String stream = "can:frames:" + UUID.randomUUID();
-        TopicNames names = new TopicNames("redisit-" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
-            // Some entries carry 2023 timestamps: keep them past the broker's seven-day retention check.
-            Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
-            admin.createTopics(List.of(new NewTopic(names.readings(), 1, (short) 1).configs(keepForever),
-                    new NewTopic(names.deadLetters("can"), 1, (short) 1).configs(keepForever))).all().get();
-        }
+        TopicNames names = TestNames.topicNames("redisit");
+        // Some entries carry 2023 timestamps: keep them past the broker's seven-day retention check.
+        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER,
+                names.readings(), names.deadLetters("can"));
         RedisClient client = RedisClient.create(stack.redis().url());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             RedisCommands<String, String> redis = connection.sync();
@@ -80,7 +74,7 @@ class RedisStreamFrameSourceIT {
                     CanBridgeConfig.REDIS_STREAM, stream,
                     CanBridgeConfig.REDIS_BLOCK_MS, "200",
                     CanBridgeConfig.REDIS_CLAIM_IDLE_MS, "0"));
-            try (CanBridgeService service = new CanBridgeService(stack.kafka().bootstrapServers(),
+            try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
                     stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
                 service.start();
                 await().atMost(Duration.ofSeconds(60)).until(() -> redis.xpending(stream, "fieldline-can").getCount() == 0
@@ -108,23 +102,62 @@ class RedisStreamFrameSourceIT {
         assertThat(readings).extracting(Reading::getDeviceId).containsOnly("can0-Feeder");
     }
 
-    private List<Reading> consume(String topic, int count) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "redisit-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<Reading> out = new ArrayList<>();
-        try (KafkaConsumer<String, Reading> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                AvroSerdes.specific(Reading.class, new HttpSchemaRegistryClient(stack.schemaRegistry().url()), false)
-                        .deserializer())) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-                return out.size() >= count;
-            });
-            consumer.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
+    @Test
+    void shouldRetryRefusedReadsAndCarryOnOnceRedisServesThemAgain() throws Exception {
+        String stream = "can:frames:" + UUID.randomUUID();
+        TopicNames names = new TopicNames("redisretry-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER, names.readings(),
+                names.deadLetters("can"));
+        // A server of its own: the test takes XREADGROUP away from its default user for a while.
+        try (RedisServer server = new RedisServer()) {
+            server.start();
+            RedisClient client = RedisClient.create(server.url());
+            try (StatefulRedisConnection<String, String> connection = client.connect()) {
+                RedisCommands<String, String> redis = connection.sync();
+                CanBridgeConfig config = new CanBridgeConfig(Map.of(
+                        CanBridgeConfig.INPUT, "redis",
+                        CanBridgeConfig.DBC_FILE, "classpath:dbc/decode-fixture.dbc",
+                        CanBridgeConfig.REDIS_URL, server.url(),
+                        CanBridgeConfig.REDIS_STREAM, stream,
+                        CanBridgeConfig.REDIS_BLOCK_MS, "200"));
+                try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
+                        stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
+                    service.start();
+                    redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "640000401F000000", "ts", "1700000000.5"));
+                    await().atMost(Duration.ofSeconds(60)).until(() -> service.counts().frames() == 1
+                            && redis.xpending(stream, "fieldline-can").getCount() == 0);
+
+                    redis.aclSetuser("default", new AclSetuserArgs().removeCommand(CommandType.XREADGROUP));
+                    await("reads refused, and tried again").atMost(Duration.ofSeconds(30))
+                            .until(() -> refusedReads(redis) >= 2);
+                    assertThat(service.failure()).as("still retrying").isNull();
+                    redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "C80000A00F000000", "ts", "1700000001"));
+                    redis.aclSetuser("default", new AclSetuserArgs().addCommand(CommandType.XREADGROUP));
+
+                    await().atMost(Duration.ofSeconds(30)).until(() -> service.counts().frames() == 2
+                            && redis.xpending(stream, "fieldline-can").getCount() == 0);
+                    assertThat(service.failure()).isNull();
+                }
+            } finally {
+                client.shutdown();
+            }
         }
-        assertThat(out).hasSize(count);
-        return out;
+    }
+
+    /** XREADGROUP calls Redis refused (ACL LOG groups them, with a count). */
+    private static long refusedReads(RedisCommands<String, String> redis) {
+        return redis.aclLog().stream()
+                .filter(entry -> "xreadgroup".equalsIgnoreCase(String.valueOf(entry.get("object"))))
+                .mapToLong(entry -> Long.parseLong(String.valueOf(entry.get("count"))))
+                .sum();
+    }
+
+    private List<Reading> consume(String topic, int count) {
+        try (TopicTail<String, Reading> tail = TopicTail.avro(stack.kafka().bootstrapServers(),
+                stack.schemaRegistry().url(), topic, Reading.class)) {
+            List<Reading> out = tail.awaitCount(count, Duration.ofSeconds(60)).stream().map(r -> r.value()).toList();
+            assertThat(out).as("nothing more than expected arrives").hasSize(count);
+            return out;
+        }
     }
 }

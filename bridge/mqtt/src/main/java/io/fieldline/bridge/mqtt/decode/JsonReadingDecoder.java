@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Decodes JSON telemetry payloads into readings. A pure function of the payload bytes and the
- * {@link DecodeContext}; thread-safe. Accepted shapes (documented with examples in docs/mqtt.md):
+ * Decodes JSON telemetry payloads into readings. A function of the payload bytes and the
+ * {@link DecodeContext}, but for one memory: a reading without a timestamp gets the receive time,
+ * made unique per series across messages ({@link ReceiveTimeStamps}); thread-safe. Accepted shapes (documented with examples in docs/mqtt.md):
  *
  * <ol>
  *   <li>One object with several metrics:
@@ -48,6 +49,7 @@ public final class JsonReadingDecoder {
     private static final Set<String> RESERVED = Set.of("ts", "timestamp", "time", "unit", "units", "quality",
             "sensor", "value", "site", "room", "attributes", "device", "deviceId", "device_id");
 
+    private final ReceiveTimeStamps receiveTimes = new ReceiveTimeStamps();
     private final JsonMapper mapper = JsonMapper.builder()
             // Parse NaN and Infinity so the reason can say "NaN" instead of "malformed JSON".
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -98,7 +100,7 @@ public final class JsonReadingDecoder {
                 String device = deviceId(root, context);
                 double value = number(root, context.sensor());
                 readings.add(new ReadingDraft(device, context.sensor(), value, null, null, null, null, null, Map.of())
-                        .toReading(context));
+                        .toReading(context, receiveTimes));
             } else {
                 throw new BadPayloadException("expected an object, an array or a number, got " + describe(root));
             }
@@ -127,7 +129,7 @@ public final class JsonReadingDecoder {
             double value = number(object.get("value"), sensor);
             Quality quality = qualityNode == null ? null : quality(qualityNode.asText(), "quality");
             out.add(new ReadingDraft(device, sensor, value, optionalText(object, "unit"), eventTime, quality, site, room,
-                    attributes).toReading(context));
+                    attributes).toReading(context, receiveTimes));
             return;
         }
         if (object.has("value")) {
@@ -181,7 +183,8 @@ public final class JsonReadingDecoder {
             } else {
                 value = number(node, name);
             }
-            out.add(new ReadingDraft(device, name, value, unit, time, quality, site, room, attributes).toReading(context));
+            out.add(new ReadingDraft(device, name, value, unit, time, quality, site, room, attributes)
+                    .toReading(context, receiveTimes));
         }
         if (out.size() == before) {
             throw new BadPayloadException("object has no metrics");

@@ -24,8 +24,10 @@ record ReadingDraft(
     /**
      * The Avro reading. Topic-derived site and room win over payload ones (routing is the
      * authority on where a device lives); payload attributes never replace route attributes.
+     * Without an event time, the reading gets the receive time from {@code receiveTimes}, unique
+     * for its series.
      */
-    Reading toReading(DecodeContext context) {
+    Reading toReading(DecodeContext context, ReceiveTimeStamps receiveTimes) {
         Map<String, String> merged;
         if (attributes.isEmpty()) {
             merged = context.attributes(); // immutable already, and most payloads carry no attributes
@@ -35,7 +37,8 @@ record ReadingDraft(
         }
         // The all-args constructor, not the builder: every field is set here, and the builder's
         // per-field validation and default lookups cost more than the rest of the reading.
-        return new Reading(deviceId, sensor, value, unit, eventTime == null ? context.ingestTime() : eventTime,
+        Instant time = eventTime != null ? eventTime : receiveTimes.stamp(deviceId, sensor, context.ingestTime());
+        return new Reading(deviceId, sensor, value, unit, time,
                 context.ingestTime(), context.source(), quality == null ? Quality.GOOD : quality,
                 context.site() != null ? context.site() : site, context.room() != null ? context.room() : room,
                 null, merged);

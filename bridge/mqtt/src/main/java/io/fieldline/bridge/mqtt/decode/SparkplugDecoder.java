@@ -32,9 +32,9 @@ import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.PropertyValue;
  *   <li><b>NCMD/DCMD</b>: commands to devices, not telemetry: decoded to no readings.</li>
  * </ul>
  *
- * <p>Event time: the metric's timestamp, else the payload's, else the bridge's receive time; a
- * timestamp before 2000 or further ahead of the receive time than {@link DecodeContext#maxFuture()}
- * fails the message.
+ * <p>Event time: the metric's timestamp, else the payload's, else the bridge's receive time, made
+ * unique per series across messages ({@link ReceiveTimeStamps}); a timestamp before 2000 or further ahead of
+ * the receive time than {@link DecodeContext#maxFuture()} fails the message.
  * Unit: the metric's {@code engUnit}/{@code engUnits} property, else the birth's. Quality: the
  * {@code Quality} property (192 GOOD, below 64 BAD, other codes UNCERTAIN); otherwise GOOD.
  * Strings, bytes, data sets, templates, arrays and DateTime metrics, transient and null metrics,
@@ -50,6 +50,8 @@ public final class SparkplugDecoder {
 
     private static final int QUALITY_GOOD = 192;
     private static final int QUALITY_BAD_BELOW = 64;
+
+    private final ReceiveTimeStamps receiveTimes = new ReceiveTimeStamps();
 
     /**
      * Decodes one message.
@@ -213,7 +215,7 @@ public final class SparkplugDecoder {
         Map<String, String> attributes = metric.hasIsHistorical() && metric.getIsHistorical()
                 ? Map.of("sparkplug.historical", "true") : Map.of();
         return new ReadingDraft(context.deviceId(), name, value, unit, eventTime, quality(metric.getProperties()),
-                null, null, attributes).toReading(context);
+                null, null, attributes).toReading(context, receiveTimes);
     }
 
     /** The numeric value, null for datatypes that are not telemetry values, or throws. */
@@ -318,10 +320,10 @@ public final class SparkplugDecoder {
         return EventTimes.plausible(Instant.ofEpochMilli(epochMillis), "of " + what, epochMillis + " ms", context);
     }
 
-    private static Reading online(double value, Payload message, DecodeContext context) {
+    private Reading online(double value, Payload message, DecodeContext context) {
         Instant eventTime = message.hasTimestamp() ? time(message.getTimestamp(), "payload", context) : null;
         return new ReadingDraft(context.deviceId(), ONLINE_SENSOR, value, null, eventTime, Quality.GOOD, null, null,
-                Map.of()).toReading(context);
+                Map.of()).toReading(context, receiveTimes);
     }
 
     private static String unit(PropertySet properties) {

@@ -36,6 +36,7 @@ public final class InFlightWindow {
         private final int qos;
         private final long connection;
         private boolean done;
+        private boolean abandoned;
 
         private Ticket(int messageId, int qos, long connection) {
             this.messageId = messageId;
@@ -61,6 +62,7 @@ public final class InFlightWindow {
     private boolean frozen;
     private long acknowledged;
     private long dropped;
+    private long abandoned;
 
     /**
      * @param acknowledger sends PUBACKs
@@ -81,9 +83,28 @@ public final class InFlightWindow {
     /** Marks a message done and acknowledges every done message at the head of the window. */
     public synchronized void complete(Ticket ticket) {
         ticket.done = true;
+        drain();
+    }
+
+    /**
+     * Gives up a message that will never be completed (it never reached a worker): it is never acknowledged, so
+     * the broker redelivers it (at the latest on the next connection), and it no longer holds back the
+     * acknowledgements of the messages after it.
+     */
+    public synchronized void abandon(Ticket ticket) {
+        if (ticket.done) {
+            return;
+        }
+        ticket.abandoned = true;
+        ticket.done = true;
+        abandoned++;
+        drain();
+    }
+
+    private void drain() {
         while (!window.isEmpty() && window.peekFirst().done) {
             Ticket head = window.pollFirst();
-            if (head.qos == 0) {
+            if (head.qos == 0 || head.abandoned) {
                 continue;
             }
             if (frozen || head.connection != connection || !connected.getAsBoolean()) {
@@ -123,6 +144,11 @@ public final class InFlightWindow {
     /** Acknowledgements sent so far. */
     public synchronized long acknowledged() {
         return acknowledged;
+    }
+
+    /** Messages given up before they reached a worker ({@link #abandon}), left to the broker's redelivery. */
+    public synchronized long abandoned() {
+        return abandoned;
     }
 
     /** Completed messages left unacknowledged because their connection was gone, for redelivery. */

@@ -216,6 +216,34 @@ class JsonReadingDecoderTest {
         assertThat(reading.getRoom()).isEqualTo("r");
     }
 
+    private List<Reading> readings(String json, DecodeContext context) {
+        return ((DecodeResult.Decoded) decoder.decode(json.getBytes(StandardCharsets.UTF_8), context)).readings();
+    }
+
+    @Test
+    void shouldGiveReadingsWithoutTimestampOfOneSeriesReceivedInTheSameMillisecondDistinctEventTimes() {
+        Reading first = readings("{\"co2\": 800}", DEVICE).get(0);
+        Reading second = readings("{\"co2\": 801}", DEVICE).get(0);
+        List<Reading> third = readings("{\"co2\": 802, \"air_temperature\": 21.5}", DEVICE);
+        List<Reading> array = readings("[{\"sensor\": \"rh\", \"value\": 60}, {\"sensor\": \"rh\", \"value\": 61}]",
+                DEVICE);
+
+        assertThat(List.of(first, second, third.get(0))).extracting(Reading::getEventTime)
+                .containsExactly(NOW, NOW.plusMillis(1), NOW.plusMillis(2));
+        assertThat(third.get(1).getEventTime()).as("another series keeps the receive time").isEqualTo(NOW);
+        assertThat(array).extracting(Reading::getEventTime).containsExactly(NOW, NOW.plusMillis(1));
+        assertThat(List.of(first, second, third.get(0), array.get(1))).extracting(Reading::getIngestTime)
+                .containsOnly(NOW);
+    }
+
+    @Test
+    void shouldKeepTheTimestampsDevicesSendEvenWhenTheyRepeat() {
+        String json = "{\"ts\": 1714564800000, \"co2\": 800}";
+
+        assertThat(List.of(readings(json, DEVICE).get(0), readings(json, DEVICE).get(0)))
+                .extracting(Reading::getEventTime).containsOnly(T0);
+    }
+
     @Test
     void shouldAcceptEventTimesUpToTheConfiguredToleranceAheadAndNoFurther() {
         DecodeContext strict = DEVICE.withMaxFuture(java.time.Duration.ofSeconds(10));

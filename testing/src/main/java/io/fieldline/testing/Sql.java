@@ -1,4 +1,4 @@
-package io.fieldline.sink.testing;
+package io.fieldline.testing;
 
 import javax.sql.DataSource;
 import java.sql.Connection;

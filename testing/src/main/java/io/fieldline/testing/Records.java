@@ -1,4 +1,4 @@
-package io.fieldline.sink.testing;
+package io.fieldline.testing;
 
 import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Alert;
@@ -6,10 +6,12 @@ import io.fieldline.schemas.avro.AlertKind;
 import io.fieldline.schemas.avro.AlertState;
 import io.fieldline.schemas.avro.AnomalyMethod;
 import io.fieldline.schemas.avro.AnomalyScore;
+import io.fieldline.schemas.avro.Device;
 import io.fieldline.schemas.avro.Direction;
 import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.schemas.avro.Severity;
 import io.fieldline.schemas.avro.Source;
 
@@ -18,9 +20,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-/** Builders of the Avro records the sinks consume, with plausible values. */
+/**
+ * Builders of the Avro records of every topic, with plausible values: {@link #reading} as the sinks
+ * consume it (enriched, every field set), {@link #minimalReading} as a bridge may first publish it
+ * (only the required fields, no site, room or unit), and the metadata records.
+ */
 public final class Records {
 
+    /** A fixed origin for event times. */
     public static final Instant T0 = Instant.parse("2030-03-10T08:00:00Z");
 
     private Records() {
@@ -40,6 +47,40 @@ public final class Records {
                 .setRoom("room-a")
                 .setRawValue(value - 0.5)
                 .setAttributes(Map.of("firmware", "1.4.2"))
+                .build();
+    }
+
+    /** Only the required fields: no unit, site, room or raw value, no attributes; ingested at its event time. */
+    public static Reading minimalReading(String device, String sensor, Instant time, double value) {
+        return Reading.newBuilder()
+                .setDeviceId(device)
+                .setSensor(sensor)
+                .setValue(value)
+                .setEventTime(time)
+                .setIngestTime(time)
+                .setSource(Source.SIMULATOR)
+                .setQuality(Quality.GOOD)
+                .setAttributes(Map.of())
+                .build();
+    }
+
+    public static Device device(String deviceId, String site, String room, Long expectedIntervalMs) {
+        return Device.newBuilder()
+                .setDeviceId(deviceId)
+                .setSite(site)
+                .setRoom(room)
+                .setExpectedIntervalMs(expectedIntervalMs)
+                .build();
+    }
+
+    public static Sensor sensor(String deviceId, String sensor, String unit, double offset, Double min, Double max) {
+        return Sensor.newBuilder()
+                .setDeviceId(deviceId)
+                .setSensor(sensor)
+                .setUnit(unit)
+                .setCalibrationOffset(offset)
+                .setValidMin(min)
+                .setValidMax(max)
                 .build();
     }
 

@@ -1,7 +1,6 @@
-package io.fieldline.sink.testing;
+package io.fieldline.testing;
 
 import io.fieldline.embedded.PostgresEndpoint;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -20,7 +19,7 @@ public final class TestDatabases {
 
     /** A new, empty database on {@code server}. */
     public static TestDatabase create(PostgresEndpoint server) {
-        String name = "sink_test_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
+        String name = "test_db_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
         try (Connection c = server.dataSource().getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
@@ -34,20 +33,14 @@ public final class TestDatabases {
     /** Connection details of one test database. */
     public record TestDatabase(String jdbcUrl, String user, String password) {
 
+        /** A plain, non-pooling DataSource on this database. */
         public DataSource dataSource() {
-            PGSimpleDataSource ds = new PGSimpleDataSource();
-            ds.setURL(jdbcUrl);
-            ds.setUser(user);
-            ds.setPassword(password);
-            return ds;
+            return PostgresEndpoint.external(jdbcUrl, user, password).dataSource();
         }
 
-        /** The sink settings that point at this database. */
-        public Map<String, Object> sinkProperties() {
-            return Map.of(
-                    "sink.postgres.url", jdbcUrl,
-                    "sink.postgres.user", user,
-                    "sink.postgres.password", password);
+        /** The settings that point a component at this database: {@code <prefix>url}, {@code user}, {@code password}. */
+        public Map<String, Object> properties(String prefix) {
+            return Map.of(prefix + "url", jdbcUrl, prefix + "user", user, prefix + "password", password);
         }
     }
 }
