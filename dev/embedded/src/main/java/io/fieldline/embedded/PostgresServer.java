@@ -2,6 +2,7 @@ package io.fieldline.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,7 +29,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * <p>The first start runs {@code initdb} in the data directory and creates the database {@value #DATABASE};
  * {@link #stop()} and {@link #start()} reuse the same port and data directory. Authentication is {@code trust}
  * on 127.0.0.1, so {@link #password()} is accepted but not checked. When the JVM runs as root, zonky runs the
- * server in a user namespace ({@code unshare}), since PostgreSQL refuses to run as root.
+ * server in a user namespace ({@code unshare}), since PostgreSQL refuses to run as root. The server is shut
+ * down with this JVM even when the JVM is killed with SIGKILL ({@link ParentDeathWatchdog}).
  */
 public final class PostgresServer extends LocalServer implements PostgresEndpoint {
 
@@ -41,6 +43,7 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
     private final int port;
     private final Map<String, String> serverConfig;
     private EmbeddedPostgres postgres;
+    private long postmasterPid = -1;
 
     /** A server on a free loopback port with its data in a new temporary directory, deleted on close. */
     public PostgresServer() {
@@ -163,6 +166,7 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
         } catch (IOException e) {
             throw new UncheckedIOException("PostgreSQL failed to start on port " + port, e);
         }
+        watchPostmaster();
         try {
             createDatabaseIfMissing();
         } catch (SQLException e) {
@@ -170,6 +174,21 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
             throw new IllegalStateException("Cannot create database " + DATABASE + " on port " + port, e);
         }
         LOG.info("PostgreSQL listening on {} (data {}) in {} ms", jdbcUrl(), dataDir, (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    /**
+     * pg_ctl starts the postmaster detached from this JVM, and zonky stops it from a shutdown hook, which SIGKILL
+     * skips: the watchdog shuts it down (SIGINT, a fast shutdown) when this JVM dies.
+     */
+    private void watchPostmaster() {
+        Path pidFile = dataDir.resolve("pgdata").resolve("postmaster.pid");
+        try {
+            postmasterPid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+            ParentDeathWatchdog.watch(postmasterPid, "INT");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot read the postmaster's pid from {}: PostgreSQL on port {} will outlive a killed JVM ({})",
+                    pidFile, port, e.toString());
+        }
     }
 
     private void createDatabaseIfMissing() throws SQLException {
@@ -195,6 +214,10 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
         }
         EmbeddedPostgres stopping = postgres;
         postgres = null;
+        if (postmasterPid > 0) {
+            ParentDeathWatchdog.forget(postmasterPid);
+            postmasterPid = -1;
+        }
         try {
             stopping.close();
         } catch (IOException e) {

@@ -1,7 +1,13 @@
 package io.fieldline.embedded;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -16,7 +22,8 @@ import redis.embedded.core.RedisServerBuilder;
 /**
  * A real Redis server run as a child process from the binary bundled in {@code com.github.codemonstur:embedded-redis}.
  * It binds 127.0.0.1 only, keeps nothing on disk (no RDB snapshots, no append-only file), and comes back on the
- * same port after {@link #stop()} and {@link #start()}, empty.
+ * same port after {@link #stop()} and {@link #start()}, empty. It stops with this JVM even when the JVM is
+ * killed with SIGKILL ({@link ParentDeathWatchdog}).
  */
 public final class RedisServer extends LocalServer implements RedisEndpoint {
 
@@ -24,6 +31,7 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
 
     private final int port;
     private redis.embedded.RedisServer server;
+    private long pid = -1;
 
     /** A server on a free loopback port with a new temporary working directory, deleted on close. */
     public RedisServer() {
@@ -94,7 +102,40 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
             return candidate;
         }, TEXT_FILE_BUSY_RETRY, "Redis on port " + port);
         server = starting;
+        watchProcess();
         LOG.info("Redis listening on {} in {} ms", url(), (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    /** The library stops the server from a shutdown hook, which SIGKILL skips: the watchdog stops it then. */
+    private void watchProcess() {
+        try {
+            pid = processId();
+            ParentDeathWatchdog.watch(pid, "TERM");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot learn the pid of Redis on {}: it will outlive a killed JVM ({})", url(), e.toString());
+        }
+    }
+
+    /** The server's pid, from {@code INFO server}: exact even with several servers in this JVM. */
+    private long processId() throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(LoopbackPort.HOST, port), 5000);
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            out.write("INFO server\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("process_id:")) {
+                    return Long.parseLong(line.substring("process_id:".length()).trim());
+                }
+                if (line.isEmpty() && !in.ready()) {
+                    break;
+                }
+            }
+        }
+        throw new IOException("no process_id in the reply to INFO server");
     }
 
     /**
@@ -131,6 +172,10 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
         }
         redis.embedded.RedisServer stopping = server;
         server = null;
+        if (pid > 0) {
+            ParentDeathWatchdog.forget(pid);
+            pid = -1;
+        }
         try {
             stopping.stop();
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.fieldline.bridge.can;
 import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.candump.CandumpReplay;
 import io.fieldline.bridge.can.candump.ReplaySpeed;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +34,7 @@ public final class CanBridgeConfig extends AbstractConfig {
     public static final String REPLAY_LOOP = "can.replay.loop";
     public static final String TCP_HOST = "can.tcp.host";
     public static final String TCP_PORT = "can.tcp.port";
+    public static final String LINE_MAX_LENGTH = "can.line.max.length";
     public static final String SOCKETCAN_INTERFACES = "can.socketcan.interfaces";
     public static final String REDIS_URL = "can.redis.url";
     public static final String REDIS_STREAM = "can.redis.stream";
@@ -49,6 +51,7 @@ public final class CanBridgeConfig extends AbstractConfig {
     public static final String FRAMES_PUBLISH = "can.frames.publish";
     public static final String UNKNOWN_DEADLETTER = "can.unknown.deadletter";
     public static final String RANGE_CHECK = "can.quality.range.check";
+    public static final String EVENT_TIME_MAX_FUTURE_MS = "can.event.time.max.future.ms";
 
     /** Inputs the bridge can read from. */
     public enum Input {
@@ -87,6 +90,11 @@ public final class CanBridgeConfig extends AbstractConfig {
                     "Address the candump TCP listener binds; 0.0.0.0 to accept senders on other hosts.")
             .define(TCP_PORT, Type.INT, 29536, ConfigDef.Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the candump TCP listener (0 picks a free one).")
+            .define(LINE_MAX_LENGTH, Type.INT, CandumpReplay.DEFAULT_MAX_LINE_LENGTH, ConfigDef.Range.between(64, 65_536),
+                    Importance.LOW,
+                    "Longest candump line (in characters) the line inputs (tcp, stdin, replay) read whole; a candump "
+                            + "line is under 200. A longer line is dead-lettered as malformed with its first "
+                            + "can.line.max.length characters, the rest is read and dropped, and the input goes on.")
             .define(SOCKETCAN_INTERFACES, Type.LIST, "can0", Importance.MEDIUM,
                     "SocketCAN interfaces read when can.input=socketcan.")
             .define(REDIS_URL, Type.STRING, "", Importance.MEDIUM,
@@ -123,7 +131,12 @@ public final class CanBridgeConfig extends AbstractConfig {
             .define(UNKNOWN_DEADLETTER, Type.BOOLEAN, false, Importance.LOW,
                     "Dead-letter frames whose id the DBC does not know (they are always counted).")
             .define(RANGE_CHECK, Type.BOOLEAN, true, Importance.LOW,
-                    "Mark readings outside the signal's DBC [min|max] range as quality BAD (kept, never dropped).");
+                    "Mark readings outside the signal's DBC [min|max] range as quality BAD (kept, never dropped).")
+            .define(EVENT_TIME_MAX_FUTURE_MS, Type.LONG, CanReadingMapper.DEFAULT_MAX_FUTURE.toMillis(),
+                    ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    "How far after its receipt a frame's timestamp may lie. A later frame is dead-lettered: a receiver "
+                            + "clock far ahead would advance the stream time of its partition, close every open window "
+                            + "and pin its series' latest value. Past times (a replayed log) are always accepted.");
 
     /** Builds the settings from {@code can.*} keys. */
     public CanBridgeConfig(Map<?, ?> props) {
@@ -165,6 +178,10 @@ public final class CanBridgeConfig extends AbstractConfig {
 
     public int tcpPort() {
         return getInt(TCP_PORT);
+    }
+
+    public int lineMaxLength() {
+        return getInt(LINE_MAX_LENGTH);
     }
 
     public List<String> socketCanInterfaces() {
@@ -213,6 +230,11 @@ public final class CanBridgeConfig extends AbstractConfig {
 
     public boolean rangeCheck() {
         return getBoolean(RANGE_CHECK);
+    }
+
+    /** How far after its receipt a frame's timestamp may lie. */
+    public Duration eventTimeMaxFuture() {
+        return Duration.ofMillis(getLong(EVENT_TIME_MAX_FUTURE_MS));
     }
 
     /** The mapping from (interface, message, signal) to device and sensor these settings describe. */

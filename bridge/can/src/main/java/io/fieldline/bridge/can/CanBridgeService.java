@@ -119,7 +119,7 @@ public final class CanBridgeService implements AutoCloseable {
         Dbc dbc = DbcParser.parse(read(config.dbcFile()), fileName(config.dbcFile()));
         LOG.info("CAN bridge: {} messages from {}, input {}", dbc.messages().size(), config.dbcFile(), config.input());
         CanReadingMapper mapper = new CanReadingMapper(DbcDecoder.compile(dbc), config.signalMapping(),
-                config.allowTruncated(), config.rangeCheck());
+                config.allowTruncated(), config.rangeCheck(), config.eventTimeMaxFuture());
         Map<String, Object> producer = producerProperties();
         ingress = IngressPublisher.withSchemaRegistry(IngressSettings.of(CanFramePublisher.STAGE, kafka.bootstrapServers())
                 .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))
@@ -132,7 +132,8 @@ public final class CanBridgeService implements AutoCloseable {
         switch (config.input()) {
             case REPLAY -> startLineReader("can-replay", this::replayLoop);
             case STDIN -> startLineReader("can-stdin", () -> readStream(stdin, "stdin"));
-            case TCP -> tcp = CandumpTcpServer.start(config.tcpHost(), config.tcpPort(), publisher);
+            case TCP -> tcp = CandumpTcpServer.start(config.tcpHost(), config.tcpPort(), publisher,
+                    config.lineMaxLength());
             case SOCKETCAN -> socketCan = SocketCanSource.open(config.socketCanInterfaces(), publisher, clock);
             case REDIS -> {
                 if (config.redisUrl().isBlank()) {
@@ -183,7 +184,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     private void replayLoop() throws Exception {
         CandumpReplay replay = new CandumpReplay(config.replaySpeed(), config.replayTimestamps(), clock,
-                CandumpReplay.Pacer.system());
+                CandumpReplay.Pacer.system(), config.lineMaxLength());
         String file = config.replayFile();
         do {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
@@ -197,7 +198,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     private void readStream(InputStream in, String source) throws Exception {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        CandumpReplay.live().replay(reader, source, publisher);
+        CandumpReplay.live(config.lineMaxLength()).replay(reader, source, publisher);
     }
 
     /**
@@ -221,7 +222,7 @@ public final class CanBridgeService implements AutoCloseable {
 
     /** Counters so far (zero before start). */
     public CanFramePublisher.Counts counts() {
-        return publisher == null ? new CanFramePublisher.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : publisher.counts();
+        return publisher == null ? new CanFramePublisher.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : publisher.counts();
     }
 
     /** Counters by name, for a closing summary. */

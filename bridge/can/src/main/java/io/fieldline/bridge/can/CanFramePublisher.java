@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes what the CAN inputs read: each frame is decoded ({@link CanReadingMapper}) and its readings sent to
  * the readings topic keyed by device id, with the reading's event time as record timestamp; optionally the raw
- * frame goes to {@code can.frames}. Malformed lines, undecodable frames and (optionally) unknown ids go to the
- * {@code deadletter.can} topic with the reason, the source and the line number in
+ * frame goes to {@code can.frames}. Malformed lines, undecodable frames, frames dated in the future and
+ * (optionally) unknown ids go to the {@code deadletter.can} topic with the reason, the source and the line number in
  * {@link io.fieldline.schemas.DeadLetterHeaders}; all of them are counted, none stops the input.
  *
  * <p>Everything goes through the shared {@link IngressPublisher} (source {@code can}), one batch per frame or
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * rather than losing data or sending out of order. Thread-safe: calls are serialized.
  *
  * <p>Meters: {@code fieldline.can.frames} (tag {@code outcome}: decoded, truncated, unknown_id, remote,
- * undecodable), {@code fieldline.can.signals}, {@code fieldline.can.malformed.lines},
+ * undecodable, future_timestamp), {@code fieldline.can.signals}, {@code fieldline.can.malformed.lines},
  * {@code fieldline.can.deadletters} (tag {@code reason}), and the publisher's {@code fieldline.ingress.*} meters
  * tagged {@code source=can}.
  */
@@ -89,7 +89,7 @@ public final class CanFramePublisher implements FrameListener {
                 .register(registry);
         malformedCounter = Counter.builder("fieldline.can.malformed.lines")
                 .description("Input lines that are not CAN frames").register(registry);
-        for (String reason : new String[] {"malformed", "unknown_id", "undecodable"}) {
+        for (String reason : new String[] {"malformed", "unknown_id", "undecodable", "future_timestamp"}) {
             deadLetterCounters.put(reason, Counter.builder("fieldline.can.deadletters").tag("reason", reason)
                     .description("Records written to the CAN dead-letter topic").register(registry));
         }
@@ -116,16 +116,17 @@ public final class CanFramePublisher implements FrameListener {
         IngressPublisher.Batch batch = publisher.batch(Origin.line(source, line,
                 () -> frame.toCandumpLog().getBytes(StandardCharsets.UTF_8)));
         Instant ingest = clock.instant();
-        if (publishFrames) {
-            batch.record(topics.canFrames().name(), (frame.iface() + "/" + frame.idText()).getBytes(StandardCharsets.UTF_8),
-                    toAvro(frame, ingest), frameSerializer, frameTimestamp(frame, ingest));
-        }
         String readingsTopic = topics.readings().name();
         CanReadingMapper.Outcome outcome = mapper.map(frame, ingest, reading -> {
             batch.reading(readingsTopic, reading);
             signals.increment();
             signalCounter.increment();
         });
+        // After the mapping, which refuses frames dated in the future: the raw frame would carry that time too.
+        if (publishFrames && outcome != CanReadingMapper.Outcome.FUTURE_TIMESTAMP) {
+            batch.record(topics.canFrames().name(), (frame.iface() + "/" + frame.idText()).getBytes(StandardCharsets.UTF_8),
+                    toAvro(frame, ingest), frameSerializer, frameTimestamp(frame, ingest));
+        }
         frames.get(outcome).increment();
         frameCounters.get(outcome).increment();
         switch (outcome) {
@@ -135,6 +136,7 @@ public final class CanFramePublisher implements FrameListener {
                 }
             }
             case UNDECODABLE -> deadLetter(batch, mapper.lastProblem(), "undecodable");
+            case FUTURE_TIMESTAMP -> deadLetter(batch, mapper.lastProblem(), "future_timestamp");
             default -> {
                 // decoded, truncated or remote: nothing more to say
             }
@@ -177,7 +179,8 @@ public final class CanFramePublisher implements FrameListener {
         return new Counts(frames.values().stream().mapToLong(LongAdder::sum).sum(),
                 frames.get(CanReadingMapper.Outcome.DECODED).sum(), frames.get(CanReadingMapper.Outcome.TRUNCATED).sum(),
                 frames.get(CanReadingMapper.Outcome.UNKNOWN_ID).sum(), frames.get(CanReadingMapper.Outcome.REMOTE).sum(),
-                frames.get(CanReadingMapper.Outcome.UNDECODABLE).sum(), signals.sum(), malformed.sum(),
+                frames.get(CanReadingMapper.Outcome.UNDECODABLE).sum(),
+                frames.get(CanReadingMapper.Outcome.FUTURE_TIMESTAMP).sum(), signals.sum(), malformed.sum(),
                 deadLetters.sum(), publisher.sendErrors());
     }
 
@@ -190,13 +193,14 @@ public final class CanFramePublisher implements FrameListener {
      * @param unknownIds     frames whose id the DBC does not know
      * @param remote         remote frames (nothing to decode)
      * @param undecodable    frames too short or with an unknown multiplexer value
+     * @param futureTimes    frames dated further ahead of their receipt than the tolerance
      * @param signals        readings sent
      * @param malformedLines input lines that were not frames
      * @param deadLetters    records sent to the dead-letter topic
      * @param sendFailures   records Kafka did not take (dead-lettered or failing the publisher), from the publisher
      */
     public record Counts(long frames, long decoded, long truncated, long unknownIds, long remote, long undecodable,
-                         long signals, long malformedLines, long deadLetters, long sendFailures) {
+                         long futureTimes, long signals, long malformedLines, long deadLetters, long sendFailures) {
 
         /** As an ordered map, for summaries. */
         public Map<String, Object> asMap() {
@@ -207,6 +211,7 @@ public final class CanFramePublisher implements FrameListener {
             m.put("unknownIds", unknownIds);
             m.put("remote", remote);
             m.put("undecodable", undecodable);
+            m.put("futureTimes", futureTimes);
             m.put("signals", signals);
             m.put("malformedLines", malformedLines);
             m.put("deadLetters", deadLetters);

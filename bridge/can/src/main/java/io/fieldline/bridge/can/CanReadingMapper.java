@@ -10,6 +10,7 @@ import io.fieldline.can.decode.MessageDecoder;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Source;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -23,6 +24,11 @@ import java.util.function.Consumer;
  * none); unit from the DBC; attributes {@code can.id} (candump-style hex), {@code can.message},
  * {@code can.interface} and, when the raw value has a value description, {@code label}. Quality is BAD when the
  * value lies outside the signal's DBC {@code [min|max]} range (with range checking on), GOOD otherwise.
+ *
+ * <p>A frame whose receive time lies further after the ingest time than the tolerance
+ * ({@code can.event.time.max.future.ms}) is refused as {@link Outcome#FUTURE_TIMESTAMP}: one reading dated years
+ * ahead would advance the stream time of its partition, close every open window and pin its series' latest value.
+ * Old times are fine: replaying a log with its original timestamps is what they are for.
  *
  * <p>Not thread-safe: it reuses one decode buffer. Use one per input thread.
  */
@@ -39,8 +45,13 @@ public final class CanReadingMapper {
         /** A remote transmission request: no data to decode. */
         REMOTE,
         /** Too short (truncation not allowed) or an unknown multiplexer value: nothing decoded. */
-        UNDECODABLE
+        UNDECODABLE,
+        /** Dated further ahead of its ingest time than the tolerance: nothing decoded. */
+        FUTURE_TIMESTAMP
     }
+
+    /** How far ahead of the ingest time a frame's timestamp may be unless configured otherwise: five minutes. */
+    public static final Duration DEFAULT_MAX_FUTURE = Duration.ofMinutes(5);
 
     private static final String ATTR_ID = "can.id";
     private static final String ATTR_MESSAGE = "can.message";
@@ -51,6 +62,7 @@ public final class CanReadingMapper {
     private final SignalMapping mapping;
     private final boolean allowTruncated;
     private final boolean rangeCheck;
+    private final Duration maxFuture;
     private final DecodedSignals buffer = new DecodedSignals();
     private final byte[] payload = new byte[64];
     private final Map<MessageDecoder, Map<String, Resolved[]>> cache = new IdentityHashMap<>();
@@ -66,12 +78,23 @@ public final class CanReadingMapper {
      * @param mapping        device and sensor names
      * @param allowTruncated decode the signals that fit in frames shorter than their message
      * @param rangeCheck     mark values outside the DBC range BAD
+     * @param maxFuture      how far after the ingest time a frame's timestamp may lie
      */
-    public CanReadingMapper(DbcDecoder decoder, SignalMapping mapping, boolean allowTruncated, boolean rangeCheck) {
+    public CanReadingMapper(DbcDecoder decoder, SignalMapping mapping, boolean allowTruncated, boolean rangeCheck,
+                            Duration maxFuture) {
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.mapping = Objects.requireNonNull(mapping, "mapping");
         this.allowTruncated = allowTruncated;
         this.rangeCheck = rangeCheck;
+        this.maxFuture = Objects.requireNonNull(maxFuture, "maxFuture");
+        if (maxFuture.isNegative()) {
+            throw new IllegalArgumentException("maxFuture < 0: " + maxFuture);
+        }
+    }
+
+    /** As above, with the {@link #DEFAULT_MAX_FUTURE default} tolerance for timestamps ahead of the ingest time. */
+    public CanReadingMapper(DbcDecoder decoder, SignalMapping mapping, boolean allowTruncated, boolean rangeCheck) {
+        this(decoder, mapping, allowTruncated, rangeCheck, DEFAULT_MAX_FUTURE);
     }
 
     /** The compiled DBC. */
@@ -86,6 +109,15 @@ public final class CanReadingMapper {
      */
     public Outcome map(CanFrame frame, Instant ingestTime, Consumer<Reading> out) {
         lastProblem = null;
+        // Checked first: the raw frame (can.frames) carries the same time as its readings would.
+        Instant eventTime = frame.hasTimestamp() ? frameTime(frame) : ingestTime;
+        if (eventTime.isAfter(ingestTime.plus(maxFuture))) {
+            long millis = maxFuture.toMillis();
+            lastProblem = "frame timestamp is in the future: " + eventTime + " is more than "
+                    + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms") + " after the frame was received ("
+                    + ingestTime + ") (CAN id " + frame.idText() + " on " + frame.iface() + ")";
+            return Outcome.FUTURE_TIMESTAMP;
+        }
         if (frame.remote()) {
             return Outcome.REMOTE;
         }
@@ -101,10 +133,6 @@ public final class CanReadingMapper {
             return Outcome.UNDECODABLE;
         }
         Resolved[] resolved = resolved(d, frame.iface());
-        Instant eventTime = frame.hasTimestamp()
-                ? Instant.ofEpochSecond(Math.floorDiv(frame.timestampMicros(), 1_000_000L),
-                        Math.floorMod(frame.timestampMicros(), 1_000_000L) * 1000L)
-                : ingestTime;
         for (int i = 0; i < buffer.count(); i++) {
             Resolved r = resolved[buffer.position(i)];
             double value = buffer.value(i);
@@ -119,7 +147,13 @@ public final class CanReadingMapper {
         return status == DecodeStatus.TRUNCATED ? Outcome.TRUNCATED : Outcome.DECODED;
     }
 
-    /** Why the last frame was not decoded (unknown id or undecodable), else null. */
+    /** A frame's receive time as an instant. */
+    static Instant frameTime(CanFrame frame) {
+        return Instant.ofEpochSecond(Math.floorDiv(frame.timestampMicros(), 1_000_000L),
+                Math.floorMod(frame.timestampMicros(), 1_000_000L) * 1000L);
+    }
+
+    /** Why the last frame was not decoded (unknown id, undecodable, dated in the future), else null. */
     public String lastProblem() {
         return lastProblem;
     }

@@ -19,6 +19,10 @@ class CanBridgeConfigTest {
         assertThat(c.replaySpeed().factor()).isEqualTo(1.0);
         assertThat(c.replayTimestamps()).isEqualTo(CandumpReplay.TimestampMode.ORIGINAL);
         assertThat(c.allowTruncated()).isTrue();
+        assertThat(c.eventTimeMaxFuture()).isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThat(c.lineMaxLength()).isEqualTo(1024);
+        assertThat(new CanBridgeConfig(Map.of("can.event.time.max.future.ms", "2500")).eventTimeMaxFuture())
+                .isEqualTo(java.time.Duration.ofMillis(2500));
         assertThat(CanBridgeConfig.configDef().names()).allMatch(n -> n.startsWith("can."));
     }
 
@@ -50,5 +54,9 @@ class CanBridgeConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("can.device.template");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.tcp.port", "70000")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("can.tcp.port");
+        assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.line.max.length", "10")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("can.line.max.length");
+        assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.event.time.max.future.ms", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("can.event.time.max.future.ms");
     }
 }

@@ -99,6 +99,30 @@ class CanReadingMapperTest {
     }
 
     @Test
+    void shouldRefuseFramesDatedFurtherAheadThanTheToleranceAndKeepOldOnes() {
+        CanReadingMapper m = mapper(SignalMapping.defaults());
+        // 2100-01-01: a receiver whose clock jumped; its readings would close every open window downstream.
+        CanFrame future = CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7BB0045AF3E5"), 4102444800_000000L);
+
+        CanReadingMapper.Outcome outcome = m.map(future, INGEST, readings::add);
+
+        assertThat(outcome).isEqualTo(CanReadingMapper.Outcome.FUTURE_TIMESTAMP);
+        assertThat(readings).isEmpty();
+        assertThat(m.lastProblem()).isEqualTo("frame timestamp is in the future: 2100-01-01T00:00:00Z is more than 300 s "
+                + "after the frame was received (2025-01-01T00:00:00Z) (CAN id 100 on can0)");
+        // A minute ahead (a receiver clock slightly fast) and years behind (a replayed log) are fine.
+        CanFrame fast = CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7BB0045AF3E5"), 1735689660_000000L);
+        CanFrame old = CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7BB0045AF3E5"), 1436509052_249713L);
+        assertThat(m.map(fast, INGEST, readings::add)).isEqualTo(CanReadingMapper.Outcome.DECODED);
+        assertThat(m.map(old, INGEST, readings::add)).isEqualTo(CanReadingMapper.Outcome.DECODED);
+        assertThat(readings).hasSize(16);
+        CanReadingMapper strict = new CanReadingMapper(DECODER, SignalMapping.defaults(), true, true,
+                java.time.Duration.ofSeconds(30));
+        assertThat(strict.map(fast, INGEST, readings::add)).isEqualTo(CanReadingMapper.Outcome.FUTURE_TIMESTAMP);
+        assertThat(strict.lastProblem()).contains("more than 30 s after the frame was received");
+    }
+
+    @Test
     void shouldDecodeExtendedIdsAndFdFrames() {
         CanReadingMapper m = mapper(SignalMapping.defaults());
         m.map(CanFrame.classic("can0", 0x18FEF1FE, true, Fixtures.hex("640000401F000000"), CanFrame.NO_TIMESTAMP),

@@ -58,7 +58,7 @@ class CanReplayIT {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
             assertThat(service.failure()).isNull();
-            assertThat(service.counts()).isEqualTo(new CanFramePublisher.Counts(10, 7, 1, 1, 0, 1, 32, 1, 3, 0));
+            assertThat(service.counts()).isEqualTo(new CanFramePublisher.Counts(10, 7, 1, 1, 0, 1, 0, 32, 1, 3, 0));
         }
 
         List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 32);
@@ -142,7 +142,7 @@ class CanReplayIT {
                 SignalMapping.defaults(), true, true);
         int[] expected = {0};
         for (String line : DemoCandumpLog.lines()) {
-            reference.map(CandumpParser.parse(line), Instant.EPOCH, r -> expected[0]++);
+            reference.map(CandumpParser.parse(line), Instant.now(), r -> expected[0]++);
         }
         CanBridgeConfig config = new CanBridgeConfig(Map.of(CanBridgeConfig.REPLAY_SPEED, "max",
                 CanBridgeConfig.REPLAY_TIMESTAMPS, "shifted"));
@@ -167,7 +167,9 @@ class CanReplayIT {
         CanBridgeConfig config = new CanBridgeConfig(Map.of(CanBridgeConfig.INPUT, "stdin",
                 CanBridgeConfig.DBC_FILE, "classpath:dbc/decode-fixture.dbc"));
         // The console format: no timestamps, so the readings carry the time of receipt.
-        String console = "  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n  can0  100   [3]  remote request\n";
+        String console = "  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n  can0  100   [3]  remote request\n"
+                // A sender whose clock says 2100: dead-lettered, not published.
+                + "(4102444800.000000) can0 18FEF1FE#640000401F000000\n";
         Instant before = Instant.now();
 
         try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
@@ -176,13 +178,49 @@ class CanReplayIT {
             service.start();
             assertThat(service.awaitCompletion(Duration.ofSeconds(60))).isTrue();
             assertThat(service.counts().remote()).isEqualTo(1);
+            assertThat(service.counts().futureTimes()).isEqualTo(1);
         }
+        List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 1);
+        assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.REASON)).startsWith(
+                "frame timestamp is in the future: 2100-01-01T00:00:00Z is more than 300 s after the frame was received");
+        assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("3");
 
         List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 2);
         assertThat(records).extracting(r -> r.value().getSensor() + "=" + r.value().getValue())
                 .containsExactly("FeedRate=100.0", "EngineSpeed=1000.0");
         assertThat(records).allSatisfy(r -> assertThat(r.value().getEventTime()).isAfterOrEqualTo(
                 before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+    }
+
+    @Test
+    void shouldDeadLetterAnOverlongTcpLineCutAndKeepTheInputRunning() throws Exception {
+        TopicNames names = topics();
+        CanBridgeConfig config = new CanBridgeConfig(Map.of(CanBridgeConfig.INPUT, "tcp",
+                CanBridgeConfig.TCP_PORT, "0", CanBridgeConfig.DBC_FILE, "classpath:dbc/decode-fixture.dbc",
+                "can.line.max.length", "256"));
+        // Over the producer's and the broker's 1 MB record limit: whole, its dead letter would be refused,
+        // and a refused record stops the input.
+        String flood = "x".repeat(2 * 1024 * 1024);
+
+        try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
+                stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry());
+                java.net.Socket sender = new java.net.Socket()) {
+            service.start();
+            sender.connect(new java.net.InetSocketAddress("127.0.0.1", service.tcpPort()));
+            java.io.OutputStream out = sender.getOutputStream();
+            out.write(("can0 " + flood + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.write("  can0  18FEF1FE   [8]  64 00 00 40 1F 00 00 00\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            List<ConsumerRecord<String, Reading>> records = consume(names.readings(), readingDeserializer(), 2);
+            assertThat(records).extracting(r -> r.value().getSensor()).containsExactly("FeedRate", "EngineSpeed");
+            assertThat(service.counts().malformedLines()).isEqualTo(1);
+            assertThat(service.counts().sendFailures()).isZero();
+        }
+        List<ConsumerRecord<String, byte[]>> dead = consume(names.deadLetters("can"), new ByteArrayDeserializer(), 1);
+        assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("line is 2097157 characters long, more "
+                + "than the 256 accepted (can.line.max.length); only its first 256 are kept");
+        assertThat(new String(dead.get(0).value(), StandardCharsets.US_ASCII)).isEqualTo(("can0 " + flood).substring(0, 256));
     }
 
     private TopicNames topics() {

@@ -12,6 +12,7 @@ import io.fieldline.bridge.mqtt.decode.SparkplugStateChange;
 import io.fieldline.bridge.mqtt.decode.SparkplugTopic;
 import io.fieldline.bridge.mqtt.internal.ConnectionOptionsFactory;
 import io.fieldline.bridge.mqtt.internal.InFlightWindow;
+import io.fieldline.bridge.mqtt.internal.SparkplugRebirthRequests;
 import io.fieldline.bridge.mqtt.internal.WorkerHandoff;
 import io.fieldline.bridge.mqtt.internal.WorkerShards;
 import io.fieldline.bridge.mqtt.route.Route;
@@ -111,6 +112,7 @@ public final class MqttBridge implements AutoCloseable {
     private final SparkplugDecoder sparkplugDecoder = new SparkplugDecoder();
     private final Worker[] workers;
     private final InFlightWindow window;
+    private final SparkplugRebirthRequests rebirthRequests;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     /** {@link System#nanoTime()} after which a clean stop no longer drains the worker queues. */
     private volatile long drainDeadline;
@@ -157,6 +159,7 @@ public final class MqttBridge implements AutoCloseable {
         }
         this.window = new InFlightWindow((id, qos) -> client.messageArrivedComplete(id, qos),
                 () -> connected && client != null && client.isConnected());
+        this.rebirthRequests = new SparkplugRebirthRequests(config, () -> client);
         this.tags = Tags.of("client.id", clientId);
         this.received = counter("fieldline.mqtt.messages.received", "MQTT messages received");
         this.redelivered = counter("fieldline.mqtt.messages.redelivered",
@@ -508,6 +511,7 @@ public final class MqttBridge implements AutoCloseable {
                 SparkplugTopic.parse(topic).map(sparkplugSessions::birthFor).orElse(null), context);
         SparkplugStateChange change = decoding.change();
         sparkplugSessions.apply(change);
+        rebirthRequests.afterDecode(topic, sparkplugSessions);
         switch (change.kind()) {
             case STORE -> births.increment();
             case FORGET_NODE, FORGET_DEVICE -> {

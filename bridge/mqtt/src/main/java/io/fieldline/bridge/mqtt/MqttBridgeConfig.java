@@ -2,6 +2,7 @@ package io.fieldline.bridge.mqtt;
 
 import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.bridge.ingress.IngressSettings;
+import io.fieldline.bridge.mqtt.decode.DecodeContext;
 import io.fieldline.bridge.mqtt.route.PayloadFormat;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.TopicPattern;
@@ -10,6 +11,7 @@ import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,6 +75,8 @@ public final class MqttBridgeConfig extends AbstractConfig {
     public static final String KAFKA_COMPRESSION_TYPE = "mqtt.kafka.compression.type";
     public static final String KAFKA_DELIVERY_TIMEOUT_MS = "mqtt.kafka.delivery.timeout.ms";
     public static final String SHUTDOWN_TIMEOUT_MS = "mqtt.shutdown.timeout.ms";
+    public static final String EVENT_TIME_MAX_FUTURE_MS = "mqtt.event.time.max.future.ms";
+    public static final String SPARKPLUG_REBIRTH_INTERVAL_MS = "mqtt.sparkplug.rebirth.interval.ms";
     public static final String USER_PROPERTIES_MAX_BYTES = "mqtt.user.properties.max.bytes";
 
     /** Prefix of the per-route keys: {@code mqtt.route.<name>.<key>}. */
@@ -204,7 +208,17 @@ public final class MqttBridgeConfig extends AbstractConfig {
                             + "so uncapped they could make each one too large for Kafka.")
             .define(SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0L), Importance.LOW,
                     "On close, how long to wait for Kafka to acknowledge what is in flight so those messages can "
-                            + "be acknowledged to the broker (the rest are redelivered after restart).");
+                            + "be acknowledged to the broker (the rest are redelivered after restart).")
+            .define(EVENT_TIME_MAX_FUTURE_MS, Type.LONG, DecodeContext.DEFAULT_MAX_FUTURE.toMillis(), Range.atLeast(0L),
+                    Importance.MEDIUM,
+                    "How far after its receipt a message's event time (a JSON timestamp, a Sparkplug payload or "
+                            + "metric timestamp) may lie. A later one dead-letters the message: a device clock far "
+                            + "ahead would advance the stream time of its partition, close every open window and pin "
+                            + "its series' latest value. Past times are always accepted.")
+            .define(SPARKPLUG_REBIRTH_INTERVAL_MS, Type.LONG, 30_000L, Range.atLeast(0L), Importance.LOW,
+                    "Sparkplug DATA from an edge node or device with no birth on record (after a bridge restart, "
+                            + "say) makes the bridge publish the Rebirth command (NCMD, Node Control/Rebirth=true) to "
+                            + "the node, at most once per node per this interval; 0 never asks.");
 
     private final List<Route> routes;
     private final KafkaClientConfig kafka;
@@ -304,13 +318,14 @@ public final class MqttBridgeConfig extends AbstractConfig {
             }
         }
         List<Route> parsed = new ArrayList<>();
+        Duration maxFuture = Duration.ofMillis(getLong(EVENT_TIME_MAX_FUTURE_MS));
         for (String name : names) {
-            parsed.add(parseRoute(name, routeConfigDef(name).parse(strings)));
+            parsed.add(parseRoute(name, routeConfigDef(name).parse(strings), maxFuture));
         }
         return List.copyOf(parsed);
     }
 
-    private static Route parseRoute(String name, Map<String, Object> values) {
+    private static Route parseRoute(String name, Map<String, Object> values, Duration maxFuture) {
         String prefix = ROUTE_PREFIX + name + ".";
         String filterKey = prefix + ROUTE_FILTER;
         TopicPattern pattern;
@@ -353,7 +368,7 @@ public final class MqttBridgeConfig extends AbstractConfig {
         try {
             return new Route(name, pattern, format, topic.isBlank() ? null : topic.trim(), deviceTemplate, deviceField,
                     site, room, sensor, attributes, (Boolean) values.get(prefix + ROUTE_SEGMENTS_AS_ATTRIBUTES),
-                    (Boolean) values.get(prefix + ROUTE_SHARED));
+                    (Boolean) values.get(prefix + ROUTE_SHARED), maxFuture);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(prefix + "*", name, e.getMessage());
         }

@@ -3,9 +3,12 @@ package io.fieldline.bridge.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.bridge.mqtt.decode.DecodeContext;
 import io.fieldline.bridge.mqtt.route.PayloadFormat;
 import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.Router;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -60,6 +63,20 @@ class MqttBridgeConfigTest {
         assertThat(route.shared()).isFalse();
     }
 
+    @Test
+    void shouldGiveEveryRouteTheEventTimeToleranceForTheDecoders() throws Exception {
+        MqttBridgeConfig defaults = new MqttBridgeConfig(props());
+        MqttBridgeConfig strict = new MqttBridgeConfig(props("mqtt.event.time.max.future.ms", "1500"));
+        Instant received = Instant.parse("2024-05-01T12:00:00Z");
+
+        DecodeContext context = new Router(strict.routes()).match("sites/s/rooms/r/devices/d/telemetry").orElseThrow()
+                .context(received);
+
+        assertThat(defaults.routes()).allSatisfy(r -> assertThat(r.maxFuture()).isEqualTo(Duration.ofMinutes(5)));
+        assertThat(context.maxFuture()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(context.latestEventTime()).isEqualTo(received.plusMillis(1500));
+    }
+
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
         "mqtt.server.uris|http://broker:1883|mqtt.server.uris",
@@ -81,7 +98,8 @@ class MqttBridgeConfigTest {
         "mqtt.subscriptions|a/#/b|mqtt.subscriptions",
         "mqtt.tls.truststore.location|/no/such/file.p12|mqtt.tls.truststore.location",
         "kafka.producer.acks|1|kafka.producer.acks",
-        "mqtt.reconnect.backoff.min.seconds|120|mqtt.reconnect.backoff.min.seconds"})
+        "mqtt.reconnect.backoff.min.seconds|120|mqtt.reconnect.backoff.min.seconds",
+        "mqtt.event.time.max.future.ms|-1|mqtt.event.time.max.future.ms"})
     void shouldFailAtConstructionNamingTheKey(String key, String value, String namedKey) {
         assertThatThrownBy(() -> new MqttBridgeConfig(props(key, value)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(namedKey);

@@ -69,6 +69,7 @@ class MqttBridgeDeadLetterIT {
             publisher.publish(telemetry, json("{\"co2\": 801}"), 1, false, List.of(Map.entry("batch", "7")));
             publisher.publish(telemetry, json("{\"co2\": 8"), 1, false, List.of(Map.entry("firmware", "2.1")));
             publisher.publish(telemetry, json("{\"co2\": \"high\"}"), 1);
+            publisher.publish(telemetry, json("{\"ts\": \"2100-01-01T00:00:00Z\", \"co2\": 999}"), 1);
             publisher.publish(root + "/sites/s1/unknown/place", json("{\"co2\": 1}"), 1);
             publisher.publish(nbirth, birth, 1);
             publisher.publish(ndata, truncated, 1);
@@ -77,17 +78,19 @@ class MqttBridgeDeadLetterIT {
             assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
 
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> deadLetters.records().size() >= 4 && readings.values().size() >= 6);
+                    .until(() -> deadLetters.records().size() >= 5 && readings.values().size() >= 6);
             await().atMost(Duration.ofSeconds(10)).until(() -> bridge.inFlight() == 0);
 
             List<ConsumerRecord<String, byte[]>> dead = deadLetters.records();
-            assertThat(dead).hasSize(4);
+            assertThat(dead).hasSize(5);
             Map<String, ConsumerRecord<String, byte[]>> byReason = dead.stream().collect(Collectors.toMap(
                     r -> TopicTail.header(r, DeadLetterHeaders.REASON), r -> r));
             assertThat(byReason.keySet()).anySatisfy(r -> assertThat(r).startsWith("malformed JSON at line 1"))
                     .anySatisfy(r -> assertThat(r).isEqualTo("metric 'co2': expected a number, got string \"high\""))
                     .anySatisfy(r -> assertThat(r).startsWith("no route matches topic " + root + "/sites/s1/unknown/place"))
-                    .anySatisfy(r -> assertThat(r).startsWith("invalid Sparkplug B protobuf in NDATA"));
+                    .anySatisfy(r -> assertThat(r).startsWith("invalid Sparkplug B protobuf in NDATA"))
+                    .anySatisfy(r -> assertThat(r).startsWith("timestamp 'ts' is in the future: 2100-01-01T00:00:00Z is "
+                            + "more than 300 s after the message was received"));
             for (ConsumerRecord<String, byte[]> record : dead) {
                 assertThat(TopicTail.header(record, DeadLetterHeaders.STAGE)).isEqualTo("mqtt");
                 assertThat(TopicTail.header(record, DeadLetterHeaders.SOURCE_TOPIC))
@@ -120,8 +123,8 @@ class MqttBridgeDeadLetterIT {
             assertThat(TopicTail.header(first, MqttHeaders.ROUTE)).isEqualTo("it");
             assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "batch")).isEqualTo("7");
             assertThat(meters.get("fieldline.mqtt.deadletters").counters().stream().mapToDouble(c -> c.count()).sum())
-                    .isEqualTo(4.0);
-            assertThat(bridge.stats().acknowledged()).isEqualTo(8);
+                    .isEqualTo(5.0);
+            assertThat(bridge.stats().acknowledged()).isEqualTo(9);
         }
     }
 

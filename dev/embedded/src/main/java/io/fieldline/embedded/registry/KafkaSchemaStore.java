@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
@@ -53,6 +54,16 @@ import io.fieldline.core.kafka.KafkaClientConfig;
  * {@code {"subject":s,"version":v,"id":n,"schema":"...","deleted":false,"purged":false}}, and key
  * {@code {"keytype":"CONFIG","subject":s|null,"magic":0}} with value {@code {"compatibilityLevel":"BACKWARD"}}
  * or a tombstone. A permanently deleted version stays as a {@code purged} record so its id is never reused.
+ *
+ * <p><b>Failed writes.</b> A write whose acknowledgement does not come (a timeout, a lost connection) may
+ * still be in the log. Its id must then count as taken: were it handed to the next schema, the log would hold
+ * two schemas with one id, and a restarted registry (the first record wins) would decode the second one's
+ * data with the first one's schema. So the store keeps such a record as pending and, before it changes
+ * anything else, writes that same record again until Kafka acknowledges it; only then does it apply it and
+ * go on. Writing a record twice is harmless (the same key and value), and the request that failed reports
+ * the error to its client, whose retry then finds the record. Should the log hold two schemas under one id
+ * anyway (written by an older registry), the later record is ignored, with an error in the log, on every
+ * read, so the live and a restarted registry agree.
  */
 final class KafkaSchemaStore implements AutoCloseable {
 
@@ -63,6 +74,15 @@ final class KafkaSchemaStore implements AutoCloseable {
         }
     }
 
+    /** Writes one record to the topic and waits for its acknowledgement; a seam for fault injection in tests. */
+    @FunctionalInterface
+    interface RecordWriter {
+        /**
+         * @throws RegistryException when the write failed or its outcome is unknown
+         */
+        void write(String keyJson, String valueJson);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSchemaStore.class);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
@@ -71,6 +91,7 @@ final class KafkaSchemaStore implements AutoCloseable {
     private final KafkaClientConfig kafka;
     private final String topic;
     private final KafkaProducer<String, String> producer;
+    private final RecordWriter writer;
 
     private final Map<Integer, String> schemasById = new HashMap<>();
     private final Map<String, Integer> idsBySchema = new HashMap<>();
@@ -78,8 +99,10 @@ final class KafkaSchemaStore implements AutoCloseable {
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
     private CompatibilityLevel globalLevel = CompatibilityLevel.BACKWARD;
     private int maxId;
+    /** A record whose write failed without saying whether it reached the log: {key, value}, or null. */
+    private String[] pending;
 
-    private KafkaSchemaStore(KafkaClientConfig kafka, String topic) {
+    private KafkaSchemaStore(KafkaClientConfig kafka, String topic, UnaryOperator<RecordWriter> faults) {
         this.kafka = kafka;
         this.topic = topic;
         // A write is acknowledged to the registry's client only once every in-sync replica has it.
@@ -93,6 +116,7 @@ final class KafkaSchemaStore implements AutoCloseable {
                 .byDefault(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000")
                 .byDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(WRITE_TIMEOUT.toMillis()))
                 .byDefault(ProducerConfig.CLIENT_ID_CONFIG, "fieldline-schema-registry-" + UUID.randomUUID())));
+        this.writer = faults.apply(this::send);
     }
 
     /**
@@ -103,8 +127,16 @@ final class KafkaSchemaStore implements AutoCloseable {
      * @return the store, holding every schema, version and setting in the topic
      */
     static KafkaSchemaStore open(KafkaClientConfig kafka, String topic) {
+        return open(kafka, topic, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #open(KafkaClientConfig, String)}, with the writes going through {@code faults} (tests inject
+     * failures).
+     */
+    static KafkaSchemaStore open(KafkaClientConfig kafka, String topic, UnaryOperator<RecordWriter> faults) {
         createTopicIfMissing(kafka, topic);
-        KafkaSchemaStore store = new KafkaSchemaStore(kafka, topic);
+        KafkaSchemaStore store = new KafkaSchemaStore(kafka, topic, faults);
         try {
             store.readToEnd();
         } catch (RuntimeException e) {
@@ -202,6 +234,13 @@ final class KafkaSchemaStore implements AutoCloseable {
         }
         Version entry = new Version(subject, version, value.path("id").asInt(), value.path("schema").asText(),
                 value.path("deleted").asBoolean(false), value.path("purged").asBoolean(false));
+        String holder = schemasById.get(entry.id());
+        if (holder != null && !holder.equals(entry.schema())) {
+            // Same rule as on every read of the topic: the first schema given an id keeps it.
+            LOG.error("Schema topic {} gives id {} to a second schema (subject {} version {}); ignoring that record, "
+                    + "the first schema keeps the id", topic, entry.id(), subject, version);
+            return;
+        }
         subjects.computeIfAbsent(subject, s -> new TreeMap<>()).put(version, entry);
         schemasById.putIfAbsent(entry.id(), entry.schema());
         idsBySchema.putIfAbsent(entry.schema(), entry.id());
@@ -222,9 +261,43 @@ final class KafkaSchemaStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a record and applies it. Callers first {@link #settlePending() settle} any earlier failed write,
+     * since what they write (a new id, a version number) depends on it.
+     */
     private void write(ObjectNode key, ObjectNode value) {
+        if (pending != null) {
+            throw new IllegalStateException("a failed write to " + topic + " is not settled");
+        }
         String keyJson = key.toString();
         String valueJson = value == null ? null : value.toString();
+        try {
+            writer.write(keyJson, valueJson);
+        } catch (RuntimeException e) {
+            pending = new String[] {keyJson, valueJson};
+            LOG.warn("Write to schema topic {} failed and may have reached it; it is written again before the next "
+                    + "change: {}", topic, e.getMessage());
+            throw e;
+        }
+        apply(keyJson, valueJson);
+    }
+
+    /**
+     * Writes the record of an earlier failed write again, the same key and value, and applies it; throws (the
+     * record still pending) when that fails too.
+     */
+    private void settlePending() {
+        if (pending == null) {
+            return;
+        }
+        writer.write(pending[0], pending[1]);
+        LOG.info("Wrote the record of an earlier failed write to schema topic {} again: {}", topic, pending[0]);
+        String[] settled = pending;
+        pending = null;
+        apply(settled[0], settled[1]);
+    }
+
+    private void send(String keyJson, String valueJson) {
         try {
             producer.send(new ProducerRecord<>(topic, 0, keyJson, valueJson))
                     .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -236,7 +309,6 @@ final class KafkaSchemaStore implements AutoCloseable {
         } catch (TimeoutException e) {
             throw RegistryException.storeTimeout("writing to " + topic, e);
         }
-        apply(keyJson, valueJson);
     }
 
     private void writeVersion(Version version) {
@@ -268,6 +340,7 @@ final class KafkaSchemaStore implements AutoCloseable {
      * @throws RegistryException 409 if the schema is incompatible with the subject's live versions
      */
     synchronized int register(String subject, Schema schema) {
+        settlePending();
         String canonical = canonical(schema);
         NavigableMap<Integer, Version> versions = subjects.getOrDefault(subject, new TreeMap<>());
         for (Version version : versions.values()) {
@@ -357,6 +430,7 @@ final class KafkaSchemaStore implements AutoCloseable {
      * @return the versions deleted
      */
     synchronized List<Integer> deleteSubject(String subject, boolean permanent) {
+        settlePending();
         NavigableMap<Integer, Version> versions = subjects.get(subject);
         if (versions == null || versions.values().stream().allMatch(Version::purged)) {
             throw RegistryException.subjectNotFound(subject);
@@ -392,6 +466,7 @@ final class KafkaSchemaStore implements AutoCloseable {
 
     /** Deletes one version: soft, or permanent after a soft delete. */
     synchronized int deleteVersion(String subject, String versionSpec, boolean permanent) {
+        settlePending();
         Version version = version(subject, versionSpec, permanent);
         if (permanent) {
             if (version.live()) {
@@ -469,6 +544,7 @@ final class KafkaSchemaStore implements AutoCloseable {
     }
 
     synchronized void setGlobalLevel(CompatibilityLevel level) {
+        settlePending();
         writeConfig(null, level);
     }
 
@@ -477,11 +553,13 @@ final class KafkaSchemaStore implements AutoCloseable {
     }
 
     synchronized void setSubjectLevel(String subject, CompatibilityLevel level) {
+        settlePending();
         writeConfig(subject, level);
     }
 
     /** @return the level the subject had before the reset */
     synchronized CompatibilityLevel deleteSubjectLevel(String subject) {
+        settlePending();
         CompatibilityLevel previous = subjectLevels.get(subject);
         if (previous == null) {
             throw RegistryException.subjectLevelConfigNotFound(subject);

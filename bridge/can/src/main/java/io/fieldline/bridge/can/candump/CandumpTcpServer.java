@@ -1,9 +1,9 @@
 package io.fieldline.bridge.can.candump;
 
 import io.fieldline.can.CanFrame;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@code candump -L can0 | nc bridge-host 29536} (or {@code socat}). Any number of senders may be connected at
  * once; each connection is read on its own thread, and the listener is called from one thread at a time.
  * Lines are taken as they arrive (no pacing); lines without a timestamp get none (the bridge then uses the
- * time of receipt).
+ * time of receipt). Lines longer than the maximum length are reported malformed with their beginning only and
+ * never held whole in memory, so a sender that floods the socket without line breaks costs a fixed buffer and
+ * stops nothing.
  */
 public final class CandumpTcpServer implements AutoCloseable {
 
@@ -33,11 +35,13 @@ public final class CandumpTcpServer implements AutoCloseable {
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong accepted = new AtomicLong();
     private final Thread acceptor;
+    private final int maxLineLength;
     private volatile boolean closed;
 
-    private CandumpTcpServer(ServerSocket server, FrameListener listener) {
+    private CandumpTcpServer(ServerSocket server, FrameListener listener, int maxLineLength) {
         this.server = server;
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.maxLineLength = maxLineLength;
         this.acceptor = new Thread(this::acceptLoop, "candump-tcp-accept-" + server.getLocalPort());
         this.acceptor.setDaemon(true);
     }
@@ -47,15 +51,25 @@ public final class CandumpTcpServer implements AutoCloseable {
      *
      * @param host address to bind (0.0.0.0 for every interface)
      * @param port port, 0 for a free one
+     * @param maxLineLength longest line read whole; longer ones are reported malformed with their beginning
      */
-    public static CandumpTcpServer start(String host, int port, FrameListener listener) throws IOException {
+    public static CandumpTcpServer start(String host, int port, FrameListener listener, int maxLineLength)
+            throws IOException {
+        if (maxLineLength < 1) {
+            throw new IllegalArgumentException("maxLineLength must be at least 1, got " + maxLineLength);
+        }
         ServerSocket socket = new ServerSocket();
         socket.setReuseAddress(true);
         socket.bind(new InetSocketAddress(host, port));
-        CandumpTcpServer s = new CandumpTcpServer(socket, listener);
+        CandumpTcpServer s = new CandumpTcpServer(socket, listener, maxLineLength);
         s.acceptor.start();
         LOG.info("Listening for candump lines on {}", socket.getLocalSocketAddress());
         return s;
+    }
+
+    /** As above, with lines of up to {@link CandumpReplay#DEFAULT_MAX_LINE_LENGTH} characters. */
+    public static CandumpTcpServer start(String host, int port, FrameListener listener) throws IOException {
+        return start(host, port, listener, CandumpReplay.DEFAULT_MAX_LINE_LENGTH);
     }
 
     /** The bound port. */
@@ -104,9 +118,8 @@ public final class CandumpTcpServer implements AutoCloseable {
                 }
             }
         };
-        try (socket; BufferedReader reader = new BufferedReader(
-                new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))) {
-            CandumpReplay.Result r = CandumpReplay.live().replay(reader, source, serialized);
+        try (socket; Reader reader = new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)) {
+            CandumpReplay.Result r = CandumpReplay.live(maxLineLength).replay(reader, source, serialized);
             LOG.info("candump stream from {} ended after {} lines ({} malformed)", source, r.lines(), r.malformed());
         } catch (SocketException e) {
             if (!closed) {

@@ -64,7 +64,8 @@ class RedisStreamFrameSourceIT {
             redis.xreadgroup(Consumer.from("fieldline-can", "gone-consumer"), XReadArgs.Builder.count(1),
                     XReadArgs.StreamOffset.lastConsumed(stream));
             redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "0A00008000000000"));
-            redis.xadd(stream, Map.of("garbage", "yes"));
+            // Garbage over Kafka's 1 MB record limit: its dead letter is cut to fit, or it would stop the input.
+            redis.xadd(stream, Map.of("garbage", "y".repeat(2 * 1024 * 1024)));
 
             CanBridgeConfig config = new CanBridgeConfig(Map.of(
                     CanBridgeConfig.INPUT, "redis",

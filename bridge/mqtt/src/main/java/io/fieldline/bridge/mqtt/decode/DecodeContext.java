@@ -1,6 +1,7 @@
 package io.fieldline.bridge.mqtt.decode;
 
 import io.fieldline.schemas.avro.Source;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +19,9 @@ import java.util.Objects;
  * @param attributes  attributes every reading of the message carries (routing segments and the like)
  * @param ingestTime  when the bridge received the message; also the event time when the payload has none
  * @param source      how the readings entered Fieldline
+ * @param maxFuture   how far after {@code ingestTime} a payload's event time may lie; a later one fails
+ *                    the message (a device clock far ahead would advance stream time, close every open
+ *                    window and pin the latest value of its series)
  */
 public record DecodeContext(
         String deviceId,
@@ -27,7 +31,11 @@ public record DecodeContext(
         String room,
         Map<String, String> attributes,
         Instant ingestTime,
-        Source source) {
+        Source source,
+        Duration maxFuture) {
+
+    /** How far ahead of the receive time an event time may be unless configured otherwise: five minutes. */
+    public static final Duration DEFAULT_MAX_FUTURE = Duration.ofMinutes(5);
 
     public DecodeContext {
         if ((deviceId == null || deviceId.isEmpty()) && (deviceField == null || deviceField.isEmpty())) {
@@ -36,6 +44,16 @@ public record DecodeContext(
         attributes = Map.copyOf(attributes);
         Objects.requireNonNull(ingestTime, "ingestTime");
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(maxFuture, "maxFuture");
+        if (maxFuture.isNegative()) {
+            throw new IllegalArgumentException("maxFuture < 0: " + maxFuture);
+        }
+    }
+
+    /** A context with the {@link #DEFAULT_MAX_FUTURE default} tolerance for event times ahead of the receive time. */
+    public DecodeContext(String deviceId, String deviceField, String sensor, String site, String room,
+            Map<String, String> attributes, Instant ingestTime, Source source) {
+        this(deviceId, deviceField, sensor, site, room, attributes, ingestTime, source, DEFAULT_MAX_FUTURE);
     }
 
     /** A context for a device named by the topic, with no site, room, sensor or attributes. */
@@ -45,11 +63,21 @@ public record DecodeContext(
 
     /** This context with the single-value sensor name set. */
     public DecodeContext withSensor(String sensorName) {
-        return new DecodeContext(deviceId, deviceField, sensorName, site, room, attributes, ingestTime, source);
+        return new DecodeContext(deviceId, deviceField, sensorName, site, room, attributes, ingestTime, source, maxFuture);
     }
 
     /** This context with the device id read from the named payload field. */
     public DecodeContext withDeviceField(String field) {
-        return new DecodeContext(null, field, sensor, site, room, attributes, ingestTime, source);
+        return new DecodeContext(null, field, sensor, site, room, attributes, ingestTime, source, maxFuture);
+    }
+
+    /** This context with another tolerance for event times ahead of the receive time. */
+    public DecodeContext withMaxFuture(Duration tolerance) {
+        return new DecodeContext(deviceId, deviceField, sensor, site, room, attributes, ingestTime, source, tolerance);
+    }
+
+    /** The latest event time a payload may carry: {@code ingestTime + maxFuture}. */
+    public Instant latestEventTime() {
+        return ingestTime.plus(maxFuture);
     }
 }

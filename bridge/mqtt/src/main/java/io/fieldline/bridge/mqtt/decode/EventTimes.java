@@ -2,6 +2,7 @@ package io.fieldline.bridge.mqtt.decode;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -19,8 +20,12 @@ import java.time.temporal.ChronoUnit;
  * </ul>
  * Strings are ISO-8601 instants with an offset ({@code 2024-05-01T12:00:00Z},
  * {@code 2024-05-01T14:00:00.250+02:00}) or digits read as a number. Instants before
- * {@link #EARLIEST} are refused: they come from devices whose clock was never set. Results are
- * truncated to milliseconds, the precision of {@code Reading.eventTime}.
+ * {@link #EARLIEST} are refused: they come from devices whose clock was never set. So are instants
+ * after the message's {@link DecodeContext#latestEventTime() latest event time}: one reading dated
+ * years ahead would advance the stream time of its partition and close every open window, and pin
+ * the latest value and last-seen time of its series. Old times are fine (a device sending its
+ * buffer after an outage). Results are truncated to milliseconds, the precision of
+ * {@code Reading.eventTime}.
  */
 final class EventTimes {
 
@@ -39,7 +44,7 @@ final class EventTimes {
      * throws {@link BadPayloadException} with the reason. Exact decimal arithmetic: a double
      * cannot hold epoch microseconds exactly.
      */
-    static Instant fromNumber(BigDecimal value, String field) {
+    static Instant fromNumber(BigDecimal value, String field, DecodeContext context) {
         BigDecimal magnitude = value.abs();
         BigDecimal millis;
         if (magnitude.compareTo(SECONDS_BELOW) < 0) {
@@ -57,15 +62,15 @@ final class EventTimes {
         } catch (ArithmeticException e) {
             throw new BadPayloadException("timestamp '" + field + "' is out of range: " + value.toPlainString());
         }
-        return plausible(Instant.ofEpochMilli(epochMillis), field, value.toPlainString());
+        return plausible(Instant.ofEpochMilli(epochMillis), "'" + field + "'", value.toPlainString(), context);
     }
 
     /** The instant, or throws {@link BadPayloadException} with the reason. */
-    static Instant fromText(String text, String field) {
+    static Instant fromText(String text, String field, DecodeContext context) {
         String trimmed = text.trim();
         if (!trimmed.isEmpty() && trimmed.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.')) {
             try {
-                return fromNumber(new BigDecimal(trimmed), field);
+                return fromNumber(new BigDecimal(trimmed), field, context);
             } catch (NumberFormatException e) {
                 throw new BadPayloadException("timestamp '" + field + "' is not a number: \"" + text + "\"");
             }
@@ -80,7 +85,7 @@ final class EventTimes {
             }
             throw new BadPayloadException("timestamp '" + field + "' is neither epoch time nor ISO-8601: \"" + text + "\"");
         }
-        return plausible(instant, field, text);
+        return plausible(instant, "'" + field + "'", text, context);
     }
 
     private static boolean isLocalDateTime(String text) {
@@ -92,11 +97,28 @@ final class EventTimes {
         }
     }
 
-    private static Instant plausible(Instant instant, String field, String raw) {
+    /**
+     * The instant when it lies between {@link #EARLIEST} and the context's latest event time, else
+     * throws {@link BadPayloadException} with the reason.
+     *
+     * @param what what the timestamp belongs to, as the reason names it ({@code 'ts'}, {@code of payload})
+     * @param raw  the timestamp as the payload wrote it
+     */
+    static Instant plausible(Instant instant, String what, String raw, DecodeContext context) {
         if (instant.isBefore(EARLIEST)) {
-            throw new BadPayloadException("timestamp '" + field + "' is before 2000-01-01 (" + raw
+            throw new BadPayloadException("timestamp " + what + " is before 2000-01-01 (" + raw
                     + "): device clock not set?");
         }
+        if (instant.isAfter(context.latestEventTime())) {
+            throw new BadPayloadException("timestamp " + what + " is in the future: " + instant + " is more than "
+                    + describe(context.maxFuture()) + " after the message was received (" + context.ingestTime()
+                    + "): device clock wrong?");
+        }
         return instant;
+    }
+
+    private static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 }

@@ -112,7 +112,7 @@ public final class JsonReadingDecoder {
 
     private void readObject(JsonNode object, DecodeContext context, List<Reading> out) {
         String device = deviceId(object, context);
-        Instant eventTime = eventTime(object);
+        Instant eventTime = eventTime(object, context);
         String site = optionalText(object, "site");
         String room = optionalText(object, "room");
         Map<String, String> attributes = attributes(object);
@@ -178,7 +178,7 @@ public final class JsonReadingDecoder {
                     }
                     quality = quality(ownQuality.asText(), name + ".quality");
                 }
-                Instant ownTime = eventTime(node);
+                Instant ownTime = eventTime(node, context);
                 time = ownTime != null ? ownTime : time;
             } else {
                 value = number(node, name);
@@ -210,7 +210,7 @@ public final class JsonReadingDecoder {
         return text;
     }
 
-    private static Instant eventTime(JsonNode object) {
+    private static Instant eventTime(JsonNode object, DecodeContext context) {
         Instant found = null;
         String foundKey = null;
         for (String key : TIME_KEYS) {
@@ -226,9 +226,9 @@ public final class JsonReadingDecoder {
                 if (!Double.isFinite(node.doubleValue())) {
                     throw new BadPayloadException("timestamp '" + key + "' is not a finite number");
                 }
-                found = EventTimes.fromNumber(node.decimalValue(), key);
+                found = EventTimes.fromNumber(node.decimalValue(), key, context);
             } else if (node.isTextual()) {
-                found = EventTimes.fromText(node.asText(), key);
+                found = EventTimes.fromText(node.asText(), key, context);
             } else {
                 throw new BadPayloadException("timestamp '" + key + "' must be a number or an ISO-8601 string, got "
                         + describe(node));

@@ -33,7 +33,8 @@ import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.PropertyValue;
  * </ul>
  *
  * <p>Event time: the metric's timestamp, else the payload's, else the bridge's receive time, made
- * unique per series across messages ({@link ReceiveTimeStamps}).
+ * unique per series across messages ({@link ReceiveTimeStamps}); a timestamp before 2000 or further ahead of
+ * the receive time than {@link DecodeContext#maxFuture()} fails the message.
  * Unit: the metric's {@code engUnit}/{@code engUnits} property, else the birth's. Quality: the
  * {@code Quality} property (192 GOOD, below 64 BAD, other codes UNCERTAIN); otherwise GOOD.
  * Strings, bytes, data sets, templates, arrays and DateTime metrics, transient and null metrics,
@@ -209,8 +210,8 @@ public final class SparkplugDecoder {
         if (value == null) {
             return null;
         }
-        Instant eventTime = metric.hasTimestamp() ? time(metric.getTimestamp(), name)
-                : message.hasTimestamp() ? time(message.getTimestamp(), "payload") : null;
+        Instant eventTime = metric.hasTimestamp() ? time(metric.getTimestamp(), name, context)
+                : message.hasTimestamp() ? time(message.getTimestamp(), "payload", context) : null;
         Map<String, String> attributes = metric.hasIsHistorical() && metric.getIsHistorical()
                 ? Map.of("sparkplug.historical", "true") : Map.of();
         return new ReadingDraft(context.deviceId(), name, value, unit, eventTime, quality(metric.getProperties()),
@@ -315,17 +316,12 @@ public final class SparkplugDecoder {
         }
     }
 
-    private static Instant time(long epochMillis, String what) {
-        Instant instant = Instant.ofEpochMilli(epochMillis);
-        if (instant.isBefore(EventTimes.EARLIEST)) {
-            throw new BadPayloadException("timestamp of " + what + " is before 2000-01-01 (" + epochMillis
-                    + " ms): device clock not set?");
-        }
-        return instant;
+    private static Instant time(long epochMillis, String what, DecodeContext context) {
+        return EventTimes.plausible(Instant.ofEpochMilli(epochMillis), "of " + what, epochMillis + " ms", context);
     }
 
     private Reading online(double value, Payload message, DecodeContext context) {
-        Instant eventTime = message.hasTimestamp() ? time(message.getTimestamp(), "payload") : null;
+        Instant eventTime = message.hasTimestamp() ? time(message.getTimestamp(), "payload", context) : null;
         return new ReadingDraft(context.deviceId(), ONLINE_SENSOR, value, null, eventTime, Quality.GOOD, null, null,
                 Map.of()).toReading(context, receiveTimes);
     }

@@ -1,5 +1,7 @@
 package io.fieldline.bridge.mqtt.route;
 
+import io.fieldline.bridge.mqtt.decode.DecodeContext;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -22,6 +24,8 @@ import java.util.Set;
  * @param attributes            extra attributes: name to template
  * @param segmentsAsAttributes  whether every captured segment also becomes an attribute
  * @param shared                whether the subscription joins the shared-subscription group
+ * @param maxFuture             how far ahead of the receive time a payload's event time may be
+ *                              ({@code mqtt.event.time.max.future.ms}); later ones are dead-lettered
  */
 public record Route(
         String name,
@@ -35,10 +39,12 @@ public record Route(
         ValueTemplate sensor,
         Map<String, ValueTemplate> attributes,
         boolean segmentsAsAttributes,
-        boolean shared) {
+        boolean shared,
+        Duration maxFuture) {
 
     public Route {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(maxFuture, "maxFuture");
         Objects.requireNonNull(pattern, "pattern");
         Objects.requireNonNull(format, "format");
         if ((device == null) == (deviceField == null || deviceField.isEmpty())) {
@@ -54,6 +60,14 @@ public record Route(
                 }
             }
         }
+    }
+
+    /** A route with the {@link DecodeContext#DEFAULT_MAX_FUTURE default} tolerance for event times ahead. */
+    public Route(String name, TopicPattern pattern, PayloadFormat format, String kafkaTopic, ValueTemplate device,
+            String deviceField, ValueTemplate site, ValueTemplate room, ValueTemplate sensor,
+            Map<String, ValueTemplate> attributes, boolean segmentsAsAttributes, boolean shared) {
+        this(name, pattern, format, kafkaTopic, device, deviceField, site, room, sensor, attributes, segmentsAsAttributes,
+                shared, DecodeContext.DEFAULT_MAX_FUTURE);
     }
 
     private static java.util.List<ValueTemplate> templates(ValueTemplate device, ValueTemplate site, ValueTemplate room,

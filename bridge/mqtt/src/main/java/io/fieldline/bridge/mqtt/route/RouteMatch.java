@@ -45,7 +45,7 @@ public record RouteMatch(Route route, String topic, Map<String, String> segments
             }
         });
         return new DecodeContext(deviceId, route.deviceField(), render(route.sensor()), render(route.site()),
-                render(route.room()), attributes, ingestTime, Source.MQTT);
+                render(route.room()), attributes, ingestTime, Source.MQTT, route.maxFuture());
     }
 
     private String render(ValueTemplate template) {

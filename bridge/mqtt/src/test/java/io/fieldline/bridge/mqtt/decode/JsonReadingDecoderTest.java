@@ -100,6 +100,9 @@ class JsonReadingDecoderTest {
                 arguments("device keys are ignored when the topic names the device", DEVICE,
                         "{\"device\": \"other\", \"deviceId\": \"x\", \"eggs_produced\": 4100}",
                         List.of(good("eggs_produced", 4100, null, NOW))),
+                arguments("timestamp a minute ahead of the receive time (a fast device clock)", DEVICE,
+                        "{\"ts\": \"2024-05-01T12:01:30Z\", \"co2\": 800}",
+                        List.of(good("co2", 800, null, NOW.plusSeconds(60)))),
                 arguments("big integers become doubles", DEVICE,
                         "{\"counter\": 123456789012345678901234567890}",
                         List.of(good("counter", 1.2345678901234568E29, null, NOW))));
@@ -158,6 +161,14 @@ class JsonReadingDecoderTest {
                 arguments("timestamp without offset", DEVICE, "{\"ts\": \"2024-05-01T12:00:00\", \"co2\": 1}",
                         "timestamp 'ts' has no UTC offset"),
                 arguments("clock never set", DEVICE, "{\"ts\": 12, \"co2\": 1}", "timestamp 'ts' is before 2000-01-01"),
+                arguments("clock far ahead, ISO-8601", DEVICE, "{\"ts\": \"2100-01-01T00:00:00Z\", \"co2\": 1}",
+                        "timestamp 'ts' is in the future: 2100-01-01T00:00:00Z is more than 300 s after the message was "
+                                + "received (2024-05-01T12:00:30Z)"),
+                arguments("clock far ahead, epoch milliseconds", DEVICE, "{\"ts\": 4102444800000, \"co2\": 1}",
+                        "timestamp 'ts' is in the future"),
+                arguments("metric timestamp far ahead", DEVICE,
+                        "{\"ts\": 1714564800000, \"co2\": {\"value\": 1, \"ts\": 4102444800}}",
+                        "timestamp 'ts' is in the future"),
                 arguments("two timestamps", DEVICE, "{\"ts\": 1714564800000, \"time\": 1714564800000, \"co2\": 1}",
                         "two timestamps"),
                 arguments("units not an object", DEVICE, "{\"co2\": 1, \"units\": \"ppm\"}",
@@ -231,6 +242,21 @@ class JsonReadingDecoderTest {
 
         assertThat(List.of(readings(json, DEVICE).get(0), readings(json, DEVICE).get(0)))
                 .extracting(Reading::getEventTime).containsOnly(T0);
+    }
+
+    @Test
+    void shouldAcceptEventTimesUpToTheConfiguredToleranceAheadAndNoFurther() {
+        DecodeContext strict = DEVICE.withMaxFuture(java.time.Duration.ofSeconds(10));
+        String atLimit = "{\"ts\": \"2024-05-01T12:00:40Z\", \"co2\": 1}";
+        String past = "{\"ts\": \"2024-05-01T12:00:40.001Z\", \"co2\": 1}";
+
+        assertThat(decoder.decode(atLimit.getBytes(StandardCharsets.UTF_8), strict)).isInstanceOf(DecodeResult.Decoded.class);
+        assertThat(decoder.decode(past.getBytes(StandardCharsets.UTF_8), strict)).isEqualTo(DecodeResult.failed(
+                "timestamp 'ts' is in the future: 2024-05-01T12:00:40.001Z is more than 10 s after the message was "
+                        + "received (2024-05-01T12:00:30Z): device clock wrong?"));
+        // A year-old reading (a device emptying its buffer) is fine whatever the tolerance.
+        assertThat(decoder.decode("{\"ts\": \"2023-05-01T12:00:00Z\", \"co2\": 1}".getBytes(StandardCharsets.UTF_8),
+                strict)).isInstanceOf(DecodeResult.Decoded.class);
     }
 
     @Test

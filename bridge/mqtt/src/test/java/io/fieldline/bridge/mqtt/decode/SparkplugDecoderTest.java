@@ -287,6 +287,14 @@ class SparkplugDecoderTest {
                 arguments("clock never set", NDATA, Payload.newBuilder().setSeq(1).setTimestamp(5)
                         .addMetrics(metric("a", -1, DataType.Float).setFloatValue(1f)).build().toByteArray(),
                         "before 2000-01-01"),
+                arguments("payload timestamp far ahead", NDATA, Payload.newBuilder().setSeq(1).setTimestamp(4_102_444_800_000L)
+                        .addMetrics(metric("a", -1, DataType.Float).setFloatValue(1f)).build().toByteArray(),
+                        "timestamp of payload is in the future: 2100-01-01T00:00:00Z is more than 300 s after"),
+                arguments("metric timestamp far ahead", NDATA, payload(1, metric("a", -1, DataType.Float)
+                        .setTimestamp(4_102_444_800_000L).setFloatValue(1f)), "timestamp of a is in the future"),
+                arguments("birth timestamp far ahead", NBIRTH, Payload.newBuilder().setSeq(0).setTimestamp(4_102_444_800_000L)
+                        .addMetrics(metric("a", 1, DataType.Float).setFloatValue(1f)).build().toByteArray(),
+                        "timestamp of payload is in the future"),
                 arguments("data topic without device", "spBv1.0/farm/DDATA/edge-1", valid, "DDATA topic must name a device"),
                 arguments("node topic with device", "spBv1.0/farm/NDATA/edge-1/x", valid, "node message and takes no device"),
                 arguments("unknown message type", "spBv1.0/farm/NFOO/edge-1", valid, "unknown Sparkplug message type 'NFOO'"),
