@@ -48,7 +48,7 @@ public final class MqttBenchCommand implements Callable<Integer> {
     @Option(names = "--plain-subscriptions", description = "Subscribe without shared-subscription groups.")
     boolean plainSubscriptions;
 
-    @Option(names = "--mqtt-persistence", defaultValue = "in-memory", description = "Persistence of the embedded "
+    @Option(names = "--mqtt-persistence", defaultValue = "file", description = "Persistence of the embedded "
             + "HiveMQ CE broker: in-memory or file (default: ${DEFAULT-VALUE}).")
     String mqttPersistence;
 

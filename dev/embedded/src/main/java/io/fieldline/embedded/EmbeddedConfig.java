@@ -51,12 +51,13 @@ public final class EmbeddedConfig extends AbstractConfig {
                     "URI of an external Redis server. Empty: start a Redis server as a child process.")
             .define(MQTT_URL, Type.STRING, "", new UrlPrefix("tcp://", "ssl://", "ws://", "wss://"), Importance.HIGH,
                     "URI of an external MQTT broker. Empty: start a HiveMQ CE broker in this process.")
-            .define(MQTT_PERSISTENCE, Type.STRING, MqttBroker.Persistence.IN_MEMORY.configName(),
+            .define(MQTT_PERSISTENCE, Type.STRING, MqttBroker.Persistence.FILE.configName(),
                     ConfigDef.ValidString.in(MqttBroker.Persistence.IN_MEMORY.configName(),
                             MqttBroker.Persistence.FILE.configName()), Importance.LOW,
-                    "Where the embedded HiveMQ CE broker keeps sessions and queued messages: in-memory (fastest; "
-                            + "its shared-subscription queues slow down in proportion to their backlog) or file "
-                            + "(HiveMQ CE's own default: slower, kept across a broker restart, no such slow-down).")
+                    "Where the embedded HiveMQ CE broker keeps sessions and queued messages: file (the default, "
+                            + "HiveMQ CE's own: kept across a broker restart, and a backlog drains at full speed) or "
+                            + "in-memory (faster while nothing queues, but its shared-subscription queues slow down in "
+                            + "proportion to their backlog, so an overload collapses delivery; see docs/mqtt.md).")
             .define(DATA_DIR, Type.STRING, "", Importance.MEDIUM,
                     "Directory under which the embedded servers keep their data (one child per server, deleted on "
                             + "shutdown). Empty: new temporary directories.");

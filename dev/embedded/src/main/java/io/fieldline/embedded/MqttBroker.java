@@ -20,8 +20,8 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
  * A real MQTT 3.1.1 and 5 broker in this JVM: HiveMQ Community Edition embedded
  * ({@code com.hivemq:hivemq-community-edition-embedded}).
  *
- * <p>It writes a {@code config.xml} into its directory with one TCP listener on 127.0.0.1, in-memory
- * persistence unless {@link Persistence#FILE} is asked for, no usage statistics, and limits suited to a telemetry bridge: a deep per-client queue
+ * <p>It writes a {@code config.xml} into its directory with one TCP listener on 127.0.0.1, file
+ * persistence (HiveMQ CE's own default) unless {@link Persistence#IN_MEMORY} is asked for, no usage statistics, and limits suited to a telemetry bridge: a deep per-client queue
  * ({@value #MAX_QUEUED_MESSAGES} messages) so a QoS 1 backlog for a slow or reconnecting subscriber is kept rather
  * than dropped, and a server receive maximum of {@value #SERVER_RECEIVE_MAXIMUM} so a publisher may have that
  * many QoS 1 messages in flight. HiveMQ logs through SLF4J (logback in the app and the tests); it does not
@@ -92,7 +92,7 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
      *                deleted on {@link #close()}
      */
     public MqttBroker(Path dataDir) {
-        this(dataDir, Persistence.IN_MEMORY);
+        this(dataDir, Persistence.FILE);
     }
 
     /**
@@ -206,6 +206,41 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
         hivemq = starting;
         LOG.info("MQTT broker (HiveMQ CE, {} persistence) listening on {} in {} ms", persistence.configName(), url(),
                 (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    /**
+     * PUBLISH packets the broker received from clients, sent to subscribers and dropped, since it
+     * started: the difference is what it holds queued for subscribers that have not taken it yet
+     * (exact while every publish has one subscriber, as in {@code fieldline up}). Zeros while stopped.
+     */
+    public synchronized PublishCounts publishCounts() {
+        if (hivemq == null) {
+            return new PublishCounts(0, 0, 0);
+        }
+        var metrics = hivemq.getMetricRegistry();
+        return new PublishCounts(count(metrics, "com.hivemq.messages.incoming.publish.count"),
+                count(metrics, "com.hivemq.messages.outgoing.publish.count"),
+                count(metrics, "com.hivemq.messages.dropped.count"));
+    }
+
+    private static long count(com.codahale.metrics.MetricRegistry metrics, String name) {
+        com.codahale.metrics.Counter counter = metrics.getCounters().get(name);
+        return counter == null ? 0 : counter.getCount();
+    }
+
+    /**
+     * Counts of PUBLISH packets through the broker.
+     *
+     * @param incoming received from publishers
+     * @param outgoing sent to subscribers (redeliveries included)
+     * @param dropped  discarded (full queues, expired, no matching subscriber for QoS 0 and the like)
+     */
+    public record PublishCounts(long incoming, long outgoing, long dropped) {
+
+        /** Messages taken in and neither sent on nor dropped: the broker's backlog, never negative. */
+        public long backlog() {
+            return Math.max(0, incoming - outgoing - dropped);
+        }
     }
 
     @Override

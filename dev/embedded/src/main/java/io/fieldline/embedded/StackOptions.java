@@ -83,7 +83,7 @@ public record StackOptions(
         private MqttEndpoint mqtt;
         private Path dataDir;
         private String schemasTopic = DEFAULT_SCHEMAS_TOPIC;
-        private MqttBroker.Persistence mqttPersistence = MqttBroker.Persistence.IN_MEMORY;
+        private MqttBroker.Persistence mqttPersistence = MqttBroker.Persistence.FILE;
 
         private Builder() {
         }

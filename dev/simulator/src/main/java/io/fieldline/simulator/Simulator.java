@@ -3,6 +3,9 @@ package io.fieldline.simulator;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -14,12 +17,16 @@ import org.slf4j.LoggerFactory;
  * Publishes the telemetry of a simulated {@link FleetModel} to an MQTT broker at a steady rate,
  * until closed. Message {@code k} belongs to device {@code k mod devices} and is due
  * {@code k / rate} seconds after start; a device in a dropout skips its turn. If the broker
- * cannot keep up, the simulator falls behind instead of bursting to catch up.
+ * cannot keep up, the simulator falls behind instead of bursting to catch up, and counts the turns
+ * it gave up ({@link Stats#missed()}), so the rate it achieved is reported next to the rate asked.
+ * The rate can change while it runs ({@link #rate(double)}), and a device can be silenced.
  */
 public final class Simulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Simulator.class);
     private static final long MAX_LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Longest sleep, so a rate change takes effect within this even at very low rates. */
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final SimulatorOptions options;
     private final FleetModel fleet;
@@ -27,7 +34,15 @@ public final class Simulator implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong readings = new AtomicLong();
+    private final AtomicLong missed = new AtomicLong();
+    private final AtomicLong silencedTurns = new AtomicLong();
+    private final Set<String> silenced = ConcurrentHashMap.newKeySet();
+    private volatile double rate;
     private volatile boolean running;
+    private volatile boolean warnedBehind;
+    private volatile long startedNanos;
+    private volatile long stoppedNanos;
     private MqttPublisher publisher;
     private Thread thread;
 
@@ -40,6 +55,7 @@ public final class Simulator implements AutoCloseable {
         this.options = options;
         this.clock = clock;
         this.fleet = new FleetModel(options.devices(), options.seed(), options.faultRate());
+        this.rate = options.rate();
     }
 
     /** Connects to the broker and starts publishing in the background. */
@@ -49,6 +65,7 @@ public final class Simulator implements AutoCloseable {
         }
         publisher = MqttPublisher.connect(options.mqttUrl(), options.clientId());
         running = true;
+        startedNanos = System.nanoTime();
         thread = new Thread(this::run, "fieldline-simulator");
         thread.setDaemon(true);
         thread.start();
@@ -58,22 +75,43 @@ public final class Simulator implements AutoCloseable {
 
     private void run() {
         List<DeviceModel> devices = fleet.devices();
-        double intervalNanos = 1e9 / options.rate();
-        long start = System.nanoTime();
+        // The schedule restarts from "now" whenever the rate changes.
+        double phaseRate = rate;
+        long phaseStart = System.nanoTime();
+        long phaseTurn = 0;
         long k = 0;
         while (running) {
-            long due = start + (long) (k * intervalNanos);
+            if (rate != phaseRate) {
+                phaseRate = rate;
+                phaseStart = System.nanoTime();
+                phaseTurn = k;
+            }
+            double intervalNanos = 1e9 / phaseRate;
+            long due = phaseStart + (long) ((k - phaseTurn) * intervalNanos);
             long wait = due - System.nanoTime();
             if (wait > 0) {
-                LockSupport.parkNanos(wait);
+                LockSupport.parkNanos(Math.min(wait, MAX_PARK_NANOS));
                 continue;
             }
             if (-wait > MAX_LAG_NANOS) {
-                // Behind by more than a second: drop the backlog rather than burst.
-                start = System.nanoTime() - (long) (k * intervalNanos);
+                // Behind by more than a second: drop the backlog rather than burst, and count the
+                // turns given up, so the shortfall is reported instead of hidden.
+                long turnsBehind = (long) (-wait / intervalNanos);
+                missed.addAndGet(turnsBehind);
+                phaseStart = System.nanoTime();
+                phaseTurn = k;
+                if (!warnedBehind) {
+                    warnedBehind = true;
+                    LOG.warn("Simulator is more than a second behind its {} msg/s schedule (the broker or the CPU "
+                            + "cannot keep up); turns it falls behind by are skipped and counted, not burst", phaseRate);
+                }
             }
             DeviceModel device = devices.get((int) (k % devices.size()));
             k++;
+            if (silenced.contains(device.deviceId())) {
+                silencedTurns.incrementAndGet();
+                continue;
+            }
             DeviceModel.Sample sample = device.sample(Instant.now(clock));
             if (sample == null) {
                 skipped.incrementAndGet();
@@ -82,6 +120,7 @@ public final class Simulator implements AutoCloseable {
             try {
                 publisher.publish(FleetModel.topic(options.topicPrefix(), device), FleetModel.json(sample), options.qos());
                 published.incrementAndGet();
+                readings.addAndGet(sample.metrics().size());
             } catch (MqttException e) {
                 failed.incrementAndGet();
                 LOG.debug("Simulator publish failed ({}); the publisher reconnects", e.toString());
@@ -93,6 +132,31 @@ public final class Simulator implements AutoCloseable {
         }
     }
 
+    /**
+     * Changes the publish rate from now on (messages per second over the whole fleet). Each device
+     * then publishes more or less often than its metadata declares.
+     */
+    public void rate(double messagesPerSecond) {
+        if (!(messagesPerSecond > 0) || Double.isInfinite(messagesPerSecond)) {
+            throw new IllegalArgumentException("rate must be a positive number of messages per second, got "
+                    + messagesPerSecond);
+        }
+        rate = messagesPerSecond;
+    }
+
+    /** The publish rate asked for now. */
+    public double rate() {
+        return rate;
+    }
+
+    /** Stops publishing for one device (it keeps its turns, which are skipped): a device gone silent. */
+    public void silence(String deviceId) {
+        if (fleet.devices().stream().noneMatch(d -> d.deviceId().equals(deviceId))) {
+            throw new IllegalArgumentException("no device " + deviceId + " in the simulated fleet");
+        }
+        silenced.add(deviceId);
+    }
+
     /** The simulated fleet. */
     public FleetModel fleet() {
         return fleet;
@@ -102,19 +166,34 @@ public final class Simulator implements AutoCloseable {
     public Stats stats() {
         long faults = fleet.devices().stream().mapToLong(DeviceModel::faultsStarted).sum();
         long spikes = fleet.devices().stream().mapToLong(DeviceModel::spikes).sum();
-        return new Stats(published.get(), skipped.get(), failed.get(), faults, spikes);
+        long begin = startedNanos;
+        long end = stoppedNanos != 0 ? stoppedNanos : System.nanoTime();
+        double seconds = begin == 0 ? 0 : (end - begin) / 1e9;
+        return new Stats(published.get(), readings.get(), skipped.get(), silencedTurns.get(), missed.get(),
+                failed.get(), faults, spikes, seconds);
     }
 
     /**
      * Counters of a simulator run.
      *
-     * @param published messages handed to the broker
-     * @param skipped   turns skipped by devices in a dropout
-     * @param failed    publishes that failed (broker unreachable)
-     * @param faults    faults started (dropouts, climate failures, stuck and drifting sensors)
-     * @param spikes    single absurd values emitted
+     * @param published      messages handed to the broker
+     * @param readings       readings (metric values) in those messages
+     * @param skipped        turns skipped by devices in a dropout
+     * @param silenced       turns skipped by devices silenced with {@link #silence(String)}
+     * @param missed         turns given up because the simulator fell more than a second behind its
+     *                       schedule (the broker or the CPU could not keep up)
+     * @param failed         publishes that failed (broker unreachable)
+     * @param faults         faults started (dropouts, climate failures, stuck and drifting sensors)
+     * @param spikes         single absurd values emitted
+     * @param elapsedSeconds seconds since start (until close, once closed)
      */
-    public record Stats(long published, long skipped, long failed, long faults, long spikes) {
+    public record Stats(long published, long readings, long skipped, long silenced, long missed, long failed,
+            long faults, long spikes, double elapsedSeconds) {
+
+        /** Messages published per second since start: the rate actually achieved. */
+        public double achievedRate() {
+            return elapsedSeconds > 0 ? published / elapsedSeconds : 0;
+        }
     }
 
     /** Stops publishing, waits for the broker to acknowledge what is in flight, and disconnects. */
@@ -124,6 +203,7 @@ public final class Simulator implements AutoCloseable {
             return;
         }
         running = false;
+        stoppedNanos = System.nanoTime();
         if (thread != null) {
             thread.interrupt();
             try {
@@ -141,6 +221,9 @@ public final class Simulator implements AutoCloseable {
             publisher.close();
             publisher = null;
         }
-        LOG.info("Simulator stopped: {}", stats());
+        Stats stats = stats();
+        LOG.info("Simulator stopped: {} messages in {} s, {} msg/s achieved of {} asked; {}", stats.published(),
+                String.format(Locale.ROOT, "%.1f", stats.elapsedSeconds()),
+                String.format(Locale.ROOT, "%.0f", stats.achievedRate()), rate, stats);
     }
 }

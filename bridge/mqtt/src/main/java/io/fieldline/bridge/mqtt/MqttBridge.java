@@ -113,6 +113,7 @@ public final class MqttBridge implements AutoCloseable {
     private final Worker[] workers;
     private final InFlightWindow window;
     private final SparkplugRebirthRequests rebirthRequests;
+    private final BackPressure backPressure;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     /** {@link System#nanoTime()} after which a clean stop no longer drains the worker queues. */
     private volatile long drainDeadline;
@@ -160,6 +161,7 @@ public final class MqttBridge implements AutoCloseable {
         this.window = new InFlightWindow((id, qos) -> client.messageArrivedComplete(id, qos),
                 () -> connected && client != null && client.isConnected());
         this.rebirthRequests = new SparkplugRebirthRequests(config, () -> client);
+        this.backPressure = new BackPressure(config.clientId(), receiveMaximum, window::size);
         this.tags = Tags.of("client.id", clientId);
         this.received = counter("fieldline.mqtt.messages.received", "MQTT messages received");
         this.redelivered = counter("fieldline.mqtt.messages.redelivered",
@@ -179,6 +181,11 @@ public final class MqttBridge implements AutoCloseable {
         register(FunctionCounter.builder("fieldline.mqtt.messages.abandoned", window, InFlightWindow::abandoned)
                 .tags(tags).description("MQTT messages given up before a worker took them (the callback thread was "
                         + "interrupted): never acknowledged, redelivered by the broker").register(registry));
+        register(Gauge.builder("fieldline.mqtt.backpressure", backPressure, b -> b.saturated() ? 1 : 0).tags(tags)
+                .description("1 while the in-flight window is full (the broker holds further messages back: the "
+                        + "bridge, or Kafka behind it, is the bottleneck)").register(registry));
+        register(Gauge.builder("fieldline.mqtt.receive.maximum", () -> receiveMaximum).tags(tags)
+                .description("The receive maximum the bridge asked for: the in-flight window's size").register(registry));
         register(Gauge.builder("fieldline.mqtt.connected", this, b -> b.connected ? 1 : 0).tags(tags)
                 .description("1 while connected to the MQTT broker").register(registry));
     }
@@ -346,6 +353,7 @@ public final class MqttBridge implements AutoCloseable {
                 redelivered.increment();
             }
             InFlightWindow.Ticket ticket = window.register(message.getId(), message.getQos());
+            backPressure.check(System.nanoTime());
             Inbound inbound = new Inbound(topic, message, ticket, Instant.now());
             BlockingQueue<Inbound> queue = workers[WorkerShards.of(topic, workers.length)].queue;
             // Blocks only when a worker is behind by more than the receive maximum, which the broker

@@ -61,7 +61,7 @@ class MqttBridgeOversizeIT {
                 TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters(MqttBridge.STAGE))) {
             bridge.start();
             publisher.publish(topic, large, 1);
-            publisher.publish(topic, "{\"ts\": 1714564801000, \"co2\": 901}".getBytes(StandardCharsets.UTF_8), 1);
+            publisher.publish(topic, ("{\"ts\": " + (TestTimes.BASE_MILLIS + 1000) + ", \"co2\": 901}").getBytes(StandardCharsets.UTF_8), 1);
             assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
 
             await().atMost(Duration.ofSeconds(20)).until(() -> bridge.stats().acknowledged() == 2);

@@ -80,13 +80,19 @@ public final class SimulateMqttCommand implements Callable<Integer> {
             if (stopped.await(Math.max(1, left), TimeUnit.NANOSECONDS)) {
                 return 0;
             }
-            out.println(simulator.stats());
+            out.println(describe(simulator.stats(), rate));
             out.flush();
         }
         simulator.close();
         Runtime.getRuntime().removeShutdownHook(hook);
-        out.println("Done: " + simulator.stats());
+        out.println("Done: " + describe(simulator.stats(), rate));
         out.flush();
         return 0;
+    }
+
+    private static String describe(Simulator.Stats stats, double asked) {
+        return String.format(java.util.Locale.ROOT, "%,d messages (%,d readings) in %.0f s: %.1f msg/s achieved of %.1f asked, "
+                        + "%,d turns missed behind schedule, %,d in dropouts, %,d failed", stats.published(), stats.readings(),
+                stats.elapsedSeconds(), stats.achievedRate(), asked, stats.missed(), stats.skipped(), stats.failed());
     }
 }

@@ -48,6 +48,10 @@ final class MqttComponents {
             Simulator.Stats stats = simulator.stats();
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("messages published", stats.published());
+            summary.put("readings published", stats.readings());
+            summary.put("rate asked (msg/s)", Math.round(simulator.rate()));
+            summary.put("rate achieved (msg/s)", Math.round(stats.achievedRate()));
+            summary.put("turns missed behind schedule", stats.missed());
             summary.put("faults injected", stats.faults());
             summary.put("spikes injected", stats.spikes());
             summary.put("publish failures", stats.failed());

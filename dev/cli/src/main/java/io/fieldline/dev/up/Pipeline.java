@@ -1,5 +1,6 @@
 package io.fieldline.dev.up;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,7 +8,7 @@ import java.util.List;
 final class Pipeline {
 
     /** Choices from the command line. */
-    record Options(int devices, double rate, boolean canReplay) {
+    record Options(int devices, double rate, boolean canReplay, Duration drain) {
     }
 
     private Pipeline() {
@@ -32,6 +33,9 @@ final class Pipeline {
         components.add(SinkComponents.postgres(context));
         components.add(SinkComponents.redis(context));
         components.add(MqttComponents.bridge(context));
+        // Between the bridge and the sources: closed after them, it waits for the bridge to take the
+        // broker's backlog before the bridge stops.
+        MqttBrokerBacklog.of(context, options.drain()).ifPresent(components::add);
         if (simulate) {
             components.add(MqttComponents.simulator(simulator));
         }

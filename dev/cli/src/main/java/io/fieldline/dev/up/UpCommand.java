@@ -58,6 +58,11 @@ public final class UpCommand implements Callable<Integer> {
             description = "Simulator messages per second, over the whole fleet.")
     double rate;
 
+    @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "45",
+            description = "At stop, how long to wait for the bridge to take what the embedded MQTT broker still "
+                    + "holds (after the simulator stopped); what is left then is reported.")
+    long drainSeconds;
+
     @Option(names = "--no-can", description = "Do not replay the bundled CAN demo log.")
     boolean noCan;
 
@@ -66,6 +71,9 @@ public final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long begin = System.nanoTime();
+        if (drainSeconds < 0) {
+            throw new IllegalArgumentException("--drain must be 0 or more seconds, got " + drainSeconds);
+        }
         Map<String, String> config = configOptions.load();
         List<String> problems = ConfigReference.check(config);
         if (!problems.isEmpty()) {
@@ -86,7 +94,7 @@ public final class UpCommand implements Callable<Integer> {
             stop.countDown();
             try {
                 // The JVM exits when the hooks return: wait for the clean shutdown below.
-                stopped.await(60, TimeUnit.SECONDS);
+                stopped.await(60 + drainSeconds, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -110,7 +118,8 @@ public final class UpCommand implements Callable<Integer> {
                 new TopicProvisioner(topics, app.getInt(AppConfig.TOPICS_PARTITIONS),
                         app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR)).createMissing(admin);
                 try {
-                    for (PipelineComponent component : Pipeline.components(context, new Pipeline.Options(devices, rate, !noCan))) {
+                    for (PipelineComponent component : Pipeline.components(context, new Pipeline.Options(devices, rate, !noCan,
+                            java.time.Duration.ofSeconds(drainSeconds)))) {
                         LOG.info("Starting {}", component.name());
                         running.add(component);
                         component.start();
