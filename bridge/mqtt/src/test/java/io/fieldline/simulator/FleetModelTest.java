@@ -158,4 +158,16 @@ class FleetModelTest {
         assertThatThrownBy(() -> new SimulatorOptions("tcp://x:1", "c", 1, 1, 1, 3, 1, ""))
                 .hasMessageContaining("qos");
     }
+
+    @Test
+    void shouldGiveEachOfADevicesMessagesItsOwnTimeEvenWithinOneMillisecond() {
+        DeviceModel device = new FleetModel(1, 3, 0).devices().get(0);
+        java.time.Instant now = java.time.Instant.parse("2026-12-05T12:00:00.123Z");
+        DeviceModel.Sample first = device.sample(now);
+        DeviceModel.Sample second = device.sample(now);
+        DeviceModel.Sample third = device.sample(now.plusNanos(500_000));
+        assertThat(first.time()).isEqualTo(now);
+        assertThat(second.time()).isEqualTo(now.plusMillis(1));
+        assertThat(third.time()).isEqualTo(now.plusMillis(2));
+    }
 }

@@ -41,12 +41,12 @@ class MqttBrokerIT {
     }
 
     @Test
-    void shouldConfigureALoopbackListenerInMemoryPersistenceAndDeepQueues() {
+    void shouldConfigureALoopbackListenerFilePersistenceAndDeepQueues() {
         try (MqttBroker broker = new MqttBroker()) {
             assertThat(broker.configXml())
                     .contains("<bind-address>127.0.0.1</bind-address>")
                     .contains("<port>" + broker.port() + "</port>")
-                    .contains("<mode>in-memory</mode>")
+                    .contains("<mode>file</mode>")
                     .contains("<max-queue-size>" + MqttBroker.MAX_QUEUED_MESSAGES + "</max-queue-size>")
                     .contains("<server-receive-maximum>" + MqttBroker.SERVER_RECEIVE_MAXIMUM + "</server-receive-maximum>")
                     .contains("<anonymous-usage-statistics>\n        <enabled>false</enabled>");
@@ -80,8 +80,14 @@ class MqttBrokerIT {
             }
             publisher.disconnect();
             publisher.close();
+            // HiveMQ's counters: three PUBLISHes in, none out (the subscriber is away): a backlog of three.
+            await().atMost(Duration.ofSeconds(5)).until(() -> broker.publishCounts().incoming() == 3);
+            assertThat(broker.publishCounts().outgoing()).isZero();
+            assertThat(broker.publishCounts().backlog()).isEqualTo(3);
 
             broker.stop();
+            assertThat(broker.publishCounts()).as("a stopped broker counts nothing")
+                    .isEqualTo(new MqttBroker.PublishCounts(0, 0, 0));
             broker.start();
 
             MqttClient again = new MqttClient(broker.url(), clientId, new MemoryPersistence());

@@ -106,6 +106,12 @@ public abstract class DeviceModel {
      * quality; null while the device is in a dropout.
      */
     public Sample sample(Instant time) {
+        // A device's messages carry distinct, increasing times (its readings' natural key includes the
+        // time): two turns in the same millisecond, which a simulator catching up can give, are a
+        // millisecond apart.
+        if (last != null && time.toEpochMilli() <= last.toEpochMilli()) {
+            time = Instant.ofEpochMilli(last.toEpochMilli() + 1);
+        }
         double elapsed = last == null ? 0 : Math.max(0, (time.toEpochMilli() - last.toEpochMilli()) / 1000.0);
         last = time;
         updateFault(time, elapsed);

@@ -1,5 +1,6 @@
 package io.fieldline.bridge.mqtt;
 
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.bridge.ingress.Origin;
 import io.fieldline.bridge.mqtt.decode.DecodeContext;
@@ -250,9 +251,11 @@ public final class MqttBridge implements AutoCloseable {
     }
 
     private void connectFirstTime(MqttConnectionOptions options) throws MqttException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.getLong(MqttBridgeConfig.START_TIMEOUT_MS));
-        long backoffMs = TimeUnit.SECONDS.toMillis(config.getInt(MqttBridgeConfig.RECONNECT_MIN_SECONDS));
-        long maxBackoffMs = TimeUnit.SECONDS.toMillis(config.getInt(MqttBridgeConfig.RECONNECT_MAX_SECONDS));
+        Duration startTimeout = Duration.ofMillis(config.getLong(MqttBridgeConfig.START_TIMEOUT_MS));
+        RetryPolicy policy = RetryPolicy.exponential(
+                Duration.ofSeconds(config.getInt(MqttBridgeConfig.RECONNECT_MIN_SECONDS)),
+                Duration.ofSeconds(config.getInt(MqttBridgeConfig.RECONNECT_MAX_SECONDS)), startTimeout);
+        RetryPolicy.Backoff backoff = policy.start();
         long timeoutMs = TimeUnit.SECONDS.toMillis(config.getInt(MqttBridgeConfig.CONNECT_TIMEOUT_SECONDS)) + 1000;
         while (true) {
             try {
@@ -263,15 +266,14 @@ public final class MqttBridge implements AutoCloseable {
                         token.getSessionPresent());
                 return;
             } catch (MqttException e) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new MqttBridgeException("MQTT bridge " + clientId + " could not connect to "
-                            + config.serverUris() + ": " + e.getMessage(), e);
-                }
+                Duration pause = backoff.next().orElseThrow(() -> new MqttBridgeException("MQTT bridge " + clientId
+                        + " could not connect to " + config.serverUris() + " within " + startTimeout.toMillis()
+                        + " ms (" + MqttBridgeConfig.START_TIMEOUT_MS + "): " + e.getMessage(), e));
+                // Never sleep past the start timeout: the last attempt comes at the deadline.
+                long pauseMs = Math.max(0, Math.min(pause.toMillis(), startTimeout.minus(backoff.elapsed()).toMillis()));
                 LOG.warn("MQTT bridge {} could not connect to {} ({}); retrying in {} ms", clientId, config.serverUris(),
-                        e.getMessage(), backoffMs);
-                sleep(Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(left)));
-                backoffMs = Math.min(maxBackoffMs, backoffMs * 2);
+                        e.getMessage(), pauseMs);
+                sleep(pauseMs);
             }
         }
     }

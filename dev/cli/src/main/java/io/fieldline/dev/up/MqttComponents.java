@@ -38,13 +38,40 @@ final class MqttComponents {
         });
     }
 
-    static SimulatorOptions simulatorOptions(UpContext context, int devices, double rate) {
-        return SimulatorOptions.defaults(context.stack().mqtt().url()).withFleet(devices, rate);
+    static SimulatorOptions simulatorOptions(UpContext context, int devices, double rate, double faultRate) {
+        SimulatorOptions defaults = SimulatorOptions.defaults(context.stack().mqtt().url()).withFleet(devices, rate);
+        return new SimulatorOptions(defaults.mqttUrl(), defaults.clientId(), devices, rate, defaults.seed(),
+                defaults.qos(), faultRate, defaults.topicPrefix());
     }
 
-    static PipelineComponent simulator(SimulatorOptions options) {
-        Simulator simulator = new Simulator(options);
-        return Components.of("simulator", simulator::start, simulator::close, () -> {
+    static SimulatorComponent simulator(SimulatorOptions options) {
+        return new SimulatorComponent(new Simulator(options));
+    }
+
+    /** The device simulator as a pipeline component; the simulator itself is reachable (tests drive its rate). */
+    static final class SimulatorComponent implements PipelineComponent {
+        private final Simulator simulator;
+
+        SimulatorComponent(Simulator simulator) {
+            this.simulator = simulator;
+        }
+
+        Simulator simulator() {
+            return simulator;
+        }
+
+        @Override
+        public String name() {
+            return "simulator";
+        }
+
+        @Override
+        public void start() throws Exception {
+            simulator.start();
+        }
+
+        @Override
+        public Map<String, Object> summary() {
             Simulator.Stats stats = simulator.stats();
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("messages published", stats.published());
@@ -56,7 +83,12 @@ final class MqttComponents {
             summary.put("spikes injected", stats.spikes());
             summary.put("publish failures", stats.failed());
             return summary;
-        });
+        }
+
+        @Override
+        public void close() {
+            simulator.close();
+        }
     }
 
     /** The metadata of the simulated fleet: same seed, so the same devices the simulator runs. */

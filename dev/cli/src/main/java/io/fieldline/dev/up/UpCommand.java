@@ -58,6 +58,11 @@ public final class UpCommand implements Callable<Integer> {
             description = "Simulator messages per second, over the whole fleet.")
     double rate;
 
+    @Option(names = "--fault-rate", paramLabel = "X", defaultValue = "1",
+            description = "Simulated faults (dropouts, climate failures, stuck and drifting sensors, spikes): "
+                    + "1 is about one per device every two hours, 0 none, 10 a bad day.")
+    double faultRate;
+
     @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "45",
             description = "At stop, how long to wait for the bridge to take what the embedded MQTT broker still "
                     + "holds (after the simulator stopped); what is left then is reported.")
@@ -73,6 +78,9 @@ public final class UpCommand implements Callable<Integer> {
         long begin = System.nanoTime();
         if (drainSeconds < 0) {
             throw new IllegalArgumentException("--drain must be 0 or more seconds, got " + drainSeconds);
+        }
+        if (!(faultRate >= 0) || Double.isInfinite(faultRate)) {
+            throw new IllegalArgumentException("--fault-rate must be 0 or more, got " + faultRate);
         }
         Map<String, String> config = configOptions.load();
         List<String> problems = ConfigReference.check(config);
@@ -118,7 +126,7 @@ public final class UpCommand implements Callable<Integer> {
                 new TopicProvisioner(topics, app.getInt(AppConfig.TOPICS_PARTITIONS),
                         app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR)).createMissing(admin);
                 try {
-                    for (PipelineComponent component : Pipeline.components(context, new Pipeline.Options(devices, rate, !noCan,
+                    for (PipelineComponent component : Pipeline.components(context, new Pipeline.Options(devices, rate, faultRate, !noCan,
                             java.time.Duration.ofSeconds(drainSeconds)))) {
                         LOG.info("Starting {}", component.name());
                         running.add(component);
