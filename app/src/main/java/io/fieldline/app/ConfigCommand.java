@@ -10,17 +10,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code fieldline config}: the configuration reference and a validity check. */
-@Command(name = "config", mixinStandardHelpOptions = true,
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
         description = "Configuration reference and validation.",
         subcommands = {ConfigCommand.Docs.class, ConfigCommand.Check.class})
 public final class ConfigCommand {
 
     /** {@code fieldline config docs}: writes docs/configuration.md from the definitions. */
-    @Command(name = "docs", mixinStandardHelpOptions = true,
+    @Command(
+            name = "docs",
+            mixinStandardHelpOptions = true,
             description = "Print (or write) the configuration reference as Markdown.")
     static final class Docs implements Callable<Integer> {
 
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to this file instead of standard output.")
+        @Option(
+                names = {"-o", "--output"},
+                paramLabel = "FILE",
+                description = "Write to this file instead of standard output.")
         Path output;
 
         @Override
@@ -36,7 +43,9 @@ public final class ConfigCommand {
     }
 
     /** {@code fieldline config check}: validates file + environment + --set against every definition. */
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
             description = "Validate the effective configuration (file, FIELDLINE_* variables, --set).")
     static final class Check implements Callable<Integer> {
 

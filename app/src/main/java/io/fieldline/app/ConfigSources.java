@@ -24,8 +24,7 @@ public final class ConfigSources {
 
     static final String ENV_PREFIX = "FIELDLINE_";
 
-    private ConfigSources() {
-    }
+    private ConfigSources() {}
 
     /** Merges the file, this process's environment and the overrides; later ones win. */
     public static Map<String, String> load(Path file, Map<String, String> overrides) {
@@ -72,7 +71,9 @@ public final class ConfigSources {
             throw new UncheckedIOException("Cannot read configuration file " + file, e);
         }
         Map<String, String> keys = new TreeMap<>();
-        properties.stringPropertyNames().forEach(k -> keys.put(k, properties.getProperty(k).trim()));
+        properties
+                .stringPropertyNames()
+                .forEach(k -> keys.put(k, properties.getProperty(k).trim()));
         return keys;
     }
 }

@@ -18,15 +18,22 @@ public final class EndpointOptions {
     static final String BOOTSTRAP_SERVERS_KEY = "KAFKA_BOOTSTRAP_SERVERS";
     static final String SCHEMA_REGISTRY_URL_KEY = "SCHEMA_REGISTRY_URL";
 
-    @Option(names = "--endpoints", paramLabel = "FILE", defaultValue = ".fieldline/endpoints.env",
+    @Option(
+            names = "--endpoints",
+            paramLabel = "FILE",
+            defaultValue = ".fieldline/endpoints.env",
             description = "Endpoints written by fieldline up (default: ${DEFAULT-VALUE}).")
     Path file;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers (default: from the endpoints file).")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry-url", paramLabel = "URL",
+    @Option(
+            names = "--schema-registry-url",
+            paramLabel = "URL",
             description = "Schema Registry URL (default: from the endpoints file).")
     String schemaRegistryUrl;
 

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
  * The developer build ({@code io.fieldline.dev.DevMain}) adds {@code up}, {@code simulate} and
  * {@code bench} to the same tree.
  */
-@Command(name = "fieldline",
+@Command(
+        name = "fieldline",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Fieldline: device telemetry over MQTT and CAN into Kafka, processed by Kafka Streams, "
@@ -17,5 +18,4 @@ import picocli.CommandLine.Command;
             io.fieldline.app.can.CanCommand.class,
             TailCommand.class,
         })
-public final class FieldlineCommand {
-}
+public final class FieldlineCommand {}

@@ -6,8 +6,7 @@ import picocli.CommandLine;
 /** Entry point of the {@code fieldline} command line. */
 public final class Main {
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         configureLogging();

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,7 +33,9 @@ import picocli.CommandLine.Parameters;
  * values in the Confluent wire format are decoded through the registry; anything else (dead
  * letters) is printed as UTF-8 text when it is text, base64 otherwise, with the headers.
  */
-@Command(name = "tail", mixinStandardHelpOptions = true,
+@Command(
+        name = "tail",
+        mixinStandardHelpOptions = true,
         description = "Print the records of a topic as JSON lines (Avro decoded through the Schema Registry).")
 public final class TailCommand implements Callable<Integer> {
 
@@ -46,10 +47,17 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--from-beginning", description = "Start at the earliest offset instead of the end.")
     boolean fromBeginning;
 
-    @Option(names = {"-n", "--max"}, paramLabel = "N", defaultValue = "0", description = "Stop after N records (0: no limit).")
+    @Option(
+            names = {"-n", "--max"},
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Stop after N records (0: no limit).")
     long max;
 
-    @Option(names = "--idle", paramLabel = "SECONDS", defaultValue = "0",
+    @Option(
+            names = "--idle",
+            paramLabel = "SECONDS",
+            defaultValue = "0",
             description = "Stop after this long without a record (0: wait for ever).")
     long idleSeconds;
 
@@ -69,10 +77,13 @@ public final class TailCommand implements Callable<Integer> {
                 .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
                 .byDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .byDefault(ConsumerConfig.CLIENT_ID_CONFIG, "fieldline-tail"));
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             Deserializer<GenericRecord> avro = AvroSerdes.generic(new HttpSchemaRegistryClient(registry), false).deserializer()) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                Deserializer<GenericRecord> avro = AvroSerdes.generic(new HttpSchemaRegistryClient(registry), false)
+                        .deserializer()) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             if (partitions.isEmpty()) {
                 System.err.println("No such topic: " + topic);
                 return 1;
@@ -94,7 +105,9 @@ public final class TailCommand implements Callable<Integer> {
                         break;
                     }
                 }
-                if (idleSeconds > 0 && System.nanoTime() - lastRecord > Duration.ofSeconds(idleSeconds).toNanos()) {
+                if (idleSeconds > 0
+                        && System.nanoTime() - lastRecord
+                                > Duration.ofSeconds(idleSeconds).toNanos()) {
                     break;
                 }
             }
@@ -103,7 +116,8 @@ public final class TailCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode toJson(ConsumerRecord<byte[], byte[]> record, Deserializer<GenericRecord> avro) throws Exception {
+    private ObjectNode toJson(ConsumerRecord<byte[], byte[]> record, Deserializer<GenericRecord> avro)
+            throws Exception {
         ObjectNode node = JSON.createObjectNode();
         node.put("topic", record.topic());
         node.put("partition", record.partition());
@@ -134,7 +148,10 @@ public final class TailCommand implements Callable<Integer> {
 
     private static String text(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return "base64:" + Base64.getEncoder().encodeToString(bytes);
         }

@@ -57,7 +57,8 @@ public final class TopicProvisioner {
     public List<String> createMissing(Admin admin) throws InterruptedException {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = topics().stream().filter(t -> !existing.contains(t.name())).toList();
+            List<NewTopic> missing =
+                    topics().stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
             }

@@ -14,8 +14,13 @@ class ConfigErrorHandlerTest {
         StringWriter err = new StringWriter();
         CommandLine cli = Main.commandLine();
         cli.setErr(new PrintWriter(err));
-        int exit = cli.execute("can", "decode", "--dbc",
-                "../bridge/dbc/src/test/resources/dbc/decode-fixture.dbc", "--frame", "bogus");
+        int exit = cli.execute(
+                "can",
+                "decode",
+                "--dbc",
+                "../bridge/dbc/src/test/resources/dbc/decode-fixture.dbc",
+                "--frame",
+                "bogus");
         assertThat(exit).isEqualTo(CommandLine.ExitCode.SOFTWARE);
         assertThat(err.toString()).contains("fieldline decode:").doesNotContain("\tat ");
     }

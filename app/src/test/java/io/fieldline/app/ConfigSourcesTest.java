@@ -31,9 +31,11 @@ class ConfigSourcesTest {
     void shouldLetSetWinOverEnvironmentAndEnvironmentOverFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("fieldline.properties");
         Files.writeString(file, "a.b=file\nc.d=file\ne.f=file\n");
-        Map<String, String> merged = ConfigSources.load(file,
-                Map.of("FIELDLINE_C_D", "env", "FIELDLINE_E_F", "env"),
-                Map.of("e.f", "set"));
-        assertThat(merged).containsEntry("a.b", "file").containsEntry("c.d", "env").containsEntry("e.f", "set");
+        Map<String, String> merged =
+                ConfigSources.load(file, Map.of("FIELDLINE_C_D", "env", "FIELDLINE_E_F", "env"), Map.of("e.f", "set"));
+        assertThat(merged)
+                .containsEntry("a.b", "file")
+                .containsEntry("c.d", "env")
+                .containsEntry("e.f", "set");
     }
 }

@@ -23,18 +23,24 @@ class EnvironmentAccessTest {
     @Test
     void shouldReadTheEnvironmentOnlyInConfigSources() throws IOException {
         List<Path> sources = mainSources(repositoryRoot());
-        assertThat(sources).as("main sources found").hasSizeGreaterThan(100)
+        assertThat(sources)
+                .as("main sources found")
+                .hasSizeGreaterThan(100)
                 .anyMatch(p -> p.endsWith(Path.of("io", "fieldline", "app", "ConfigSources.java")));
 
-        List<String> readers = sources.stream().filter(EnvironmentAccessTest::readsEnvironment)
-                .map(p -> p.getFileName().toString()).toList();
+        List<String> readers = sources.stream()
+                .filter(EnvironmentAccessTest::readsEnvironment)
+                .map(p -> p.getFileName().toString())
+                .toList();
 
         assertThat(readers).containsExactly("ConfigSources.java");
     }
 
     private static boolean readsEnvironment(Path source) {
         try {
-            return ENVIRONMENT_READ.matcher(Files.readString(source, StandardCharsets.UTF_8)).find();
+            return ENVIRONMENT_READ
+                    .matcher(Files.readString(source, StandardCharsets.UTF_8))
+                    .find();
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + source, e);
         }
@@ -44,8 +50,14 @@ class EnvironmentAccessTest {
     private static List<Path> mainSources(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(p -> p.toString().endsWith(".java"))
-                    .filter(p -> root.relativize(p).toString().replace('\\', '/').contains("src/main/java/"))
-                    .filter(p -> root.relativize(p).toString().replace('\\', '/').split("/")[0].charAt(0) != '.')
+                    .filter(p ->
+                            root.relativize(p).toString().replace('\\', '/').contains("src/main/java/"))
+                    .filter(p -> root.relativize(p)
+                                    .toString()
+                                    .replace('\\', '/')
+                                    .split("/")[0]
+                                    .charAt(0)
+                            != '.')
                     .filter(p -> !p.toString().contains("/target/"))
                     .sorted()
                     .toList();
@@ -55,11 +67,13 @@ class EnvironmentAccessTest {
     /** The directory with the parent pom: the first one above the module that holds app/ and core/. */
     private static Path repositoryRoot() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("app")) && Files.isDirectory(dir.resolve("core"))
+            if (Files.isDirectory(dir.resolve("app"))
+                    && Files.isDirectory(dir.resolve("core"))
                     && Files.exists(dir.resolve("pom.xml"))) {
                 return dir;
             }
         }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "no repository root above " + Path.of("").toAbsolutePath());
     }
 }

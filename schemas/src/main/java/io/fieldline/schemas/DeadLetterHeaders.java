@@ -20,6 +20,5 @@ public final class DeadLetterHeaders {
     /** Epoch milliseconds when the record was dead-lettered. */
     public static final String TIMESTAMP = "fieldline.dlq.timestamp";
 
-    private DeadLetterHeaders() {
-    }
+    private DeadLetterHeaders() {}
 }

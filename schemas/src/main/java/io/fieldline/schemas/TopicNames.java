@@ -105,8 +105,16 @@ public final class TopicNames {
 
     /** Every data topic the pipeline creates at start, dead-letter topics excluded. */
     public List<String> dataTopics() {
-        return List.of(readings(), enrichedReadings(), lateReadings(), aggregates1m(), aggregates1h(),
-                alerts(), anomalies(), kpis(), canFrames());
+        return List.of(
+                readings(),
+                enrichedReadings(),
+                lateReadings(),
+                aggregates1m(),
+                aggregates1h(),
+                alerts(),
+                anomalies(),
+                kpis(),
+                canFrames());
     }
 
     /** The compacted metadata topics. */

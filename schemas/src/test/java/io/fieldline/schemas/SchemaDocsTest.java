@@ -25,8 +25,9 @@ class SchemaDocsTest {
         try (Stream<Path> common = Files.list(AVRO.resolve("common"))) {
             for (Path enumFile : common.sorted().toList()) {
                 Schema schema = parser.parse(enumFile.toFile());
-                assertThat(doc).as("enum %s", schema.getName()).contains("- `" + schema.getName() + "`: "
-                        + String.join(", ", schema.getEnumSymbols()));
+                assertThat(doc)
+                        .as("enum %s", schema.getName())
+                        .contains("- `" + schema.getName() + "`: " + String.join(", ", schema.getEnumSymbols()));
             }
         }
         List<Path> records;

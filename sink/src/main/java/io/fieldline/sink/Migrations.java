@@ -3,17 +3,16 @@ package io.fieldline.sink;
 import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.migration.V2__Time_series;
 import io.fieldline.sink.internal.postgres.TimescalePolicies;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.output.MigrateResult;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates and upgrades the Fieldline schema (Flyway, versioned migrations in {@code db/migration} plus the
@@ -26,8 +25,7 @@ public final class Migrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
-    private Migrations() {
-    }
+    private Migrations() {}
 
     /** Migrates with the storage options of {@code config}. */
     public static StorageLayout apply(DataSource dataSource, SinkConfig config) {
@@ -51,8 +49,11 @@ public final class Migrations {
                 .load();
         MigrateResult result = flyway.migrate();
         if (result.migrationsExecuted > 0) {
-            LOG.info("Applied {} migrations to schema {}, now at version {}", result.migrationsExecuted,
-                    options.schema(), result.targetSchemaVersion);
+            LOG.info(
+                    "Applied {} migrations to schema {}, now at version {}",
+                    result.migrationsExecuted,
+                    options.schema(),
+                    result.targetSchemaVersion);
         }
         try {
             StorageLayout layout = layout(dataSource, options.schema());
@@ -70,8 +71,9 @@ public final class Migrations {
     /** The layout the migrations chose, read from the database. */
     public static StorageLayout layout(DataSource dataSource, String schema) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT layout FROM " + new SqlNames(schema).table("fieldline_storage"))) {
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT layout FROM " + new SqlNames(schema).table("fieldline_storage"))) {
             if (!rs.next()) {
                 throw new SQLException("fieldline_storage in schema " + schema + " is empty");
             }

@@ -1,10 +1,6 @@
 package io.fieldline.sink;
 
 import io.fieldline.sink.internal.SqlNames;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,6 +21,9 @@ import java.util.Objects;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the natively partitioned time-series tables (the layout without TimescaleDB) in shape: creates
@@ -45,12 +44,15 @@ public final class PartitionMaintenance {
     private static final Pattern RANGE = Pattern.compile("FOR VALUES FROM \\('([^']+)'\\) TO \\('([^']+)'\\)");
     private static final DateTimeFormatter PG_TIMESTAMPTZ = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss")
-            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .optionalStart()
+            .appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+            .optionalEnd()
             .appendPattern("x")
             .toFormatter();
-    private static final DateTimeFormatter NAME_SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd_HHmm").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter LITERAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxxx")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter NAME_SUFFIX =
+            DateTimeFormatter.ofPattern("yyyyMMdd_HHmm").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter LITERAL =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxxx").withZone(ZoneOffset.UTC);
     /** Most partitions created from default-partition rows per table and run: bounds one run's work. */
     private static final int MAX_ADOPTED_BUCKETS = 500;
 
@@ -67,14 +69,16 @@ public final class PartitionMaintenance {
     }
 
     /** One partition of a table: its name and [start, end) range. */
-    public record Partition(String name, Instant start, Instant end) {
-    }
+    public record Partition(String name, Instant start, Instant end) {}
 
     /** What one run did. */
     public record Result(int created, int dropped, long rowsMoved, long rowsExpired) {
 
         Result plus(Result other) {
-            return new Result(created + other.created, dropped + other.dropped, rowsMoved + other.rowsMoved,
+            return new Result(
+                    created + other.created,
+                    dropped + other.dropped,
+                    rowsMoved + other.rowsMoved,
                     rowsExpired + other.rowsExpired);
         }
     }
@@ -93,8 +97,13 @@ public final class PartitionMaintenance {
             total = total.plus(maintain(table));
         }
         if (total.created() + total.dropped() > 0 || total.rowsMoved() + total.rowsExpired() > 0) {
-            LOG.info("Partition maintenance: {} created, {} dropped, {} rows moved out of default partitions, "
-                    + "{} expired rows deleted", total.created(), total.dropped(), total.rowsMoved(), total.rowsExpired());
+            LOG.info(
+                    "Partition maintenance: {} created, {} dropped, {} rows moved out of default partitions, "
+                            + "{} expired rows deleted",
+                    total.created(),
+                    total.dropped(),
+                    total.rowsMoved(),
+                    total.rowsExpired());
         }
         return total;
     }
@@ -215,12 +224,16 @@ public final class PartitionMaintenance {
             st.execute("LOCK TABLE " + deflt + " IN EXCLUSIVE MODE");
             st.execute("CREATE TABLE " + partition + " (LIKE " + parent + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
                     + "INCLUDING STORAGE)");
-            moved = st.executeUpdate("WITH moved AS (DELETE FROM " + deflt + " WHERE " + time + " >= " + from
-                    + " AND " + time + " < " + to + " RETURNING *) INSERT INTO " + partition + " SELECT * FROM moved");
+            moved = st.executeUpdate("WITH moved AS (DELETE FROM " + deflt + " WHERE " + time + " >= " + from + " AND "
+                    + time + " < " + to + " RETURNING *) INSERT INTO " + partition + " SELECT * FROM moved");
             st.execute("ALTER TABLE " + parent + " ATTACH PARTITION " + partition + " FOR VALUES FROM (" + from
                     + ") TO (" + to + ")");
         }
-        LOG.debug("Created partition {} [{}, {}) with {} rows from the default partition", p.name(), p.start(), p.end(),
+        LOG.debug(
+                "Created partition {} [{}, {}) with {} rows from the default partition",
+                p.name(),
+                p.start(),
+                p.end(),
                 moved);
         return moved;
     }

@@ -19,13 +19,6 @@ import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkWorker;
 import io.fieldline.sink.internal.worker.WorkerGroup;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -39,6 +32,12 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL (or TimescaleDB) sink: one worker per configured stream, each in its own consumer group,
@@ -100,8 +99,10 @@ public final class PostgresSinkService implements AutoCloseable {
             try {
                 layout = Migrations.layout(dataSource, options.schema());
             } catch (SQLException e) {
-                throw new IllegalStateException("Schema " + options.schema() + " is not migrated and "
-                        + SinkConfig.POSTGRES_MIGRATE + " is false", e);
+                throw new IllegalStateException(
+                        "Schema " + options.schema() + " is not migrated and " + SinkConfig.POSTGRES_MIGRATE
+                                + " is false",
+                        e);
             }
         }
         if (layout == StorageLayout.PARTITIONED) {
@@ -112,48 +113,110 @@ public final class PostgresSinkService implements AutoCloseable {
             return;
         }
         deadLetterProducer = KafkaClients.deadLetterProducer(config, SINK);
-        DeadLetterPublisher deadLetters = new DeadLetterPublisher(deadLetterProducer,
-                config.getString(SinkConfig.TOPIC_DEADLETTER), Clock.systemUTC(), Duration.ofSeconds(30));
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(
+                deadLetterProducer,
+                config.getString(SinkConfig.TOPIC_DEADLETTER),
+                Clock.systemUTC(),
+                Duration.ofSeconds(30));
         TableCopier copier = new TableCopier(new SqlNames(options.schema()), config.writeMode());
         for (SinkStream stream : config.postgresStreams()) {
             SinkMetrics metrics = new SinkMetrics(meters, SINK, stream.configName());
             workers.add(stream, worker(stream, copier, deadLetters, metrics), metrics);
         }
         workers.start();
-        LOG.info("PostgreSQL sink started: layout {}, streams {}, write mode {}", layout, config.postgresStreams(),
+        LOG.info(
+                "PostgreSQL sink started: layout {}, streams {}, write mode {}",
+                layout,
+                config.postgresStreams(),
                 config.writeMode());
     }
 
-    private SinkWorker<?> worker(SinkStream stream, TableCopier copier, DeadLetterPublisher deadLetters,
-                                 SinkMetrics metrics) {
+    private SinkWorker<?> worker(
+            SinkStream stream, TableCopier copier, DeadLetterPublisher deadLetters, SinkMetrics metrics) {
         String name = SINK + "-" + stream.configName();
         SinkConfig.PostgresTimeouts timeouts = config.postgresTimeouts();
         return switch (stream) {
-            case MEASUREMENTS -> worker(name, stream, SinkDecoders.avro(Reading.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.measurements(Duration.ofMillis(config.getLong(SinkConfig.POSTGRES_SERIES_REFRESH_MS))), metrics,
-                            timeouts),
-                    deadLetters, metrics);
-            case AGGREGATES -> worker(name, stream, SinkDecoders.avro(Aggregate.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier,
-                            PostgresPlans.aggregates(config.getString(SinkConfig.TOPIC_AGGREGATES_1H)), metrics, timeouts),
-                    deadLetters, metrics);
-            case ALERTS -> worker(name, stream, SinkDecoders.avro(Alert.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.alerts(), metrics, timeouts),
-                    deadLetters, metrics);
-            case ANOMALIES -> worker(name, stream, SinkDecoders.avro(AnomalyScore.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier,
-                            PostgresPlans.anomalies(config.getBoolean(SinkConfig.POSTGRES_ANOMALIES_FLAGGED_ONLY)), metrics, timeouts),
-                    deadLetters, metrics);
-            case KPIS -> worker(name, stream, SinkDecoders.avro(Kpi.class, registry),
-                    new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.kpis(), metrics, timeouts),
-                    deadLetters, metrics);
+            case MEASUREMENTS ->
+                worker(
+                        name,
+                        stream,
+                        SinkDecoders.avro(Reading.class, registry),
+                        new PostgresStreamWriter<>(
+                                name,
+                                dataSource,
+                                copier,
+                                PostgresPlans.measurements(
+                                        Duration.ofMillis(config.getLong(SinkConfig.POSTGRES_SERIES_REFRESH_MS))),
+                                metrics,
+                                timeouts),
+                        deadLetters,
+                        metrics);
+            case AGGREGATES ->
+                worker(
+                        name,
+                        stream,
+                        SinkDecoders.avro(Aggregate.class, registry),
+                        new PostgresStreamWriter<>(
+                                name,
+                                dataSource,
+                                copier,
+                                PostgresPlans.aggregates(config.getString(SinkConfig.TOPIC_AGGREGATES_1H)),
+                                metrics,
+                                timeouts),
+                        deadLetters,
+                        metrics);
+            case ALERTS ->
+                worker(
+                        name,
+                        stream,
+                        SinkDecoders.avro(Alert.class, registry),
+                        new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.alerts(), metrics, timeouts),
+                        deadLetters,
+                        metrics);
+            case ANOMALIES ->
+                worker(
+                        name,
+                        stream,
+                        SinkDecoders.avro(AnomalyScore.class, registry),
+                        new PostgresStreamWriter<>(
+                                name,
+                                dataSource,
+                                copier,
+                                PostgresPlans.anomalies(config.getBoolean(SinkConfig.POSTGRES_ANOMALIES_FLAGGED_ONLY)),
+                                metrics,
+                                timeouts),
+                        deadLetters,
+                        metrics);
+            case KPIS ->
+                worker(
+                        name,
+                        stream,
+                        SinkDecoders.avro(Kpi.class, registry),
+                        new PostgresStreamWriter<>(name, dataSource, copier, PostgresPlans.kpis(), metrics, timeouts),
+                        deadLetters,
+                        metrics);
         };
     }
 
-    private <V> SinkWorker<V> worker(String name, SinkStream stream, SinkWorker.Decoder<V> decoder,
-                                     PostgresStreamWriter<V> writer, DeadLetterPublisher deadLetters, SinkMetrics metrics) {
-        return new SinkWorker<>(name, KafkaClients.consumer(config, SINK, stream), config.topics(stream), decoder, writer,
-                deadLetters, config.batchSize(), config.batchLinger(), config.retryPolicy(), config.writeTimeout(), metrics);
+    private <V> SinkWorker<V> worker(
+            String name,
+            SinkStream stream,
+            SinkWorker.Decoder<V> decoder,
+            PostgresStreamWriter<V> writer,
+            DeadLetterPublisher deadLetters,
+            SinkMetrics metrics) {
+        return new SinkWorker<>(
+                name,
+                KafkaClients.consumer(config, SINK, stream),
+                config.topics(stream),
+                decoder,
+                writer,
+                deadLetters,
+                config.batchSize(),
+                config.batchLinger(),
+                config.retryPolicy(),
+                config.writeTimeout(),
+                metrics);
     }
 
     private void scheduleMaintenance(StorageOptions options) {
@@ -167,13 +230,17 @@ public final class PostgresSinkService implements AutoCloseable {
         // Migrations already ran it once; a failing run is logged and tried again next time, since the
         // default partitions keep every row safe meanwhile.
         long first = config.getBoolean(SinkConfig.POSTGRES_MIGRATE) ? every : 0;
-        maintenance.scheduleWithFixedDelay(() -> {
-            try {
-                job.run();
-            } catch (SQLException | RuntimeException e) {
-                LOG.warn("Partition maintenance failed; retrying in {} ms", every, e);
-            }
-        }, first, every, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        job.run();
+                    } catch (SQLException | RuntimeException e) {
+                        LOG.warn("Partition maintenance failed; retrying in {} ms", every, e);
+                    }
+                },
+                first,
+                every,
+                TimeUnit.MILLISECONDS);
     }
 
     static HikariDataSource createPool(SinkConfig config) {
@@ -241,22 +308,31 @@ public final class PostgresSinkService implements AutoCloseable {
         } catch (SQLException e) {
             LOG.warn("Cannot count rows for the summary: {}", e.getMessage());
         }
-        return new SinkSummary(SINK, workers.written(), stored, workers.recordsConsumed(), workers.deadLetters(),
-                workers.retries(), workers.states());
+        return new SinkSummary(
+                SINK,
+                workers.written(),
+                stored,
+                workers.recordsConsumed(),
+                workers.deadLetters(),
+                workers.retries(),
+                workers.states());
     }
 
     static Map<String, Long> rowCounts(DataSource ds, SqlNames names) throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
-        List<String> tables = List.of("measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi",
-                "series", "alert_current");
+        List<String> tables = List.of(
+                "measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi", "series", "alert_current");
         try (Connection c = ds.getConnection()) {
             c.setNetworkTimeout(Runnable::run, 5_000); // a frozen server must not hang a summary
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL statement_timeout = '2s'");
                 for (String table : tables) {
-                    counts.put(table, estimate(st, names, table) > 1_000_000 ? estimate(st, names, table)
-                            : count(st, names, table));
+                    counts.put(
+                            table,
+                            estimate(st, names, table) > 1_000_000
+                                    ? estimate(st, names, table)
+                                    : count(st, names, table));
                 }
             } finally {
                 c.rollback();

@@ -25,10 +25,6 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Redis sink: live state for dashboards (latest value per series, live KPIs per room, active alerts,
@@ -97,8 +96,8 @@ public final class RedisSinkService implements AutoCloseable {
             return;
         }
         deadLetterProducer = KafkaClients.deadLetterProducer(config, SINK);
-        DeadLetterPublisher deadLetters = new DeadLetterPublisher(deadLetterProducer,
-                config.getString(SinkConfig.TOPIC_DEADLETTER), clock, Duration.ofSeconds(30));
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(
+                deadLetterProducer, config.getString(SinkConfig.TOPIC_DEADLETTER), clock, Duration.ofSeconds(30));
         RedisKeys keys = config.redisKeys();
         for (SinkStream stream : config.redisStreams()) {
             SinkMetrics metrics = new SinkMetrics(meters, SINK, stream.configName());
@@ -106,14 +105,38 @@ public final class RedisSinkService implements AutoCloseable {
             connectors.add(connector);
             String name = SINK + "-" + stream.configName();
             SinkWorker<?> worker = switch (stream) {
-                case MEASUREMENTS -> worker(name, stream, SinkDecoders.avro(Reading.class, registry),
-                        new RedisStreamWriter<>(connector, RedisPlans.latest(keys), metrics), deadLetters, metrics);
-                case KPIS -> worker(name, stream, SinkDecoders.avro(Kpi.class, registry),
-                        new RedisStreamWriter<>(connector, RedisPlans.kpis(keys), metrics), deadLetters, metrics);
-                case ALERTS -> worker(name, stream, SinkDecoders.avro(Alert.class, registry),
-                        new RedisStreamWriter<>(connector, RedisPlans.alerts(keys), metrics), deadLetters, metrics);
-                case ANOMALIES -> worker(name, stream, SinkDecoders.avro(AnomalyScore.class, registry),
-                        new RedisStreamWriter<>(connector, RedisPlans.anomalies(keys, clock), metrics), deadLetters, metrics);
+                case MEASUREMENTS ->
+                    worker(
+                            name,
+                            stream,
+                            SinkDecoders.avro(Reading.class, registry),
+                            new RedisStreamWriter<>(connector, RedisPlans.latest(keys), metrics),
+                            deadLetters,
+                            metrics);
+                case KPIS ->
+                    worker(
+                            name,
+                            stream,
+                            SinkDecoders.avro(Kpi.class, registry),
+                            new RedisStreamWriter<>(connector, RedisPlans.kpis(keys), metrics),
+                            deadLetters,
+                            metrics);
+                case ALERTS ->
+                    worker(
+                            name,
+                            stream,
+                            SinkDecoders.avro(Alert.class, registry),
+                            new RedisStreamWriter<>(connector, RedisPlans.alerts(keys), metrics),
+                            deadLetters,
+                            metrics);
+                case ANOMALIES ->
+                    worker(
+                            name,
+                            stream,
+                            SinkDecoders.avro(AnomalyScore.class, registry),
+                            new RedisStreamWriter<>(connector, RedisPlans.anomalies(keys, clock), metrics),
+                            deadLetters,
+                            metrics);
                 case AGGREGATES -> throw new IllegalStateException("the Redis sink keeps no aggregates");
             };
             workers.add(stream, worker, metrics);
@@ -122,10 +145,25 @@ public final class RedisSinkService implements AutoCloseable {
         LOG.info("Redis sink started: streams {}, key prefix {}", config.redisStreams(), keys.prefix());
     }
 
-    private <V> SinkWorker<V> worker(String name, SinkStream stream, SinkWorker.Decoder<V> decoder,
-                                     RedisStreamWriter<V> writer, DeadLetterPublisher deadLetters, SinkMetrics metrics) {
-        return new SinkWorker<>(name, KafkaClients.consumer(config, SINK, stream), config.topics(stream), decoder, writer,
-                deadLetters, config.batchSize(), config.batchLinger(), config.retryPolicy(), config.writeTimeout(), metrics);
+    private <V> SinkWorker<V> worker(
+            String name,
+            SinkStream stream,
+            SinkWorker.Decoder<V> decoder,
+            RedisStreamWriter<V> writer,
+            DeadLetterPublisher deadLetters,
+            SinkMetrics metrics) {
+        return new SinkWorker<>(
+                name,
+                KafkaClients.consumer(config, SINK, stream),
+                config.topics(stream),
+                decoder,
+                writer,
+                deadLetters,
+                config.batchSize(),
+                config.batchLinger(),
+                config.retryPolicy(),
+                config.writeTimeout(),
+                metrics);
     }
 
     /** State of each stream's worker. */
@@ -165,8 +203,14 @@ public final class RedisSinkService implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Cannot count Redis keys for the summary: {}", e.getMessage());
         }
-        return new SinkSummary(SINK, workers.written(), stored, workers.recordsConsumed(), workers.deadLetters(),
-                workers.retries(), workers.states());
+        return new SinkSummary(
+                SINK,
+                workers.written(),
+                stored,
+                workers.recordsConsumed(),
+                workers.deadLetters(),
+                workers.retries(),
+                workers.states());
     }
 
     /** The key pattern a key belongs to, with variable segments as {braces}. */

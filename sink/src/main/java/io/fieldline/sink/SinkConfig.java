@@ -4,6 +4,13 @@ import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -16,14 +23,6 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import java.time.Duration;
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Configuration of the PostgreSQL and Redis sinks: every key starts with {@code sink.}.
@@ -68,9 +67,11 @@ public final class SinkConfig extends AbstractConfig {
     public static final String POSTGRES_ANOMALIES_FLAGGED_ONLY = "sink.postgres.anomalies.flagged.only";
     public static final String POSTGRES_TIMESCALE = "sink.postgres.timescale";
     public static final String POSTGRES_PARTITION_INTERVAL_HOURS = "sink.postgres.partition.interval.hours";
-    public static final String POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS = "sink.postgres.partition.rollup.interval.hours";
+    public static final String POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS =
+            "sink.postgres.partition.rollup.interval.hours";
     public static final String POSTGRES_PARTITION_AHEAD = "sink.postgres.partition.ahead";
-    public static final String POSTGRES_PARTITION_MAINTENANCE_INTERVAL_MS = "sink.postgres.partition.maintenance.interval.ms";
+    public static final String POSTGRES_PARTITION_MAINTENANCE_INTERVAL_MS =
+            "sink.postgres.partition.maintenance.interval.ms";
     public static final String POSTGRES_RETENTION_MEASUREMENT_DAYS = "sink.postgres.retention.measurement.days";
     public static final String POSTGRES_RETENTION_AGGREGATE_1M_DAYS = "sink.postgres.retention.aggregate.1m.days";
     public static final String POSTGRES_RETENTION_AGGREGATE_1H_DAYS = "sink.postgres.retention.aggregate.1h.days";
@@ -125,22 +126,29 @@ public final class SinkConfig extends AbstractConfig {
     public SinkConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
         if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
-            throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
+            throw new ConfigException(
+                    RETRY_BACKOFF_MAX_MS,
+                    getLong(RETRY_BACKOFF_MAX_MS),
                     "must be at least " + RETRY_BACKOFF_INITIAL_MS);
         }
         long statementTimeout = getLong(POSTGRES_STATEMENT_TIMEOUT_MS);
         long socketTimeout = getLong(POSTGRES_SOCKET_TIMEOUT_MS);
         if (socketTimeout > 0 && (statementTimeout == 0 || socketTimeout <= statementTimeout)) {
-            throw new ConfigException(POSTGRES_SOCKET_TIMEOUT_MS, socketTimeout, "must be longer than "
-                    + POSTGRES_STATEMENT_TIMEOUT_MS + " (a slow statement should be cancelled by the server, "
-                    + "not cut off on the wire), which must then be set");
+            throw new ConfigException(
+                    POSTGRES_SOCKET_TIMEOUT_MS,
+                    socketTimeout,
+                    "must be longer than "
+                            + POSTGRES_STATEMENT_TIMEOUT_MS + " (a slow statement should be cancelled by the server, "
+                            + "not cut off on the wire), which must then be set");
         }
         for (String name : getList(POSTGRES_STREAMS)) {
             SinkStream.parse(name);
         }
         for (String name : getList(REDIS_STREAMS)) {
             if (SinkStream.parse(name) == SinkStream.AGGREGATES) {
-                throw new ConfigException(REDIS_STREAMS, getList(REDIS_STREAMS),
+                throw new ConfigException(
+                        REDIS_STREAMS,
+                        getList(REDIS_STREAMS),
                         "the Redis sink keeps no aggregates; choose from measurements, alerts, anomalies, kpis");
             }
         }
@@ -171,125 +179,339 @@ public final class SinkConfig extends AbstractConfig {
         TopicNames defaults = TopicNames.defaults();
         String streams = "measurements, aggregates, alerts, anomalies, kpis";
         return new ConfigDef()
-                .define(GROUP_ID_PREFIX, Type.STRING, "fieldline-sink", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                .define(
+                        GROUP_ID_PREFIX,
+                        Type.STRING,
+                        "fieldline-sink",
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
                         "Consumer group ids are <prefix>-postgres-<stream> and <prefix>-redis-<stream>: one group per sink and "
                                 + "stream, so a slow or failed store never holds back another.")
-                .define(TOPIC_MEASUREMENTS, Type.STRING, defaults.enrichedReadings(), new ConfigDef.NonEmptyString(),
-                        Importance.HIGH, "Topic of Reading records written to the measurement table and the latest-value "
+                .define(
+                        TOPIC_MEASUREMENTS,
+                        Type.STRING,
+                        defaults.enrichedReadings(),
+                        new ConfigDef.NonEmptyString(),
+                        Importance.HIGH,
+                        "Topic of Reading records written to the measurement table and the latest-value "
                                 + "hashes: the enriched readings, or the raw readings topic to store values before enrichment.")
-                .define(TOPIC_AGGREGATES_1M, Type.STRING, defaults.aggregates1m(), new ConfigDef.NonEmptyString(),
-                        Importance.MEDIUM, "Topic of one-minute Aggregate records (table aggregate_1m).")
-                .define(TOPIC_AGGREGATES_1H, Type.STRING, defaults.aggregates1h(), new ConfigDef.NonEmptyString(),
-                        Importance.MEDIUM, "Topic of one-hour Aggregate records (table aggregate_1h).")
-                .define(TOPIC_ALERTS, Type.STRING, defaults.alerts(), new ConfigDef.NonEmptyString(),
-                        Importance.MEDIUM, "Topic of Alert transitions.")
-                .define(TOPIC_ANOMALIES, Type.STRING, defaults.anomalies(), new ConfigDef.NonEmptyString(),
-                        Importance.MEDIUM, "Topic of AnomalyScore records.")
-                .define(TOPIC_KPIS, Type.STRING, defaults.kpis(), new ConfigDef.NonEmptyString(),
-                        Importance.MEDIUM, "Topic of Kpi records.")
-                .define(TOPIC_DEADLETTER, Type.STRING, defaults.deadLetters("sink"), new ConfigDef.NonEmptyString(),
-                        Importance.MEDIUM, "Dead-letter topic for records that can never be written (undecodable, or rejected "
+                .define(
+                        TOPIC_AGGREGATES_1M,
+                        Type.STRING,
+                        defaults.aggregates1m(),
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
+                        "Topic of one-minute Aggregate records (table aggregate_1m).")
+                .define(
+                        TOPIC_AGGREGATES_1H,
+                        Type.STRING,
+                        defaults.aggregates1h(),
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
+                        "Topic of one-hour Aggregate records (table aggregate_1h).")
+                .define(
+                        TOPIC_ALERTS,
+                        Type.STRING,
+                        defaults.alerts(),
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
+                        "Topic of Alert transitions.")
+                .define(
+                        TOPIC_ANOMALIES,
+                        Type.STRING,
+                        defaults.anomalies(),
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
+                        "Topic of AnomalyScore records.")
+                .define(
+                        TOPIC_KPIS,
+                        Type.STRING,
+                        defaults.kpis(),
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
+                        "Topic of Kpi records.")
+                .define(
+                        TOPIC_DEADLETTER,
+                        Type.STRING,
+                        defaults.deadLetters("sink"),
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
+                        "Dead-letter topic for records that can never be written (undecodable, or rejected "
                                 + "by a constraint); the original bytes with the reason in headers.")
-                .define(BATCH_SIZE, Type.INT, 5000, Range.between(1, 1_000_000), Importance.MEDIUM,
+                .define(
+                        BATCH_SIZE,
+                        Type.INT,
+                        5000,
+                        Range.between(1, 1_000_000),
+                        Importance.MEDIUM,
                         "Largest number of records written in one database transaction or Redis pipeline.")
-                .define(BATCH_LINGER_MS, Type.LONG, 200L, Range.between(0, 60_000), Importance.MEDIUM,
+                .define(
+                        BATCH_LINGER_MS,
+                        Type.LONG,
+                        200L,
+                        Range.between(0, 60_000),
+                        Importance.MEDIUM,
                         "Longest time a record waits for its batch to fill before the batch is written anyway.")
-                .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.between(1, 600_000), Importance.LOW,
+                .define(
+                        RETRY_BACKOFF_INITIAL_MS,
+                        Type.LONG,
+                        100L,
+                        Range.between(1, 600_000),
+                        Importance.LOW,
                         "First pause after a transient write failure (store down); doubles per attempt.")
-                .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.between(1, 600_000), Importance.LOW,
+                .define(
+                        RETRY_BACKOFF_MAX_MS,
+                        Type.LONG,
+                        10_000L,
+                        Range.between(1, 600_000),
+                        Importance.LOW,
                         "Longest pause between write attempts.")
-                .define(RETRY_GIVE_UP_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                .define(
+                        RETRY_GIVE_UP_MS,
+                        Type.LONG,
+                        0L,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Stop the worker (failed state, offsets left uncommitted) after failing this long; 0 retries for ever, "
                                 + "which is what keeps an outage from losing data or needing an operator.")
-                .define(WRITE_TIMEOUT_MS, Type.LONG, 120_000L, Range.between(100, 3_600_000), Importance.LOW,
+                .define(
+                        WRITE_TIMEOUT_MS,
+                        Type.LONG,
+                        120_000L,
+                        Range.between(100, 3_600_000),
+                        Importance.LOW,
                         "Longest a worker waits for one write of a batch before it counts the attempt as failed and "
                                 + "retries it with the retry policy. A backstop: the stores' own timeouts "
                                 + "(sink.postgres.socket.timeout.ms, sink.redis.command.timeout.ms) normally end a hung write "
                                 + "first. While it waits, the worker keeps polling with its partitions paused, so it stays "
                                 + "in its consumer group however long a write takes.")
-
                 .define(POSTGRES_ENABLED, Type.BOOLEAN, true, Importance.HIGH, "Run the PostgreSQL sink.")
-                .define(POSTGRES_STREAMS, Type.LIST, streams, ValidList.in(names(SinkStream.values())), Importance.MEDIUM,
+                .define(
+                        POSTGRES_STREAMS,
+                        Type.LIST,
+                        streams,
+                        ValidList.in(names(SinkStream.values())),
+                        Importance.MEDIUM,
                         "Streams the PostgreSQL sink writes, each with its own consumer group.")
-                .define(POSTGRES_URL, Type.STRING, "jdbc:postgresql://localhost:5432/fieldline", new ConfigDef.NonEmptyString(),
-                        Importance.HIGH, "JDBC URL of the PostgreSQL or TimescaleDB database.")
+                .define(
+                        POSTGRES_URL,
+                        Type.STRING,
+                        "jdbc:postgresql://localhost:5432/fieldline",
+                        new ConfigDef.NonEmptyString(),
+                        Importance.HIGH,
+                        "JDBC URL of the PostgreSQL or TimescaleDB database.")
                 .define(POSTGRES_USER, Type.STRING, "fieldline", Importance.HIGH, "Database user.")
                 .define(POSTGRES_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Database password.")
-                .define(POSTGRES_SCHEMA, Type.STRING, "public", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                .define(
+                        POSTGRES_SCHEMA,
+                        Type.STRING,
+                        "public",
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
                         "Schema that holds the Fieldline tables; created by the migrations when missing.")
-                .define(POSTGRES_POOL_SIZE, Type.INT, 8, Range.between(1, 256), Importance.LOW,
+                .define(
+                        POSTGRES_POOL_SIZE,
+                        Type.INT,
+                        8,
+                        Range.between(1, 256),
+                        Importance.LOW,
                         "Size of the HikariCP pool: one connection per stream in flight plus maintenance and queries.")
-                .define(POSTGRES_CONNECT_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(1_000, 600_000), Importance.LOW,
+                .define(
+                        POSTGRES_CONNECT_TIMEOUT_MS,
+                        Type.LONG,
+                        5_000L,
+                        Range.between(1_000, 600_000),
+                        Importance.LOW,
                         "Longest wait for a connection: establishing one (JDBC connectTimeout and loginTimeout, in "
                                 + "whole seconds, rounded up) and taking one from the pool. Short, so that a write "
                                 + "attempt during an outage fails fast and the worker backs off.")
-                .define(POSTGRES_STATEMENT_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_STATEMENT_TIMEOUT_MS,
+                        Type.LONG,
+                        30_000L,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "statement_timeout of the sink's write transactions: the server cancels a statement that runs "
                                 + "longer (a lock wait, an overloaded server) and the batch is retried. 0 disables it. "
                                 + "Migrations and partition maintenance are not bound by it.")
-                .define(POSTGRES_SOCKET_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_SOCKET_TIMEOUT_MS,
+                        Type.LONG,
+                        60_000L,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Network timeout of the sink's write transactions (JDBC setNetworkTimeout): when the server "
                                 + "sends nothing for this long (hung, frozen, a silent network partition) the connection "
                                 + "is dropped and the batch retried. Longer than sink.postgres.statement.timeout.ms; "
                                 + "0 disables it.")
-                .define(POSTGRES_MIGRATE, Type.BOOLEAN, true, Importance.MEDIUM,
+                .define(
+                        POSTGRES_MIGRATE,
+                        Type.BOOLEAN,
+                        true,
+                        Importance.MEDIUM,
                         "Apply the Flyway migrations and storage policies when the PostgreSQL sink starts.")
-                .define(POSTGRES_WRITE_MODE, Type.STRING, "direct-first",
-                        ValidString.in("staging", "direct-first"), Importance.LOW,
+                .define(
+                        POSTGRES_WRITE_MODE,
+                        Type.STRING,
+                        "direct-first",
+                        ValidString.in("staging", "direct-first"),
+                        Importance.LOW,
                         "staging: binary COPY into a staging table, then INSERT ... ON CONFLICT. direct-first: binary COPY "
                                 + "straight into the table under a savepoint, falling back to the staging path only when the batch "
                                 + "holds a row already stored (a replay). Both are idempotent.")
-                .define(POSTGRES_SERIES_REFRESH_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_SERIES_REFRESH_MS,
+                        Type.LONG,
+                        60_000L,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "How far a series' newest reading must have moved before the sink records it in series.last_seen, "
                                 + "the starting point of the latest_value view's search. Larger is cheaper; the view stays "
                                 + "exact either way. 0 records every batch's newest reading.")
-                .define(POSTGRES_ANOMALIES_FLAGGED_ONLY, Type.BOOLEAN, true, Importance.MEDIUM,
+                .define(
+                        POSTGRES_ANOMALIES_FLAGGED_ONLY,
+                        Type.BOOLEAN,
+                        true,
+                        Importance.MEDIUM,
                         "Store only flagged anomaly scores (the topic carries one score per reading).")
-                .define(POSTGRES_TIMESCALE, Type.STRING, "auto", ValidString.in("auto", "require", "disable"), Importance.MEDIUM,
+                .define(
+                        POSTGRES_TIMESCALE,
+                        Type.STRING,
+                        "auto",
+                        ValidString.in("auto", "require", "disable"),
+                        Importance.MEDIUM,
                         "auto: hypertables when the server offers the timescaledb extension, native range partitioning "
                                 + "otherwise. require: fail without TimescaleDB. disable: always native partitioning. "
                                 + "Decided once, by the migration that creates the tables.")
-                .define(POSTGRES_PARTITION_INTERVAL_HOURS, Type.INT, 24, Range.between(1, 24 * 366), Importance.LOW,
+                .define(
+                        POSTGRES_PARTITION_INTERVAL_HOURS,
+                        Type.INT,
+                        24,
+                        Range.between(1, 24 * 366),
+                        Importance.LOW,
                         "Partition (or chunk) width of the per-reading tables measurement and anomaly.")
-                .define(POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS, Type.INT, 24 * 7, Range.between(1, 24 * 366), Importance.LOW,
+                .define(
+                        POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS,
+                        Type.INT,
+                        24 * 7,
+                        Range.between(1, 24 * 366),
+                        Importance.LOW,
                         "Partition (or chunk) width of aggregate_1m, aggregate_1h, alert and kpi.")
-                .define(POSTGRES_PARTITION_AHEAD, Type.INT, 3, Range.between(0, 1000), Importance.LOW,
+                .define(
+                        POSTGRES_PARTITION_AHEAD,
+                        Type.INT,
+                        3,
+                        Range.between(0, 1000),
+                        Importance.LOW,
                         "Plain PostgreSQL: how many future partitions to keep created beyond the current one.")
-                .define(POSTGRES_PARTITION_MAINTENANCE_INTERVAL_MS, Type.LONG, 3_600_000L, Range.atLeast(1000), Importance.LOW,
+                .define(
+                        POSTGRES_PARTITION_MAINTENANCE_INTERVAL_MS,
+                        Type.LONG,
+                        3_600_000L,
+                        Range.atLeast(1000),
+                        Importance.LOW,
                         "Plain PostgreSQL: how often partition maintenance runs (it also runs at start).")
-                .define(POSTGRES_RETENTION_MEASUREMENT_DAYS, Type.INT, 365, Range.atLeast(0), Importance.MEDIUM,
+                .define(
+                        POSTGRES_RETENTION_MEASUREMENT_DAYS,
+                        Type.INT,
+                        365,
+                        Range.atLeast(0),
+                        Importance.MEDIUM,
                         "Drop measurement data older than this many days; 0 keeps it for ever.")
-                .define(POSTGRES_RETENTION_AGGREGATE_1M_DAYS, Type.INT, 365, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_RETENTION_AGGREGATE_1M_DAYS,
+                        Type.INT,
+                        365,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Drop one-minute aggregates older than this many days; 0 keeps them for ever.")
-                .define(POSTGRES_RETENTION_AGGREGATE_1H_DAYS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_RETENTION_AGGREGATE_1H_DAYS,
+                        Type.INT,
+                        0,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Drop one-hour aggregates older than this many days; 0 keeps them for ever.")
-                .define(POSTGRES_RETENTION_ANOMALY_DAYS, Type.INT, 365, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_RETENTION_ANOMALY_DAYS,
+                        Type.INT,
+                        365,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Drop anomalies older than this many days; 0 keeps them for ever.")
-                .define(POSTGRES_RETENTION_ALERT_DAYS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_RETENTION_ALERT_DAYS,
+                        Type.INT,
+                        0,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Drop alert history older than this many days; 0 keeps it for ever.")
-                .define(POSTGRES_RETENTION_KPI_DAYS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_RETENTION_KPI_DAYS,
+                        Type.INT,
+                        0,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Drop KPIs older than this many days; 0 keeps them for ever.")
-                .define(POSTGRES_COMPRESSION_AFTER_DAYS, Type.INT, 90, Range.atLeast(0), Importance.LOW,
+                .define(
+                        POSTGRES_COMPRESSION_AFTER_DAYS,
+                        Type.INT,
+                        90,
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "TimescaleDB: compress chunks of measurement, anomaly and aggregate_1m (segmented by device and "
                                 + "sensor) once older than this many days; 0 disables compression.")
-
                 .define(REDIS_ENABLED, Type.BOOLEAN, true, Importance.HIGH, "Run the Redis sink.")
-                .define(REDIS_STREAMS, Type.LIST, "measurements, alerts, anomalies, kpis",
-                        ValidList.in(names(SinkStream.values())), Importance.MEDIUM,
+                .define(
+                        REDIS_STREAMS,
+                        Type.LIST,
+                        "measurements, alerts, anomalies, kpis",
+                        ValidList.in(names(SinkStream.values())),
+                        Importance.MEDIUM,
                         "Streams the Redis sink keeps live state for, each with its own consumer group.")
-                .define(REDIS_URL, Type.STRING, "redis://localhost:6379", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                .define(
+                        REDIS_URL,
+                        Type.STRING,
+                        "redis://localhost:6379",
+                        new ConfigDef.NonEmptyString(),
+                        Importance.HIGH,
                         "Redis URI (redis:// or rediss://, optionally with password and database).")
-                .define(REDIS_KEY_PREFIX, Type.STRING, "fieldline", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                .define(
+                        REDIS_KEY_PREFIX,
+                        Type.STRING,
+                        "fieldline",
+                        new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM,
                         "First segment of every key the Redis sink writes.")
-                .define(REDIS_LATEST_TTL_MS, Type.LONG, Duration.ofDays(7).toMillis(), Range.atLeast(0), Importance.LOW,
+                .define(
+                        REDIS_LATEST_TTL_MS,
+                        Type.LONG,
+                        Duration.ofDays(7).toMillis(),
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Expiry of a device's latest-value hash, renewed on every write: a device silent this long drops out. "
                                 + "0 never expires.")
-                .define(REDIS_KPI_TTL_MS, Type.LONG, Duration.ofHours(25).toMillis(), Range.atLeast(0), Importance.LOW,
+                .define(
+                        REDIS_KPI_TTL_MS,
+                        Type.LONG,
+                        Duration.ofHours(25).toMillis(),
+                        Range.atLeast(0),
+                        Importance.LOW,
                         "Expiry of a room's live KPI hash, renewed on every write; longer than a day so daily KPIs "
                                 + "(FCR, mortality) survive until the next one. 0 never expires.")
-                .define(REDIS_ANOMALY_TTL_MS, Type.LONG, Duration.ofMinutes(15).toMillis(), Range.atLeast(1), Importance.LOW,
+                .define(
+                        REDIS_ANOMALY_TTL_MS,
+                        Type.LONG,
+                        Duration.ofMinutes(15).toMillis(),
+                        Range.atLeast(1),
+                        Importance.LOW,
                         "How long an anomaly flag stays after the flagged reading's event time.")
-                .define(REDIS_COMMAND_TIMEOUT_MS, Type.LONG, 5000L, Range.atLeast(1), Importance.LOW,
+                .define(
+                        REDIS_COMMAND_TIMEOUT_MS,
+                        Type.LONG,
+                        5000L,
+                        Range.atLeast(1),
+                        Importance.LOW,
                         "How long the Redis sink waits for a pipeline's replies before counting the attempt as failed.");
     }
 
@@ -398,8 +620,10 @@ public final class SinkConfig extends AbstractConfig {
      * checks a connection only after it has been idle 500 ms).
      */
     public RetryPolicy retryPolicy() {
-        return RetryPolicy.exponential(Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
-                Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)), Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)))
+        return RetryPolicy.exponential(
+                        Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS)),
+                        Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS)),
+                        Duration.ofMillis(getLong(RETRY_GIVE_UP_MS)))
                 .withJitter(0.0);
     }
 
@@ -410,14 +634,14 @@ public final class SinkConfig extends AbstractConfig {
 
     /** Timeouts of the PostgreSQL sink's write transactions ({@link Duration#ZERO}: none). */
     public PostgresTimeouts postgresTimeouts() {
-        return new PostgresTimeouts(Duration.ofMillis(getLong(POSTGRES_CONNECT_TIMEOUT_MS)),
+        return new PostgresTimeouts(
+                Duration.ofMillis(getLong(POSTGRES_CONNECT_TIMEOUT_MS)),
                 Duration.ofMillis(getLong(POSTGRES_STATEMENT_TIMEOUT_MS)),
                 Duration.ofMillis(getLong(POSTGRES_SOCKET_TIMEOUT_MS)));
     }
 
     /** How long the PostgreSQL sink waits for a connection, a statement and a reply on the wire. */
-    public record PostgresTimeouts(Duration connect, Duration statement, Duration socket) {
-    }
+    public record PostgresTimeouts(Duration connect, Duration statement, Duration socket) {}
 
     public WriteMode writeMode() {
         return WriteMode.parse(getString(POSTGRES_WRITE_MODE));
@@ -433,7 +657,9 @@ public final class SinkConfig extends AbstractConfig {
 
     /** Storage layout settings the migrations, policies and partition maintenance need. */
     public StorageOptions storageOptions() {
-        return new StorageOptions(schema(), timescaleMode(),
+        return new StorageOptions(
+                schema(),
+                timescaleMode(),
                 Duration.ofHours(getInt(POSTGRES_PARTITION_INTERVAL_HOURS)),
                 Duration.ofHours(getInt(POSTGRES_PARTITION_ROLLUP_INTERVAL_HOURS)),
                 getInt(POSTGRES_PARTITION_AHEAD),
@@ -453,7 +679,10 @@ public final class SinkConfig extends AbstractConfig {
 
     /** Settings of the Redis sink's key layout and expiries. */
     public RedisKeys redisKeys() {
-        return new RedisKeys(getString(REDIS_KEY_PREFIX), Duration.ofMillis(getLong(REDIS_LATEST_TTL_MS)),
-                Duration.ofMillis(getLong(REDIS_KPI_TTL_MS)), Duration.ofMillis(getLong(REDIS_ANOMALY_TTL_MS)));
+        return new RedisKeys(
+                getString(REDIS_KEY_PREFIX),
+                Duration.ofMillis(getLong(REDIS_LATEST_TTL_MS)),
+                Duration.ofMillis(getLong(REDIS_KPI_TTL_MS)),
+                Duration.ofMillis(getLong(REDIS_ANOMALY_TTL_MS)));
     }
 }

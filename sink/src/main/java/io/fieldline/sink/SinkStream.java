@@ -1,8 +1,7 @@
 package io.fieldline.sink;
 
-import org.apache.kafka.common.config.ConfigException;
-
 import java.util.Locale;
+import org.apache.kafka.common.config.ConfigException;
 
 /** What a sink worker consumes: each stream runs in its own consumer group and thread. */
 public enum SinkStream {

@@ -15,8 +15,14 @@ import java.util.TreeMap;
  * @param retries         failed write attempts since start, all streams
  * @param workers         state of each stream's worker
  */
-public record SinkSummary(String sink, Map<String, Long> written, Map<String, Long> stored, long recordsConsumed,
-                          long deadLetters, long retries, Map<SinkStream, WorkerState> workers) {
+public record SinkSummary(
+        String sink,
+        Map<String, Long> written,
+        Map<String, Long> stored,
+        long recordsConsumed,
+        long deadLetters,
+        long retries,
+        Map<SinkStream, WorkerState> workers) {
 
     public SinkSummary {
         written = Map.copyOf(written);
@@ -37,11 +43,19 @@ public record SinkSummary(String sink, Map<String, Long> written, Map<String, Lo
     /** One line per table or key kind, for a console summary. */
     public String describe() {
         StringBuilder out = new StringBuilder();
-        out.append(sink).append(": ").append(recordsConsumed).append(" records consumed, ").append(deadLetters)
-                .append(" dead letters, ").append(retries).append(" retries; workers ").append(new TreeMap<>(workers))
+        out.append(sink)
+                .append(": ")
+                .append(recordsConsumed)
+                .append(" records consumed, ")
+                .append(deadLetters)
+                .append(" dead letters, ")
+                .append(retries)
+                .append(" retries; workers ")
+                .append(new TreeMap<>(workers))
                 .append('\n');
-        new TreeMap<>(stored).forEach((name, count) -> out.append(String.format("  %-28s %,14d stored %,14d written this run%n",
-                name, count, written.getOrDefault(name, 0L))));
+        new TreeMap<>(stored)
+                .forEach((name, count) -> out.append(String.format(
+                        "  %-28s %,14d stored %,14d written this run%n", name, count, written.getOrDefault(name, 0L))));
         return out.toString();
     }
 }

@@ -16,14 +16,22 @@ import java.util.Objects;
  * @param compressAfter     TimescaleDB: compress chunks older than this; zero disables compression
  * @param retention         per table, drop data older than this; zero keeps it for ever
  */
-public record StorageOptions(String schema, SinkConfig.TimescaleMode timescaleMode, Duration rawInterval,
-                             Duration rollupInterval, int partitionsAhead, Duration compressAfter,
-                             Map<TimeSeriesTable, Duration> retention) {
+public record StorageOptions(
+        String schema,
+        SinkConfig.TimescaleMode timescaleMode,
+        Duration rawInterval,
+        Duration rollupInterval,
+        int partitionsAhead,
+        Duration compressAfter,
+        Map<TimeSeriesTable, Duration> retention) {
 
     public StorageOptions {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(timescaleMode, "timescaleMode");
-        if (rawInterval.isNegative() || rawInterval.isZero() || rollupInterval.isNegative() || rollupInterval.isZero()) {
+        if (rawInterval.isNegative()
+                || rawInterval.isZero()
+                || rollupInterval.isNegative()
+                || rollupInterval.isZero()) {
             throw new IllegalArgumentException("partition intervals must be positive");
         }
         if (partitionsAhead < 0) {
@@ -44,7 +52,7 @@ public record StorageOptions(String schema, SinkConfig.TimescaleMode timescaleMo
 
     /** A copy with other retention settings. */
     public StorageOptions withRetention(Map<TimeSeriesTable, Duration> newRetention) {
-        return new StorageOptions(schema, timescaleMode, rawInterval, rollupInterval, partitionsAhead, compressAfter,
-                newRetention);
+        return new StorageOptions(
+                schema, timescaleMode, rawInterval, rollupInterval, partitionsAhead, compressAfter, newRetention);
     }
 }

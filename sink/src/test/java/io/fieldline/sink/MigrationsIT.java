@@ -1,21 +1,20 @@
 package io.fieldline.sink;
 
-import io.fieldline.embedded.EmbeddedStack;
-import io.fieldline.embedded.junit.EmbeddedStackExtension;
-import io.fieldline.testing.TestDatabases;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.Test;
-
-import javax.sql.DataSource;
-import java.sql.SQLException;
-import java.util.List;
-import java.util.Map;
-
 import static io.fieldline.testing.Sql.execute;
 import static io.fieldline.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
+import io.fieldline.testing.TestDatabases;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(EmbeddedStackExtension.class)
 class MigrationsIT {
@@ -39,16 +38,35 @@ class MigrationsIT {
         StorageLayout layout = Migrations.apply(ds, config(Map.of()));
 
         assertThat(layout).isEqualTo(StorageLayout.PARTITIONED);
-        assertThat(names(ds, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-                + "AND table_type = 'BASE TABLE'"))
-                .contains("facility", "zone", "room", "rack", "device", "sensor", "alert_rule",
-                        "measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi",
-                        "series", "alert_current", "measurement_default");
+        assertThat(names(
+                        ds,
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                                + "AND table_type = 'BASE TABLE'"))
+                .contains(
+                        "facility",
+                        "zone",
+                        "room",
+                        "rack",
+                        "device",
+                        "sensor",
+                        "alert_rule",
+                        "measurement",
+                        "aggregate_1m",
+                        "aggregate_1h",
+                        "alert",
+                        "anomaly",
+                        "kpi",
+                        "series",
+                        "alert_current",
+                        "measurement_default");
         assertThat(names(ds, "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"))
                 .contains("latest_value", "room_hourly_stats", "active_alert", "device_status");
         // current partition plus the three ahead, per table
-        assertThat(names(ds, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                + "WHERE i.inhparent = 'measurement'::regclass AND c.relname <> 'measurement_default'")).hasSize(4);
+        assertThat(names(
+                        ds,
+                        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                + "WHERE i.inhparent = 'measurement'::regclass AND c.relname <> 'measurement_default'"))
+                .hasSize(4);
         assertThat(names(ds, "SELECT indexname FROM pg_indexes WHERE tablename = 'measurement'"))
                 .contains("measurement_time_brin", "measurement_pkey");
     }
@@ -98,25 +116,40 @@ class MigrationsIT {
         execute(ds, "INSERT INTO facility (facility_id) VALUES ('farm-1'), ('farm-2')");
         execute(ds, "INSERT INTO room (room_id, facility_id) VALUES ('room-a', 'farm-1')");
         execute(ds, "INSERT INTO device (device_id, site, room, serial) VALUES ('dev-1', 'farm-1', 'room-a', 'SN1')");
-        execute(ds, "INSERT INTO sensor (device_id, sensor, unit, valid_min, valid_max) "
-                + "VALUES ('dev-1', 'air_temperature', 'degC', -40, 85)");
-        execute(ds, "INSERT INTO alert_rule (rule_id, direction, threshold, clear_threshold, escalation_threshold) "
-                + "VALUES ('too-hot', 'ABOVE', 30, 28, 35)");
+        execute(
+                ds,
+                "INSERT INTO sensor (device_id, sensor, unit, valid_min, valid_max) "
+                        + "VALUES ('dev-1', 'air_temperature', 'degC', -40, 85)");
+        execute(
+                ds,
+                "INSERT INTO alert_rule (rule_id, direction, threshold, clear_threshold, escalation_threshold) "
+                        + "VALUES ('too-hot', 'ABOVE', 30, 28, 35)");
 
         assertThatThrownBy(() -> execute(ds, "INSERT INTO device (device_id, room) VALUES ('dev-2', 'no-such-room')"))
                 .hasMessageContaining("foreign key");
-        assertThatThrownBy(() -> execute(ds, "INSERT INTO device (device_id, site, room) VALUES ('dev-3', 'farm-2', 'room-a')"))
-                .as("the room belongs to another facility").hasMessageContaining("foreign key");
+        assertThatThrownBy(() ->
+                        execute(ds, "INSERT INTO device (device_id, site, room) VALUES ('dev-3', 'farm-2', 'room-a')"))
+                .as("the room belongs to another facility")
+                .hasMessageContaining("foreign key");
         assertThatThrownBy(() -> execute(ds, "INSERT INTO device (device_id, serial) VALUES ('dev-4', 'SN1')"))
                 .hasMessageContaining("duplicate key");
-        assertThatThrownBy(() -> execute(ds, "INSERT INTO sensor (device_id, sensor) VALUES ('dev-1', 'air_temperature')"))
+        assertThatThrownBy(
+                        () -> execute(ds, "INSERT INTO sensor (device_id, sensor) VALUES ('dev-1', 'air_temperature')"))
                 .hasMessageContaining("duplicate key");
-        assertThatThrownBy(() -> execute(ds, "INSERT INTO sensor (device_id, sensor, valid_min, valid_max) "
-                + "VALUES ('dev-1', 'rh', 100, 0)")).hasMessageContaining("check constraint");
-        assertThatThrownBy(() -> execute(ds, "INSERT INTO alert_rule (rule_id, direction, threshold, clear_threshold) "
-                + "VALUES ('wrong-side', 'ABOVE', 30, 32)")).hasMessageContaining("check constraint");
+        assertThatThrownBy(() -> execute(
+                        ds,
+                        "INSERT INTO sensor (device_id, sensor, valid_min, valid_max) "
+                                + "VALUES ('dev-1', 'rh', 100, 0)"))
+                .hasMessageContaining("check constraint");
+        assertThatThrownBy(() -> execute(
+                        ds,
+                        "INSERT INTO alert_rule (rule_id, direction, threshold, clear_threshold) "
+                                + "VALUES ('wrong-side', 'ABOVE', 30, 32)"))
+                .hasMessageContaining("check constraint");
 
         execute(ds, "DELETE FROM device WHERE device_id = 'dev-1'");
-        assertThat(names(ds, "SELECT sensor FROM sensor")).as("sensors go with their device").isEmpty();
+        assertThat(names(ds, "SELECT sensor FROM sensor"))
+                .as("sensors go with their device")
+                .isEmpty();
     }
 }

@@ -1,5 +1,10 @@
 package io.fieldline.sink;
 
+import static io.fieldline.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.PostgresServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -8,14 +13,6 @@ import io.fieldline.sink.testing.KafkaFixture;
 import io.fieldline.testing.Records;
 import io.fieldline.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.MemberDescription;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
-import javax.sql.DataSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +23,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import static io.fieldline.testing.Records.T0;
-import static io.fieldline.testing.Sql.names;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A dedicated PostgreSQL server frozen with SIGSTOP (every process of it: connections stay open, nothing
@@ -44,9 +43,11 @@ class PostgresHangIT {
 
     @Test
     void shouldReportAHungDatabaseStayInTheGroupAndCatchUpOnceItAnswersAgain(EmbeddedStack stack) throws Exception {
-        try (PostgresServer postgres = new PostgresServer(); KafkaFixture kafka = new KafkaFixture(stack);
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                     stack.kafka().bootstrapServers()))) {
+        try (PostgresServer postgres = new PostgresServer();
+                KafkaFixture kafka = new KafkaFixture(stack);
+                Admin admin = Admin.create(Map.of(
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.kafka().bootstrapServers()))) {
             postgres.start();
             TestDatabases.TestDatabase database = TestDatabases.create(postgres);
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
@@ -76,16 +77,24 @@ class PostgresHangIT {
                     kafka.send(kafka.topics().enrichedReadings(), round(1), Reading::getDeviceId);
                     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                         assertThat(sink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.RETRYING);
-                        assertThat(meters.get("fieldline.sink.failing").tag("sink", "postgres").gauge().value())
+                        assertThat(meters.get("fieldline.sink.failing")
+                                        .tag("sink", "postgres")
+                                        .gauge()
+                                        .value())
                                 .isEqualTo(1.0);
                     });
                     // hung for longer than max.poll.interval.ms, and for several attempts
                     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                     while (System.nanoTime() < until) {
-                        assertThat(members(admin, group)).as("group members while the database hangs").isEqualTo(members);
+                        assertThat(members(admin, group))
+                                .as("group members while the database hangs")
+                                .isEqualTo(members);
                         Thread.sleep(500);
                     }
-                    assertThat(meters.get("fieldline.sink.retries").tag("sink", "postgres").counter().count())
+                    assertThat(meters.get("fieldline.sink.retries")
+                                    .tag("sink", "postgres")
+                                    .counter()
+                                    .count())
                             .isGreaterThanOrEqualTo(2);
                 } finally {
                     signal("CONT", frozen);
@@ -131,8 +140,10 @@ class PostgresHangIT {
     }
 
     private static Set<String> members(Admin admin, String group) throws Exception {
-        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).describedGroups()
-                .get(group).get(10, TimeUnit.SECONDS);
+        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
+                .describedGroups()
+                .get(group)
+                .get(10, TimeUnit.SECONDS);
         return description.members().stream().map(MemberDescription::consumerId).collect(Collectors.toSet());
     }
 

@@ -1,5 +1,10 @@
 package io.fieldline.sink;
 
+import static io.fieldline.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.PostgresServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -8,21 +13,15 @@ import io.fieldline.sink.testing.KafkaFixture;
 import io.fieldline.testing.Records;
 import io.fieldline.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
-import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-
-import static io.fieldline.testing.Sql.names;
-import static io.fieldline.testing.Records.T0;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A dedicated PostgreSQL server, stopped while records keep arriving: nothing lost, nothing doubled. */
 @ExtendWith(EmbeddedStackExtension.class)
@@ -33,7 +32,8 @@ class PostgresOutageIT {
 
     @Test
     void shouldStoreEveryRecordExactlyOnceWhenPostgresStopsMidStreamAndComesBack(EmbeddedStack stack) throws Exception {
-        try (PostgresServer postgres = new PostgresServer(); KafkaFixture kafka = new KafkaFixture(stack)) {
+        try (PostgresServer postgres = new PostgresServer();
+                KafkaFixture kafka = new KafkaFixture(stack)) {
             postgres.start();
             TestDatabases.TestDatabase database = TestDatabases.create(postgres);
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
@@ -58,20 +58,22 @@ class PostgresOutageIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> count(ds) > 0);
 
                 postgres.stop();
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                        assertThat(sink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.RETRYING));
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(() -> assertThat(sink.workerStates())
+                                .containsEntry(SinkStream.MEASUREMENTS, WorkerState.RETRYING));
                 sleep(1500); // records keep arriving while the database is away
                 postgres.start();
 
                 producing.get();
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                        assertThat(count(ds)).isEqualTo(BATCHES * PER_BATCH));
+                await().atMost(Duration.ofSeconds(60))
+                        .untilAsserted(() -> assertThat(count(ds)).isEqualTo(BATCHES * PER_BATCH));
                 assertThat(names(ds, "SELECT count(DISTINCT (device_id, sensor, time)) FROM measurement"))
                         .containsExactly(String.valueOf(BATCHES * PER_BATCH));
                 assertThat(names(ds, "SELECT sum(value)::bigint FROM measurement"))
                         .containsExactly(String.valueOf((long) BATCHES * PER_BATCH * (BATCHES * PER_BATCH - 1) / 2));
-                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                        assertThat(sink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.RUNNING));
+                await().atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> assertThat(sink.workerStates())
+                                .containsEntry(SinkStream.MEASUREMENTS, WorkerState.RUNNING));
                 assertThat(sink.summary().retries()).isPositive();
                 assertThat(sink.summary().deadLetters()).isZero();
             }

@@ -1,5 +1,10 @@
 package io.fieldline.sink;
 
+import static io.fieldline.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
@@ -12,17 +17,9 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.dao.StorageDao;
 import io.fieldline.sink.testing.KafkaFixture;
 import io.fieldline.testing.Records;
-import io.fieldline.testing.TopicTail;
 import io.fieldline.testing.TestDatabases;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
-import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -31,11 +28,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static io.fieldline.testing.Sql.names;
-import static io.fieldline.testing.Records.T0;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(EmbeddedStackExtension.class)
 class PostgresSinkIT {
@@ -76,8 +75,8 @@ class PostgresSinkIT {
     private static List<Reading> readings(String device, int count, int fromSecond) {
         List<Reading> readings = new ArrayList<>();
         for (int i = fromSecond; i < fromSecond + count; i++) {
-            readings.add(Records.reading(device, i % 2 == 0 ? "air_temperature" : "relative_humidity",
-                    T0.plusSeconds(i), 20 + i * 0.01));
+            readings.add(Records.reading(
+                    device, i % 2 == 0 ? "air_temperature" : "relative_humidity", T0.plusSeconds(i), 20 + i * 0.01));
         }
         return readings;
     }
@@ -96,20 +95,31 @@ class PostgresSinkIT {
         DataSource ds = database.dataSource();
 
         kafka.send(kafka.topics().enrichedReadings(), readings("dev-1", 100, 0), Reading::getDeviceId);
-        kafka.send(kafka.topics().aggregates1m(), List.of(
-                Records.aggregate("dev-1", "air_temperature", T0, Duration.ofMinutes(1), 21.0),
-                Records.aggregate("dev-2", "air_temperature", T0, Duration.ofMinutes(1), 23.0)), Aggregate::getDeviceId);
-        kafka.send(kafka.topics().aggregates1h(), List.of(
-                Records.aggregate("dev-1", "air_temperature", T0, Duration.ofHours(1), 21.0),
-                Records.aggregate("dev-2", "air_temperature", T0, Duration.ofHours(1), 23.0)), Aggregate::getDeviceId);
-        kafka.send(kafka.topics().alerts(), List.of(
-                Records.alert("too-hot", "dev-1", "air_temperature", AlertState.RAISED, T0.plusSeconds(10)),
-                Records.alert("too-hot", "dev-2", "air_temperature", AlertState.RAISED, T0.plusSeconds(12)),
-                Records.alert("too-hot", "dev-2", "air_temperature", AlertState.CLEARED, T0.plusSeconds(40))),
+        kafka.send(
+                kafka.topics().aggregates1m(),
+                List.of(
+                        Records.aggregate("dev-1", "air_temperature", T0, Duration.ofMinutes(1), 21.0),
+                        Records.aggregate("dev-2", "air_temperature", T0, Duration.ofMinutes(1), 23.0)),
+                Aggregate::getDeviceId);
+        kafka.send(
+                kafka.topics().aggregates1h(),
+                List.of(
+                        Records.aggregate("dev-1", "air_temperature", T0, Duration.ofHours(1), 21.0),
+                        Records.aggregate("dev-2", "air_temperature", T0, Duration.ofHours(1), 23.0)),
+                Aggregate::getDeviceId);
+        kafka.send(
+                kafka.topics().alerts(),
+                List.of(
+                        Records.alert("too-hot", "dev-1", "air_temperature", AlertState.RAISED, T0.plusSeconds(10)),
+                        Records.alert("too-hot", "dev-2", "air_temperature", AlertState.RAISED, T0.plusSeconds(12)),
+                        Records.alert("too-hot", "dev-2", "air_temperature", AlertState.CLEARED, T0.plusSeconds(40))),
                 Alert::getAlertId);
-        kafka.send(kafka.topics().anomalies(), List.of(
-                Records.anomaly("dev-1", "air_temperature", T0.plusSeconds(5), true),
-                Records.anomaly("dev-1", "air_temperature", T0.plusSeconds(6), false)), AnomalyScore::getDeviceId);
+        kafka.send(
+                kafka.topics().anomalies(),
+                List.of(
+                        Records.anomaly("dev-1", "air_temperature", T0.plusSeconds(5), true),
+                        Records.anomaly("dev-1", "air_temperature", T0.plusSeconds(6), false)),
+                AnomalyScore::getDeviceId);
         kafka.send(kafka.topics().kpis(), List.of(Records.kpi("room-a", "vpd", T0, 1.21)), Kpi::getRoom);
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -117,22 +127,32 @@ class PostgresSinkIT {
             assertThat(count(ds, "SELECT count(*) FROM aggregate_1m")).isEqualTo(2);
             assertThat(count(ds, "SELECT count(*) FROM aggregate_1h")).isEqualTo(2);
             assertThat(count(ds, "SELECT count(*) FROM alert")).isEqualTo(3);
-            assertThat(count(ds, "SELECT count(*) FROM anomaly")).as("only flagged scores").isEqualTo(1);
+            assertThat(count(ds, "SELECT count(*) FROM anomaly"))
+                    .as("only flagged scores")
+                    .isEqualTo(1);
             assertThat(count(ds, "SELECT count(*) FROM kpi")).isEqualTo(1);
         });
 
-        assertThat(names(ds, "SELECT value || ' ' || unit || ' ' || quality || ' ' || source || ' ' || raw_value || ' ' "
-                + "|| (attributes->>'firmware') || ' ' || (ingest_time - time) FROM measurement "
-                + "WHERE device_id = 'dev-1' AND time = '" + T0.plusSeconds(2) + "'"))
+        assertThat(names(
+                        ds,
+                        "SELECT value || ' ' || unit || ' ' || quality || ' ' || source || ' ' || raw_value || ' ' "
+                                + "|| (attributes->>'firmware') || ' ' || (ingest_time - time) FROM measurement "
+                                + "WHERE device_id = 'dev-1' AND time = '" + T0.plusSeconds(2) + "'"))
                 .containsExactly("20.02 degC GOOD MQTT 19.52 1.4.2 00:00:00.015");
-        assertThat(names(ds, "SELECT p50 || '/' || p95 || '/' || p99 || '/' || encode(sketch, 'hex') || '/' || bad_count "
-                + "FROM aggregate_1h WHERE device_id = 'dev-2'")).containsExactly("23/23.9/23.99/02040810/1");
+        assertThat(names(
+                        ds,
+                        "SELECT p50 || '/' || p95 || '/' || p99 || '/' || encode(sketch, 'hex') || '/' || bad_count "
+                                + "FROM aggregate_1h WHERE device_id = 'dev-2'"))
+                .containsExactly("23/23.9/23.99/02040810/1");
 
         StorageDao queries = service.jdbi().onDemand(StorageDao.class);
-        assertThat(queries.latestValues("dev-1")).extracting(StorageDao.LatestValue::sensor, StorageDao.LatestValue::time)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("air_temperature", T0.plusSeconds(98)),
+        assertThat(queries.latestValues("dev-1"))
+                .extracting(StorageDao.LatestValue::sensor, StorageDao.LatestValue::time)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("air_temperature", T0.plusSeconds(98)),
                         org.assertj.core.groups.Tuple.tuple("relative_humidity", T0.plusSeconds(99)));
-        assertThat(queries.activeAlerts()).extracting(StorageDao.ActiveAlert::alertId)
+        assertThat(queries.activeAlerts())
+                .extracting(StorageDao.ActiveAlert::alertId)
                 .containsExactly("too-hot/dev-1/air_temperature");
         List<StorageDao.RoomHour> hours = queries.roomHourlyStats("room-a", T0, T0.plus(Duration.ofHours(1)));
         assertThat(hours).singleElement().satisfies(h -> {
@@ -148,7 +168,11 @@ class PostgresSinkIT {
         assertThat(summary.stored()).containsEntry("measurement", 100L).containsEntry("series", 2L);
         assertThat(summary.written()).containsEntry("measurement", 100L);
         assertThat(summary.healthy()).isTrue();
-        assertThat(meters.get("fieldline.sink.rows").tag("table", "measurement").counter().count()).isEqualTo(100);
+        assertThat(meters.get("fieldline.sink.rows")
+                        .tag("table", "measurement")
+                        .counter()
+                        .count())
+                .isEqualTo(100);
     }
 
     @Test
@@ -160,13 +184,18 @@ class PostgresSinkIT {
         kafka.send(kafka.topics().enrichedReadings(), batch, Reading::getDeviceId);
         kafka.send(kafka.topics().enrichedReadings(), batch, Reading::getDeviceId);
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(service.summary().recordsConsumed()).isEqualTo(1000));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(meters.get("fieldline.sink.duplicates").tag("table", "measurement").counter().count())
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> assertThat(service.summary().recordsConsumed()).isEqualTo(1000));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(meters.get("fieldline.sink.duplicates")
+                                .tag("table", "measurement")
+                                .counter()
+                                .count())
                         .isEqualTo(500));
         assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(500);
-        assertThat(count(ds, "SELECT count(DISTINCT (device_id, sensor, time)) FROM measurement")).isEqualTo(500);
+        assertThat(count(ds, "SELECT count(DISTINCT (device_id, sensor, time)) FROM measurement"))
+                .isEqualTo(500);
     }
 
     @Test
@@ -174,9 +203,11 @@ class PostgresSinkIT {
         start(Map.of());
         DataSource ds = database.dataSource();
         kafka.send(kafka.topics().enrichedReadings(), readings("dev-1", 300, 0), Reading::getDeviceId);
-        kafka.send(kafka.topics().alerts(), List.of(
-                Records.alert("too-hot", "dev-1", "air_temperature", AlertState.RAISED, T0.plusSeconds(10)),
-                Records.alert("too-hot", "dev-1", "air_temperature", AlertState.CLEARED, T0.plusSeconds(20))),
+        kafka.send(
+                kafka.topics().alerts(),
+                List.of(
+                        Records.alert("too-hot", "dev-1", "air_temperature", AlertState.RAISED, T0.plusSeconds(10)),
+                        Records.alert("too-hot", "dev-1", "air_temperature", AlertState.CLEARED, T0.plusSeconds(20))),
                 Alert::getAlertId);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(300);
@@ -184,11 +215,12 @@ class PostgresSinkIT {
         });
 
         // a second sink with other group ids reads both topics again from the start: at-least-once at its worst
-        PostgresSinkService replay = start(Map.of(SinkConfig.GROUP_ID_PREFIX, "replay-" + System.nanoTime(),
-                SinkConfig.POSTGRES_WRITE_MODE, "staging"));
+        PostgresSinkService replay = start(Map.of(
+                SinkConfig.GROUP_ID_PREFIX, "replay-" + System.nanoTime(), SinkConfig.POSTGRES_WRITE_MODE, "staging"));
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(replay.summary().recordsConsumed()).isEqualTo(302));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> assertThat(replay.summary().recordsConsumed()).isEqualTo(302));
         assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(300);
         assertThat(count(ds, "SELECT count(*) FROM alert")).isEqualTo(2);
         assertThat(count(ds, "SELECT count(*) FROM active_alert")).isZero();
@@ -218,25 +250,35 @@ class PostgresSinkIT {
         start(Map.of(SinkConfig.BATCH_SIZE, "100")); // same group ids: partitions move between the two
 
         producing.get();
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(40 * 12 * 20));
-        assertThat(count(ds, "SELECT count(DISTINCT (device_id, sensor, time)) FROM measurement")).isEqualTo(40 * 12 * 20);
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(count(ds, "SELECT count(*) FROM measurement"))
+                        .isEqualTo(40 * 12 * 20));
+        assertThat(count(ds, "SELECT count(DISTINCT (device_id, sensor, time)) FROM measurement"))
+                .isEqualTo(40 * 12 * 20);
         assertThat(services).allSatisfy(s -> assertThat(s.summary().healthy()).isTrue());
-        assertThat(services.get(1).summary().recordsConsumed()).as("the newcomer took partitions over").isPositive();
+        assertThat(services.get(1).summary().recordsConsumed())
+                .as("the newcomer took partitions over")
+                .isPositive();
     }
 
     @Test
     void shouldLetLaterAggregateAndKpiRevisionsWin() {
         start(Map.of());
         DataSource ds = database.dataSource();
-        kafka.send(kafka.topics().aggregates1m(), List.of(
-                Records.aggregate("dev-1", "air_temperature", T0, Duration.ofMinutes(1), 21.0)), Aggregate::getDeviceId);
+        kafka.send(
+                kafka.topics().aggregates1m(),
+                List.of(Records.aggregate("dev-1", "air_temperature", T0, Duration.ofMinutes(1), 21.0)),
+                Aggregate::getDeviceId);
         kafka.send(kafka.topics().kpis(), List.of(Records.kpi("room-a", "vpd", T0, 1.0)), Kpi::getRoom);
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(count(ds, "SELECT count(*) FROM aggregate_1m") + count(ds, "SELECT count(*) FROM kpi")).isEqualTo(2));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(
+                                count(ds, "SELECT count(*) FROM aggregate_1m") + count(ds, "SELECT count(*) FROM kpi"))
+                        .isEqualTo(2));
 
-        kafka.send(kafka.topics().aggregates1m(), List.of(
-                Records.aggregate("dev-1", "air_temperature", T0, Duration.ofMinutes(1), 21.5)), Aggregate::getDeviceId);
+        kafka.send(
+                kafka.topics().aggregates1m(),
+                List.of(Records.aggregate("dev-1", "air_temperature", T0, Duration.ofMinutes(1), 21.5)),
+                Aggregate::getDeviceId);
         kafka.send(kafka.topics().kpis(), List.of(Records.kpi("room-a", "vpd", T0, 1.3)), Kpi::getRoom);
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -253,25 +295,33 @@ class PostgresSinkIT {
         batch.add(57, Records.reading("dev-1", "", T0.plusSeconds(5000), 1.0)); // CHECK (sensor <> '')
         batch.add(123, Records.reading("dev-\u0000-nul", "air_temperature", T0, 1.0)); // NUL: invalid in text
         kafka.send(kafka.topics().enrichedReadings(), batch, r -> "dev-1");
-        kafka.sendRaw(List.of(new ProducerRecord<>(kafka.topics().enrichedReadings(),
-                "dev-1".getBytes(StandardCharsets.UTF_8), "not avro at all".getBytes(StandardCharsets.UTF_8))));
+        kafka.sendRaw(List.of(new ProducerRecord<>(
+                kafka.topics().enrichedReadings(),
+                "dev-1".getBytes(StandardCharsets.UTF_8),
+                "not avro at all".getBytes(StandardCharsets.UTF_8))));
 
-        List<ConsumerRecord<String, byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 3);
+        List<ConsumerRecord<String, byte[]>> letters =
+                kafka.readAll(kafka.topics().deadLetters("sink"), 3);
 
         assertThat(letters).hasSize(3);
         assertThat(letters).allSatisfy(letter -> {
             assertThat(TopicTail.header(letter, DeadLetterHeaders.STAGE)).isEqualTo("sink");
-            assertThat(TopicTail.header(letter, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(kafka.topics().enrichedReadings());
-            assertThat(TopicTail.header(letter, DeadLetterHeaders.SOURCE_OFFSET)).isNotBlank();
+            assertThat(TopicTail.header(letter, DeadLetterHeaders.SOURCE_TOPIC))
+                    .isEqualTo(kafka.topics().enrichedReadings());
+            assertThat(TopicTail.header(letter, DeadLetterHeaders.SOURCE_OFFSET))
+                    .isNotBlank();
         });
-        assertThat(letters).extracting(l -> TopicTail.header(l, DeadLetterHeaders.REASON))
+        assertThat(letters)
+                .extracting(l -> TopicTail.header(l, DeadLetterHeaders.REASON))
                 .anySatisfy(reason -> assertThat(reason).contains("23514"))
                 .anySatisfy(reason -> assertThat(reason).contains("22"))
                 .anySatisfy(reason -> assertThat(reason).startsWith("undecodable"));
-        assertThat(letters).extracting(l -> new String(l.value(), StandardCharsets.ISO_8859_1))
+        assertThat(letters)
+                .extracting(l -> new String(l.value(), StandardCharsets.ISO_8859_1))
                 .contains("not avro at all");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(200));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(count(ds, "SELECT count(*) FROM measurement"))
+                        .isEqualTo(200));
         assertThat(service.summary().deadLetters()).isEqualTo(3);
         assertThat(service.summary().healthy()).isTrue();
     }
@@ -282,28 +332,46 @@ class PostgresSinkIT {
         DataSource ds = database.dataSource();
         List<Reading> first = readings("dev-1", 10, 0);
         kafka.send(kafka.topics().enrichedReadings(), first, Reading::getDeviceId);
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(10));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(count(ds, "SELECT count(*) FROM measurement"))
+                        .isEqualTo(10));
 
         Reading stored = first.get(5);
-        kafka.send(kafka.topics().enrichedReadings(), List.of(
-                first.get(3), // a replay: the same reading again, harmless
-                Records.reading("dev-1", stored.getSensor(), stored.getEventTime(), 99.0), // same key, another value
-                Records.reading("dev-2", "co2", T0, 800), // two values for one key within a batch
-                Records.reading("dev-2", "co2", T0, 801)), Reading::getDeviceId);
+        kafka.send(
+                kafka.topics().enrichedReadings(),
+                List.of(
+                        first.get(3), // a replay: the same reading again, harmless
+                        Records.reading(
+                                "dev-1", stored.getSensor(), stored.getEventTime(), 99.0), // same key, another value
+                        Records.reading("dev-2", "co2", T0, 800), // two values for one key within a batch
+                        Records.reading("dev-2", "co2", T0, 801)),
+                Reading::getDeviceId);
 
-        List<ConsumerRecord<String, byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 2);
+        List<ConsumerRecord<String, byte[]>> letters =
+                kafka.readAll(kafka.topics().deadLetters("sink"), 2);
 
         assertThat(letters).hasSize(2);
-        assertThat(letters).extracting(l -> TopicTail.header(l, DeadLetterHeaders.REASON))
+        assertThat(letters)
+                .extracting(l -> TopicTail.header(l, DeadLetterHeaders.REASON))
                 .allSatisfy(reason -> assertThat(reason).contains("conflicting duplicate"))
                 .anySatisfy(reason -> assertThat(reason).contains("dev-1").contains("99.0"));
         assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(11);
-        assertThat(names(ds, "SELECT value FROM measurement WHERE device_id = 'dev-1' AND time = '"
-                + stored.getEventTime() + "'")).containsExactly(String.valueOf(stored.getValue()));
+        assertThat(names(
+                        ds,
+                        "SELECT value FROM measurement WHERE device_id = 'dev-1' AND time = '" + stored.getEventTime()
+                                + "'"))
+                .containsExactly(String.valueOf(stored.getValue()));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(meters.get("fieldline.sink.conflicts").tag("table", "measurement").counter().count()).isEqualTo(2);
-            assertThat(meters.get("fieldline.sink.duplicates").tag("table", "measurement").counter().count()).isEqualTo(1);
+            assertThat(meters.get("fieldline.sink.conflicts")
+                            .tag("table", "measurement")
+                            .counter()
+                            .count())
+                    .isEqualTo(2);
+            assertThat(meters.get("fieldline.sink.duplicates")
+                            .tag("table", "measurement")
+                            .counter()
+                            .count())
+                    .isEqualTo(1);
         });
         assertThat(service.summary().deadLetters()).isEqualTo(2);
     }
@@ -313,17 +381,24 @@ class PostgresSinkIT {
         start(Map.of());
         DataSource ds = database.dataSource();
         Instant newest = T0.plusSeconds(100);
-        kafka.send(kafka.topics().enrichedReadings(), List.of(Records.reading("dev-9", "co2", newest, 900)),
+        kafka.send(
+                kafka.topics().enrichedReadings(),
+                List.of(Records.reading("dev-9", "co2", newest, 900)),
                 Reading::getDeviceId);
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(1));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(count(ds, "SELECT count(*) FROM measurement"))
+                        .isEqualTo(1));
 
-        kafka.send(kafka.topics().enrichedReadings(), List.of(Records.reading("dev-9", "co2", T0, 400)),
+        kafka.send(
+                kafka.topics().enrichedReadings(),
+                List.of(Records.reading("dev-9", "co2", T0, 400)),
                 Reading::getDeviceId);
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(count(ds, "SELECT count(*) FROM measurement")).isEqualTo(2));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(count(ds, "SELECT count(*) FROM measurement"))
+                        .isEqualTo(2));
 
-        assertThat(names(ds, "SELECT value FROM latest_value WHERE device_id = 'dev-9'")).containsExactly("900");
+        assertThat(names(ds, "SELECT value FROM latest_value WHERE device_id = 'dev-9'"))
+                .containsExactly("900");
         assertThat(names(ds, "SELECT last_seen FROM series WHERE device_id = 'dev-9'"))
                 .containsExactly(names(ds, "SELECT max(time) FROM measurement").get(0));
     }

@@ -1,5 +1,9 @@
 package io.fieldline.sink;
 
+import static io.fieldline.testing.Records.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
@@ -12,22 +16,17 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.CommandType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import static io.fieldline.testing.Records.T0;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Error replies of a real Redis: only those about the record dead-letter it; a server condition (here a
@@ -68,7 +67,9 @@ class RedisCommandErrorsIT {
         Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
         props.put(SinkConfig.REDIS_URL, url);
         props.put(SinkConfig.REDIS_STREAMS, "measurements");
-        props.put(SinkConfig.REDIS_KEY_PREFIX, "it-" + UUID.randomUUID().toString().substring(0, 8));
+        props.put(
+                SinkConfig.REDIS_KEY_PREFIX,
+                "it-" + UUID.randomUUID().toString().substring(0, 8));
         SinkConfig config = new SinkConfig(props);
         keys[0] = config.redisKeys();
         return new RedisSinkService(config, kafka.registry(), new SimpleMeterRegistry());
@@ -77,15 +78,21 @@ class RedisCommandErrorsIT {
     @Test
     void shouldRetryRatherThanDeadLetterWhenRedisRefusesTheCommandItself() {
         // may load scripts but not run them: NOPERM on every EVALSHA, which says nothing about the records
-        redis.aclSetuser(user, AclSetuserArgs.Builder.on().addPassword("pw").allKeys()
-                .allCommands().removeCommand(CommandType.EVALSHA));
+        redis.aclSetuser(
+                user,
+                AclSetuserArgs.Builder.on()
+                        .addPassword("pw")
+                        .allKeys()
+                        .allCommands()
+                        .removeCommand(CommandType.EVALSHA));
         String url = stack.redis().url().replace("redis://", "redis://" + user + ":pw@");
         RedisKeys[] keys = new RedisKeys[1];
         try (RedisSinkService sink = sink(url, keys)) {
             sink.start();
-            kafka.send(kafka.topics().enrichedReadings(), List.of(
-                    Records.reading("dev-1", "co2", T0, 800),
-                    Records.reading("dev-2", "co2", T0, 810)), Reading::getDeviceId);
+            kafka.send(
+                    kafka.topics().enrichedReadings(),
+                    List.of(Records.reading("dev-1", "co2", T0, 800), Records.reading("dev-2", "co2", T0, 810)),
+                    Reading::getDeviceId);
 
             await().atMost(Duration.ofSeconds(30))
                     .failFast("records were dead-lettered", () -> sink.summary().deadLetters() > 0)
@@ -112,18 +119,26 @@ class RedisCommandErrorsIT {
         try (RedisSinkService sink = sink(stack.redis().url(), keys)) {
             redis.set(keys[0].deviceLatest("dev-bad"), "not a hash");
             sink.start();
-            kafka.send(kafka.topics().enrichedReadings(), List.of(
-                    Records.reading("dev-ok", "co2", T0, 800),
-                    Records.reading("dev-bad", "co2", T0, 810)), Reading::getDeviceId);
+            kafka.send(
+                    kafka.topics().enrichedReadings(),
+                    List.of(Records.reading("dev-ok", "co2", T0, 800), Records.reading("dev-bad", "co2", T0, 810)),
+                    Reading::getDeviceId);
 
-            List<ConsumerRecord<String, byte[]>> letters = kafka.readAll(kafka.topics().deadLetters("sink"), 1);
+            List<ConsumerRecord<String, byte[]>> letters =
+                    kafka.readAll(kafka.topics().deadLetters("sink"), 1);
 
             assertThat(letters).hasSize(1);
             assertThat(letters.get(0).key()).isEqualTo("dev-bad");
-            assertThat(new String(letters.get(0).headers().lastHeader(DeadLetterHeaders.REASON).value(),
-                    StandardCharsets.UTF_8)).contains("WRONGTYPE");
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(redis.hget(keys[0].deviceLatest("dev-ok"), "co2")).contains("\"value\":800"));
+            assertThat(new String(
+                            letters.get(0)
+                                    .headers()
+                                    .lastHeader(DeadLetterHeaders.REASON)
+                                    .value(),
+                            StandardCharsets.UTF_8))
+                    .contains("WRONGTYPE");
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(redis.hget(keys[0].deviceLatest("dev-ok"), "co2"))
+                            .contains("\"value\":800"));
         }
     }
 }

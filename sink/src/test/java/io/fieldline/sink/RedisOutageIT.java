@@ -1,5 +1,10 @@
 package io.fieldline.sink;
 
+import static io.fieldline.testing.Records.T0;
+import static io.fieldline.testing.Sql.names;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -10,23 +15,17 @@ import io.fieldline.testing.TestDatabases;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
-import javax.sql.DataSource;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static io.fieldline.testing.Sql.names;
-import static io.fieldline.testing.Records.T0;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A dedicated Redis server stopped under load: the PostgreSQL sink, in its own consumer groups, keeps
@@ -41,7 +40,8 @@ class RedisOutageIT {
         List<Reading> readings = new ArrayList<>();
         for (int d = 0; d < DEVICES; d++) {
             for (int i = 0; i < 50; i++) {
-                readings.add(Records.reading("dev-" + d, "air_temperature", T0.plusSeconds(round * 100L + i), round * 1000 + i));
+                readings.add(Records.reading(
+                        "dev-" + d, "air_temperature", T0.plusSeconds(round * 100L + i), round * 1000 + i));
             }
         }
         return readings;
@@ -49,7 +49,8 @@ class RedisOutageIT {
 
     @Test
     void shouldKeepPostgresGoingWhileRedisIsDownAndCatchUpRedisAfterwards(EmbeddedStack stack) throws Exception {
-        try (RedisServer redisServer = new RedisServer(); KafkaFixture kafka = new KafkaFixture(stack)) {
+        try (RedisServer redisServer = new RedisServer();
+                KafkaFixture kafka = new KafkaFixture(stack)) {
             redisServer.start();
             TestDatabases.TestDatabase database = TestDatabases.create(stack.postgres());
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
@@ -61,7 +62,7 @@ class RedisOutageIT {
             DataSource ds = database.dataSource();
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             try (PostgresSinkService postgres = new PostgresSinkService(config, kafka.registry(), meters);
-                 RedisSinkService redisSink = new RedisSinkService(config, kafka.registry(), meters)) {
+                    RedisSinkService redisSink = new RedisSinkService(config, kafka.registry(), meters)) {
                 postgres.start();
                 redisSink.start();
 
@@ -110,25 +111,33 @@ class RedisOutageIT {
             props.put(SinkConfig.RETRY_BACKOFF_MAX_MS, "200");
             props.put(SinkConfig.RETRY_GIVE_UP_MS, "2000");
             SinkConfig config = new SinkConfig(props);
-            try (RedisSinkService redisSink = new RedisSinkService(config, kafka.registry(), new SimpleMeterRegistry())) {
+            try (RedisSinkService redisSink =
+                    new RedisSinkService(config, kafka.registry(), new SimpleMeterRegistry())) {
                 redisSink.start();
                 long begin = System.nanoTime();
                 kafka.send(kafka.topics().enrichedReadings(), round(1), Reading::getDeviceId);
 
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                        assertThat(redisSink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.RETRYING));
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                        assertThat(redisSink.workerStates()).containsEntry(SinkStream.MEASUREMENTS, WorkerState.FAILED));
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(() -> assertThat(redisSink.workerStates())
+                                .containsEntry(SinkStream.MEASUREMENTS, WorkerState.RETRYING));
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(() -> assertThat(redisSink.workerStates())
+                                .containsEntry(SinkStream.MEASUREMENTS, WorkerState.FAILED));
 
-                assertThat(Duration.ofNanos(System.nanoTime() - begin)).as("retried for sink.retry.give.up.ms")
+                assertThat(Duration.ofNanos(System.nanoTime() - begin))
+                        .as("retried for sink.retry.give.up.ms")
                         .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
                 assertThat(redisSink.summary().retries()).as("failed attempts").isGreaterThan(2);
                 assertThat(redisSink.summary().healthy()).isFalse();
             }
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    stack.kafka().bootstrapServers()))) {
-                assertThat(admin.listConsumerGroupOffsets(config.groupId(RedisSinkService.SINK, SinkStream.MEASUREMENTS))
-                        .partitionsToOffsetAndMetadata().get()).as("nothing committed").isEmpty();
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+                assertThat(admin.listConsumerGroupOffsets(
+                                        config.groupId(RedisSinkService.SINK, SinkStream.MEASUREMENTS))
+                                .partitionsToOffsetAndMetadata()
+                                .get())
+                        .as("nothing committed")
+                        .isEmpty();
             }
         }
     }

@@ -1,16 +1,15 @@
 package io.fieldline.sink;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
-import org.apache.kafka.common.config.ConfigException;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
 
 class SinkConfigTest {
 
@@ -19,7 +18,8 @@ class SinkConfigTest {
         SinkConfig config = new SinkConfig(Map.of());
 
         assertThat(config.topics(SinkStream.MEASUREMENTS)).containsExactly("telemetry.readings.enriched");
-        assertThat(config.topics(SinkStream.AGGREGATES)).containsExactly("telemetry.aggregates.1m", "telemetry.aggregates.1h");
+        assertThat(config.topics(SinkStream.AGGREGATES))
+                .containsExactly("telemetry.aggregates.1m", "telemetry.aggregates.1h");
         assertThat(config.getString(SinkConfig.TOPIC_DEADLETTER)).isEqualTo("deadletter.sink");
         assertThat(config.groupId("postgres", SinkStream.KPIS)).isEqualTo("fieldline-sink-postgres-kpis");
         assertThat(config.postgresStreams()).containsExactlyInAnyOrder(SinkStream.values());
@@ -28,36 +28,62 @@ class SinkConfigTest {
         assertThat(config.storageOptions().retention(TimeSeriesTable.ALERT)).isZero();
         assertThat(config.writeMode()).isEqualTo(SinkConfig.WriteMode.DIRECT_FIRST);
         assertThat(config.timescaleMode()).isEqualTo(SinkConfig.TimescaleMode.AUTO);
-        assertThat(config.postgresTimeouts()).isEqualTo(new SinkConfig.PostgresTimeouts(Duration.ofSeconds(5),
-                Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        assertThat(config.postgresTimeouts())
+                .isEqualTo(new SinkConfig.PostgresTimeouts(
+                        Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
         assertThat(config.writeTimeout()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "0",
-                SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS, "0")).postgresTimeouts().socket()).isZero();
+        assertThat(new SinkConfig(Map.of(
+                                SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS,
+                                "0",
+                                SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS,
+                                "0"))
+                        .postgresTimeouts()
+                        .socket())
+                .isZero();
     }
 
     @Test
     void shouldPassKafkaClientPropertiesThrough() {
-        SinkConfig config = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
-                "kafka.consumer.fetch.min.bytes", "1024", "kafka.producer.acks", "all"));
+        SinkConfig config = new SinkConfig(Map.of(
+                KafkaClientConfig.BOOTSTRAP_SERVERS,
+                "b1:9092",
+                "kafka.consumer.fetch.min.bytes",
+                "1024",
+                "kafka.producer.acks",
+                "all"));
 
-        assertThat(config.consumerProperties("postgres", SinkStream.MEASUREMENTS)).containsEntry("bootstrap.servers", "b1:9092")
-                .containsEntry("fetch.min.bytes", "1024").doesNotContainKey("acks");
+        assertThat(config.consumerProperties("postgres", SinkStream.MEASUREMENTS))
+                .containsEntry("bootstrap.servers", "b1:9092")
+                .containsEntry("fetch.min.bytes", "1024")
+                .doesNotContainKey("acks");
         assertThat(config.producerProperties("postgres")).containsEntry("acks", "all");
     }
 
     @Test
     void shouldEnforceWhatTheSinksNeedNamingTheKeyThatContradictsIt() {
-        SinkConfig config = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
-                "kafka.consumer.enable.auto.commit", "true", "kafka.consumer.max.poll.records", "50"));
+        SinkConfig config = new SinkConfig(Map.of(
+                KafkaClientConfig.BOOTSTRAP_SERVERS,
+                "b1:9092",
+                "kafka.consumer.enable.auto.commit",
+                "true",
+                "kafka.consumer.max.poll.records",
+                "50"));
 
         assertThatThrownBy(() -> config.consumerProperties("postgres", SinkStream.MEASUREMENTS))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.consumer.enable.auto.commit");
-        SinkConfig group = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
-                "kafka.consumer.group.id", "mine"));
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.consumer.enable.auto.commit");
+        SinkConfig group = new SinkConfig(
+                Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092", "kafka.consumer.group.id", "mine"));
         assertThatThrownBy(() -> group.consumerProperties("redis", SinkStream.KPIS))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.consumer.group.id");
-        SinkConfig tuned = new SinkConfig(Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "b1:9092",
-                "kafka.consumer.max.poll.records", "50", "kafka.security.protocol", "SSL"));
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.consumer.group.id");
+        SinkConfig tuned = new SinkConfig(Map.of(
+                KafkaClientConfig.BOOTSTRAP_SERVERS,
+                "b1:9092",
+                "kafka.consumer.max.poll.records",
+                "50",
+                "kafka.security.protocol",
+                "SSL"));
         assertThat(tuned.consumerProperties("redis", SinkStream.KPIS))
                 .containsEntry("group.id", "fieldline-sink-redis-kpis")
                 .containsEntry("max.poll.records", "50")
@@ -76,30 +102,42 @@ class SinkConfigTest {
 
     @Test
     void shouldRejectInvalidValuesNamingTheKey() {
-        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "30000",
-                SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS, "30000")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(
+                        SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS,
+                        "30000",
+                        SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS,
+                        "30000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STATEMENT_TIMEOUT_MS, "0")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.POSTGRES_SOCKET_TIMEOUT_MS);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS, "10")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.POSTGRES_CONNECT_TIMEOUT_MS);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.BATCH_SIZE, "0")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.BATCH_SIZE);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.BATCH_SIZE);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "maybe")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_TIMESCALE);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.POSTGRES_TIMESCALE);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.REDIS_STREAMS, "aggregates")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.REDIS_STREAMS);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.REDIS_STREAMS);
         assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_STREAMS, "measurements,bogus")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.POSTGRES_STREAMS);
-        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "5000",
-                SinkConfig.RETRY_BACKOFF_MAX_MS, "100")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(SinkConfig.RETRY_BACKOFF_MAX_MS);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.POSTGRES_STREAMS);
+        assertThatThrownBy(() -> new SinkConfig(
+                        Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "5000", SinkConfig.RETRY_BACKOFF_MAX_MS, "100")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.RETRY_BACKOFF_MAX_MS);
     }
 
     @Test
     void shouldBackOffExponentiallyUpToTheCap() {
-        RetryPolicy policy = new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "100",
-                SinkConfig.RETRY_BACKOFF_MAX_MS, "2000")).retryPolicy();
+        RetryPolicy policy = new SinkConfig(
+                        Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "100", SinkConfig.RETRY_BACKOFF_MAX_MS, "2000"))
+                .retryPolicy();
 
         assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
         assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(400));
@@ -107,14 +145,23 @@ class SinkConfigTest {
         assertThat(policy.backoff(200)).isEqualTo(Duration.ofSeconds(2));
         assertThat(policy.jitter()).as("the pauses configured, not shorter").isZero();
         assertThat(policy.givesUp(1_000_000, Duration.ofDays(365))).isFalse();
-        assertThat(new SinkConfig(Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "1", SinkConfig.RETRY_BACKOFF_MAX_MS, "1",
-                SinkConfig.RETRY_GIVE_UP_MS, "5000")).retryPolicy()
-                .givesUp(1, Duration.ofSeconds(5))).isTrue();
+        assertThat(new SinkConfig(Map.of(
+                                SinkConfig.RETRY_BACKOFF_INITIAL_MS,
+                                "1",
+                                SinkConfig.RETRY_BACKOFF_MAX_MS,
+                                "1",
+                                SinkConfig.RETRY_GIVE_UP_MS,
+                                "5000"))
+                        .retryPolicy()
+                        .givesUp(1, Duration.ofSeconds(5)))
+                .isTrue();
     }
 
     @Test
     void shouldExposeEveryKeyInTheConfigDef() {
-        assertThat(SinkConfig.configDef().names()).allMatch(name -> name.startsWith("sink."))
-                .contains(SinkConfig.BATCH_SIZE, SinkConfig.POSTGRES_COMPRESSION_AFTER_DAYS, SinkConfig.REDIS_KPI_TTL_MS);
+        assertThat(SinkConfig.configDef().names())
+                .allMatch(name -> name.startsWith("sink."))
+                .contains(
+                        SinkConfig.BATCH_SIZE, SinkConfig.POSTGRES_COMPRESSION_AFTER_DAYS, SinkConfig.REDIS_KPI_TTL_MS);
     }
 }

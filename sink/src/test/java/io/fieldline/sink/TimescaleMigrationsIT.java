@@ -1,23 +1,22 @@
 package io.fieldline.sink;
 
+import static io.fieldline.testing.Sql.names;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fieldline.schemas.avro.Reading;
-import io.fieldline.testing.Records;
 import io.fieldline.sink.testing.WriterHarness;
+import io.fieldline.testing.Records;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.testcontainers.containers.PostgreSQLContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.utility.DockerImageName;
-
-import javax.sql.DataSource;
-import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import static io.fieldline.testing.Sql.names;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The TimescaleDB layout, against the real timescale/timescaledb image. Skipped (not failed) where no
@@ -61,9 +60,13 @@ class TimescaleMigrationsIT {
     @Test
     void shouldCreateHypertablesWithCompressionAndRetentionPolicies() throws SQLException {
         DataSource ds = dataSource();
-        SinkConfig config = new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "require",
-                SinkConfig.POSTGRES_RETENTION_MEASUREMENT_DAYS, "30",
-                SinkConfig.POSTGRES_COMPRESSION_AFTER_DAYS, "7"));
+        SinkConfig config = new SinkConfig(Map.of(
+                SinkConfig.POSTGRES_TIMESCALE,
+                "require",
+                SinkConfig.POSTGRES_RETENTION_MEASUREMENT_DAYS,
+                "30",
+                SinkConfig.POSTGRES_COMPRESSION_AFTER_DAYS,
+                "7"));
 
         StorageLayout layout = Migrations.apply(ds, config);
         StorageLayout again = Migrations.apply(ds, config);
@@ -72,18 +75,29 @@ class TimescaleMigrationsIT {
         assertThat(again).isEqualTo(StorageLayout.TIMESCALEDB);
         assertThat(names(ds, "SELECT hypertable_name FROM timescaledb_information.hypertables"))
                 .containsExactlyInAnyOrder("measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi");
-        assertThat(names(ds, "SELECT attname FROM timescaledb_information.compression_settings "
-                + "WHERE hypertable_name = 'measurement' AND segmentby_column_index IS NOT NULL "
-                + "ORDER BY segmentby_column_index")).containsExactly("device_id", "sensor");
-        assertThat(names(ds, "SELECT hypertable_name || ':' || proc_name FROM timescaledb_information.jobs "
-                + "WHERE hypertable_name IS NOT NULL ORDER BY 1"))
-                .contains("measurement:policy_compression", "measurement:policy_retention",
-                        "anomaly:policy_compression", "aggregate_1m:policy_compression")
+        assertThat(names(
+                        ds,
+                        "SELECT attname FROM timescaledb_information.compression_settings "
+                                + "WHERE hypertable_name = 'measurement' AND segmentby_column_index IS NOT NULL "
+                                + "ORDER BY segmentby_column_index"))
+                .containsExactly("device_id", "sensor");
+        assertThat(names(
+                        ds,
+                        "SELECT hypertable_name || ':' || proc_name FROM timescaledb_information.jobs "
+                                + "WHERE hypertable_name IS NOT NULL ORDER BY 1"))
+                .contains(
+                        "measurement:policy_compression",
+                        "measurement:policy_retention",
+                        "anomaly:policy_compression",
+                        "aggregate_1m:policy_compression")
                 .doesNotContain("kpi:policy_retention")
                 .doesNotHaveDuplicates();
-        assertThat(names(ds, "SELECT config->>'drop_after' FROM timescaledb_information.jobs "
-                + "WHERE hypertable_name = 'measurement' AND proc_name = 'policy_retention'"))
+        assertThat(names(
+                        ds,
+                        "SELECT config->>'drop_after' FROM timescaledb_information.jobs "
+                                + "WHERE hypertable_name = 'measurement' AND proc_name = 'policy_retention'"))
                 .containsExactly("30 days");
-        assertThat(names(ds, "SELECT count(*) FROM pg_class WHERE relname = 'measurement_default'")).containsExactly("0");
+        assertThat(names(ds, "SELECT count(*) FROM pg_class WHERE relname = 'measurement_default'"))
+                .containsExactly("0");
     }
 }

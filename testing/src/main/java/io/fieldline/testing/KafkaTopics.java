@@ -21,8 +21,7 @@ public final class KafkaTopics {
      */
     public static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
 
-    private KafkaTopics() {
-    }
+    private KafkaTopics() {}
 
     /** Creates those of {@code topics} that do not exist yet, replication factor 1. */
     public static void createMissing(String bootstrapServers, int partitions, String... topics) {
@@ -30,8 +29,8 @@ public final class KafkaTopics {
     }
 
     /** Creates those of {@code topics} that do not exist yet, replication factor 1, with these topic configs. */
-    public static void createMissing(String bootstrapServers, int partitions, Map<String, String> configs,
-                                     String... topics) {
+    public static void createMissing(
+            String bootstrapServers, int partitions, Map<String, String> configs, String... topics) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();

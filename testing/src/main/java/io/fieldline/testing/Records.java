@@ -14,7 +14,6 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.schemas.avro.Severity;
 import io.fieldline.schemas.avro.Source;
-
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +29,7 @@ public final class Records {
     /** A fixed origin for event times. */
     public static final Instant T0 = Instant.parse("2030-03-10T08:00:00Z");
 
-    private Records() {
-    }
+    private Records() {}
 
     public static Reading reading(String device, String sensor, Instant time, double value) {
         return Reading.newBuilder()
@@ -107,7 +105,7 @@ public final class Records {
                 .setP50(mean)
                 .setP95(mean + 0.9)
                 .setP99(mean + 0.99)
-                .setSketch(ByteBuffer.wrap(new byte[]{2, 4, 8, 16}))
+                .setSketch(ByteBuffer.wrap(new byte[] {2, 4, 8, 16}))
                 .setBadCount(1)
                 .build();
     }

@@ -1,26 +1,26 @@
 package io.fieldline.testing;
 
 import io.fieldline.embedded.PostgresEndpoint;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 
 /** A fresh database per test on a (shared or dedicated) PostgreSQL server, so tests never see each other's rows. */
 public final class TestDatabases {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
-    private TestDatabases() {
-    }
+    private TestDatabases() {}
 
     /** A new, empty database on {@code server}. */
     public static TestDatabase create(PostgresEndpoint server) {
-        String name = "test_db_" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid();
-        try (Connection c = server.dataSource().getConnection(); Statement st = c.createStatement()) {
+        String name = "test_db_" + COUNTER.incrementAndGet() + "_"
+                + ProcessHandle.current().pid();
+        try (Connection c = server.dataSource().getConnection();
+                Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException(e);

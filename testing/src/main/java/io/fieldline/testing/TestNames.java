@@ -6,8 +6,7 @@ import java.util.UUID;
 /** Unique names, so that test classes sharing the embedded servers never see each other's data. */
 public final class TestNames {
 
-    private TestNames() {
-    }
+    private TestNames() {}
 
     /** {@code prefix} and eight random hex digits: {@code dlq-1a2b3c4d}. */
     public static String unique(String prefix) {

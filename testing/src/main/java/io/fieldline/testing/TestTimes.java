@@ -13,11 +13,11 @@ import java.time.temporal.ChronoUnit;
 public final class TestTimes {
 
     /** A recent instant, fixed for the JVM's life: the start of the previous hour when the class loaded. */
-    public static final Instant BASE = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
+    public static final Instant BASE =
+            Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
 
     /** {@link #BASE} in epoch milliseconds. */
     public static final long BASE_MILLIS = BASE.toEpochMilli();
 
-    private TestTimes() {
-    }
+    private TestTimes() {}
 }

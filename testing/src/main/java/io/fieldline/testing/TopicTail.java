@@ -54,10 +54,14 @@ public final class TopicTail<K, V> implements AutoCloseable {
     }
 
     /** String keys and Avro values of one generated type, decoded through the Schema Registry. */
-    public static <T extends SpecificRecord> TopicTail<String, T> avro(String bootstrapServers, String registryUrl,
-                                                                      String topic, Class<T> type) {
-        return new TopicTail<>(bootstrapServers, topic, new StringDeserializer(),
-                AvroSerdes.specific(type, new HttpSchemaRegistryClient(registryUrl), false).deserializer());
+    public static <T extends SpecificRecord> TopicTail<String, T> avro(
+            String bootstrapServers, String registryUrl, String topic, Class<T> type) {
+        return new TopicTail<>(
+                bootstrapServers,
+                topic,
+                new StringDeserializer(),
+                AvroSerdes.specific(type, new HttpSchemaRegistryClient(registryUrl), false)
+                        .deserializer());
     }
 
     /** Polls once and returns only the records that poll brought. */
@@ -84,7 +88,9 @@ public final class TopicTail<K, V> implements AutoCloseable {
 
     /** The records of one key, in topic order, after one more poll. */
     public synchronized List<ConsumerRecord<K, V>> records(K key) {
-        return records().stream().filter(record -> Objects.equals(key, record.key())).toList();
+        return records().stream()
+                .filter(record -> Objects.equals(key, record.key()))
+                .toList();
     }
 
     /** The last record of one key (a tombstone included), or null, after one more poll. */

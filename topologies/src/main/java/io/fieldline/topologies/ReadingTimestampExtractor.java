@@ -1,10 +1,9 @@
 package io.fieldline.topologies;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.streams.processor.TimestampExtractor;
-
 import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Reading;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.processor.TimestampExtractor;
 
 /**
  * Event time of the records the topologies window: a reading's {@code eventTime}, an aggregate's

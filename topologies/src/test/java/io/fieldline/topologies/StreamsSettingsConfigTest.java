@@ -3,15 +3,13 @@ package io.fieldline.topologies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.schemas.avro.Severity;
+import io.fieldline.topologies.kpi.KpiInput;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Map;
-
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
-
-import io.fieldline.schemas.avro.Severity;
-import io.fieldline.topologies.kpi.KpiInput;
 
 class StreamsSettingsConfigTest {
 
@@ -43,23 +41,31 @@ class StreamsSettingsConfigTest {
     @Test
     void shouldRejectInvalidValuesNamingTheKey() {
         assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.AGGREGATE_GRACE_MS, "-1")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.AGGREGATE_GRACE_MS);
-        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.AGGREGATE_ROLLUP_WINDOW_MS, "90000")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.AGGREGATE_ROLLUP_WINDOW_MS);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(StreamsSettingsConfig.AGGREGATE_GRACE_MS);
+        assertThatThrownBy(() ->
+                        new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.AGGREGATE_ROLLUP_WINDOW_MS, "90000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(StreamsSettingsConfig.AGGREGATE_ROLLUP_WINDOW_MS);
         assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.KPI_DAY_ZONE, "Mars/Olympus")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.KPI_DAY_ZONE);
-        assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.PROCESSING_GUARANTEE, "exactly_once")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.PROCESSING_GUARANTEE);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(StreamsSettingsConfig.KPI_DAY_ZONE);
+        assertThatThrownBy(() ->
+                        new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.PROCESSING_GUARANTEE, "exactly_once")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(StreamsSettingsConfig.PROCESSING_GUARANTEE);
         assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.APPLICATIONS, "readings,nope")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(StreamsSettingsConfig.APPLICATIONS);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(StreamsSettingsConfig.APPLICATIONS);
     }
 
     @Test
     void shouldRejectASensorFeedingTwoKpiInputs() {
         assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(
-                StreamsSettingsConfig.KPI_TEMPERATURE_SENSORS, "t",
-                StreamsSettingsConfig.KPI_HUMIDITY_SENSORS, "t")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("'t'");
+                        StreamsSettingsConfig.KPI_TEMPERATURE_SENSORS, "t",
+                        StreamsSettingsConfig.KPI_HUMIDITY_SENSORS, "t")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'t'");
     }
 
     @Test

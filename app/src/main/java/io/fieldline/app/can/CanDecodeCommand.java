@@ -21,20 +21,27 @@ import picocli.CommandLine.Option;
  * {@code fieldline can decode --dbc FILE --frame 1F0#C006E00000000000}: the signals of one frame as JSON.
  * Exit code 0 when decoded, 1 when the id is unknown or the frame cannot be decoded.
  */
-@Command(name = "decode", mixinStandardHelpOptions = true,
+@Command(
+        name = "decode",
+        mixinStandardHelpOptions = true,
         description = "Decode one CAN frame with a DBC file and print its signals as JSON (name, value, unit, label).")
 public final class CanDecodeCommand implements Callable<Integer> {
 
     @Option(names = "--dbc", required = true, paramLabel = "FILE", description = "DBC file.")
     Path dbcFile;
 
-    @Option(names = "--frame", required = true, paramLabel = "FRAME",
+    @Option(
+            names = "--frame",
+            required = true,
+            paramLabel = "FRAME",
             description = "The frame in candump notation: 1F0#C006E000 (CAN), 123##1AABB (CAN FD), "
                     + "18FEF1FE#... (29-bit id), or a whole candump line.")
     String frameText;
 
-    @Option(names = "--strict", description = "Reject frames shorter than their message instead of decoding the "
-            + "signals that fit (cantools allow_truncated=False).")
+    @Option(
+            names = "--strict",
+            description = "Reject frames shorter than their message instead of decoding the "
+                    + "signals that fit (cantools allow_truncated=False).")
     boolean strict;
 
     private final PrintStream out = System.out;

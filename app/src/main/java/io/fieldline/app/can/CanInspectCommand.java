@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code fieldline can inspect --dbc FILE}: the messages and signals of a DBC file. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
         description = "List the messages and signals of a DBC file.")
 public final class CanInspectCommand implements Callable<Integer> {
 
@@ -26,21 +28,37 @@ public final class CanInspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Dbc dbc = DbcParser.parse(dbcFile);
-        out.printf("%s: version \"%s\", %d nodes, %d messages%n", dbcFile.getFileName(), dbc.version(),
-                dbc.nodes().size(), dbc.messages().size());
+        out.printf(
+                "%s: version \"%s\", %d nodes, %d messages%n",
+                dbcFile.getFileName(),
+                dbc.version(),
+                dbc.nodes().size(),
+                dbc.messages().size());
         for (DbcMessage m : dbc.messages()) {
-            out.printf("%n%s %s  %d bytes%s%s  sender %s%s%n", m.idText(), m.name(), m.length(),
-                    m.extended() ? "  extended" : "", m.fd() ? "  CAN FD" : "",
+            out.printf(
+                    "%n%s %s  %d bytes%s%s  sender %s%s%n",
+                    m.idText(),
+                    m.name(),
+                    m.length(),
+                    m.extended() ? "  extended" : "",
+                    m.fd() ? "  CAN FD" : "",
                     m.senders().isEmpty() ? "-" : String.join(",", m.senders()),
                     m.cycleTimeMs() == null ? "" : "  every " + m.cycleTimeMs() + " ms");
             for (DbcSignal s : m.signals()) {
-                String layout = s.startBit() + "|" + s.length() + "@" + (s.byteOrder() == ByteOrder.LITTLE_ENDIAN ? 1 : 0)
-                        + (s.signed() ? "-" : "+");
-                out.printf("  %-24s %-10s %-7s (%s,%s) [%s|%s] %s%s%s%n", s.name(), layout,
+                String layout = s.startBit() + "|" + s.length() + "@"
+                        + (s.byteOrder() == ByteOrder.LITTLE_ENDIAN ? 1 : 0) + (s.signed() ? "-" : "+");
+                out.printf(
+                        "  %-24s %-10s %-7s (%s,%s) [%s|%s] %s%s%s%n",
+                        s.name(),
+                        layout,
                         s.valueType() == SignalValueType.IEEE_FLOAT ? "float" + s.length() : "",
-                        number(s.factor()), number(s.offset()),
-                        s.minimum() == null ? "" : number(s.minimum()), s.maximum() == null ? "" : number(s.maximum()),
-                        s.unit() == null ? "" : "\"" + s.unit() + "\"", mux(s), labels(s));
+                        number(s.factor()),
+                        number(s.offset()),
+                        s.minimum() == null ? "" : number(s.minimum()),
+                        s.maximum() == null ? "" : number(s.maximum()),
+                        s.unit() == null ? "" : "\"" + s.unit() + "\"",
+                        mux(s),
+                        labels(s));
             }
         }
         return 0;
@@ -63,7 +81,10 @@ public final class CanInspectCommand implements Callable<Integer> {
         }
         StringBuilder sb = new StringBuilder("  {");
         for (Map.Entry<Long, String> e : s.valueTable().asMap().entrySet()) {
-            sb.append(sb.length() > 3 ? ", " : "").append(e.getKey()).append('=').append(e.getValue());
+            sb.append(sb.length() > 3 ? ", " : "")
+                    .append(e.getKey())
+                    .append('=')
+                    .append(e.getValue());
         }
         return sb.append('}').toString();
     }

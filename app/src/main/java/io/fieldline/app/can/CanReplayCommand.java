@@ -41,7 +41,9 @@ import picocli.CommandLine.Parameters;
  * and prints what it did. Kafka and the registry default to the endpoints file {@code fieldline up} writes;
  * the other can.* settings come from the configuration sources, like every command's.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
         description = "Replay a candump log (-L or console format) into Kafka: one Reading per decoded signal.")
 public final class CanReplayCommand implements Callable<Integer> {
 
@@ -51,15 +53,23 @@ public final class CanReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "LOG", description = "candump log file.")
     Path log;
 
-    @Option(names = "--speed", defaultValue = "max", paramLabel = "max|1|N",
+    @Option(
+            names = "--speed",
+            defaultValue = "max",
+            paramLabel = "max|1|N",
             description = "max (no pauses, the default), 1 (original timing) or N (N times faster).")
     String speed;
 
-    @Option(names = "--timestamps", defaultValue = "original", paramLabel = "original|shifted",
+    @Option(
+            names = "--timestamps",
+            defaultValue = "original",
+            paramLabel = "original|shifted",
             description = "Keep the logged receive times (original) or start them now (shifted).")
     String timestamps;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX",
+    @Option(
+            names = "--topic-prefix",
+            paramLabel = "PREFIX",
             description = "Topic name prefix (default: the topics.prefix configuration key).")
     String topicPrefix;
 
@@ -103,18 +113,20 @@ public final class CanReplayCommand implements Callable<Integer> {
             props.put(CanBridgeConfig.FRAMES_PUBLISH, "true");
         }
         CanBridgeConfig canConfig = new CanBridgeConfig(props);
-        TopicNames names = new TopicNames(topicPrefix != null ? topicPrefix
-                : new AppConfig(config).getString(AppConfig.TOPICS_PREFIX));
+        TopicNames names = new TopicNames(
+                topicPrefix != null ? topicPrefix : new AppConfig(config).getString(AppConfig.TOPICS_PREFIX));
         KafkaClientConfig kafka = endpoints.kafka(config);
         createMissingTopics(kafka, names);
         if ("original".equals(timestamps)) {
             warnAboutRetention(kafka, names, canConfig.getBoolean(CanBridgeConfig.FRAMES_PUBLISH));
         }
-        try (CanBridgeService service = new CanBridgeService(kafka, endpoints.schemaRegistryUrl(), names,
-                canConfig, new SimpleMeterRegistry())) {
+        try (CanBridgeService service = new CanBridgeService(
+                kafka, endpoints.schemaRegistryUrl(), names, canConfig, new SimpleMeterRegistry())) {
             service.start();
             while (!service.awaitCompletion(Duration.ofSeconds(5))) {
-                out.printf("... %d frames, %d signals%n", service.counts().frames(), service.counts().signals());
+                out.printf(
+                        "... %d frames, %d signals%n",
+                        service.counts().frames(), service.counts().signals());
             }
             service.summary().forEach((k, v) -> out.printf("%-16s %s%n", k, v));
             if (service.failure() != null) {
@@ -135,13 +147,16 @@ public final class CanReplayCommand implements Callable<Integer> {
         try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of("can replay")
                 .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-can-replay-admin")))) {
             List<ConfigResource> resources = topics.stream()
-                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t))
+                    .toList();
+            Map<ConfigResource, Config> configs =
+                    admin.describeConfigs(resources).all().get();
             for (ConfigResource resource : resources) {
                 ConfigEntry retention = configs.get(resource).get(TopicConfig.RETENTION_MS_CONFIG);
                 if (retention != null && retention.value() != null) {
-                    ReplayRetention.warning(resource.name(), Long.parseLong(retention.value()), first.get(),
-                            Instant.now()).ifPresent(err::println);
+                    ReplayRetention.warning(
+                                    resource.name(), Long.parseLong(retention.value()), first.get(), Instant.now())
+                            .ifPresent(err::println);
                 }
             }
         }
@@ -160,7 +175,8 @@ public final class CanReplayCommand implements Callable<Integer> {
             }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
-                out.println("created topics " + missing.stream().map(NewTopic::name).toList());
+                out.println(
+                        "created topics " + missing.stream().map(NewTopic::name).toList());
             }
         }
     }

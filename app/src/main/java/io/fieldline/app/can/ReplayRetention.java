@@ -23,8 +23,7 @@ final class ReplayRetention {
     /** How far into a log to look for its first timestamped frame (comments and malformed lines are skipped). */
     static final int MAX_LINES_SCANNED = 1000;
 
-    private ReplayRetention() {
-    }
+    private ReplayRetention() {}
 
     /**
      * @return the receive time of the first timestamped frame among the first {@value #MAX_LINES_SCANNED} lines,
@@ -41,8 +40,8 @@ final class ReplayRetention {
                     CanFrame frame = CandumpParser.parse(line);
                     if (frame.hasTimestamp()) {
                         long micros = frame.timestampMicros();
-                        return Optional.of(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-                                Math.floorMod(micros, 1_000_000L) * 1_000L));
+                        return Optional.of(Instant.ofEpochSecond(
+                                Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L));
                     }
                 } catch (CandumpFormatException e) {
                     // the replay dead-letters it; look further
@@ -63,7 +62,8 @@ final class ReplayRetention {
         if (retentionMs < 0 || !first.plusMillis(retentionMs).isBefore(now)) {
             return Optional.empty();
         }
-        return Optional.of(String.format("warning: the log starts at %s, older than the retention of %s "
+        return Optional.of(String.format(
+                "warning: the log starts at %s, older than the retention of %s "
                         + "(retention.ms=%d, %s). Kafka deletes such records at its next retention check, "
                         + "possibly before anyone reads them. Replay with --timestamps shifted, or raise the "
                         + "topic's retention.ms first (see docs/topics.md).",

@@ -39,9 +39,15 @@ class ReplayRetentionTest {
     void shouldWarnWhenTheLogIsOlderThanTheRetention() {
         Instant now = Instant.parse("2026-11-22T10:00:00Z");
 
-        assertThat(ReplayRetention.warning("telemetry.readings", SEVEN_DAYS, Instant.parse("2023-11-14T22:13:20Z"), now))
-                .hasValueSatisfying(w -> assertThat(w).contains("2023-11-14T22:13:20Z", "telemetry.readings",
-                        "retention.ms=604800000", "7 days", "--timestamps shifted"));
+        assertThat(ReplayRetention.warning(
+                        "telemetry.readings", SEVEN_DAYS, Instant.parse("2023-11-14T22:13:20Z"), now))
+                .hasValueSatisfying(w -> assertThat(w)
+                        .contains(
+                                "2023-11-14T22:13:20Z",
+                                "telemetry.readings",
+                                "retention.ms=604800000",
+                                "7 days",
+                                "--timestamps shifted"));
         assertThat(ReplayRetention.warning("telemetry.readings", SEVEN_DAYS, now.minus(Duration.ofDays(8)), now))
                 .isPresent();
     }
@@ -50,7 +56,9 @@ class ReplayRetentionTest {
     void shouldNotWarnWithinTheRetentionOrWithoutOne() {
         Instant now = Instant.parse("2026-11-22T10:00:00Z");
 
-        assertThat(ReplayRetention.warning("telemetry.readings", SEVEN_DAYS, now.minus(Duration.ofDays(6)), now)).isEmpty();
-        assertThat(ReplayRetention.warning("telemetry.readings", -1, Instant.parse("2023-11-14T22:13:20Z"), now)).isEmpty();
+        assertThat(ReplayRetention.warning("telemetry.readings", SEVEN_DAYS, now.minus(Duration.ofDays(6)), now))
+                .isEmpty();
+        assertThat(ReplayRetention.warning("telemetry.readings", -1, Instant.parse("2023-11-14T22:13:20Z"), now))
+                .isEmpty();
     }
 }

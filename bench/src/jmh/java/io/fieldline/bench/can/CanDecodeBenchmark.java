@@ -1,8 +1,8 @@
 package io.fieldline.bench.can;
 
-import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.CanReadingMapper;
 import io.fieldline.bridge.can.SignalMapping;
+import io.fieldline.can.CanFrame;
 import io.fieldline.can.dbc.Dbc;
 import io.fieldline.can.dbc.DbcParser;
 import io.fieldline.can.decode.DbcDecoder;
@@ -79,10 +79,20 @@ public class CanDecodeBenchmark {
             // 21-bit signals every 21 bits: most straddle three bytes; alternate byte order and sign.
             int start = k * 21;
             if (k % 2 == 0) {
-                fdSignals.append(" SG_ Band").append(k).append(" : ").append(start).append("|21@1- (0.01,-5) [0|0] \"\" Climate\n");
+                fdSignals
+                        .append(" SG_ Band")
+                        .append(k)
+                        .append(" : ")
+                        .append(start)
+                        .append("|21@1- (0.01,-5) [0|0] \"\" Climate\n");
             } else {
                 int msb = 8 * (start / 8) + (7 - start % 8);
-                fdSignals.append(" SG_ Band").append(k).append(" : ").append(msb).append("|21@0+ (0.5,0) [0|0] \"\" Climate\n");
+                fdSignals
+                        .append(" SG_ Band")
+                        .append(k)
+                        .append(" : ")
+                        .append(msb)
+                        .append("|21@0+ (0.5,0) [0|0] \"\" Climate\n");
             }
         }
         Dbc dbc = DbcParser.parse(DBC.replace("SPECTRUM_SIGNALS", fdSignals), "bench.dbc");

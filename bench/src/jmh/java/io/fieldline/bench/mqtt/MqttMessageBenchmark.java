@@ -8,11 +8,11 @@ import io.fieldline.bridge.mqtt.route.RouteMatch;
 import io.fieldline.bridge.mqtt.route.Router;
 import io.fieldline.bridge.mqtt.route.UnroutableMessageException;
 import io.fieldline.core.kafka.KafkaClientConfig;
-import io.fieldline.simulator.DeviceModel;
-import io.fieldline.simulator.FleetModel;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.InMemorySchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.fieldline.simulator.DeviceModel;
+import io.fieldline.simulator.FleetModel;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -65,11 +65,15 @@ public class MqttMessageBenchmark {
 
     @Setup
     public void setUp() throws UnroutableMessageException {
-        MqttBridgeConfig config = new MqttBridgeConfig(Map.of(MqttBridgeConfig.ROUTES, MqttBridgeConfig.PRESET_TELEMETRY,
+        MqttBridgeConfig config = new MqttBridgeConfig(Map.of(
+                MqttBridgeConfig.ROUTES,
+                MqttBridgeConfig.PRESET_TELEMETRY,
                 // never connected to: the benchmark decodes only
-                KafkaClientConfig.BOOTSTRAP_SERVERS, "localhost:9092"));
+                KafkaClientConfig.BOOTSTRAP_SERVERS,
+                "localhost:9092"));
         router = new Router(config.routes());
-        serializer = AvroSerdes.specific(Reading.class, new InMemorySchemaRegistryClient(), false).serializer();
+        serializer = AvroSerdes.specific(Reading.class, new InMemorySchemaRegistryClient(), false)
+                .serializer();
         List<DeviceModel> devices = new FleetModel(100, 7, 0).devices();
         Instant start = Instant.parse("2026-11-01T00:00:00Z");
         topics = new String[MESSAGES];

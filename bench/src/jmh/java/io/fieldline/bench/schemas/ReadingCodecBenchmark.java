@@ -57,8 +57,11 @@ public class ReadingCodecBenchmark {
     @Setup
     public void setUp() throws IOException {
         reading = RandomReadings.typical();
-        specificWriter = new SpecificDatumWriter<>(Reading.getClassSchema(), SpecificData.getForSchema(Reading.getClassSchema()));
-        specificReader = new SpecificDatumReader<>(Reading.getClassSchema(), Reading.getClassSchema(),
+        specificWriter = new SpecificDatumWriter<>(
+                Reading.getClassSchema(), SpecificData.getForSchema(Reading.getClassSchema()));
+        specificReader = new SpecificDatumReader<>(
+                Reading.getClassSchema(),
+                Reading.getClassSchema(),
                 SpecificData.getForSchema(Reading.getClassSchema()));
         bufferedEncoder = EncoderFactory.get().binaryEncoder(bufferedOut, null);
 
@@ -71,7 +74,8 @@ public class ReadingCodecBenchmark {
         // The comparison is void if the two do not do the same work.
         buffer.reset();
         ReadingCodec.encode(reading, buffer);
-        if (!Arrays.equals(buffer.toByteArray(), avro) || !ReadingCodec.decode(avro, 0, avro.length).equals(reading)
+        if (!Arrays.equals(buffer.toByteArray(), avro)
+                || !ReadingCodec.decode(avro, 0, avro.length).equals(reading)
                 || !deserializer.deserialize(TOPIC, framed).equals(reading)) {
             throw new IllegalStateException("ReadingCodec and Avro disagree on the benchmark reading");
         }

@@ -1,9 +1,9 @@
 package io.fieldline.bench.cli;
 
+import io.fieldline.bench.sink.SinkBenchmark;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.sink.SinkConfig;
-import io.fieldline.bench.sink.SinkBenchmark;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,12 +16,16 @@ import picocli.CommandLine.Option;
  * raw pipelined HSET, on the given servers or, without them, on a freshly started embedded stack. Not
  * registered yet: the integrator adds it under {@code bench}.
  */
-@Command(name = "sink", mixinStandardHelpOptions = true,
+@Command(
+        name = "sink",
+        mixinStandardHelpOptions = true,
         description = "Measure rows/s Kafka -> PostgreSQL through the sink beside a raw binary COPY of the same rows, "
                 + "and Kafka -> Redis beside a raw pipelined HSET.")
 public final class SinkBenchCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "HOST:PORT",
             description = "Kafka cluster to use; without it the whole embedded stack is started.")
     String bootstrapServers;
 
@@ -40,7 +44,10 @@ public final class SinkBenchCommand implements Callable<Integer> {
     @Option(names = "--redis-url", paramLabel = "URL", description = "Redis (redis://host:port).")
     String redisUrl;
 
-    @Option(names = "--readings", paramLabel = "N", defaultValue = "1000000",
+    @Option(
+            names = "--readings",
+            paramLabel = "N",
+            defaultValue = "1000000",
             description = "Readings to load into the measurement table.")
     int readings;
 
@@ -56,7 +63,11 @@ public final class SinkBenchCommand implements Callable<Integer> {
     @Option(names = "--write-mode", defaultValue = "direct-first", description = "direct-first or staging.")
     String writeMode;
 
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "3", description = "Partitions of the benchmark topic.")
+    @Option(
+            names = "--partitions",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "Partitions of the benchmark topic.")
     int partitions;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds per path; the best counts.")
@@ -64,28 +75,61 @@ public final class SinkBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SinkConfig.WriteMode mode = SinkConfig.WriteMode.valueOf(writeMode.toUpperCase(Locale.ROOT).replace('-', '_'));
+        SinkConfig.WriteMode mode =
+                SinkConfig.WriteMode.valueOf(writeMode.toUpperCase(Locale.ROOT).replace('-', '_'));
         if (bootstrapServers != null) {
             if (schemaRegistryUrl == null || jdbcUrl == null || redisUrl == null) {
-                System.err.println("--schema-registry-url, --jdbc-url and --redis-url are required with --bootstrap-servers");
+                System.err.println(
+                        "--schema-registry-url, --jdbc-url and --redis-url are required with --bootstrap-servers");
                 return 2;
             }
-            print(new SinkBenchmark(new SinkBenchmark.Settings(bootstrapServers, new HttpSchemaRegistryClient(schemaRegistryUrl),
-                    jdbcUrl, jdbcUser, jdbcPassword, redisUrl, readings, devices, sensors, batchSize, mode, partitions, rounds,
-                    Map.of())).run(), mode);
+            print(
+                    new SinkBenchmark(new SinkBenchmark.Settings(
+                                    bootstrapServers,
+                                    new HttpSchemaRegistryClient(schemaRegistryUrl),
+                                    jdbcUrl,
+                                    jdbcUser,
+                                    jdbcPassword,
+                                    redisUrl,
+                                    readings,
+                                    devices,
+                                    sensors,
+                                    batchSize,
+                                    mode,
+                                    partitions,
+                                    rounds,
+                                    Map.of()))
+                            .run(),
+                    mode);
             return 0;
         }
         try (EmbeddedStack stack = EmbeddedStack.start()) {
-            print(new SinkBenchmark(new SinkBenchmark.Settings(stack.kafka().bootstrapServers(),
-                    new HttpSchemaRegistryClient(stack.schemaRegistry().url()), stack.postgres().jdbcUrl(),
-                    stack.postgres().user(), stack.postgres().password(), stack.redis().url(), readings, devices, sensors,
-                    batchSize, mode, partitions, rounds, Map.of())).run(), mode);
+            print(
+                    new SinkBenchmark(new SinkBenchmark.Settings(
+                                    stack.kafka().bootstrapServers(),
+                                    new HttpSchemaRegistryClient(
+                                            stack.schemaRegistry().url()),
+                                    stack.postgres().jdbcUrl(),
+                                    stack.postgres().user(),
+                                    stack.postgres().password(),
+                                    stack.redis().url(),
+                                    readings,
+                                    devices,
+                                    sensors,
+                                    batchSize,
+                                    mode,
+                                    partitions,
+                                    rounds,
+                                    Map.of()))
+                            .run(),
+                    mode);
         }
         return 0;
     }
 
     private void print(SinkBenchmark.Result result, SinkConfig.WriteMode mode) {
-        System.out.printf("%d readings, %d devices x %d sensors, batch %d, write mode %s, best of %d rounds%n%n%s",
+        System.out.printf(
+                "%d readings, %d devices x %d sensors, batch %d, write mode %s, best of %d rounds%n%n%s",
                 readings, devices, sensors, batchSize, mode, rounds, result.toMarkdown());
     }
 }

@@ -73,7 +73,8 @@ final class CpuAccount {
             accounted += used;
         }
         byGroup.merge(REST, Math.max(0, process - accounted), Long::sum);
-        return byGroup.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        return byGroup.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
     }
 
@@ -85,8 +86,13 @@ final class CpuAccount {
             if (entry.getValue() < 500_000) {
                 continue; // idle threads (keep-alive pingers and the like)
             }
-            out.append(String.format(Locale.ROOT, "%n  %-46s %7.0f ms CPU  %6.1f us/message  %4.1f %%", entry.getKey(),
-                    entry.getValue() / 1e6, entry.getValue() / 1e3 / messages, 100.0 * entry.getValue() / Math.max(1, total)));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%n  %-46s %7.0f ms CPU  %6.1f us/message  %4.1f %%",
+                    entry.getKey(),
+                    entry.getValue() / 1e6,
+                    entry.getValue() / 1e3 / messages,
+                    100.0 * entry.getValue() / Math.max(1, total)));
         }
         return out.toString();
     }

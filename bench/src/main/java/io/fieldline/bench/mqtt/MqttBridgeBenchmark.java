@@ -4,11 +4,11 @@ import io.fieldline.bridge.mqtt.MqttBridge;
 import io.fieldline.bridge.mqtt.MqttBridgeConfig;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.core.net.ClientSocketFactory;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.avro.Reading;
 import io.fieldline.simulator.DeviceModel;
 import io.fieldline.simulator.FleetModel;
 import io.fieldline.simulator.MqttPublisher;
-import io.fieldline.schemas.TopicNames;
-import io.fieldline.schemas.avro.Reading;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,8 +75,17 @@ public final class MqttBridgeBenchmark {
      * @param mode             live stream or backlog drain
      * @param bridgeSettings   extra {@code mqtt.*} settings for the bridge (for example linger, receive maximum)
      */
-    public record Settings(String mqttUrl, String bootstrapServers, int messages, int warmupMessages, int publishers,
-            int devices, int partitions, boolean shared, Mode mode, Map<String, Object> bridgeSettings) {
+    public record Settings(
+            String mqttUrl,
+            String bootstrapServers,
+            int messages,
+            int warmupMessages,
+            int publishers,
+            int devices,
+            int partitions,
+            boolean shared,
+            Mode mode,
+            Map<String, Object> bridgeSettings) {
 
         public Settings {
             Objects.requireNonNull(mqttUrl, "mqttUrl");
@@ -127,8 +136,15 @@ public final class MqttBridgeBenchmark {
      * @param cpuNanos          CPU time of the round by component (threads grouped by name), largest first;
      *                          empty when the JVM does not measure thread CPU time
      */
-    public record Result(int messages, long readings, double subscriberRate, double bridgeRate, Duration subscriberTime,
-            Duration bridgeTime, double kafkaSendMillis, Map<String, Long> cpuNanos) {
+    public record Result(
+            int messages,
+            long readings,
+            double subscriberRate,
+            double bridgeRate,
+            Duration subscriberTime,
+            Duration bridgeTime,
+            double kafkaSendMillis,
+            Map<String, Long> cpuNanos) {
 
         public Result {
             cpuNanos = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(cpuNanos));
@@ -146,11 +162,19 @@ public final class MqttBridgeBenchmark {
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(
+                    java.util.Locale.ROOT,
                     "%d QoS 1 messages: plain Paho subscriber %.0f msg/s (%d ms), bridge into Kafka %.0f msg/s (%d ms, "
                             + "%d readings, %.0f readings/s, Kafka acknowledgement %.1f ms mean per message), ratio %.2f",
-                    messages, subscriberRate, subscriberTime.toMillis(), bridgeRate, bridgeTime.toMillis(), readings,
-                    readings / Math.max(1e-9, bridgeTime.toNanos() / 1e9), kafkaSendMillis, ratio());
+                    messages,
+                    subscriberRate,
+                    subscriberTime.toMillis(),
+                    bridgeRate,
+                    bridgeTime.toMillis(),
+                    readings,
+                    readings / Math.max(1e-9, bridgeTime.toNanos() / 1e9),
+                    kafkaSendMillis,
+                    ratio());
         }
     }
 
@@ -254,8 +278,15 @@ public final class MqttBridgeBenchmark {
         } finally {
             bridge.close();
         }
-        return new Result(messages, readings, messages / (subscriberNanos / 1e9), messages / (bridgeNanos / 1e9),
-                Duration.ofNanos(subscriberNanos), Duration.ofNanos(bridgeNanos), sendMillis, cpuNanos);
+        return new Result(
+                messages,
+                readings,
+                messages / (subscriberNanos / 1e9),
+                messages / (bridgeNanos / 1e9),
+                Duration.ofNanos(subscriberNanos),
+                Duration.ofNanos(bridgeNanos),
+                sendMillis,
+                cpuNanos);
     }
 
     /** Paho names its threads "MQTT Rec: <client id>", "MQTT Snd: ...", "MQTT Call: ...", "MQTT Ping: ...". */
@@ -305,23 +336,26 @@ public final class MqttBridgeBenchmark {
         long deadline = start + TimeUnit.MINUTES.toNanos(10);
         while (bridge.stats().acknowledged() < messages) {
             if (System.nanoTime() > deadline || bridge.state() == MqttBridge.State.FAILED) {
-                throw new IllegalStateException("bridge acknowledged " + bridge.stats().acknowledged() + " of "
-                        + messages + ": " + bridge.stats());
+                throw new IllegalStateException("bridge acknowledged "
+                        + bridge.stats().acknowledged() + " of " + messages + ": " + bridge.stats());
             }
             Thread.sleep(1);
         }
     }
 
     private void createTopics(TopicNames names) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(names.readings(), settings.partitions(), (short) 1),
-                    new NewTopic(names.deadLetters(MqttBridge.STAGE), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+            admin.createTopics(List.of(
+                            new NewTopic(names.readings(), settings.partitions(), (short) 1),
+                            new NewTopic(names.deadLetters(MqttBridge.STAGE), 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
     /** The messages of one round, built before any clock starts. */
-    private record Load(String root, List<String> topics, List<byte[]> payloads) {
-    }
+    private record Load(String root, List<String> topics, List<byte[]> payloads) {}
 
     private Load load(String root, int messages) {
         FleetModel fleet = new FleetModel(settings.devices(), 7, 0);
@@ -349,7 +383,8 @@ public final class MqttBridgeBenchmark {
             for (int p = 0; p < settings.publishers(); p++) {
                 int publisherIndex = p;
                 done.add(pool.submit(() -> {
-                    try (MqttPublisher publisher = MqttPublisher.connect(settings.mqttUrl(), root + "-pub-" + publisherIndex)) {
+                    try (MqttPublisher publisher =
+                            MqttPublisher.connect(settings.mqttUrl(), root + "-pub-" + publisherIndex)) {
                         for (int k = publisherIndex; k < messages; k += settings.publishers()) {
                             publisher.publish(topics.get(k), payloads.get(k), 1);
                         }
@@ -380,24 +415,19 @@ public final class MqttBridgeBenchmark {
             }
 
             @Override
-            public void disconnected(MqttDisconnectResponse response) {
-            }
+            public void disconnected(MqttDisconnectResponse response) {}
 
             @Override
-            public void mqttErrorOccurred(MqttException exception) {
-            }
+            public void mqttErrorOccurred(MqttException exception) {}
 
             @Override
-            public void deliveryComplete(IMqttToken token) {
-            }
+            public void deliveryComplete(IMqttToken token) {}
 
             @Override
-            public void connectComplete(boolean reconnect, String serverUri) {
-            }
+            public void connectComplete(boolean reconnect, String serverUri) {}
 
             @Override
-            public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            }
+            public void authPacketArrived(int reasonCode, MqttProperties properties) {}
         });
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(false);

@@ -22,21 +22,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.ds.PGSimpleDataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -50,6 +35,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Measures the sinks against the raw speed of their stores, in the same run on the same servers:
@@ -76,9 +75,21 @@ public final class SinkBenchmark {
      * @param rounds  how many times each path runs; the best round counts (the machine may be shared)
      * @param sinkProperties further {@code sink.*} settings for both sinks (Kafka client tuning, for example)
      */
-    public record Settings(String bootstrapServers, SchemaRegistryClient registry, String jdbcUrl, String jdbcUser,
-                           String jdbcPassword, String redisUrl, int records, int devices, int sensors, int batchSize,
-                           SinkConfig.WriteMode writeMode, int partitions, int rounds, Map<String, String> sinkProperties) {
+    public record Settings(
+            String bootstrapServers,
+            SchemaRegistryClient registry,
+            String jdbcUrl,
+            String jdbcUser,
+            String jdbcPassword,
+            String redisUrl,
+            int records,
+            int devices,
+            int sensors,
+            int batchSize,
+            SinkConfig.WriteMode writeMode,
+            int partitions,
+            int rounds,
+            Map<String, String> sinkProperties) {
 
         public Settings {
             sinkProperties = Map.copyOf(sinkProperties);
@@ -86,9 +97,15 @@ public final class SinkBenchmark {
     }
 
     /** Rates in records (rows, HSETs) per second. */
-    public record Result(int records, double produceRate, double rawCopyRate, double sinkPostgresRate,
-                         double sinkPostgresEndToEndRate, double rawHsetRate, double sinkRedisRate,
-                         double sinkRedisEndToEndRate) {
+    public record Result(
+            int records,
+            double produceRate,
+            double rawCopyRate,
+            double sinkPostgresRate,
+            double sinkPostgresEndToEndRate,
+            double rawHsetRate,
+            double sinkRedisRate,
+            double sinkRedisEndToEndRate) {
 
         public double postgresRatio() {
             return sinkPostgresRate / rawCopyRate;
@@ -100,7 +117,9 @@ public final class SinkBenchmark {
 
         /** Table rows for docs/benchmarks.md. */
         public String toMarkdown() {
-            return String.format(Locale.ROOT, """
+            return String.format(
+                    Locale.ROOT,
+                    """
                     | path | rows/s | vs raw |
                     |---|---:|---:|
                     | Kafka producer (load, for reference) | %,.0f | |
@@ -110,9 +129,18 @@ public final class SinkBenchmark {
                     | raw pipelined HSET, one per row | %,.0f | 1.00 |
                     | Redis sink, Kafka to latest-value hashes (steady state) | %,.0f | %.2f |
                     | Redis sink, end to end incl. group join | %,.0f | %.2f |
-                    """, produceRate, rawCopyRate, sinkPostgresRate, postgresRatio(), sinkPostgresEndToEndRate,
-                    sinkPostgresEndToEndRate / rawCopyRate, rawHsetRate, sinkRedisRate, redisRatio(),
-                    sinkRedisEndToEndRate, sinkRedisEndToEndRate / rawHsetRate);
+                    """,
+                    produceRate,
+                    rawCopyRate,
+                    sinkPostgresRate,
+                    postgresRatio(),
+                    sinkPostgresEndToEndRate,
+                    sinkPostgresEndToEndRate / rawCopyRate,
+                    rawHsetRate,
+                    sinkRedisRate,
+                    redisRatio(),
+                    sinkRedisEndToEndRate,
+                    sinkRedisEndToEndRate / rawHsetRate);
         }
     }
 
@@ -142,9 +170,16 @@ public final class SinkBenchmark {
             double[] sink = sinkPostgres(topic, suffix);
             double hset = rawHset(readings, suffix);
             double[] live = sinkRedis(topic, suffix);
-            LOG.info("Round {}: raw COPY {} rows/s, PostgreSQL sink {} rows/s ({} end to end); raw HSET {} ops/s, "
-                    + "Redis sink {} records/s ({} end to end)", round, (long) raw, (long) sink[0], (long) sink[1],
-                    (long) hset, (long) live[0], (long) live[1]);
+            LOG.info(
+                    "Round {}: raw COPY {} rows/s, PostgreSQL sink {} rows/s ({} end to end); raw HSET {} ops/s, "
+                            + "Redis sink {} records/s ({} end to end)",
+                    round,
+                    (long) raw,
+                    (long) sink[0],
+                    (long) sink[1],
+                    (long) hset,
+                    (long) live[0],
+                    (long) live[1]);
             rawCopy = Math.max(rawCopy, raw);
             postgres = sink[0] > postgres[0] ? sink : postgres;
             rawHset = Math.max(rawHset, hset);
@@ -180,8 +215,11 @@ public final class SinkBenchmark {
     }
 
     private void createTopic(String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, settings.partitions(), (short) 1))).all().get(60, TimeUnit.SECONDS);
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, settings.partitions(), (short) 1)))
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
         }
     }
 
@@ -194,12 +232,13 @@ public final class SinkBenchmark {
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        Serializer<Reading> serializer = AvroSerdes.specific(Reading.class, settings.registry(), false).serializer();
+        Serializer<Reading> serializer =
+                AvroSerdes.specific(Reading.class, settings.registry(), false).serializer();
         long begin = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (Reading r : readings) {
-                producer.send(new ProducerRecord<>(topic, r.getDeviceId().getBytes(StandardCharsets.UTF_8),
-                        serializer.serialize(topic, r)));
+                producer.send(new ProducerRecord<>(
+                        topic, r.getDeviceId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, r)));
             }
             producer.flush();
         }
@@ -253,7 +292,9 @@ public final class SinkBenchmark {
         props.put(SinkConfig.POSTGRES_USER, settings.jdbcUser());
         props.put(SinkConfig.POSTGRES_PASSWORD, settings.jdbcPassword());
         props.put(SinkConfig.POSTGRES_SCHEMA, "bench_sink_" + suffix);
-        props.put(SinkConfig.POSTGRES_WRITE_MODE, settings.writeMode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        props.put(
+                SinkConfig.POSTGRES_WRITE_MODE,
+                settings.writeMode().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         props.put(SinkConfig.REDIS_URL, settings.redisUrl());
         props.put(SinkConfig.REDIS_KEY_PREFIX, "bench-sink-" + suffix);
         props.putAll(settings.sinkProperties());
@@ -276,8 +317,8 @@ public final class SinkBenchmark {
 
     private double[] sinkRedis(String topic, String suffix) throws InterruptedException {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (RedisSinkService sink = new RedisSinkService(new SinkConfig(sinkProperties(topic, suffix)), settings.registry(),
-                meters)) {
+        try (RedisSinkService sink =
+                new RedisSinkService(new SinkConfig(sinkProperties(topic, suffix)), settings.registry(), meters)) {
             long begin = System.nanoTime();
             sink.start();
             return await(meters, "redis", begin);
@@ -290,7 +331,8 @@ public final class SinkBenchmark {
         double firstCount = 0;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
         while (System.nanoTime() < deadline) {
-            Counter done = meters.find("fieldline.sink.records.done").tag("sink", sink).counter();
+            Counter done =
+                    meters.find("fieldline.sink.records.done").tag("sink", sink).counter();
             double count = done == null ? 0 : done.count();
             if (count > 0 && firstAt == 0) {
                 firstAt = System.nanoTime();
@@ -299,7 +341,7 @@ public final class SinkBenchmark {
             if (count >= total) {
                 long end = System.nanoTime();
                 double steady = end > firstAt ? (total - firstCount) / ((end - firstAt) / 1e9) : Double.NaN;
-                return new double[]{steady, total / ((end - begin) / 1e9)};
+                return new double[] {steady, total / ((end - begin) / 1e9)};
             }
             Thread.sleep(5);
         }
@@ -317,7 +359,8 @@ public final class SinkBenchmark {
                 List<RedisFuture<Boolean>> futures = new ArrayList<>(settings.batchSize());
                 for (int i = from; i < Math.min(readings.length, from + settings.batchSize()); i++) {
                     Reading r = readings[i];
-                    futures.add(redis.hset(keys.deviceLatest(r.getDeviceId()), r.getSensor(), RedisPlans.latestValue(r)));
+                    futures.add(
+                            redis.hset(keys.deviceLatest(r.getDeviceId()), r.getSensor(), RedisPlans.latestValue(r)));
                 }
                 connection.flushCommands();
                 for (RedisFuture<Boolean> f : futures) {
@@ -331,7 +374,8 @@ public final class SinkBenchmark {
     }
 
     private void dropSchemas(String suffix) {
-        try (Connection c = dataSource().getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = dataSource().getConnection();
+                Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + SqlNames.ident("bench_raw_" + suffix) + " CASCADE");
             st.execute("DROP SCHEMA IF EXISTS " + SqlNames.ident("bench_sink_" + suffix) + " CASCADE");
         } catch (SQLException e) {
@@ -340,7 +384,8 @@ public final class SinkBenchmark {
     }
 
     private void deleteTopic(String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
             admin.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("Could not delete the benchmark topic: {}", e.getMessage());

@@ -1,5 +1,16 @@
 package io.fieldline.bench.streams;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Device;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Sensor;
+import io.fieldline.schemas.avro.Source;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.topologies.StreamsSettingsConfig;
+import io.fieldline.topologies.runtime.FieldlineStreams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -34,18 +44,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.fieldline.core.kafka.KafkaClientConfig;
-import io.fieldline.schemas.TopicNames;
-import io.fieldline.schemas.Topics;
-import io.fieldline.schemas.avro.Device;
-import io.fieldline.schemas.avro.Quality;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.avro.Sensor;
-import io.fieldline.schemas.avro.Source;
-import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
-import io.fieldline.topologies.StreamsSettingsConfig;
-import io.fieldline.topologies.runtime.FieldlineStreams;
-
 /**
  * Measures readings per second through enrichment and one-minute aggregates on a real broker with
  * exactly-once v2, beside the raw consumer rate of the same topic in the same run.
@@ -65,7 +63,8 @@ public final class StreamsBenchmark {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamsBenchmark.class);
     private static final Instant EPOCH = Instant.parse("2025-03-01T00:00:00Z");
-    private static final List<String> SENSORS = List.of("air_temperature", "relative_humidity", "co2", "ppfd", "soil_moisture");
+    private static final List<String> SENSORS =
+            List.of("air_temperature", "relative_humidity", "co2", "ppfd", "soil_moisture");
 
     private final String bootstrapServers;
     private final String registryUrl;
@@ -90,8 +89,16 @@ public final class StreamsBenchmark {
      * @param stateDir   parent of the Streams state directories
      * @param settings   further {@code streams.*} settings for the application (for example the store type)
      */
-    public record Options(int readings, int warmupReadings, int devices, int partitions, int threads, String guarantee,
-                          long commitIntervalMs, Path stateDir, Map<String, String> settings) {
+    public record Options(
+            int readings,
+            int warmupReadings,
+            int devices,
+            int partitions,
+            int threads,
+            String guarantee,
+            long commitIntervalMs,
+            Path stateDir,
+            Map<String, String> settings) {
 
         public Options {
             if (warmupReadings < 0) {
@@ -121,17 +128,30 @@ public final class StreamsBenchmark {
      * @param streamsElapsed        from RUNNING until every reading went through both applications
      * @param options               what ran
      */
-    public record Result(long readings, double preloadPerSecond, double rawConsumerPerSecond, double streamsPerSecond,
-                         Duration streamsStartup, Duration streamsElapsed, Options options) {
+    public record Result(
+            long readings,
+            double preloadPerSecond,
+            double rawConsumerPerSecond,
+            double streamsPerSecond,
+            Duration streamsStartup,
+            Duration streamsElapsed,
+            Options options) {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "%,d readings, %d partitions, %d thread(s)/app, %s, commit %d ms: raw consumer %,.0f/s; "
                             + "enrichment + aggregates %,.0f/s (%.1f s, after %.1f s start-up); preload %,.0f/s",
-                    readings, options.partitions(), options.threads(), options.guarantee(), options.commitIntervalMs(),
+                    readings,
+                    options.partitions(),
+                    options.threads(),
+                    options.guarantee(),
+                    options.commitIntervalMs(),
                     rawConsumerPerSecond,
-                    streamsPerSecond, streamsElapsed.toMillis() / 1000.0, streamsStartup.toMillis() / 1000.0,
+                    streamsPerSecond,
+                    streamsElapsed.toMillis() / 1000.0,
+                    streamsStartup.toMillis() / 1000.0,
                     preloadPerSecond);
         }
     }
@@ -173,17 +193,30 @@ public final class StreamsBenchmark {
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
             for (int d = 0; d < options.devices(); d++) {
                 String deviceId = deviceId(d);
-                Device device = Device.newBuilder().setDeviceId(deviceId).setSite("site-1").setRoom("room-" + (d % 50))
-                        .setExpectedIntervalMs(1000L).build();
-                producer.send(new ProducerRecord<>(names.devices(), deviceId, devices.serialize(names.devices(), device)));
+                Device device = Device.newBuilder()
+                        .setDeviceId(deviceId)
+                        .setSite("site-1")
+                        .setRoom("room-" + (d % 50))
+                        .setExpectedIntervalMs(1000L)
+                        .build();
+                producer.send(
+                        new ProducerRecord<>(names.devices(), deviceId, devices.serialize(names.devices(), device)));
                 for (String sensorName : SENSORS) {
-                    Sensor sensor = Sensor.newBuilder().setDeviceId(deviceId).setSensor(sensorName).setUnit("unit")
-                            .setCalibrationOffset(0.1).setValidMin(-1000.0).setValidMax(10_000.0).build();
+                    Sensor sensor = Sensor.newBuilder()
+                            .setDeviceId(deviceId)
+                            .setSensor(sensorName)
+                            .setUnit("unit")
+                            .setCalibrationOffset(0.1)
+                            .setValidMin(-1000.0)
+                            .setValidMax(10_000.0)
+                            .build();
                     String key = deviceId + "/" + sensorName;
-                    producer.send(new ProducerRecord<>(names.sensors(), key, sensors.serialize(names.sensors(), sensor)));
+                    producer.send(
+                            new ProducerRecord<>(names.sensors(), key, sensors.serialize(names.sensors(), sensor)));
                 }
             }
             producer.flush();
@@ -194,11 +227,20 @@ public final class StreamsBenchmark {
                 String deviceId = deviceId(s / SENSORS.size());
                 Instant time = EPOCH.plusMillis((long) (i / series) * 1000 + s % 1000);
                 Reading reading = Reading.newBuilder()
-                        .setDeviceId(deviceId).setSensor(SENSORS.get(s % SENSORS.size()))
-                        .setValue(20 + (i % 997) / 100.0).setEventTime(time).setIngestTime(time)
-                        .setSource(Source.SIMULATOR).setQuality(Quality.GOOD).setAttributes(Map.of())
+                        .setDeviceId(deviceId)
+                        .setSensor(SENSORS.get(s % SENSORS.size()))
+                        .setValue(20 + (i % 997) / 100.0)
+                        .setEventTime(time)
+                        .setIngestTime(time)
+                        .setSource(Source.SIMULATOR)
+                        .setQuality(Quality.GOOD)
+                        .setAttributes(Map.of())
                         .build();
-                producer.send(new ProducerRecord<>(names.readings(), null, time.toEpochMilli(), deviceId,
+                producer.send(new ProducerRecord<>(
+                        names.readings(),
+                        null,
+                        time.toEpochMilli(),
+                        deviceId,
                         readings.serialize(names.readings(), reading)));
             }
             producer.flush();
@@ -215,8 +257,8 @@ public final class StreamsBenchmark {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long count = 0;
             long started = 0;
@@ -224,7 +266,7 @@ public final class StreamsBenchmark {
             while (count < expected) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 if (started == 0 && !records.isEmpty()) {
-                    started = System.nanoTime();     // from the first fetched batch: group join excluded
+                    started = System.nanoTime(); // from the first fetched batch: group join excluded
                 }
                 count += records.count();
                 if (System.nanoTime() > deadline) {
@@ -247,15 +289,17 @@ public final class StreamsBenchmark {
         values.put(StreamsSettingsConfig.COMMIT_INTERVAL_MS, Long.toString(options.commitIntervalMs()));
         StreamsSettingsConfig settings = new StreamsSettingsConfig(values);
         long started = System.nanoTime();
-        try (FieldlineStreams streams = new FieldlineStreams(settings, KafkaClientConfig.forBootstrapServers(bootstrapServers), topics, null);
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (FieldlineStreams streams = new FieldlineStreams(
+                        settings, KafkaClientConfig.forBootstrapServers(bootstrapServers), topics, null);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             streams.start();
             streams.awaitRunning(Duration.ofMinutes(2));
             long running = System.nanoTime();
             long deadline = running + Duration.ofMinutes(20).toNanos();
             // Done when the application has committed its whole input: committed offsets are what
             // exactly-once makes durable, and unlike thread metrics they survive a replaced thread.
-            while (!consumedToEnd(admin, settings.applicationId("readings"), topics.names().readings())) {
+            while (!consumedToEnd(
+                    admin, settings.applicationId("readings"), topics.names().readings())) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Streams did not get through the readings: " + streams.counters());
                 }
@@ -266,11 +310,21 @@ public final class StreamsBenchmark {
             // lost its position skips ahead. The counter is.
             double processed = streams.counters().getOrDefault("readings.process-total", 0.0);
             if (processed < options.readings()) {
-                throw new IllegalStateException(String.format(Locale.ROOT,
-                        "only %,.0f of %,d readings were processed: %s", processed, options.readings(), streams.counters()));
+                throw new IllegalStateException(String.format(
+                        Locale.ROOT,
+                        "only %,.0f of %,d readings were processed: %s",
+                        processed,
+                        options.readings(),
+                        streams.counters()));
             }
-            Result result = new Result(options.readings(), preload, raw, options.readings() / seconds(done - running),
-                    Duration.ofNanos(running - started), Duration.ofNanos(done - running), options);
+            Result result = new Result(
+                    options.readings(),
+                    preload,
+                    raw,
+                    options.readings() / seconds(done - running),
+                    Duration.ofNanos(running - started),
+                    Duration.ofNanos(done - running),
+                    options);
             LOG.info("Streams benchmark: {} (counters {})", result, streams.counters());
             return result;
         }
@@ -283,12 +337,19 @@ public final class StreamsBenchmark {
      * group can stop one short of the end, before the last commit marker, for good.)
      */
     private static boolean consumedToEnd(Admin admin, String groupId, String topic) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-                admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                .partitionsToOffsetAndMetadata()
+                .get();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                .forEach(partition -> latest.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
+        admin.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get()
+                .get(topic)
+                .partitions()
+                .forEach(
+                        partition -> latest.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+                admin.listOffsets(latest).all().get();
         for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end : ends.entrySet()) {
             OffsetAndMetadata offset = committed.get(end.getKey());
             long position = offset == null ? 0 : offset.offset();
@@ -305,8 +366,12 @@ public final class StreamsBenchmark {
         // is still reading them, and its consumer would skip ahead to the new log start.
         Map<String, String> keepForever = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
         List<NewTopic> topics = new ArrayList<>();
-        for (String topic : List.of(names.readings(), names.enrichedReadings(), names.lateReadings(),
-                names.aggregates1m(), names.aggregates1h())) {
+        for (String topic : List.of(
+                names.readings(),
+                names.enrichedReadings(),
+                names.lateReadings(),
+                names.aggregates1m(),
+                names.aggregates1h())) {
             topics.add(new NewTopic(topic, partitions, (short) -1).configs(keepForever));
         }
         for (String topic : List.of(names.devices(), names.sensors(), names.deadLetters("streams"))) {

@@ -12,7 +12,9 @@ class CpuAccountTest {
     @Test
     void shouldChargeABusyThreadsCpuTimeToItsGroup() throws Exception {
         CpuAccount account = new CpuAccount(name -> name.startsWith("cpu-account-busy") ? "busy" : "other");
-        assumeThat(account.supported()).as("thread CPU time measurable on this JVM").isTrue();
+        assumeThat(account.supported())
+                .as("thread CPU time measurable on this JVM")
+                .isTrue();
         account.start();
         Thread busy = new Thread(CpuAccountTest::spin, "cpu-account-busy");
         busy.start();
@@ -24,8 +26,12 @@ class CpuAccountTest {
         assertThat(byGroup).containsKeys("busy", CpuAccount.REST);
         // 500 ms of wall time spinning: some of it on a CPU, however busy the machine.
         assertThat(byGroup.get("busy")).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(20));
-        assertThat(byGroup.keySet().iterator().next()).as("largest first").isEqualTo(
-                byGroup.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey());
+        assertThat(byGroup.keySet().iterator().next())
+                .as("largest first")
+                .isEqualTo(byGroup.entrySet().stream()
+                        .max(Map.Entry.comparingByValue())
+                        .orElseThrow()
+                        .getKey());
         assertThat(CpuAccount.format(byGroup, 1000)).contains("busy").contains("us/message");
     }
 

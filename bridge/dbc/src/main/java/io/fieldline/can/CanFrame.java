@@ -30,15 +30,24 @@ public final class CanFrame {
     private final byte[] data;
     private final long timestampMicros;
 
-    private CanFrame(String iface, int id, boolean extended, boolean fd, boolean remote, int fdFlags, int length,
-                     byte[] data, long timestampMicros) {
+    private CanFrame(
+            String iface,
+            int id,
+            boolean extended,
+            boolean fd,
+            boolean remote,
+            int fdFlags,
+            int length,
+            byte[] data,
+            long timestampMicros) {
         this.iface = Objects.requireNonNull(iface, "iface");
         if (extended ? (id & ~0x1FFFFFFF) != 0 : (id & ~0x7FF) != 0) {
-            throw new IllegalArgumentException("CAN id 0x" + Integer.toHexString(id).toUpperCase()
-                    + " does not fit " + (extended ? "29" : "11") + " bits");
+            throw new IllegalArgumentException("CAN id 0x"
+                    + Integer.toHexString(id).toUpperCase() + " does not fit " + (extended ? "29" : "11") + " bits");
         }
         if (data.length > (fd ? 64 : 8)) {
-            throw new IllegalArgumentException((fd ? "CAN FD" : "classic CAN") + " payload of " + data.length + " bytes");
+            throw new IllegalArgumentException(
+                    (fd ? "CAN FD" : "classic CAN") + " payload of " + data.length + " bytes");
         }
         this.id = id;
         this.extended = extended;
@@ -153,7 +162,11 @@ public final class CanFrame {
         if (hasTimestamp()) {
             long seconds = Math.floorDiv(timestampMicros, 1_000_000L);
             long micros = Math.floorMod(timestampMicros, 1_000_000L);
-            sb.append('(').append(seconds).append('.').append(String.format("%06d", micros)).append(") ");
+            sb.append('(')
+                    .append(seconds)
+                    .append('.')
+                    .append(String.format("%06d", micros))
+                    .append(") ");
         }
         sb.append(iface).append(' ').append(idText()).append('#');
         if (remote) {
@@ -171,14 +184,22 @@ public final class CanFrame {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CanFrame f && id == f.id && extended == f.extended && fd == f.fd && remote == f.remote
-                && fdFlags == f.fdFlags && length == f.length && timestampMicros == f.timestampMicros
-                && iface.equals(f.iface) && Arrays.equals(data, f.data);
+        return o instanceof CanFrame f
+                && id == f.id
+                && extended == f.extended
+                && fd == f.fd
+                && remote == f.remote
+                && fdFlags == f.fdFlags
+                && length == f.length
+                && timestampMicros == f.timestampMicros
+                && iface.equals(f.iface)
+                && Arrays.equals(data, f.data);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(iface, id, extended, fd, remote, fdFlags, length, timestampMicros) * 31 + Arrays.hashCode(data);
+        return Objects.hash(iface, id, extended, fd, remote, fdFlags, length, timestampMicros) * 31
+                + Arrays.hashCode(data);
     }
 
     @Override

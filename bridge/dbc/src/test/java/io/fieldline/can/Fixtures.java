@@ -9,8 +9,7 @@ import java.io.UncheckedIOException;
 /** Test DBC files from src/test/resources/dbc. */
 public final class Fixtures {
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static byte[] bytes(String name) {
         try (InputStream in = Fixtures.class.getResourceAsStream("/dbc/" + name)) {

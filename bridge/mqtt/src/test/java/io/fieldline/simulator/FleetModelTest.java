@@ -46,8 +46,9 @@ class FleetModelTest {
     void shouldAlternateGrowRoomsAndPoultryHousesTenPerSite() {
         FleetModel fleet = new FleetModel(12, 1, 0);
 
-        assertThat(fleet.devices()).extracting(DeviceModel::kind).startsWith(DeviceModel.Kind.GROW_ROOM,
-                DeviceModel.Kind.POULTRY_HOUSE, DeviceModel.Kind.GROW_ROOM);
+        assertThat(fleet.devices())
+                .extracting(DeviceModel::kind)
+                .startsWith(DeviceModel.Kind.GROW_ROOM, DeviceModel.Kind.POULTRY_HOUSE, DeviceModel.Kind.GROW_ROOM);
         assertThat(fleet.devices().get(0).deviceId()).isEqualTo("gr-000");
         assertThat(fleet.devices().get(11).deviceId()).isEqualTo("ph-011");
         assertThat(fleet.devices().get(11).site()).isEqualTo("site-2");
@@ -65,7 +66,8 @@ class FleetModelTest {
 
         assertThat(night.metrics().get("ppfd")).isLessThan(5);
         assertThat(noon.metrics().get("ppfd")).isGreaterThan(500);
-        assertThat(noon.metrics().get("air_temperature")).isGreaterThan(night.metrics().get("air_temperature") + 3);
+        assertThat(noon.metrics().get("air_temperature"))
+                .isGreaterThan(night.metrics().get("air_temperature") + 3);
         assertThat(noon.metrics().get("co2")).isGreaterThan(night.metrics().get("co2") + 300);
         assertThat(noon.metrics().get("relative_humidity")).isBetween(30.0, 90.0);
     }
@@ -86,12 +88,14 @@ class FleetModelTest {
             }
             eggsAtEvening = sample.metrics().get("eggs_produced");
         }
-        double birds = house.sample(MIDNIGHT.plus(Duration.ofHours(23))).metrics().get("birds");
+        double birds =
+                house.sample(MIDNIGHT.plus(Duration.ofHours(23))).metrics().get("birds");
         assertThat(previousFeed / birds).as("kg of feed per bird per day").isBetween(0.09, 0.14);
         assertThat(eggsAtEvening / birds).as("eggs per hen per day").isBetween(0.8, 0.95);
         assertThat(eggsAtNine).as("most eggs are laid in the morning").isGreaterThan(eggsAtEvening * 0.6);
 
-        DeviceModel.Sample nextDay = house.sample(MIDNIGHT.plus(Duration.ofHours(24)).plusSeconds(30));
+        DeviceModel.Sample nextDay =
+                house.sample(MIDNIGHT.plus(Duration.ofHours(24)).plusSeconds(30));
         assertThat(nextDay.metrics().get("feed_consumed_kg")).isLessThan(1);
         assertThat(nextDay.metrics().get("eggs_produced")).isZero();
     }
@@ -118,9 +122,15 @@ class FleetModelTest {
         }
         assertThat(seen).containsAll(EnumSet.allOf(DeviceModel.Fault.class));
         assertThat(dropouts).isPositive();
-        assertThat(hottest).as("a climate failure pushes temperature out of band").isGreaterThan(28);
-        assertThat(fleet.devices().stream().mapToLong(DeviceModel::spikes).sum()).isPositive();
-        assertThat(fleet.devices().stream().mapToLong(DeviceModel::faultsStarted).sum()).isGreaterThan(10);
+        assertThat(hottest)
+                .as("a climate failure pushes temperature out of band")
+                .isGreaterThan(28);
+        assertThat(fleet.devices().stream().mapToLong(DeviceModel::spikes).sum())
+                .isPositive();
+        assertThat(fleet.devices().stream()
+                        .mapToLong(DeviceModel::faultsStarted)
+                        .sum())
+                .isGreaterThan(10);
     }
 
     @Test
@@ -137,12 +147,14 @@ class FleetModelTest {
         DeviceModel house = new FleetModel(2, 5, 0).devices().get(1);
         DeviceModel.Sample sample = house.sample(MIDNIGHT.plus(Duration.ofHours(10)));
 
-        DecodeResult result = new JsonReadingDecoder().decode(FleetModel.json(sample),
-                DecodeContext.forDevice(house.deviceId(), Instant.now()));
+        DecodeResult result = new JsonReadingDecoder()
+                .decode(FleetModel.json(sample), DecodeContext.forDevice(house.deviceId(), Instant.now()));
 
         assertThat(result).isInstanceOf(DecodeResult.Decoded.class);
         List<Reading> readings = ((DecodeResult.Decoded) result).readings();
-        assertThat(readings).extracting(Reading::getSensor).containsExactlyElementsOf(sample.metrics().keySet());
+        assertThat(readings)
+                .extracting(Reading::getSensor)
+                .containsExactlyElementsOf(sample.metrics().keySet());
         assertThat(readings).allSatisfy(r -> {
             assertThat(r.getUnit()).isNotNull();
             assertThat(r.getEventTime()).isEqualTo(sample.time());

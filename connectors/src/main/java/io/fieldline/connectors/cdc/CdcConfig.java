@@ -53,44 +53,119 @@ public final class CdcConfig extends AbstractConfig {
     private static final Pattern ENGINE_NAME_PATTERN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,199}");
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(JDBC_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(CdcConfig::validateJdbcUrl, () -> "starts with jdbc:postgresql:"), Importance.HIGH,
+            .define(
+                    JDBC_URL,
+                    Type.STRING,
+                    ConfigDef.NO_DEFAULT_VALUE,
+                    ConfigDef.LambdaValidator.with(CdcConfig::validateJdbcUrl, () -> "starts with jdbc:postgresql:"),
+                    Importance.HIGH,
                     "JDBC URL of the PostgreSQL database holding the metadata and alert-rule tables "
                             + "(jdbc:postgresql://host:port/database). Host, port and database are handed to Debezium.")
-            .define(JDBC_USER, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    JDBC_USER,
+                    Type.STRING,
+                    ConfigDef.NO_DEFAULT_VALUE,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Database user; needs the REPLICATION attribute (or superuser) and ownership of the captured "
                             + "tables for the publication to be created.")
             .define(JDBC_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Database password.")
-            .define(SCHEMA, Type.STRING, "public", pattern(IDENTIFIER_PATTERN), Importance.MEDIUM,
+            .define(
+                    SCHEMA,
+                    Type.STRING,
+                    "public",
+                    pattern(IDENTIFIER_PATTERN),
+                    Importance.MEDIUM,
                     "Database schema of the captured tables.")
-            .define(SLOT_NAME, Type.STRING, "fieldline_metadata", pattern(SLOT_PATTERN), Importance.HIGH,
+            .define(
+                    SLOT_NAME,
+                    Type.STRING,
+                    "fieldline_metadata",
+                    pattern(SLOT_PATTERN),
+                    Importance.HIGH,
                     "Name of the logical replication slot. It survives restarts and keeps the WAL the connector has "
                             + "not confirmed yet: drop it (pg_drop_replication_slot) when decommissioning the connector.")
-            .define(PUBLICATION_NAME, Type.STRING, "fieldline_metadata", pattern(IDENTIFIER_PATTERN), Importance.HIGH,
+            .define(
+                    PUBLICATION_NAME,
+                    Type.STRING,
+                    "fieldline_metadata",
+                    pattern(IDENTIFIER_PATTERN),
+                    Importance.HIGH,
                     "Name of the pgoutput publication; created if missing, limited to the captured tables.")
-            .define(ENGINE_NAME, Type.STRING, "fieldline_metadata_cdc", pattern(ENGINE_NAME_PATTERN), Importance.MEDIUM,
+            .define(
+                    ENGINE_NAME,
+                    Type.STRING,
+                    "fieldline_metadata_cdc",
+                    pattern(ENGINE_NAME_PATTERN),
+                    Importance.MEDIUM,
                     "Name of the Debezium engine, also its logical server name: the stored offsets are keyed by it, "
                             + "so renaming it starts over with a new snapshot.")
-            .define(TOPIC_PREFIX, Type.STRING, "", Importance.MEDIUM,
+            .define(
+                    TOPIC_PREFIX,
+                    Type.STRING,
+                    "",
+                    Importance.MEDIUM,
                     "Prefix of every topic name (see TopicNames); the same as the rest of the pipeline uses.")
-            .define(TOPIC_PARTITIONS, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.LOW,
+            .define(
+                    TOPIC_PARTITIONS,
+                    Type.INT,
+                    1,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
                     "Partitions of the metadata topics when this connector creates them.")
-            .define(TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with(CdcConfig::validateReplicationFactor, () -> "-1 (broker default) or at least 1"),
-                    Importance.LOW, "Replication factor of the metadata and offsets topics when this connector "
+            .define(
+                    TOPIC_REPLICATION_FACTOR,
+                    Type.SHORT,
+                    (short) -1,
+                    ConfigDef.LambdaValidator.with(
+                            CdcConfig::validateReplicationFactor, () -> "-1 (broker default) or at least 1"),
+                    Importance.LOW,
+                    "Replication factor of the metadata and offsets topics when this connector "
                             + "creates them; -1 takes the broker's default.")
-            .define(OFFSETS_TOPIC, Type.STRING, "cdc.offsets", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    OFFSETS_TOPIC,
+                    Type.STRING,
+                    "cdc.offsets",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Compacted topic (after the topic prefix) where the connector's offsets (the last WAL position "
                             + "published) are stored.")
-            .define(OFFSETS_FLUSH_INTERVAL_MS, Type.LONG, 1_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+            .define(
+                    OFFSETS_FLUSH_INTERVAL_MS,
+                    Type.LONG,
+                    1_000L,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
                     "How often acknowledged positions are committed to the offsets topic and confirmed to the slot.")
-            .define(HEARTBEAT_INTERVAL_MS, Type.INT, 10_000, ConfigDef.Range.atLeast(100), Importance.MEDIUM,
+            .define(
+                    HEARTBEAT_INTERVAL_MS,
+                    Type.INT,
+                    10_000,
+                    ConfigDef.Range.atLeast(100),
+                    Importance.MEDIUM,
                     "Interval of the heartbeats that advance the slot while the captured tables are quiet and other "
                             + "tables write WAL.")
-            .define(SNAPSHOT_MODE, Type.STRING, "initial", ConfigDef.ValidString.in(SNAPSHOT_MODES.toArray(String[]::new)),
-                    Importance.MEDIUM, "Debezium snapshot mode: 'initial' snapshots the tables once, when no offsets "
+            .define(
+                    SNAPSHOT_MODE,
+                    Type.STRING,
+                    "initial",
+                    ConfigDef.ValidString.in(SNAPSHOT_MODES.toArray(String[]::new)),
+                    Importance.MEDIUM,
+                    "Debezium snapshot mode: 'initial' snapshots the tables once, when no offsets "
                             + "are stored, then streams.")
-            .define(STARTUP_TIMEOUT_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+            .define(
+                    STARTUP_TIMEOUT_MS,
+                    Type.LONG,
+                    60_000L,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.LOW,
                     "How long start() waits for the engine to reach streaming (or snapshotting) before failing.")
-            .define(ERRORS_MAX_RETRIES, Type.INT, 20, ConfigDef.Range.atLeast(0), Importance.LOW,
+            .define(
+                    ERRORS_MAX_RETRIES,
+                    Type.INT,
+                    20,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
                     "Retries of retriable engine errors (database connection lost), with exponential backoff up to "
                             + "10 s, before the connector stops with the error.");
 
@@ -194,7 +269,8 @@ public final class CdcConfig extends AbstractConfig {
 
     private static void validateJdbcUrl(String name, Object value) {
         if (value == null || !value.toString().startsWith("jdbc:postgresql:")) {
-            throw new ConfigException(name, value, "must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)");
+            throw new ConfigException(
+                    name, value, "must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)");
         }
         if (org.postgresql.Driver.parseURL(value.toString(), null) == null) {
             throw new ConfigException(name, value, "is not a valid PostgreSQL JDBC URL");

@@ -34,8 +34,7 @@ public final class ChangeEventRouter {
     }
 
     /** What a change event becomes. */
-    public sealed interface Routed {
-    }
+    public sealed interface Routed {}
 
     /**
      * A record to publish.
@@ -46,16 +45,14 @@ public final class ChangeEventRouter {
      * @param value the Avro value (a generated class or a GenericRecord), null for a tombstone
      * @param operation Debezium's operation: r (snapshot read), c, u or d
      */
-    public record Publish(CapturedTable table, String topic, String key, Object value, String operation) implements Routed {
-    }
+    public record Publish(CapturedTable table, String topic, String key, Object value, String operation)
+            implements Routed {}
 
     /** Nothing to publish (heartbeat, message, table not captured); the position still counts as processed. */
-    public record Skip(String why) implements Routed {
-    }
+    public record Skip(String why) implements Routed {}
 
     /** A captured row that cannot be mapped; goes to the dead-letter topic. */
-    public record Invalid(CapturedTable table, String reason, RuntimeException cause) implements Routed {
-    }
+    public record Invalid(CapturedTable table, String reason, RuntimeException cause) implements Routed {}
 
     /** Routes one event. Never throws for bad rows: they come back as {@link Invalid}. */
     public Routed route(SourceRecord event) {
@@ -79,11 +76,9 @@ public final class ChangeEventRouter {
                 case "d" -> delete(captured, event, child(envelope, "before"));
                 default -> new Skip("operation " + op + " on " + table);
             };
-        }
-        catch (InvalidRowException e) {
+        } catch (InvalidRowException e) {
             return new Invalid(captured, e.getMessage(), e);
-        }
-        catch (RuntimeException e) {
+        } catch (RuntimeException e) {
             // A conversion failure on a row (unexpected type) is a property of that row, not of the pipeline.
             if (e instanceof org.apache.kafka.connect.errors.DataException
                     || e instanceof org.apache.avro.AvroRuntimeException
@@ -100,16 +95,26 @@ public final class ChangeEventRouter {
         }
         String topic = table.topic(topics);
         return switch (table) {
-            case DEVICE -> new Publish(table, topic, MetadataRowMapper.deviceKey(after),
-                    MetadataRowMapper.device(after, placements), op);
-            case SENSOR -> new Publish(table, topic, MetadataRowMapper.sensorKey(after),
-                    MetadataRowMapper.sensor(after), op);
-            case ALERT_RULE -> new Publish(table, topic, MetadataRowMapper.alertRuleKey(after),
-                    MetadataRowMapper.alertRule(after), op);
+            case DEVICE ->
+                new Publish(
+                        table,
+                        topic,
+                        MetadataRowMapper.deviceKey(after),
+                        MetadataRowMapper.device(after, placements),
+                        op);
+            case SENSOR ->
+                new Publish(table, topic, MetadataRowMapper.sensorKey(after), MetadataRowMapper.sensor(after), op);
+            case ALERT_RULE ->
+                new Publish(
+                        table, topic, MetadataRowMapper.alertRuleKey(after), MetadataRowMapper.alertRule(after), op);
             default -> {
                 List<String> keyColumns = keyColumns(event);
-                yield new Publish(table, topic, genericKey(table, after, keyColumns),
-                        tableRecords.toRecord(table.tableName(), after, keyColumns), op);
+                yield new Publish(
+                        table,
+                        topic,
+                        genericKey(table, after, keyColumns),
+                        tableRecords.toRecord(table.tableName(), after, keyColumns),
+                        op);
             }
         };
     }

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 final class JdbcDevicePlacementLookup implements DevicePlacement.Lookup, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcDevicePlacementLookup.class);
-    static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(250), Duration.ofSeconds(2),
-            Duration.ZERO).withMaxAttempts(4);
+    static final RetryPolicy RETRY = RetryPolicy.exponential(
+                    Duration.ofMillis(250), Duration.ofSeconds(2), Duration.ZERO)
+            .withMaxAttempts(4);
 
     private final String url;
     private final String user;
@@ -51,35 +52,39 @@ final class JdbcDevicePlacementLookup implements DevicePlacement.Lookup, AutoClo
         this.password = Objects.requireNonNull(password, "password");
         String qualified = "\"" + schema + "\".";
         this.roomQuery = "SELECT facility_id FROM " + qualified + "room WHERE room_id = ?";
-        this.rackQuery = "SELECT k.room_id, r.facility_id FROM " + qualified + "rack k LEFT JOIN "
-                + qualified + "room r ON r.room_id = k.room_id WHERE k.rack_id = ?";
+        this.rackQuery = "SELECT k.room_id, r.facility_id FROM " + qualified + "rack k LEFT JOIN " + qualified
+                + "room r ON r.room_id = k.room_id WHERE k.rack_id = ?";
     }
 
     @Override
     public synchronized DevicePlacement place(String roomId, String rackId) {
         try {
-            return retry.call("device placement query", () -> {
-                try {
-                    return roomId != null ? byRoom(roomId) : byRack(rackId);
-                }
-                catch (SQLException e) {
-                    closeQuietly(); // the next attempt connects afresh
-                    LOG.warn("Device placement query failed (room {}, rack {}): {}", roomId, rackId, e.toString());
-                    throw e;
-                }
-            }, e -> e instanceof SQLException);
-        }
-        catch (RetryExhaustedException e) {
-            throw new ConnectException("Cannot resolve the room and facility of a device (room " + roomId
-                    + ", rack " + rackId + ") after " + e.attempts() + " attempts", e);
-        }
-        catch (InterruptedException e) {
+            return retry.call(
+                    "device placement query",
+                    () -> {
+                        try {
+                            return roomId != null ? byRoom(roomId) : byRack(rackId);
+                        } catch (SQLException e) {
+                            closeQuietly(); // the next attempt connects afresh
+                            LOG.warn(
+                                    "Device placement query failed (room {}, rack {}): {}",
+                                    roomId,
+                                    rackId,
+                                    e.toString());
+                            throw e;
+                        }
+                    },
+                    e -> e instanceof SQLException);
+        } catch (RetryExhaustedException e) {
+            throw new ConnectException(
+                    "Cannot resolve the room and facility of a device (room " + roomId + ", rack " + rackId + ") after "
+                            + e.attempts() + " attempts",
+                    e);
+        } catch (InterruptedException e) {
             throw new ConnectException("Interrupted while retrying the device placement query", e);
-        }
-        catch (RuntimeException e) {
+        } catch (RuntimeException e) {
             throw e;
-        }
-        catch (Exception e) {
+        } catch (Exception e) {
             throw new IllegalStateException("unexpected failure of the device placement query", e);
         }
     }
@@ -114,8 +119,7 @@ final class JdbcDevicePlacementLookup implements DevicePlacement.Lookup, AutoClo
         if (connection != null) {
             try {
                 connection.close();
-            }
-            catch (SQLException e) {
+            } catch (SQLException e) {
                 LOG.debug("Closing a failed placement connection: {}", e.toString());
             }
             connection = null;

@@ -56,8 +56,14 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
     private final Counter deadLetters;
     private final Counter skipped;
 
-    KafkaChangePublisher(ChangeEventRouter router, MetadataSerializers serializers, Producer<byte[], byte[]> producer,
-                         TopicNames topics, MeterRegistry meters, Duration sendTimeout, Clock clock) {
+    KafkaChangePublisher(
+            ChangeEventRouter router,
+            MetadataSerializers serializers,
+            Producer<byte[], byte[]> producer,
+            TopicNames topics,
+            MeterRegistry meters,
+            Duration sendTimeout,
+            Clock clock) {
         this.router = Objects.requireNonNull(router, "router");
         this.serializers = Objects.requireNonNull(serializers, "serializers");
         this.producer = Objects.requireNonNull(producer, "producer");
@@ -75,8 +81,9 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
     }
 
     @Override
-    public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
-                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+    public void handleBatch(
+            List<RecordChangeEvent<SourceRecord>> events,
+            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         List<Future<RecordMetadata>> sends = new ArrayList<>(events.size());
         for (RecordChangeEvent<SourceRecord> event : events) {
@@ -84,20 +91,29 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
             ChangeEventRouter.Routed routed = router.route(change);
             if (routed instanceof ChangeEventRouter.Publish publish) {
                 byte[] value = serializers.serialize(publish.table(), publish.topic(), publish.value());
-                sends.add(producer.send(new ProducerRecord<>(publish.topic(), null, changeTime(change),
-                        publish.key().getBytes(StandardCharsets.UTF_8), value)));
-                meters.counter("fieldline.cdc.changes", "table", publish.table().tableName(),
-                        "op", publish.operation()).increment();
-                LOG.debug("Publishing {} {} key {} to {}", publish.table().tableName(), publish.operation(),
-                        publish.key(), publish.topic());
-            }
-            else if (routed instanceof ChangeEventRouter.Invalid invalid) {
-                LOG.warn("Dead-lettering a change of table {} at {}: {}", invalid.table().tableName(),
-                        change.sourceOffset(), invalid.reason());
+                sends.add(producer.send(new ProducerRecord<>(
+                        publish.topic(),
+                        null,
+                        changeTime(change),
+                        publish.key().getBytes(StandardCharsets.UTF_8),
+                        value)));
+                meters.counter("fieldline.cdc.changes", "table", publish.table().tableName(), "op", publish.operation())
+                        .increment();
+                LOG.debug(
+                        "Publishing {} {} key {} to {}",
+                        publish.table().tableName(),
+                        publish.operation(),
+                        publish.key(),
+                        publish.topic());
+            } else if (routed instanceof ChangeEventRouter.Invalid invalid) {
+                LOG.warn(
+                        "Dead-lettering a change of table {} at {}: {}",
+                        invalid.table().tableName(),
+                        change.sourceOffset(),
+                        invalid.reason());
                 sends.add(producer.send(deadLetter(change, invalid)));
                 deadLetters.increment();
-            }
-            else {
+            } else {
                 skipped.increment();
             }
         }
@@ -119,14 +135,16 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
         for (Future<RecordMetadata> send : sends) {
             try {
                 send.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-            catch (ExecutionException e) {
-                throw new ConnectException("Kafka did not acknowledge a metadata change; stopping so that the "
-                        + "change is replayed from the last committed offset on restart", e.getCause());
-            }
-            catch (TimeoutException e) {
-                throw new ConnectException("Kafka did not acknowledge a metadata change within " + sendTimeout
-                        + "; stopping so that the change is replayed from the last committed offset on restart", e);
+            } catch (ExecutionException e) {
+                throw new ConnectException(
+                        "Kafka did not acknowledge a metadata change; stopping so that the "
+                                + "change is replayed from the last committed offset on restart",
+                        e.getCause());
+            } catch (TimeoutException e) {
+                throw new ConnectException(
+                        "Kafka did not acknowledge a metadata change within " + sendTimeout
+                                + "; stopping so that the change is replayed from the last committed offset on restart",
+                        e);
             }
         }
     }
@@ -140,7 +158,8 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
 
     private ProducerRecord<byte[], byte[]> deadLetter(SourceRecord change, ChangeEventRouter.Invalid invalid) {
         // The original change, as Debezium's JSON of the key and the envelope, so an operator can read and replay it.
-        Object lsn = change.sourceOffset() == null ? null : change.sourceOffset().get("lsn");
+        Object lsn =
+                change.sourceOffset() == null ? null : change.sourceOffset().get("lsn");
         return DeadLetterRecords.builder(topics, STAGE)
                 .key(json.fromConnectData(change.topic(), change.keySchema(), change.key()))
                 .value(json.fromConnectData(change.topic(), change.valueSchema(), change.value()))

@@ -24,11 +24,10 @@ public final class LogicalReplicationCheck {
      * @param user the connecting user
      * @param canReplicate whether that user is a superuser or has the REPLICATION attribute
      */
-    public record Settings(String walLevel, int maxReplicationSlots, int maxWalSenders, String user, boolean canReplicate) {
-    }
+    public record Settings(
+            String walLevel, int maxReplicationSlots, int maxWalSenders, String user, boolean canReplicate) {}
 
-    private LogicalReplicationCheck() {
-    }
+    private LogicalReplicationCheck() {}
 
     /** What is wrong with these settings, one sentence each; empty when logical replication can work. */
     public static List<String> problems(Settings settings) {

@@ -4,8 +4,8 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
-import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore;
+import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.retry.RetryExhaustedException;
 import io.fieldline.core.retry.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -66,8 +66,9 @@ public final class MetadataCdc implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataCdc.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     /** Asking a starting engine to stop again: every 100 ms, for as long as the stop may take in all. */
-    static final RetryPolicy STOP_RETRY = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1.0, 0.0, 0,
-            STOP_TIMEOUT);
+    static final RetryPolicy STOP_RETRY =
+            new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 1.0, 0.0, 0, STOP_TIMEOUT);
+
     private static final Duration SEND_TIMEOUT = Duration.ofMinutes(3);
 
     private final CdcConfig config;
@@ -106,11 +107,13 @@ public final class MetadataCdc implements AutoCloseable {
         started = true;
         verifyDatabase();
         createTopics();
-        producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
-        placements = new JdbcDevicePlacementLookup(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.schema());
+        producer =
+                new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+        placements = new JdbcDevicePlacementLookup(
+                config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.schema());
         ChangeEventRouter router = new ChangeEventRouter(config.schema(), config.topicNames(), placements);
-        KafkaChangePublisher publisher = new KafkaChangePublisher(router, serializers, producer,
-                config.topicNames(), meters, SEND_TIMEOUT, Clock.systemUTC());
+        KafkaChangePublisher publisher = new KafkaChangePublisher(
+                router, serializers, producer, config.topicNames(), meters, SEND_TIMEOUT, Clock.systemUTC());
 
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(debeziumProperties(config))
@@ -129,21 +132,24 @@ public final class MetadataCdc implements AutoCloseable {
             return thread;
         });
         engineThread.execute(engine);
-        LOG.info("CDC engine {} starting: slot {}, publication {}, tables {} in schema {}", config.engineName(),
-                config.slotName(), config.publicationName(), capturedTableNames(), config.schema());
+        LOG.info(
+                "CDC engine {} starting: slot {}, publication {}, tables {} in schema {}",
+                config.engineName(),
+                config.slotName(),
+                config.publicationName(),
+                capturedTableNames(),
+                config.schema());
         try {
             streaming.get(config.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        }
-        catch (InterruptedException e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
             throw new CdcException("Interrupted while starting the CDC engine", e);
-        }
-        catch (ExecutionException e) {
+        } catch (ExecutionException e) {
             close();
-            throw new CdcException("The CDC engine failed to start: " + e.getCause().getMessage(), e.getCause());
-        }
-        catch (TimeoutException e) {
+            throw new CdcException(
+                    "The CDC engine failed to start: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
             close();
             throw new CdcException("The CDC engine did not start within " + config.startupTimeout(), e);
         }
@@ -190,11 +196,9 @@ public final class MetadataCdc implements AutoCloseable {
         closeEngine(engine, finished::isDone, STOP_RETRY, config.engineName());
         try {
             finished.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
-        catch (InterruptedException e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             LOG.warn("CDC engine {} did not finish cleanly within {}", config.engineName(), STOP_TIMEOUT);
         }
     }
@@ -204,8 +208,7 @@ public final class MetadataCdc implements AutoCloseable {
             failure = error != null ? error : new CdcException(message);
             LOG.error("CDC engine {} stopped with an error: {}", config.engineName(), message, error);
             streaming.completeExceptionally(failure);
-        }
-        else {
+        } else {
             LOG.info("CDC engine {} completed: {}", config.engineName(), message);
             streaming.completeExceptionally(new CdcException("engine stopped before streaming: " + message));
         }
@@ -213,11 +216,11 @@ public final class MetadataCdc implements AutoCloseable {
     }
 
     private void verifyDatabase() {
-        try (Connection connection = DriverManager.getConnection(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword())) {
+        try (Connection connection =
+                DriverManager.getConnection(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword())) {
             LogicalReplicationCheck.verify(connection, config.jdbcUrl());
             verifyCapturedTablesExist(connection);
-        }
-        catch (SQLException e) {
+        } catch (SQLException e) {
             throw new CdcException("Cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + e.getMessage(), e);
         }
     }
@@ -246,36 +249,37 @@ public final class MetadataCdc implements AutoCloseable {
     }
 
     private void createTopics() {
-        Map<String, Object> adminProps = config.kafka().adminProperties(ClientRules.of("CDC")
-                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, config.engineName() + "-admin"));
-        Optional<Short> replication = config.topicReplicationFactor() < 0
-                ? Optional.empty()
-                : Optional.of(config.topicReplicationFactor());
+        Map<String, Object> adminProps = config.kafka()
+                .adminProperties(ClientRules.of("CDC")
+                        .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, config.engineName() + "-admin"));
+        Optional<Short> replication =
+                config.topicReplicationFactor() < 0 ? Optional.empty() : Optional.of(config.topicReplicationFactor());
         List<NewTopic> topics = new ArrayList<>();
         for (CapturedTable table : CapturedTable.values()) {
-            topics.add(new NewTopic(table.topic(config.topicNames()), Optional.of(config.topicPartitions()), replication)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            topics.add(
+                    new NewTopic(table.topic(config.topicNames()), Optional.of(config.topicPartitions()), replication)
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         }
-        topics.add(new NewTopic(config.topicNames().deadLetters(KafkaChangePublisher.STAGE), Optional.of(1), replication));
+        topics.add(
+                new NewTopic(config.topicNames().deadLetters(KafkaChangePublisher.STAGE), Optional.of(1), replication));
         try (Admin admin = Admin.create(adminProps)) {
             for (var entry : admin.createTopics(topics).values().entrySet()) {
                 try {
                     entry.getValue().get(30, TimeUnit.SECONDS);
                     LOG.info("Created topic {}", entry.getKey());
-                }
-                catch (ExecutionException e) {
+                } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new CdcException("Cannot create topic " + entry.getKey() + ": " + e.getCause(), e.getCause());
+                        throw new CdcException(
+                                "Cannot create topic " + entry.getKey() + ": " + e.getCause(), e.getCause());
                     }
                 }
             }
-        }
-        catch (InterruptedException e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CdcException("Interrupted while creating the metadata topics", e);
-        }
-        catch (TimeoutException e) {
-            throw new CdcException("Kafka at " + config.kafka().bootstrapServers() + " did not create the metadata topics in time", e);
+        } catch (TimeoutException e) {
+            throw new CdcException(
+                    "Kafka at " + config.kafka().bootstrapServers() + " did not create the metadata topics in time", e);
         }
     }
 
@@ -283,12 +287,13 @@ public final class MetadataCdc implements AutoCloseable {
     static Map<String, Object> producerProperties(CdcConfig config) {
         // Idempotence keeps each key's changes in WAL order across the producer's own retries, and
         // offsets advance only past what every in-sync replica has.
-        return config.kafka().producerProperties(ClientRules.of("CDC")
-                .enforce(ProducerConfig.ACKS_CONFIG, "all")
-                .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
-                .byDefault(ProducerConfig.CLIENT_ID_CONFIG, config.engineName() + "-producer")
-                .byDefault(ProducerConfig.LINGER_MS_CONFIG, "5")
-                .byDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
+        return config.kafka()
+                .producerProperties(ClientRules.of("CDC")
+                        .enforce(ProducerConfig.ACKS_CONFIG, "all")
+                        .enforce(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+                        .byDefault(ProducerConfig.CLIENT_ID_CONFIG, config.engineName() + "-producer")
+                        .byDefault(ProducerConfig.LINGER_MS_CONFIG, "5")
+                        .byDefault(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
     }
 
     /** The Debezium engine and PostgreSQL connector properties derived from the settings. */
@@ -308,7 +313,9 @@ public final class MetadataCdc implements AutoCloseable {
         props.setProperty("offset.storage.topic", config.offsetsTopic());
         props.setProperty("offset.storage.partitions", "1");
         props.setProperty("offset.storage.replication.factor", Short.toString(config.topicReplicationFactor()));
-        props.setProperty("offset.flush.interval.ms", Long.toString(config.offsetsFlushInterval().toMillis()));
+        props.setProperty(
+                "offset.flush.interval.ms",
+                Long.toString(config.offsetsFlushInterval().toMillis()));
         props.setProperty("offset.flush.timeout.ms", "10000");
 
         props.setProperty("database.hostname", firstOf(parsed.getProperty("PGHOST")));
@@ -323,15 +330,20 @@ public final class MetadataCdc implements AutoCloseable {
         props.setProperty("publication.name", config.publicationName());
         props.setProperty("publication.autocreate.mode", "filtered");
         props.setProperty("schema.include.list", config.schema());
-        props.setProperty("table.include.list", capturedTableNames(config).stream()
-                .map(name -> name.replace(".", "\\."))
-                .collect(Collectors.joining(",")));
+        props.setProperty(
+                "table.include.list",
+                capturedTableNames(config).stream()
+                        .map(name -> name.replace(".", "\\."))
+                        .collect(Collectors.joining(",")));
         props.setProperty("snapshot.mode", config.snapshotMode());
 
         // A logical-decoding message moves the slot even when the captured tables are quiet and other tables
         // (the measurements) write WAL: pgoutput (PostgreSQL 15+) skips their transactions entirely.
-        props.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeatInterval().toMillis()));
-        props.setProperty("heartbeat.action.query",
+        props.setProperty(
+                "heartbeat.interval.ms",
+                Long.toString(config.heartbeatInterval().toMillis()));
+        props.setProperty(
+                "heartbeat.action.query",
                 "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_MESSAGE_PREFIX + "', now()::text)");
         props.setProperty("message.prefix.include.list", HEARTBEAT_MESSAGE_PREFIX);
 
@@ -372,26 +384,27 @@ public final class MetadataCdc implements AutoCloseable {
      */
     static void closeEngine(Closeable engine, BooleanSupplier finished, RetryPolicy retry, String engineName) {
         try {
-            retry.call("stopping CDC engine " + engineName, () -> {
-                if (!finished.getAsBoolean()) {
-                    engine.close();
-                }
-                return null;
-            }, e -> e instanceof IllegalStateException);
-        }
-        catch (RetryExhaustedException e) {
-            LOG.warn("CDC engine {} could not be stopped: {}", engineName, e.getCause().getMessage());
-        }
-        catch (InterruptedException e) {
+            retry.call(
+                    "stopping CDC engine " + engineName,
+                    () -> {
+                        if (!finished.getAsBoolean()) {
+                            engine.close();
+                        }
+                        return null;
+                    },
+                    e -> e instanceof IllegalStateException);
+        } catch (RetryExhaustedException e) {
+            LOG.warn(
+                    "CDC engine {} could not be stopped: {}",
+                    engineName,
+                    e.getCause().getMessage());
+        } catch (InterruptedException e) {
             LOG.warn("Interrupted while stopping CDC engine {}", engineName);
-        }
-        catch (IOException e) {
+        } catch (IOException e) {
             LOG.warn("Error stopping CDC engine {}", engineName, e);
-        }
-        catch (RuntimeException e) {
+        } catch (RuntimeException e) {
             throw e;
-        }
-        catch (Exception e) {
+        } catch (Exception e) {
             throw new IllegalStateException("unexpected failure stopping CDC engine " + engineName, e);
         }
     }

@@ -21,6 +21,7 @@ public final class MetadataRowMapper {
 
     /** Columns of the {@code device} table. */
     static final String DEVICE_ID = "device_id";
+
     static final String DEVICE_FACILITY = "site";
     static final String DEVICE_ROOM = "room";
     static final String DEVICE_RACK = "rack_id";
@@ -31,6 +32,7 @@ public final class MetadataRowMapper {
 
     /** Columns of the {@code sensor} table. */
     static final String SENSOR_DEVICE = "device_id";
+
     static final String SENSOR_NAME = "sensor";
     static final String SENSOR_UNIT = "unit";
     static final String SENSOR_CALIBRATION_OFFSET = "calibration_offset";
@@ -39,6 +41,7 @@ public final class MetadataRowMapper {
 
     /** Columns of the {@code alert_rule} table. */
     static final String RULE_ID = "rule_id";
+
     static final String RULE_DEVICE_SELECTOR = "device_selector";
     static final String RULE_SENSOR_SELECTOR = "sensor_selector";
     static final String RULE_ROOM_SELECTOR = "room_selector";
@@ -51,8 +54,7 @@ public final class MetadataRowMapper {
     static final String RULE_ESCALATION_SEVERITY = "escalation_severity";
     static final String RULE_ENABLED = "enabled";
 
-    private MetadataRowMapper() {
-    }
+    private MetadataRowMapper() {}
 
     /** Key of a device row: its id. Works on a delete's {@code before} (primary key only). */
     public static String deviceKey(Struct row) {
@@ -79,9 +81,8 @@ public final class MetadataRowMapper {
         String rackId = optionalString(row, DEVICE_RACK);
         String facilityId = optionalString(row, DEVICE_FACILITY);
         if (facilityId == null || roomId == null) {
-            DevicePlacement placement = roomId == null && rackId == null
-                    ? DevicePlacement.NOWHERE
-                    : lookup.place(roomId, rackId);
+            DevicePlacement placement =
+                    roomId == null && rackId == null ? DevicePlacement.NOWHERE : lookup.place(roomId, rackId);
             roomId = roomId != null ? roomId : placement.roomId();
             facilityId = facilityId != null ? facilityId : placement.facilityId();
         }
@@ -114,11 +115,13 @@ public final class MetadataRowMapper {
     public static AlertRule alertRule(Struct row) {
         Double threshold = optionalDouble(row, RULE_THRESHOLD);
         if (threshold == null) {
-            throw new InvalidRowException("alert_rule " + alertRuleKey(row) + ": column " + RULE_THRESHOLD + " is null");
+            throw new InvalidRowException(
+                    "alert_rule " + alertRuleKey(row) + ": column " + RULE_THRESHOLD + " is null");
         }
         String direction = optionalString(row, RULE_DIRECTION);
         if (direction == null) {
-            throw new InvalidRowException("alert_rule " + alertRuleKey(row) + ": column " + RULE_DIRECTION + " is null");
+            throw new InvalidRowException(
+                    "alert_rule " + alertRuleKey(row) + ": column " + RULE_DIRECTION + " is null");
         }
         Long forMs = optionalLong(row, RULE_FOR_MS);
         Boolean enabled = optionalBoolean(row, RULE_ENABLED);
@@ -136,7 +139,8 @@ public final class MetadataRowMapper {
                 .setEscalationThreshold(optionalDouble(row, RULE_ESCALATION_THRESHOLD))
                 .setEnabled(enabled == null || enabled);
         if (forMs != null && forMs < 0) {
-            throw new InvalidRowException("alert_rule " + alertRuleKey(row) + ": column " + RULE_FOR_MS + " is negative");
+            throw new InvalidRowException(
+                    "alert_rule " + alertRuleKey(row) + ": column " + RULE_FOR_MS + " is negative");
         }
         if (severity != null) {
             rule.setSeverity(symbol(Severity.class, row, RULE_SEVERITY, severity));
@@ -155,10 +159,11 @@ public final class MetadataRowMapper {
     private static <E extends Enum<E>> E symbol(Class<E> type, Struct row, String column, String value) {
         try {
             return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
-        }
-        catch (IllegalArgumentException e) {
-            throw new InvalidRowException(row.schema().name() + ": column " + column + " holds '" + value
-                    + "', not one of " + java.util.Arrays.toString(type.getEnumConstants()), e);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRowException(
+                    row.schema().name() + ": column " + column + " holds '" + value + "', not one of "
+                            + java.util.Arrays.toString(type.getEnumConstants()),
+                    e);
         }
     }
 

@@ -23,7 +23,8 @@ public record MetadataSerializers(
         Serializer<Device> devices,
         Serializer<Sensor> sensors,
         Serializer<AlertRule> alertRules,
-        Serializer<GenericRecord> tables) implements AutoCloseable {
+        Serializer<GenericRecord> tables)
+        implements AutoCloseable {
 
     public MetadataSerializers {
         Objects.requireNonNull(devices, "devices");

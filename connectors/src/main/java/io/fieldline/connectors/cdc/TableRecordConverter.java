@@ -70,11 +70,16 @@ public final class TableRecordConverter {
         for (Field field : row.fields()) {
             Schema type = avroType(field.schema());
             if (keyColumns.contains(field.name())) {
-                fields = fields.name(field.name()).doc("Column " + field.name() + " (primary key).").type(type).noDefault();
-            }
-            else {
+                fields = fields.name(field.name())
+                        .doc("Column " + field.name() + " (primary key).")
+                        .type(type)
+                        .noDefault();
+            } else {
                 Schema nullable = Schema.createUnion(Schema.create(Schema.Type.NULL), type);
-                fields = fields.name(field.name()).doc("Column " + field.name() + ".").type(nullable).withDefault(null);
+                fields = fields.name(field.name())
+                        .doc("Column " + field.name() + ".")
+                        .type(nullable)
+                        .withDefault(null);
             }
         }
         return fields.endRecord();
@@ -120,9 +125,10 @@ public final class TableRecordConverter {
             case BYTES -> Schema.create(Schema.Type.BYTES);
             case ARRAY -> {
                 Schema element = avroType(connect.valueSchema());
-                yield Schema.createArray(connect.valueSchema().isOptional()
-                        ? Schema.createUnion(Schema.create(Schema.Type.NULL), element)
-                        : element);
+                yield Schema.createArray(
+                        connect.valueSchema().isOptional()
+                                ? Schema.createUnion(Schema.create(Schema.Type.NULL), element)
+                                : element);
             }
             default -> Schema.create(Schema.Type.STRING);
         };

@@ -14,8 +14,11 @@ import org.apache.kafka.common.serialization.Serializer;
 final class AvroBinarySerializer<T extends GenericContainer> implements Serializer<T> {
 
     static MetadataSerializers metadataSerializers() {
-        return new MetadataSerializers(new AvroBinarySerializer<>(), new AvroBinarySerializer<>(),
-                new AvroBinarySerializer<>(), new AvroBinarySerializer<>());
+        return new MetadataSerializers(
+                new AvroBinarySerializer<>(),
+                new AvroBinarySerializer<>(),
+                new AvroBinarySerializer<>(),
+                new AvroBinarySerializer<>());
     }
 
     @Override
@@ -29,8 +32,7 @@ final class AvroBinarySerializer<T extends GenericContainer> implements Serializ
             new GenericDatumWriter<T>(data.getSchema(), SpecificData.get()).write(data, encoder);
             encoder.flush();
             return out.toByteArray();
-        }
-        catch (IOException e) {
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }

@@ -63,19 +63,25 @@ class CdcConfigTest {
         for (String key : new String[] {CdcConfig.JDBC_URL, CdcConfig.JDBC_USER, KafkaClientConfig.BOOTSTRAP_SERVERS}) {
             Map<String, Object> props = minimal();
             props.remove(key);
-            assertThatThrownBy(() -> new CdcConfig(props)).isInstanceOf(ConfigException.class).hasMessageContaining(key);
+            assertThatThrownBy(() -> new CdcConfig(props))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(key);
         }
     }
 
     @Test
     void shouldExposeItsDefinitionsForTheDocs() {
-        assertThat(CdcConfig.configDef().names()).allMatch(name -> name.startsWith("cdc."))
+        assertThat(CdcConfig.configDef().names())
+                .allMatch(name -> name.startsWith("cdc."))
                 .contains(CdcConfig.SLOT_NAME, CdcConfig.HEARTBEAT_INTERVAL_MS, CdcConfig.OFFSETS_TOPIC);
     }
 
     private static void assertRejected(String key, String value) {
         Map<String, Object> props = minimal();
         props.put(key, value);
-        assertThatThrownBy(() -> new CdcConfig(props)).as(key).isInstanceOf(ConfigException.class).hasMessageContaining(key);
+        assertThatThrownBy(() -> new CdcConfig(props))
+                .as(key)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(key);
     }
 }

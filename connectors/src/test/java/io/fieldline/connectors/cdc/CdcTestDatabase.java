@@ -1,6 +1,7 @@
 package io.fieldline.connectors.cdc;
 
-import java.io.IOException;
+import io.fieldline.sink.Migrations;
+import io.fieldline.sink.SinkConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -8,8 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
-import io.fieldline.sink.Migrations;
-import io.fieldline.sink.SinkConfig;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -47,33 +46,34 @@ final class CdcTestDatabase implements AutoCloseable {
 
     /** Runs statements with the test's schema first on the search path. */
     void execute(String sql) {
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement()) {
             statement.execute("SET search_path TO " + schema);
             statement.execute(sql);
-        }
-        catch (SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("SQL failed: " + sql, e);
         }
     }
 
     /** The first column of the first row of a query, as text. */
     String queryString(String sql, Object... parameters) {
-        try (Connection connection = connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (Connection connection = connect();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
                 statement.setObject(i + 1, parameters[i]);
             }
             try (ResultSet result = statement.executeQuery()) {
                 return result.next() ? result.getString(1) : null;
             }
-        }
-        catch (SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("SQL failed: " + sql, e);
         }
     }
 
     /** Drops the slot and publication of a stopped connector, then the schema. */
     void dropReplication(String slot, String publication) {
-        execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+        execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot
+                + "'");
         execute("DROP PUBLICATION IF EXISTS " + publication);
     }
 

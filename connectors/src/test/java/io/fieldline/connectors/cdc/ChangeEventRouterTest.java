@@ -18,21 +18,24 @@ import org.junit.jupiter.api.Test;
 
 class ChangeEventRouterTest {
 
-    private static final Schema ROOM = row("room", List.of("room_id"), columns(
-            "room_id", Schema.STRING_SCHEMA,
-            "facility_id", Schema.STRING_SCHEMA,
-            "name", Schema.OPTIONAL_STRING_SCHEMA,
-            "target_vpd_kpa", Schema.OPTIONAL_FLOAT64_SCHEMA));
+    private static final Schema ROOM = row(
+            "room",
+            List.of("room_id"),
+            columns(
+                    "room_id", Schema.STRING_SCHEMA,
+                    "facility_id", Schema.STRING_SCHEMA,
+                    "name", Schema.OPTIONAL_STRING_SCHEMA,
+                    "target_vpd_kpa", Schema.OPTIONAL_FLOAT64_SCHEMA));
 
-    private final ChangeEventRouter router = new ChangeEventRouter("public", new TopicNames("dev."),
-            (room, rack) -> new DevicePlacement("farm-1", room));
+    private final ChangeEventRouter router = new ChangeEventRouter(
+            "public", new TopicNames("dev."), (room, rack) -> new DevicePlacement("farm-1", room));
 
     @Test
     void shouldPublishAnInsertedDeviceOnTheDevicesTopicKeyedById() {
         Struct after = struct(MetadataRowMapperTest.DEVICE, "device_id", "dev-1", "room", "r1");
 
-        ChangeEventRouter.Routed routed = router.route(
-                change("device", "c", MetadataRowMapperTest.DEVICE, List.of("device_id"), null, after));
+        ChangeEventRouter.Routed routed =
+                router.route(change("device", "c", MetadataRowMapperTest.DEVICE, List.of("device_id"), null, after));
 
         assertThat(routed).isInstanceOfSatisfying(ChangeEventRouter.Publish.class, publish -> {
             assertThat(publish.topic()).isEqualTo("dev.metadata.devices");
@@ -47,7 +50,8 @@ class ChangeEventRouterTest {
 
     @Test
     void shouldPublishSnapshotReadsAndUpdatesLikeInserts() {
-        Struct rule = struct(MetadataRowMapperTest.ALERT_RULE, "rule_id", "hot", "direction", "ABOVE", "threshold", 30.0);
+        Struct rule =
+                struct(MetadataRowMapperTest.ALERT_RULE, "rule_id", "hot", "direction", "ABOVE", "threshold", 30.0);
 
         for (String op : List.of("r", "u")) {
             ChangeEventRouter.Routed routed = router.route(
@@ -69,20 +73,24 @@ class ChangeEventRouterTest {
         ChangeEventRouter.Routed routed = router.route(
                 change("sensor", "d", MetadataRowMapperTest.SENSOR, List.of("device_id", "sensor"), before, null));
 
-        assertThat(routed).isEqualTo(new ChangeEventRouter.Publish(CapturedTable.SENSOR, "dev.metadata.sensors",
-                "dev-1/air_temp", null, "d"));
+        assertThat(routed)
+                .isEqualTo(new ChangeEventRouter.Publish(
+                        CapturedTable.SENSOR, "dev.metadata.sensors", "dev-1/air_temp", null, "d"));
     }
 
     @Test
     void shouldPublishAnUpdatedSensorWithItsNewCalibration() {
-        Struct after = struct(MetadataRowMapperTest.SENSOR, "device_id", "dev-1", "sensor", "rh",
-                "calibration_offset", 2.5);
+        Struct after =
+                struct(MetadataRowMapperTest.SENSOR, "device_id", "dev-1", "sensor", "rh", "calibration_offset", 2.5);
 
         ChangeEventRouter.Routed routed = router.route(
                 change("sensor", "u", MetadataRowMapperTest.SENSOR, List.of("device_id", "sensor"), null, after));
 
-        assertThat(routed).isInstanceOfSatisfying(ChangeEventRouter.Publish.class, publish ->
-                assertThat(((Sensor) publish.value()).getCalibrationOffset()).isEqualTo(2.5));
+        assertThat(routed)
+                .isInstanceOfSatisfying(
+                        ChangeEventRouter.Publish.class,
+                        publish -> assertThat(((Sensor) publish.value()).getCalibrationOffset())
+                                .isEqualTo(2.5));
     }
 
     @Test
@@ -103,14 +111,16 @@ class ChangeEventRouterTest {
 
     @Test
     void shouldJoinCompositeKeysWithSlashes() {
-        Schema rack = row("rack", List.of("room_id", "rack_no"), columns(
-                "room_id", Schema.STRING_SCHEMA, "rack_no", Schema.INT32_SCHEMA));
+        Schema rack = row(
+                "rack",
+                List.of("room_id", "rack_no"),
+                columns("room_id", Schema.STRING_SCHEMA, "rack_no", Schema.INT32_SCHEMA));
 
-        ChangeEventRouter.Routed routed = router.route(change("rack", "d", rack, List.of("room_id", "rack_no"),
-                struct(rack, "room_id", "r1", "rack_no", 3), null));
+        ChangeEventRouter.Routed routed = router.route(change(
+                "rack", "d", rack, List.of("room_id", "rack_no"), struct(rack, "room_id", "r1", "rack_no", 3), null));
 
-        assertThat(routed).isEqualTo(new ChangeEventRouter.Publish(CapturedTable.RACK, "dev.metadata.racks",
-                "r1/3", null, "d"));
+        assertThat(routed)
+                .isEqualTo(new ChangeEventRouter.Publish(CapturedTable.RACK, "dev.metadata.racks", "r1/3", null, "d"));
     }
 
     @Test
@@ -121,8 +131,9 @@ class ChangeEventRouterTest {
         assertThat(router.route(change("measurement", "c", other, List.of("id"), null, struct(other, "id", 1L))))
                 .isInstanceOf(ChangeEventRouter.Skip.class);
         Struct device = struct(MetadataRowMapperTest.DEVICE, "device_id", "dev-1");
-        assertThat(router.route(change("audit", "device", "c", MetadataRowMapperTest.DEVICE, List.of("device_id"),
-                null, device))).isInstanceOf(ChangeEventRouter.Skip.class);
+        assertThat(router.route(change(
+                        "audit", "device", "c", MetadataRowMapperTest.DEVICE, List.of("device_id"), null, device)))
+                .isInstanceOf(ChangeEventRouter.Skip.class);
     }
 
     @Test

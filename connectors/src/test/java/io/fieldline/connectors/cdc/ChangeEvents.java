@@ -11,18 +11,20 @@ import org.apache.kafka.connect.source.SourceRecord;
 /** Builds change events shaped like the Debezium PostgreSQL connector's, for unit tests. */
 final class ChangeEvents {
 
-    static final Schema SOURCE = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
+    static final Schema SOURCE = SchemaBuilder.struct()
+            .name("io.debezium.connector.postgresql.Source")
             .field("schema", Schema.STRING_SCHEMA)
             .field("table", Schema.STRING_SCHEMA)
             .field("lsn", Schema.OPTIONAL_INT64_SCHEMA)
             .build();
 
-    private ChangeEvents() {
-    }
+    private ChangeEvents() {}
 
     /** A row schema from (column, type) pairs; key columns required, the others optional. */
     static Schema row(String table, List<String> keyColumns, Map<String, Schema> columns) {
-        SchemaBuilder builder = SchemaBuilder.struct().name("fieldline_cdc.public." + table + ".Value").optional();
+        SchemaBuilder builder = SchemaBuilder.struct()
+                .name("fieldline_cdc.public." + table + ".Value")
+                .optional();
         columns.forEach((name, type) -> builder.field(name, type));
         return builder.build();
     }
@@ -52,9 +54,16 @@ final class ChangeEvents {
     }
 
     /** A change event of {@code op} (c, u, r, d) on public.{table}. */
-    static SourceRecord change(String schemaName, String table, String op, Schema row, List<String> keyColumns,
-                               Struct before, Struct after) {
-        Schema envelope = SchemaBuilder.struct().name("fieldline_cdc." + schemaName + "." + table + ".Envelope")
+    static SourceRecord change(
+            String schemaName,
+            String table,
+            String op,
+            Schema row,
+            List<String> keyColumns,
+            Struct before,
+            Struct after) {
+        Schema envelope = SchemaBuilder.struct()
+                .name("fieldline_cdc." + schemaName + "." + table + ".Envelope")
                 .field("before", row)
                 .field("after", row)
                 .field("source", SOURCE)
@@ -64,7 +73,12 @@ final class ChangeEvents {
         Struct value = new Struct(envelope)
                 .put("before", before)
                 .put("after", after)
-                .put("source", new Struct(SOURCE).put("schema", schemaName).put("table", table).put("lsn", 42L))
+                .put(
+                        "source",
+                        new Struct(SOURCE)
+                                .put("schema", schemaName)
+                                .put("table", table)
+                                .put("lsn", 42L))
                 .put("op", op)
                 .put("ts_ms", 1_700_000_000_000L);
         Schema keySchema = keySchema(row, keyColumns);
@@ -73,19 +87,36 @@ final class ChangeEvents {
         for (String column : keyColumns) {
             key.put(column, keyRow.get(column));
         }
-        return new SourceRecord(Map.of("server", "fieldline_cdc"), Map.of("lsn", 42L),
-                "fieldline_cdc." + schemaName + "." + table, null, keySchema, key, envelope, value);
+        return new SourceRecord(
+                Map.of("server", "fieldline_cdc"),
+                Map.of("lsn", 42L),
+                "fieldline_cdc." + schemaName + "." + table,
+                null,
+                keySchema,
+                key,
+                envelope,
+                value);
     }
 
-    static SourceRecord change(String table, String op, Schema row, List<String> keyColumns, Struct before, Struct after) {
+    static SourceRecord change(
+            String table, String op, Schema row, List<String> keyColumns, Struct before, Struct after) {
         return change("public", table, op, row, keyColumns, before, after);
     }
 
     /** A Debezium heartbeat record. */
     static SourceRecord heartbeat() {
-        Schema schema = SchemaBuilder.struct().name("io.debezium.connector.common.Heartbeat")
-                .field("ts_ms", Schema.INT64_SCHEMA).build();
-        return new SourceRecord(Map.of("server", "fieldline_cdc"), Map.of("lsn", 43L),
-                "__debezium-heartbeat.fieldline_cdc", null, null, null, schema, new Struct(schema).put("ts_ms", 1L));
+        Schema schema = SchemaBuilder.struct()
+                .name("io.debezium.connector.common.Heartbeat")
+                .field("ts_ms", Schema.INT64_SCHEMA)
+                .build();
+        return new SourceRecord(
+                Map.of("server", "fieldline_cdc"),
+                Map.of("lsn", 43L),
+                "__debezium-heartbeat.fieldline_cdc",
+                null,
+                null,
+                null,
+                schema,
+                new Struct(schema).put("ts_ms", 1L));
     }
 }

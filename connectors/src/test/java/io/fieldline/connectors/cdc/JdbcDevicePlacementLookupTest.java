@@ -22,16 +22,25 @@ class JdbcDevicePlacementLookupTest {
         }
         RetryPolicy fast = new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(20), 1.0, 0.0, 3, Duration.ZERO);
         long start = System.nanoTime();
-        try (JdbcDevicePlacementLookup lookup = new JdbcDevicePlacementLookup("jdbc:postgresql://127.0.0.1:" + closedPort
-                + "/fieldline?connectTimeout=2", "fieldline", "secret", "metadata", fast)) {
+        try (JdbcDevicePlacementLookup lookup = new JdbcDevicePlacementLookup(
+                "jdbc:postgresql://127.0.0.1:" + closedPort + "/fieldline?connectTimeout=2",
+                "fieldline",
+                "secret",
+                "metadata",
+                fast)) {
             assertThatThrownBy(() -> lookup.place("veg-a", null))
                     .isInstanceOf(ConnectException.class)
-                    .hasMessageContaining("room veg-a").hasMessageContaining("after 3 attempts")
-                    .cause().isInstanceOf(RetryExhaustedException.class)
-                    .satisfies(e -> assertThat(((RetryExhaustedException) e).attempts()).isEqualTo(3))
-                    .cause().isInstanceOf(SQLException.class);
+                    .hasMessageContaining("room veg-a")
+                    .hasMessageContaining("after 3 attempts")
+                    .cause()
+                    .isInstanceOf(RetryExhaustedException.class)
+                    .satisfies(e ->
+                            assertThat(((RetryExhaustedException) e).attempts()).isEqualTo(3))
+                    .cause()
+                    .isInstanceOf(SQLException.class);
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("two pauses between three attempts")
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("two pauses between three attempts")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(40));
     }
 

@@ -39,13 +39,18 @@ class KafkaChangePublisherTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final KafkaChangePublisher publisher = new KafkaChangePublisher(
             new ChangeEventRouter("public", TopicNames.defaults(), (room, rack) -> new DevicePlacement("farm", room)),
-            AvroBinarySerializer.metadataSerializers(), producer, TopicNames.defaults(), meters, Duration.ofSeconds(10),
+            AvroBinarySerializer.metadataSerializers(),
+            producer,
+            TopicNames.defaults(),
+            meters,
+            Duration.ofSeconds(10),
             Clock.fixed(Instant.ofEpochMilli(1234), ZoneOffset.UTC));
     private final RecordingCommitter committer = new RecordingCommitter();
 
     @Test
     void shouldMarkEventsProcessedOnlyAfterKafkaAcknowledgedTheBatch() throws Exception {
-        List<RecordChangeEvent<SourceRecord>> batch = List.of(rule("hot", "c"), event(ChangeEvents.heartbeat()), rule("cold", "c"));
+        List<RecordChangeEvent<SourceRecord>> batch =
+                List.of(rule("hot", "c"), event(ChangeEvents.heartbeat()), rule("cold", "c"));
 
         CompletableFuture<Void> handling = CompletableFuture.runAsync(() -> handle(batch));
         await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 2);
@@ -72,8 +77,8 @@ class KafkaChangePublisherTest {
         producer.completeNext();
         producer.errorNext(new org.apache.kafka.common.errors.NotEnoughReplicasException("no replicas"));
 
-        assertThatThrownBy(() -> handling.get(5, TimeUnit.SECONDS)).hasRootCauseInstanceOf(
-                org.apache.kafka.common.errors.NotEnoughReplicasException.class)
+        assertThatThrownBy(() -> handling.get(5, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(org.apache.kafka.common.errors.NotEnoughReplicasException.class)
                 .hasCauseInstanceOf(ConnectException.class);
         assertThat(committer.processed).isEmpty();
         assertThat(committer.batchesFinished).isZero();
@@ -82,22 +87,31 @@ class KafkaChangePublisherTest {
     @Test
     void shouldPublishADeleteAsATombstone() {
         producer.close();
-        MockProducer<byte[], byte[]> acking = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        MockProducer<byte[], byte[]> acking =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaChangePublisher autoAck = new KafkaChangePublisher(
                 new ChangeEventRouter("public", TopicNames.defaults(), (room, rack) -> DevicePlacement.NOWHERE),
-                AvroBinarySerializer.metadataSerializers(), acking, TopicNames.defaults(), meters, Duration.ofSeconds(10),
+                AvroBinarySerializer.metadataSerializers(),
+                acking,
+                TopicNames.defaults(),
+                meters,
+                Duration.ofSeconds(10),
                 Clock.systemUTC());
         var before = struct(MetadataRowMapperTest.ALERT_RULE, "rule_id", "hot");
 
-        handle(autoAck, List.of(event(change("alert_rule", "d", MetadataRowMapperTest.ALERT_RULE, List.of("rule_id"),
-                before, null))));
+        handle(
+                autoAck,
+                List.of(event(change(
+                        "alert_rule", "d", MetadataRowMapperTest.ALERT_RULE, List.of("rule_id"), before, null))));
 
         assertThat(acking.history()).singleElement().satisfies(record -> {
             assertThat(key(record)).isEqualTo("hot");
             assertThat(record.value()).isNull();
             assertThat(record.topic()).isEqualTo("metadata.alert-rules");
         });
-        assertThat(meters.counter("fieldline.cdc.changes", "table", "alert_rule", "op", "d").count()).isEqualTo(1.0);
+        assertThat(meters.counter("fieldline.cdc.changes", "table", "alert_rule", "op", "d")
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -115,7 +129,9 @@ class KafkaChangePublisherTest {
 
         ProducerRecord<byte[], byte[]> deadLetter = producer.history().get(0);
         assertThat(deadLetter.topic()).isEqualTo("deadletter.cdc");
-        assertThat(header(deadLetter, DeadLetterHeaders.REASON)).contains("direction").contains("UP");
+        assertThat(header(deadLetter, DeadLetterHeaders.REASON))
+                .contains("direction")
+                .contains("UP");
         assertThat(header(deadLetter, DeadLetterHeaders.STAGE)).isEqualTo("cdc");
         assertThat(header(deadLetter, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("fieldline_cdc.public.alert_rule");
         assertThat(header(deadLetter, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("42");
@@ -134,8 +150,7 @@ class KafkaChangePublisherTest {
     private void handle(KafkaChangePublisher target, List<RecordChangeEvent<SourceRecord>> batch) {
         try {
             target.handleBatch(batch, committer);
-        }
-        catch (InterruptedException e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
@@ -158,7 +173,8 @@ class KafkaChangePublisherTest {
         return () -> record;
     }
 
-    private static final class RecordingCommitter implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
+    private static final class RecordingCommitter
+            implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
         final List<RecordChangeEvent<SourceRecord>> processed = new CopyOnWriteArrayList<>();
         volatile int batchesFinished;
 

@@ -26,13 +26,14 @@ class LogicalReplicationCheckIT {
             props.put(CdcConfig.JDBC_PASSWORD, postgres.password());
             // Nothing listens here: the check must fail before Kafka is ever contacted.
             props.put(KafkaClientConfig.BOOTSTRAP_SERVERS, "127.0.0.1:1");
-            MetadataCdc cdc = new MetadataCdc(new CdcConfig(props), AvroBinarySerializer.metadataSerializers(),
-                    new SimpleMeterRegistry());
+            MetadataCdc cdc = new MetadataCdc(
+                    new CdcConfig(props), AvroBinarySerializer.metadataSerializers(), new SimpleMeterRegistry());
 
             assertThatThrownBy(cdc::start)
                     .isInstanceOf(LogicalReplicationNotConfiguredException.class)
                     .hasMessageContaining("wal_level is 'replica' but must be 'logical'")
-                    .satisfies(e -> assertThat(((LogicalReplicationNotConfiguredException) e).problems()).hasSize(1));
+                    .satisfies(e -> assertThat(((LogicalReplicationNotConfiguredException) e).problems())
+                            .hasSize(1));
             cdc.close();
         }
     }

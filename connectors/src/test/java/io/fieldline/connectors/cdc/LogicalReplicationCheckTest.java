@@ -10,7 +10,8 @@ class LogicalReplicationCheckTest {
     @Test
     void shouldAcceptAServerSetUpForLogicalReplication() {
         assertThat(LogicalReplicationCheck.problems(
-                new LogicalReplicationCheck.Settings("logical", 10, 10, "postgres", true))).isEmpty();
+                        new LogicalReplicationCheck.Settings("logical", 10, 10, "postgres", true)))
+                .isEmpty();
     }
 
     @Test
@@ -18,18 +19,25 @@ class LogicalReplicationCheckTest {
         List<String> problems = LogicalReplicationCheck.problems(
                 new LogicalReplicationCheck.Settings("replica", 10, 10, "postgres", true));
 
-        assertThat(problems).singleElement().satisfies(problem -> assertThat(problem)
-                .contains("wal_level is 'replica'").contains("must be 'logical'").contains("restart"));
+        assertThat(problems)
+                .singleElement()
+                .satisfies(problem -> assertThat(problem)
+                        .contains("wal_level is 'replica'")
+                        .contains("must be 'logical'")
+                        .contains("restart"));
     }
 
     @Test
     void shouldNameEveryMissingSetting() {
-        List<String> problems = LogicalReplicationCheck.problems(
-                new LogicalReplicationCheck.Settings("minimal", 0, 0, "app", false));
+        List<String> problems =
+                LogicalReplicationCheck.problems(new LogicalReplicationCheck.Settings("minimal", 0, 0, "app", false));
 
         assertThat(problems).hasSize(4);
-        assertThat(String.join("\n", problems)).contains("wal_level").contains("max_replication_slots is 0")
-                .contains("max_wal_senders is 0").contains("ALTER ROLE \"app\" WITH REPLICATION");
+        assertThat(String.join("\n", problems))
+                .contains("wal_level")
+                .contains("max_replication_slots is 0")
+                .contains("max_wal_senders is 0")
+                .contains("ALTER ROLE \"app\" WITH REPLICATION");
     }
 
     @Test
@@ -37,7 +45,8 @@ class LogicalReplicationCheckTest {
         LogicalReplicationNotConfiguredException e = new LogicalReplicationNotConfiguredException(
                 "jdbc:postgresql://db:5432/fieldline", List.of("wal_level is 'replica' but must be 'logical'"));
 
-        assertThat(e).hasMessageContaining("jdbc:postgresql://db:5432/fieldline")
+        assertThat(e)
+                .hasMessageContaining("jdbc:postgresql://db:5432/fieldline")
                 .hasMessageContaining("wal_level is 'replica' but must be 'logical'");
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldline.core.kafka.KafkaClientConfig;
-
 import io.fieldline.core.retry.RetryPolicy;
 import java.io.Closeable;
 import java.time.Duration;
@@ -26,7 +25,8 @@ class MetadataCdcTest {
 
         Properties props = MetadataCdc.debeziumProperties(new CdcConfig(settings));
 
-        assertThat(props.getProperty("connector.class")).isEqualTo("io.debezium.connector.postgresql.PostgresConnector");
+        assertThat(props.getProperty("connector.class"))
+                .isEqualTo("io.debezium.connector.postgresql.PostgresConnector");
         assertThat(props.getProperty("plugin.name")).isEqualTo("pgoutput");
         assertThat(props.getProperty("database.hostname")).isEqualTo("db.local");
         assertThat(props.getProperty("database.port")).isEqualTo("6543");
@@ -58,7 +58,8 @@ class MetadataCdcTest {
 
         Properties props = MetadataCdc.debeziumProperties(new CdcConfig(settings));
 
-        assertThat(props.getProperty("offset.storage")).isEqualTo(io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore.class.getName());
+        assertThat(props.getProperty("offset.storage"))
+                .isEqualTo(io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore.class.getName());
         assertThat(props.getProperty("offset.storage.topic")).isEqualTo("t.cdc.offsets");
         assertThat(props.getProperty("bootstrap.servers")).isEqualTo("127.0.0.1:9092");
         assertThat(props.getProperty("offset.storage.replication.factor")).isEqualTo("-1");
@@ -79,8 +80,11 @@ class MetadataCdcTest {
         assertThat(props.getProperty("security.protocol")).isEqualTo("SASL_SSL");
         assertThat(props.getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
         assertThat(props.getProperty("sasl.jaas.config")).isEqualTo("jaas-secret");
-        assertThat(producer).containsEntry("security.protocol", "SASL_SSL").containsEntry("linger.ms", "20")
-                .containsEntry("acks", "all").containsKey("sasl.jaas.config");
+        assertThat(producer)
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("linger.ms", "20")
+                .containsEntry("acks", "all")
+                .containsKey("sasl.jaas.config");
         assertThat(producer.toString()).doesNotContain("jaas-secret");
     }
 
@@ -90,7 +94,8 @@ class MetadataCdcTest {
         settings.put("kafka.producer.enable.idempotence", "false");
 
         assertThatThrownBy(() -> MetadataCdc.producerProperties(new CdcConfig(settings)))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.producer.enable.idempotence");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.producer.enable.idempotence");
     }
 
     @Test
@@ -98,12 +103,12 @@ class MetadataCdcTest {
         Properties props = MetadataCdc.debeziumProperties(new CdcConfig(CdcConfigTest.minimal()));
 
         assertThat(props.getProperty("heartbeat.interval.ms")).isEqualTo("10000");
-        assertThat(props.getProperty("heartbeat.action.query")).contains("pg_logical_emit_message(false, '"
-                + MetadataCdc.HEARTBEAT_MESSAGE_PREFIX + "'");
+        assertThat(props.getProperty("heartbeat.action.query"))
+                .contains("pg_logical_emit_message(false, '" + MetadataCdc.HEARTBEAT_MESSAGE_PREFIX + "'");
     }
 
-    private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(5), Duration.ofMillis(5), 1.0, 0.0, 0,
-            Duration.ofSeconds(5));
+    private static final RetryPolicy FAST =
+            new RetryPolicy(Duration.ofMillis(5), Duration.ofMillis(5), 1.0, 0.0, 0, Duration.ofSeconds(5));
 
     @Test
     void shouldAskAStartingEngineToStopAgainUntilItStops() {
@@ -145,6 +150,8 @@ class MetadataCdcTest {
         MetadataCdc.closeEngine(neverStops, () -> false, FAST.withMaxAttempts(4), "test");
 
         assertThat(calls).hasValue(4);
-        assertThat(MetadataCdc.STOP_RETRY.giveUpAfter()).as("bounded like the whole stop").isEqualTo(Duration.ofSeconds(60));
+        assertThat(MetadataCdc.STOP_RETRY.giveUpAfter())
+                .as("bounded like the whole stop")
+                .isEqualTo(Duration.ofSeconds(60));
     }
 }

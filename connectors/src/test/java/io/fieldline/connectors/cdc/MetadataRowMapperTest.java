@@ -19,39 +19,48 @@ import org.junit.jupiter.api.Test;
 
 class MetadataRowMapperTest {
 
-    static final Schema DEVICE = row("device", List.of("device_id"), columns(
-            "device_id", Schema.STRING_SCHEMA,
-            "site", Schema.OPTIONAL_STRING_SCHEMA,
-            "room", Schema.OPTIONAL_STRING_SCHEMA,
-            "type", Schema.OPTIONAL_STRING_SCHEMA,
-            "serial", Schema.OPTIONAL_STRING_SCHEMA,
-            "firmware", Schema.OPTIONAL_STRING_SCHEMA,
-            "expected_interval_ms", Schema.OPTIONAL_INT64_SCHEMA,
-            "rack_id", Schema.OPTIONAL_STRING_SCHEMA,
-            "name", Schema.OPTIONAL_STRING_SCHEMA));
+    static final Schema DEVICE = row(
+            "device",
+            List.of("device_id"),
+            columns(
+                    "device_id", Schema.STRING_SCHEMA,
+                    "site", Schema.OPTIONAL_STRING_SCHEMA,
+                    "room", Schema.OPTIONAL_STRING_SCHEMA,
+                    "type", Schema.OPTIONAL_STRING_SCHEMA,
+                    "serial", Schema.OPTIONAL_STRING_SCHEMA,
+                    "firmware", Schema.OPTIONAL_STRING_SCHEMA,
+                    "expected_interval_ms", Schema.OPTIONAL_INT64_SCHEMA,
+                    "rack_id", Schema.OPTIONAL_STRING_SCHEMA,
+                    "name", Schema.OPTIONAL_STRING_SCHEMA));
 
-    static final Schema SENSOR = row("sensor", List.of("device_id", "sensor"), columns(
-            "device_id", Schema.STRING_SCHEMA,
-            "sensor", Schema.STRING_SCHEMA,
-            "unit", Schema.OPTIONAL_STRING_SCHEMA,
-            "calibration_offset", Schema.OPTIONAL_FLOAT64_SCHEMA,
-            "valid_min", Schema.OPTIONAL_FLOAT64_SCHEMA,
-            "valid_max", Schema.OPTIONAL_FLOAT64_SCHEMA,
-            "expected_interval_ms", Schema.OPTIONAL_INT32_SCHEMA));
+    static final Schema SENSOR = row(
+            "sensor",
+            List.of("device_id", "sensor"),
+            columns(
+                    "device_id", Schema.STRING_SCHEMA,
+                    "sensor", Schema.STRING_SCHEMA,
+                    "unit", Schema.OPTIONAL_STRING_SCHEMA,
+                    "calibration_offset", Schema.OPTIONAL_FLOAT64_SCHEMA,
+                    "valid_min", Schema.OPTIONAL_FLOAT64_SCHEMA,
+                    "valid_max", Schema.OPTIONAL_FLOAT64_SCHEMA,
+                    "expected_interval_ms", Schema.OPTIONAL_INT32_SCHEMA));
 
-    static final Schema ALERT_RULE = row("alert_rule", List.of("rule_id"), columns(
-            "rule_id", Schema.STRING_SCHEMA,
-            "device_selector", Schema.OPTIONAL_STRING_SCHEMA,
-            "sensor_selector", Schema.OPTIONAL_STRING_SCHEMA,
-            "room_selector", Schema.OPTIONAL_STRING_SCHEMA,
-            "direction", Schema.OPTIONAL_STRING_SCHEMA,
-            "threshold", Schema.OPTIONAL_FLOAT64_SCHEMA,
-            "clear_threshold", Schema.OPTIONAL_FLOAT64_SCHEMA,
-            "for_ms", Schema.OPTIONAL_INT64_SCHEMA,
-            "severity", Schema.OPTIONAL_STRING_SCHEMA,
-            "escalation_threshold", Schema.OPTIONAL_FLOAT64_SCHEMA,
-            "escalation_severity", Schema.OPTIONAL_STRING_SCHEMA,
-            "enabled", Schema.OPTIONAL_BOOLEAN_SCHEMA));
+    static final Schema ALERT_RULE = row(
+            "alert_rule",
+            List.of("rule_id"),
+            columns(
+                    "rule_id", Schema.STRING_SCHEMA,
+                    "device_selector", Schema.OPTIONAL_STRING_SCHEMA,
+                    "sensor_selector", Schema.OPTIONAL_STRING_SCHEMA,
+                    "room_selector", Schema.OPTIONAL_STRING_SCHEMA,
+                    "direction", Schema.OPTIONAL_STRING_SCHEMA,
+                    "threshold", Schema.OPTIONAL_FLOAT64_SCHEMA,
+                    "clear_threshold", Schema.OPTIONAL_FLOAT64_SCHEMA,
+                    "for_ms", Schema.OPTIONAL_INT64_SCHEMA,
+                    "severity", Schema.OPTIONAL_STRING_SCHEMA,
+                    "escalation_threshold", Schema.OPTIONAL_FLOAT64_SCHEMA,
+                    "escalation_severity", Schema.OPTIONAL_STRING_SCHEMA,
+                    "enabled", Schema.OPTIONAL_BOOLEAN_SCHEMA));
 
     private final List<String> lookups = new ArrayList<>();
     private final DevicePlacement.Lookup placements = (room, rack) -> {
@@ -64,13 +73,33 @@ class MetadataRowMapperTest {
 
     @Test
     void shouldMapEveryDeviceColumnAndResolveTheFacilityOfItsRoom() {
-        Struct row = struct(DEVICE, "device_id", "dev-1", "room", "r1", "type", "can-node",
-                "serial", "SN-9", "firmware", "2.1.0", "expected_interval_ms", 5_000L);
+        Struct row = struct(
+                DEVICE,
+                "device_id",
+                "dev-1",
+                "room",
+                "r1",
+                "type",
+                "can-node",
+                "serial",
+                "SN-9",
+                "firmware",
+                "2.1.0",
+                "expected_interval_ms",
+                5_000L);
 
         Device device = MetadataRowMapper.device(row, placements);
 
-        assertThat(device).isEqualTo(Device.newBuilder().setDeviceId("dev-1").setSite("farm-r1").setRoom("r1")
-                .setType("can-node").setSerial("SN-9").setFirmware("2.1.0").setExpectedIntervalMs(5_000L).build());
+        assertThat(device)
+                .isEqualTo(Device.newBuilder()
+                        .setDeviceId("dev-1")
+                        .setSite("farm-r1")
+                        .setRoom("r1")
+                        .setType("can-node")
+                        .setSerial("SN-9")
+                        .setFirmware("2.1.0")
+                        .setExpectedIntervalMs(5_000L)
+                        .build());
     }
 
     @Test
@@ -102,13 +131,34 @@ class MetadataRowMapperTest {
 
     @Test
     void shouldKeySensorsByDeviceSlashSensorAndMapTheirCalibration() {
-        Struct row = struct(SENSOR, "device_id", "dev-1", "sensor", "air_temp", "unit", "°C",
-                "calibration_offset", -0.4, "valid_min", -40.0, "valid_max", 85.0, "expected_interval_ms", 1000);
+        Struct row = struct(
+                SENSOR,
+                "device_id",
+                "dev-1",
+                "sensor",
+                "air_temp",
+                "unit",
+                "°C",
+                "calibration_offset",
+                -0.4,
+                "valid_min",
+                -40.0,
+                "valid_max",
+                85.0,
+                "expected_interval_ms",
+                1000);
 
         assertThat(MetadataRowMapper.sensorKey(row)).isEqualTo("dev-1/air_temp");
-        assertThat(MetadataRowMapper.sensor(row)).isEqualTo(Sensor.newBuilder().setDeviceId("dev-1")
-                .setSensor("air_temp").setUnit("°C").setCalibrationOffset(-0.4).setValidMin(-40.0).setValidMax(85.0)
-                .setExpectedIntervalMs(1000L).build());
+        assertThat(MetadataRowMapper.sensor(row))
+                .isEqualTo(Sensor.newBuilder()
+                        .setDeviceId("dev-1")
+                        .setSensor("air_temp")
+                        .setUnit("°C")
+                        .setCalibrationOffset(-0.4)
+                        .setValidMin(-40.0)
+                        .setValidMax(85.0)
+                        .setExpectedIntervalMs(1000L)
+                        .build());
     }
 
     @Test
@@ -121,17 +171,50 @@ class MetadataRowMapperTest {
 
     @Test
     void shouldMapEveryAlertRuleColumn() {
-        Struct row = struct(ALERT_RULE, "rule_id", "hot-rooms", "device_selector", "dev-*", "sensor_selector",
-                "air_temp", "room_selector", "r1", "direction", "above", "threshold", 30.0, "clear_threshold", 28.5,
-                "for_ms", 60_000L, "severity", "warning", "escalation_threshold", 35.0, "escalation_severity",
-                "CRITICAL", "enabled", true);
+        Struct row = struct(
+                ALERT_RULE,
+                "rule_id",
+                "hot-rooms",
+                "device_selector",
+                "dev-*",
+                "sensor_selector",
+                "air_temp",
+                "room_selector",
+                "r1",
+                "direction",
+                "above",
+                "threshold",
+                30.0,
+                "clear_threshold",
+                28.5,
+                "for_ms",
+                60_000L,
+                "severity",
+                "warning",
+                "escalation_threshold",
+                35.0,
+                "escalation_severity",
+                "CRITICAL",
+                "enabled",
+                true);
 
         AlertRule rule = MetadataRowMapper.alertRule(row);
 
-        assertThat(rule).isEqualTo(AlertRule.newBuilder().setRuleId("hot-rooms").setDeviceSelector("dev-*")
-                .setSensorSelector("air_temp").setRoomSelector("r1").setDirection(Direction.ABOVE).setThreshold(30.0)
-                .setClearThreshold(28.5).setForMs(60_000L).setSeverity(Severity.WARNING).setEscalationThreshold(35.0)
-                .setEscalationSeverity(Severity.CRITICAL).setEnabled(true).build());
+        assertThat(rule)
+                .isEqualTo(AlertRule.newBuilder()
+                        .setRuleId("hot-rooms")
+                        .setDeviceSelector("dev-*")
+                        .setSensorSelector("air_temp")
+                        .setRoomSelector("r1")
+                        .setDirection(Direction.ABOVE)
+                        .setThreshold(30.0)
+                        .setClearThreshold(28.5)
+                        .setForMs(60_000L)
+                        .setSeverity(Severity.WARNING)
+                        .setEscalationThreshold(35.0)
+                        .setEscalationSeverity(Severity.CRITICAL)
+                        .setEnabled(true)
+                        .build());
     }
 
     @Test

@@ -34,7 +34,11 @@ class TableRecordConverterTest {
             .field("updated_at", Timestamp.builder().optional().build())
             .field("created_at", org.apache.kafka.connect.data.Schema.OPTIONAL_STRING_SCHEMA)
             .field("logo", org.apache.kafka.connect.data.Schema.OPTIONAL_BYTES_SCHEMA)
-            .field("tags", SchemaBuilder.array(org.apache.kafka.connect.data.Schema.OPTIONAL_STRING_SCHEMA).optional().build())
+            .field(
+                    "tags",
+                    SchemaBuilder.array(org.apache.kafka.connect.data.Schema.OPTIONAL_STRING_SCHEMA)
+                            .optional()
+                            .build())
             .build();
 
     private final TableRecordConverter converter = new TableRecordConverter();
@@ -70,8 +74,11 @@ class TableRecordConverterTest {
     @Test
     void shouldConvertARowIntoARecordThatRoundTripsThroughAvroBinary() throws IOException {
         Struct row = new Struct(FACILITY)
-                .put("facility_id", "farm-1").put("name", "North farm").put("birds_start", 12_000)
-                .put("area_m2", 1500.5f).put("active", true)
+                .put("facility_id", "farm-1")
+                .put("name", "North farm")
+                .put("birds_start", 12_000)
+                .put("area_m2", 1500.5f)
+                .put("active", true)
                 .put("opened_on", new java.util.Date(86_400_000L * 19_000))
                 .put("updated_at", new java.util.Date(1_700_000_000_123L))
                 .put("created_at", "2024-01-01T00:00:00Z")
@@ -91,7 +98,8 @@ class TableRecordConverterTest {
 
     @Test
     void shouldDeriveABackwardCompatibleSchemaWhenAColumnIsAdded() {
-        org.apache.kafka.connect.data.Schema v2 = SchemaBuilder.struct().name("fieldline_cdc.public.facility.Value.v2")
+        org.apache.kafka.connect.data.Schema v2 = SchemaBuilder.struct()
+                .name("fieldline_cdc.public.facility.Value.v2")
                 .field("facility_id", org.apache.kafka.connect.data.Schema.STRING_SCHEMA)
                 .field("name", org.apache.kafka.connect.data.Schema.STRING_SCHEMA)
                 .field("timezone", org.apache.kafka.connect.data.Schema.STRING_SCHEMA)
@@ -99,7 +107,8 @@ class TableRecordConverterTest {
         Schema old = converter.schemaOf("facility", FACILITY, List.of("facility_id"));
         Schema added = converter.schemaOf("facility", v2, List.of("facility_id"));
 
-        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(added, old).getType())
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(added, old)
+                        .getType())
                 .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
     }
 

@@ -71,7 +71,8 @@ public final class ClientRules {
 
     /** As {@link #fromKey(String, String, Object, boolean)}, reading the key's value from its config. */
     public ClientRules fromKey(String property, AbstractConfig config, String key) {
-        return fromKey(property, key, config.values().get(key), config.originals().containsKey(key));
+        return fromKey(
+                property, key, config.values().get(key), config.originals().containsKey(key));
     }
 
     /** The client gets {@code property=value} unless a pass-through sets it. */

@@ -77,12 +77,12 @@ public final class KafkaClientConfig extends AbstractConfig {
     public static final String STREAMS_PREFIX = "kafka.streams.";
 
     /** The families of keys whose names are the user's: {@code kafka.<family>.<property>}. */
-    public static final List<String> DYNAMIC_PREFIXES = List.of(SASL_PREFIX, SSL_PREFIX, PRODUCER_PREFIX,
-            CONSUMER_PREFIX, ADMIN_PREFIX, STREAMS_PREFIX);
+    public static final List<String> DYNAMIC_PREFIXES =
+            List.of(SASL_PREFIX, SSL_PREFIX, PRODUCER_PREFIX, CONSUMER_PREFIX, ADMIN_PREFIX, STREAMS_PREFIX);
 
     /** Streams' prefixes of its clients' settings, stripped to find which client property a key sets. */
-    private static final List<String> STREAMS_CLIENT_PREFIXES = List.of("main.consumer.", "restore.consumer.",
-            "global.consumer.", "consumer.", "producer.", "admin.");
+    private static final List<String> STREAMS_CLIENT_PREFIXES =
+            List.of("main.consumer.", "restore.consumer.", "global.consumer.", "consumer.", "producer.", "admin.");
 
     /** The client types and the definitions their pass-through values are checked against. */
     private enum Client {
@@ -102,37 +102,78 @@ public final class KafkaClientConfig extends AbstractConfig {
     }
 
     private static final ConfigDef DEF = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(
-                    KafkaClientConfig::validateBootstrapServers, () -> "non-empty list of host:port"), Importance.HIGH,
+            .define(
+                    BOOTSTRAP_SERVERS,
+                    Type.LIST,
+                    ConfigDef.NO_DEFAULT_VALUE,
+                    ConfigDef.LambdaValidator.with(
+                            KafkaClientConfig::validateBootstrapServers, () -> "non-empty list of host:port"),
+                    Importance.HIGH,
                     "Kafka brokers every client connects to first (host:port, comma-separated). The one Kafka "
                             + "address of a deployment: bridges, Streams, sinks, CDC, the embedded Schema Registry "
                             + "and the admin clients all use it. fieldline up starts an embedded broker when it is not set.")
-            .define(SECURITY_PROTOCOL, Type.STRING, "PLAINTEXT", ConfigDef.CaseInsensitiveValidString.in(
-                    "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"), Importance.HIGH,
+            .define(
+                    SECURITY_PROTOCOL,
+                    Type.STRING,
+                    "PLAINTEXT",
+                    ConfigDef.CaseInsensitiveValidString.in("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+                    Importance.HIGH,
                     "Protocol of every Kafka client: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS).")
-            .define(SASL_MECHANISM, Type.STRING, null, Importance.HIGH,
+            .define(
+                    SASL_MECHANISM,
+                    Type.STRING,
+                    null,
+                    Importance.HIGH,
                     "SASL mechanism, e.g. PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER; null leaves the "
                             + "client's default. Used with SASL_PLAINTEXT and SASL_SSL.")
-            .define(SASL_JAAS_CONFIG, Type.PASSWORD, null, Importance.HIGH,
+            .define(
+                    SASL_JAAS_CONFIG,
+                    Type.PASSWORD,
+                    null,
+                    Importance.HIGH,
                     "JAAS login module and options for SASL, e.g. org.apache.kafka.common.security.scram."
                             + "ScramLoginModule required username=\"...\" password=\"...\"; never logged.")
-            .define(SSL_TRUSTSTORE_LOCATION, Type.STRING, null, ConfigDef.LambdaValidator.with(
-                    KafkaClientConfig::validateFile, () -> "an existing file"), Importance.HIGH,
+            .define(
+                    SSL_TRUSTSTORE_LOCATION,
+                    Type.STRING,
+                    null,
+                    ConfigDef.LambdaValidator.with(KafkaClientConfig::validateFile, () -> "an existing file"),
+                    Importance.HIGH,
                     "Trust store with the CA certificates that sign the brokers' certificates; null trusts the "
                             + "JVM's default CAs.")
             .define(SSL_TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "Trust store password.")
-            .define(SSL_TRUSTSTORE_TYPE, Type.STRING, null, Importance.MEDIUM,
+            .define(
+                    SSL_TRUSTSTORE_TYPE,
+                    Type.STRING,
+                    null,
+                    Importance.MEDIUM,
                     "Trust store type (JKS, PKCS12 or PEM); null leaves the client's default.")
-            .define(SSL_KEYSTORE_LOCATION, Type.STRING, null, ConfigDef.LambdaValidator.with(
-                    KafkaClientConfig::validateFile, () -> "an existing file"), Importance.HIGH,
+            .define(
+                    SSL_KEYSTORE_LOCATION,
+                    Type.STRING,
+                    null,
+                    ConfigDef.LambdaValidator.with(KafkaClientConfig::validateFile, () -> "an existing file"),
+                    Importance.HIGH,
                     "Key store with the client certificate, for brokers that authenticate clients by TLS "
                             + "(mutual TLS); null for none.")
             .define(SSL_KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "Key store password.")
-            .define(SSL_KEYSTORE_TYPE, Type.STRING, null, Importance.MEDIUM,
+            .define(
+                    SSL_KEYSTORE_TYPE,
+                    Type.STRING,
+                    null,
+                    Importance.MEDIUM,
                     "Key store type (JKS, PKCS12 or PEM); null leaves the client's default.")
-            .define(SSL_KEY_PASSWORD, Type.PASSWORD, null, Importance.HIGH,
+            .define(
+                    SSL_KEY_PASSWORD,
+                    Type.PASSWORD,
+                    null,
+                    Importance.HIGH,
                     "Password of the private key in the key store, when it differs from the store's.")
-            .define(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, Type.STRING, null, Importance.MEDIUM,
+            .define(
+                    SSL_ENDPOINT_IDENTIFICATION_ALGORITHM,
+                    Type.STRING,
+                    null,
+                    Importance.MEDIUM,
                     "How the broker certificate is checked against the host connected to: https checks the "
                             + "host name, an empty value turns the check off; null leaves the client's default.");
 
@@ -186,14 +227,19 @@ public final class KafkaClientConfig extends AbstractConfig {
                 String property = key.substring(client.prefix.length());
                 String shared = sharedKeyFor(client, property);
                 if (shared != null) {
-                    throw new ConfigException(key, hiddenIfSecret(property, value), "duplicates " + shared
-                            + ": every client shares the connection settings, so set " + shared + " only, not " + key);
+                    throw new ConfigException(
+                            key,
+                            hiddenIfSecret(property, value),
+                            "duplicates " + shared + ": every client shares the connection settings, so set " + shared
+                                    + " only, not " + key);
                 }
                 passThrough.get(client).put(property, typed(key, property, value, client.definition));
                 return;
             }
         }
-        throw new ConfigException(key, hiddenIfSecret(key.substring(PREFIX.length()), value),
+        throw new ConfigException(
+                key,
+                hiddenIfSecret(key.substring(PREFIX.length()), value),
                 "unknown Kafka client setting: the kafka.* keys are those of the reference and the families "
                         + String.join("*, ", DYNAMIC_PREFIXES) + "*");
     }
@@ -209,7 +255,9 @@ public final class KafkaClientConfig extends AbstractConfig {
                 }
             }
         }
-        if (plain.equals("bootstrap.servers") || plain.equals("security.protocol") || plain.startsWith("sasl.")
+        if (plain.equals("bootstrap.servers")
+                || plain.equals("security.protocol")
+                || plain.startsWith("sasl.")
                 || plain.startsWith("ssl.")) {
             return PREFIX + plain;
         }
@@ -273,8 +321,9 @@ public final class KafkaClientConfig extends AbstractConfig {
      */
     public Map<String, String> commonPropertiesAsStrings() {
         Map<String, String> props = new HashMap<>();
-        commonProperties().forEach((key, value) -> props.put(key,
-                value instanceof Password password ? password.value() : String.valueOf(value)));
+        commonProperties()
+                .forEach((key, value) ->
+                        props.put(key, value instanceof Password password ? password.value() : String.valueOf(value)));
         return props;
     }
 
@@ -310,13 +359,19 @@ public final class KafkaClientConfig extends AbstractConfig {
             String key = client.prefix + property;
             Object enforced = rules.enforced().get(property);
             if (enforced != null && !sameValue(enforced, entry.getValue())) {
-                throw new ConfigException(key, entry.getValue(), rules.component() + " needs " + property + "="
-                        + text(enforced) + " and it cannot be changed; remove " + key);
+                throw new ConfigException(
+                        key,
+                        entry.getValue(),
+                        rules.component() + " needs " + property + "=" + text(enforced)
+                                + " and it cannot be changed; remove " + key);
             }
             ClientRules.FromKey own = rules.fromKeys().get(property);
             if (own != null && own.setByUser()) {
-                throw new ConfigException(key, entry.getValue(), "sets " + property + " of " + rules.component()
-                        + ", as " + own.key() + " does: set only one of " + own.key() + " and " + key);
+                throw new ConfigException(
+                        key,
+                        entry.getValue(),
+                        "sets " + property + " of " + rules.component() + ", as " + own.key()
+                                + " does: set only one of " + own.key() + " and " + key);
             }
             props.put(property, entry.getValue());
         }
@@ -339,8 +394,10 @@ public final class KafkaClientConfig extends AbstractConfig {
     }
 
     private static void validateBootstrapServers(String name, Object value) {
-        if (!(value instanceof List<?> list) || list.isEmpty()
-                || list.stream().anyMatch(item -> item == null || item.toString().isBlank())) {
+        if (!(value instanceof List<?> list)
+                || list.isEmpty()
+                || list.stream()
+                        .anyMatch(item -> item == null || item.toString().isBlank())) {
             throw new ConfigException(name, value, "must list at least one host:port");
         }
     }
@@ -360,8 +417,8 @@ public final class KafkaClientConfig extends AbstractConfig {
                 shown.put(key, values().get(key));
             }
         }
-        passThrough.forEach((client, values) -> values.forEach((property, value) ->
-                shown.put(client.prefix + property, hiddenIfSecret(property, value))));
+        passThrough.forEach((client, values) -> values.forEach(
+                (property, value) -> shown.put(client.prefix + property, hiddenIfSecret(property, value))));
         securityPassThrough.forEach((property, value) -> shown.put(PREFIX + property, value));
         return "KafkaClientConfig" + shown;
     }

@@ -72,7 +72,8 @@ public final class ClientSocketFactory extends SocketFactory {
     }
 
     @Override
-    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+            throws IOException {
         return configured(SocketFactory.getDefault().createSocket(address, port, localAddress, localPort));
     }
 

@@ -10,8 +10,9 @@ public final class RetryExhaustedException extends RuntimeException {
     private final int attempts;
 
     public RetryExhaustedException(String what, int attempts, Duration elapsed, Throwable lastFailure) {
-        super(what + " failed " + attempts + " time(s) over " + elapsed.toMillis() + " ms, giving up: "
-                + lastFailure, lastFailure);
+        super(
+                what + " failed " + attempts + " time(s) over " + elapsed.toMillis() + " ms, giving up: " + lastFailure,
+                lastFailure);
         this.attempts = attempts;
     }
 

@@ -31,8 +31,13 @@ import java.util.function.Predicate;
  * @param maxAttempts    attempts in all, the first included; 0 for no bound
  * @param giveUpAfter    time failing after which no further attempt is made; zero for no bound
  */
-public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, double multiplier, double jitter,
-        int maxAttempts, Duration giveUpAfter) {
+public record RetryPolicy(
+        Duration initialBackoff,
+        Duration maxBackoff,
+        double multiplier,
+        double jitter,
+        int maxAttempts,
+        Duration giveUpAfter) {
 
     /** One attempt of an operation that may fail. */
     @FunctionalInterface
@@ -45,8 +50,8 @@ public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, double m
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         Objects.requireNonNull(giveUpAfter, "giveUpAfter");
         if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
-            throw new IllegalArgumentException("backoff must satisfy 0 <= initial <= max, got initial "
-                    + initialBackoff + " and max " + maxBackoff);
+            throw new IllegalArgumentException("backoff must satisfy 0 <= initial <= max, got initial " + initialBackoff
+                    + " and max " + maxBackoff);
         }
         if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
             throw new IllegalArgumentException("multiplier must be at least 1, got " + multiplier);

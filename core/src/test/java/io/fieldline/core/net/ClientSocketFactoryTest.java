@@ -18,7 +18,8 @@ class ClientSocketFactoryTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Socket socket = ClientSocketFactory.plain(true).createSocket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 5000);
-            try (Socket accepted = server.accept(); OutputStream out = accepted.getOutputStream()) {
+            try (Socket accepted = server.accept();
+                    OutputStream out = accepted.getOutputStream()) {
                 out.write(new byte[] {1, 2, 3, 4, 5});
                 out.flush();
                 InputStream in = socket.getInputStream();

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
 
-    private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(8), 2.0, 0.0, 0,
-            Duration.ZERO);
+    private static final RetryPolicy FAST =
+            new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(8), 2.0, 0.0, 0, Duration.ZERO);
 
     @Test
     void shouldGrowTheBackoffExponentiallyUpToTheCap() {
@@ -25,7 +25,8 @@ class RetryPolicyTest {
 
     @Test
     void shouldDrawJitteredPausesWithinTheJitterBand() {
-        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 2.0, 0.5, 0, Duration.ZERO);
+        RetryPolicy policy =
+                new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), 2.0, 0.5, 0, Duration.ZERO);
         for (int i = 0; i < 200; i++) {
             assertThat(policy.jittered(1).toMillis()).isBetween(50L, 100L);
         }
@@ -34,12 +35,15 @@ class RetryPolicyTest {
     @Test
     void shouldRetryUntilTheOperationSucceeds() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        String result = FAST.call("flaky", () -> {
-            if (calls.incrementAndGet() < 4) {
-                throw new IOException("not yet");
-            }
-            return "done";
-        }, e -> e instanceof IOException);
+        String result = FAST.call(
+                "flaky",
+                () -> {
+                    if (calls.incrementAndGet() < 4) {
+                        throw new IOException("not yet");
+                    }
+                    return "done";
+                },
+                e -> e instanceof IOException);
         assertThat(result).isEqualTo("done");
         assertThat(calls).hasValue(4);
     }
@@ -47,24 +51,34 @@ class RetryPolicyTest {
     @Test
     void shouldGiveUpAfterMaxAttemptsWithTheLastFailureAsCause() {
         AtomicInteger calls = new AtomicInteger();
-        assertThatThrownBy(() -> FAST.withMaxAttempts(3).call("always failing", () -> {
-            throw new IOException("failure " + calls.incrementAndGet());
-        }, e -> true))
+        assertThatThrownBy(() -> FAST.withMaxAttempts(3)
+                        .call(
+                                "always failing",
+                                () -> {
+                                    throw new IOException("failure " + calls.incrementAndGet());
+                                },
+                                e -> true))
                 .isInstanceOf(RetryExhaustedException.class)
                 .hasMessageContaining("always failing failed 3 time(s)")
-                .cause().hasMessage("failure 3");
+                .cause()
+                .hasMessage("failure 3");
         assertThat(calls).hasValue(3);
     }
 
     @Test
     void shouldGiveUpOnceFailingLongerThanAllowed() {
-        RetryPolicy policy = new RetryPolicy(Duration.ofMillis(5), Duration.ofMillis(5), 1.0, 0.0, 0, Duration.ofMillis(40));
+        RetryPolicy policy =
+                new RetryPolicy(Duration.ofMillis(5), Duration.ofMillis(5), 1.0, 0.0, 0, Duration.ofMillis(40));
         AtomicInteger calls = new AtomicInteger();
         long started = System.nanoTime();
-        assertThatThrownBy(() -> policy.call("slow", () -> {
-            calls.incrementAndGet();
-            throw new IOException("down");
-        }, e -> true)).isInstanceOf(RetryExhaustedException.class);
+        assertThatThrownBy(() -> policy.call(
+                        "slow",
+                        () -> {
+                            calls.incrementAndGet();
+                            throw new IOException("down");
+                        },
+                        e -> true))
+                .isInstanceOf(RetryExhaustedException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(40));
         assertThat(calls.get()).isGreaterThan(1);
     }
@@ -72,10 +86,14 @@ class RetryPolicyTest {
     @Test
     void shouldRethrowAFailureThatIsNotRetriableAtOnce() {
         AtomicInteger calls = new AtomicInteger();
-        assertThatThrownBy(() -> FAST.call("bad input", () -> {
-            calls.incrementAndGet();
-            throw new IllegalArgumentException("permanent");
-        }, e -> e instanceof IOException)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FAST.call(
+                        "bad input",
+                        () -> {
+                            calls.incrementAndGet();
+                            throw new IllegalArgumentException("permanent");
+                        },
+                        e -> e instanceof IOException))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(calls).hasValue(1);
     }
 
@@ -86,9 +104,12 @@ class RetryPolicyTest {
         AtomicReference<Boolean> flag = new AtomicReference<>();
         Thread worker = new Thread(() -> {
             try {
-                slow.call("waits", () -> {
-                    throw new IOException("down");
-                }, e -> true);
+                slow.call(
+                        "waits",
+                        () -> {
+                            throw new IOException("down");
+                        },
+                        e -> true);
             } catch (Exception e) {
                 thrown.set(e);
                 flag.set(Thread.currentThread().isInterrupted());
@@ -114,8 +135,10 @@ class RetryPolicyTest {
 
     @Test
     void shouldRejectAnInconsistentPolicy() {
-        assertThatThrownBy(() -> new RetryPolicy(Duration.ofSeconds(2), Duration.ofSeconds(1), 2.0, 0.0, 0, Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("initial");
+        assertThatThrownBy(
+                        () -> new RetryPolicy(Duration.ofSeconds(2), Duration.ofSeconds(1), 2.0, 0.0, 0, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("initial");
         assertThatThrownBy(() -> FAST.withJitter(1.5)).isInstanceOf(IllegalArgumentException.class);
     }
 }

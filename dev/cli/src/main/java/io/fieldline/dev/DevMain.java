@@ -12,8 +12,7 @@ import picocli.CommandLine;
  */
 public final class DevMain {
 
-    private DevMain() {
-    }
+    private DevMain() {}
 
     public static void main(String[] args) {
         Main.configureLogging();

@@ -23,6 +23,7 @@ class ConfigReferenceDocsTest {
     @Test
     void shouldKnowTheEmbeddedServersKeysInTheDeveloperBuild() {
         assertThat(ConfigReference.sections()).containsKey("Servers (embedded or external)");
-        assertThat(ConfigReference.check(Map.of("embedded.mqtt.persistence", "file"))).isEmpty();
+        assertThat(ConfigReference.check(Map.of("embedded.mqtt.persistence", "file")))
+                .isEmpty();
     }
 }

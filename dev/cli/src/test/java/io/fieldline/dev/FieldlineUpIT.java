@@ -36,13 +36,20 @@ class FieldlineUpIT {
     @Test
     void shouldRunThePipelineForItsDurationAndPrintTheSummary(@TempDir Path dataDir) throws Exception {
         Path jar = Path.of("target", "fieldline-dev.jar");
-        String classpath = Files.readString(Path.of("target", "classpath.txt"), StandardCharsets.UTF_8).trim();
+        String classpath = Files.readString(Path.of("target", "classpath.txt"), StandardCharsets.UTF_8)
+                .trim();
         Path output = dataDir.resolve("up.out");
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-                "-cp", jar + java.io.File.pathSeparator + classpath,
-                DevMain.class.getName(), "up", "--duration", "90",
-                "--set", "app.data.dir=" + dataDir));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g",
+                "-cp",
+                jar + java.io.File.pathSeparator + classpath,
+                DevMain.class.getName(),
+                "up",
+                "--duration",
+                "90",
+                "--set",
+                "app.data.dir=" + dataDir));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
@@ -65,25 +72,50 @@ class FieldlineUpIT {
         if (!exited) {
             process.destroyForcibly();
         }
-        assertThat(exited).as("fieldline up exits by itself; output:%n%s", printed).isTrue();
+        assertThat(exited)
+                .as("fieldline up exits by itself; output:%n%s", printed)
+                .isTrue();
         assertThat(process.exitValue()).as("exit code; output:%n%s", printed).isZero();
-        assertThat(printed).contains("Fieldline is up: ready in").contains("Summary").contains("Records per topic:");
+        assertThat(printed)
+                .contains("Fieldline is up: ready in")
+                .contains("Summary")
+                .contains("Records per topic:");
 
-        assertThat(ruleAdded).as("an alert rule was added while the pipeline ran; output:%n%s", printed).isTrue();
+        assertThat(ruleAdded)
+                .as("an alert rule was added while the pipeline ran; output:%n%s", printed)
+                .isTrue();
         Map<String, String> endpoints = endpoints(dataDir);
-        assertThat(endpoints).containsKeys("KAFKA_BOOTSTRAP_SERVERS", "SCHEMA_REGISTRY_URL", "JDBC_URL",
-                "JDBC_USER", "JDBC_PASSWORD", "REDIS_URL", "MQTT_URL");
+        assertThat(endpoints)
+                .containsKeys(
+                        "KAFKA_BOOTSTRAP_SERVERS",
+                        "SCHEMA_REGISTRY_URL",
+                        "JDBC_URL",
+                        "JDBC_USER",
+                        "JDBC_PASSWORD",
+                        "REDIS_URL",
+                        "MQTT_URL");
         assertThat(endpoints.get("KAFKA_BOOTSTRAP_SERVERS")).startsWith("127.0.0.1:");
 
         // TopicCounts lists every topic, with 0 for an empty one: only positive counts prove a flow.
         Map<String, Long> counts = topicCounts(printed);
-        for (String topic : List.of("telemetry.readings", "telemetry.readings.enriched", "telemetry.aggregates.1m",
-                "telemetry.anomalies", "telemetry.alerts", "metadata.alert-rules")) {
-            assertThat(counts.getOrDefault(topic, 0L)).as("records on %s; output:%n%s", topic, printed).isPositive();
+        for (String topic : List.of(
+                "telemetry.readings",
+                "telemetry.readings.enriched",
+                "telemetry.aggregates.1m",
+                "telemetry.anomalies",
+                "telemetry.alerts",
+                "metadata.alert-rules")) {
+            assertThat(counts.getOrDefault(topic, 0L))
+                    .as("records on %s; output:%n%s", topic, printed)
+                    .isPositive();
         }
         Matcher rows = MEASUREMENT_ROWS.matcher(printed);
-        assertThat(rows.find()).as("the PostgreSQL sink's row count in the summary; output:%n%s", printed).isTrue();
-        assertThat(Long.parseLong(rows.group(1).replace(",", ""))).as("rows in measurement").isPositive();
+        assertThat(rows.find())
+                .as("the PostgreSQL sink's row count in the summary; output:%n%s", printed)
+                .isTrue();
+        assertThat(Long.parseLong(rows.group(1).replace(",", "")))
+                .as("rows in measurement")
+                .isPositive();
     }
 
     private static Map<String, String> endpoints(Path dataDir) throws IOException {
@@ -94,8 +126,8 @@ class FieldlineUpIT {
 
     /** Every grow room is warmer than 5 °C: the rule raises an INFO alert for each within seconds. */
     private static void addRuleTheFleetCrosses(Map<String, String> endpoints) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(endpoints.get("JDBC_URL"), endpoints.get("JDBC_USER"),
-                endpoints.get("JDBC_PASSWORD"));
+        try (Connection connection = DriverManager.getConnection(
+                        endpoints.get("JDBC_URL"), endpoints.get("JDBC_USER"), endpoints.get("JDBC_PASSWORD"));
                 PreparedStatement insert = connection.prepareStatement(
                         "INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, room_selector, direction, "
                                 + "threshold, clear_threshold, for_ms, severity, escalation_threshold) "

@@ -76,7 +76,8 @@ class MetadataCdcEndToEndIT {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final String TEMPERATURE = "air_temperature";
 
-    private static final String RUN = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    private static final String RUN =
+            UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     private static final String SCHEMA = "e2e_" + RUN;
     private static final String SLOT = "e2e_" + RUN;
     private static final TopicNames NAMES = new TopicNames("e2e-" + RUN + ".");
@@ -139,16 +140,21 @@ class MetadataCdcEndToEndIT {
         streamsProps.put(StreamsSettingsConfig.ALERTS_RULES_REFRESH_MS, "200");
         // Offline alerts would fire on the wall clock for series the test stops feeding.
         streamsProps.put(StreamsSettingsConfig.ALERTS_OFFLINE_ENABLED, "false");
-        streams = new FieldlineStreams(new StreamsSettingsConfig(streamsProps), KafkaClientConfig.forBootstrapServers(bootstrap),
+        streams = new FieldlineStreams(
+                new StreamsSettingsConfig(streamsProps),
+                KafkaClientConfig.forBootstrapServers(bootstrap),
                 new Topics(NAMES, registry),
-                new SimpleMeterRegistry(), Map.of("processing.exception.handler.global.enabled", true));
+                new SimpleMeterRegistry(),
+                Map.of("processing.exception.handler.global.enabled", true));
         streams.start();
         streams.awaitRunning(Duration.ofSeconds(90));
 
         Map<String, Object> producerProps = new HashMap<>();
         producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer = new KafkaProducer<>(producerProps, new StringSerializer(),
+        producer = new KafkaProducer<>(
+                producerProps,
+                new StringSerializer(),
                 AvroSerdes.specific(Reading.class, registry, false).serializer());
 
         rules = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), NAMES.alertRules(), AlertRule.class);
@@ -167,7 +173,8 @@ class MetadataCdcEndToEndIT {
         closeQuietly(serializers);
         if (stack != null) {
             // The slot would otherwise keep WAL of the shared database for the rest of the test run.
-            sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+            sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + SLOT
+                    + "'");
             sql("DROP PUBLICATION IF EXISTS " + SLOT);
             sql("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
         }
@@ -179,8 +186,8 @@ class MetadataCdcEndToEndIT {
         String rule = "e2e-hot";
         String marker = "e2e-marker";
         insertDevice(device);
-        sql("INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, direction, threshold) VALUES ('"
-                + rule + "', '" + device + "', '" + TEMPERATURE + "', 'ABOVE', 30)");
+        sql("INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, direction, threshold) VALUES ('" + rule
+                + "', '" + device + "', '" + TEMPERATURE + "', 'ABOVE', 30)");
         // A second rule on another sensor of the same device: its alert proves that the readings
         // produced before it (same key, same partition, processed in order) have been evaluated.
         sql("INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, direction, threshold) VALUES ('"
@@ -190,43 +197,65 @@ class MetadataCdcEndToEndIT {
 
         // Inserted: a reading above 30 raises. Readings are produced until the rule has reached the
         // alerts application (CDC topic, then its global table, then its rule refresh).
-        Alert raised = produceUntil(alertId, a -> a.getState() == AlertState.RAISED, () -> produce(device, TEMPERATURE, 35.0));
+        Alert raised =
+                produceUntil(alertId, a -> a.getState() == AlertState.RAISED, () -> produce(device, TEMPERATURE, 35.0));
         assertThat(raised.getRuleId()).isEqualTo(rule);
         assertThat(raised.getThreshold()).isEqualTo(30.0);
         assertThat(raised.getValue()).isEqualTo(35.0);
         assertThat(raised.getDirection()).isEqualTo(Direction.ABOVE);
         assertThat(raised.getSeverity()).isEqualTo(Severity.WARNING);
         assertThat(raised.getRoom()).as("room from the device metadata").isEqualTo("e2e-room");
-        produceUntil(alertId, a -> a.getState() == AlertState.CLEARED && Double.valueOf(20.0).equals(a.getValue()),
+        produceUntil(
+                alertId,
+                a -> a.getState() == AlertState.CLEARED && Double.valueOf(20.0).equals(a.getValue()),
                 () -> produce(device, TEMPERATURE, 20.0));
 
         // Updated to 40: once the update has arrived, 35 no longer raises and 45 does.
         sql("UPDATE alert_rule SET threshold = 40 WHERE rule_id = '" + rule + "'");
-        await().atMost(WAIT).pollInSameThread()
-                .until(() -> Optional.ofNullable(rules.latest(rule)).map(r -> r.value() != null && r.value().getThreshold() == 40.0).orElse(false));
-        produceUntil(alertId, a -> a.getState() == AlertState.RAISED && Double.valueOf(40.0).equals(a.getThreshold()), () -> {
-            produce(device, TEMPERATURE, 35.0);
-            produce(device, TEMPERATURE, 45.0);
-        });
-        produceUntil(alertId, a -> a.getState() == AlertState.CLEARED && Double.valueOf(20.0).equals(a.getValue()),
+        await().atMost(WAIT)
+                .pollInSameThread()
+                .until(() -> Optional.ofNullable(rules.latest(rule))
+                        .map(r -> r.value() != null && r.value().getThreshold() == 40.0)
+                        .orElse(false));
+        produceUntil(
+                alertId,
+                a -> a.getState() == AlertState.RAISED && Double.valueOf(40.0).equals(a.getThreshold()),
+                () -> {
+                    produce(device, TEMPERATURE, 35.0);
+                    produce(device, TEMPERATURE, 45.0);
+                });
+        produceUntil(
+                alertId,
+                a -> a.getState() == AlertState.CLEARED && Double.valueOf(20.0).equals(a.getValue()),
                 () -> produce(device, TEMPERATURE, 20.0));
         int before = alerts.records().size();
         produce(device, TEMPERATURE, 35.0);
         produce(device, TEMPERATURE, 38.0);
         produce(device, TEMPERATURE, 35.0);
         produce(device, TEMPERATURE, 45.0);
-        Alert next = await().atMost(WAIT).pollInSameThread().pollInterval(POLL)
-                .until(() -> first(alertId, before, a -> true), Optional::isPresent).orElseThrow();
-        assertThat(next.getState()).as("35 and 38 do not raise any more, 45 does: %s", next).isEqualTo(AlertState.RAISED);
+        Alert next = await().atMost(WAIT)
+                .pollInSameThread()
+                .pollInterval(POLL)
+                .until(() -> first(alertId, before, a -> true), Optional::isPresent)
+                .orElseThrow();
+        assertThat(next.getState())
+                .as("35 and 38 do not raise any more, 45 does: %s", next)
+                .isEqualTo(AlertState.RAISED);
         assertThat(next.getValue()).isEqualTo(45.0);
         assertThat(next.getThreshold()).isEqualTo(40.0);
 
         // Deleted: the active alert clears, and no reading raises it again.
         sql("DELETE FROM alert_rule WHERE rule_id = '" + rule + "'");
-        await().atMost(WAIT).pollInSameThread()
-                .until(() -> Optional.ofNullable(rules.latest(rule)).map(r -> r.value() == null).orElse(false));
-        Alert cleared = produceUntil(alertId, a -> a.getState() == AlertState.CLEARED, () -> produce(device, TEMPERATURE, 45.0));
-        assertThat(cleared.getValue()).as("cleared by the deletion, not by a value").isNull();
+        await().atMost(WAIT)
+                .pollInSameThread()
+                .until(() -> Optional.ofNullable(rules.latest(rule))
+                        .map(r -> r.value() == null)
+                        .orElse(false));
+        Alert cleared = produceUntil(
+                alertId, a -> a.getState() == AlertState.CLEARED, () -> produce(device, TEMPERATURE, 45.0));
+        assertThat(cleared.getValue())
+                .as("cleared by the deletion, not by a value")
+                .isNull();
         int afterDelete = alerts.records().size();
         String markerId = marker + "/" + device + "/marker";
         produceUntil(markerId, a -> a.getState() == AlertState.RAISED, () -> {
@@ -246,8 +275,8 @@ class MetadataCdcEndToEndIT {
         String device = "e2e-dev-cal";
         String sensorKey = device + "/" + TEMPERATURE;
         insertDevice(device);
-        sql("INSERT INTO sensor (device_id, sensor, unit, calibration_offset) VALUES ('" + device + "', '"
-                + TEMPERATURE + "', 'degC', -0.5)");
+        sql("INSERT INTO sensor (device_id, sensor, unit, calibration_offset) VALUES ('" + device + "', '" + TEMPERATURE
+                + "', 'degC', -0.5)");
         await().atMost(WAIT).pollInSameThread().until(() -> sensors.latest(sensorKey) != null);
 
         Reading calibrated = produceUntilEnriched(device, 20.0, 19.5);
@@ -257,46 +286,66 @@ class MetadataCdcEndToEndIT {
         assertThat(calibrated.getSite()).isEqualTo("e2e-farm");
 
         // An edit of the offset applies to the next readings, without a restart.
-        sql("UPDATE sensor SET calibration_offset = 1.25 WHERE device_id = '" + device + "' AND sensor = '" + TEMPERATURE + "'");
-        await().atMost(WAIT).pollInSameThread().until(() -> Optional.ofNullable(sensors.latest(sensorKey))
-                .map(r -> r.value() != null && r.value().getCalibrationOffset() == 1.25).orElse(false));
+        sql("UPDATE sensor SET calibration_offset = 1.25 WHERE device_id = '" + device + "' AND sensor = '"
+                + TEMPERATURE + "'");
+        await().atMost(WAIT)
+                .pollInSameThread()
+                .until(() -> Optional.ofNullable(sensors.latest(sensorKey))
+                        .map(r -> r.value() != null && r.value().getCalibrationOffset() == 1.25)
+                        .orElse(false));
         Reading recalibrated = produceUntilEnriched(device, 20.0, 21.25);
         assertThat(recalibrated.getRawValue()).isEqualTo(20.0);
     }
 
     private static void insertDevice(String device) {
         sql("INSERT INTO facility (facility_id, name) VALUES ('e2e-farm', 'E2E farm') ON CONFLICT DO NOTHING");
-        sql("INSERT INTO room (room_id, facility_id, name) VALUES ('e2e-room', 'e2e-farm', 'E2E room') ON CONFLICT DO NOTHING");
-        sql("INSERT INTO device (device_id, site, room, type) VALUES ('" + device + "', 'e2e-farm', 'e2e-room', 'test')");
+        sql(
+                "INSERT INTO room (room_id, facility_id, name) VALUES ('e2e-room', 'e2e-farm', 'E2E room') ON CONFLICT DO NOTHING");
+        sql("INSERT INTO device (device_id, site, room, type) VALUES ('" + device
+                + "', 'e2e-farm', 'e2e-room', 'test')");
     }
 
     /** Produces with {@code action} every poll until the alert appears; returns the first such alert. */
     private static Alert produceUntil(String alertId, Predicate<Alert> wanted, Runnable action) {
         int from = alerts.records().size();
-        return await().atMost(WAIT).pollInSameThread().pollInterval(POLL)
-                .until(() -> {
-                    action.run();
-                    return first(alertId, from, wanted);
-                }, Optional::isPresent).orElseThrow();
+        return await().atMost(WAIT)
+                .pollInSameThread()
+                .pollInterval(POLL)
+                .until(
+                        () -> {
+                            action.run();
+                            return first(alertId, from, wanted);
+                        },
+                        Optional::isPresent)
+                .orElseThrow();
     }
 
     private static Optional<Alert> first(String alertId, int from, Predicate<Alert> wanted) {
         List<ConsumerRecord<String, Alert>> seen = alerts.records();
         return seen.subList(from, seen.size()).stream()
                 .filter(r -> r.key().equals(alertId) && r.value() != null && wanted.test(r.value()))
-                .map(ConsumerRecord::value).findFirst();
+                .map(ConsumerRecord::value)
+                .findFirst();
     }
 
     private static Reading produceUntilEnriched(String device, double raw, double expected) {
         int from = enriched.records().size();
-        return await().atMost(WAIT).pollInSameThread().pollInterval(POLL)
-                .until(() -> {
-                    produce(device, TEMPERATURE, raw);
-                    List<ConsumerRecord<String, Reading>> seen = enriched.records();
-                    return seen.subList(from, seen.size()).stream()
-                            .filter(r -> r.key().equals(device) && r.value() != null && r.value().getValue() == expected)
-                            .map(ConsumerRecord::value).findFirst();
-                }, Optional::isPresent).orElseThrow();
+        return await().atMost(WAIT)
+                .pollInSameThread()
+                .pollInterval(POLL)
+                .until(
+                        () -> {
+                            produce(device, TEMPERATURE, raw);
+                            List<ConsumerRecord<String, Reading>> seen = enriched.records();
+                            return seen.subList(from, seen.size()).stream()
+                                    .filter(r -> r.key().equals(device)
+                                            && r.value() != null
+                                            && r.value().getValue() == expected)
+                                    .map(ConsumerRecord::value)
+                                    .findFirst();
+                        },
+                        Optional::isPresent)
+                .orElseThrow();
     }
 
     private static void produce(String device, String sensor, double value) {
@@ -305,7 +354,8 @@ class MetadataCdcEndToEndIT {
         lastEventTime = now;
         Reading reading = Records.minimalReading(device, sensor, Instant.ofEpochMilli(now), value);
         try {
-            producer.send(new ProducerRecord<>(NAMES.readings(), null, now, device, reading)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(NAMES.readings(), null, now, device, reading))
+                    .get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -316,7 +366,7 @@ class MetadataCdcEndToEndIT {
 
     private static void sql(String statement) {
         try (Connection connection = stack.postgres().dataSource().getConnection();
-             Statement st = connection.createStatement()) {
+                Statement st = connection.createStatement()) {
             connection.setSchema(SCHEMA);
             st.execute(statement);
         } catch (SQLException e) {

@@ -28,8 +28,9 @@ import picocli.CommandLine.Model.OptionSpec;
 class OptionNamesTest {
 
     /** Words that say what kind of value an option takes, not what it is about. */
-    private static final Set<String> KIND_WORDS = Set.of("url", "uri", "file", "path", "ms", "millis", "seconds",
-            "secs", "count", "num", "number", "of", "per", "second", "sec");
+    private static final Set<String> KIND_WORDS = Set.of(
+            "url", "uri", "file", "path", "ms", "millis", "seconds", "secs", "count", "num", "number", "of", "per",
+            "second", "sec");
 
     /** Words that end in s without being plurals. */
     private static final Set<String> NOT_PLURALS = Set.of("postgres", "redis", "its", "bus");
@@ -96,7 +97,8 @@ class OptionNamesTest {
     void shouldSeeTheOptionsOfTheProductAndDeveloperCommands() {
         Map<String, Set<String>> spellings = spellingsByConcept(DevMain.commandLine());
 
-        assertThat(spellings).containsEntry("schema registry", Set.of("--schema-registry-url"))
+        assertThat(spellings)
+                .containsEntry("schema registry", Set.of("--schema-registry-url"))
                 .containsEntry("kafka", Set.of("--bootstrap-servers"))
                 .containsEntry("set", Set.of("--set"))
                 .containsEntry("device", Set.of("--devices"))
@@ -106,14 +108,21 @@ class OptionNamesTest {
     @Test
     void shouldReportARegistryOptionSpelledTwoWays() {
         CommandSpec root = CommandSpec.create().name("fieldline");
-        root.addSubcommand("tail", new CommandLine(CommandSpec.create().name("tail")
-                .addOption(option("URL", "--schema-registry"))));
-        root.addSubcommand("bench", new CommandLine(CommandSpec.create().name("bench")
-                .addOption(option("URL", "--schema-registry-url"))));
+        root.addSubcommand(
+                "tail",
+                new CommandLine(CommandSpec.create().name("tail").addOption(option("URL", "--schema-registry"))));
+        root.addSubcommand(
+                "bench",
+                new CommandLine(CommandSpec.create().name("bench").addOption(option("URL", "--schema-registry-url"))));
 
-        assertThat(problems(new CommandLine(root))).singleElement().asString()
-                .contains("schema registry").contains("--schema-registry").contains("--schema-registry-url")
-                .contains("fieldline tail").contains("fieldline bench");
+        assertThat(problems(new CommandLine(root)))
+                .singleElement()
+                .asString()
+                .contains("schema registry")
+                .contains("--schema-registry")
+                .contains("--schema-registry-url")
+                .contains("fieldline tail")
+                .contains("fieldline bench");
     }
 
     @Test
@@ -131,20 +140,31 @@ class OptionNamesTest {
     @Test
     void shouldReportTheSameNameWithDifferentAliasesOrLabels() {
         CommandSpec root = CommandSpec.create().name("fieldline");
-        root.addSubcommand("up", new CommandLine(CommandSpec.create().name("up")
-                .addOption(option("KEY=VALUE", "-s", "--set"))
-                .addOption(option("N", "--devices"))));
-        root.addSubcommand("bench", new CommandLine(CommandSpec.create().name("bench")
-                .addOption(option("KEY=VALUE", "--set"))
-                .addOption(option("COUNT", "--devices"))));
+        root.addSubcommand(
+                "up",
+                new CommandLine(CommandSpec.create()
+                        .name("up")
+                        .addOption(option("KEY=VALUE", "-s", "--set"))
+                        .addOption(option("N", "--devices"))));
+        root.addSubcommand(
+                "bench",
+                new CommandLine(CommandSpec.create()
+                        .name("bench")
+                        .addOption(option("KEY=VALUE", "--set"))
+                        .addOption(option("COUNT", "--devices"))));
 
-        assertThat(problems(new CommandLine(root))).hasSize(2)
+        assertThat(problems(new CommandLine(root)))
+                .hasSize(2)
                 .anySatisfy(p -> assertThat(p).contains("--set").contains("[-s, --set]"))
-                .anySatisfy(p -> assertThat(p).contains("--devices").contains("COUNT").contains("N"));
+                .anySatisfy(p ->
+                        assertThat(p).contains("--devices").contains("COUNT").contains("N"));
     }
 
     private static OptionSpec option(String paramLabel, String... names) {
-        return OptionSpec.builder(names).paramLabel(paramLabel).type(String.class).build();
+        return OptionSpec.builder(names)
+                .paramLabel(paramLabel)
+                .type(String.class)
+                .build();
     }
 
     /** Every disagreement in the tree, one line each. */
@@ -152,9 +172,10 @@ class OptionNamesTest {
         List<String> problems = new ArrayList<>();
         spellingsByConcept(root).forEach((concept, spellings) -> {
             if (spellings.size() > 1) {
-                problems.add("'" + concept + "' is spelled " + spellings.stream()
-                        .map(name -> name + " (" + String.join(", ", usersOf(root, name)) + ")")
-                        .collect(Collectors.joining(" and ")));
+                problems.add("'" + concept + "' is spelled "
+                        + spellings.stream()
+                                .map(name -> name + " (" + String.join(", ", usersOf(root, name)) + ")")
+                                .collect(Collectors.joining(" and ")));
             }
         });
         Map<String, Map<String, List<String>>> shapesByName = new TreeMap<>();
@@ -162,8 +183,10 @@ class OptionNamesTest {
             OptionSpec option = entry.getValue();
             String shape = Arrays.toString(option.names()) + " " + option.paramLabel();
             for (String name : option.names()) {
-                shapesByName.computeIfAbsent(name, n -> new TreeMap<>())
-                        .computeIfAbsent(shape, s -> new ArrayList<>()).add(entry.getKey());
+                shapesByName
+                        .computeIfAbsent(name, n -> new TreeMap<>())
+                        .computeIfAbsent(shape, s -> new ArrayList<>())
+                        .add(entry.getKey());
             }
         }
         shapesByName.forEach((name, shapes) -> {
@@ -185,7 +208,8 @@ class OptionNamesTest {
 
     /** The concept an option name stands for. */
     static String concept(String name) {
-        String words = Arrays.stream(name.replaceFirst("^-+", "").toLowerCase(Locale.ROOT).split("[-_.]"))
+        String words = Arrays.stream(
+                        name.replaceFirst("^-+", "").toLowerCase(Locale.ROOT).split("[-_.]"))
                 .filter(word -> !KIND_WORDS.contains(word))
                 .map(OptionNamesTest::singular)
                 .collect(Collectors.joining(" "));
@@ -194,11 +218,15 @@ class OptionNamesTest {
 
     private static String singular(String word) {
         return word.length() > 3 && word.endsWith("s") && !word.endsWith("ss") && !NOT_PLURALS.contains(word)
-                ? word.substring(0, word.length() - 1) : word;
+                ? word.substring(0, word.length() - 1)
+                : word;
     }
 
     private static List<String> usersOf(CommandLine root, String name) {
-        return options(root).stream().filter(e -> e.getValue().longestName().equals(name)).map(Map.Entry::getKey).toList();
+        return options(root).stream()
+                .filter(e -> e.getValue().longestName().equals(name))
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     /** (command path, option) of every option in the tree. */

@@ -23,8 +23,8 @@ class TopicContractDocsTest {
     void shouldListEveryTopicTheCodeCreatesInTheContract() throws Exception {
         String contract = Files.readString(Path.of("..", "..", "docs", "topics.md"), StandardCharsets.UTF_8);
         TopicNames names = new TopicNames("");
-        List<String> topics = new ArrayList<>(new TopicProvisioner(names, 1, (short) 1).topics().stream()
-                .map(NewTopic::name).toList());
+        List<String> topics = new ArrayList<>(new TopicProvisioner(names, 1, (short) 1)
+                .topics().stream().map(NewTopic::name).toList());
         for (CapturedTable table : CapturedTable.values()) {
             topics.add(table.topic(names));
         }

@@ -12,8 +12,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 /** Creates and deletes the working directories of the embedded servers. */
 final class DataDirectory {
 
-    private DataDirectory() {
-    }
+    private DataDirectory() {}
 
     static Path createTemp(String prefix) {
         try {

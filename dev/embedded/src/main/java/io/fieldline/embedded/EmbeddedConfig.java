@@ -1,15 +1,13 @@
 package io.fieldline.embedded;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.util.Map;
 import java.util.Optional;
-
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
-
-import io.fieldline.core.kafka.KafkaClientConfig;
 
 /**
  * Which servers the {@link EmbeddedStack} starts and which external ones it points at instead.
@@ -35,30 +33,72 @@ public final class EmbeddedConfig extends AbstractConfig {
     public static final String MQTT_PERSISTENCE = "embedded.mqtt.persistence";
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, "", new UrlPrefix("http://", "https://"), Importance.HIGH,
+            .define(
+                    SCHEMA_REGISTRY_URL,
+                    Type.STRING,
+                    "",
+                    new UrlPrefix("http://", "https://"),
+                    Importance.HIGH,
                     "Base URL of an external Confluent-compatible Schema Registry. Empty: start the embedded registry, "
                             + "which stores its schemas in a compacted topic of the Kafka cluster in use.")
-            .define(SCHEMA_REGISTRY_TOPIC, Type.STRING, "_schemas", new ConfigDef.NonEmptyString(), Importance.LOW,
+            .define(
+                    SCHEMA_REGISTRY_TOPIC,
+                    Type.STRING,
+                    "_schemas",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.LOW,
                     "Compacted topic where the embedded Schema Registry keeps schemas, versions and compatibility settings.")
-            .define(JDBC_URL, Type.STRING, "", new UrlPrefix("jdbc:postgresql:"), Importance.HIGH,
+            .define(
+                    JDBC_URL,
+                    Type.STRING,
+                    "",
+                    new UrlPrefix("jdbc:postgresql:"),
+                    Importance.HIGH,
                     "JDBC URL of an external PostgreSQL database. Empty: start a PostgreSQL server (wal_level=logical) "
                             + "as a child process with a database named 'fieldline'.")
-            .define(JDBC_USER, Type.STRING, "postgres", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    JDBC_USER,
+                    Type.STRING,
+                    "postgres",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "User for the external PostgreSQL database; ignored when PostgreSQL is embedded.")
-            .define(JDBC_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+            .define(
+                    JDBC_PASSWORD,
+                    Type.PASSWORD,
+                    "",
+                    Importance.MEDIUM,
                     "Password for the external PostgreSQL database; ignored when PostgreSQL is embedded.")
-            .define(REDIS_URL, Type.STRING, "", new UrlPrefix("redis://", "rediss://"), Importance.HIGH,
+            .define(
+                    REDIS_URL,
+                    Type.STRING,
+                    "",
+                    new UrlPrefix("redis://", "rediss://"),
+                    Importance.HIGH,
                     "URI of an external Redis server. Empty: start a Redis server as a child process.")
-            .define(MQTT_URL, Type.STRING, "", new UrlPrefix("tcp://", "ssl://", "ws://", "wss://"), Importance.HIGH,
+            .define(
+                    MQTT_URL,
+                    Type.STRING,
+                    "",
+                    new UrlPrefix("tcp://", "ssl://", "ws://", "wss://"),
+                    Importance.HIGH,
                     "URI of an external MQTT broker. Empty: start a HiveMQ CE broker in this process.")
-            .define(MQTT_PERSISTENCE, Type.STRING, MqttBroker.Persistence.FILE.configName(),
-                    ConfigDef.ValidString.in(MqttBroker.Persistence.IN_MEMORY.configName(),
-                            MqttBroker.Persistence.FILE.configName()), Importance.LOW,
+            .define(
+                    MQTT_PERSISTENCE,
+                    Type.STRING,
+                    MqttBroker.Persistence.FILE.configName(),
+                    ConfigDef.ValidString.in(
+                            MqttBroker.Persistence.IN_MEMORY.configName(), MqttBroker.Persistence.FILE.configName()),
+                    Importance.LOW,
                     "Where the embedded HiveMQ CE broker keeps sessions and queued messages: file (the default, "
                             + "HiveMQ CE's own: kept across a broker restart, and a backlog drains at full speed) or "
                             + "in-memory (faster while nothing queues, but its shared-subscription queues slow down in "
                             + "proportion to their backlog, so an overload collapses delivery; see docs/mqtt.md).")
-            .define(DATA_DIR, Type.STRING, "", Importance.MEDIUM,
+            .define(
+                    DATA_DIR,
+                    Type.STRING,
+                    "",
+                    Importance.MEDIUM,
                     "Directory under which the embedded servers keep their data (one child per server, deleted on "
                             + "shutdown). Empty: new temporary directories.");
 
@@ -112,7 +152,9 @@ public final class EmbeddedConfig extends AbstractConfig {
 
         @Override
         public String toString() {
-            return prefixes.length == 0 ? "empty, or a value" : "empty, or starts with " + String.join(" or ", prefixes);
+            return prefixes.length == 0
+                    ? "empty, or a value"
+                    : "empty, or starts with " + String.join(" or ", prefixes);
         }
     }
 }

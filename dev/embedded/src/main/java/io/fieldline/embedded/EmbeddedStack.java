@@ -1,5 +1,6 @@
 package io.fieldline.embedded;
 
+import io.fieldline.embedded.registry.SchemaRegistryServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,11 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.fieldline.embedded.registry.SchemaRegistryServer;
 
 /**
  * Everything Fieldline talks to: Kafka, the Schema Registry, PostgreSQL, Redis and an MQTT broker, each either
@@ -31,6 +29,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** Keys of {@link #endpoints()}, also the variable names written to {@code endpoints.env}. */
     public static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
+
     public static final String SCHEMA_REGISTRY_URL = "SCHEMA_REGISTRY_URL";
     public static final String JDBC_URL = "JDBC_URL";
     public static final String JDBC_USER = "JDBC_USER";
@@ -47,10 +46,16 @@ public final class EmbeddedStack implements AutoCloseable {
     private final MqttEndpoint mqtt;
     /** The servers this stack started, in start order; closed in reverse. */
     private final List<EmbeddedServer> started;
+
     private boolean closed;
 
-    private EmbeddedStack(KafkaEndpoint kafka, SchemaRegistryEndpoint schemaRegistry, PostgresEndpoint postgres,
-            RedisEndpoint redis, MqttEndpoint mqtt, List<EmbeddedServer> started) {
+    private EmbeddedStack(
+            KafkaEndpoint kafka,
+            SchemaRegistryEndpoint schemaRegistry,
+            PostgresEndpoint postgres,
+            RedisEndpoint redis,
+            MqttEndpoint mqtt,
+            List<EmbeddedServer> started) {
         this.kafka = kafka;
         this.schemaRegistry = schemaRegistry;
         this.postgres = postgres;
@@ -88,19 +93,23 @@ public final class EmbeddedStack implements AutoCloseable {
                     .orElseGet(() -> startServer(new KafkaBroker(dir(options, "kafka"), Map.of()), started)));
             Future<PostgresEndpoint> postgres = executor.submit(() -> options.postgres()
                     .orElseGet(() -> startServer(new PostgresServer(dir(options, "postgres"), Map.of()), started)));
-            Future<RedisEndpoint> redis = executor.submit(() -> options.redis()
-                    .orElseGet(() -> startServer(new RedisServer(dir(options, "redis")), started)));
+            Future<RedisEndpoint> redis = executor.submit(() ->
+                    options.redis().orElseGet(() -> startServer(new RedisServer(dir(options, "redis")), started)));
             Future<MqttEndpoint> mqtt = executor.submit(() -> options.mqtt()
-                    .orElseGet(() -> startServer(new MqttBroker(dir(options, "mqtt"), options.mqttPersistence()),
-                            started)));
+                    .orElseGet(() ->
+                            startServer(new MqttBroker(dir(options, "mqtt"), options.mqttPersistence()), started)));
 
             KafkaEndpoint kafkaEndpoint = await(kafka, "Kafka");
             Future<SchemaRegistryEndpoint> registry = executor.submit(() -> options.schemaRegistry()
                     .orElseGet(() -> startServer(
                             new SchemaRegistryServer(kafkaEndpoint.clientConfig(), options.schemasTopic()), started)));
 
-            EmbeddedStack stack = new EmbeddedStack(kafkaEndpoint, await(registry, "Schema Registry"),
-                    await(postgres, "PostgreSQL"), await(redis, "Redis"), await(mqtt, "MQTT broker"),
+            EmbeddedStack stack = new EmbeddedStack(
+                    kafkaEndpoint,
+                    await(registry, "Schema Registry"),
+                    await(postgres, "PostgreSQL"),
+                    await(redis, "Redis"),
+                    await(mqtt, "MQTT broker"),
                     startOrder(started));
             LOG.info("Embedded stack ready in {} ms: {}", (System.nanoTime() - begin) / 1_000_000, stack.describe());
             return stack;
@@ -225,12 +234,14 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private String describe() {
-        return String.join(", ", List.of(
-                label(kafka, "Kafka " + kafka.bootstrapServers()),
-                label(schemaRegistry, "Schema Registry " + schemaRegistry.url()),
-                label(postgres, "PostgreSQL " + postgres.jdbcUrl()),
-                label(redis, "Redis " + redis.url()),
-                label(mqtt, "MQTT " + mqtt.url())));
+        return String.join(
+                ", ",
+                List.of(
+                        label(kafka, "Kafka " + kafka.bootstrapServers()),
+                        label(schemaRegistry, "Schema Registry " + schemaRegistry.url()),
+                        label(postgres, "PostgreSQL " + postgres.jdbcUrl()),
+                        label(redis, "Redis " + redis.url()),
+                        label(mqtt, "MQTT " + mqtt.url())));
     }
 
     private String label(Object endpoint, String text) {

@@ -8,15 +8,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
 
 /**
  * A single-node Apache Kafka cluster in this JVM: one KRaft process that is both broker and controller.
@@ -101,10 +99,13 @@ public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
         props.put("controller.quorum.voters", NODE_ID + "@" + LoopbackPort.HOST + ":" + controllerPort);
-        props.put("listeners", BROKER_LISTENER + "://" + LoopbackPort.HOST + ":" + brokerPort + ","
-                + CONTROLLER_LISTENER + "://" + LoopbackPort.HOST + ":" + controllerPort);
+        props.put(
+                "listeners",
+                BROKER_LISTENER + "://" + LoopbackPort.HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://"
+                        + LoopbackPort.HOST + ":" + controllerPort);
         props.put("advertised.listeners", BROKER_LISTENER + "://" + LoopbackPort.HOST + ":" + brokerPort);
-        props.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put(
+                "listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         props.put("inter.broker.listener.name", BROKER_LISTENER);
         props.put("log.dirs", logDir().toString());
@@ -160,8 +161,12 @@ public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
             throw new IllegalStateException("Kafka broker failed to start on " + bootstrapServers(), e);
         }
         server = raftServer;
-        LOG.info("Kafka broker listening on {} (controller 127.0.0.1:{}, data {}) in {} ms",
-                bootstrapServers(), controllerPort, dataDir, (System.nanoTime() - begin) / 1_000_000);
+        LOG.info(
+                "Kafka broker listening on {} (controller 127.0.0.1:{}, data {}) in {} ms",
+                bootstrapServers(),
+                controllerPort,
+                dataDir,
+                (System.nanoTime() - begin) / 1_000_000);
     }
 
     private void formatIfNeeded() {
@@ -182,7 +187,10 @@ public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot format Kafka storage in " + logDir(), e);
         }
-        LOG.debug("Formatted Kafka storage {} with cluster id {}: {}", logDir(), clusterId,
+        LOG.debug(
+                "Formatted Kafka storage {} with cluster id {}: {}",
+                logDir(),
+                clusterId,
                 output.toString(StandardCharsets.UTF_8).trim());
     }
 
@@ -216,7 +224,6 @@ public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
     public synchronized boolean isRunning() {
         return server != null;
     }
-
 
     @Override
     public String toString() {

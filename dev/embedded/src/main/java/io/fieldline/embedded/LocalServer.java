@@ -13,6 +13,7 @@ abstract class LocalServer implements EmbeddedServer {
 
     /** The server's own data directory, created if missing, deleted on {@link #close()}. */
     protected final Path dataDir;
+
     private boolean closed;
 
     protected LocalServer(Path dataDir) {

@@ -11,8 +11,7 @@ public final class LoopbackPort {
     /** The address every embedded server binds to. */
     public static final String HOST = "127.0.0.1";
 
-    private LoopbackPort() {
-    }
+    private LoopbackPort() {}
 
     /**
      * Returns a port that was free on 127.0.0.1 a moment ago. The caller binds it soon after; another

@@ -1,5 +1,7 @@
 package io.fieldline.embedded;
 
+import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.embedded.EmbeddedHiveMQ;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,12 +11,8 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.hivemq.configuration.service.InternalConfigurations;
-import com.hivemq.embedded.EmbeddedHiveMQ;
 
 /**
  * A real MQTT 3.1.1 and 5 broker in this JVM: HiveMQ Community Edition embedded
@@ -34,6 +32,7 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
     public static final long MAX_QUEUED_MESSAGES = 1_000_000;
     /** QoS 1 and 2 PUBLISH packets a client may have unacknowledged towards the broker. */
     public static final int SERVER_RECEIVE_MAXIMUM = 1_000;
+
     private static final Logger LOG = LoggerFactory.getLogger(MqttBroker.class);
     private static final long TIMEOUT_SECONDS = 60;
     /**
@@ -156,8 +155,8 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(port, LoopbackPort.HOST, MAX_QUEUED_MESSAGES, SERVER_RECEIVE_MAXIMUM,
-                        persistence.configName());
+                """.formatted(
+                        port, LoopbackPort.HOST, MAX_QUEUED_MESSAGES, SERVER_RECEIVE_MAXIMUM, persistence.configName());
     }
 
     /**
@@ -180,8 +179,10 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
             throw new UncheckedIOException("Cannot write the HiveMQ configuration in " + configDir, e);
         }
         // A JVM-wide HiveMQ setting, read when the broker is built; every broker of this class wants the same.
-        InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(persistence == Persistence.IN_MEMORY
-                ? PERSISTENCE_SHUTDOWN_GRACE_MILLIS : FILE_PERSISTENCE_SHUTDOWN_GRACE_MILLIS);
+        InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(
+                persistence == Persistence.IN_MEMORY
+                        ? PERSISTENCE_SHUTDOWN_GRACE_MILLIS
+                        : FILE_PERSISTENCE_SHUTDOWN_GRACE_MILLIS);
         // HiveMQ CE sends a subscriber at most 50 unacknowledged messages, whatever receive maximum the
         // client asks for. A bridge that acknowledges only after Kafka did (a few ms per batch) is then
         // bound by that window, not by its own speed; let the client's receive maximum decide instead
@@ -204,7 +205,10 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
             throw new IllegalStateException("MQTT broker failed to start on " + url(), e);
         }
         hivemq = starting;
-        LOG.info("MQTT broker (HiveMQ CE, {} persistence) listening on {} in {} ms", persistence.configName(), url(),
+        LOG.info(
+                "MQTT broker (HiveMQ CE, {} persistence) listening on {} in {} ms",
+                persistence.configName(),
+                url(),
                 (System.nanoTime() - begin) / 1_000_000);
     }
 
@@ -218,7 +222,8 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
             return new PublishCounts(0, 0, 0);
         }
         var metrics = hivemq.getMetricRegistry();
-        return new PublishCounts(count(metrics, "com.hivemq.messages.incoming.publish.count"),
+        return new PublishCounts(
+                count(metrics, "com.hivemq.messages.incoming.publish.count"),
                 count(metrics, "com.hivemq.messages.outgoing.publish.count"),
                 count(metrics, "com.hivemq.messages.dropped.count"));
     }
@@ -276,7 +281,6 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
     public synchronized boolean isRunning() {
         return hivemq != null;
     }
-
 
     @Override
     public String toString() {

@@ -6,7 +6,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,8 +98,10 @@ final class ParentDeathWatchdog {
             watchdog.commands.flush();
         } catch (IOException e) {
             // The watchdog died (someone killed it): start another one for the next server.
-            LOG.warn("Server watchdog (pid {}) is gone; the servers it watched will outlive a killed JVM: {}",
-                    watchdog.process.pid(), e.toString());
+            LOG.warn(
+                    "Server watchdog (pid {}) is gone; the servers it watched will outlive a killed JVM: {}",
+                    watchdog.process.pid(),
+                    e.toString());
             instance = null;
         }
     }
@@ -127,7 +128,8 @@ final class ParentDeathWatchdog {
             return instance;
         } catch (IOException e) {
             unavailable = true;
-            LOG.warn("Cannot start the server watchdog; server processes will outlive this JVM if it is killed: {}",
+            LOG.warn(
+                    "Cannot start the server watchdog; server processes will outlive this JVM if it is killed: {}",
                     e.toString());
             return null;
         }

@@ -1,9 +1,7 @@
 package io.fieldline.embedded;
 
 import java.util.Objects;
-
 import javax.sql.DataSource;
-
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** Where clients reach PostgreSQL: a {@link PostgresServer} started here, or an external server. */

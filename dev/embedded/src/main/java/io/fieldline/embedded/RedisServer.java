@@ -1,5 +1,7 @@
 package io.fieldline.embedded;
 
+import io.fieldline.core.retry.RetryExhaustedException;
+import io.fieldline.core.retry.RetryPolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,13 +12,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import io.fieldline.core.retry.RetryExhaustedException;
-import io.fieldline.core.retry.RetryPolicy;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import redis.embedded.core.RedisServerBuilder;
 
 /**
@@ -69,8 +66,9 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
      * process in between (the stack starts servers in parallel), the child briefly holds the file open for
      * writing and exec fails with ETXTBSY ("Text file busy"). That is transient: five attempts in all.
      */
-    static final RetryPolicy TEXT_FILE_BUSY_RETRY = RetryPolicy.exponential(Duration.ofMillis(100),
-            Duration.ofMillis(800), Duration.ZERO).withMaxAttempts(5);
+    static final RetryPolicy TEXT_FILE_BUSY_RETRY = RetryPolicy.exponential(
+                    Duration.ofMillis(100), Duration.ofMillis(800), Duration.ZERO)
+            .withMaxAttempts(5);
 
     static boolean isTextFileBusy(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
@@ -89,18 +87,21 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
             return;
         }
         long begin = System.nanoTime();
-        redis.embedded.RedisServer starting = startRetryingWhileTextFileBusy(() -> {
-            redis.embedded.RedisServer candidate = new RedisServerBuilder()
-                    .port(port)
-                    .bind(LoopbackPort.HOST)
-                    .setting("dir " + dataDir.toAbsolutePath())
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .setting("daemonize no")
-                    .build();
-            candidate.start();
-            return candidate;
-        }, TEXT_FILE_BUSY_RETRY, "Redis on port " + port);
+        redis.embedded.RedisServer starting = startRetryingWhileTextFileBusy(
+                () -> {
+                    redis.embedded.RedisServer candidate = new RedisServerBuilder()
+                            .port(port)
+                            .bind(LoopbackPort.HOST)
+                            .setting("dir " + dataDir.toAbsolutePath())
+                            .setting("save \"\"")
+                            .setting("appendonly no")
+                            .setting("daemonize no")
+                            .build();
+                    candidate.start();
+                    return candidate;
+                },
+                TEXT_FILE_BUSY_RETRY,
+                "Redis on port " + port);
         server = starting;
         watchProcess();
         LOG.info("Redis listening on {} in {} ms", url(), (System.nanoTime() - begin) / 1_000_000);
@@ -124,7 +125,8 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
             OutputStream out = socket.getOutputStream();
             out.write("INFO server\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.startsWith("process_id:")) {
@@ -188,7 +190,6 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
     public synchronized boolean isRunning() {
         return server != null;
     }
-
 
     @Override
     public String toString() {

@@ -61,12 +61,16 @@ public record StackOptions(
         Builder builder = builder().schemasTopic(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_TOPIC));
         config.externalKafka().ifPresent(builder::externalKafka);
         nonEmpty(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_URL)).ifPresent(builder::externalSchemaRegistry);
-        nonEmpty(config.getString(EmbeddedConfig.JDBC_URL)).ifPresent(url -> builder.externalPostgres(url,
-                config.getString(EmbeddedConfig.JDBC_USER), config.getPassword(EmbeddedConfig.JDBC_PASSWORD).value()));
+        nonEmpty(config.getString(EmbeddedConfig.JDBC_URL))
+                .ifPresent(url -> builder.externalPostgres(
+                        url,
+                        config.getString(EmbeddedConfig.JDBC_USER),
+                        config.getPassword(EmbeddedConfig.JDBC_PASSWORD).value()));
         nonEmpty(config.getString(EmbeddedConfig.REDIS_URL)).ifPresent(builder::externalRedis);
         nonEmpty(config.getString(EmbeddedConfig.MQTT_URL)).ifPresent(builder::externalMqtt);
         nonEmpty(config.getString(EmbeddedConfig.DATA_DIR)).ifPresent(dir -> builder.dataDir(Path.of(dir)));
-        builder.mqttPersistence(MqttBroker.Persistence.fromConfigName(config.getString(EmbeddedConfig.MQTT_PERSISTENCE)));
+        builder.mqttPersistence(
+                MqttBroker.Persistence.fromConfigName(config.getString(EmbeddedConfig.MQTT_PERSISTENCE)));
         return builder.build();
     }
 
@@ -85,8 +89,7 @@ public record StackOptions(
         private String schemasTopic = DEFAULT_SCHEMAS_TOPIC;
         private MqttBroker.Persistence mqttPersistence = MqttBroker.Persistence.FILE;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * @param bootstrapServers the external cluster's bootstrap list
@@ -173,9 +176,15 @@ public record StackOptions(
 
         /** @return the options */
         public StackOptions build() {
-            return new StackOptions(Optional.ofNullable(kafka), Optional.ofNullable(schemaRegistry),
-                    Optional.ofNullable(postgres), Optional.ofNullable(redis), Optional.ofNullable(mqtt),
-                    Optional.ofNullable(dataDir), schemasTopic, mqttPersistence);
+            return new StackOptions(
+                    Optional.ofNullable(kafka),
+                    Optional.ofNullable(schemaRegistry),
+                    Optional.ofNullable(postgres),
+                    Optional.ofNullable(redis),
+                    Optional.ofNullable(mqtt),
+                    Optional.ofNullable(dataDir),
+                    schemasTopic,
+                    mqttPersistence);
         }
     }
 }

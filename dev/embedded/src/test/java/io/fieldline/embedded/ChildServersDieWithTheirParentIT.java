@@ -3,6 +3,8 @@ package io.fieldline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -12,12 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 
 /**
  * {@code fieldline up} killed with SIGKILL runs no shutdown hook: its PostgreSQL and Redis child processes must
@@ -27,8 +25,12 @@ class ChildServersDieWithTheirParentIT {
 
     @Test
     void shouldStopPostgresAndRedisWhenTheirJvmIsKilled(@TempDir Path base) throws Exception {
-        Process jvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ServersUntilKilledMain.class.getName(), base.toString())
+        Process jvm = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ServersUntilKilledMain.class.getName(),
+                        base.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.PIPE)
                 .start();
@@ -36,10 +38,14 @@ class ChildServersDieWithTheirParentIT {
         long redisPid = -1;
         try {
             String redisUrl = awaitReady(jvm);
-            postgresPid = Long.parseLong(Files.readAllLines(base.resolve("pg").resolve("pgdata").resolve("postmaster.pid"))
-                    .get(0).trim());
+            postgresPid = Long.parseLong(
+                    Files.readAllLines(base.resolve("pg").resolve("pgdata").resolve("postmaster.pid"))
+                            .get(0)
+                            .trim());
             redisPid = redisPid(redisUrl);
-            assertThat(alive(postgresPid)).as("postgres %d running", postgresPid).isTrue();
+            assertThat(alive(postgresPid))
+                    .as("postgres %d running", postgresPid)
+                    .isTrue();
             assertThat(alive(redisPid)).as("redis-server %d running", redisPid).isTrue();
 
             jvm.destroyForcibly(); // SIGKILL: no shutdown hook runs
@@ -47,9 +53,11 @@ class ChildServersDieWithTheirParentIT {
 
             long postgres = postgresPid;
             long redis = redisPid;
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(100))
                     .untilAsserted(() -> assertThat(List.of(alive(postgres), alive(redis)))
-                            .as("postgres %d and redis-server %d alive", postgres, redis).containsOnly(false));
+                            .as("postgres %d and redis-server %d alive", postgres, redis)
+                            .containsOnly(false));
         } finally {
             jvm.destroyForcibly();
             // Whatever the outcome, leave no server behind.
@@ -69,15 +77,17 @@ class ChildServersDieWithTheirParentIT {
         while ((line = out.readLine()) != null) {
             if (line.startsWith("READY ")) {
                 // Keep draining the pipe, so the child never blocks on a full one.
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (out.readLine() != null) {
-                            // discard
-                        }
-                    } catch (java.io.IOException e) {
-                        // the child is gone
-                    }
-                }, "drain-" + jvm.pid());
+                Thread drain = new Thread(
+                        () -> {
+                            try {
+                                while (out.readLine() != null) {
+                                    // discard
+                                }
+                            } catch (java.io.IOException e) {
+                                // the child is gone
+                            }
+                        },
+                        "drain-" + jvm.pid());
                 drain.setDaemon(true);
                 drain.start();
                 return line.substring("READY ".length()).trim();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import java.nio.file.Path;
 import java.util.Map;
-
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
@@ -36,8 +35,14 @@ class EmbeddedConfigTest {
                 EmbeddedConfig.MQTT_URL, "tcp://mosquitto:1883",
                 EmbeddedConfig.DATA_DIR, "/var/lib/fieldline",
                 EmbeddedConfig.SCHEMA_REGISTRY_TOPIC, "_fieldline_schemas")));
-        assertThat(options.kafka()).get().extracting(KafkaEndpoint::bootstrapServers).isEqualTo("kafka-1:9092,kafka-2:9092");
-        assertThat(options.schemaRegistry()).get().extracting(SchemaRegistryEndpoint::url).isEqualTo("http://registry:8081");
+        assertThat(options.kafka())
+                .get()
+                .extracting(KafkaEndpoint::bootstrapServers)
+                .isEqualTo("kafka-1:9092,kafka-2:9092");
+        assertThat(options.schemaRegistry())
+                .get()
+                .extracting(SchemaRegistryEndpoint::url)
+                .isEqualTo("http://registry:8081");
         assertThat(options.postgres()).get().satisfies(postgres -> {
             assertThat(postgres.jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/fieldline");
             assertThat(postgres.user()).isEqualTo("fieldline");
@@ -52,19 +57,25 @@ class EmbeddedConfigTest {
     @Test
     void shouldNameTheKeyOfAnInvalidUrl() {
         assertThatThrownBy(() -> new EmbeddedConfig(Map.of(EmbeddedConfig.REDIS_URL, "http://cache:6379")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(EmbeddedConfig.REDIS_URL);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(EmbeddedConfig.REDIS_URL);
         assertThatThrownBy(() -> new EmbeddedConfig(Map.of(EmbeddedConfig.JDBC_URL, "jdbc:mysql://db/x")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(EmbeddedConfig.JDBC_URL);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(EmbeddedConfig.JDBC_URL);
         assertThatThrownBy(() -> new EmbeddedConfig(Map.of(EmbeddedConfig.MQTT_URL, "mqtt://broker")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(EmbeddedConfig.MQTT_URL);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(EmbeddedConfig.MQTT_URL);
         assertThatThrownBy(() -> new EmbeddedConfig(Map.of(EmbeddedConfig.SCHEMA_REGISTRY_URL, "registry:8081")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(EmbeddedConfig.SCHEMA_REGISTRY_URL);
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(EmbeddedConfig.SCHEMA_REGISTRY_URL);
     }
 
     @Test
     void shouldDocumentEveryKey() {
         assertThat(EmbeddedConfig.configDef().names()).allMatch(name -> name.startsWith("embedded."));
-        EmbeddedConfig.configDef().configKeys().values()
+        EmbeddedConfig.configDef()
+                .configKeys()
+                .values()
                 .forEach(key -> assertThat(key.documentation).as(key.name).isNotBlank());
     }
 }

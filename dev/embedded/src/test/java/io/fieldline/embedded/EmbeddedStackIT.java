@@ -3,11 +3,21 @@ package io.fieldline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Source;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.schemas.registry.SchemaRegistryClient;
+import io.fieldline.schemas.serde.AvroSerdes;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -21,7 +31,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -47,17 +56,6 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.fieldline.embedded.junit.EmbeddedStackExtension;
-import io.fieldline.schemas.avro.Quality;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.avro.Source;
-import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
-import io.fieldline.schemas.registry.SchemaRegistryClient;
-import io.fieldline.schemas.serde.AvroSerdes;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-
 @ExtendWith(EmbeddedStackExtension.class)
 class EmbeddedStackIT {
 
@@ -69,17 +67,26 @@ class EmbeddedStackIT {
 
     @Test
     void shouldStartEveryServerAndPublishTheirEndpoints() {
-        assertThat(stack.endpoints()).containsOnlyKeys(EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS,
-                EmbeddedStack.SCHEMA_REGISTRY_URL, EmbeddedStack.JDBC_URL, EmbeddedStack.JDBC_USER,
-                EmbeddedStack.JDBC_PASSWORD, EmbeddedStack.REDIS_URL, EmbeddedStack.MQTT_URL);
-        assertThat(List.copyOf(stack.endpoints().keySet())).startsWith(EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS,
-                EmbeddedStack.SCHEMA_REGISTRY_URL);
+        assertThat(stack.endpoints())
+                .containsOnlyKeys(
+                        EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS,
+                        EmbeddedStack.SCHEMA_REGISTRY_URL,
+                        EmbeddedStack.JDBC_URL,
+                        EmbeddedStack.JDBC_USER,
+                        EmbeddedStack.JDBC_PASSWORD,
+                        EmbeddedStack.REDIS_URL,
+                        EmbeddedStack.MQTT_URL);
+        assertThat(List.copyOf(stack.endpoints().keySet()))
+                .startsWith(EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS, EmbeddedStack.SCHEMA_REGISTRY_URL);
         assertThat(stack.kafka().bootstrapServers()).startsWith("127.0.0.1:");
         assertThat(stack.schemaRegistry().url()).startsWith("http://127.0.0.1:");
-        assertThat(stack.postgres().jdbcUrl()).startsWith("jdbc:postgresql://127.0.0.1:").endsWith("/fieldline");
+        assertThat(stack.postgres().jdbcUrl())
+                .startsWith("jdbc:postgresql://127.0.0.1:")
+                .endsWith("/fieldline");
         assertThat(stack.redis().url()).startsWith("redis://127.0.0.1:");
         assertThat(stack.mqtt().url()).startsWith("tcp://127.0.0.1:");
-        assertThat(stack.startedServers()).extracting(EmbeddedServer::name)
+        assertThat(stack.startedServers())
+                .extracting(EmbeddedServer::name)
                 .containsExactly("kafka", "postgres", "redis", "mqtt", "schema-registry");
         assertThat(stack.startedServers()).allMatch(EmbeddedServer::isRunning);
     }
@@ -87,7 +94,8 @@ class EmbeddedStackIT {
     @Test
     void shouldRoundTripARecordThroughKafka() throws Exception {
         String topic = "stack-roundtrip-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+        try (Admin admin = Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
             admin.createTopics(Set.of(new NewTopic(topic, 3, (short) 1))).all().get();
         }
         Properties producerProps = new Properties();
@@ -120,28 +128,48 @@ class EmbeddedStackIT {
     @Test
     void shouldRoundTripAnAvroReadingThroughKafkaWithTheRealRegistry() throws Exception {
         String topic = "stack-readings-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+        try (Admin admin = Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
             // The event time is in 2023: keep it past the broker's seven-day retention check.
-            admin.createTopics(Set.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1")))).all().get();
+            admin.createTopics(Set.of(
+                            new NewTopic(topic, 1, (short) 1).configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"))))
+                    .all()
+                    .get();
         }
-        SchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistry().url());
+        SchemaRegistryClient registry =
+                new HttpSchemaRegistryClient(stack.schemaRegistry().url());
         Instant eventTime = Instant.ofEpochMilli(1_700_000_000_123L);
         Reading reading = Reading.newBuilder()
-                .setDeviceId("device-7").setSensor("air_temperature").setValue(21.5).setUnit("degC")
-                .setEventTime(eventTime).setIngestTime(eventTime.plusMillis(40))
-                .setSource(Source.MQTT).setQuality(Quality.GOOD).setAttributes(Map.of("firmware", "1.2.3"))
+                .setDeviceId("device-7")
+                .setSensor("air_temperature")
+                .setValue(21.5)
+                .setUnit("degC")
+                .setEventTime(eventTime)
+                .setIngestTime(eventTime.plusMillis(40))
+                .setSource(Source.MQTT)
+                .setQuality(Quality.GOOD)
+                .setAttributes(Map.of("firmware", "1.2.3"))
                 .build();
 
         try (Serde<Reading> serde = AvroSerdes.specific(Reading.class, registry, false);
                 KafkaProducer<String, Reading> producer = new KafkaProducer<>(
-                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
-                        new StringSerializer(), serde.serializer());
-                KafkaConsumer<String, Reading> consumer = new KafkaConsumer<>(Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
-                        ConsumerConfig.GROUP_ID_CONFIG, "stack-avro-" + UUID.randomUUID(),
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), serde.deserializer())) {
-            producer.send(new ProducerRecord<>(topic, null, eventTime.toEpochMilli(), reading.getDeviceId(), reading)).get();
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                stack.kafka().bootstrapServers()),
+                        new StringSerializer(),
+                        serde.serializer());
+                KafkaConsumer<String, Reading> consumer = new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                stack.kafka().bootstrapServers(),
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "stack-avro-" + UUID.randomUUID(),
+                                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                                "earliest"),
+                        new StringDeserializer(),
+                        serde.deserializer())) {
+            producer.send(new ProducerRecord<>(topic, null, eventTime.toEpochMilli(), reading.getDeviceId(), reading))
+                    .get();
             consumer.subscribe(List.of(topic));
             List<ConsumerRecord<String, Reading>> received = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -172,7 +200,8 @@ class EmbeddedStackIT {
                 Statement statement = connection.createStatement()) {
             assertThat(single(statement, "SHOW wal_level")).isEqualTo("logical");
             assertThat(single(statement, "SELECT current_database()")).isEqualTo("fieldline");
-            assertThat(Integer.parseInt(single(statement, "SHOW max_replication_slots"))).isGreaterThan(0);
+            assertThat(Integer.parseInt(single(statement, "SHOW max_replication_slots")))
+                    .isGreaterThan(0);
             assertThat(single(statement, "SHOW server_version")).startsWith("17.");
         }
     }
@@ -224,21 +253,28 @@ class EmbeddedStackIT {
     void shouldUseExternalServersWithoutStartingOrStoppingThem() throws Exception {
         StackOptions options = StackOptions.builder()
                 .externalKafka(stack.kafka().bootstrapServers())
-                .externalPostgres(stack.postgres().jdbcUrl(), stack.postgres().user(), stack.postgres().password())
+                .externalPostgres(
+                        stack.postgres().jdbcUrl(),
+                        stack.postgres().user(),
+                        stack.postgres().password())
                 .externalRedis(stack.redis().url())
                 .externalMqtt(stack.mqtt().url())
                 .schemasTopic("_schemas-external-" + UUID.randomUUID())
                 .build();
         try (EmbeddedStack external = EmbeddedStack.start(options)) {
             // Only the registry is embedded; it keeps its schemas on the external Kafka cluster.
-            assertThat(external.startedServers()).extracting(EmbeddedServer::name).containsExactly("schema-registry");
+            assertThat(external.startedServers())
+                    .extracting(EmbeddedServer::name)
+                    .containsExactly("schema-registry");
             assertThat(external.kafka()).isNotInstanceOf(EmbeddedServer.class);
             assertThat(external.endpoints())
-                    .containsEntry(EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers())
+                    .containsEntry(
+                            EmbeddedStack.KAFKA_BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers())
                     .containsEntry(EmbeddedStack.JDBC_URL, stack.postgres().jdbcUrl())
                     .containsEntry(EmbeddedStack.REDIS_URL, stack.redis().url())
                     .containsEntry(EmbeddedStack.MQTT_URL, stack.mqtt().url());
-            assertThat(external.schemaRegistry().url()).isNotEqualTo(stack.schemaRegistry().url());
+            assertThat(external.schemaRegistry().url())
+                    .isNotEqualTo(stack.schemaRegistry().url());
             try (Connection connection = external.postgres().dataSource().getConnection();
                     Statement statement = connection.createStatement()) {
                 assertThat(single(statement, "SELECT current_database()")).isEqualTo("fieldline");
@@ -250,7 +286,10 @@ class EmbeddedStackIT {
     @Test
     void shouldServeTheSchemaRegistryApi() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(stack.schemaRegistry().url() + "/config")).GET().build(),
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(stack.schemaRegistry().url() + "/config"))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"compatibilityLevel\"");
@@ -271,23 +310,18 @@ class EmbeddedStackIT {
         }
 
         @Override
-        public void disconnected(MqttDisconnectResponse disconnectResponse) {
-        }
+        public void disconnected(MqttDisconnectResponse disconnectResponse) {}
 
         @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
+        public void mqttErrorOccurred(MqttException exception) {}
 
         @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
+        public void deliveryComplete(IMqttToken token) {}
 
         @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-        }
+        public void connectComplete(boolean reconnect, String serverURI) {}
 
         @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
-        }
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {}
     }
 }

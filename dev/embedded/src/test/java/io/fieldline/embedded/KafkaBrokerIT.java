@@ -12,7 +12,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -22,8 +21,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -100,7 +99,9 @@ class KafkaBrokerIT {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "eos-" + UUID.randomUUID());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, broker.dataDir().resolve("streams-state").toString());
+        props.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                broker.dataDir().resolve("streams-state").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
@@ -118,7 +119,8 @@ class KafkaBrokerIT {
         Properties props = producerProps();
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1500");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "k", "v")).get())
+            assertThatThrownBy(() ->
+                            producer.send(new ProducerRecord<>(topic, "k", "v")).get())
                     .isInstanceOfAny(ExecutionException.class, org.apache.kafka.common.errors.TimeoutException.class);
         }
         try (Admin admin = admin()) {

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -48,7 +47,8 @@ class MqttBrokerIT {
                     .contains("<port>" + broker.port() + "</port>")
                     .contains("<mode>file</mode>")
                     .contains("<max-queue-size>" + MqttBroker.MAX_QUEUED_MESSAGES + "</max-queue-size>")
-                    .contains("<server-receive-maximum>" + MqttBroker.SERVER_RECEIVE_MAXIMUM + "</server-receive-maximum>")
+                    .contains("<server-receive-maximum>" + MqttBroker.SERVER_RECEIVE_MAXIMUM
+                            + "</server-receive-maximum>")
                     .contains("<anonymous-usage-statistics>\n        <enabled>false</enabled>");
         }
     }
@@ -81,24 +81,24 @@ class MqttBrokerIT {
             publisher.disconnect();
             publisher.close();
             // HiveMQ's counters: three PUBLISHes in, none out (the subscriber is away): a backlog of three.
-            await().atMost(Duration.ofSeconds(5)).until(() -> broker.publishCounts().incoming() == 3);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> broker.publishCounts().incoming() == 3);
             assertThat(broker.publishCounts().outgoing()).isZero();
             assertThat(broker.publishCounts().backlog()).isEqualTo(3);
 
             broker.stop();
-            assertThat(broker.publishCounts()).as("a stopped broker counts nothing")
+            assertThat(broker.publishCounts())
+                    .as("a stopped broker counts nothing")
                     .isEqualTo(new MqttBroker.PublishCounts(0, 0, 0));
             broker.start();
 
             MqttClient again = new MqttClient(broker.url(), clientId, new MemoryPersistence());
             again.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
                 @Override
-                public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {
-                }
+                public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {}
 
                 @Override
-                public void mqttErrorOccurred(MqttException exception) {
-                }
+                public void mqttErrorOccurred(MqttException exception) {}
 
                 @Override
                 public void messageArrived(String t, MqttMessage message) {
@@ -106,16 +106,14 @@ class MqttBrokerIT {
                 }
 
                 @Override
-                public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {
-                }
+                public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
 
                 @Override
-                public void connectComplete(boolean reconnect, String serverUri) {
-                }
+                public void connectComplete(boolean reconnect, String serverUri) {}
 
                 @Override
-                public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {
-                }
+                public void authPacketArrived(
+                        int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {}
             });
             again.connect(persistentSession());
             if (persistence == MqttBroker.Persistence.FILE) {
@@ -142,10 +140,13 @@ class MqttBrokerIT {
         MqttClient client = new MqttClient(url, "rt-" + UUID.randomUUID(), new MemoryPersistence());
         try {
             client.connect(new MqttConnectionOptions());
-            client.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-                new org.eclipse.paho.mqttv5.common.MqttSubscription(topic, 1)},
+            client.subscribe(
+                    new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+                        new org.eclipse.paho.mqttv5.common.MqttSubscription(topic, 1)
+                    },
                     new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
-                        (t, message) -> received.add(new String(message.getPayload(), StandardCharsets.UTF_8))});
+                        (t, message) -> received.add(new String(message.getPayload(), StandardCharsets.UTF_8))
+                    });
             client.publish(topic, new MqttMessage("first".getBytes(StandardCharsets.UTF_8), 1, false, null));
             await().atMost(Duration.ofSeconds(10)).until(() -> !received.isEmpty());
             return received.get(0);

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-
 import org.junit.jupiter.api.Test;
 
 /** A dedicated server (never the shared one) because this test stops and restarts it. */
@@ -20,14 +19,16 @@ class PostgresServerIT {
         try {
             server.start();
             String url = server.jdbcUrl();
-            try (Connection connection = server.dataSource().getConnection(); Statement statement = connection.createStatement()) {
+            try (Connection connection = server.dataSource().getConnection();
+                    Statement statement = connection.createStatement()) {
                 statement.execute("CREATE TABLE survivors (name text PRIMARY KEY)");
                 statement.execute("INSERT INTO survivors VALUES ('before-restart')");
             }
 
             server.stop();
             assertThat(server.isRunning()).isFalse();
-            assertThatThrownBy(() -> server.dataSource().getConnection().close()).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> server.dataSource().getConnection().close())
+                    .isInstanceOf(SQLException.class);
 
             server.start();
             assertThat(server.jdbcUrl()).isEqualTo(url);

@@ -9,8 +9,7 @@ import java.util.Map;
  */
 public final class ServersUntilKilledMain {
 
-    private ServersUntilKilledMain() {
-    }
+    private ServersUntilKilledMain() {}
 
     /** @param args the base directory of the servers' data */
     public static void main(String[] args) throws Exception {

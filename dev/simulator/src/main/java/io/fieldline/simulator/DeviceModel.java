@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
 public abstract class DeviceModel {
 
     /** What kind of room the device sits in. */
-    public enum Kind { GROW_ROOM, POULTRY_HOUSE }
+    public enum Kind {
+        GROW_ROOM,
+        POULTRY_HOUSE
+    }
 
     /** A fault the device is going through, if any; named in the {@code fault} attribute of its messages. */
     public enum Fault {
@@ -36,6 +39,7 @@ public abstract class DeviceModel {
     private final String deviceId;
     /** The device's random stream: everything random about it comes from here, in call order. */
     protected final SplittableRandom random;
+
     private final double faultRate;
     private Fault fault = Fault.NONE;
     private Instant faultEnds = Instant.MIN;
@@ -136,8 +140,7 @@ public abstract class DeviceModel {
             case DROPOUT -> {
                 return null;
             }
-            default -> {
-            }
+            default -> {}
         }
         // Electrical spikes: a single absurd value, which quality checks and anomaly scores should catch.
         if (random.nextDouble() < 0.002 * faultRate) {
@@ -216,7 +219,11 @@ public abstract class DeviceModel {
      * @param quality a quality for all metrics (UNCERTAIN while a fault is suspected), or null
      * @param fault   the fault in progress
      */
-    public record Sample(DeviceModel device, Instant time, Map<String, Double> metrics, Map<String, String> units,
-            String quality, Fault fault) {
-    }
+    public record Sample(
+            DeviceModel device,
+            Instant time,
+            Map<String, Double> metrics,
+            Map<String, String> units,
+            String quality,
+            Fault fault) {}
 }

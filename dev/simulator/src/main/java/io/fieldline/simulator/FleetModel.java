@@ -33,11 +33,11 @@ public final class FleetModel {
             String site = "site-" + (i / 10 + 1);
             long deviceSeed = seed * GOLDEN_GAMMA + i;
             if (i % 2 == 0) {
-                built.add(new GrowRoomModel(site, "grow-" + i, String.format(Locale.ROOT, "gr-%03d", i), deviceSeed,
-                        faultRate, 0));
+                built.add(new GrowRoomModel(
+                        site, "grow-" + i, String.format(Locale.ROOT, "gr-%03d", i), deviceSeed, faultRate, 0));
             } else {
-                built.add(new PoultryHouseModel(site, "house-" + i, String.format(Locale.ROOT, "ph-%03d", i), deviceSeed,
-                        faultRate, 0));
+                built.add(new PoultryHouseModel(
+                        site, "house-" + i, String.format(Locale.ROOT, "ph-%03d", i), deviceSeed, faultRate, 0));
             }
         }
         this.devices = List.copyOf(built);
@@ -70,7 +70,12 @@ public final class FleetModel {
         for (String metric : sample.metrics().keySet()) {
             String unit = sample.units().get(metric);
             if (unit != null) {
-                json.append(first ? "" : ",").append('"').append(metric).append("\":\"").append(unit).append('"');
+                json.append(first ? "" : ",")
+                        .append('"')
+                        .append(metric)
+                        .append("\":\"")
+                        .append(unit)
+                        .append('"');
                 first = false;
             }
         }
@@ -79,13 +84,16 @@ public final class FleetModel {
             json.append(",\"quality\":\"").append(sample.quality()).append('"');
         }
         if (sample.fault() != DeviceModel.Fault.NONE) {
-            json.append(",\"attributes\":{\"sim.fault\":\"").append(sample.fault().name().toLowerCase(Locale.ROOT))
+            json.append(",\"attributes\":{\"sim.fault\":\"")
+                    .append(sample.fault().name().toLowerCase(Locale.ROOT))
                     .append("\"}");
         }
         return json.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static String number(double value) {
-        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+        return value == Math.rint(value) && Math.abs(value) < 1e15
+                ? Long.toString((long) value)
+                : Double.toString(value);
     }
 }

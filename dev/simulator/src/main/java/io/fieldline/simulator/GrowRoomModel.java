@@ -12,8 +12,16 @@ import java.util.Map;
 final class GrowRoomModel extends DeviceModel {
 
     private static final Map<String, String> UNITS = Map.of(
-            "air_temperature", "degC", "relative_humidity", "%", "co2", "ppm", "ppfd", "umol/m2/s",
-            "soil_moisture", "%");
+            "air_temperature",
+            "degC",
+            "relative_humidity",
+            "%",
+            "co2",
+            "ppm",
+            "ppfd",
+            "umol/m2/s",
+            "soil_moisture",
+            "%");
     private static final String[] FAULTY = {"air_temperature", "relative_humidity", "co2", "soil_moisture"};
 
     private final int utcOffset;
@@ -39,7 +47,8 @@ final class GrowRoomModel extends DeviceModel {
     protected Map<String, Double> measure(Instant time, double elapsed, boolean climateFailure) {
         double hour = hourOfDay(time, utcOffset);
         double lights = ramp(hour, 6, 0.25) * (1 - ramp(hour, 23.9, 0.1));
-        temperatureExcess = climateFailure ? Math.min(8, temperatureExcess + elapsed * 0.02)
+        temperatureExcess = climateFailure
+                ? Math.min(8, temperatureExcess + elapsed * 0.02)
                 : Math.max(0, temperatureExcess - elapsed * 0.05);
         double temperature = dayTemperature - 5 * (1 - lights) + temperatureExcess + noise(0.15);
         double humidity = 62 - 1.8 * (temperature - dayTemperature) + noise(0.8);

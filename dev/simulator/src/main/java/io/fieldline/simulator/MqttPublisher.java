@@ -59,7 +59,8 @@ public final class MqttPublisher implements AutoCloseable {
         }
         IMqttToken token = client.connect(options);
         token.waitForCompletion(15_000);
-        Integer serverMaximum = token.getResponseProperties() == null ? null
+        Integer serverMaximum = token.getResponseProperties() == null
+                ? null
                 : token.getResponseProperties().getReceiveMaximum();
         int permits = Math.max(1, Math.min(maxInFlight, serverMaximum == null ? 65_535 : serverMaximum));
         return new MqttPublisher(client, permits);
@@ -80,12 +81,14 @@ public final class MqttPublisher implements AutoCloseable {
      *
      * @param userProperties MQTT 5 user properties, in order
      */
-    public void publish(String topic, byte[] payload, int qos, boolean retained, List<Map.Entry<String, String>> userProperties)
+    public void publish(
+            String topic, byte[] payload, int qos, boolean retained, List<Map.Entry<String, String>> userProperties)
             throws MqttException, InterruptedException {
         Objects.requireNonNull(topic, "topic");
         MqttProperties properties = new MqttProperties();
         if (!userProperties.isEmpty()) {
-            properties.setUserProperties(userProperties.stream().map(e -> new UserProperty(e.getKey(), e.getValue()))
+            properties.setUserProperties(userProperties.stream()
+                    .map(e -> new UserProperty(e.getKey(), e.getValue()))
                     .collect(java.util.stream.Collectors.toList()));
         }
         MqttMessage message = new MqttMessage(payload, qos, retained, properties);

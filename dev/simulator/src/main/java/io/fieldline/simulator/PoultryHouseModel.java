@@ -16,9 +16,26 @@ import java.util.Map;
 final class PoultryHouseModel extends DeviceModel {
 
     private static final Map<String, String> UNITS = Map.of(
-            "air_temperature", "degC", "relative_humidity", "%", "co2", "ppm", "ammonia", "ppm", "light_level", "lux",
-            "feed_consumed_kg", "kg", "water_consumed_l", "l", "eggs_produced", "count", "deaths", "count",
-            "birds", "count");
+            "air_temperature",
+            "degC",
+            "relative_humidity",
+            "%",
+            "co2",
+            "ppm",
+            "ammonia",
+            "ppm",
+            "light_level",
+            "lux",
+            "feed_consumed_kg",
+            "kg",
+            "water_consumed_l",
+            "l",
+            "eggs_produced",
+            "count",
+            "deaths",
+            "count",
+            "birds",
+            "count");
     private static final String[] FAULTY = {"air_temperature", "relative_humidity", "ammonia", "co2"};
     private static final double FEED_KG_PER_BIRD_DAY = 0.115;
     private static final double EGGS_PER_HEN_DAY = 0.88;
@@ -66,19 +83,22 @@ final class PoultryHouseModel extends DeviceModel {
         // Most eggs are laid in the five hours after lights on.
         double laying = Math.exp(-Math.pow(hour - 7.5, 2) / (2 * 1.6 * 1.6)) / (1.6 * Math.sqrt(2 * Math.PI));
         eggs += birds * EGGS_PER_HEN_DAY * laying * elapsed / 3600.0;
-        temperatureExcess = climateFailure ? Math.min(9, temperatureExcess + elapsed * 0.02)
+        temperatureExcess = climateFailure
+                ? Math.min(9, temperatureExcess + elapsed * 0.02)
                 : Math.max(0, temperatureExcess - elapsed * 0.05);
-        ammoniaBuildUp = climateFailure ? ammoniaBuildUp + elapsed * 0.03 : Math.max(0, ammoniaBuildUp - elapsed * 0.05);
+        ammoniaBuildUp =
+                climateFailure ? ammoniaBuildUp + elapsed * 0.03 : Math.max(0, ammoniaBuildUp - elapsed * 0.05);
         double heatStress = 1 + temperatureExcess * 4;
         long died = poisson(birds * DAILY_MORTALITY * perSecond * heatStress);
         deaths += died;
         birds -= died;
-        double temperature = targetTemperature + 1.5 * Math.sin((hour - 9) / 24 * 2 * Math.PI) + temperatureExcess
-                + noise(0.2);
+        double temperature =
+                targetTemperature + 1.5 * Math.sin((hour - 9) / 24 * 2 * Math.PI) + temperatureExcess + noise(0.2);
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("air_temperature", temperature);
-        metrics.put("relative_humidity", Math.max(5, Math.min(100, 60 - 1.5 * (temperature - targetTemperature)
-                + noise(1.0))));
+        metrics.put(
+                "relative_humidity",
+                Math.max(5, Math.min(100, 60 - 1.5 * (temperature - targetTemperature) + noise(1.0))));
         metrics.put("ammonia", Math.max(0, 8 + 4 * lights + ammoniaBuildUp + noise(0.6)));
         metrics.put("co2", 1800 + 600 * lights + ammoniaBuildUp * 40 + noise(40));
         metrics.put("light_level", Math.max(0, 30 * lights + noise(lights > 0.01 ? 0.5 : 0.0)));

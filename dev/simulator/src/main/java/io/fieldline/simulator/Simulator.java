@@ -69,8 +69,13 @@ public final class Simulator implements AutoCloseable {
         thread = new Thread(this::run, "fieldline-simulator");
         thread.setDaemon(true);
         thread.start();
-        LOG.info("Simulator publishing {} devices at {} msg/s to {} (seed {}, QoS {})", options.devices(),
-                options.rate(), options.mqttUrl(), options.seed(), options.qos());
+        LOG.info(
+                "Simulator publishing {} devices at {} msg/s to {} (seed {}, QoS {})",
+                options.devices(),
+                options.rate(),
+                options.mqttUrl(),
+                options.seed(),
+                options.qos());
     }
 
     private void run() {
@@ -102,8 +107,10 @@ public final class Simulator implements AutoCloseable {
                 phaseTurn = k;
                 if (!warnedBehind) {
                     warnedBehind = true;
-                    LOG.warn("Simulator is more than a second behind its {} msg/s schedule (the broker or the CPU "
-                            + "cannot keep up); turns it falls behind by are skipped and counted, not burst", phaseRate);
+                    LOG.warn(
+                            "Simulator is more than a second behind its {} msg/s schedule (the broker or the CPU "
+                                    + "cannot keep up); turns it falls behind by are skipped and counted, not burst",
+                            phaseRate);
                 }
             }
             DeviceModel device = devices.get((int) (k % devices.size()));
@@ -118,7 +125,8 @@ public final class Simulator implements AutoCloseable {
                 continue;
             }
             try {
-                publisher.publish(FleetModel.topic(options.topicPrefix(), device), FleetModel.json(sample), options.qos());
+                publisher.publish(
+                        FleetModel.topic(options.topicPrefix(), device), FleetModel.json(sample), options.qos());
                 published.incrementAndGet();
                 readings.addAndGet(sample.metrics().size());
             } catch (MqttException e) {
@@ -138,8 +146,8 @@ public final class Simulator implements AutoCloseable {
      */
     public void rate(double messagesPerSecond) {
         if (!(messagesPerSecond > 0) || Double.isInfinite(messagesPerSecond)) {
-            throw new IllegalArgumentException("rate must be a positive number of messages per second, got "
-                    + messagesPerSecond);
+            throw new IllegalArgumentException(
+                    "rate must be a positive number of messages per second, got " + messagesPerSecond);
         }
         rate = messagesPerSecond;
     }
@@ -164,13 +172,22 @@ public final class Simulator implements AutoCloseable {
 
     /** What the simulator did so far. */
     public Stats stats() {
-        long faults = fleet.devices().stream().mapToLong(DeviceModel::faultsStarted).sum();
+        long faults =
+                fleet.devices().stream().mapToLong(DeviceModel::faultsStarted).sum();
         long spikes = fleet.devices().stream().mapToLong(DeviceModel::spikes).sum();
         long begin = startedNanos;
         long end = stoppedNanos != 0 ? stoppedNanos : System.nanoTime();
         double seconds = begin == 0 ? 0 : (end - begin) / 1e9;
-        return new Stats(published.get(), readings.get(), skipped.get(), silencedTurns.get(), missed.get(),
-                failed.get(), faults, spikes, seconds);
+        return new Stats(
+                published.get(),
+                readings.get(),
+                skipped.get(),
+                silencedTurns.get(),
+                missed.get(),
+                failed.get(),
+                faults,
+                spikes,
+                seconds);
     }
 
     /**
@@ -187,8 +204,16 @@ public final class Simulator implements AutoCloseable {
      * @param spikes         single absurd values emitted
      * @param elapsedSeconds seconds since start (until close, once closed)
      */
-    public record Stats(long published, long readings, long skipped, long silenced, long missed, long failed,
-            long faults, long spikes, double elapsedSeconds) {
+    public record Stats(
+            long published,
+            long readings,
+            long skipped,
+            long silenced,
+            long missed,
+            long failed,
+            long faults,
+            long spikes,
+            double elapsedSeconds) {
 
         /** Messages published per second since start: the rate actually achieved. */
         public double achievedRate() {
@@ -222,8 +247,12 @@ public final class Simulator implements AutoCloseable {
             publisher = null;
         }
         Stats stats = stats();
-        LOG.info("Simulator stopped: {} messages in {} s, {} msg/s achieved of {} asked; {}", stats.published(),
+        LOG.info(
+                "Simulator stopped: {} messages in {} s, {} msg/s achieved of {} asked; {}",
+                stats.published(),
                 String.format(Locale.ROOT, "%.1f", stats.elapsedSeconds()),
-                String.format(Locale.ROOT, "%.0f", stats.achievedRate()), rate, stats);
+                String.format(Locale.ROOT, "%.0f", stats.achievedRate()),
+                rate,
+                stats);
     }
 }

@@ -15,8 +15,15 @@ import java.util.Objects;
  * @param faultRate   fault frequency multiplier (1 normal, 0 none, 10 a bad day)
  * @param topicPrefix prepended to every topic (empty for {@code sites/...})
  */
-public record SimulatorOptions(String mqttUrl, String clientId, int devices, double rate, long seed, int qos,
-        double faultRate, String topicPrefix) {
+public record SimulatorOptions(
+        String mqttUrl,
+        String clientId,
+        int devices,
+        double rate,
+        long seed,
+        int qos,
+        double faultRate,
+        String topicPrefix) {
 
     public SimulatorOptions {
         Objects.requireNonNull(mqttUrl, "mqttUrl");
@@ -43,6 +50,7 @@ public record SimulatorOptions(String mqttUrl, String clientId, int devices, dou
 
     /** These options with another fleet size and rate. */
     public SimulatorOptions withFleet(int deviceCount, double messagesPerSecond) {
-        return new SimulatorOptions(mqttUrl, clientId, deviceCount, messagesPerSecond, seed, qos, faultRate, topicPrefix);
+        return new SimulatorOptions(
+                mqttUrl, clientId, deviceCount, messagesPerSecond, seed, qos, faultRate, topicPrefix);
     }
 }

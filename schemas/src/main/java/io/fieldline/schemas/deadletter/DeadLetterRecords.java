@@ -33,8 +33,7 @@ public final class DeadLetterRecords {
 
     private static final String HEADER_PREFIX = "fieldline.dlq.";
 
-    private DeadLetterRecords() {
-    }
+    private DeadLetterRecords() {}
 
     /**
      * Starts a dead-letter record for a stage.
@@ -53,9 +52,8 @@ public final class DeadLetterRecords {
      * @param reason why, in words; may be null when {@code cause} says it
      * @param cause  the exception, or null
      */
-    public static ProducerRecord<byte[], byte[]> of(TopicNames names, String stage,
-                                                     ConsumerRecord<byte[], byte[]> failed,
-                                                     String reason, Throwable cause) {
+    public static ProducerRecord<byte[], byte[]> of(
+            TopicNames names, String stage, ConsumerRecord<byte[], byte[]> failed, String reason, Throwable cause) {
         return builder(names, stage).failed(failed).reason(reason, cause).build();
     }
 
@@ -169,9 +167,11 @@ public final class DeadLetterRecords {
                     }
                 }
             }
-            String text = reason != null ? reason
-                    : cause != null ? String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause)
-                    : "unspecified";
+            String text = reason != null
+                    ? reason
+                    : cause != null
+                            ? String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause)
+                            : "unspecified";
             put(headers, DeadLetterHeaders.REASON, truncate(text));
             if (cause != null) {
                 put(headers, DeadLetterHeaders.EXCEPTION, cause.getClass().getName());

@@ -45,8 +45,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     /** The content type of Confluent's REST API, sent with every request body. */
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
-    private static final String ACCEPT = CONTENT_TYPE
-            + ", application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
+    private static final String ACCEPT =
+            CONTENT_TYPE + ", application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
     private static final Logger LOG = LoggerFactory.getLogger(HttpSchemaRegistryClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -152,8 +152,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public boolean isCompatible(String subject, Schema schema) {
         try {
-            JsonNode answer = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
-                    schemaBody(schema));
+            JsonNode answer =
+                    send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest", schemaBody(schema));
             return answer.path("is_compatible").asBoolean(false);
         } catch (SchemaRegistryException e) {
             // A subject with no version yet accepts anything; some registries answer 404 here.
@@ -197,15 +197,21 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     private SchemaVersion toVersion(JsonNode answer, String subject) {
         String what = "subject " + subject;
-        return new SchemaVersion(answer.path("subject").asText(subject),
-                requiredInt(answer, "version", what), requiredInt(answer, "id", what), parse(answer, what));
+        return new SchemaVersion(
+                answer.path("subject").asText(subject),
+                requiredInt(answer, "version", what),
+                requiredInt(answer, "id", what),
+                parse(answer, what));
     }
 
     private static String level(JsonNode answer) {
-        JsonNode level = answer.has("compatibilityLevel") ? answer.get("compatibilityLevel") : answer.get("compatibility");
+        JsonNode level =
+                answer.has("compatibilityLevel") ? answer.get("compatibilityLevel") : answer.get("compatibility");
         if (level == null || !level.isTextual()) {
-            throw new SchemaRegistryException("registry config answer has no compatibility level: " + answer,
-                    200, SchemaRegistryException.NO_STATUS);
+            throw new SchemaRegistryException(
+                    "registry config answer has no compatibility level: " + answer,
+                    200,
+                    SchemaRegistryException.NO_STATUS);
         }
         return level.asText();
     }
@@ -219,8 +225,10 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private static int requiredInt(JsonNode answer, String field, String what) {
         JsonNode node = answer.get(field);
         if (node == null || !node.canConvertToInt()) {
-            throw new SchemaRegistryException("registry answer for " + what + " has no integer '" + field + "': "
-                    + answer, 200, SchemaRegistryException.NO_STATUS);
+            throw new SchemaRegistryException(
+                    "registry answer for " + what + " has no integer '" + field + "': " + answer,
+                    200,
+                    SchemaRegistryException.NO_STATUS);
         }
         return node.intValue();
     }
@@ -228,20 +236,27 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private static Schema parse(JsonNode answer, String what) {
         String type = answer.path("schemaType").asText("AVRO");
         if (!"AVRO".equals(type)) {
-            throw new SchemaRegistryException(what + " is a " + type + " schema; only AVRO is supported",
-                    200, SchemaRegistryException.INVALID_SCHEMA);
+            throw new SchemaRegistryException(
+                    what + " is a " + type + " schema; only AVRO is supported",
+                    200,
+                    SchemaRegistryException.INVALID_SCHEMA);
         }
         JsonNode text = answer.get("schema");
         if (text == null || !text.isTextual()) {
-            throw new SchemaRegistryException("registry answer for " + what + " has no 'schema': " + answer,
-                    200, SchemaRegistryException.INVALID_SCHEMA);
+            throw new SchemaRegistryException(
+                    "registry answer for " + what + " has no 'schema': " + answer,
+                    200,
+                    SchemaRegistryException.INVALID_SCHEMA);
         }
         try {
             // Lenient on defaults: a schema some other producer registered must still be readable here.
             return new Schema.Parser().setValidateDefaults(false).parse(text.asText());
         } catch (SchemaParseException e) {
-            throw new SchemaRegistryException("registry returned an unparsable schema for " + what + ": "
-                    + e.getMessage(), 200, SchemaRegistryException.INVALID_SCHEMA, e);
+            throw new SchemaRegistryException(
+                    "registry returned an unparsable schema for " + what + ": " + e.getMessage(),
+                    200,
+                    SchemaRegistryException.INVALID_SCHEMA,
+                    e);
         }
     }
 
@@ -269,8 +284,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             URI base = urls.get(urlIndex);
             SchemaRegistryException failure;
             try {
-                HttpResponse<byte[]> response = http.send(request(base, method, path, payload),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> response =
+                        http.send(request(base, method, path, payload), HttpResponse.BodyHandlers.ofByteArray());
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {
                     return readJson(response.body(), method, path, status);
@@ -280,9 +295,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                     throw failure;
                 }
             } catch (ConnectException | HttpConnectTimeoutException e) {
-                failure = new SchemaRegistryException("cannot connect to schema registry at " + base + " for "
-                        + method + " " + path + ": " + e, SchemaRegistryException.NO_STATUS,
-                        SchemaRegistryException.NO_STATUS, e);
+                failure = new SchemaRegistryException(
+                        "cannot connect to schema registry at " + base + " for " + method + " " + path + ": " + e,
+                        SchemaRegistryException.NO_STATUS,
+                        SchemaRegistryException.NO_STATUS,
+                        e);
                 if (urls.size() > 1) {
                     currentUrl.compareAndSet(urlIndex, (urlIndex + 1) % urls.size());
                     if (++unreachableThisRound < urls.size()) {
@@ -290,29 +307,46 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                     }
                 }
             } catch (IOException e) {
-                failure = new SchemaRegistryException("schema registry request " + method + " " + base + path
-                        + " failed: " + e, SchemaRegistryException.NO_STATUS, SchemaRegistryException.NO_STATUS, e);
+                failure = new SchemaRegistryException(
+                        "schema registry request " + method + " " + base + path + " failed: " + e,
+                        SchemaRegistryException.NO_STATUS,
+                        SchemaRegistryException.NO_STATUS,
+                        e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SchemaRegistryException("interrupted during schema registry request " + method + " " + path,
-                        SchemaRegistryException.NO_STATUS, SchemaRegistryException.NO_STATUS, e);
+                throw new SchemaRegistryException(
+                        "interrupted during schema registry request " + method + " " + path,
+                        SchemaRegistryException.NO_STATUS,
+                        SchemaRegistryException.NO_STATUS,
+                        e);
             }
             unreachableThisRound = 0;
             int attempt = backoff.attempts() + 1;
             if (attempt < retry.maxAttempts()) {
-                LOG.warn("Schema registry request {} {} failed transiently (attempt {} of {}), retrying in up to {} ms: {}",
-                        method, path, attempt, retry.maxAttempts(), retry.backoff(attempt).toMillis(),
+                LOG.warn(
+                        "Schema registry request {} {} failed transiently (attempt {} of {}), retrying in up to {} ms: {}",
+                        method,
+                        path,
+                        attempt,
+                        retry.maxAttempts(),
+                        retry.backoff(attempt).toMillis(),
                         failure.getMessage());
             }
             try {
                 if (!backoff.retry(failure)) {
-                    throw new SchemaRegistryException(failure.getMessage() + " (gave up after " + backoff.attempts()
-                            + " attempts)", failure.httpStatus(), failure.errorCode(), failure);
+                    throw new SchemaRegistryException(
+                            failure.getMessage() + " (gave up after " + backoff.attempts() + " attempts)",
+                            failure.httpStatus(),
+                            failure.errorCode(),
+                            failure);
                 }
             } catch (InterruptedException e) {
                 // the policy has set the interrupt flag again
-                throw new SchemaRegistryException("interrupted while retrying schema registry request " + method + " "
-                        + path, failure.httpStatus(), failure.errorCode(), failure);
+                throw new SchemaRegistryException(
+                        "interrupted while retrying schema registry request " + method + " " + path,
+                        failure.httpStatus(),
+                        failure.errorCode(),
+                        failure);
             }
         }
     }
@@ -337,8 +371,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         try {
             return JSON.readTree(body);
         } catch (IOException e) {
-            throw new SchemaRegistryException("schema registry answered " + method + " " + path
-                    + " with a body that is not JSON: " + snippet(body), status, SchemaRegistryException.NO_STATUS, e);
+            throw new SchemaRegistryException(
+                    "schema registry answered " + method + " " + path + " with a body that is not JSON: "
+                            + snippet(body),
+                    status,
+                    SchemaRegistryException.NO_STATUS,
+                    e);
         }
     }
 
@@ -354,8 +392,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         } catch (IOException notJson) {
             // Proxies answer HTML; the status and the text snippet are all there is.
         }
-        return new SchemaRegistryException("schema registry " + base + " answered " + method + " " + path + " with HTTP "
-                + status + ", error " + code + ": " + message, status, code);
+        return new SchemaRegistryException(
+                "schema registry " + base + " answered " + method + " " + path + " with HTTP " + status + ", error "
+                        + code + ": " + message,
+                status,
+                code);
     }
 
     private static String snippet(byte[] body) {
@@ -363,6 +404,5 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         return text.length() > 300 ? text.substring(0, 300) + "..." : text;
     }
 
-    private record SubjectSchema(String subject, Schema schema) {
-    }
+    private record SubjectSchema(String subject, Schema schema) {}
 }

@@ -20,8 +20,8 @@ import org.apache.avro.SchemaCompatibility;
  */
 public final class InMemorySchemaRegistryClient implements SchemaRegistryClient {
 
-    private static final Set<String> LEVELS = Set.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
-            "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
+    private static final Set<String> LEVELS = Set.of(
+            "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
     private final Map<String, Integer> idsByText = new HashMap<>();
     private final Map<Integer, Schema> schemasById = new HashMap<>();
@@ -31,8 +31,7 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     private int nextId = 1;
 
     /** An empty registry. */
-    public InMemorySchemaRegistryClient() {
-    }
+    public InMemorySchemaRegistryClient() {}
 
     @Override
     public synchronized int register(String subject, Schema schema) {
@@ -44,8 +43,10 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
             return existing;
         }
         if (!compatible(subject, schema)) {
-            throw new SchemaRegistryException("Schema being registered is incompatible with an earlier schema for subject \""
-                    + subject + "\" under compatibility level " + compatibility(subject), 409,
+            throw new SchemaRegistryException(
+                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject
+                            + "\" under compatibility level " + compatibility(subject),
+                    409,
                     SchemaRegistryException.INCOMPATIBLE_SCHEMA);
         }
         int id = existing != null ? existing : assign(text, schema);
@@ -63,8 +64,8 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
         String text = schema.toString();
         Schema taken = schemasById.get(id);
         if (taken != null && !taken.toString().equals(text)) {
-            throw new SchemaRegistryException("id " + id + " already holds a different schema", 409,
-                    SchemaRegistryException.INCOMPATIBLE_SCHEMA);
+            throw new SchemaRegistryException(
+                    "id " + id + " already holds a different schema", 409, SchemaRegistryException.INCOMPATIBLE_SCHEMA);
         }
         idsByText.put(text, id);
         schemasById.put(id, schema);
@@ -87,7 +88,8 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     public synchronized Schema getById(int id) {
         Schema schema = schemasById.get(id);
         if (schema == null) {
-            throw new SchemaRegistryException("Schema " + id + " not found", 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
+            throw new SchemaRegistryException(
+                    "Schema " + id + " not found", 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
         }
         return schema;
     }
@@ -97,8 +99,8 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
         List<Integer> versions = existingVersions(subject);
         Integer id = idsByText.get(schema.toString());
         if (id == null || !versions.contains(id)) {
-            throw new SchemaRegistryException("Schema not found under subject " + subject, 404,
-                    SchemaRegistryException.SCHEMA_NOT_FOUND);
+            throw new SchemaRegistryException(
+                    "Schema not found under subject " + subject, 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
         }
         return id;
     }
@@ -113,7 +115,9 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     public synchronized SchemaVersion version(String subject, int version) {
         List<Integer> versions = existingVersions(subject);
         if (version < 1 || version > versions.size()) {
-            throw new SchemaRegistryException("Version " + version + " not found for subject " + subject, 404,
+            throw new SchemaRegistryException(
+                    "Version " + version + " not found for subject " + subject,
+                    404,
                     SchemaRegistryException.VERSION_NOT_FOUND);
         }
         int id = versions.get(version - 1);
@@ -148,8 +152,8 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     @Override
     public synchronized void setCompatibility(String subjectOrNull, String level) {
         if (level == null || !LEVELS.contains(level)) {
-            throw new SchemaRegistryException("Invalid compatibility level " + level, 422,
-                    SchemaRegistryException.INVALID_COMPATIBILITY_LEVEL);
+            throw new SchemaRegistryException(
+                    "Invalid compatibility level " + level, 422, SchemaRegistryException.INVALID_COMPATIBILITY_LEVEL);
         }
         if (subjectOrNull == null) {
             globalLevel = level;
@@ -168,8 +172,8 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     private List<Integer> existingVersions(String subject) {
         List<Integer> versions = idsBySubject.get(subject);
         if (versions == null || versions.isEmpty()) {
-            throw new SchemaRegistryException("Subject '" + subject + "' not found.", 404,
-                    SchemaRegistryException.SUBJECT_NOT_FOUND);
+            throw new SchemaRegistryException(
+                    "Subject '" + subject + "' not found.", 404, SchemaRegistryException.SUBJECT_NOT_FOUND);
         }
         return versions;
     }
@@ -199,7 +203,8 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
     }
 
     private static boolean canRead(Schema reader, Schema writer) {
-        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType()
+        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
+                        .getType()
                 == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
     }
 }

@@ -31,17 +31,42 @@ public final class SchemaRegistryClientConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_MAX_MS = "schema.registry.retry.backoff.max.ms";
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(URL, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new UrlListValidator(), Importance.HIGH,
+            .define(
+                    URL,
+                    Type.LIST,
+                    ConfigDef.NO_DEFAULT_VALUE,
+                    new UrlListValidator(),
+                    Importance.HIGH,
                     "Comma-separated base URLs of the Schema Registry (Confluent REST API), for example "
                             + "http://localhost:8081. On a connection failure the next URL is tried.")
-            .define(REQUEST_TIMEOUT_MS, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+            .define(
+                    REQUEST_TIMEOUT_MS,
+                    Type.INT,
+                    10_000,
+                    ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM,
                     "Timeout of one registry HTTP request, connect included, in milliseconds.")
-            .define(RETRIES, Type.INT, 5, ConfigDef.Range.between(0, 100), Importance.MEDIUM,
+            .define(
+                    RETRIES,
+                    Type.INT,
+                    5,
+                    ConfigDef.Range.between(0, 100),
+                    Importance.MEDIUM,
                     "How many times a request is retried after a transient failure (connection error, "
                             + "timeout, HTTP 5xx or 429). Client errors (4xx) are never retried.")
-            .define(RETRY_BACKOFF_MS, Type.LONG, 100L, ConfigDef.Range.atLeast(0), Importance.LOW,
+            .define(
+                    RETRY_BACKOFF_MS,
+                    Type.LONG,
+                    100L,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
                     "Backoff before the first retry, in milliseconds; doubled at each further retry.")
-            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+            .define(
+                    RETRY_BACKOFF_MAX_MS,
+                    Type.LONG,
+                    5_000L,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
                     "Upper bound of the retry backoff, in milliseconds.");
 
     /**

@@ -71,8 +71,10 @@ public class SchemaRegistryException extends KafkaException {
 
     /** True for unknown subject, version or schema (40401, 40402, 40403, or a bare 404). */
     public boolean isNotFound() {
-        return errorCode == SUBJECT_NOT_FOUND || errorCode == VERSION_NOT_FOUND
-                || errorCode == SCHEMA_NOT_FOUND || errorCode == 404;
+        return errorCode == SUBJECT_NOT_FOUND
+                || errorCode == VERSION_NOT_FOUND
+                || errorCode == SCHEMA_NOT_FOUND
+                || errorCode == 404;
     }
 
     /** True when the schema was rejected as incompatible (409). */
@@ -82,8 +84,10 @@ public class SchemaRegistryException extends KafkaException {
 
     /** True when the schema, version or compatibility level was rejected as invalid (422xx). */
     public boolean isInvalidSchema() {
-        return errorCode == INVALID_SCHEMA || errorCode == INVALID_VERSION
-                || errorCode == INVALID_COMPATIBILITY_LEVEL || httpStatus == 422;
+        return errorCode == INVALID_SCHEMA
+                || errorCode == INVALID_VERSION
+                || errorCode == INVALID_COMPATIBILITY_LEVEL
+                || httpStatus == 422;
     }
 
     /**

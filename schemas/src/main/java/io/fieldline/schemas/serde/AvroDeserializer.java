@@ -85,8 +85,12 @@ public class AvroDeserializer<T> implements Deserializer<T> {
      * schema), or {@code GenericRecord}/{@code Object} (read with the writer schema).
      */
     public AvroDeserializer(SchemaRegistryClient client, Class<T> type) {
-        this(client, type, SpecificRecord.class.isAssignableFrom(Objects.requireNonNull(type, "type"))
-                ? SpecificData.getForClass(type).getSchema(type) : null);
+        this(
+                client,
+                type,
+                SpecificRecord.class.isAssignableFrom(Objects.requireNonNull(type, "type"))
+                        ? SpecificData.getForClass(type).getSchema(type)
+                        : null);
     }
 
     /**
@@ -146,9 +150,11 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         try {
             value = reader.read(data, ConfluentWireFormat.HEADER_SIZE, data.length - ConfluentWireFormat.HEADER_SIZE);
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Cannot decode " + (data.length - ConfluentWireFormat.HEADER_SIZE)
-                    + " bytes of Avro data written with schema id " + id + " on topic " + topic
-                    + (readerSchema != null ? " as " + readerSchema.getFullName() : "") + ": " + e, e);
+            throw new SerializationException(
+                    "Cannot decode " + (data.length - ConfluentWireFormat.HEADER_SIZE)
+                            + " bytes of Avro data written with schema id " + id + " on topic " + topic
+                            + (readerSchema != null ? " as " + readerSchema.getFullName() : "") + ": " + e,
+                    e);
         }
         return cast(topic, id, unwrapPrimitive(value));
     }
@@ -171,7 +177,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private PayloadReader readerFor(String topic, int id) {
         SchemaRegistryClient registry = client;
         if (registry == null) {
-            throw new IllegalStateException("AvroDeserializer is not configured: pass a SchemaRegistryClient or call configure()");
+            throw new IllegalStateException(
+                    "AvroDeserializer is not configured: pass a SchemaRegistryClient or call configure()");
         }
         Schema writer;
         try {
@@ -180,8 +187,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             if (e.isTransient()) {
                 throw e;
             }
-            throw new SerializationException((e.isNotFound() ? "Unknown schema id " : "Cannot get schema id ") + id
-                    + " in a record of topic " + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    (e.isNotFound() ? "Unknown schema id " : "Cannot get schema id ") + id + " in a record of topic "
+                            + topic + ": " + e.getMessage(),
+                    e);
         }
         Schema reader = readerSchema;
         if (reader == null && specificByWriterName && isNamed(writer)) {
@@ -200,7 +209,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             // The generated class's SpecificData carries its logical-type conversions (Instant).
             SpecificData model = SpecificData.getForSchema(reader);
             Class<?> generated = model.getClass(reader);
-            if (generated == Reading.class && readingCodec && ReadingCodec.canDecode(reader)
+            if (generated == Reading.class
+                    && readingCodec
+                    && ReadingCodec.canDecode(reader)
                     && ReadingCodec.canDecode(writer)) {
                 return READING_CODEC;
             }
@@ -221,7 +232,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     }
 
     private static boolean isNamed(Schema schema) {
-        return schema.getType() == Schema.Type.RECORD || schema.getType() == Schema.Type.ENUM
+        return schema.getType() == Schema.Type.RECORD
+                || schema.getType() == Schema.Type.ENUM
                 || schema.getType() == Schema.Type.FIXED;
     }
 
@@ -244,8 +256,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             return anything;
         }
         if (value != null && !type.isInstance(value)) {
-            throw new SerializationException("Topic " + topic + " holds a " + value.getClass().getName()
-                    + " (schema id " + id + ") where " + type.getName() + " was expected");
+            throw new SerializationException("Topic " + topic + " holds a "
+                    + value.getClass().getName() + " (schema id " + id + ") where " + type.getName() + " was expected");
         }
         return type.cast(value);
     }
@@ -256,8 +268,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         Object read(byte[] data, int offset, int length) throws IOException;
     }
 
-    private record LastReader(int id, PayloadReader reader) {
-    }
+    private record LastReader(int id, PayloadReader reader) {}
 
     @Override
     public void close() {

@@ -23,15 +23,27 @@ public final class AvroSerdeConfig extends AbstractConfig {
     public static final String SPECIFIC_AVRO_READER = "specific.avro.reader";
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(AUTO_REGISTER_SCHEMAS, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(
+                    AUTO_REGISTER_SCHEMAS,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.MEDIUM,
                     "Whether the serializer registers the record's schema under the topic's subject on first "
                             + "write. When false the schema must already be registered (it is looked up), so "
                             + "producers cannot change a topic's contract.")
-            .define(USE_LATEST_VERSION, Type.BOOLEAN, false, Importance.LOW,
+            .define(
+                    USE_LATEST_VERSION,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.LOW,
                     "Whether the serializer writes with the id of the subject's latest version instead of "
                             + "registering or looking up the record's schema. The record's schema must equal "
                             + "that latest version; the latest version is read once per schema and serializer.")
-            .define(SPECIFIC_AVRO_READER, Type.BOOLEAN, false, Importance.MEDIUM,
+            .define(
+                    SPECIFIC_AVRO_READER,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.MEDIUM,
                     "Whether a deserializer created by class name returns generated SpecificRecord classes "
                             + "(resolved by the writer schema's full name) instead of GenericRecord.");
 

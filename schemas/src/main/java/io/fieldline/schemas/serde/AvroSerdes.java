@@ -13,8 +13,7 @@ import org.apache.kafka.common.serialization.Serde;
  */
 public final class AvroSerdes {
 
-    private AvroSerdes() {
-    }
+    private AvroSerdes() {}
 
     /**
      * A serde of a generated record class: writes with the class's schema, reads any compatible writer
@@ -24,7 +23,8 @@ public final class AvroSerdes {
      * @param client the registry
      * @param isKey  whether the serde is for record keys (subject {@code <topic>-key}) or values
      */
-    public static <T extends SpecificRecord> Serde<T> specific(Class<T> type, SchemaRegistryClient client, boolean isKey) {
+    public static <T extends SpecificRecord> Serde<T> specific(
+            Class<T> type, SchemaRegistryClient client, boolean isKey) {
         return new AvroSerde<>(new AvroSerializer<>(client, isKey), new AvroDeserializer<>(client, type));
     }
 
@@ -40,7 +40,7 @@ public final class AvroSerdes {
      * @param readerSchema the reader schema, or null to read with each record's writer schema
      */
     public static Serde<GenericRecord> generic(SchemaRegistryClient client, boolean isKey, Schema readerSchema) {
-        return new AvroSerde<>(new AvroSerializer<>(client, isKey),
-                new AvroDeserializer<>(client, GenericRecord.class, readerSchema));
+        return new AvroSerde<>(
+                new AvroSerializer<>(client, isKey), new AvroDeserializer<>(client, GenericRecord.class, readerSchema));
     }
 }

@@ -142,8 +142,10 @@ public class AvroSerializer<T> implements Serializer<T> {
             }
             return buffer.toByteArray();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Cannot write " + data.getClass().getName() + " with schema "
-                    + schema.getFullName() + " (id " + id + ") for topic " + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot write " + data.getClass().getName() + " with schema " + schema.getFullName() + " (id " + id
+                            + ") for topic " + topic + ": " + e.getMessage(),
+                    e);
         } finally {
             buffer.releaseIfLargerThan(MAX_RETAINED_BUFFER);
         }
@@ -166,7 +168,8 @@ public class AvroSerializer<T> implements Serializer<T> {
     private int bind(String topic, TopicBindings bindings, Schema schema) {
         SchemaRegistryClient registry = client;
         if (registry == null) {
-            throw new IllegalStateException("AvroSerializer is not configured: pass a SchemaRegistryClient or call configure()");
+            throw new IllegalStateException(
+                    "AvroSerializer is not configured: pass a SchemaRegistryClient or call configure()");
         }
         String subject = bindings.subject;
         int id;
@@ -188,10 +191,16 @@ public class AvroSerializer<T> implements Serializer<T> {
             if (e.isTransient()) {
                 throw e;
             }
-            throw new SerializationException("Cannot " + (useLatestVersion ? "get the latest version of"
-                    : autoRegister ? "register schema " + schema.getFullName() + " under" : "find schema "
-                    + schema.getFullName() + " under") + " subject " + subject + " for topic " + topic + ": "
-                    + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot "
+                            + (useLatestVersion
+                                    ? "get the latest version of"
+                                    : autoRegister
+                                            ? "register schema " + schema.getFullName() + " under"
+                                            : "find schema " + schema.getFullName() + " under")
+                            + " subject " + subject + " for topic " + topic + ": "
+                            + e.getMessage(),
+                    e);
         }
         bindings.bySchema.putIfAbsent(schema, id);
         return id;
@@ -201,11 +210,14 @@ public class AvroSerializer<T> implements Serializer<T> {
         if (data instanceof SpecificRecord) {
             DatumWriter<Object> writer = specificWriters.get(schema);
             // The generated class's SpecificData carries its logical-type conversions (Instant).
-            return writer != null ? writer
-                    : specificWriters.computeIfAbsent(schema, s -> new SpecificDatumWriter<>(s, SpecificData.getForSchema(s)));
+            return writer != null
+                    ? writer
+                    : specificWriters.computeIfAbsent(
+                            schema, s -> new SpecificDatumWriter<>(s, SpecificData.getForSchema(s)));
         }
         DatumWriter<Object> writer = genericWriters.get(schema);
-        return writer != null ? writer
+        return writer != null
+                ? writer
                 : genericWriters.computeIfAbsent(schema, s -> new GenericDatumWriter<>(s, GenericData.get()));
     }
 

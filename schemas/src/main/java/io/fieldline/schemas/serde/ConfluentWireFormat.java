@@ -18,8 +18,7 @@ public final class ConfluentWireFormat {
     /** Bytes before the Avro data: the magic byte and the schema id. */
     public static final int HEADER_SIZE = 5;
 
-    private ConfluentWireFormat() {
-    }
+    private ConfluentWireFormat() {}
 
     /**
      * The schema id of a framed payload, after checking its magic byte and length.
@@ -32,8 +31,10 @@ public final class ConfluentWireFormat {
                     + "wire format (magic byte + 4-byte schema id + Avro data)");
         }
         if (payload[0] != MAGIC_BYTE) {
-            throw new SerializationException(String.format("Unknown magic byte 0x%02x: not Confluent wire format "
-                    + "(expected 0x00 followed by a 4-byte schema id)", payload[0] & 0xff));
+            throw new SerializationException(String.format(
+                    "Unknown magic byte 0x%02x: not Confluent wire format "
+                            + "(expected 0x00 followed by a 4-byte schema id)",
+                    payload[0] & 0xff));
         }
         return (payload[1] & 0xff) << 24 | (payload[2] & 0xff) << 16 | (payload[3] & 0xff) << 8 | payload[4] & 0xff;
     }

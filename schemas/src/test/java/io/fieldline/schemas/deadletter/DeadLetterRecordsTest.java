@@ -33,8 +33,18 @@ class DeadLetterRecordsTest {
         RecordHeaders original = new RecordHeaders();
         original.add("traceparent", "00-abc".getBytes(StandardCharsets.UTF_8));
         original.add(DeadLetterHeaders.REASON, "an older reason".getBytes(StandardCharsets.UTF_8));
-        ConsumerRecord<byte[], byte[]> failed = new ConsumerRecord<>("p.telemetry.readings", 3, 1234L, 1L,
-                TimestampType.CREATE_TIME, KEY.length, VALUE.length, KEY, VALUE, original, Optional.empty());
+        ConsumerRecord<byte[], byte[]> failed = new ConsumerRecord<>(
+                "p.telemetry.readings",
+                3,
+                1234L,
+                1L,
+                TimestampType.CREATE_TIME,
+                KEY.length,
+                VALUE.length,
+                KEY,
+                VALUE,
+                original,
+                Optional.empty());
 
         ProducerRecord<byte[], byte[]> record = DeadLetterRecords.builder(NAMES, "streams")
                 .failed(failed)
@@ -87,7 +97,8 @@ class DeadLetterRecordsTest {
     void shouldTruncateAHugeReason() {
         String huge = "x".repeat(DeadLetterRecords.MAX_REASON_LENGTH * 10);
 
-        ProducerRecord<byte[], byte[]> record = DeadLetterRecords.builder(NAMES, "sink").reason(huge, null).build();
+        ProducerRecord<byte[], byte[]> record =
+                DeadLetterRecords.builder(NAMES, "sink").reason(huge, null).build();
 
         String reason = header(record, DeadLetterHeaders.REASON);
         assertThat(reason).hasSize(DeadLetterRecords.MAX_REASON_LENGTH).endsWith("...");

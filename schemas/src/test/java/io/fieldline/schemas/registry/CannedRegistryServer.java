@@ -17,11 +17,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class CannedRegistryServer implements AutoCloseable {
 
-    record Request(String method, String path, String contentType, String accept, String body) {
-    }
+    record Request(String method, String path, String contentType, String accept, String body) {}
 
-    private record Answer(int status, String body) {
-    }
+    private record Answer(int status, String body) {}
 
     private final HttpServer server;
     private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
@@ -31,7 +29,9 @@ final class CannedRegistryServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+            requests.add(new Request(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(),
                     exchange.getRequestHeaders().getFirst("Content-Type"),
                     exchange.getRequestHeaders().getFirst("Accept"),
                     new String(body, StandardCharsets.UTF_8)));

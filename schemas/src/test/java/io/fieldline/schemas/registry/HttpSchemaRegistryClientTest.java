@@ -23,8 +23,7 @@ class HttpSchemaRegistryClientTest {
 
     private final CannedRegistryServer server = new CannedRegistryServer();
 
-    HttpSchemaRegistryClientTest() throws IOException {
-    }
+    HttpSchemaRegistryClientTest() throws IOException {}
 
     @AfterEach
     void stop() {
@@ -37,15 +36,23 @@ class HttpSchemaRegistryClientTest {
 
     private static HttpSchemaRegistryClient client(String urls, int retries) {
         return new HttpSchemaRegistryClient(Map.of(
-                SchemaRegistryClientConfig.URL, urls,
-                SchemaRegistryClientConfig.RETRIES, retries,
-                SchemaRegistryClientConfig.RETRY_BACKOFF_MS, 10L,
-                SchemaRegistryClientConfig.REQUEST_TIMEOUT_MS, 5_000));
+                SchemaRegistryClientConfig.URL,
+                urls,
+                SchemaRegistryClientConfig.RETRIES,
+                retries,
+                SchemaRegistryClientConfig.RETRY_BACKOFF_MS,
+                10L,
+                SchemaRegistryClientConfig.REQUEST_TIMEOUT_MS,
+                5_000));
     }
 
     private static String versionAnswer(String subject, int version, int id, Schema schema) throws IOException {
-        return JSON.createObjectNode().put("subject", subject).put("version", version).put("id", id)
-                .put("schema", schema.toString()).toString();
+        return JSON.createObjectNode()
+                .put("subject", subject)
+                .put("version", version)
+                .put("id", id)
+                .put("schema", schema.toString())
+                .toString();
     }
 
     private static String schemaAnswer(Schema schema) {
@@ -97,13 +104,15 @@ class HttpSchemaRegistryClientTest {
 
     @Test
     void shouldReadLatestAndNumberedVersions() throws IOException {
-        server.answer(200, versionAnswer("s-value", 2, 5, READING)).answer(200, versionAnswer("s-value", 1, 4, READING));
+        server.answer(200, versionAnswer("s-value", 2, 5, READING))
+                .answer(200, versionAnswer("s-value", 1, 4, READING));
         HttpSchemaRegistryClient client = client(0);
 
         assertThat(client.latest("s-value")).isEqualTo(new SchemaVersion("s-value", 2, 5, READING));
         assertThat(client.version("s-value", 1)).isEqualTo(new SchemaVersion("s-value", 1, 4, READING));
 
-        assertThat(server.requests()).extracting(CannedRegistryServer.Request::path)
+        assertThat(server.requests())
+                .extracting(CannedRegistryServer.Request::path)
                 .containsExactly("/subjects/s-value/versions/latest", "/subjects/s-value/versions/1");
     }
 
@@ -116,7 +125,8 @@ class HttpSchemaRegistryClientTest {
         assertThat(client.versions("a-value")).containsExactly(1, 2, 3);
         assertThat(client.deleteSubject("a-value")).containsExactly(1, 2, 3);
 
-        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path())
+        assertThat(server.requests())
+                .extracting(r -> r.method() + " " + r.path())
                 .containsExactly("GET /subjects", "GET /subjects/a-value/versions", "DELETE /subjects/a-value");
     }
 
@@ -144,7 +154,9 @@ class HttpSchemaRegistryClientTest {
 
     @Test
     void shouldFallBackToTheGlobalLevelWhenTheSubjectHasNone() {
-        server.answer(404, "{\"error_code\":40408,\"message\":\"Subject 's' does not have subject-level compatibility configured\"}")
+        server.answer(
+                        404,
+                        "{\"error_code\":40408,\"message\":\"Subject 's' does not have subject-level compatibility configured\"}")
                 .answer(200, "{\"compatibilityLevel\":\"FULL\"}")
                 .answer(200, "{\"compatibilityLevel\":\"BACKWARD\"}");
         HttpSchemaRegistryClient client = client(0);
@@ -152,7 +164,8 @@ class HttpSchemaRegistryClientTest {
         assertThat(client.compatibility("s-value")).isEqualTo("FULL");
         assertThat(client.compatibility(null)).isEqualTo("BACKWARD");
 
-        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path())
+        assertThat(server.requests())
+                .extracting(r -> r.method() + " " + r.path())
                 .containsExactly("GET /config/s-value", "GET /config", "GET /config");
     }
 
@@ -164,9 +177,13 @@ class HttpSchemaRegistryClientTest {
         client.setCompatibility("s-value", "NONE");
         client.setCompatibility(null, "FULL");
 
-        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path() + " " + r.contentType())
+        assertThat(server.requests())
+                .extracting(r -> r.method() + " " + r.path() + " " + r.contentType())
                 .containsExactly("PUT /config/s-value " + CONTENT_TYPE, "PUT /config " + CONTENT_TYPE);
-        assertThat(JSON.readTree(server.requests().get(0).body()).get("compatibility").asText()).isEqualTo("NONE");
+        assertThat(JSON.readTree(server.requests().get(0).body())
+                        .get("compatibility")
+                        .asText())
+                .isEqualTo("NONE");
     }
 
     @Test
@@ -189,7 +206,9 @@ class HttpSchemaRegistryClientTest {
                     assertThat(e.errorCode()).isEqualTo(SchemaRegistryException.SUBJECT_NOT_FOUND);
                     assertThat(e.isNotFound()).isTrue();
                     assertThat(e.isTransient()).isFalse();
-                    assertThat(e).hasMessageContaining("Subject 'x-value' not found.").hasMessageContaining("40401");
+                    assertThat(e)
+                            .hasMessageContaining("Subject 'x-value' not found.")
+                            .hasMessageContaining("40401");
                 });
         assertThat(server.requests()).hasSize(1);
     }
@@ -234,7 +253,8 @@ class HttpSchemaRegistryClientTest {
 
         assertThat(client(3).register("s-value", READING)).isEqualTo(3);
 
-        assertThat(server.requests()).hasSize(3)
+        assertThat(server.requests())
+                .hasSize(3)
                 .allSatisfy(r -> assertThat(r.path()).isEqualTo("/subjects/s-value/versions"));
     }
 
@@ -247,7 +267,9 @@ class HttpSchemaRegistryClientTest {
                 .satisfies(e -> {
                     assertThat(e.isTransient()).isTrue();
                     assertThat(e.httpStatus()).isEqualTo(500);
-                    assertThat(e).hasMessageContaining("gave up after 3 attempts").hasMessageContaining("oops");
+                    assertThat(e)
+                            .hasMessageContaining("gave up after 3 attempts")
+                            .hasMessageContaining("oops");
                 });
         assertThat(server.requests()).hasSize(3);
     }
@@ -288,9 +310,12 @@ class HttpSchemaRegistryClientTest {
             server.answer(503, "");
         }
         HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(Map.of(
-                SchemaRegistryClientConfig.URL, server.url(),
-                SchemaRegistryClientConfig.RETRIES, 5,
-                SchemaRegistryClientConfig.RETRY_BACKOFF_MS, 60_000L));
+                SchemaRegistryClientConfig.URL,
+                server.url(),
+                SchemaRegistryClientConfig.RETRIES,
+                5,
+                SchemaRegistryClientConfig.RETRY_BACKOFF_MS,
+                60_000L));
         long start = System.nanoTime();
         Thread.currentThread().interrupt();
         try {

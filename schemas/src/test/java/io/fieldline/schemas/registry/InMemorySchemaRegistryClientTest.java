@@ -10,12 +10,26 @@ import org.junit.jupiter.api.Test;
 
 class InMemorySchemaRegistryClientTest {
 
-    private static final Schema V1 = SchemaBuilder.record("Thing").namespace("t").fields()
-            .requiredString("id").endRecord();
-    private static final Schema V2_DEFAULTED = SchemaBuilder.record("Thing").namespace("t").fields()
-            .requiredString("id").name("size").type().intType().intDefault(0).endRecord();
-    private static final Schema V2_REQUIRED = SchemaBuilder.record("Thing").namespace("t").fields()
-            .requiredString("id").requiredInt("size").endRecord();
+    private static final Schema V1 = SchemaBuilder.record("Thing")
+            .namespace("t")
+            .fields()
+            .requiredString("id")
+            .endRecord();
+    private static final Schema V2_DEFAULTED = SchemaBuilder.record("Thing")
+            .namespace("t")
+            .fields()
+            .requiredString("id")
+            .name("size")
+            .type()
+            .intType()
+            .intDefault(0)
+            .endRecord();
+    private static final Schema V2_REQUIRED = SchemaBuilder.record("Thing")
+            .namespace("t")
+            .fields()
+            .requiredString("id")
+            .requiredInt("size")
+            .endRecord();
 
     private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
 

@@ -29,7 +29,8 @@ class SchemaRegistryClientConfigTest {
 
     @Test
     void shouldRejectANonHttpUrl() {
-        assertThatThrownBy(() -> new SchemaRegistryClientConfig(Map.of(SchemaRegistryClientConfig.URL, "localhost:8081")))
+        assertThatThrownBy(
+                        () -> new SchemaRegistryClientConfig(Map.of(SchemaRegistryClientConfig.URL, "localhost:8081")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(SchemaRegistryClientConfig.URL);
     }
@@ -37,24 +38,41 @@ class SchemaRegistryClientConfigTest {
     @Test
     void shouldRejectNegativeRetries() {
         assertThatThrownBy(() -> new SchemaRegistryClientConfig(Map.of(
-                SchemaRegistryClientConfig.URL, "http://a:8081", SchemaRegistryClientConfig.RETRIES, "-1")))
+                        SchemaRegistryClientConfig.URL, "http://a:8081", SchemaRegistryClientConfig.RETRIES, "-1")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(SchemaRegistryClientConfig.RETRIES);
     }
 
     @Test
     void shouldMapTheRetryKeysOntoTheOneRetryPolicy() {
-        RetryPolicy policy = new SchemaRegistryClientConfig(Map.of(SchemaRegistryClientConfig.URL, "http://a:8081",
-                SchemaRegistryClientConfig.RETRIES, "3", SchemaRegistryClientConfig.RETRY_BACKOFF_MS, "100",
-                SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS, "300")).retryPolicy();
+        RetryPolicy policy = new SchemaRegistryClientConfig(Map.of(
+                        SchemaRegistryClientConfig.URL,
+                        "http://a:8081",
+                        SchemaRegistryClientConfig.RETRIES,
+                        "3",
+                        SchemaRegistryClientConfig.RETRY_BACKOFF_MS,
+                        "100",
+                        SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS,
+                        "300"))
+                .retryPolicy();
 
-        assertThat(policy.maxAttempts()).as("the first attempt and three retries").isEqualTo(4);
+        assertThat(policy.maxAttempts())
+                .as("the first attempt and three retries")
+                .isEqualTo(4);
         assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(100));
         assertThat(policy.backoff(2)).isEqualTo(Duration.ofMillis(200));
         assertThat(policy.backoff(3)).isEqualTo(Duration.ofMillis(300));
         assertThat(policy.giveUpAfter()).isZero();
-        assertThat(new SchemaRegistryClientConfig(Map.of(SchemaRegistryClientConfig.URL, "http://a:8081",
-                SchemaRegistryClientConfig.RETRY_BACKOFF_MS, "800", SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS, "10"))
-                .retryPolicy().maxBackoff()).as("maximum raised to the first pause").isEqualTo(Duration.ofMillis(800));
+        assertThat(new SchemaRegistryClientConfig(Map.of(
+                                SchemaRegistryClientConfig.URL,
+                                "http://a:8081",
+                                SchemaRegistryClientConfig.RETRY_BACKOFF_MS,
+                                "800",
+                                SchemaRegistryClientConfig.RETRY_BACKOFF_MAX_MS,
+                                "10"))
+                        .retryPolicy()
+                        .maxBackoff())
+                .as("maximum raised to the first pause")
+                .isEqualTo(Duration.ofMillis(800));
     }
 }

@@ -17,10 +17,12 @@ class AvroDeserializerErrorsTest {
     private static final String TOPIC = "telemetry.readings";
 
     private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
-    private final Deserializer<Reading> deserializer = AvroSerdes.specific(Reading.class, registry, false).deserializer();
+    private final Deserializer<Reading> deserializer =
+            AvroSerdes.specific(Reading.class, registry, false).deserializer();
 
     private byte[] validBytes() {
-        return AvroSerdes.specific(Reading.class, registry, false).serializer()
+        return AvroSerdes.specific(Reading.class, registry, false)
+                .serializer()
                 .serialize(TOPIC, AvroSerdeRoundTripTest.reading());
     }
 
@@ -76,7 +78,9 @@ class AvroDeserializerErrorsTest {
 
     @Test
     void shouldRejectAWriterSchemaTheReaderCannotResolve() {
-        byte[] bytes = AvroSerdes.specific(Aggregate.class, registry, false).serializer().serialize("other", aggregate());
+        byte[] bytes = AvroSerdes.specific(Aggregate.class, registry, false)
+                .serializer()
+                .serialize("other", aggregate());
 
         assertThatThrownBy(() -> deserializer.deserialize(TOPIC, bytes))
                 .isInstanceOf(SerializationException.class)
@@ -95,9 +99,30 @@ class AvroDeserializerErrorsTest {
 
     private static Aggregate aggregate() {
         java.time.Instant t = java.time.Instant.ofEpochMilli(1_700_000_000_000L);
-        return Aggregate.newBuilder().setDeviceId("d").setSensor("s").setUnit(null).setSite(null).setRoom(null)
-                .setWindowStart(t).setWindowEnd(t.plusSeconds(60)).setCount(1).setSum(1).setMin(1).setMax(1)
-                .setMean(1).setM2(0).setStddev(0).setFirst(1).setFirstTime(t).setLast(1).setLastTime(t)
-                .setP50(null).setP95(null).setP99(null).setSketch(null).setBadCount(0).build();
+        return Aggregate.newBuilder()
+                .setDeviceId("d")
+                .setSensor("s")
+                .setUnit(null)
+                .setSite(null)
+                .setRoom(null)
+                .setWindowStart(t)
+                .setWindowEnd(t.plusSeconds(60))
+                .setCount(1)
+                .setSum(1)
+                .setMin(1)
+                .setMax(1)
+                .setMean(1)
+                .setM2(0)
+                .setStddev(0)
+                .setFirst(1)
+                .setFirstTime(t)
+                .setLast(1)
+                .setLastTime(t)
+                .setP50(null)
+                .setP95(null)
+                .setP99(null)
+                .setSketch(null)
+                .setBadCount(0)
+                .build();
     }
 }

@@ -31,10 +31,14 @@ class AvroSerdeConcurrencyTest {
                     int checked = 0;
                     for (int i = 0; i < 2_000; i++) {
                         // Sizes vary so that buffers grow and shrink between records.
-                        Reading reading = Reading.newBuilder().setDeviceId("dev-" + thread)
-                                .setSensor("s".repeat(1 + i % 300)).setValue(i)
-                                .setEventTime(Instant.ofEpochMilli(i)).setIngestTime(Instant.ofEpochMilli(i))
-                                .setAttributes(Map.of("i", Integer.toString(i))).build();
+                        Reading reading = Reading.newBuilder()
+                                .setDeviceId("dev-" + thread)
+                                .setSensor("s".repeat(1 + i % 300))
+                                .setValue(i)
+                                .setEventTime(Instant.ofEpochMilli(i))
+                                .setIngestTime(Instant.ofEpochMilli(i))
+                                .setAttributes(Map.of("i", Integer.toString(i)))
+                                .build();
                         byte[] bytes = serde.serializer().serialize("t", reading);
                         assertThat(serde.deserializer().deserialize("t", bytes)).isEqualTo(reading);
                         checked++;

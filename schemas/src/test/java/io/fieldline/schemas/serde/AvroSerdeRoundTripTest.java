@@ -40,7 +40,8 @@ class AvroSerdeRoundTripTest {
         byte[] bytes = serde.serializer().serialize("telemetry.readings", reading());
 
         assertThat(bytes[0]).isZero();
-        assertThat(serde.deserializer().deserialize("telemetry.readings", bytes)).isEqualTo(reading());
+        assertThat(serde.deserializer().deserialize("telemetry.readings", bytes))
+                .isEqualTo(reading());
         assertThat(registry.subjects()).containsExactly("telemetry.readings-value");
     }
 
@@ -62,7 +63,9 @@ class AvroSerdeRoundTripTest {
         GenericRecord record = generic.deserializer().deserialize("t", bytes);
         assertThat(record.get("deviceId")).hasToString("dev-1");
         assertThat(record.get("eventTime")).isEqualTo(1_700_000_000_000L);
-        assertThat(record.get("source")).isEqualTo(new GenericData.EnumSymbol(Reading.getClassSchema().getField("source").schema(), "MQTT"));
+        assertThat(record.get("source"))
+                .isEqualTo(new GenericData.EnumSymbol(
+                        Reading.getClassSchema().getField("source").schema(), "MQTT"));
 
         byte[] again = generic.serializer().serialize("t", record);
         assertThat(again).isEqualTo(bytes);

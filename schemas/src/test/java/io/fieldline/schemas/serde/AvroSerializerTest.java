@@ -57,7 +57,10 @@ class AvroSerializerTest {
         registry.register(SUBJECT, Reading.getClassSchema());
         // A new required field without a default cannot read the registered version's data: BACKWARD rejects it.
         GenericRecord notReading = new GenericData.Record(SchemaBuilder.record("io.fieldline.schemas.avro.Reading")
-                .fields().requiredString("deviceId").requiredLong("newRequired").endRecord());
+                .fields()
+                .requiredString("deviceId")
+                .requiredLong("newRequired")
+                .endRecord());
         notReading.put("deviceId", "d");
         notReading.put("newRequired", 1L);
 

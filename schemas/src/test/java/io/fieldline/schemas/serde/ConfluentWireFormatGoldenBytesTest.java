@@ -37,25 +37,69 @@ class ConfluentWireFormatGoldenBytesTest {
      * enum = int symbol index; map = blocks of (long count, then key/value pairs), ended by a count of 0.
      */
     private static final byte[] GOLDEN = bytes(
-            0x00,                                     // magic byte
-            0x01, 0x02, 0x03, 0x04,                   // schema id 0x01020304, big-endian
-            0x0a, 'd', 'e', 'v', '-', '1',            // deviceId "dev-1": length 5 -> zig-zag 10 = 0x0a
-            0x08, 't', 'e', 'm', 'p',                 // sensor "temp": length 4 -> 0x08
-            0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x35, 0x40, // value 21.5 = 0x4035800000000000, little-endian
-            0x02, 0x08, 'd', 'e', 'g', 'C',           // unit: union branch 1 (string) -> 0x02, then "degC"
+            0x00, // magic byte
+            0x01,
+            0x02,
+            0x03,
+            0x04, // schema id 0x01020304, big-endian
+            0x0a,
+            'd',
+            'e',
+            'v',
+            '-',
+            '1', // deviceId "dev-1": length 5 -> zig-zag 10 = 0x0a
+            0x08,
+            't',
+            'e',
+            'm',
+            'p', // sensor "temp": length 4 -> 0x08
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+            0x80,
+            0x35,
+            0x40, // value 21.5 = 0x4035800000000000, little-endian
+            0x02,
+            0x08,
+            'd',
+            'e',
+            'g',
+            'C', // unit: union branch 1 (string) -> 0x02, then "degC"
             // eventTime 1_700_000_000_000 ms: zig-zag 2n = 3_400_000_000_000 = 0x317_9FCA_D000; its 7-bit groups,
             // low first: 0x00 0x20 0x2b 0x7e 0x79 0x62, continuation bit on all but the last
-            0x80, 0xa0, 0xab, 0xfe, 0xf9, 0x62,
+            0x80,
+            0xa0,
+            0xab,
+            0xfe,
+            0xf9,
+            0x62,
             // ingestTime 1_700_000_000_123 ms: zig-zag 3_400_000_000_246; only the lowest group differs:
             // 0x76 0x21 0x2b 0x7e 0x79 0x62
-            0xf6, 0xa1, 0xab, 0xfe, 0xf9, 0x62,
-            0x02,                                     // source CAN: symbol index 1 -> zig-zag 2
-            0x00,                                     // quality GOOD: symbol index 0
-            0x00,                                     // site: union branch 0 (null), no value bytes
-            0x02, 0x04, 'r', '1',                     // room: branch 1, "r1"
-            0x00,                                     // rawValue: branch 0 (null)
-            0x02, 0x04, 'f', 'w', 0x06, '1', '.', '0', // attributes: one block of 1 entry, "fw" -> "1.0"
-            0x00);                                    // end of map blocks
+            0xf6,
+            0xa1,
+            0xab,
+            0xfe,
+            0xf9,
+            0x62,
+            0x02, // source CAN: symbol index 1 -> zig-zag 2
+            0x00, // quality GOOD: symbol index 0
+            0x00, // site: union branch 0 (null), no value bytes
+            0x02,
+            0x04,
+            'r',
+            '1', // room: branch 1, "r1"
+            0x00, // rawValue: branch 0 (null)
+            0x02,
+            0x04,
+            'f',
+            'w',
+            0x06,
+            '1',
+            '.',
+            '0', // attributes: one block of 1 entry, "fw" -> "1.0"
+            0x00); // end of map blocks
 
     private static Reading golden() {
         return Reading.newBuilder()
@@ -93,7 +137,8 @@ class ConfluentWireFormatGoldenBytesTest {
     void shouldReadHandWrittenBytesIntoTheSpecificRecord() {
         Serde<Reading> serde = AvroSerdes.specific(Reading.class, registryWithPinnedId(), false);
 
-        assertThat(serde.deserializer().deserialize("telemetry.readings", GOLDEN)).isEqualTo(golden());
+        assertThat(serde.deserializer().deserialize("telemetry.readings", GOLDEN))
+                .isEqualTo(golden());
     }
 
     @Test
@@ -134,7 +179,8 @@ class ConfluentWireFormatGoldenBytesTest {
     @Test
     void shouldReadTheSchemaIdBigEndian() {
         assertThat(ConfluentWireFormat.schemaId(GOLDEN)).isEqualTo(SCHEMA_ID);
-        assertThat(ConfluentWireFormat.schemaId(bytes(0x00, 0xff, 0xff, 0xff, 0xfe))).isEqualTo(-2);
+        assertThat(ConfluentWireFormat.schemaId(bytes(0x00, 0xff, 0xff, 0xff, 0xfe)))
+                .isEqualTo(-2);
     }
 
     static byte[] bytes(int... values) {

@@ -39,12 +39,16 @@ class KafkaConfiguredSerdeTest {
     KafkaConfiguredSerdeTest() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
-            String call = exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath();
+            String call =
+                    exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath();
             calls.add(call);
             String body = switch (call) {
                 case "POST /subjects/telemetry.readings-value/versions" -> "{\"id\":" + ID + "}";
-                case "GET /schemas/ids/" + ID -> new ObjectMapper().createObjectNode()
-                        .put("schema", Reading.getClassSchema().toString()).toString();
+                case "GET /schemas/ids/" + ID ->
+                    new ObjectMapper()
+                            .createObjectNode()
+                            .put("schema", Reading.getClassSchema().toString())
+                            .toString();
                 default -> null;
             };
             byte[] out = (body != null ? body : "{\"error_code\":40403,\"message\":\"Schema not found\"}")
@@ -96,8 +100,8 @@ class KafkaConfiguredSerdeTest {
         serializer.configure(Map.of("schema.registry.url", url()), false);
         deserializer.configure(Map.of("schema.registry.url", url()), false);
 
-        Object read = deserializer.deserialize("telemetry.readings",
-                serializer.serialize("telemetry.readings", AvroSerdeRoundTripTest.reading()));
+        Object read = deserializer.deserialize(
+                "telemetry.readings", serializer.serialize("telemetry.readings", AvroSerdeRoundTripTest.reading()));
 
         assertThat(read).isInstanceOf(GenericRecord.class).isNotInstanceOf(Reading.class);
     }
@@ -119,13 +123,14 @@ class KafkaConfiguredSerdeTest {
             closedPort = socket.getLocalPort();
         }
         AvroDeserializer<Object> deserializer = new AvroDeserializer<>();
-        deserializer.configure(Map.of("schema.registry.url", "http://127.0.0.1:" + closedPort,
-                "schema.registry.retries", 0), false);
+        deserializer.configure(
+                Map.of("schema.registry.url", "http://127.0.0.1:" + closedPort, "schema.registry.retries", 0), false);
 
         assertThatThrownBy(() -> deserializer.deserialize("t", new byte[] {0, 0, 0, 0, 5, 0}))
                 .isInstanceOf(SchemaRegistryException.class)
                 .isNotInstanceOf(SerializationException.class)
-                .satisfies(e -> assertThat(((SchemaRegistryException) e).isTransient()).isTrue());
+                .satisfies(e ->
+                        assertThat(((SchemaRegistryException) e).isTransient()).isTrue());
     }
 
     @Test

@@ -37,40 +37,138 @@ class ReadingCodecMalformedInputTest {
     static Stream<Arguments> malformed() {
         return Stream.of(
                 row("no data at all", "deviceId", "truncated", new AvroBytes()),
-                row("deviceId longer than the data", "deviceId", "past the end", new AvroBytes().varLong(10).bytes('a', 'b')),
-                row("deviceId of negative length", "deviceId", "negative string length -1", new AvroBytes().varLong(-1)),
-                row("deviceId of length Long.MAX_VALUE", "deviceId", "past the end", new AvroBytes().varLong(Long.MAX_VALUE)),
-                row("varint of 11 bytes", "deviceId", "longer than 10 bytes",
+                row(
+                        "deviceId longer than the data",
+                        "deviceId",
+                        "past the end",
+                        new AvroBytes().varLong(10).bytes('a', 'b')),
+                row(
+                        "deviceId of negative length",
+                        "deviceId",
+                        "negative string length -1",
+                        new AvroBytes().varLong(-1)),
+                row(
+                        "deviceId of length Long.MAX_VALUE",
+                        "deviceId",
+                        "past the end",
+                        new AvroBytes().varLong(Long.MAX_VALUE)),
+                row(
+                        "varint of 11 bytes",
+                        "deviceId",
+                        "longer than 10 bytes",
                         new AvroBytes().bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01)),
                 row("value cut short", "value", "truncated", head().bytes(0, 0, 0, 0)),
-                row("unit union branch 2", "unit", "union branch 2", head().doubleValue(1).varLong(2)),
-                row("unit union branch -1", "unit", "union branch -1", head().doubleValue(1).varLong(-1)),
-                row("union branch in an int varint of 6 bytes", "unit", "longer than 5 bytes",
+                row(
+                        "unit union branch 2",
+                        "unit",
+                        "union branch 2",
+                        head().doubleValue(1).varLong(2)),
+                row(
+                        "unit union branch -1",
+                        "unit",
+                        "union branch -1",
+                        head().doubleValue(1).varLong(-1)),
+                row(
+                        "union branch in an int varint of 6 bytes",
+                        "unit",
+                        "longer than 5 bytes",
                         head().doubleValue(1).bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x00)),
-                row("eventTime cut inside its varint", "eventTime", "truncated", head().doubleValue(1).varLong(0).bytes(0x80)),
-                row("source ordinal 6 of 6 symbols", "source", "enum ordinal 6",
+                row(
+                        "eventTime cut inside its varint",
+                        "eventTime",
+                        "truncated",
+                        head().doubleValue(1).varLong(0).bytes(0x80)),
+                row(
+                        "source ordinal 6 of 6 symbols",
+                        "source",
+                        "enum ordinal 6",
                         head().doubleValue(1).varLong(0).varLong(1).varLong(2).varLong(6)),
-                row("source ordinal -1", "source", "enum ordinal -1",
+                row(
+                        "source ordinal -1",
+                        "source",
+                        "enum ordinal -1",
                         head().doubleValue(1).varLong(0).varLong(1).varLong(2).varLong(-1)),
-                row("quality ordinal 3 of 3 symbols", "quality", "enum ordinal 3",
-                        head().doubleValue(1).varLong(0).varLong(1).varLong(2).varLong(0).varLong(3)),
-                row("site union branch 5", "site", "union branch 5",
-                        head().doubleValue(1).varLong(0).varLong(1).varLong(2).varLong(0).varLong(0).varLong(5)),
-                row("rawValue cut short", "rawValue", "truncated",
-                        head().doubleValue(1).varLong(0).varLong(1).varLong(2).varLong(0).varLong(0).varLong(0).varLong(0)
-                                .varLong(1).bytes(0, 0, 0)),
-                row("map block of more entries than bytes", "attributes", "past the end",
-                        new AvroBytes().prefixOfMinimalReading().varLong(1000).string("a").string("b")),
-                row("map block of 2^40 entries", "attributes", "past the end",
+                row(
+                        "quality ordinal 3 of 3 symbols",
+                        "quality",
+                        "enum ordinal 3",
+                        head().doubleValue(1)
+                                .varLong(0)
+                                .varLong(1)
+                                .varLong(2)
+                                .varLong(0)
+                                .varLong(3)),
+                row(
+                        "site union branch 5",
+                        "site",
+                        "union branch 5",
+                        head().doubleValue(1)
+                                .varLong(0)
+                                .varLong(1)
+                                .varLong(2)
+                                .varLong(0)
+                                .varLong(0)
+                                .varLong(5)),
+                row(
+                        "rawValue cut short",
+                        "rawValue",
+                        "truncated",
+                        head().doubleValue(1)
+                                .varLong(0)
+                                .varLong(1)
+                                .varLong(2)
+                                .varLong(0)
+                                .varLong(0)
+                                .varLong(0)
+                                .varLong(0)
+                                .varLong(1)
+                                .bytes(0, 0, 0)),
+                row(
+                        "map block of more entries than bytes",
+                        "attributes",
+                        "past the end",
+                        new AvroBytes()
+                                .prefixOfMinimalReading()
+                                .varLong(1000)
+                                .string("a")
+                                .string("b")),
+                row(
+                        "map block of 2^40 entries",
+                        "attributes",
+                        "past the end",
                         new AvroBytes().prefixOfMinimalReading().varLong(1L << 40)),
-                row("negative block count without its byte size", "attributes", "truncated",
+                row(
+                        "negative block count without its byte size",
+                        "attributes",
+                        "truncated",
                         new AvroBytes().prefixOfMinimalReading().varLong(-1)),
-                row("map without its end marker", "attributes", "truncated",
-                        new AvroBytes().prefixOfMinimalReading().varLong(1).string("a").string("b")),
-                row("map key longer than the data", "attributes", "past the end",
-                        new AvroBytes().prefixOfMinimalReading().varLong(1).varLong(50).bytes('k')),
-                row("map value of negative length", "attributes", "negative string length -3",
-                        new AvroBytes().prefixOfMinimalReading().varLong(1).string("k").varLong(-3)));
+                row(
+                        "map without its end marker",
+                        "attributes",
+                        "truncated",
+                        new AvroBytes()
+                                .prefixOfMinimalReading()
+                                .varLong(1)
+                                .string("a")
+                                .string("b")),
+                row(
+                        "map key longer than the data",
+                        "attributes",
+                        "past the end",
+                        new AvroBytes()
+                                .prefixOfMinimalReading()
+                                .varLong(1)
+                                .varLong(50)
+                                .bytes('k')),
+                row(
+                        "map value of negative length",
+                        "attributes",
+                        "negative string length -3",
+                        new AvroBytes()
+                                .prefixOfMinimalReading()
+                                .varLong(1)
+                                .string("k")
+                                .varLong(-3)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -80,7 +178,9 @@ class ReadingCodecMalformedInputTest {
                 .isInstanceOf(AvroRuntimeException.class)
                 .hasMessageContaining("(field " + field + ")")
                 .hasMessageContaining(detail);
-        assertThat(catchThrowable(() -> avroRead(data))).as("Avro's reader on the same data").isNotNull();
+        assertThat(catchThrowable(() -> avroRead(data)))
+                .as("Avro's reader on the same data")
+                .isNotNull();
 
         for (boolean codec : new boolean[] {true, false}) {
             AvroDeserializer<Reading> deserializer = new AvroDeserializer<>(registry, Reading.class);
@@ -103,7 +203,11 @@ class ReadingCodecMalformedInputTest {
      */
     @Test
     void shouldRejectAMapBlockCountOfLongMinValueThatAvroReadsAsEmpty() throws Exception {
-        byte[] data = new AvroBytes().prefixOfMinimalReading().varLong(Long.MIN_VALUE).varLong(0).toArray();
+        byte[] data = new AvroBytes()
+                .prefixOfMinimalReading()
+                .varLong(Long.MIN_VALUE)
+                .varLong(0)
+                .toArray();
 
         assertThatThrownBy(() -> ReadingCodec.decode(data, 0, data.length))
                 .isInstanceOf(AvroRuntimeException.class)
@@ -122,6 +226,9 @@ class ReadingCodecMalformedInputTest {
 
     private static byte[] framed(byte[] data) {
         return ByteBuffer.allocate(ConfluentWireFormat.HEADER_SIZE + data.length)
-                .put(ConfluentWireFormat.MAGIC_BYTE).putInt(SCHEMA_ID).put(data).array();
+                .put(ConfluentWireFormat.MAGIC_BYTE)
+                .putInt(SCHEMA_ID)
+                .put(data)
+                .array();
     }
 }

@@ -44,7 +44,8 @@ class ReadingCodecSerdeTest {
             byte[] bytes = codecWriter.serialize(TOPIC, reading);
 
             assertSameBytes(bytes, avroWriter.serialize(TOPIC, reading), "reading #" + i);
-            assertSameReading(codecReader.deserialize(TOPIC, bytes), avroReader.deserialize(TOPIC, bytes), "reading #" + i);
+            assertSameReading(
+                    codecReader.deserialize(TOPIC, bytes), avroReader.deserialize(TOPIC, bytes), "reading #" + i);
         }
         int id = ConfluentWireFormat.schemaId(codecWriter.serialize(TOPIC, readings.next()));
         assertThat(codecWriter.writesWithReadingCodec(readings.next())).isTrue();
@@ -77,8 +78,10 @@ class ReadingCodecSerdeTest {
             assertThat(fromOld.getRoom()).isEqualTo(current.getRoom());
             assertThat(fromCurrent).isEqualTo(current);
         }
-        assertThat(deserializer.readsWithReadingCodec(ConfluentWireFormat.schemaId(oldBytes))).isFalse();
-        assertThat(deserializer.readsWithReadingCodec(ConfluentWireFormat.schemaId(currentBytes))).isTrue();
+        assertThat(deserializer.readsWithReadingCodec(ConfluentWireFormat.schemaId(oldBytes)))
+                .isFalse();
+        assertThat(deserializer.readsWithReadingCodec(ConfluentWireFormat.schemaId(currentBytes)))
+                .isTrue();
     }
 
     @Test
@@ -95,7 +98,8 @@ class ReadingCodecSerdeTest {
         byte[] bytes = AvroSerdes.generic(registry, false).serializer().serialize(TOPIC, v2);
 
         assertThat(deserializer.deserialize(TOPIC, bytes)).isEqualTo(reading);
-        assertThat(deserializer.readsWithReadingCodec(ConfluentWireFormat.schemaId(bytes))).isFalse();
+        assertThat(deserializer.readsWithReadingCodec(ConfluentWireFormat.schemaId(bytes)))
+                .isFalse();
     }
 
     @Test
@@ -107,7 +111,11 @@ class ReadingCodecSerdeTest {
         registry.register(TOPIC + "-value", new Schema.Parser().parse(json.writeValueAsString(schema)), 77);
         Reading reading = RandomReadings.typical();
         byte[] avro = codecBytes(reading);
-        byte[] framed = ByteBuffer.allocate(5 + avro.length).put((byte) 0).putInt(77).put(avro).array();
+        byte[] framed = ByteBuffer.allocate(5 + avro.length)
+                .put((byte) 0)
+                .putInt(77)
+                .put(avro)
+                .array();
         AvroDeserializer<Reading> deserializer = new AvroDeserializer<>(registry, Reading.class);
 
         assertThat(deserializer.deserialize(TOPIC, framed)).isEqualTo(reading);
@@ -124,7 +132,8 @@ class ReadingCodecSerdeTest {
 
         assertThat(record).isNotInstanceOf(Reading.class);
         assertThat(record.get("deviceId")).hasToString(reading.getDeviceId());
-        assertThat(generic.readsWithReadingCodec(ConfluentWireFormat.schemaId(bytes))).isFalse();
+        assertThat(generic.readsWithReadingCodec(ConfluentWireFormat.schemaId(bytes)))
+                .isFalse();
     }
 
     private static Object toGeneric(Reading reading, String field) {
@@ -133,7 +142,8 @@ class ReadingCodecSerdeTest {
             return instant.toEpochMilli();
         }
         if (value instanceof Enum<?> symbol) {
-            return new GenericData.EnumSymbol(Reading.getClassSchema().getField(field).schema(), symbol.name());
+            return new GenericData.EnumSymbol(
+                    Reading.getClassSchema().getField(field).schema(), symbol.name());
         }
         return value;
     }

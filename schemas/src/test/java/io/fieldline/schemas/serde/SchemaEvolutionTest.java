@@ -25,8 +25,12 @@ class SchemaEvolutionTest {
         ObjectMapper json = new ObjectMapper();
         ObjectNode schema = (ObjectNode) json.readTree(Reading.getClassSchema().toString());
         ArrayNode fields = (ArrayNode) schema.get("fields");
-        fields.addObject().put("name", "batteryVolts").putNull("default")
-                .putArray("type").add("null").add("double");
+        fields.addObject()
+                .put("name", "batteryVolts")
+                .putNull("default")
+                .putArray("type")
+                .add("null")
+                .add("double");
         fields.addObject().put("name", "firmware").put("type", "string").put("default", "unknown");
         return new Schema.Parser().parse(json.writeValueAsString(schema));
     }
@@ -34,10 +38,12 @@ class SchemaEvolutionTest {
     @Test
     void shouldReadV1BytesWithAV2ReaderFillingDefaults() throws Exception {
         Schema v2 = readingV2();
-        byte[] v1Bytes = AvroSerdes.specific(Reading.class, registry, false).serializer()
+        byte[] v1Bytes = AvroSerdes.specific(Reading.class, registry, false)
+                .serializer()
                 .serialize(TOPIC, AvroSerdeRoundTripTest.reading());
 
-        GenericRecord read = AvroSerdes.generic(registry, false, v2).deserializer().deserialize(TOPIC, v1Bytes);
+        GenericRecord read =
+                AvroSerdes.generic(registry, false, v2).deserializer().deserialize(TOPIC, v1Bytes);
 
         assertThat(read.getSchema()).isEqualTo(v2);
         assertThat(read.get("batteryVolts")).isNull();
@@ -51,7 +57,8 @@ class SchemaEvolutionTest {
         Serde<Reading> specific = AvroSerdes.specific(Reading.class, registry, false);
         Reading v1 = AvroSerdeRoundTripTest.reading();
         byte[] v1Bytes = specific.serializer().serialize(TOPIC, v1);
-        GenericRecord asV2 = AvroSerdes.generic(registry, false, readingV2()).deserializer().deserialize(TOPIC, v1Bytes);
+        GenericRecord asV2 =
+                AvroSerdes.generic(registry, false, readingV2()).deserializer().deserialize(TOPIC, v1Bytes);
         GenericRecord v2Record = new GenericData.Record((GenericData.Record) asV2, true);
         v2Record.put("batteryVolts", 3.3);
         v2Record.put("firmware", "2.0.1");

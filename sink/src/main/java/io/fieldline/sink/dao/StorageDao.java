@@ -1,16 +1,15 @@
 package io.fieldline.sink.dao;
 
-import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.StatementContext;
-import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
-import org.jdbi.v3.sqlobject.customizer.Bind;
-import org.jdbi.v3.sqlobject.statement.SqlQuery;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
 
 /** What operators ask of the stored telemetry, through the views of the migrations. */
 @RegisterRowMapper(StorageDao.LatestValueMapper.class)
@@ -19,19 +18,45 @@ import java.util.Optional;
 public interface StorageDao {
 
     /** Newest value of one series (view latest_value). */
-    record LatestValue(String deviceId, String sensor, Instant time, double value, String unit, String quality,
-                       String site, String room, Boolean overdue) {
-    }
+    record LatestValue(
+            String deviceId,
+            String sensor,
+            Instant time,
+            double value,
+            String unit,
+            String quality,
+            String site,
+            String room,
+            Boolean overdue) {}
 
     /** An alert raised or escalated and not cleared (view active_alert). */
-    record ActiveAlert(String alertId, String ruleId, String state, String severity, String deviceId, String sensor,
-                       String room, Double value, Double threshold, Instant since, Instant eventTime, String message) {
-    }
+    record ActiveAlert(
+            String alertId,
+            String ruleId,
+            String state,
+            String severity,
+            String deviceId,
+            String sensor,
+            String room,
+            Double value,
+            Double threshold,
+            Instant since,
+            Instant eventTime,
+            String message) {}
 
     /** One room, sensor and hour (view room_hourly_stats). */
-    record RoomHour(String site, String room, String sensor, Instant hour, String unit, long devices, long readings,
-                    double min, double max, double mean, double stddev) {
-    }
+    record RoomHour(
+            String site,
+            String room,
+            String sensor,
+            Instant hour,
+            String unit,
+            long devices,
+            long readings,
+            double min,
+            double max,
+            double mean,
+            double stddev) {}
 
     @SqlQuery("SELECT * FROM latest_value WHERE device_id = :deviceId ORDER BY sensor")
     List<LatestValue> latestValues(@Bind("deviceId") String deviceId);
@@ -45,7 +70,8 @@ public interface StorageDao {
     @SqlQuery("SELECT * FROM active_alert ORDER BY since, alert_id")
     List<ActiveAlert> activeAlerts();
 
-    @SqlQuery("SELECT * FROM room_hourly_stats WHERE room = :room AND hour >= :from AND hour < :to ORDER BY hour, sensor")
+    @SqlQuery(
+            "SELECT * FROM room_hourly_stats WHERE room = :room AND hour >= :from AND hour < :to ORDER BY hour, sensor")
     List<RoomHour> roomHourlyStats(@Bind("room") String room, @Bind("from") Instant from, @Bind("to") Instant to);
 
     @SqlQuery("SELECT count(*) FROM measurement WHERE device_id = :deviceId AND sensor = :sensor")
@@ -66,9 +92,16 @@ public interface StorageDao {
         @Override
         public LatestValue map(ResultSet rs, StatementContext ctx) throws SQLException {
             boolean overdue = rs.getBoolean("overdue");
-            return new LatestValue(rs.getString("device_id"), rs.getString("sensor"), instant(rs, "time"),
-                    rs.getDouble("value"), rs.getString("unit"), rs.getString("quality"), rs.getString("site"),
-                    rs.getString("room"), rs.wasNull() ? null : overdue);
+            return new LatestValue(
+                    rs.getString("device_id"),
+                    rs.getString("sensor"),
+                    instant(rs, "time"),
+                    rs.getDouble("value"),
+                    rs.getString("unit"),
+                    rs.getString("quality"),
+                    rs.getString("site"),
+                    rs.getString("room"),
+                    rs.wasNull() ? null : overdue);
         }
     }
 
@@ -76,10 +109,19 @@ public interface StorageDao {
     final class ActiveAlertMapper implements RowMapper<ActiveAlert> {
         @Override
         public ActiveAlert map(ResultSet rs, StatementContext ctx) throws SQLException {
-            return new ActiveAlert(rs.getString("alert_id"), rs.getString("rule_id"), rs.getString("state"),
-                    rs.getString("severity"), rs.getString("device_id"), rs.getString("sensor"), rs.getString("room"),
-                    nullableDouble(rs, "value"), nullableDouble(rs, "threshold"),
-                    instant(rs, "since"), instant(rs, "event_time"), rs.getString("message"));
+            return new ActiveAlert(
+                    rs.getString("alert_id"),
+                    rs.getString("rule_id"),
+                    rs.getString("state"),
+                    rs.getString("severity"),
+                    rs.getString("device_id"),
+                    rs.getString("sensor"),
+                    rs.getString("room"),
+                    nullableDouble(rs, "value"),
+                    nullableDouble(rs, "threshold"),
+                    instant(rs, "since"),
+                    instant(rs, "event_time"),
+                    rs.getString("message"));
         }
     }
 
@@ -87,9 +129,18 @@ public interface StorageDao {
     final class RoomHourMapper implements RowMapper<RoomHour> {
         @Override
         public RoomHour map(ResultSet rs, StatementContext ctx) throws SQLException {
-            return new RoomHour(rs.getString("site"), rs.getString("room"), rs.getString("sensor"), instant(rs, "hour"),
-                    rs.getString("unit"), rs.getLong("devices"), rs.getLong("readings"), rs.getDouble("min"),
-                    rs.getDouble("max"), rs.getDouble("mean"), rs.getDouble("stddev"));
+            return new RoomHour(
+                    rs.getString("site"),
+                    rs.getString("room"),
+                    rs.getString("sensor"),
+                    instant(rs, "hour"),
+                    rs.getString("unit"),
+                    rs.getLong("devices"),
+                    rs.getLong("readings"),
+                    rs.getDouble("min"),
+                    rs.getDouble("max"),
+                    rs.getDouble("mean"),
+                    rs.getDouble("stddev"));
         }
     }
 }

@@ -8,14 +8,6 @@ import io.fieldline.schemas.serde.AvroSerdes;
 import io.fieldline.testing.KafkaTopics;
 import io.fieldline.testing.TestNames;
 import io.fieldline.testing.TopicTail;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +18,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Topics of one test (a unique prefix, so tests share the broker without seeing each other), an Avro
@@ -40,7 +39,9 @@ public final class KafkaFixture implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
 
     public KafkaFixture(EmbeddedStack stack) {
-        this(stack.kafka().bootstrapServers(), new HttpSchemaRegistryClient(stack.schemaRegistry().url()));
+        this(
+                stack.kafka().bootstrapServers(),
+                new HttpSchemaRegistryClient(stack.schemaRegistry().url()));
     }
 
     public KafkaFixture(String bootstrap, SchemaRegistryClient registry) {
@@ -95,8 +96,8 @@ public final class KafkaFixture implements AutoCloseable {
         Serializer<T> serializer = AvroSerdes.specific(type, registry, false).serializer();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (T value : values) {
-            records.add(new ProducerRecord<>(topic, key.apply(value).getBytes(StandardCharsets.UTF_8),
-                    serializer.serialize(topic, value)));
+            records.add(new ProducerRecord<>(
+                    topic, key.apply(value).getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, value)));
         }
         sendRaw(records);
     }

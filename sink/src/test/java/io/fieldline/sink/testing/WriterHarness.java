@@ -9,22 +9,24 @@ import io.fieldline.sink.internal.postgres.TableCopier;
 import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
-import javax.sql.DataSource;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** The PostgreSQL write path without Kafka: batches of records as the worker would hand them over. */
 public final class WriterHarness {
 
-    private WriterHarness() {
-    }
+    private WriterHarness() {}
 
-    public static PostgresStreamWriter<Reading> measurementWriter(DataSource ds, SinkConfig.WriteMode mode,
-                                                                  SinkMetrics metrics) {
-        return new PostgresStreamWriter<>("measurements", ds, new TableCopier(new SqlNames("public"), mode),
-                PostgresPlans.measurements(java.time.Duration.ofMinutes(1)), metrics);
+    public static PostgresStreamWriter<Reading> measurementWriter(
+            DataSource ds, SinkConfig.WriteMode mode, SinkMetrics metrics) {
+        return new PostgresStreamWriter<>(
+                "measurements",
+                ds,
+                new TableCopier(new SqlNames("public"), mode),
+                PostgresPlans.measurements(java.time.Duration.ofMinutes(1)),
+                metrics);
     }
 
     public static SinkMetrics metrics() {

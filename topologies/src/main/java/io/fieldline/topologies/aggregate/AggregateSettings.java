@@ -1,9 +1,8 @@
 package io.fieldline.topologies.aggregate;
 
+import io.fieldline.topologies.StoreType;
 import java.time.Duration;
 import java.util.Objects;
-
-import io.fieldline.topologies.StoreType;
 
 /**
  * Settings of the windowed-aggregates application.
@@ -15,8 +14,13 @@ import io.fieldline.topologies.StoreType;
  * @param sketchMaxBins          the most bins a sketch keeps per sign before collapsing its lowest ones
  * @param storeType              where the open windows live
  */
-public record AggregateSettings(Duration window, Duration rollupWindow, Duration grace,
-                                double sketchRelativeAccuracy, int sketchMaxBins, StoreType storeType) {
+public record AggregateSettings(
+        Duration window,
+        Duration rollupWindow,
+        Duration grace,
+        double sketchRelativeAccuracy,
+        int sketchMaxBins,
+        StoreType storeType) {
 
     public AggregateSettings {
         Objects.requireNonNull(window, "window");
@@ -27,7 +31,8 @@ public record AggregateSettings(Duration window, Duration rollupWindow, Duration
             throw new IllegalArgumentException("window must be positive: " + window);
         }
         if (rollupWindow.toMillis() < window.toMillis() || rollupWindow.toMillis() % window.toMillis() != 0) {
-            throw new IllegalArgumentException("rollupWindow " + rollupWindow + " must be a multiple of window " + window);
+            throw new IllegalArgumentException(
+                    "rollupWindow " + rollupWindow + " must be a multiple of window " + window);
         }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative: " + grace);

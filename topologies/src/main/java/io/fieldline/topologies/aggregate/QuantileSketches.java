@@ -1,9 +1,5 @@
 package io.fieldline.topologies.aggregate;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
-import java.util.function.Supplier;
-
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketchProtoBinding;
 import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
@@ -12,6 +8,9 @@ import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
 import com.datadoghq.sketch.ddsketch.store.SparseStore;
 import com.datadoghq.sketch.ddsketch.store.Store;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * The quantile sketches of one application: DDSketch with a logarithmic index mapping (so the
@@ -179,8 +178,8 @@ public final class QuantileSketches {
      */
     public DDSketch fromProtobuf(ByteBuffer bytes) {
         try {
-            return DDSketchProtoBinding.fromProto(stores,
-                    com.datadoghq.sketch.ddsketch.proto.DDSketch.parseFrom(bytes.duplicate()));
+            return DDSketchProtoBinding.fromProto(
+                    stores, com.datadoghq.sketch.ddsketch.proto.DDSketch.parseFrom(bytes.duplicate()));
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("Not a DDSketch protobuf message", e);
         }

@@ -1,20 +1,17 @@
 package io.fieldline.topologies.aggregate;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import io.fieldline.schemas.avro.Aggregate;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
-
-import com.datadoghq.sketch.ddsketch.DDSketch;
-
-import io.fieldline.schemas.avro.Aggregate;
-import io.fieldline.schemas.avro.Quality;
-import io.fieldline.schemas.avro.Reading;
 
 /**
  * Mergeable statistics of one series over one window: what a window keeps in its state store.
@@ -154,7 +151,9 @@ final class SeriesStats {
                 .setBadCount(badCount);
         if (!empty) {
             double[] quantiles = sketch.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
-            builder.setP50(quantiles[0]).setP95(quantiles[1]).setP99(quantiles[2])
+            builder.setP50(quantiles[0])
+                    .setP95(quantiles[1])
+                    .setP99(quantiles[2])
                     .setSketch(QuantileSketches.toProtobuf(sketch));
         }
         return builder.build();
@@ -173,12 +172,20 @@ final class SeriesStats {
             byte[] site = utf8(stats.site);
             byte[] room = utf8(stats.room);
             byte[] sketch = sketches.encodeCompact(stats.sketch, stats.count);
-            ByteBuffer buffer = ByteBuffer.allocate(1 + 12 * 8 + 4 * 4 + length(unit) + length(site) + length(room)
-                    + sketch.length);
+            ByteBuffer buffer = ByteBuffer.allocate(
+                    1 + 12 * 8 + 4 * 4 + length(unit) + length(site) + length(room) + sketch.length);
             buffer.put(FORMAT_VERSION)
-                    .putLong(stats.count).putDouble(stats.sum).putDouble(stats.min).putDouble(stats.max)
-                    .putDouble(stats.mean).putDouble(stats.m2).putDouble(stats.first).putLong(stats.firstTime)
-                    .putDouble(stats.last).putLong(stats.lastTime).putLong(stats.badCount);
+                    .putLong(stats.count)
+                    .putDouble(stats.sum)
+                    .putDouble(stats.min)
+                    .putDouble(stats.max)
+                    .putDouble(stats.mean)
+                    .putDouble(stats.m2)
+                    .putDouble(stats.first)
+                    .putLong(stats.firstTime)
+                    .putDouble(stats.last)
+                    .putLong(stats.lastTime)
+                    .putLong(stats.badCount);
             putBytes(buffer, unit);
             putBytes(buffer, site);
             putBytes(buffer, room);

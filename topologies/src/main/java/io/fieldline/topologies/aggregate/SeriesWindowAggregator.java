@@ -1,26 +1,23 @@
 package io.fieldline.topologies.aggregate;
 
+import io.fieldline.schemas.avro.Aggregate;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.topologies.internal.ProcessorCounter;
+import io.fieldline.topologies.internal.WindowKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-
-import io.fieldline.schemas.avro.Aggregate;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.topologies.internal.ProcessorCounter;
-import io.fieldline.topologies.internal.WindowKey;
 
 /**
  * Tumbling windows per series (device, sensor) on the deviceId-keyed stream, closed on stream
@@ -78,8 +75,13 @@ public final class SeriesWindowAggregator implements Processor<String, Reading, 
      * @param rollupChild the child node that receives closed rollups
      * @param lateChild   the child node that receives late readings
      */
-    public SeriesWindowAggregator(AggregateSettings settings, QuantileSketches sketches, String name,
-                                  String windowChild, String rollupChild, String lateChild) {
+    public SeriesWindowAggregator(
+            AggregateSettings settings,
+            QuantileSketches sketches,
+            String name,
+            String windowChild,
+            String rollupChild,
+            String lateChild) {
         this.name = name;
         this.windowChild = windowChild;
         this.rollupChild = rollupChild;
@@ -189,15 +191,15 @@ public final class SeriesWindowAggregator implements Processor<String, Reading, 
         rollups.put(key, rollup);
     }
 
-    private static List<KeyValue<WindowKey, SeriesStats>> closable(KeyValueStore<WindowKey, SeriesStats> store,
-                                                                   long lastClosableStart) {
+    private static List<KeyValue<WindowKey, SeriesStats>> closable(
+            KeyValueStore<WindowKey, SeriesStats> store, long lastClosableStart) {
         List<KeyValue<WindowKey, SeriesStats>> closable = new ArrayList<>();
         if (lastClosableStart == Long.MIN_VALUE) {
             return closable;
         }
         // lowest(s + 1) sorts after every key of windows starting at s: the range is inclusive of s.
         try (KeyValueIterator<WindowKey, SeriesStats> range =
-                     store.range(WindowKey.lowest(Long.MIN_VALUE), WindowKey.lowest(lastClosableStart + 1))) {
+                store.range(WindowKey.lowest(Long.MIN_VALUE), WindowKey.lowest(lastClosableStart + 1))) {
             range.forEachRemaining(closable::add);
         }
         return closable;

@@ -1,11 +1,16 @@
 package io.fieldline.topologies.alert;
 
+import io.fieldline.schemas.avro.Alert;
+import io.fieldline.schemas.avro.AlertRule;
+import io.fieldline.schemas.avro.Device;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Sensor;
+import io.fieldline.topologies.internal.MetadataKeys;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,13 +20,6 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
-
-import io.fieldline.schemas.avro.Alert;
-import io.fieldline.schemas.avro.AlertRule;
-import io.fieldline.schemas.avro.Device;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.avro.Sensor;
-import io.fieldline.topologies.internal.MetadataKeys;
 
 /**
  * Runs {@link AlertStateMachine} for every series of the task's partitions.

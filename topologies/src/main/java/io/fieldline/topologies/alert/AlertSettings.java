@@ -1,10 +1,9 @@
 package io.fieldline.topologies.alert;
 
-import java.time.Duration;
-import java.util.Objects;
-
 import io.fieldline.schemas.avro.Severity;
 import io.fieldline.topologies.StoreType;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Settings of the alerts application.
@@ -19,9 +18,15 @@ import io.fieldline.topologies.StoreType;
  * @param offlineSeverity        severity of OFFLINE alerts
  * @param storeType              where the per-series alert state lives
  */
-public record AlertSettings(Duration rulesRefresh, boolean offlineEnabled, double offlineFactor,
-                            Duration offlineDefaultInterval, Duration offlineCheckInterval,
-                            Duration offlineIdleGrace, Severity offlineSeverity, StoreType storeType) {
+public record AlertSettings(
+        Duration rulesRefresh,
+        boolean offlineEnabled,
+        double offlineFactor,
+        Duration offlineDefaultInterval,
+        Duration offlineCheckInterval,
+        Duration offlineIdleGrace,
+        Severity offlineSeverity,
+        StoreType storeType) {
 
     public AlertSettings {
         Objects.requireNonNull(rulesRefresh, "rulesRefresh");

@@ -1,13 +1,5 @@
 package io.fieldline.topologies.alert;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-
 import io.fieldline.schemas.avro.Alert;
 import io.fieldline.schemas.avro.AlertKind;
 import io.fieldline.schemas.avro.AlertState;
@@ -18,6 +10,13 @@ import io.fieldline.schemas.avro.Severity;
 import io.fieldline.topologies.alert.SeriesAlertState.Phase;
 import io.fieldline.topologies.alert.SeriesAlertState.RuleState;
 import io.fieldline.topologies.internal.MetadataKeys;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The alert state machine of one series, as pure functions of its state, the rules and the input;
@@ -63,8 +62,8 @@ final class AlertStateMachine {
      * @param seenAt    the reading's input time (its ingest time, capped by the wall clock)
      * @param inputTime the task's input time after it
      */
-    List<Alert> onReading(SeriesAlertState state, Reading reading, Map<String, CompiledRule> rules, long seenAt,
-                          long inputTime) {
+    List<Alert> onReading(
+            SeriesAlertState state, Reading reading, Map<String, CompiledRule> rules, long seenAt, long inputTime) {
         List<Alert> alerts = new ArrayList<>(0);
         long time = reading.getEventTime().toEpochMilli();
         if (reading.getSite() != null) {
@@ -76,7 +75,10 @@ final class AlertStateMachine {
         state.lastSeen = Math.max(state.lastSeen, seenAt);
         if (state.offline) {
             state.offline = false;
-            alerts.add(offlineAlert(state, AlertState.CLEARED, offlineTransitionTime(state, inputTime),
+            alerts.add(offlineAlert(
+                    state,
+                    AlertState.CLEARED,
+                    offlineTransitionTime(state, inputTime),
                     "data from " + state.deviceId + "/" + state.sensor + " again"));
         }
         double value = reading.getValue();
@@ -111,9 +113,23 @@ final class AlertStateMachine {
                 raised.severity = raised.escalated ? rule.escalationSeverity() : rule.severity();
                 state.rules.put(rule.id(), raised);
                 double crossed = raised.escalated ? rule.escalationThreshold() : rule.threshold();
-                alerts.add(thresholdAlert(state, rule.id(), raised, AlertState.RAISED, value, crossed, time,
-                        String.format(Locale.ROOT, "%s/%s %s %s%s: %s", state.deviceId, state.sensor,
-                                word(rule.direction()), crossed, duration(time - since), value)));
+                alerts.add(thresholdAlert(
+                        state,
+                        rule.id(),
+                        raised,
+                        AlertState.RAISED,
+                        value,
+                        crossed,
+                        time,
+                        String.format(
+                                Locale.ROOT,
+                                "%s/%s %s %s%s: %s",
+                                state.deviceId,
+                                state.sensor,
+                                word(rule.direction()),
+                                crossed,
+                                duration(time - since),
+                                value)));
             } else if (current == null) {
                 state.rules.put(rule.id(), new RuleState(Phase.PENDING, time));
             }
@@ -125,16 +141,40 @@ final class AlertStateMachine {
         current.clearThreshold = rule.clearThreshold();
         if (rule.clears(value)) {
             state.rules.remove(rule.id());
-            alerts.add(thresholdAlert(state, rule.id(), current, AlertState.CLEARED, value, rule.threshold(), time,
-                    String.format(Locale.ROOT, "%s/%s back past %s: %s", state.deviceId, state.sensor,
-                            rule.clearThreshold(), value)));
+            alerts.add(thresholdAlert(
+                    state,
+                    rule.id(),
+                    current,
+                    AlertState.CLEARED,
+                    value,
+                    rule.threshold(),
+                    time,
+                    String.format(
+                            Locale.ROOT,
+                            "%s/%s back past %s: %s",
+                            state.deviceId,
+                            state.sensor,
+                            rule.clearThreshold(),
+                            value)));
         } else if (!current.escalated && rule.escalates(value)) {
             current.escalated = true;
             current.severity = rule.escalationSeverity();
-            alerts.add(thresholdAlert(state, rule.id(), current, AlertState.ESCALATED, value,
-                    rule.escalationThreshold(), time,
-                    String.format(Locale.ROOT, "%s/%s %s %s (escalation): %s", state.deviceId, state.sensor,
-                            word(rule.direction()), rule.escalationThreshold(), value)));
+            alerts.add(thresholdAlert(
+                    state,
+                    rule.id(),
+                    current,
+                    AlertState.ESCALATED,
+                    value,
+                    rule.escalationThreshold(),
+                    time,
+                    String.format(
+                            Locale.ROOT,
+                            "%s/%s %s %s (escalation): %s",
+                            state.deviceId,
+                            state.sensor,
+                            word(rule.direction()),
+                            rule.escalationThreshold(),
+                            value)));
         }
     }
 
@@ -155,9 +195,16 @@ final class AlertStateMachine {
             RuleState dropped = entry.getValue();
             if (dropped.phase == Phase.RAISED) {
                 String why = rule == null ? "deleted" : !rule.rule().getEnabled() ? "disabled" : "no longer selects it";
-                alerts.add(thresholdAlert(state, entry.getKey(), dropped, AlertState.CLEARED, null, dropped.threshold,
-                        time, String.format(Locale.ROOT, "%s/%s: rule %s %s", state.deviceId, state.sensor,
-                                entry.getKey(), why)));
+                alerts.add(thresholdAlert(
+                        state,
+                        entry.getKey(),
+                        dropped,
+                        AlertState.CLEARED,
+                        null,
+                        dropped.threshold,
+                        time,
+                        String.format(
+                                Locale.ROOT, "%s/%s: rule %s %s", state.deviceId, state.sensor, entry.getKey(), why)));
             }
         }
         return alerts;
@@ -173,9 +220,17 @@ final class AlertStateMachine {
             return null;
         }
         state.offline = true;
-        return offlineAlert(state, AlertState.RAISED, offlineTransitionTime(state, inputTime), String.format(Locale.ROOT,
-                "no data from %s/%s for %s (expected every %s)", state.deviceId, state.sensor,
-                Duration.ofMillis(silentFor), Duration.ofMillis(state.expectedIntervalMs)));
+        return offlineAlert(
+                state,
+                AlertState.RAISED,
+                offlineTransitionTime(state, inputTime),
+                String.format(
+                        Locale.ROOT,
+                        "no data from %s/%s for %s (expected every %s)",
+                        state.deviceId,
+                        state.sensor,
+                        Duration.ofMillis(silentFor),
+                        Duration.ofMillis(state.expectedIntervalMs)));
     }
 
     /** The time of a new OFFLINE transition: the input time, but never before the previous one. */
@@ -201,8 +256,15 @@ final class AlertStateMachine {
                 .build();
     }
 
-    private static Alert thresholdAlert(SeriesAlertState state, String ruleId, RuleState rule, AlertState transition,
-                                        Double value, double threshold, long time, String message) {
+    private static Alert thresholdAlert(
+            SeriesAlertState state,
+            String ruleId,
+            RuleState rule,
+            AlertState transition,
+            Double value,
+            double threshold,
+            long time,
+            String message) {
         return Alert.newBuilder()
                 .setAlertId(MetadataKeys.alert(ruleId, state.deviceId, state.sensor))
                 .setRuleId(ruleId)
@@ -228,6 +290,8 @@ final class AlertStateMachine {
     }
 
     private static String duration(long ms) {
-        return ms <= 0 ? "" : " for " + Duration.ofMillis(ms).toString().substring(2).toLowerCase(Locale.ROOT);
+        return ms <= 0
+                ? ""
+                : " for " + Duration.ofMillis(ms).toString().substring(2).toLowerCase(Locale.ROOT);
     }
 }

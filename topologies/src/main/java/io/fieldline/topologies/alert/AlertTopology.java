@@ -1,17 +1,15 @@
 package io.fieldline.topologies.alert;
 
+import io.fieldline.schemas.Topics;
+import io.fieldline.topologies.ReadingTimestampExtractor;
+import io.fieldline.topologies.internal.TopicBindings;
 import java.util.Objects;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.state.Stores;
-
-import io.fieldline.schemas.Topics;
-import io.fieldline.topologies.ReadingTimestampExtractor;
-import io.fieldline.topologies.internal.TopicBindings;
 
 /**
  * Alerts: {@code telemetry.readings.enriched} evaluated against the rules of
@@ -55,16 +53,27 @@ public final class AlertTopology {
      */
     public Topology build(TopologyConfig config) {
         StreamsBuilder builder = config == null ? new StreamsBuilder() : new StreamsBuilder(config);
-        builder.globalTable(topics.alertRules().name(), TopicBindings.consumed(topics.alertRules(), "alerts-rules-source"),
-                TopicBindings.materialized(topics.alertRules(), settings.storeType().keyValue(RULES_STORE)));
-        builder.globalTable(topics.devices().name(), TopicBindings.consumed(topics.devices(), "alerts-devices-source"),
-                TopicBindings.materialized(topics.devices(), settings.storeType().keyValue(DEVICES_STORE)));
-        builder.globalTable(topics.sensors().name(), TopicBindings.consumed(topics.sensors(), "alerts-sensors-source"),
-                TopicBindings.materialized(topics.sensors(), settings.storeType().keyValue(SENSORS_STORE)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(SERIES_STORE), Serdes.String(),
-                SeriesAlertState.CODEC.serde()).withCachingEnabled());
+        builder.globalTable(
+                topics.alertRules().name(),
+                TopicBindings.consumed(topics.alertRules(), "alerts-rules-source"),
+                TopicBindings.materialized(
+                        topics.alertRules(), settings.storeType().keyValue(RULES_STORE)));
+        builder.globalTable(
+                topics.devices().name(),
+                TopicBindings.consumed(topics.devices(), "alerts-devices-source"),
+                TopicBindings.materialized(
+                        topics.devices(), settings.storeType().keyValue(DEVICES_STORE)));
+        builder.globalTable(
+                topics.sensors().name(),
+                TopicBindings.consumed(topics.sensors(), "alerts-sensors-source"),
+                TopicBindings.materialized(
+                        topics.sensors(), settings.storeType().keyValue(SENSORS_STORE)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        settings.storeType().keyValue(SERIES_STORE), Serdes.String(), SeriesAlertState.CODEC.serde())
+                .withCachingEnabled());
 
-        builder.stream(topics.enrichedReadings().name(),
+        builder.stream(
+                        topics.enrichedReadings().name(),
                         TopicBindings.consumed(topics.enrichedReadings(), "alerts-readings-source")
                                 .withTimestampExtractor(new ReadingTimestampExtractor()))
                 .process(() -> new AlertProcessor(settings), Named.as(EVALUATOR), SERIES_STORE)

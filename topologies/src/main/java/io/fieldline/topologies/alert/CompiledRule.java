@@ -14,10 +14,15 @@ record CompiledRule(AlertRule rule, Wildcard device, Wildcard sensor, Wildcard r
 
     static CompiledRule of(AlertRule rule) {
         double clear = rule.getClearThreshold() == null ? rule.getThreshold() : rule.getClearThreshold();
-        clear = rule.getDirection() == Direction.ABOVE ? Math.min(clear, rule.getThreshold())
+        clear = rule.getDirection() == Direction.ABOVE
+                ? Math.min(clear, rule.getThreshold())
                 : Math.max(clear, rule.getThreshold());
-        return new CompiledRule(rule, new Wildcard(rule.getDeviceSelector()), new Wildcard(rule.getSensorSelector()),
-                new Wildcard(rule.getRoomSelector()), clear);
+        return new CompiledRule(
+                rule,
+                new Wildcard(rule.getDeviceSelector()),
+                new Wildcard(rule.getSensorSelector()),
+                new Wildcard(rule.getRoomSelector()),
+                clear);
     }
 
     String id() {

@@ -1,14 +1,13 @@
 package io.fieldline.topologies.alert;
 
+import io.fieldline.schemas.avro.Direction;
+import io.fieldline.schemas.avro.Severity;
+import io.fieldline.topologies.internal.BinaryCodec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
-
-import io.fieldline.schemas.avro.Direction;
-import io.fieldline.schemas.avro.Severity;
-import io.fieldline.topologies.internal.BinaryCodec;
 
 /**
  * Everything the alerts application remembers about one series (device, sensor): when it was
@@ -21,7 +20,10 @@ import io.fieldline.topologies.internal.BinaryCodec;
 final class SeriesAlertState {
 
     /** Where one (rule, series) pair stands. */
-    enum Phase { PENDING, RAISED }
+    enum Phase {
+        PENDING,
+        RAISED
+    }
 
     /** State of one rule for the series. Thresholds are remembered for the clear record. */
     static final class RuleState {
@@ -46,6 +48,7 @@ final class SeriesAlertState {
     long lastEventTime = Long.MIN_VALUE;
     /** Input time (ingest time, capped by the wall clock) of the newest reading of the series. */
     long lastSeen = Long.MIN_VALUE;
+
     long expectedIntervalMs;
     long intervalResolvedAtWallClock = Long.MIN_VALUE;
     boolean offline;

@@ -1,8 +1,7 @@
 package io.fieldline.topologies.anomaly;
 
-import java.util.Arrays;
-
 import io.fieldline.schemas.avro.AnomalyMethod;
+import java.util.Arrays;
 
 /**
  * Two streaming detectors per series and the rule that turns them into one score in [0, 1].
@@ -26,6 +25,7 @@ final class AnomalyDetector {
 
     /** |z| used when the spread is zero and the value differs from the centre. */
     static final double Z_CAP = 1000.0;
+
     private static final double MAD_TO_SIGMA = 1.4826;
     private static final double MEAN_ABS_DEV_TO_SIGMA = 1.2533;
 
@@ -62,8 +62,14 @@ final class AnomalyDetector {
         boolean robust = robustScore > ewmaScore;
         double expected = robust ? median : state.mean;
         double best = Math.max(ewmaScore, robustScore);
-        return new Score(best, best >= settings.threshold(),
-                robust ? AnomalyMethod.ROBUST_MAD : AnomalyMethod.EWMA_ZSCORE, expected, x - expected, z, robustZ);
+        return new Score(
+                best,
+                best >= settings.threshold(),
+                robust ? AnomalyMethod.ROBUST_MAD : AnomalyMethod.EWMA_ZSCORE,
+                expected,
+                x - expected,
+                z,
+                robustZ);
     }
 
     private double score(double z) {
@@ -103,7 +109,12 @@ final class AnomalyDetector {
     }
 
     /** One scored value. */
-    record Score(double score, boolean flagged, AnomalyMethod method, double expected, double deviation,
-                 double zScore, double robustZ) {
-    }
+    record Score(
+            double score,
+            boolean flagged,
+            AnomalyMethod method,
+            double expected,
+            double deviation,
+            double zScore,
+            double robustZ) {}
 }

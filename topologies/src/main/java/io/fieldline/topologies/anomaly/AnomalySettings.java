@@ -1,9 +1,8 @@
 package io.fieldline.topologies.anomaly;
 
+import io.fieldline.topologies.StoreType;
 import java.util.Objects;
 import java.util.Set;
-
-import io.fieldline.topologies.StoreType;
 
 /**
  * Settings of the anomaly-score application.
@@ -17,8 +16,15 @@ import io.fieldline.topologies.StoreType;
  * @param emitFlaggedOnly emit only flagged scores instead of one per reading
  * @param storeType       where the per-series detector state lives
  */
-public record AnomalySettings(double ewmaAlpha, int windowSize, int warmup, double scoreScale, double threshold,
-                              Set<String> sensors, boolean emitFlaggedOnly, StoreType storeType) {
+public record AnomalySettings(
+        double ewmaAlpha,
+        int windowSize,
+        int warmup,
+        double scoreScale,
+        double threshold,
+        Set<String> sensors,
+        boolean emitFlaggedOnly,
+        StoreType storeType) {
 
     public AnomalySettings {
         sensors = Set.copyOf(Objects.requireNonNull(sensors, "sensors"));

@@ -1,10 +1,9 @@
 package io.fieldline.topologies.anomaly;
 
+import io.fieldline.topologies.internal.BinaryCodec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-
-import io.fieldline.topologies.internal.BinaryCodec;
 
 /** Detector state of one series: EWMA moments and a ring buffer of the last K values. */
 final class AnomalyState {

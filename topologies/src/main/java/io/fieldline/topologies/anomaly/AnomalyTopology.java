@@ -1,7 +1,12 @@
 package io.fieldline.topologies.anomaly;
 
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.AnomalyScore;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.topologies.ReadingTimestampExtractor;
+import io.fieldline.topologies.internal.TopicBindings;
 import java.util.Objects;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -12,13 +17,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
-
-import io.fieldline.schemas.Topics;
-import io.fieldline.schemas.avro.AnomalyScore;
-import io.fieldline.schemas.avro.Quality;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.topologies.ReadingTimestampExtractor;
-import io.fieldline.topologies.internal.TopicBindings;
 
 /**
  * Anomaly scores: every GOOD or UNCERTAIN reading of {@code telemetry.readings.enriched} scored
@@ -52,9 +50,13 @@ public final class AnomalyTopology {
      */
     public Topology build(TopologyConfig config) {
         StreamsBuilder builder = config == null ? new StreamsBuilder() : new StreamsBuilder(config);
-        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(STATE_STORE), Serdes.String(),
-                AnomalyState.codec(settings.windowSize()).serde()).withCachingEnabled());
-        builder.stream(topics.enrichedReadings().name(),
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        settings.storeType().keyValue(STATE_STORE),
+                        Serdes.String(),
+                        AnomalyState.codec(settings.windowSize()).serde())
+                .withCachingEnabled());
+        builder.stream(
+                        topics.enrichedReadings().name(),
                         TopicBindings.consumed(topics.enrichedReadings(), "anomalies-readings-source")
                                 .withTimestampExtractor(new ReadingTimestampExtractor()))
                 .process(() -> new Scorer(settings), Named.as(SCORER), STATE_STORE)
@@ -84,7 +86,9 @@ public final class AnomalyTopology {
         @Override
         public void process(Record<String, Reading> record) {
             Reading reading = record.value();
-            if (reading == null || reading.getQuality() == Quality.BAD || !Double.isFinite(reading.getValue())
+            if (reading == null
+                    || reading.getQuality() == Quality.BAD
+                    || !Double.isFinite(reading.getValue())
                     || !settings.scores(reading.getSensor())) {
                 return;
             }

@@ -1,8 +1,7 @@
 package io.fieldline.topologies.enrich;
 
-import java.util.Objects;
-
 import io.fieldline.topologies.StoreType;
+import java.util.Objects;
 
 /**
  * Settings of the enrichment application.

@@ -2,7 +2,6 @@ package io.fieldline.topologies.enrich;
 
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -50,7 +49,7 @@ public final class MetadataTable<V> {
     public Reader<V> reader(ProcessorContext<?, ?> context) {
         ReadOnlyKeyValueStore<String, V> store = context.getStateStore(storeName);
         return key -> {
-            V value = values.get(key);    // lock-free; computeIfAbsent may lock the bin even on a hit
+            V value = values.get(key); // lock-free; computeIfAbsent may lock the bin even on a hit
             return value != null ? value : values.computeIfAbsent(key, store::get);
         };
     }
@@ -73,7 +72,7 @@ public final class MetadataTable<V> {
         public void process(Record<String, V> record) {
             String key = record.key();
             if (key == null) {
-                return;    // not addressable; a compacted topic cannot keep it either
+                return; // not addressable; a compacted topic cannot keep it either
             }
             if (record.value() == null) {
                 store.delete(key);

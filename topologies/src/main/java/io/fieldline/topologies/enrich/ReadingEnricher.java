@@ -19,8 +19,7 @@ import io.fieldline.schemas.avro.Sensor;
  */
 final class ReadingEnricher {
 
-    private ReadingEnricher() {
-    }
+    private ReadingEnricher() {}
 
     static Reading enrich(Reading reading, Device device, Sensor sensor) {
         if (device == null) {

@@ -1,16 +1,14 @@
 package io.fieldline.topologies.enrich;
 
-import java.util.Objects;
-
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-
 import io.fieldline.schemas.avro.Device;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.topologies.internal.MetadataKeys;
 import io.fieldline.topologies.internal.ProcessorCounter;
+import java.util.Objects;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Enriches each reading with its device and sensor ({@link ReadingEnricher}) and forwards it to
@@ -33,8 +31,8 @@ public final class ReadingEnrichmentProcessor implements Processor<String, Readi
      * @param name             this processor's node name (tags its counter)
      * @param unknownOperation the counter of readings of unknown devices
      */
-    public ReadingEnrichmentProcessor(String name, String unknownOperation, MetadataTable<Device> devices,
-                                      MetadataTable<Sensor> sensors) {
+    public ReadingEnrichmentProcessor(
+            String name, String unknownOperation, MetadataTable<Device> devices, MetadataTable<Sensor> sensors) {
         this.name = Objects.requireNonNull(name, "name");
         this.unknownOperation = Objects.requireNonNull(unknownOperation, "unknownOperation");
         this.devices = Objects.requireNonNull(devices, "devices");

@@ -3,8 +3,7 @@ package io.fieldline.topologies.internal;
 /** Keys of the compacted metadata topics and of the alert records. */
 public final class MetadataKeys {
 
-    private MetadataKeys() {
-    }
+    private MetadataKeys() {}
 
     /** Key of metadata.sensors: {@code deviceId/sensor}. */
     public static String sensor(String deviceId, String sensor) {

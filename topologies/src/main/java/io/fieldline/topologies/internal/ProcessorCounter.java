@@ -22,8 +22,8 @@ public final class ProcessorCounter {
 
     /** Registers (or finds, for another task on the same thread) the counter. */
     public static ProcessorCounter register(ProcessingContext context, String processorName, String operation) {
-        return new ProcessorCounter(context.metrics().addRateTotalSensor(
-                SCOPE, processorName, operation, Sensor.RecordingLevel.INFO));
+        return new ProcessorCounter(
+                context.metrics().addRateTotalSensor(SCOPE, processorName, operation, Sensor.RecordingLevel.INFO));
     }
 
     public void increment() {

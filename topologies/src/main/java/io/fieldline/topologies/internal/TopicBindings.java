@@ -1,5 +1,6 @@
 package io.fieldline.topologies.internal;
 
+import io.fieldline.schemas.Topic;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -7,13 +8,10 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import io.fieldline.schemas.Topic;
-
 /** DSL bindings of catalogue topics, always named (so topology node names survive refactors). */
 public final class TopicBindings {
 
-    private TopicBindings() {
-    }
+    private TopicBindings() {}
 
     public static <K, V> Consumed<K, V> consumed(Topic<K, V> topic, String nodeName) {
         return Consumed.with(topic.keySerde(), topic.valueSerde()).withName(nodeName);

@@ -10,8 +10,7 @@ public final class KpiFormulas {
     /** Magnus coefficient c for dew point over water (Sonntag 1990), degC. */
     public static final double MAGNUS_C = 243.12;
 
-    private KpiFormulas() {
-    }
+    private KpiFormulas() {}
 
     /** Saturation vapour pressure (Tetens): es = 0.6108 * exp(17.27 * T / (T + 237.3)), kPa. */
     public static double saturationVapourPressure(double temperatureC) {

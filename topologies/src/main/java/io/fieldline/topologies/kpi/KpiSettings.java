@@ -1,13 +1,12 @@
 package io.fieldline.topologies.kpi;
 
+import io.fieldline.topologies.StoreType;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-
-import io.fieldline.topologies.StoreType;
 
 /**
  * Settings of the room-KPI application. Which sensors feed which KPI input is configuration: a
@@ -27,10 +26,20 @@ import io.fieldline.topologies.StoreType;
  * @param dliMaxGap          longest time one PPFD value is integrated for when the next one is missing
  * @param storeType          where the open KPI windows live
  */
-public record KpiSettings(Set<String> temperatureSensors, Set<String> humiditySensors, Set<String> ppfdSensors,
-                          Set<String> feedSensors, Set<String> weightSensors, Set<String> birdsSensors,
-                          Set<String> deathsSensors, Set<String> eggsSensors, Duration climateWindow,
-                          Duration grace, ZoneId dayZone, Duration dliMaxGap, StoreType storeType) {
+public record KpiSettings(
+        Set<String> temperatureSensors,
+        Set<String> humiditySensors,
+        Set<String> ppfdSensors,
+        Set<String> feedSensors,
+        Set<String> weightSensors,
+        Set<String> birdsSensors,
+        Set<String> deathsSensors,
+        Set<String> eggsSensors,
+        Duration climateWindow,
+        Duration grace,
+        ZoneId dayZone,
+        Duration dliMaxGap,
+        StoreType storeType) {
 
     public KpiSettings {
         temperatureSensors = Set.copyOf(temperatureSensors);
@@ -51,11 +60,20 @@ public record KpiSettings(Set<String> temperatureSensors, Set<String> humiditySe
         }
         Map<String, KpiInput> seen = new HashMap<>();
         for (KpiInput input : KpiInput.values()) {
-            for (String sensor : sensorsOf(input, temperatureSensors, humiditySensors, ppfdSensors, feedSensors,
-                    weightSensors, birdsSensors, deathsSensors, eggsSensors)) {
+            for (String sensor : sensorsOf(
+                    input,
+                    temperatureSensors,
+                    humiditySensors,
+                    ppfdSensors,
+                    feedSensors,
+                    weightSensors,
+                    birdsSensors,
+                    deathsSensors,
+                    eggsSensors)) {
                 KpiInput previous = seen.put(sensor, input);
                 if (previous != null) {
-                    throw new IllegalArgumentException("sensor '" + sensor + "' feeds both " + previous + " and " + input);
+                    throw new IllegalArgumentException(
+                            "sensor '" + sensor + "' feeds both " + previous + " and " + input);
                 }
             }
         }
@@ -73,13 +91,28 @@ public record KpiSettings(Set<String> temperatureSensors, Set<String> humiditySe
 
     /** The sensors that feed one input. */
     public Set<String> sensors(KpiInput input) {
-        return sensorsOf(input, temperatureSensors, humiditySensors, ppfdSensors, feedSensors, weightSensors,
-                birdsSensors, deathsSensors, eggsSensors);
+        return sensorsOf(
+                input,
+                temperatureSensors,
+                humiditySensors,
+                ppfdSensors,
+                feedSensors,
+                weightSensors,
+                birdsSensors,
+                deathsSensors,
+                eggsSensors);
     }
 
-    private static Set<String> sensorsOf(KpiInput input, Set<String> temperature, Set<String> humidity,
-                                         Set<String> ppfd, Set<String> feed, Set<String> weight, Set<String> birds,
-                                         Set<String> deaths, Set<String> eggs) {
+    private static Set<String> sensorsOf(
+            KpiInput input,
+            Set<String> temperature,
+            Set<String> humidity,
+            Set<String> ppfd,
+            Set<String> feed,
+            Set<String> weight,
+            Set<String> birds,
+            Set<String> deaths,
+            Set<String> eggs) {
         return switch (input) {
             case TEMPERATURE -> temperature;
             case HUMIDITY -> humidity;

@@ -1,7 +1,10 @@
 package io.fieldline.topologies.kpi;
 
+import io.fieldline.schemas.Topics;
+import io.fieldline.topologies.ReadingTimestampExtractor;
+import io.fieldline.topologies.internal.TopicBindings;
+import io.fieldline.topologies.internal.WindowKey;
 import java.util.Objects;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -9,11 +12,6 @@ import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
-
-import io.fieldline.schemas.Topics;
-import io.fieldline.topologies.ReadingTimestampExtractor;
-import io.fieldline.topologies.internal.TopicBindings;
-import io.fieldline.topologies.internal.WindowKey;
 
 /**
  * Room KPIs: {@code telemetry.aggregates.1m} of the configured input sensors, re-keyed by room,
@@ -61,25 +59,44 @@ public final class KpiTopology {
      */
     public Topology build(TopologyConfig config) {
         StreamsBuilder builder = config == null ? new StreamsBuilder() : new StreamsBuilder(config);
-        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(CLIMATE_STORE),
-                WindowKey.serde(), RoomKpiState.Climate.CODEC.serde()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(DAY_STORE),
-                WindowKey.serde(), RoomKpiState.Day.CODEC.serde()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(LIGHT_STORE),
-                Serdes.String(), RoomKpiState.PendingLight.CODEC.serde()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(settings.storeType().keyValue(CARRY_STORE),
-                Serdes.String(), RoomKpiState.Carry.CODEC.serde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        settings.storeType().keyValue(CLIMATE_STORE),
+                        WindowKey.serde(),
+                        RoomKpiState.Climate.CODEC.serde())
+                .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        settings.storeType().keyValue(DAY_STORE), WindowKey.serde(), RoomKpiState.Day.CODEC.serde())
+                .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        settings.storeType().keyValue(LIGHT_STORE),
+                        Serdes.String(),
+                        RoomKpiState.PendingLight.CODEC.serde())
+                .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                        settings.storeType().keyValue(CARRY_STORE), Serdes.String(), RoomKpiState.Carry.CODEC.serde())
+                .withCachingEnabled());
 
-        builder.stream(topics.aggregates1m().name(),
+        builder.stream(
+                        topics.aggregates1m().name(),
                         TopicBindings.consumed(topics.aggregates1m(), "kpis-aggregates-source")
                                 .withTimestampExtractor(new ReadingTimestampExtractor()))
-                .filter((device, aggregate) -> aggregate != null && aggregate.getRoom() != null
-                        && settings.inputOf(aggregate.getSensor()) != null, Named.as("kpis-select-inputs"))
+                .filter(
+                        (device, aggregate) -> aggregate != null
+                                && aggregate.getRoom() != null
+                                && settings.inputOf(aggregate.getSensor()) != null,
+                        Named.as("kpis-select-inputs"))
                 .selectKey((device, aggregate) -> aggregate.getRoom(), Named.as("kpis-key-by-room"))
-                .repartition(Repartitioned.with(topics.aggregates1m().keySerde(), topics.aggregates1m().valueSerde())
+                .repartition(Repartitioned.with(
+                                topics.aggregates1m().keySerde(),
+                                topics.aggregates1m().valueSerde())
                         .withName(REPARTITION))
-                .process(() -> new RoomKpiProcessor(settings), Named.as(CALCULATOR),
-                        CLIMATE_STORE, DAY_STORE, LIGHT_STORE, CARRY_STORE)
+                .process(
+                        () -> new RoomKpiProcessor(settings),
+                        Named.as(CALCULATOR),
+                        CLIMATE_STORE,
+                        DAY_STORE,
+                        LIGHT_STORE,
+                        CARRY_STORE)
                 .to(topics.kpis().name(), TopicBindings.produced(topics.kpis(), "kpis-sink"));
         return builder.build();
     }

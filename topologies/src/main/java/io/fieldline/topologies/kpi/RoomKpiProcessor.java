@@ -1,21 +1,5 @@
 package io.fieldline.topologies.kpi;
 
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
-
 import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.topologies.internal.ProcessorCounter;
@@ -24,6 +8,20 @@ import io.fieldline.topologies.kpi.RoomKpiState.Carry;
 import io.fieldline.topologies.kpi.RoomKpiState.Climate;
 import io.fieldline.topologies.kpi.RoomKpiState.Day;
 import io.fieldline.topologies.kpi.RoomKpiState.PendingLight;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Room KPIs from the one-minute aggregates of the room's series (keyed by room upstream).
@@ -161,7 +159,7 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
         long from = aggregate.getFirstTime().toEpochMilli();
         PendingLight pending = lights.get(key);
         if (pending != null && from <= pending.from) {
-            return;     // a repeated or reordered window: its time is already covered
+            return; // a repeated or reordered window: its time is already covered
         }
         if (pending != null) {
             credit(pending, Math.min(from, pending.capEnd), streamTime, Long.MIN_VALUE);
@@ -195,7 +193,8 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
             WindowKey key = new WindowKey(dayStart, pending.room, "");
             Day day = dayStart == closingDay ? days.get(key) : openDay(pending.room, dayStart, null, streamTime);
             if (day != null) {
-                day.light.merge(pending.series, KpiFormulas.lightIntegral(pending.ppfd, (to - from) / 1000.0), Double::sum);
+                day.light.merge(
+                        pending.series, KpiFormulas.lightIntegral(pending.ppfd, (to - from) / 1000.0), Double::sum);
                 days.put(key, day);
             }
             from = to;
@@ -233,7 +232,15 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
             double rh = climate.humiditySum / climate.humidityCount;
             Map<String, Double> inputs = Map.of("temperature_c", t, "humidity_pct", rh);
             long end = key.start() + climateMs;
-            emit(key.first(), climate.site, "vpd", KpiFormulas.vapourPressureDeficit(t, rh), "kPa", key.start(), end, inputs);
+            emit(
+                    key.first(),
+                    climate.site,
+                    "vpd",
+                    KpiFormulas.vapourPressureDeficit(t, rh),
+                    "kPa",
+                    key.start(),
+                    end,
+                    inputs);
             double dewPoint = KpiFormulas.dewPoint(t, rh);
             if (!Double.isNaN(dewPoint)) {
                 emit(key.first(), climate.site, "dew_point", dewPoint, "degC", key.start(), end, inputs);
@@ -245,7 +252,7 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
         for (KeyValue<WindowKey, Day> entry : closable(days, streamTime - graceMs - SHORTEST_DAY_MS)) {
             WindowKey key = entry.key;
             if (entry.value.end + graceMs > streamTime) {
-                continue;   // a long (DST) day not closable yet
+                continue; // a long (DST) day not closable yet
             }
             String room = key.first();
             Day day = finishLight(room, key.start(), entry.value, streamTime);
@@ -269,7 +276,7 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
     private Day finishLight(String room, long dayStart, Day day, long streamTime) {
         List<KeyValue<String, PendingLight>> pendings = new ArrayList<>();
         try (KeyValueIterator<String, PendingLight> iterator =
-                     lights.prefixScan(room + KEY_SEPARATOR, new StringSerializer())) {
+                lights.prefixScan(room + KEY_SEPARATOR, new StringSerializer())) {
             iterator.forEachRemaining(pendings::add);
         }
         for (KeyValue<String, PendingLight> entry : pendings) {
@@ -294,13 +301,14 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
             for (double integral : day.light.values()) {
                 total += integral;
             }
-            emit(room, day.site, "dli", total / day.light.size(), "mol/m2/d", start, day.end,
-                    Map.of("series", (double) day.light.size()));
+            emit(room, day.site, "dli", total / day.light.size(), "mol/m2/d", start, day.end, Map.of("series", (double)
+                    day.light.size()));
         }
         double birdsAtStart = carry.birds.present() ? carry.birds.value : day.firstBirds.value;
         double birdsNow = day.lastBirds.present() ? day.lastBirds.value : carry.birds.value;
         if (!Double.isNaN(day.feed) && day.lastWeight.present() && !Double.isNaN(birdsNow)) {
-            double startWeight = carry.weight.present() ? carry.weight.value
+            double startWeight = carry.weight.present()
+                    ? carry.weight.value
                     : day.firstWeight.time < day.lastWeight.time ? day.firstWeight.value : Double.NaN;
             double gain = day.lastWeight.value - startWeight;
             if (gain > 0 && birdsNow > 0) {
@@ -310,23 +318,51 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
                 inputs.put("weight_end_kg", day.lastWeight.value);
                 inputs.put("birds", birdsNow);
                 inputs.put("weight_gain_kg", gain * birdsNow);
-                emit(room, day.site, "fcr", KpiFormulas.feedConversionRatio(day.feed, gain, birdsNow), "ratio",
-                        start, day.end, inputs);
+                emit(
+                        room,
+                        day.site,
+                        "fcr",
+                        KpiFormulas.feedConversionRatio(day.feed, gain, birdsNow),
+                        "ratio",
+                        start,
+                        day.end,
+                        inputs);
             }
         }
         if (!Double.isNaN(day.deaths) && birdsAtStart > 0) {
-            emit(room, day.site, "mortality_rate", KpiFormulas.mortalityRate(day.deaths, birdsAtStart), "%", start,
-                    day.end, Map.of("deaths", day.deaths, "birds_start", birdsAtStart));
+            emit(
+                    room,
+                    day.site,
+                    "mortality_rate",
+                    KpiFormulas.mortalityRate(day.deaths, birdsAtStart),
+                    "%",
+                    start,
+                    day.end,
+                    Map.of("deaths", day.deaths, "birds_start", birdsAtStart));
         }
         double hens = day.birdsCount > 0 ? day.birdsSum / day.birdsCount : carry.birds.value;
         if (!Double.isNaN(day.eggs) && hens > 0) {
-            emit(room, day.site, "production_rate", KpiFormulas.productionRate(day.eggs, hens), "%", start, day.end,
+            emit(
+                    room,
+                    day.site,
+                    "production_rate",
+                    KpiFormulas.productionRate(day.eggs, hens),
+                    "%",
+                    start,
+                    day.end,
                     Map.of("eggs", day.eggs, "live_hens", hens));
         }
     }
 
-    private void emit(String room, String site, String name, double value, String unit, long start, long end,
-                      Map<String, Double> inputs) {
+    private void emit(
+            String room,
+            String site,
+            String name,
+            double value,
+            String unit,
+            long start,
+            long end,
+            Map<String, Double> inputs) {
         Kpi kpi = Kpi.newBuilder()
                 .setRoom(room)
                 .setSite(site)
@@ -353,7 +389,7 @@ final class RoomKpiProcessor implements Processor<String, Aggregate, String, Kpi
     private static <V> List<KeyValue<WindowKey, V>> closable(KeyValueStore<WindowKey, V> store, long lastStart) {
         List<KeyValue<WindowKey, V>> closable = new ArrayList<>();
         try (KeyValueIterator<WindowKey, V> range =
-                     store.range(WindowKey.lowest(Long.MIN_VALUE), WindowKey.lowest(lastStart + 1))) {
+                store.range(WindowKey.lowest(Long.MIN_VALUE), WindowKey.lowest(lastStart + 1))) {
             range.forEachRemaining(closable::add);
         }
         return closable;

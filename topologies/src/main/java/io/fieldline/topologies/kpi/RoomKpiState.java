@@ -1,18 +1,16 @@
 package io.fieldline.topologies.kpi;
 
+import io.fieldline.topologies.internal.BinaryCodec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.fieldline.topologies.internal.BinaryCodec;
-
 /** What the room-KPI processor keeps per room and window; each class has its store codec. */
 final class RoomKpiState {
 
-    private RoomKpiState() {
-    }
+    private RoomKpiState() {}
 
     /** A value with the event time it was measured at; NaN value when absent. */
     static final class Timed {
@@ -87,6 +85,7 @@ final class RoomKpiState {
         long end;
         /** Series (device/sensor) to its light integral so far, mol/m2. */
         final Map<String, Double> light = new TreeMap<>();
+
         double feed = Double.NaN;
         double deaths = Double.NaN;
         double eggs = Double.NaN;

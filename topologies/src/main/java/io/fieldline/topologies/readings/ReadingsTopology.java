@@ -1,12 +1,5 @@
 package io.fieldline.topologies.readings;
 
-import java.util.Objects;
-
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyConfig;
-import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
-
 import io.fieldline.schemas.Topic;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Device;
@@ -19,6 +12,11 @@ import io.fieldline.topologies.aggregate.SeriesWindowAggregator;
 import io.fieldline.topologies.enrich.EnrichmentSettings;
 import io.fieldline.topologies.enrich.MetadataTable;
 import io.fieldline.topologies.enrich.ReadingEnrichmentProcessor;
+import java.util.Objects;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The readings application: the per-reading hot path, enrichment and windowed aggregates in one
@@ -91,34 +89,65 @@ public final class ReadingsTopology {
         addMetadata(topology, topics.sensors(), sensors, "enrichment-sensors");
 
         Topic<String, Reading> readings = topics.readings();
-        topology.addSource((org.apache.kafka.streams.AutoOffsetReset) null, SOURCE, new ReadingTimestampExtractor(),
-                readings.keySerde().deserializer(), readings.valueSerde().deserializer(), readings.name());
-        topology.addProcessor(ENRICHER, () -> new ReadingEnrichmentProcessor(ENRICHER, UNKNOWN_DEVICES, devices, sensors),
-                SOURCE);
+        topology.addSource(
+                (org.apache.kafka.streams.AutoOffsetReset) null,
+                SOURCE,
+                new ReadingTimestampExtractor(),
+                readings.keySerde().deserializer(),
+                readings.valueSerde().deserializer(),
+                readings.name());
+        topology.addProcessor(
+                ENRICHER, () -> new ReadingEnrichmentProcessor(ENRICHER, UNKNOWN_DEVICES, devices, sensors), SOURCE);
         Topic<String, Reading> enriched = topics.enrichedReadings();
-        topology.addSink(ENRICHED_SINK, enriched.name(), enriched.keySerde().serializer(),
-                enriched.valueSerde().serializer(), ENRICHER);
+        topology.addSink(
+                ENRICHED_SINK,
+                enriched.name(),
+                enriched.keySerde().serializer(),
+                enriched.valueSerde().serializer(),
+                ENRICHER);
 
-        QuantileSketches sketches = new QuantileSketches(aggregates.sketchRelativeAccuracy(), aggregates.sketchMaxBins());
-        topology.addProcessor(AGGREGATOR, () -> new SeriesWindowAggregator(aggregates, sketches, AGGREGATOR,
-                WINDOW_SINK, ROLLUP_SINK, LATE_SINK), ENRICHER);
+        QuantileSketches sketches =
+                new QuantileSketches(aggregates.sketchRelativeAccuracy(), aggregates.sketchMaxBins());
+        topology.addProcessor(
+                AGGREGATOR,
+                () -> new SeriesWindowAggregator(aggregates, sketches, AGGREGATOR, WINDOW_SINK, ROLLUP_SINK, LATE_SINK),
+                ENRICHER);
         for (StoreBuilder<?> store : SeriesWindowAggregator.stores(aggregates, sketches)) {
             topology.addStateStore(store, AGGREGATOR);
         }
-        topology.addSink(WINDOW_SINK, topics.aggregates1m().name(), topics.aggregates1m().keySerde().serializer(),
-                topics.aggregates1m().valueSerde().serializer(), AGGREGATOR);
-        topology.addSink(ROLLUP_SINK, topics.aggregates1h().name(), topics.aggregates1h().keySerde().serializer(),
-                topics.aggregates1h().valueSerde().serializer(), AGGREGATOR);
-        topology.addSink(LATE_SINK, topics.lateReadings().name(), topics.lateReadings().keySerde().serializer(),
-                topics.lateReadings().valueSerde().serializer(), AGGREGATOR);
+        topology.addSink(
+                WINDOW_SINK,
+                topics.aggregates1m().name(),
+                topics.aggregates1m().keySerde().serializer(),
+                topics.aggregates1m().valueSerde().serializer(),
+                AGGREGATOR);
+        topology.addSink(
+                ROLLUP_SINK,
+                topics.aggregates1h().name(),
+                topics.aggregates1h().keySerde().serializer(),
+                topics.aggregates1h().valueSerde().serializer(),
+                AGGREGATOR);
+        topology.addSink(
+                LATE_SINK,
+                topics.lateReadings().name(),
+                topics.lateReadings().keySerde().serializer(),
+                topics.lateReadings().valueSerde().serializer(),
+                AGGREGATOR);
         return topology;
     }
 
     private <V> void addMetadata(Topology topology, Topic<String, V> topic, MetadataTable<V> table, String prefix) {
         // Global stores restore from their (compacted) source topic, not from a changelog.
-        StoreBuilder<?> store = Stores.keyValueStoreBuilder(enrichment.storeType().keyValue(table.storeName()),
-                topic.keySerde(), topic.valueSerde()).withLoggingDisabled();
-        topology.addGlobalStore(store, prefix + "-source", topic.keySerde().deserializer(),
-                topic.valueSerde().deserializer(), topic.name(), prefix + "-updater", table.updater());
+        StoreBuilder<?> store = Stores.keyValueStoreBuilder(
+                        enrichment.storeType().keyValue(table.storeName()), topic.keySerde(), topic.valueSerde())
+                .withLoggingDisabled();
+        topology.addGlobalStore(
+                store,
+                prefix + "-source",
+                topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer(),
+                topic.name(),
+                prefix + "-updater",
+                table.updater());
     }
 }

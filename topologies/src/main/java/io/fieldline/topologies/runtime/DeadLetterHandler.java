@@ -1,15 +1,13 @@
 package io.fieldline.topologies.runtime;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Sends records that cannot be deserialized to the dead-letter topic and carries on; fails the task
@@ -55,17 +53,31 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-                                Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         if (TransientFailures.isTransient(exception)) {
-            LOG.error("Cannot deserialize record from topic {} partition {} offset {} for a transient reason ({}); "
+            LOG.error(
+                    "Cannot deserialize record from topic {} partition {} offset {} for a transient reason ({}); "
                             + "failing the task so that it restarts from its last commit and reads the record again",
-                    context.topic(), context.partition(), context.offset(), exception.toString());
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    exception.toString());
             return Response.fail();
         }
-        LOG.warn("Cannot deserialize record from topic {} partition {} offset {}: {}; dead-lettering it to {}",
-                context.topic(), context.partition(), context.offset(), exception.toString(), deadLetters.topic());
-        return Response.resume(deadLetters.deadLetter(context, record.key(), record.value(), record.headers(),
-                "deserialization failed: " + exception.getMessage(), exception));
+        LOG.warn(
+                "Cannot deserialize record from topic {} partition {} offset {}: {}; dead-lettering it to {}",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                exception.toString(),
+                deadLetters.topic());
+        return Response.resume(deadLetters.deadLetter(
+                context,
+                record.key(),
+                record.value(),
+                record.headers(),
+                "deserialization failed: " + exception.getMessage(),
+                exception));
     }
 }

@@ -1,16 +1,14 @@
 package io.fieldline.topologies.runtime;
 
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.deadletter.DeadLetterRecords;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
-
-import io.fieldline.schemas.TopicNames;
-import io.fieldline.schemas.deadletter.DeadLetterRecords;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * What the three exception handlers share: the dead-letter topic (from
@@ -32,7 +30,8 @@ final class DeadLetters {
     static DeadLetters from(Map<String, ?> configs) {
         Object configured = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
         Object meters = configs.get(DeadLetterHandler.METER_REGISTRY_CONFIG);
-        return new DeadLetters(configured == null ? null : configured.toString(),
+        return new DeadLetters(
+                configured == null ? null : configured.toString(),
                 meters instanceof MeterRegistry meterRegistry ? meterRegistry : null);
     }
 
@@ -45,24 +44,31 @@ final class DeadLetters {
      * Counts one dead letter of {@code sourceTopic} and returns the records to hand to Streams: the
      * dead letter of the given source bytes, or none when no topic is configured.
      */
-    List<ProducerRecord<byte[], byte[]>> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value,
-                                                    Headers headers, String reason, Exception exception) {
+    List<ProducerRecord<byte[], byte[]>> deadLetter(
+            ErrorHandlerContext context,
+            byte[] key,
+            byte[] value,
+            Headers headers,
+            String reason,
+            Exception exception) {
         if (registry != null) {
-            registry.counter(DeadLetterHandler.COUNTER, "topic", String.valueOf(context.topic())).increment();
+            registry.counter(DeadLetterHandler.COUNTER, "topic", String.valueOf(context.topic()))
+                    .increment();
         }
         if (topic == null) {
             return List.of();
         }
         // DeadLetterRecords writes the standard headers (reason, exception, stage, source topic,
         // partition, offset, time) and keeps the source headers; the topic is the configured one.
-        ProducerRecord<byte[], byte[]> standard = DeadLetterRecords.builder(TopicNames.defaults(), DeadLetterHandler.STAGE)
+        ProducerRecord<byte[], byte[]> standard = DeadLetterRecords.builder(
+                        TopicNames.defaults(), DeadLetterHandler.STAGE)
                 .key(key)
                 .value(value)
                 .headers(headers)
                 .source(context.topic(), context.partition(), context.offset())
                 .reason(reason, exception)
                 .build();
-        return List.of(new ProducerRecord<>(topic, null, context.timestamp(), standard.key(), standard.value(),
-                standard.headers()));
+        return List.of(new ProducerRecord<>(
+                topic, null, context.timestamp(), standard.key(), standard.value(), standard.headers()));
     }
 }

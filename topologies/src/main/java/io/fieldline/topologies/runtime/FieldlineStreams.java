@@ -1,5 +1,12 @@
 package io.fieldline.topologies.runtime;
 
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.schemas.Topics;
+import io.fieldline.topologies.StreamsSettingsConfig;
+import io.fieldline.topologies.internal.ProcessorCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.Metric;
@@ -21,14 +27,6 @@ import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.fieldline.core.kafka.ClientRules;
-import io.fieldline.core.kafka.KafkaClientConfig;
-import io.fieldline.schemas.Topics;
-import io.fieldline.topologies.StreamsSettingsConfig;
-import io.fieldline.topologies.internal.ProcessorCounter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 
 /**
  * Runs the configured Streams applications, one {@link KafkaStreams} each, with exactly-once v2
@@ -73,7 +71,8 @@ public final class FieldlineStreams implements AutoCloseable {
      * @throws org.apache.kafka.common.config.ConfigException naming the keys of a {@code kafka.streams.*}
      *         setting that contradicts the applications
      */
-    public FieldlineStreams(StreamsSettingsConfig settings, KafkaClientConfig kafka, Topics topics, MeterRegistry meters) {
+    public FieldlineStreams(
+            StreamsSettingsConfig settings, KafkaClientConfig kafka, Topics topics, MeterRegistry meters) {
         this(settings, kafka, topics, meters, Map.of());
     }
 
@@ -81,8 +80,12 @@ public final class FieldlineStreams implements AutoCloseable {
      * @param overrides raw Kafka Streams (or {@code consumer.}/{@code producer.}-prefixed client) properties
      *                  applied last, for tuning and tests
      */
-    public FieldlineStreams(StreamsSettingsConfig settings, KafkaClientConfig kafka, Topics topics, MeterRegistry meters,
-                            Map<String, ?> overrides) {
+    public FieldlineStreams(
+            StreamsSettingsConfig settings,
+            KafkaClientConfig kafka,
+            Topics topics,
+            MeterRegistry meters,
+            Map<String, ?> overrides) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.kafka = Objects.requireNonNull(kafka, "kafka");
         this.topics = Objects.requireNonNull(topics, "topics");
@@ -98,16 +101,21 @@ public final class FieldlineStreams implements AutoCloseable {
         ClientRules rules = ClientRules.of("the Streams application " + application)
                 .enforce(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId(application))
                 .byDefault(StreamsConfig.CLIENT_ID_CONFIG, settings.applicationId(application))
-                .fromKey(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings, StreamsSettingsConfig.PROCESSING_GUARANTEE)
+                .fromKey(
+                        StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings, StreamsSettingsConfig.PROCESSING_GUARANTEE)
                 .fromKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings, StreamsSettingsConfig.COMMIT_INTERVAL_MS)
                 .fromKey(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings, StreamsSettingsConfig.NUM_THREADS)
                 .fromKey(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings, StreamsSettingsConfig.REPLICATION_FACTOR)
-                .fromKey(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, settings, StreamsSettingsConfig.CACHE_MAX_BYTES)
+                .fromKey(
+                        StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG,
+                        settings,
+                        StreamsSettingsConfig.CACHE_MAX_BYTES)
                 // Dead letters are part of the contract: the handler and its topic are not optional.
                 .enforce(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class)
                 .enforce(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingDeadLetterHandler.class)
                 .enforce(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionDeadLetterHandler.class)
-                .enforce(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+                .enforce(
+                        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
                         topics.names().deadLetters(DeadLetterHandler.STAGE))
                 .enforce(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true)
                 // New applications start from the beginning of their input: readings produced before the
@@ -155,7 +163,10 @@ public final class FieldlineStreams implements AutoCloseable {
             }
             running.put(application, streams);
             streams.start();
-            LOG.info("Started Streams application {} ({})", settings.applicationId(application), kafka.bootstrapServers());
+            LOG.info(
+                    "Started Streams application {} ({})",
+                    settings.applicationId(application),
+                    kafka.bootstrapServers());
         }
     }
 
@@ -169,8 +180,8 @@ public final class FieldlineStreams implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Map<String, KafkaStreams.State> states = states();
-            if (states.values().stream().anyMatch(state -> state == KafkaStreams.State.ERROR
-                    || state == KafkaStreams.State.NOT_RUNNING)) {
+            if (states.values().stream()
+                    .anyMatch(state -> state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING)) {
                 throw new IllegalStateException("Streams applications failed to start: " + states);
             }
             if (!states.isEmpty() && states.values().stream().allMatch(state -> state == KafkaStreams.State.RUNNING)) {
@@ -197,7 +208,8 @@ public final class FieldlineStreams implements AutoCloseable {
 
     /** Whether every started application is RUNNING (or rebalancing). */
     public synchronized boolean isHealthy() {
-        return !running.isEmpty() && running.values().stream().allMatch(streams -> streams.state().isRunningOrRebalancing());
+        return !running.isEmpty()
+                && running.values().stream().allMatch(streams -> streams.state().isRunningOrRebalancing());
     }
 
     /**
@@ -208,11 +220,15 @@ public final class FieldlineStreams implements AutoCloseable {
     public synchronized Map<String, Double> counters() {
         Map<String, Double> counters = new TreeMap<>();
         running.forEach((application, streams) -> {
-            for (Map.Entry<MetricName, ? extends Metric> entry : streams.metrics().entrySet()) {
+            for (Map.Entry<MetricName, ? extends Metric> entry :
+                    streams.metrics().entrySet()) {
                 MetricName name = entry.getKey();
-                boolean ours = name.group().equals("stream-" + ProcessorCounter.SCOPE + "-metrics") && name.name().endsWith("-total");
-                boolean processed = name.group().equals("stream-thread-metrics") && name.name().equals("process-total");
-                boolean dropped = name.group().equals("stream-task-metrics") && name.name().equals("dropped-records-total");
+                boolean ours = name.group().equals("stream-" + ProcessorCounter.SCOPE + "-metrics")
+                        && name.name().endsWith("-total");
+                boolean processed = name.group().equals("stream-thread-metrics")
+                        && name.name().equals("process-total");
+                boolean dropped = name.group().equals("stream-task-metrics")
+                        && name.name().equals("dropped-records-total");
                 if (ours || processed || dropped) {
                     Object value = entry.getValue().metricValue();
                     if (value instanceof Number number) {
@@ -231,8 +247,9 @@ public final class FieldlineStreams implements AutoCloseable {
         Collections.reverse(applications);
         for (String application : applications) {
             KafkaStreams streams = running.get(application);
-            boolean closed = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                    .withTimeout(CLOSE_TIMEOUT));
+            boolean closed = streams.close(
+                    CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                            .withTimeout(CLOSE_TIMEOUT));
             if (!closed) {
                 LOG.warn("Streams application {} did not close within {}", application, CLOSE_TIMEOUT);
             }

@@ -1,7 +1,6 @@
 package io.fieldline.topologies.runtime;
 
 import java.util.Map;
-
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -41,21 +40,39 @@ public final class ProcessingDeadLetterHandler implements ProcessingExceptionHan
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         if (TransientFailures.isTransient(exception) || exception instanceof StreamsException) {
-            LOG.error("Processor {} failed in task {} on topic {} partition {} offset {}, not because of the record; "
+            LOG.error(
+                    "Processor {} failed in task {} on topic {} partition {} offset {}, not because of the record; "
                             + "failing the task so that it restarts from its last commit",
-                    context.processorNodeId(), context.taskId(), context.topic(), context.partition(),
-                    context.offset(), exception);
+                    context.processorNodeId(),
+                    context.taskId(),
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    exception);
             return Response.fail();
         }
         if (record == null || context.topic() == null) {
-            LOG.error("Punctuation of processor {} in task {} failed; skipped until its next interval",
-                    context.processorNodeId(), context.taskId(), exception);
+            LOG.error(
+                    "Punctuation of processor {} in task {} failed; skipped until its next interval",
+                    context.processorNodeId(),
+                    context.taskId(),
+                    exception);
             return Response.resume();
         }
-        LOG.warn("Processor {} cannot process the record of topic {} partition {} offset {}: {}; dead-lettering it to {}",
-                context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception.toString(),
+        LOG.warn(
+                "Processor {} cannot process the record of topic {} partition {} offset {}: {}; dead-lettering it to {}",
+                context.processorNodeId(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                exception.toString(),
                 deadLetters.topic());
-        return Response.resume(deadLetters.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
-                context.headers(), "processing failed in " + context.processorNodeId() + ": " + exception, exception));
+        return Response.resume(deadLetters.deadLetter(
+                context,
+                context.sourceRawKey(),
+                context.sourceRawValue(),
+                context.headers(),
+                "processing failed in " + context.processorNodeId() + ": " + exception,
+                exception));
     }
 }

@@ -1,16 +1,14 @@
 package io.fieldline.topologies.runtime;
 
+import io.fieldline.schemas.registry.SchemaRegistryException;
 import java.util.Locale;
 import java.util.Map;
-
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.fieldline.schemas.registry.SchemaRegistryException;
 
 /**
  * Decides what happens when an output record cannot be serialized or sent.
@@ -37,11 +35,14 @@ public final class ProductionDeadLetterHandler implements ProductionExceptionHan
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
-                                Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         if (exception instanceof RetriableException) {
-            LOG.warn("Sending to {} failed in task {} ({}); retrying from the last commit", record.topic(),
-                    context.taskId(), exception.toString());
+            LOG.warn(
+                    "Sending to {} failed in task {} ({}); retrying from the last commit",
+                    record.topic(),
+                    context.taskId(),
+                    exception.toString());
             return Response.retry();
         }
         LOG.error("Sending to {} failed in task {}; failing the task", record.topic(), context.taskId(), exception);
@@ -50,25 +51,48 @@ public final class ProductionDeadLetterHandler implements ProductionExceptionHan
 
     @Override
     @SuppressWarnings("rawtypes")
-    public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
-                                             SerializationExceptionOrigin origin) {
+    public Response handleSerializationError(
+            ErrorHandlerContext context,
+            ProducerRecord record,
+            Exception exception,
+            SerializationExceptionOrigin origin) {
         if (TransientFailures.isTransient(exception) || causedByRegistry(exception)) {
-            LOG.error("Cannot serialize the {} of a record for {} in task {} because of the schema registry ({}); "
+            LOG.error(
+                    "Cannot serialize the {} of a record for {} in task {} because of the schema registry ({}); "
                             + "failing the task so that it restarts from its last commit",
-                    origin, record.topic(), context.taskId(), exception.toString());
+                    origin,
+                    record.topic(),
+                    context.taskId(),
+                    exception.toString());
             return Response.fail();
         }
         if (context.topic() == null) {
-            LOG.error("Cannot serialize the {} of a record for {} written by a punctuation of {}; dropping it",
-                    origin, record.topic(), context.processorNodeId(), exception);
+            LOG.error(
+                    "Cannot serialize the {} of a record for {} written by a punctuation of {}; dropping it",
+                    origin,
+                    record.topic(),
+                    context.processorNodeId(),
+                    exception);
             return Response.resume();
         }
-        LOG.warn("Cannot serialize the {} of a record for {} from topic {} partition {} offset {}: {}; "
-                        + "dead-lettering the input record to {}", origin, record.topic(), context.topic(),
-                context.partition(), context.offset(), exception.toString(), deadLetters.topic());
-        return Response.resume(deadLetters.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
-                context.headers(), "cannot serialize the " + origin.name().toLowerCase(Locale.ROOT)
-                        + " of an output record for " + record.topic() + ": " + exception, exception));
+        LOG.warn(
+                "Cannot serialize the {} of a record for {} from topic {} partition {} offset {}: {}; "
+                        + "dead-lettering the input record to {}",
+                origin,
+                record.topic(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                exception.toString(),
+                deadLetters.topic());
+        return Response.resume(deadLetters.deadLetter(
+                context,
+                context.sourceRawKey(),
+                context.sourceRawValue(),
+                context.headers(),
+                "cannot serialize the " + origin.name().toLowerCase(Locale.ROOT) + " of an output record for "
+                        + record.topic() + ": " + exception,
+                exception));
     }
 
     private static boolean causedByRegistry(Throwable failure) {

@@ -1,12 +1,10 @@
 package io.fieldline.topologies.runtime;
 
+import io.fieldline.schemas.registry.SchemaRegistryException;
 import java.util.IdentityHashMap;
 import java.util.Map;
-
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
-
-import io.fieldline.schemas.registry.SchemaRegistryException;
 
 /**
  * Tells failures that are not the record's fault (a registry or broker that cannot be reached, an
@@ -15,8 +13,7 @@ import io.fieldline.schemas.registry.SchemaRegistryException;
  */
 final class TransientFailures {
 
-    private TransientFailures() {
-    }
+    private TransientFailures() {}
 
     /** Whether the failure, or any of its causes, is one that retrying later may cure. */
     static boolean isTransient(Throwable failure) {
@@ -25,7 +22,9 @@ final class TransientFailures {
             if (t instanceof SchemaRegistryException registry && registry.isTransient()) {
                 return true;
             }
-            if (t instanceof RetriableException || t instanceof InterruptException || t instanceof InterruptedException) {
+            if (t instanceof RetriableException
+                    || t instanceof InterruptException
+                    || t instanceof InterruptedException) {
                 return true;
             }
         }

@@ -2,11 +2,9 @@ package io.fieldline.topologies.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import com.datadoghq.sketch.ddsketch.DDSketch;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class QuantileSketchesTest {
 

@@ -5,6 +5,17 @@ import static io.fieldline.topologies.support.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Aggregate;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.topologies.StoreType;
+import io.fieldline.topologies.enrich.EnrichmentSettings;
+import io.fieldline.topologies.readings.ReadingsTopology;
+import io.fieldline.topologies.support.Fixtures;
+import io.fieldline.topologies.support.TestTopics;
+import io.fieldline.topologies.support.TopologyNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -22,20 +32,6 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import com.datadoghq.sketch.ddsketch.DDSketch;
-
-import io.fieldline.schemas.Topics;
-import io.fieldline.schemas.avro.Aggregate;
-import io.fieldline.schemas.avro.Quality;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.topologies.StoreType;
-import io.fieldline.topologies.enrich.EnrichmentSettings;
-import io.fieldline.topologies.readings.ReadingsTopology;
-import io.fieldline.testing.Records;
-import io.fieldline.topologies.support.Fixtures;
-import io.fieldline.topologies.support.TestTopics;
-import io.fieldline.topologies.support.TopologyNames;
 
 class ReadingsTopologyAggregateTest {
 
@@ -53,13 +49,21 @@ class ReadingsTopologyAggregateTest {
         // No device metadata: readings of unknown devices pass enrichment unchanged, so what is
         // aggregated is exactly what is sent.
         driver = new TopologyTestDriver(topology(settings).build(), Fixtures.driverProperties("aggregates-test"));
-        input = driver.createInputTopic(topics.readings().name(), new StringSerializer(),
+        input = driver.createInputTopic(
+                topics.readings().name(),
+                new StringSerializer(),
                 topics.readings().valueSerde().serializer());
-        minutes = driver.createOutputTopic(topics.aggregates1m().name(), new StringDeserializer(),
+        minutes = driver.createOutputTopic(
+                topics.aggregates1m().name(),
+                new StringDeserializer(),
                 topics.aggregates1m().valueSerde().deserializer());
-        rollups = driver.createOutputTopic(topics.aggregates1h().name(), new StringDeserializer(),
+        rollups = driver.createOutputTopic(
+                topics.aggregates1h().name(),
+                new StringDeserializer(),
                 topics.aggregates1h().valueSerde().deserializer());
-        late = driver.createOutputTopic(topics.lateReadings().name(), new StringDeserializer(),
+        late = driver.createOutputTopic(
+                topics.lateReadings().name(),
+                new StringDeserializer(),
                 topics.lateReadings().valueSerde().deserializer());
     }
 
@@ -87,10 +91,10 @@ class ReadingsTopologyAggregateTest {
         start(settings(Duration.ofHours(1), StoreType.IN_MEMORY));
         send(minimalReading("d1", "t", T0.plusSeconds(5), 1.0));
         send(minimalReading("d1", "t", T0.plusSeconds(50), 3.0));
-        send(minimalReading("d1", "t", T0.plusSeconds(69), 5.0));   // next window; stream time 01:09 < 01:00 + 10 s
+        send(minimalReading("d1", "t", T0.plusSeconds(69), 5.0)); // next window; stream time 01:09 < 01:00 + 10 s
         assertThat(minutes.isEmpty()).isTrue();
 
-        send(minimalReading("d2", "t", T0.plusSeconds(70), 7.0));   // another device's reading moves stream time to 01:10
+        send(minimalReading("d2", "t", T0.plusSeconds(70), 7.0)); // another device's reading moves stream time to 01:10
         List<TestRecord<String, Aggregate>> out = minutes.readRecordsToList();
         assertThat(out).hasSize(1);
         Aggregate window = out.get(0).value();
@@ -108,7 +112,9 @@ class ReadingsTopologyAggregateTest {
         assertThat(window.getFirst()).isEqualTo(1.0);
         assertThat(window.getLast()).isEqualTo(3.0);
         assertThat(window.getSketch()).isNotNull();
-        assertThat(window.getSketch().remaining()).as("sketch bytes of a two-value window").isLessThan(64);
+        assertThat(window.getSketch().remaining())
+                .as("sketch bytes of a two-value window")
+                .isLessThan(64);
 
         send(minimalReading("d2", "t", T0.plusSeconds(100), 7.0));
         assertThat(minutes.isEmpty()).isTrue();
@@ -119,8 +125,8 @@ class ReadingsTopologyAggregateTest {
         start(settings(Duration.ofHours(1), StoreType.IN_MEMORY));
         send(minimalReading("d1", "t", T0.plusSeconds(10), 1.0));
         send(minimalReading("d1", "t", T0.plusSeconds(65), 2.0));
-        send(minimalReading("d1", "t", T0.plusSeconds(30), 10.0));  // out of order, within grace: counts
-        send(minimalReading("d1", "t", T0.plusSeconds(70), 3.0));   // closes window 0
+        send(minimalReading("d1", "t", T0.plusSeconds(30), 10.0)); // out of order, within grace: counts
+        send(minimalReading("d1", "t", T0.plusSeconds(70), 3.0)); // closes window 0
         Reading tooLate = minimalReading("d1", "t", T0.plusSeconds(40), 99.0);
         send(tooLate);
 
@@ -131,7 +137,8 @@ class ReadingsTopologyAggregateTest {
         assertThat(window.getLastTime()).isEqualTo(T0.plusSeconds(30));
         assertThat(minutes.isEmpty()).isTrue();
         assertThat(late.readValuesToList()).containsExactly(tooLate);
-        assertThat(TopologyNames.metricTotal(driver.metrics(), ReadingsTopology.LATE_READINGS)).isEqualTo(1.0);
+        assertThat(TopologyNames.metricTotal(driver.metrics(), ReadingsTopology.LATE_READINGS))
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -193,21 +200,29 @@ class ReadingsTopologyAggregateTest {
         readings.forEach(this::send);
         send(minimalReading("flush", "t", T0.plus(Duration.ofHours(1)), 0.0));
 
-        List<Aggregate> windows = minutes.readValuesToList().stream().filter(a -> a.getDeviceId().equals("d1")).toList();
+        List<Aggregate> windows = minutes.readValuesToList().stream()
+                .filter(a -> a.getDeviceId().equals("d1"))
+                .toList();
         assertThat(windows).hasSize(10);
         QuantileSketches sketches = new QuantileSketches(0.01, 2048);
         for (Aggregate window : windows) {
             List<Double> values = readings.stream()
                     .filter(r -> !r.getEventTime().isBefore(window.getWindowStart())
                             && r.getEventTime().isBefore(window.getWindowEnd()))
-                    .map(Reading::getValue).sorted().toList();
+                    .map(Reading::getValue)
+                    .sorted()
+                    .toList();
             assertQuantiles(window, values, 0.01);
             DDSketch decoded = sketches.fromProtobuf(window.getSketch());
             assertThat(decoded.getCount()).isEqualTo(values.size());
             assertThat(decoded.getValueAtQuantile(0.95)).isEqualTo(window.getP95());
         }
-        Aggregate rollup = rollups.readValuesToList().stream().filter(a -> a.getDeviceId().equals("d1")).findFirst().orElseThrow();
-        assertQuantiles(rollup, readings.stream().map(Reading::getValue).sorted().toList(), 0.01);
+        Aggregate rollup = rollups.readValuesToList().stream()
+                .filter(a -> a.getDeviceId().equals("d1"))
+                .findFirst()
+                .orElseThrow();
+        assertQuantiles(
+                rollup, readings.stream().map(Reading::getValue).sorted().toList(), 0.01);
 
         // A consumer merging the published minute sketches gets the rollup's quantiles exactly.
         DDSketch merged = sketches.create();
@@ -220,7 +235,10 @@ class ReadingsTopologyAggregateTest {
 
     @Test
     void shouldNameEveryInternalResource() {
-        String description = topology(settings(Duration.ofHours(1), StoreType.ROCKSDB)).build().describe().toString();
+        String description = topology(settings(Duration.ofHours(1), StoreType.ROCKSDB))
+                .build()
+                .describe()
+                .toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).doesNotContain("repartition");
     }
@@ -262,12 +280,10 @@ class ReadingsTopologyAggregateTest {
         return order.stream().map(readings::get).toList();
     }
 
-    private record SeriesWindow(String device, String sensor, long start) {
-    }
+    private record SeriesWindow(String device, String sensor, long start) {}
 
-    private record Expected(Map<SeriesWindow, List<Reading>> minutes, Map<SeriesWindow, List<Reading>> rollups,
-                            List<Reading> late) {
-    }
+    private record Expected(
+            Map<SeriesWindow, List<Reading>> minutes, Map<SeriesWindow, List<Reading>> rollups, List<Reading> late) {}
 
     /** Straight from the definition: late iff window end + grace <= max event time seen so far. */
     private static Expected bruteForce(List<Reading> arrivals, Duration rollup) {
@@ -283,29 +299,38 @@ class ReadingsTopologyAggregateTest {
                 late.add(reading);
                 continue;
             }
-            minutes.computeIfAbsent(new SeriesWindow(reading.getDeviceId(), reading.getSensor(), start),
-                    k -> new ArrayList<>()).add(reading);
+            minutes.computeIfAbsent(
+                            new SeriesWindow(reading.getDeviceId(), reading.getSensor(), start), k -> new ArrayList<>())
+                    .add(reading);
             long rollupStart = t - Math.floorMod(t, rollup.toMillis());
-            rollups.computeIfAbsent(new SeriesWindow(reading.getDeviceId(), reading.getSensor(), rollupStart),
-                    k -> new ArrayList<>()).add(reading);
+            rollups.computeIfAbsent(
+                            new SeriesWindow(reading.getDeviceId(), reading.getSensor(), rollupStart),
+                            k -> new ArrayList<>())
+                    .add(reading);
         }
         return new Expected(minutes, rollups, late);
     }
 
     private static void assertMatches(List<Aggregate> emitted, Map<SeriesWindow, List<Reading>> expected) {
-        List<Aggregate> relevant = emitted.stream().filter(a -> !a.getDeviceId().equals("flush")).toList();
+        List<Aggregate> relevant =
+                emitted.stream().filter(a -> !a.getDeviceId().equals("flush")).toList();
         Map<SeriesWindow, Aggregate> byWindow = new HashMap<>();
         for (Aggregate aggregate : relevant) {
-            SeriesWindow key = new SeriesWindow(aggregate.getDeviceId(), aggregate.getSensor(),
+            SeriesWindow key = new SeriesWindow(
+                    aggregate.getDeviceId(),
+                    aggregate.getSensor(),
                     aggregate.getWindowStart().toEpochMilli());
-            assertThat(byWindow.put(key, aggregate)).as("window emitted twice: %s", key).isNull();
+            assertThat(byWindow.put(key, aggregate))
+                    .as("window emitted twice: %s", key)
+                    .isNull();
         }
         assertThat(byWindow.keySet()).isEqualTo(expected.keySet());
         expected.forEach((key, readings) -> assertAggregate(byWindow.get(key), readings));
     }
 
     private static void assertAggregate(Aggregate actual, List<Reading> arrivals) {
-        List<Reading> good = arrivals.stream().filter(r -> r.getQuality() != Quality.BAD).toList();
+        List<Reading> good =
+                arrivals.stream().filter(r -> r.getQuality() != Quality.BAD).toList();
         long bad = arrivals.size() - good.size();
         assertThat(actual.getBadCount()).isEqualTo(bad);
         assertThat(actual.getCount()).isEqualTo(good.size());

@@ -5,20 +5,6 @@ import static io.fieldline.topologies.support.Fixtures.T0;
 import static io.fieldline.topologies.support.Fixtures.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Alert;
 import io.fieldline.schemas.avro.AlertKind;
@@ -30,12 +16,23 @@ import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Sensor;
 import io.fieldline.schemas.avro.Severity;
+import io.fieldline.testing.Records;
 import io.fieldline.topologies.StoreType;
-import io.fieldline.testing.Records;
-import io.fieldline.testing.Records;
 import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.TestTopics;
 import io.fieldline.topologies.support.TopologyNames;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 class AlertTopologyTest {
 
@@ -54,19 +51,36 @@ class AlertTopologyTest {
 
     @BeforeEach
     void start() {
-        AlertSettings settings = new AlertSettings(Duration.ZERO, true, 3.0, Duration.ofMinutes(1),
-                Duration.ofSeconds(1), IDLE_GRACE, Severity.WARNING, StoreType.IN_MEMORY);
-        driver = new TopologyTestDriver(new AlertTopology(settings, topics).build(),
-                Fixtures.driverProperties("alerts-test"), WALL);
-        readings = driver.createInputTopic(topics.enrichedReadings().name(), new StringSerializer(),
+        AlertSettings settings = new AlertSettings(
+                Duration.ZERO,
+                true,
+                3.0,
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(1),
+                IDLE_GRACE,
+                Severity.WARNING,
+                StoreType.IN_MEMORY);
+        driver = new TopologyTestDriver(
+                new AlertTopology(settings, topics).build(), Fixtures.driverProperties("alerts-test"), WALL);
+        readings = driver.createInputTopic(
+                topics.enrichedReadings().name(),
+                new StringSerializer(),
                 topics.enrichedReadings().valueSerde().serializer());
-        rules = driver.createInputTopic(topics.alertRules().name(), new StringSerializer(),
+        rules = driver.createInputTopic(
+                topics.alertRules().name(),
+                new StringSerializer(),
                 topics.alertRules().valueSerde().serializer());
-        devices = driver.createInputTopic(topics.devices().name(), new StringSerializer(),
+        devices = driver.createInputTopic(
+                topics.devices().name(),
+                new StringSerializer(),
                 topics.devices().valueSerde().serializer());
-        sensors = driver.createInputTopic(topics.sensors().name(), new StringSerializer(),
+        sensors = driver.createInputTopic(
+                topics.sensors().name(),
+                new StringSerializer(),
                 topics.sensors().valueSerde().serializer());
-        alerts = driver.createOutputTopic(topics.alerts().name(), new StringDeserializer(),
+        alerts = driver.createOutputTopic(
+                topics.alerts().name(),
+                new StringDeserializer(),
                 topics.alerts().valueSerde().deserializer());
     }
 
@@ -126,11 +140,13 @@ class AlertTopologyTest {
 
     @Test
     void shouldClearOnlyOncePastTheClearThreshold() {
-        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setClearThreshold(28.0).build());
+        rules.pipeInput(
+                "hot", rule("hot", Direction.ABOVE, 30).setClearThreshold(28.0).build());
         sendAll("d1", "temp", 0, 10, 31, 29.5, 30.5, 28.5, 31, 27.9, 29, 29.9, 30.1);
 
         List<Alert> out = alerts.readValuesToList();
-        assertThat(out).extracting(Alert::getState)
+        assertThat(out)
+                .extracting(Alert::getState)
                 .containsExactly(AlertState.RAISED, AlertState.CLEARED, AlertState.RAISED);
         assertThat(out.get(1).getValue()).isEqualTo(27.9);
         assertThat(out.get(1).getClearThreshold()).isEqualTo(28.0);
@@ -140,14 +156,21 @@ class AlertTopologyTest {
 
     @Test
     void shouldEscalateOnceWhileRaised() {
-        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setEscalationThreshold(35.0)
-                .setSeverity(Severity.WARNING).setEscalationSeverity(Severity.CRITICAL).build());
+        rules.pipeInput(
+                "hot",
+                rule("hot", Direction.ABOVE, 30)
+                        .setEscalationThreshold(35.0)
+                        .setSeverity(Severity.WARNING)
+                        .setEscalationSeverity(Severity.CRITICAL)
+                        .build());
         sendAll("d1", "temp", 0, 10, 31, 36, 34, 37, 29);
 
         List<Alert> out = alerts.readValuesToList();
-        assertThat(out).extracting(Alert::getState)
+        assertThat(out)
+                .extracting(Alert::getState)
                 .containsExactly(AlertState.RAISED, AlertState.ESCALATED, AlertState.CLEARED);
-        assertThat(out).extracting(Alert::getSeverity)
+        assertThat(out)
+                .extracting(Alert::getSeverity)
                 .containsExactly(Severity.WARNING, Severity.CRITICAL, Severity.CRITICAL);
         assertThat(out.get(1).getThreshold()).isEqualTo(35.0);
         assertThat(out).extracting(Alert::getAlertId).containsOnly("hot/d1/temp");
@@ -155,7 +178,9 @@ class AlertTopologyTest {
 
     @Test
     void shouldRaiseAtEscalationSeverityWhenFirstViolationIsAlreadyPastIt() {
-        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).setEscalationThreshold(35.0).build());
+        rules.pipeInput(
+                "hot",
+                rule("hot", Direction.ABOVE, 30).setEscalationThreshold(35.0).build());
         sendAll("d1", "temp", 0, 10, 40, 41);
 
         List<Alert> out = alerts.readValuesToList();
@@ -167,7 +192,12 @@ class AlertTopologyTest {
 
     @Test
     void shouldHandleBelowRulesWithHysteresis() {
-        rules.pipeInput("dry", rule("dry", Direction.BELOW, 30).setClearThreshold(35.0).setForMs(20_000).build());
+        rules.pipeInput(
+                "dry",
+                rule("dry", Direction.BELOW, 30)
+                        .setClearThreshold(35.0)
+                        .setForMs(20_000)
+                        .build());
         sendAll("soil-1", "soil_moisture", 0, 10, 40, 29, 28, 27, 33, 36);
 
         List<Alert> out = alerts.readValuesToList();
@@ -178,17 +208,29 @@ class AlertTopologyTest {
 
     @Test
     void shouldSelectSeriesByWildcardsOnDeviceSensorAndRoom() {
-        rules.pipeInput("gh", rule("gh", Direction.ABOVE, 30).setDeviceSelector("gh-*").setSensorSelector("*temp*")
-                .setRoomSelector("room-?").build());
-        rules.pipeInput("any", rule("any", Direction.ABOVE, 100).setRoomSelector("room-*").build());
+        rules.pipeInput(
+                "gh",
+                rule("gh", Direction.ABOVE, 30)
+                        .setDeviceSelector("gh-*")
+                        .setSensorSelector("*temp*")
+                        .setRoomSelector("room-?")
+                        .build());
+        rules.pipeInput(
+                "any",
+                rule("any", Direction.ABOVE, 100).setRoomSelector("room-*").build());
         send("gh-1", "air_temperature", 31, 0);
         send("gh-2", "humidity", 31, 1);
         send("xx-1", "air_temperature", 31, 2);
         send("gh-3", "leaf_temp", 101, 3);
 
         assertThat(alertKeys()).containsExactlyInAnyOrder("any/gh-3/leaf_temp");
-        rules.pipeInput("gh", rule("gh", Direction.ABOVE, 30).setDeviceSelector("gh-*").setSensorSelector("*temp*")
-                .setRoomSelector("room-*").build());
+        rules.pipeInput(
+                "gh",
+                rule("gh", Direction.ABOVE, 30)
+                        .setDeviceSelector("gh-*")
+                        .setSensorSelector("*temp*")
+                        .setRoomSelector("room-*")
+                        .build());
         send("gh-1", "air_temperature", 31, 4);
         assertThat(alertKeys()).containsExactly("gh/gh-1/air_temperature");
     }
@@ -204,7 +246,8 @@ class AlertTopologyTest {
         assertThat(alerts.readValue().getThreshold()).isEqualTo(25.0);
 
         // Disabling clears the raised alert, at the next reading or on the wall clock, whichever comes first.
-        rules.pipeInput("hot", rule("hot", Direction.ABOVE, 25).setEnabled(false).build());
+        rules.pipeInput(
+                "hot", rule("hot", Direction.ABOVE, 25).setEnabled(false).build());
         driver.advanceWallClockTime(Duration.ofSeconds(1));
         Alert cleared = alerts.readValue();
         assertThat(cleared.getState()).isEqualTo(AlertState.CLEARED);
@@ -229,7 +272,7 @@ class AlertTopologyTest {
     void shouldIgnoreStaleAndBadReadings() {
         rules.pipeInput("hot", rule("hot", Direction.ABOVE, 30).build());
         send("d1", "temp", 20, 100);
-        send("d1", "temp", 40, 50);     // older than what the series already reported
+        send("d1", "temp", 40, 50); // older than what the series already reported
         Reading bad = reading("d1", "temp", T0.plusSeconds(110), 99, "room-a");
         bad.setQuality(Quality.BAD);
         readings.pipeInput("d1", bad);
@@ -241,13 +284,13 @@ class AlertTopologyTest {
     void shouldRaiseOfflineOnTheWallClockOnceTheWholeInputIsSilentForLongerThanTheGraceAndClearWhenDataReturns() {
         devices.pipeInput("d1", device("d1", "farm-1", "room-a", 10_000L));
         send("d1", "temp", 20, 0);
-        send("d2", "temp", 20, 0);      // no metadata: the 60 s default interval
+        send("d2", "temp", 20, 0); // no metadata: the 60 s default interval
 
         // Nothing arrives any more: for the first minute (the idle grace) the input may just be behind;
         // after it, the input's time follows the wall clock, a minute behind.
         driver.advanceWallClockTime(IDLE_GRACE.plusSeconds(29));
         assertThat(alerts.isEmpty()).isTrue();
-        driver.advanceWallClockTime(Duration.ofSeconds(2));   // 31 s > 3 x 10 s of input time
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // 31 s > 3 x 10 s of input time
         TestRecord<String, Alert> offline = alerts.readRecord();
         assertThat(offline.key()).isEqualTo("offline/d1/temp");
         assertThat(offline.value().getKind()).isEqualTo(AlertKind.OFFLINE);
@@ -257,7 +300,7 @@ class AlertTopologyTest {
         assertThat(offline.value().getValue()).isNull();
         assertThat(alerts.isEmpty()).isTrue();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(148));  // 179 s < 3 x 60 s
+        driver.advanceWallClockTime(Duration.ofSeconds(148)); // 179 s < 3 x 60 s
         assertThat(alerts.isEmpty()).isTrue();
         driver.advanceWallClockTime(Duration.ofSeconds(2));
         assertThat(alertKeys()).containsExactly("offline/d2/temp");
@@ -301,14 +344,16 @@ class AlertTopologyTest {
             wallClockPasses(40);
         }
 
-        assertThat(alerts.readValuesToList()).as("no OFFLINE for devices that kept publishing").isEmpty();
+        assertThat(alerts.readValuesToList())
+                .as("no OFFLINE for devices that kept publishing")
+                .isEmpty();
     }
 
     @Test
     void shouldRaiseOfflineForTheDeviceThatStoppedWhileTheOthersContinueAndClearItConsistently() {
         List<String> fleet = List.of("d1", "d2", "d3");
         fleet.forEach(d -> devices.pipeInput(d, device(d, "farm-1", "room-a", 10_000L)));
-        burst(fleet, 0, 60);                          // d3 last reports at 55 s
+        burst(fleet, 0, 60); // d3 last reports at 55 s
         wallClockPasses(40);
         for (long from = 60; from < 300; from += 40) {
             burst(List.of("d1", "d2"), from, from + 40);
@@ -364,9 +409,17 @@ class AlertTopologyTest {
 
     @Test
     void shouldNameEveryInternalResource() {
-        AlertSettings settings = new AlertSettings(Duration.ofSeconds(1), true, 3.0, Duration.ofMinutes(1),
-                Duration.ofSeconds(5), IDLE_GRACE, Severity.WARNING, StoreType.ROCKSDB);
-        String description = new AlertTopology(settings, topics).build().describe().toString();
+        AlertSettings settings = new AlertSettings(
+                Duration.ofSeconds(1),
+                true,
+                3.0,
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(5),
+                IDLE_GRACE,
+                Severity.WARNING,
+                StoreType.ROCKSDB);
+        String description =
+                new AlertTopology(settings, topics).build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).doesNotContain("repartition");
     }

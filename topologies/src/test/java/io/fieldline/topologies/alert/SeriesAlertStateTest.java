@@ -2,14 +2,12 @@ package io.fieldline.topologies.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldline.schemas.avro.Direction;
+import io.fieldline.schemas.avro.Severity;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-
 import org.junit.jupiter.api.Test;
-
-import io.fieldline.schemas.avro.Direction;
-import io.fieldline.schemas.avro.Severity;
 
 class SeriesAlertStateTest {
 
@@ -28,7 +26,8 @@ class SeriesAlertStateTest {
         state.rules.put("dry", rule);
 
         var serde = SeriesAlertState.CODEC.serde();
-        SeriesAlertState read = serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
+        SeriesAlertState read =
+                serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
 
         assertThat(read.lastSeen).isEqualTo(1_200);
         assertThat(read.offline).isTrue();
@@ -43,14 +42,14 @@ class SeriesAlertStateTest {
             out.writeByte(1);
             out.writeUTF("d1");
             out.writeUTF("temp");
-            out.writeBoolean(false);          // site
-            out.writeBoolean(false);          // room
-            out.writeLong(1_000);             // last event time
-            out.writeLong(5_000);             // last seen, wall clock
-            out.writeLong(10_000);            // expected interval
-            out.writeLong(4_000);             // interval resolved at
-            out.writeBoolean(true);           // offline
-            out.writeInt(0);                  // rules
+            out.writeBoolean(false); // site
+            out.writeBoolean(false); // room
+            out.writeLong(1_000); // last event time
+            out.writeLong(5_000); // last seen, wall clock
+            out.writeLong(10_000); // expected interval
+            out.writeLong(4_000); // interval resolved at
+            out.writeBoolean(true); // offline
+            out.writeInt(0); // rules
         }
 
         SeriesAlertState read = SeriesAlertState.CODEC.serde().deserializer().deserialize("t", bytes.toByteArray());

@@ -3,12 +3,10 @@ package io.fieldline.topologies.anomaly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.util.Set;
-
-import org.junit.jupiter.api.Test;
-
 import io.fieldline.schemas.avro.AnomalyMethod;
 import io.fieldline.topologies.StoreType;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class AnomalyDetectorTest {
 
@@ -77,7 +75,8 @@ class AnomalyDetectorTest {
             state.push(v);
         }
         var serde = AnomalyState.codec(3).serde();
-        AnomalyState copy = serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
+        AnomalyState copy =
+                serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
         assertThat(copy.values()).containsExactlyInAnyOrder(3, 4, 5);
         copy.push(6);
         assertThat(copy.values()).containsExactlyInAnyOrder(4, 5, 6);

@@ -4,10 +4,17 @@ import static io.fieldline.topologies.support.Fixtures.T0;
 import static io.fieldline.topologies.support.Fixtures.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.AnomalyScore;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.topologies.StoreType;
+import io.fieldline.topologies.support.Fixtures;
+import io.fieldline.topologies.support.TestTopics;
+import io.fieldline.topologies.support.TopologyNames;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -17,15 +24,6 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.fieldline.schemas.Topics;
-import io.fieldline.schemas.avro.AnomalyScore;
-import io.fieldline.schemas.avro.Quality;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.topologies.StoreType;
-import io.fieldline.topologies.support.Fixtures;
-import io.fieldline.topologies.support.TestTopics;
-import io.fieldline.topologies.support.TopologyNames;
-
 class AnomalyTopologyTest {
 
     private final Topics topics = TestTopics.create();
@@ -34,11 +32,15 @@ class AnomalyTopologyTest {
     private TestOutputTopic<String, AnomalyScore> output;
 
     private void start(AnomalySettings settings) {
-        driver = new TopologyTestDriver(new AnomalyTopology(settings, topics).build(),
-                Fixtures.driverProperties("anomalies-test"));
-        input = driver.createInputTopic(topics.enrichedReadings().name(), new StringSerializer(),
+        driver = new TopologyTestDriver(
+                new AnomalyTopology(settings, topics).build(), Fixtures.driverProperties("anomalies-test"));
+        input = driver.createInputTopic(
+                topics.enrichedReadings().name(),
+                new StringSerializer(),
                 topics.enrichedReadings().valueSerde().serializer());
-        output = driver.createOutputTopic(topics.anomalies().name(), new StringDeserializer(),
+        output = driver.createOutputTopic(
+                topics.anomalies().name(),
+                new StringDeserializer(),
                 topics.anomalies().valueSerde().deserializer());
     }
 
@@ -67,9 +69,12 @@ class AnomalyTopologyTest {
         }
 
         List<TestRecord<String, AnomalyScore>> scores = output.readRecordsToList();
-        assertThat(scores).hasSize(300 - 30);   // nothing during the 30-value warm-up
+        assertThat(scores).hasSize(300 - 30); // nothing during the 30-value warm-up
         assertThat(scores).allSatisfy(r -> assertThat(r.key()).isEqualTo("d1"));
-        List<AnomalyScore> flagged = scores.stream().map(TestRecord::value).filter(AnomalyScore::getFlagged).toList();
+        List<AnomalyScore> flagged = scores.stream()
+                .map(TestRecord::value)
+                .filter(AnomalyScore::getFlagged)
+                .toList();
         assertThat(flagged).hasSize(1);
         AnomalyScore spike = flagged.get(0);
         assertThat(spike.getEventTime()).isEqualTo(T0.plusSeconds(spikeAt));
@@ -115,7 +120,10 @@ class AnomalyTopologyTest {
     @Test
     void shouldNameEveryInternalResource() {
         start(settings(Set.of(), false));
-        String description = new AnomalyTopology(settings(Set.of(), false), topics).build().describe().toString();
+        String description = new AnomalyTopology(settings(Set.of(), false), topics)
+                .build()
+                .describe()
+                .toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).doesNotContain("repartition");
     }

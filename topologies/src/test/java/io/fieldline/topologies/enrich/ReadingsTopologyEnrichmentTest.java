@@ -7,11 +7,24 @@ import static io.fieldline.topologies.support.Fixtures.T0;
 import static io.fieldline.topologies.support.Fixtures.reading;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldline.schemas.DeadLetterHeaders;
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Aggregate;
+import io.fieldline.schemas.avro.Device;
+import io.fieldline.schemas.avro.Quality;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Sensor;
+import io.fieldline.topologies.StoreType;
+import io.fieldline.topologies.aggregate.AggregateSettings;
+import io.fieldline.topologies.readings.ReadingsTopology;
+import io.fieldline.topologies.runtime.DeadLetterHandler;
+import io.fieldline.topologies.support.Fixtures;
+import io.fieldline.topologies.support.TestTopics;
+import io.fieldline.topologies.support.TopologyNames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -25,22 +38,6 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.fieldline.schemas.DeadLetterHeaders;
-import io.fieldline.schemas.Topics;
-import io.fieldline.schemas.avro.Aggregate;
-import io.fieldline.schemas.avro.Device;
-import io.fieldline.schemas.avro.Quality;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.avro.Sensor;
-import io.fieldline.topologies.StoreType;
-import io.fieldline.topologies.aggregate.AggregateSettings;
-import io.fieldline.topologies.readings.ReadingsTopology;
-import io.fieldline.topologies.runtime.DeadLetterHandler;
-import io.fieldline.testing.Records;
-import io.fieldline.topologies.support.Fixtures;
-import io.fieldline.topologies.support.TestTopics;
-import io.fieldline.topologies.support.TopologyNames;
 
 class ReadingsTopologyEnrichmentTest {
 
@@ -64,17 +61,27 @@ class ReadingsTopologyEnrichmentTest {
         Properties props = Fixtures.driverProperties("enrichment-test");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.names().deadLetters("streams"));
-        driver = new TopologyTestDriver(
-                topology(StoreType.IN_MEMORY).build(), props);
-        readings = driver.createInputTopic(topics.readings().name(), new StringSerializer(),
+        props.put(
+                StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+                topics.names().deadLetters("streams"));
+        driver = new TopologyTestDriver(topology(StoreType.IN_MEMORY).build(), props);
+        readings = driver.createInputTopic(
+                topics.readings().name(),
+                new StringSerializer(),
                 topics.readings().valueSerde().serializer());
-        rawReadings = driver.createInputTopic(topics.readings().name(), new StringSerializer(), new ByteArraySerializer());
-        devices = driver.createInputTopic(topics.devices().name(), new StringSerializer(),
+        rawReadings =
+                driver.createInputTopic(topics.readings().name(), new StringSerializer(), new ByteArraySerializer());
+        devices = driver.createInputTopic(
+                topics.devices().name(),
+                new StringSerializer(),
                 topics.devices().valueSerde().serializer());
-        sensors = driver.createInputTopic(topics.sensors().name(), new StringSerializer(),
+        sensors = driver.createInputTopic(
+                topics.sensors().name(),
+                new StringSerializer(),
                 topics.sensors().valueSerde().serializer());
-        enriched = driver.createOutputTopic(topics.enrichedReadings().name(), new StringDeserializer(),
+        enriched = driver.createOutputTopic(
+                topics.enrichedReadings().name(),
+                new StringDeserializer(),
                 topics.enrichedReadings().valueSerde().deserializer());
         devices.pipeInput("dev-1", device("dev-1", "farm-1", "room-a", 1000L));
         sensors.pipeInput("dev-1/air_temperature", sensor("dev-1", "air_temperature", "degC", -0.5, -40.0, 60.0));
@@ -167,7 +174,8 @@ class ReadingsTopologyEnrichmentTest {
         List<Reading> out = enriched.readValuesToList();
         assertThat(out).hasSize(3);
         assertThat(out.get(0)).isEqualTo(unknown);
-        assertThat(TopologyNames.metricTotal(driver.metrics(), ReadingsTopology.UNKNOWN_DEVICES)).isEqualTo(2.0);
+        assertThat(TopologyNames.metricTotal(driver.metrics(), ReadingsTopology.UNKNOWN_DEVICES))
+                .isEqualTo(2.0);
     }
 
     @Test
@@ -186,8 +194,10 @@ class ReadingsTopologyEnrichmentTest {
 
     @Test
     void shouldAggregateTheEnrichedValues() {
-        TestOutputTopic<String, Aggregate> minutes = driver.createOutputTopic(topics.aggregates1m().name(),
-                new StringDeserializer(), topics.aggregates1m().valueSerde().deserializer());
+        TestOutputTopic<String, Aggregate> minutes = driver.createOutputTopic(
+                topics.aggregates1m().name(),
+                new StringDeserializer(),
+                topics.aggregates1m().valueSerde().deserializer());
         readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
         readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(30), 23.0));
         // Stream time past the window's end plus grace closes it.
@@ -209,12 +219,13 @@ class ReadingsTopologyEnrichmentTest {
         rawReadings.pipeInput("dev-1", "not avro".getBytes(StandardCharsets.UTF_8));
         readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
 
-        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(topics.names().deadLetters("streams"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic(
+                topics.names().deadLetters("streams"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
         assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("dev-1");
-        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topics.readings().name());
+        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC))
+                .isEqualTo(topics.readings().name());
         assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo("streams");
         assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("deserialization failed");
@@ -229,9 +240,11 @@ class ReadingsTopologyEnrichmentTest {
     }
 
     private ReadingsTopology topology(StoreType storeType) {
-        return new ReadingsTopology(new EnrichmentSettings(storeType),
-                new AggregateSettings(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10), 0.01, 2048,
-                        storeType), topics);
+        return new ReadingsTopology(
+                new EnrichmentSettings(storeType),
+                new AggregateSettings(
+                        Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10), 0.01, 2048, storeType),
+                topics);
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {

@@ -4,6 +4,13 @@ import static io.fieldline.topologies.support.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Aggregate;
+import io.fieldline.schemas.avro.Kpi;
+import io.fieldline.topologies.StoreType;
+import io.fieldline.topologies.support.Fixtures;
+import io.fieldline.topologies.support.TestTopics;
+import io.fieldline.topologies.support.TopologyNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -11,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -22,21 +28,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.fieldline.schemas.Topics;
-import io.fieldline.schemas.avro.Aggregate;
-import io.fieldline.schemas.avro.Kpi;
-import io.fieldline.topologies.StoreType;
-import io.fieldline.topologies.support.Fixtures;
-import io.fieldline.topologies.support.TestTopics;
-import io.fieldline.topologies.support.TopologyNames;
-
 class KpiTopologyTest {
 
     private static final Duration MINUTE = Duration.ofMinutes(1);
-    private static final KpiSettings SETTINGS = new KpiSettings(Set.of("air_temperature"), Set.of("relative_humidity"),
-            Set.of("ppfd"), Set.of("feed_consumed_kg"), Set.of("avg_weight_kg"), Set.of("birds_remaining"),
-            Set.of("deaths"), Set.of("eggs_produced"), MINUTE, Duration.ofMinutes(2), ZoneId.of("UTC"),
-            Duration.ofMinutes(5), StoreType.IN_MEMORY);
+    private static final KpiSettings SETTINGS = new KpiSettings(
+            Set.of("air_temperature"),
+            Set.of("relative_humidity"),
+            Set.of("ppfd"),
+            Set.of("feed_consumed_kg"),
+            Set.of("avg_weight_kg"),
+            Set.of("birds_remaining"),
+            Set.of("deaths"),
+            Set.of("eggs_produced"),
+            MINUTE,
+            Duration.ofMinutes(2),
+            ZoneId.of("UTC"),
+            Duration.ofMinutes(5),
+            StoreType.IN_MEMORY);
 
     private final Topics topics = TestTopics.create();
     private TopologyTestDriver driver;
@@ -45,10 +53,15 @@ class KpiTopologyTest {
 
     @BeforeEach
     void start() {
-        driver = new TopologyTestDriver(new KpiTopology(SETTINGS, topics).build(), Fixtures.driverProperties("kpis-test"));
-        input = driver.createInputTopic(topics.aggregates1m().name(), new StringSerializer(),
+        driver = new TopologyTestDriver(
+                new KpiTopology(SETTINGS, topics).build(), Fixtures.driverProperties("kpis-test"));
+        input = driver.createInputTopic(
+                topics.aggregates1m().name(),
+                new StringSerializer(),
                 topics.aggregates1m().valueSerde().serializer());
-        output = driver.createOutputTopic(topics.kpis().name(), new StringDeserializer(),
+        output = driver.createOutputTopic(
+                topics.kpis().name(),
+                new StringDeserializer(),
                 topics.kpis().valueSerde().deserializer());
     }
 
@@ -60,10 +73,23 @@ class KpiTopologyTest {
     /** A one-minute aggregate of {@code count} readings averaging {@code mean}, the first at the window start. */
     private void send(String device, String sensor, String room, Instant windowStart, double mean, long count) {
         Aggregate aggregate = Aggregate.newBuilder()
-                .setDeviceId(device).setSensor(sensor).setRoom(room).setSite("farm-1")
-                .setWindowStart(windowStart).setWindowEnd(windowStart.plus(MINUTE))
-                .setCount(count).setSum(mean * count).setMin(mean).setMax(mean).setMean(mean).setM2(0).setStddev(0)
-                .setFirst(mean).setFirstTime(windowStart).setLast(mean).setLastTime(windowStart.plusSeconds(59))
+                .setDeviceId(device)
+                .setSensor(sensor)
+                .setRoom(room)
+                .setSite("farm-1")
+                .setWindowStart(windowStart)
+                .setWindowEnd(windowStart.plus(MINUTE))
+                .setCount(count)
+                .setSum(mean * count)
+                .setMin(mean)
+                .setMax(mean)
+                .setMean(mean)
+                .setM2(0)
+                .setStddev(0)
+                .setFirst(mean)
+                .setFirstTime(windowStart)
+                .setLast(mean)
+                .setLastTime(windowStart.plusSeconds(59))
                 .build();
         input.pipeInput(device, aggregate, windowStart.plus(MINUTE).minusMillis(1));
     }
@@ -76,8 +102,8 @@ class KpiTopologyTest {
     void shouldComputeVpdAndDewPointFromTheRoomsMeanTemperatureAndHumidity() {
         send("d1", "air_temperature", "room-a", T0, 25.0, 60);
         send("d1", "relative_humidity", "room-a", T0, 60.0, 60);
-        send("d1", "co2", "room-a", T0, 800.0, 60);               // not a KPI input
-        send("d1", "air_temperature", "room-a", T0.plusSeconds(180), 25.0, 60);   // stream time 04:00 > 01:00 + 2 min
+        send("d1", "co2", "room-a", T0, 800.0, 60); // not a KPI input
+        send("d1", "air_temperature", "room-a", T0.plusSeconds(180), 25.0, 60); // stream time 04:00 > 01:00 + 2 min
 
         List<TestRecord<String, Kpi>> out = output.readRecordsToList();
         assertThat(out).extracting(TestRecord::key).containsOnly("room-a");
@@ -93,7 +119,9 @@ class KpiTopologyTest {
         assertThat(kpis.get("dew_point").getValue()).isCloseTo(16.693149, within(1e-6));
         assertThat(kpis.get("vpd").getWindowStart()).isEqualTo(T0);
         assertThat(kpis.get("vpd").getWindowEnd()).isEqualTo(T0.plus(MINUTE));
-        assertThat(kpis.get("vpd").getInputs()).containsEntry("temperature_c", 25.0).containsEntry("humidity_pct", 60.0);
+        assertThat(kpis.get("vpd").getInputs())
+                .containsEntry("temperature_c", 25.0)
+                .containsEntry("humidity_pct", 60.0);
         assertThat(kpis.get("vpd").getSite()).isEqualTo("farm-1");
     }
 
@@ -103,7 +131,7 @@ class KpiTopologyTest {
         send("d2", "air_temperature", "room-a", T0, 26.0, 30);
         send("d1", "relative_humidity", "room-a", T0, 55.0, 60);
         send("d2", "relative_humidity", "room-a", T0, 65.0, 30);
-        send("d3", "air_temperature", "room-b", T0, 30.0, 60);    // room-b has no humidity: no KPI
+        send("d3", "air_temperature", "room-b", T0, 30.0, 60); // room-b has no humidity: no KPI
         send("d1", "air_temperature", "room-a", T0.plusSeconds(180), 25.0, 60);
 
         Map<String, Kpi> kpis = byName(output.readValuesToList());
@@ -133,7 +161,8 @@ class KpiTopologyTest {
         }
         send("l1", "ppfd", "room-a", day.plus(Duration.ofDays(1)).plus(Duration.ofMinutes(3)), 0, 60);
 
-        Map<String, Kpi> dli = output.readValuesToList().stream().filter(k -> k.getName().equals("dli"))
+        Map<String, Kpi> dli = output.readValuesToList().stream()
+                .filter(k -> k.getName().equals("dli"))
                 .collect(Collectors.toMap(Kpi::getRoom, k -> k));
         // room-a: 720 lit minutes, each held 60 s until the next window: 720 * 500 * 60 / 1e6 = 21.6 mol/m2/d
         assertThat(dli.get("room-a").getValue()).isCloseTo(21.6, within(1e-9));
@@ -171,7 +200,9 @@ class KpiTopologyTest {
         // Day 1: feed 700 + 800 = 1500 kg; weight 1.50 -> 1.56 kg: gain 0.06 kg/bird x 9980 birds = 598.8 kg
         // FCR = 1500 / 598.8 = 2.505010
         assertThat(first.get("fcr").getValue()).isCloseTo(2.505010, within(1e-6));
-        assertThat(first.get("fcr").getInputs()).containsEntry("feed_kg", 1500.0).containsEntry("birds", 9980.0);
+        assertThat(first.get("fcr").getInputs())
+                .containsEntry("feed_kg", 1500.0)
+                .containsEntry("birds", 9980.0);
         // Mortality = 20 deaths / 10000 birds at start (the day's first count) * 100 = 0.2 %
         assertThat(first.get("mortality_rate").getValue()).isCloseTo(0.2, within(1e-9));
         // Production = 9200 eggs / mean(10000, 9980) = 9200 / 9990 * 100 = 92.092092 %
@@ -191,7 +222,8 @@ class KpiTopologyTest {
 
     @Test
     void shouldRepartitionOnlyOnceThroughANamedTopicAndNameEverything() {
-        String description = new KpiTopology(SETTINGS, topics).build().describe().toString();
+        String description =
+                new KpiTopology(SETTINGS, topics).build().describe().toString();
         assertThat(TopologyNames.generatedNames(description)).isEmpty();
         assertThat(description).contains(KpiTopology.REPARTITION + "-repartition");
     }

@@ -4,6 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
+import io.fieldline.schemas.DeadLetterHeaders;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.Topics;
+import io.fieldline.schemas.avro.Aggregate;
+import io.fieldline.schemas.avro.Device;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.Records;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TopicTail;
+import io.fieldline.topologies.StreamsSettingsConfig;
+import io.fieldline.topologies.support.Fixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +34,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -32,24 +48,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.fieldline.core.kafka.KafkaClientConfig;
-import io.fieldline.embedded.EmbeddedStack;
-import io.fieldline.embedded.junit.EmbeddedStackExtension;
-import io.fieldline.schemas.DeadLetterHeaders;
-import io.fieldline.schemas.TopicNames;
-import io.fieldline.schemas.Topics;
-import io.fieldline.schemas.avro.Aggregate;
-import io.fieldline.schemas.avro.Device;
-import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
-import io.fieldline.topologies.StreamsSettingsConfig;
-import io.fieldline.testing.KafkaTopics;
-import io.fieldline.testing.Records;
-import io.fieldline.testing.TestNames;
-import io.fieldline.testing.TopicTail;
-import io.fieldline.topologies.support.Fixtures;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Enrichment and aggregates, exactly-once v2, on the real broker, while the application's
@@ -75,33 +73,40 @@ class FieldlineStreamsIT {
         TopicNames names = new TopicNames(run + ".");
         String bootstrap = stack.kafka().bootstrapServers();
         createTopics(bootstrap, names);
-        Topics topics = new Topics(names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()));
+        Topics topics = new Topics(
+                names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()));
 
         List<Reading> readings = readings();
         int third = readings.size() / 3;
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
-             TopicTail<String, byte[]> output = TopicTail.of(bootstrap, names.aggregates1m())) {
-            Serializer<Reading> readingSerializer = topics.readings().valueSerde().serializer();
+                TopicTail<String, byte[]> output = TopicTail.of(bootstrap, names.aggregates1m())) {
+            Serializer<Reading> readingSerializer =
+                    topics.readings().valueSerde().serializer();
             Serializer<Device> deviceSerializer = topics.devices().valueSerde().serializer();
             for (int d = 0; d < DEVICES; d++) {
                 Device device = Records.device("d" + d, "farm-1", "room-" + (d % 2), 1000L);
-                producer.send(new ProducerRecord<>(names.devices(), device.getDeviceId(),
-                        deviceSerializer.serialize(names.devices(), device)));
+                producer.send(new ProducerRecord<>(
+                        names.devices(), device.getDeviceId(), deviceSerializer.serialize(names.devices(), device)));
             }
             send(producer, readingSerializer, names, readings.subList(0, third));
 
             Map<String, Aggregate> windows = new HashMap<>();
             List<String> duplicates = new ArrayList<>();
-            Deserializer<Aggregate> aggregates = topics.aggregates1m().valueSerde().deserializer();
+            Deserializer<Aggregate> aggregates =
+                    topics.aggregates1m().valueSerde().deserializer();
 
             Process a = startInstanceProcess(stack, names, run, stateDirs.resolve("a"), stateDirs.resolve("a.log"));
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            FieldlineStreams b = new FieldlineStreams(settings(run, stateDirs.resolve("b")),
-                    KafkaClientConfig.forBootstrapServers(bootstrap), topics, meters, overrides());
+            FieldlineStreams b = new FieldlineStreams(
+                    settings(run, stateDirs.resolve("b")),
+                    KafkaClientConfig.forBootstrapServers(bootstrap),
+                    topics,
+                    meters,
+                    overrides());
             try {
                 awaitWindows(output, aggregates, windows, duplicates, 20);
 
-                b.start();                              // tasks move to the new instance mid-stream
+                b.start(); // tasks move to the new instance mid-stream
                 send(producer, readingSerializer, names, readings.subList(third, 2 * third));
                 b.awaitRunning(Duration.ofSeconds(60));
                 awaitWindows(output, aggregates, windows, duplicates, windows.size() + 10);
@@ -111,7 +116,8 @@ class FieldlineStreamsIT {
                 send(producer, readingSerializer, names, readings.subList(2 * third, readings.size()));
                 a.destroyForcibly().waitFor();
                 flushEveryPartition(producer, readingSerializer, names);
-                producer.send(new ProducerRecord<>(names.readings(), "d0", "not avro".getBytes(StandardCharsets.UTF_8)));
+                producer.send(
+                        new ProducerRecord<>(names.readings(), "d0", "not avro".getBytes(StandardCharsets.UTF_8)));
                 producer.flush();
 
                 int expected = DEVICES * SENSORS.size() * (int) SPAN.toMinutes();
@@ -131,42 +137,65 @@ class FieldlineStreamsIT {
             assertThat(duplicates).as("windows emitted more than once").isEmpty();
             assertThat(windows).hasSize(DEVICES * SENSORS.size() * (int) SPAN.toMinutes());
             Map<String, List<Reading>> expectedWindows = readings.stream()
-                    .collect(Collectors.groupingBy(r -> windowKey(r.getDeviceId(), r.getSensor(),
-                            r.getEventTime().toEpochMilli() / 60_000 * 60_000)));
+                    .collect(Collectors.groupingBy(r -> windowKey(
+                            r.getDeviceId(), r.getSensor(), r.getEventTime().toEpochMilli() / 60_000 * 60_000)));
             assertThat(windows.keySet()).isEqualTo(expectedWindows.keySet());
             expectedWindows.forEach((key, inWindow) -> {
                 Aggregate actual = windows.get(key);
                 assertThat(actual.getCount()).as(key).isEqualTo(inWindow.size());
-                assertThat(actual.getSum()).as(key).isCloseTo(inWindow.stream().mapToDouble(Reading::getValue).sum(),
-                        within(1e-6));
-                assertThat(actual.getMin()).isEqualTo(inWindow.stream().mapToDouble(Reading::getValue).min().orElseThrow());
-                assertThat(actual.getMax()).isEqualTo(inWindow.stream().mapToDouble(Reading::getValue).max().orElseThrow());
+                assertThat(actual.getSum())
+                        .as(key)
+                        .isCloseTo(
+                                inWindow.stream().mapToDouble(Reading::getValue).sum(), within(1e-6));
+                assertThat(actual.getMin())
+                        .isEqualTo(inWindow.stream()
+                                .mapToDouble(Reading::getValue)
+                                .min()
+                                .orElseThrow());
+                assertThat(actual.getMax())
+                        .isEqualTo(inWindow.stream()
+                                .mapToDouble(Reading::getValue)
+                                .max()
+                                .orElseThrow());
                 assertThat(actual.getRoom()).isNotNull();
             });
             assertDeadLetter(bootstrap, names);
             // The undecodable record was sent after A died, so B dead-lettered and counted it (a retried
             // task would count it again; the dead-letter topic holds it once).
-            assertThat(meters.get(DeadLetterHandler.COUNTER).tag("topic", names.readings()).counter().count())
+            assertThat(meters.get(DeadLetterHandler.COUNTER)
+                            .tag("topic", names.readings())
+                            .counter()
+                            .count())
                     .isGreaterThanOrEqualTo(1.0);
         }
     }
 
     /** Starts instance A in its own JVM and waits until it runs. */
-    private static Process startInstanceProcess(EmbeddedStack stack, TopicNames names, String run, Path stateDir,
-                                                Path log) throws Exception {
+    private static Process startInstanceProcess(
+            EmbeddedStack stack, TopicNames names, String run, Path stateDir, Path log) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                StreamsInstanceMain.class.getName(), stack.kafka().bootstrapServers(), stack.schemaRegistry().url(),
-                names.prefix(), run, stateDir.toString())
+        Process process = new ProcessBuilder(
+                        java.toString(),
+                        "-Xmx512m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        StreamsInstanceMain.class.getName(),
+                        stack.kafka().bootstrapServers(),
+                        stack.schemaRegistry().url(),
+                        names.prefix(),
+                        run,
+                        stateDir.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("instance A exited: " + Files.readString(log));
-            }
-            return Files.readString(log).contains(StreamsInstanceMain.READY);
-        });
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("instance A exited: " + Files.readString(log));
+                    }
+                    return Files.readString(log).contains(StreamsInstanceMain.READY);
+                });
         return process;
     }
 
@@ -182,8 +211,11 @@ class FieldlineStreamsIT {
 
     static Map<String, Object> overrides() {
         // Faster rebalances than the production defaults, for a test that moves tasks twice.
-        return Map.of("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
-                "consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+        return Map.of(
+                "consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                10_000,
+                "consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                1_000);
     }
 
     /** One reading per second per series, event times shuffled by up to 3 s (less than the 5 s grace). */
@@ -208,46 +240,69 @@ class FieldlineStreamsIT {
         return indexes.stream().map(readings::get).toList();
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, Serializer<Reading> serializer, TopicNames names,
-                             List<Reading> readings) {
+    private static void send(
+            KafkaProducer<String, byte[]> producer,
+            Serializer<Reading> serializer,
+            TopicNames names,
+            List<Reading> readings) {
         for (Reading reading : readings) {
-            producer.send(new ProducerRecord<>(names.readings(), null, reading.getEventTime().toEpochMilli(),
-                    reading.getDeviceId(), serializer.serialize(names.readings(), reading)));
+            producer.send(new ProducerRecord<>(
+                    names.readings(),
+                    null,
+                    reading.getEventTime().toEpochMilli(),
+                    reading.getDeviceId(),
+                    serializer.serialize(names.readings(), reading)));
         }
         producer.flush();
     }
 
     /** A reading far ahead in event time on every partition moves each task's stream time past every window. */
-    private static void flushEveryPartition(KafkaProducer<String, byte[]> producer, Serializer<Reading> serializer,
-                                            TopicNames names) {
+    private static void flushEveryPartition(
+            KafkaProducer<String, byte[]> producer, Serializer<Reading> serializer, TopicNames names) {
         Set<Integer> covered = new java.util.HashSet<>();
         for (int i = 0; covered.size() < PARTITIONS; i++) {
             String device = "flush-" + i;
             int partition = Utils.toPositive(Utils.murmur2(device.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
             if (covered.add(partition)) {
                 Reading flush = Records.minimalReading(device, "temp", START.plus(Duration.ofHours(3)), 0);
-                producer.send(new ProducerRecord<>(names.readings(), null, flush.getEventTime().toEpochMilli(), device,
+                producer.send(new ProducerRecord<>(
+                        names.readings(),
+                        null,
+                        flush.getEventTime().toEpochMilli(),
+                        device,
                         serializer.serialize(names.readings(), flush)));
             }
         }
     }
 
-    private static void awaitWindows(TopicTail<String, byte[]> output, Deserializer<Aggregate> deserializer,
-                                     Map<String, Aggregate> windows, List<String> duplicates, int atLeast) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-            collect(output, deserializer, windows, duplicates);
-            assertThat(windows.size()).isGreaterThanOrEqualTo(atLeast);
-        });
+    private static void awaitWindows(
+            TopicTail<String, byte[]> output,
+            Deserializer<Aggregate> deserializer,
+            Map<String, Aggregate> windows,
+            List<String> duplicates,
+            int atLeast) {
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> {
+                    collect(output, deserializer, windows, duplicates);
+                    assertThat(windows.size()).isGreaterThanOrEqualTo(atLeast);
+                });
     }
 
-    private static void collect(TopicTail<String, byte[]> output, Deserializer<Aggregate> deserializer,
-                                Map<String, Aggregate> windows, List<String> duplicates) {
+    private static void collect(
+            TopicTail<String, byte[]> output,
+            Deserializer<Aggregate> deserializer,
+            Map<String, Aggregate> windows,
+            List<String> duplicates) {
         for (ConsumerRecord<String, byte[]> record : output.next()) {
             Aggregate aggregate = deserializer.deserialize(record.topic(), record.value());
             if (aggregate.getDeviceId().startsWith("flush")) {
                 continue;
             }
-            String key = windowKey(aggregate.getDeviceId(), aggregate.getSensor(), aggregate.getWindowStart().toEpochMilli());
+            String key = windowKey(
+                    aggregate.getDeviceId(),
+                    aggregate.getSensor(),
+                    aggregate.getWindowStart().toEpochMilli());
             if (windows.put(key, aggregate) != null) {
                 duplicates.add(key);
             }
@@ -264,15 +319,20 @@ class FieldlineStreamsIT {
             assertThat(records).hasSize(1);
             ConsumerRecord<String, byte[]> dead = records.get(0);
             assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
-            assertThat(TopicTail.header(dead, DeadLetterHeaders.SOURCE_TOPIC))
-                    .isEqualTo(names.readings());
+            assertThat(TopicTail.header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(names.readings());
             assertThat(dead.headers().lastHeader(DeadLetterHeaders.REASON)).isNotNull();
         }
     }
 
     private static void createTopics(String bootstrap, TopicNames names) {
-        KafkaTopics.createMissing(bootstrap, PARTITIONS, names.readings(), names.enrichedReadings(), names.lateReadings(),
-                names.aggregates1m(), names.aggregates1h());
+        KafkaTopics.createMissing(
+                bootstrap,
+                PARTITIONS,
+                names.readings(),
+                names.enrichedReadings(),
+                names.lateReadings(),
+                names.aggregates1m(),
+                names.aggregates1h());
         KafkaTopics.createMissing(bootstrap, 1, names.devices(), names.sensors(), names.deadLetters("streams"));
     }
 

@@ -1,29 +1,9 @@
 package io.fieldline.topologies.runtime;
 
-import static io.fieldline.topologies.support.Fixtures.T0;
 import static io.fieldline.testing.Records.minimalReading;
+import static io.fieldline.topologies.support.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Map;
-import java.util.Properties;
-
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.TopicNames;
@@ -40,9 +20,26 @@ import io.fieldline.topologies.alert.AlertSettings;
 import io.fieldline.topologies.alert.AlertTopology;
 import io.fieldline.topologies.enrich.EnrichmentSettings;
 import io.fieldline.topologies.readings.ReadingsTopology;
-import io.fieldline.topologies.support.Fixtures;
 import io.fieldline.topologies.support.OutageRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The runner's exception handlers on the production topologies: what is the record's fault goes to
@@ -59,6 +56,7 @@ class StreamsErrorHandlingTest {
     private final Topics topics = new Topics(TopicNames.defaults(), registry);
     /** What the test writes with: the same schemas, always reachable. */
     private final Topics input = new Topics(TopicNames.defaults(), registry.healthy());
+
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private TopologyTestDriver driver;
 
@@ -71,7 +69,11 @@ class StreamsErrorHandlingTest {
 
     private void start(Topology topology) {
         // The runner's own properties, handlers included, at-least-once (see above).
-        Properties props = new FieldlineStreams(new StreamsSettingsConfig(Map.of()), io.fieldline.core.kafka.KafkaClientConfig.forBootstrapServers("unused:9092"), topics, meters)
+        Properties props = new FieldlineStreams(
+                        new StreamsSettingsConfig(Map.of()),
+                        io.fieldline.core.kafka.KafkaClientConfig.forBootstrapServers("unused:9092"),
+                        topics,
+                        meters)
                 .properties("errors-test");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
@@ -79,9 +81,17 @@ class StreamsErrorHandlingTest {
     }
 
     private Topology readingsTopology() {
-        return new ReadingsTopology(new EnrichmentSettings(StoreType.IN_MEMORY),
-                new AggregateSettings(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofSeconds(10), 0.01, 2048,
-                        StoreType.IN_MEMORY), topics).build();
+        return new ReadingsTopology(
+                        new EnrichmentSettings(StoreType.IN_MEMORY),
+                        new AggregateSettings(
+                                Duration.ofMinutes(1),
+                                Duration.ofHours(1),
+                                Duration.ofSeconds(10),
+                                0.01,
+                                2048,
+                                StoreType.IN_MEMORY),
+                        topics)
+                .build();
     }
 
     private double deadLettersCounted() {
@@ -90,23 +100,29 @@ class StreamsErrorHandlingTest {
     }
 
     private TestOutputTopic<byte[], byte[]> deadLetters() {
-        return driver.createOutputTopic(topics.names().deadLetters("streams"), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        return driver.createOutputTopic(
+                topics.names().deadLetters("streams"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     @Test
     void shouldFailTheTaskNotDeadLetterWhenTheRegistryIsDownWhileReading() {
         start(readingsTopology());
-        TestInputTopic<String, Reading> readings = driver.createInputTopic(topics.readings().name(),
-                new StringSerializer(), input.readings().valueSerde().serializer());
-        TestOutputTopic<String, Reading> enriched = driver.createOutputTopic(topics.enrichedReadings().name(),
-                new StringDeserializer(), input.enrichedReadings().valueSerde().deserializer());
+        TestInputTopic<String, Reading> readings = driver.createInputTopic(
+                topics.readings().name(),
+                new StringSerializer(),
+                input.readings().valueSerde().serializer());
+        TestOutputTopic<String, Reading> enriched = driver.createOutputTopic(
+                topics.enrichedReadings().name(),
+                new StringDeserializer(),
+                input.enrichedReadings().valueSerde().deserializer());
 
         registry.down(true);
         assertThatThrownBy(() -> readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0)))
                 .isInstanceOf(StreamsException.class);
 
-        assertThat(deadLetters().isEmpty()).as("a valid reading must not be dead-lettered").isTrue();
+        assertThat(deadLetters().isEmpty())
+                .as("a valid reading must not be dead-lettered")
+                .isTrue();
         assertThat(deadLettersCounted()).isZero();
         assertThat(enriched.isEmpty()).isTrue();
     }
@@ -114,12 +130,16 @@ class StreamsErrorHandlingTest {
     @Test
     void shouldDeadLetterAndCountUndecodableRecords() {
         start(readingsTopology());
-        TestInputTopic<String, byte[]> raw = driver.createInputTopic(topics.readings().name(), new StringSerializer(),
-                new ByteArraySerializer());
-        TestInputTopic<String, Reading> readings = driver.createInputTopic(topics.readings().name(),
-                new StringSerializer(), input.readings().valueSerde().serializer());
-        TestOutputTopic<String, Reading> enriched = driver.createOutputTopic(topics.enrichedReadings().name(),
-                new StringDeserializer(), input.enrichedReadings().valueSerde().deserializer());
+        TestInputTopic<String, byte[]> raw =
+                driver.createInputTopic(topics.readings().name(), new StringSerializer(), new ByteArraySerializer());
+        TestInputTopic<String, Reading> readings = driver.createInputTopic(
+                topics.readings().name(),
+                new StringSerializer(),
+                input.readings().valueSerde().serializer());
+        TestOutputTopic<String, Reading> enriched = driver.createOutputTopic(
+                topics.enrichedReadings().name(),
+                new StringDeserializer(),
+                input.enrichedReadings().valueSerde().deserializer());
 
         raw.pipeInput("dev-1", "not avro".getBytes(StandardCharsets.UTF_8));
         readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
@@ -127,30 +147,52 @@ class StreamsErrorHandlingTest {
         TestRecord<byte[], byte[]> dead = deadLetters().readRecord();
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
         assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("deserialization failed");
-        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topics.readings().name());
+        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC))
+                .isEqualTo(topics.readings().name());
         assertThat(deadLettersCounted()).isEqualTo(1.0);
-        assertThat(meters.get(DeadLetterHandler.COUNTER).tag("topic", topics.readings().name()).counter().count())
+        assertThat(meters.get(DeadLetterHandler.COUNTER)
+                        .tag("topic", topics.readings().name())
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
         assertThat(enriched.readValuesToList()).hasSize(1);
     }
 
     private Topology alertsTopology() {
-        AlertSettings settings = new AlertSettings(Duration.ZERO, false, 3.0, Duration.ofMinutes(1),
-                Duration.ofSeconds(5), Duration.ofMinutes(1), Severity.WARNING, StoreType.IN_MEMORY);
+        AlertSettings settings = new AlertSettings(
+                Duration.ZERO,
+                false,
+                3.0,
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(5),
+                Duration.ofMinutes(1),
+                Severity.WARNING,
+                StoreType.IN_MEMORY);
         return new AlertTopology(settings, topics).build();
     }
 
     @Test
     void shouldDeadLetterARecordThatDeterministicallyFailsProcessingAndCarryOn() {
         start(alertsTopology());
-        TestInputTopic<String, AlertRule> rules = driver.createInputTopic(topics.alertRules().name(),
-                new StringSerializer(), input.alertRules().valueSerde().serializer());
-        TestInputTopic<String, Reading> readings = driver.createInputTopic(topics.enrichedReadings().name(),
-                new StringSerializer(), input.enrichedReadings().valueSerde().serializer());
-        TestOutputTopic<String, Alert> alerts = driver.createOutputTopic(topics.alerts().name(),
-                new StringDeserializer(), input.alerts().valueSerde().deserializer());
-        rules.pipeInput("hot", AlertRule.newBuilder().setRuleId("hot").setDirection(Direction.ABOVE).setThreshold(30)
-                .build());
+        TestInputTopic<String, AlertRule> rules = driver.createInputTopic(
+                topics.alertRules().name(),
+                new StringSerializer(),
+                input.alertRules().valueSerde().serializer());
+        TestInputTopic<String, Reading> readings = driver.createInputTopic(
+                topics.enrichedReadings().name(),
+                new StringSerializer(),
+                input.enrichedReadings().valueSerde().serializer());
+        TestOutputTopic<String, Alert> alerts = driver.createOutputTopic(
+                topics.alerts().name(),
+                new StringDeserializer(),
+                input.alerts().valueSerde().deserializer());
+        rules.pipeInput(
+                "hot",
+                AlertRule.newBuilder()
+                        .setRuleId("hot")
+                        .setDirection(Direction.ABOVE)
+                        .setThreshold(30)
+                        .build());
 
         // Decodes fine, but its series state cannot be stored (a sensor name past 64 KiB): it fails
         // every time it is processed. Without a processing exception handler the thread dies and is
@@ -160,37 +202,58 @@ class StreamsErrorHandlingTest {
         readings.pipeInput("dev-2", minimalReading("dev-2", "air_temperature", T0.plusSeconds(1), 40.0));
 
         TestRecord<byte[], byte[]> dead = deadLetters().readRecord();
-        assertThat(dead.value()).isEqualTo(input.enrichedReadings().valueSerde().serializer()
-                .serialize(topics.enrichedReadings().name(), poison));
+        assertThat(dead.value())
+                .isEqualTo(input.enrichedReadings()
+                        .valueSerde()
+                        .serializer()
+                        .serialize(topics.enrichedReadings().name(), poison));
         assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("dev-1");
         assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("processing failed in alerts-evaluator");
         assertThat(header(dead, DeadLetterHeaders.EXCEPTION)).isNotBlank();
-        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topics.enrichedReadings().name());
+        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC))
+                .isEqualTo(topics.enrichedReadings().name());
         assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo("streams");
-        assertThat(meters.get(DeadLetterHandler.COUNTER).tag("topic", topics.enrichedReadings().name()).counter()
-                .count()).isEqualTo(1.0);
+        assertThat(meters.get(DeadLetterHandler.COUNTER)
+                        .tag("topic", topics.enrichedReadings().name())
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
         // The next record is processed as usual.
-        assertThat(alerts.readValuesToList()).extracting(Alert::getAlertId).containsExactly("hot/dev-2/air_temperature");
+        assertThat(alerts.readValuesToList())
+                .extracting(Alert::getAlertId)
+                .containsExactly("hot/dev-2/air_temperature");
     }
 
     @Test
     void shouldFailTheTaskNotDeadLetterWhenTheRegistryIsDownWhileWriting() {
         start(alertsTopology());
-        TestInputTopic<String, AlertRule> rules = driver.createInputTopic(topics.alertRules().name(),
-                new StringSerializer(), input.alertRules().valueSerde().serializer());
-        TestInputTopic<String, Reading> readings = driver.createInputTopic(topics.enrichedReadings().name(),
-                new StringSerializer(), input.enrichedReadings().valueSerde().serializer());
-        rules.pipeInput("hot", AlertRule.newBuilder().setRuleId("hot").setDirection(Direction.ABOVE).setThreshold(30)
-                .build());
+        TestInputTopic<String, AlertRule> rules = driver.createInputTopic(
+                topics.alertRules().name(),
+                new StringSerializer(),
+                input.alertRules().valueSerde().serializer());
+        TestInputTopic<String, Reading> readings = driver.createInputTopic(
+                topics.enrichedReadings().name(),
+                new StringSerializer(),
+                input.enrichedReadings().valueSerde().serializer());
+        rules.pipeInput(
+                "hot",
+                AlertRule.newBuilder()
+                        .setRuleId("hot")
+                        .setDirection(Direction.ABOVE)
+                        .setThreshold(30)
+                        .build());
         readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 20.0));
 
         // The reading decodes (its schema is cached), but the alert it raises cannot be serialized.
         registry.down(true);
-        assertThatThrownBy(() -> readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(1), 40.0)))
+        assertThatThrownBy(() -> readings.pipeInput(
+                        "dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(1), 40.0)))
                 .isInstanceOf(StreamsException.class);
 
-        assertThat(deadLetters().isEmpty()).as("a valid reading must not be dead-lettered").isTrue();
+        assertThat(deadLetters().isEmpty())
+                .as("a valid reading must not be dead-lettered")
+                .isTrue();
         assertThat(deadLettersCounted()).isZero();
     }
 

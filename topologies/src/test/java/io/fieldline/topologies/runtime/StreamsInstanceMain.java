@@ -1,13 +1,12 @@
 package io.fieldline.topologies.runtime;
 
-import java.time.Duration;
-import java.util.Map;
-
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.topologies.StreamsSettingsConfig;
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * One Streams instance in its own JVM, so that {@link FieldlineStreamsIT} can kill it
@@ -20,14 +19,14 @@ public final class StreamsInstanceMain {
 
     static final String READY = "FIELDLINE-STREAMS-RUNNING";
 
-    private StreamsInstanceMain() {
-    }
+    private StreamsInstanceMain() {}
 
     public static void main(String[] args) throws Exception {
         Topics topics = new Topics(new TopicNames(args[2]), new HttpSchemaRegistryClient(args[1]));
         StreamsSettingsConfig settings = FieldlineStreamsIT.settings(args[3], java.nio.file.Path.of(args[4]));
         Map<String, Object> overrides = FieldlineStreamsIT.overrides();
-        FieldlineStreams streams = new FieldlineStreams(settings, KafkaClientConfig.forBootstrapServers(args[0]), topics, null, overrides);
+        FieldlineStreams streams =
+                new FieldlineStreams(settings, KafkaClientConfig.forBootstrapServers(args[0]), topics, null, overrides);
         streams.start();
         streams.awaitRunning(Duration.ofSeconds(60));
         System.out.println(READY);

@@ -1,12 +1,10 @@
 package io.fieldline.topologies.support;
 
-import java.time.Instant;
-import java.util.Properties;
-
-import org.apache.kafka.streams.StreamsConfig;
-
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.testing.Records;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
 
 /** The topology tests' time origin, readings in a room and driver properties; other records: {@link Records}. */
 public final class Fixtures {
@@ -14,8 +12,7 @@ public final class Fixtures {
     /** Midnight UTC, 2025-03-01: a fixed origin for event times. */
     public static final Instant T0 = Instant.parse("2025-03-01T00:00:00Z");
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** A reading with only the required fields, in {@code room} of farm-1 (as the bridge sets them from the topic). */
     public static Reading reading(String deviceId, String sensor, Instant eventTime, double value, String room) {

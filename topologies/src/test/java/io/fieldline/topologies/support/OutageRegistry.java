@@ -1,14 +1,12 @@
 package io.fieldline.topologies.support;
 
-import java.net.ConnectException;
-import java.util.List;
-
-import org.apache.avro.Schema;
-
 import io.fieldline.schemas.registry.InMemorySchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryException;
 import io.fieldline.schemas.registry.SchemaVersion;
+import java.net.ConnectException;
+import java.util.List;
+import org.apache.avro.Schema;
 
 /**
  * A registry that can be taken down: while down, every call fails the way the HTTP client fails
@@ -33,8 +31,10 @@ public final class OutageRegistry implements SchemaRegistryClient {
 
     private void check(String what) {
         if (down) {
-            throw new SchemaRegistryException("schema registry unreachable: " + what,
-                    SchemaRegistryException.NO_STATUS, SchemaRegistryException.NO_STATUS,
+            throw new SchemaRegistryException(
+                    "schema registry unreachable: " + what,
+                    SchemaRegistryException.NO_STATUS,
+                    SchemaRegistryException.NO_STATUS,
                     new ConnectException("Connection refused"));
         }
     }

@@ -1,15 +1,13 @@
 package io.fieldline.topologies.support;
 
+import io.fieldline.topologies.internal.ProcessorCounter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
-
-import io.fieldline.topologies.internal.ProcessorCounter;
 
 /** Topology-description and metric checks shared by the tests. */
 public final class TopologyNames {
@@ -17,8 +15,7 @@ public final class TopologyNames {
     // Kafka's generated names look like KSTREAM-SOURCE-0000000001 or KTABLE-...-STATE-STORE-0000000003.
     private static final Pattern GENERATED = Pattern.compile("\\b(KSTREAM|KTABLE)-[A-Z-]+-\\d{10}\\b");
 
-    private TopologyNames() {
-    }
+    private TopologyNames() {}
 
     public static List<String> generatedNames(String description) {
         List<String> names = new ArrayList<>();

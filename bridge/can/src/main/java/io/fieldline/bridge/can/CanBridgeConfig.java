@@ -1,6 +1,5 @@
 package io.fieldline.bridge.can;
 
-import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.candump.CandumpReplay;
 import io.fieldline.bridge.can.candump.ReplaySpeed;
 import java.time.Duration;
@@ -68,72 +67,192 @@ public final class CanBridgeConfig extends AbstractConfig {
     }
 
     private static final ConfigDef DEF = new ConfigDef()
-            .define(INPUT, Type.STRING, "replay", enumValidator(Input.class), Importance.HIGH,
+            .define(
+                    INPUT,
+                    Type.STRING,
+                    "replay",
+                    enumValidator(Input.class),
+                    Importance.HIGH,
                     "Where frames come from: replay (a candump log file), stdin (candump lines on standard input), "
                             + "tcp (candump lines from senders connecting to can.tcp.host:can.tcp.port), socketcan "
                             + "(live interfaces, Linux with CAN support only) or redis (a Redis stream).")
-            .define(DBC_FILE, Type.STRING, DEMO_DBC, new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    DBC_FILE,
+                    Type.STRING,
+                    DEMO_DBC,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "DBC file that decodes the frames; a path, or classpath:<resource>. The default is the demo DBC "
                             + "bundled with Fieldline.")
-            .define(REPLAY_FILE, Type.STRING, DEMO_LOG, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    REPLAY_FILE,
+                    Type.STRING,
+                    DEMO_LOG,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "candump log (-L or console format) replayed when can.input=replay; a path, or "
                             + "classpath:<resource>. The default is the bundled demo log.")
-            .define(REPLAY_SPEED, Type.STRING, "1", speedValidator(), Importance.MEDIUM,
+            .define(
+                    REPLAY_SPEED,
+                    Type.STRING,
+                    "1",
+                    speedValidator(),
+                    Importance.MEDIUM,
                     "Replay pace: 1 for the original timing, N for N times faster, max for no pauses.")
-            .define(REPLAY_TIMESTAMPS, Type.STRING, "original", enumValidator(CandumpReplay.TimestampMode.class),
+            .define(
+                    REPLAY_TIMESTAMPS,
+                    Type.STRING,
+                    "original",
+                    enumValidator(CandumpReplay.TimestampMode.class),
                     Importance.MEDIUM,
                     "original keeps the logged receive times as event times; shifted moves them so the first "
                             + "frame happens at the start of the replay (for demos and load tests).")
-            .define(REPLAY_LOOP, Type.BOOLEAN, false, Importance.LOW,
+            .define(
+                    REPLAY_LOOP,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.LOW,
                     "Start the replay over when the log ends (until the bridge is closed).")
-            .define(TCP_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    TCP_HOST,
+                    Type.STRING,
+                    "127.0.0.1",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Address the candump TCP listener binds; 0.0.0.0 to accept senders on other hosts.")
-            .define(TCP_PORT, Type.INT, 29536, ConfigDef.Range.between(0, 65535), Importance.MEDIUM,
+            .define(
+                    TCP_PORT,
+                    Type.INT,
+                    29536,
+                    ConfigDef.Range.between(0, 65535),
+                    Importance.MEDIUM,
                     "Port of the candump TCP listener (0 picks a free one).")
-            .define(LINE_MAX_LENGTH, Type.INT, CandumpReplay.DEFAULT_MAX_LINE_LENGTH, ConfigDef.Range.between(64, 65_536),
+            .define(
+                    LINE_MAX_LENGTH,
+                    Type.INT,
+                    CandumpReplay.DEFAULT_MAX_LINE_LENGTH,
+                    ConfigDef.Range.between(64, 65_536),
                     Importance.LOW,
                     "Longest candump line (in characters) the line inputs (tcp, stdin, replay) read whole; a candump "
                             + "line is under 200. A longer line is dead-lettered as malformed with its first "
                             + "can.line.max.length characters, the rest is read and dropped, and the input goes on.")
-            .define(SOCKETCAN_INTERFACES, Type.LIST, "can0", Importance.MEDIUM,
+            .define(
+                    SOCKETCAN_INTERFACES,
+                    Type.LIST,
+                    "can0",
+                    Importance.MEDIUM,
                     "SocketCAN interfaces read when can.input=socketcan.")
-            .define(REDIS_URL, Type.STRING, "", Importance.MEDIUM,
+            .define(
+                    REDIS_URL,
+                    Type.STRING,
+                    "",
+                    Importance.MEDIUM,
                     "Redis URL (redis://host:port) of the frame stream when can.input=redis.")
-            .define(REDIS_STREAM, Type.STRING, "can:frames", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    REDIS_STREAM,
+                    Type.STRING,
+                    "can:frames",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Redis stream key holding raw frames (fields iface, id, data, ts; see docs/can.md).")
-            .define(REDIS_GROUP, Type.STRING, "fieldline-can", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    REDIS_GROUP,
+                    Type.STRING,
+                    "fieldline-can",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Consumer group of the Redis stream; created (from the start of the stream) if missing.")
-            .define(REDIS_CONSUMER, Type.STRING, "bridge-1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(
+                    REDIS_CONSUMER,
+                    Type.STRING,
+                    "bridge-1",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM,
                     "Consumer name within the group; keep it stable across restarts so pending entries are re-read.")
-            .define(REDIS_BATCH_SIZE, Type.INT, 500, ConfigDef.Range.between(1, 100_000), Importance.LOW,
+            .define(
+                    REDIS_BATCH_SIZE,
+                    Type.INT,
+                    500,
+                    ConfigDef.Range.between(1, 100_000),
+                    Importance.LOW,
                     "Entries read per XREADGROUP call.")
-            .define(REDIS_BLOCK_MS, Type.LONG, 1000L, ConfigDef.Range.between(1, 60_000), Importance.LOW,
+            .define(
+                    REDIS_BLOCK_MS,
+                    Type.LONG,
+                    1000L,
+                    ConfigDef.Range.between(1, 60_000),
+                    Importance.LOW,
                     "How long XREADGROUP blocks waiting for new entries.")
-            .define(REDIS_CLAIM_IDLE_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+            .define(
+                    REDIS_CLAIM_IDLE_MS,
+                    Type.LONG,
+                    60_000L,
+                    ConfigDef.Range.atLeast(0),
+                    Importance.LOW,
                     "Pending entries of other consumers idle this long are claimed (XAUTOCLAIM) and processed.")
-            .define(ALLOW_TRUNCATED, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(
+                    ALLOW_TRUNCATED,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.MEDIUM,
                     "Decode the signals that fit when a frame is shorter than its message (cantools allow_truncated); "
                             + "when false such frames are dead-lettered.")
-            .define(DEVICE_TEMPLATE, Type.STRING, "{iface}-{node}", templateValidator(), Importance.MEDIUM,
+            .define(
+                    DEVICE_TEMPLATE,
+                    Type.STRING,
+                    "{iface}-{node}",
+                    templateValidator(),
+                    Importance.MEDIUM,
                     "Device id of a signal no mapping names; placeholders {iface}, {node} (the message's sender), "
                             + "{message}, {id} (hex CAN id) and {signal}.")
-            .define(SENSOR_TEMPLATE, Type.STRING, "{signal}", templateValidator(), Importance.MEDIUM,
+            .define(
+                    SENSOR_TEMPLATE,
+                    Type.STRING,
+                    "{signal}",
+                    templateValidator(),
+                    Importance.MEDIUM,
                     "Sensor name of a signal no mapping names; same placeholders as can.device.template.")
-            .define(NODE_DEVICES, Type.LIST, "", listValidator(true), Importance.MEDIUM,
+            .define(
+                    NODE_DEVICES,
+                    Type.LIST,
+                    "",
+                    listValidator(true),
+                    Importance.MEDIUM,
                     "Node=device pairs: every signal of a message sent by the node goes to that device, for example "
                             + "ClimateCtl=room-a.")
-            .define(SIGNAL_MAPPINGS, Type.LIST, "", listValidator(false), Importance.MEDIUM,
+            .define(
+                    SIGNAL_MAPPINGS,
+                    Type.LIST,
+                    "",
+                    listValidator(false),
+                    Importance.MEDIUM,
                     "Rules iface/message/signal=device[/sensor], first match wins. message is a name or a CAN id "
                             + "(0x1F0); any part may be *; device * keeps the default device. Example: "
                             + "*/ClimateStatus/AirTemp=room-a/air_temperature.")
-            .define(FRAMES_PUBLISH, Type.BOOLEAN, false, Importance.MEDIUM,
+            .define(
+                    FRAMES_PUBLISH,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.MEDIUM,
                     "Also publish every raw frame to the can.frames topic (Avro CanFrame, key iface/canId).")
-            .define(UNKNOWN_DEADLETTER, Type.BOOLEAN, false, Importance.LOW,
+            .define(
+                    UNKNOWN_DEADLETTER,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.LOW,
                     "Dead-letter frames whose id the DBC does not know (they are always counted).")
-            .define(RANGE_CHECK, Type.BOOLEAN, true, Importance.LOW,
+            .define(
+                    RANGE_CHECK,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.LOW,
                     "Mark readings outside the signal's DBC [min|max] range as quality BAD (kept, never dropped).")
-            .define(EVENT_TIME_MAX_FUTURE_MS, Type.LONG, CanReadingMapper.DEFAULT_MAX_FUTURE.toMillis(),
-                    ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    EVENT_TIME_MAX_FUTURE_MS,
+                    Type.LONG,
+                    CanReadingMapper.DEFAULT_MAX_FUTURE.toMillis(),
+                    ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM,
                     "How far after its receipt a frame's timestamp may lie. A later frame is dead-lettered: a receiver "
                             + "clock far ahead would advance the stream time of its partition, close every open window "
                             + "and pin its series' latest value. Past times (a replayed log) are always accepted.");
@@ -239,8 +358,11 @@ public final class CanBridgeConfig extends AbstractConfig {
 
     /** The mapping from (interface, message, signal) to device and sensor these settings describe. */
     public SignalMapping signalMapping() {
-        return SignalMapping.parse(getString(DEVICE_TEMPLATE), getString(SENSOR_TEMPLATE),
-                getList(NODE_DEVICES), getList(SIGNAL_MAPPINGS));
+        return SignalMapping.parse(
+                getString(DEVICE_TEMPLATE),
+                getString(SENSOR_TEMPLATE),
+                getList(NODE_DEVICES),
+                getList(SIGNAL_MAPPINGS));
     }
 
     private static <E extends Enum<E>> ConfigDef.Validator enumValidator(Class<E> type) {

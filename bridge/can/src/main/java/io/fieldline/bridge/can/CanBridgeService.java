@@ -1,17 +1,16 @@
 package io.fieldline.bridge.can;
 
-import org.apache.kafka.clients.producer.ProducerConfig;
 import io.fieldline.bridge.can.candump.CandumpReplay;
 import io.fieldline.bridge.can.candump.CandumpTcpServer;
-import io.fieldline.can.dbc.Dbc;
-import io.fieldline.core.kafka.ClientRules;
-import io.fieldline.core.kafka.KafkaClientConfig;
-import io.fieldline.can.dbc.DbcParser;
-import io.fieldline.can.decode.DbcDecoder;
 import io.fieldline.bridge.can.redis.RedisStreamFrameSource;
 import io.fieldline.bridge.can.socketcan.SocketCanSource;
 import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.bridge.ingress.IngressSettings;
+import io.fieldline.can.dbc.Dbc;
+import io.fieldline.can.dbc.DbcParser;
+import io.fieldline.can.decode.DbcDecoder;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
@@ -32,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,14 +82,23 @@ public final class CanBridgeService implements AutoCloseable {
      * @param config           {@code can.*} settings
      * @param meters           where the counters go
      */
-    public CanBridgeService(KafkaClientConfig kafka, String registryUrl, TopicNames names, CanBridgeConfig config,
-                            MeterRegistry meters) {
+    public CanBridgeService(
+            KafkaClientConfig kafka,
+            String registryUrl,
+            TopicNames names,
+            CanBridgeConfig config,
+            MeterRegistry meters) {
         this(kafka, new HttpSchemaRegistryClient(registryUrl), names, config, meters, Clock.systemUTC());
     }
 
     /** As above, with a registry client and clock of the caller's choosing. */
-    public CanBridgeService(KafkaClientConfig kafka, SchemaRegistryClient registry, TopicNames names,
-                            CanBridgeConfig config, MeterRegistry meters, Clock clock) {
+    public CanBridgeService(
+            KafkaClientConfig kafka,
+            SchemaRegistryClient registry,
+            TopicNames names,
+            CanBridgeConfig config,
+            MeterRegistry meters,
+            Clock clock) {
         this.kafka = Objects.requireNonNull(kafka, "kafka");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.names = Objects.requireNonNull(names, "names");
@@ -118,30 +127,56 @@ public final class CanBridgeService implements AutoCloseable {
         }
         Dbc dbc = DbcParser.parse(read(config.dbcFile()), fileName(config.dbcFile()));
         LOG.info("CAN bridge: {} messages from {}, input {}", dbc.messages().size(), config.dbcFile(), config.input());
-        CanReadingMapper mapper = new CanReadingMapper(DbcDecoder.compile(dbc), config.signalMapping(),
-                config.allowTruncated(), config.rangeCheck(), config.eventTimeMaxFuture());
+        CanReadingMapper mapper = new CanReadingMapper(
+                DbcDecoder.compile(dbc),
+                config.signalMapping(),
+                config.allowTruncated(),
+                config.rangeCheck(),
+                config.eventTimeMaxFuture());
         Map<String, Object> producer = producerProperties();
-        ingress = IngressPublisher.withSchemaRegistry(IngressSettings.of(CanFramePublisher.STAGE, kafka.bootstrapServers())
-                .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))
-                .withLingerMs(Integer.parseInt(producer.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
-                .withCompressionType(producer.get(ProducerConfig.COMPRESSION_TYPE_CONFIG).toString().trim())
-                .withProducerOverrides(IngressSettings.overridesFrom(producer))
-                .withClock(clock), names, registry, meters);
-        publisher = new CanFramePublisher(mapper, ingress, new Topics(names, registry), config.publishFrames(),
-                config.deadLetterUnknownIds(), meters, clock);
+        ingress = IngressPublisher.withSchemaRegistry(
+                IngressSettings.of(CanFramePublisher.STAGE, kafka.bootstrapServers())
+                        .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))
+                        .withLingerMs(Integer.parseInt(producer.get(ProducerConfig.LINGER_MS_CONFIG)
+                                .toString()
+                                .trim()))
+                        .withCompressionType(producer.get(ProducerConfig.COMPRESSION_TYPE_CONFIG)
+                                .toString()
+                                .trim())
+                        .withProducerOverrides(IngressSettings.overridesFrom(producer))
+                        .withClock(clock),
+                names,
+                registry,
+                meters);
+        publisher = new CanFramePublisher(
+                mapper,
+                ingress,
+                new Topics(names, registry),
+                config.publishFrames(),
+                config.deadLetterUnknownIds(),
+                meters,
+                clock);
         switch (config.input()) {
             case REPLAY -> startLineReader("can-replay", this::replayLoop);
             case STDIN -> startLineReader("can-stdin", () -> readStream(stdin, "stdin"));
-            case TCP -> tcp = CandumpTcpServer.start(config.tcpHost(), config.tcpPort(), publisher,
-                    config.lineMaxLength());
+            case TCP ->
+                tcp = CandumpTcpServer.start(config.tcpHost(), config.tcpPort(), publisher, config.lineMaxLength());
             case SOCKETCAN -> socketCan = SocketCanSource.open(config.socketCanInterfaces(), publisher, clock);
             case REDIS -> {
                 if (config.redisUrl().isBlank()) {
                     throw new IllegalStateException(CanBridgeConfig.REDIS_URL + " must be set for can.input=redis");
                 }
-                redis = RedisStreamFrameSource.start(new RedisStreamFrameSource.Settings(config.redisUrl(),
-                        config.redisStream(), config.redisGroup(), config.redisConsumer(), config.redisBatchSize(),
-                        config.redisBlockMs(), config.redisClaimIdleMs(), RedisStreamFrameSource.RETRY), publisher);
+                redis = RedisStreamFrameSource.start(
+                        new RedisStreamFrameSource.Settings(
+                                config.redisUrl(),
+                                config.redisStream(),
+                                config.redisGroup(),
+                                config.redisConsumer(),
+                                config.redisBatchSize(),
+                                config.redisBlockMs(),
+                                config.redisClaimIdleMs(),
+                                RedisStreamFrameSource.RETRY),
+                        publisher);
             }
         }
     }
@@ -162,36 +197,48 @@ public final class CanBridgeService implements AutoCloseable {
     }
 
     private void startLineReader(String name, Body body) {
-        lineReader = new Thread(() -> {
-            try {
-                body.run();
-                publisher.flush();
-                publisher.checkNoSendFailure();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                if (!closed) {
-                    failure = e;
-                    LOG.error("CAN input {} failed", name, e);
-                }
-            } finally {
-                finished.countDown();
-            }
-        }, name);
+        lineReader = new Thread(
+                () -> {
+                    try {
+                        body.run();
+                        publisher.flush();
+                        publisher.checkNoSendFailure();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Exception e) {
+                        if (!closed) {
+                            failure = e;
+                            LOG.error("CAN input {} failed", name, e);
+                        }
+                    } finally {
+                        finished.countDown();
+                    }
+                },
+                name);
         lineReader.setDaemon(true);
         lineReader.start();
     }
 
     private void replayLoop() throws Exception {
-        CandumpReplay replay = new CandumpReplay(config.replaySpeed(), config.replayTimestamps(), clock,
-                CandumpReplay.Pacer.system(), config.lineMaxLength());
+        CandumpReplay replay = new CandumpReplay(
+                config.replaySpeed(),
+                config.replayTimestamps(),
+                clock,
+                CandumpReplay.Pacer.system(),
+                config.lineMaxLength());
         String file = config.replayFile();
         do {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
+            try (BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8))) {
                 CandumpReplay.Result r = replay.replay(reader, fileName(file), publisher);
                 replayPasses++;
-                LOG.info("Replayed {}: {} lines, {} frames, {} malformed (pass {})", file, r.lines(), r.frames(),
-                        r.malformed(), replayPasses);
+                LOG.info(
+                        "Replayed {}: {} lines, {} frames, {} malformed (pass {})",
+                        file,
+                        r.lines(),
+                        r.frames(),
+                        r.malformed(),
+                        replayPasses);
             }
         } while (config.replayLoop() && !closed && !Thread.currentThread().isInterrupted());
     }

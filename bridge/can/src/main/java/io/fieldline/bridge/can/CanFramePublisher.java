@@ -71,8 +71,14 @@ public final class CanFramePublisher implements FrameListener {
      * @param registry          meters
      * @param clock             ingest time
      */
-    public CanFramePublisher(CanReadingMapper mapper, IngressPublisher publisher, Topics topics,
-                             boolean publishFrames, boolean deadLetterUnknown, MeterRegistry registry, Clock clock) {
+    public CanFramePublisher(
+            CanReadingMapper mapper,
+            IngressPublisher publisher,
+            Topics topics,
+            boolean publishFrames,
+            boolean deadLetterUnknown,
+            MeterRegistry registry,
+            Clock clock) {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.topics = Objects.requireNonNull(topics, "topics");
@@ -81,17 +87,27 @@ public final class CanFramePublisher implements FrameListener {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.frameSerializer = topics.canFrames().valueSerde().serializer();
         for (CanReadingMapper.Outcome o : CanReadingMapper.Outcome.values()) {
-            frameCounters.put(o, Counter.builder("fieldline.can.frames").tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
-                    .description("CAN frames read, by what became of them").register(registry));
+            frameCounters.put(
+                    o,
+                    Counter.builder("fieldline.can.frames")
+                            .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
+                            .description("CAN frames read, by what became of them")
+                            .register(registry));
             frames.put(o, new LongAdder());
         }
-        signalCounter = Counter.builder("fieldline.can.signals").description("Signals published as readings")
+        signalCounter = Counter.builder("fieldline.can.signals")
+                .description("Signals published as readings")
                 .register(registry);
         malformedCounter = Counter.builder("fieldline.can.malformed.lines")
-                .description("Input lines that are not CAN frames").register(registry);
+                .description("Input lines that are not CAN frames")
+                .register(registry);
         for (String reason : new String[] {"malformed", "unknown_id", "undecodable", "future_timestamp"}) {
-            deadLetterCounters.put(reason, Counter.builder("fieldline.can.deadletters").tag("reason", reason)
-                    .description("Records written to the CAN dead-letter topic").register(registry));
+            deadLetterCounters.put(
+                    reason,
+                    Counter.builder("fieldline.can.deadletters")
+                            .tag("reason", reason)
+                            .description("Records written to the CAN dead-letter topic")
+                            .register(registry));
         }
     }
 
@@ -113,8 +129,8 @@ public final class CanFramePublisher implements FrameListener {
      *         exceptionally when one was rejected
      */
     public synchronized CompletableFuture<Void> publish(CanFrame frame, String source, long line) {
-        IngressPublisher.Batch batch = publisher.batch(Origin.line(source, line,
-                () -> frame.toCandumpLog().getBytes(StandardCharsets.UTF_8)));
+        IngressPublisher.Batch batch = publisher.batch(
+                Origin.line(source, line, () -> frame.toCandumpLog().getBytes(StandardCharsets.UTF_8)));
         Instant ingest = clock.instant();
         String readingsTopic = topics.readings().name();
         CanReadingMapper.Outcome outcome = mapper.map(frame, ingest, reading -> {
@@ -124,8 +140,12 @@ public final class CanFramePublisher implements FrameListener {
         });
         // After the mapping, which refuses frames dated in the future: the raw frame would carry that time too.
         if (publishFrames && outcome != CanReadingMapper.Outcome.FUTURE_TIMESTAMP) {
-            batch.record(topics.canFrames().name(), (frame.iface() + "/" + frame.idText()).getBytes(StandardCharsets.UTF_8),
-                    toAvro(frame, ingest), frameSerializer, frameTimestamp(frame, ingest));
+            batch.record(
+                    topics.canFrames().name(),
+                    (frame.iface() + "/" + frame.idText()).getBytes(StandardCharsets.UTF_8),
+                    toAvro(frame, ingest),
+                    frameSerializer,
+                    frameTimestamp(frame, ingest));
         }
         frames.get(outcome).increment();
         frameCounters.get(outcome).increment();
@@ -146,8 +166,8 @@ public final class CanFramePublisher implements FrameListener {
 
     /** Dead-letters a line that is not a frame. */
     public synchronized CompletableFuture<Void> publishMalformed(String text, String source, long line, String reason) {
-        IngressPublisher.Batch batch = publisher.batch(Origin.line(source, line,
-                () -> text.getBytes(StandardCharsets.UTF_8)));
+        IngressPublisher.Batch batch =
+                publisher.batch(Origin.line(source, line, () -> text.getBytes(StandardCharsets.UTF_8)));
         malformed.increment();
         malformedCounter.increment();
         LOG.debug("Malformed CAN input {} line {}: {}", source, line, reason);
@@ -165,7 +185,8 @@ public final class CanFramePublisher implements FrameListener {
     public void checkNoSendFailure() {
         if (publisher.state() == IngressPublisher.State.FAILED) {
             Throwable e = publisher.failureCause();
-            throw new IllegalStateException("Kafka rejected CAN bridge records: " + (e == null ? "" : e.getMessage()), e);
+            throw new IllegalStateException(
+                    "Kafka rejected CAN bridge records: " + (e == null ? "" : e.getMessage()), e);
         }
     }
 
@@ -176,12 +197,18 @@ public final class CanFramePublisher implements FrameListener {
 
     /** What was read and sent so far. */
     public Counts counts() {
-        return new Counts(frames.values().stream().mapToLong(LongAdder::sum).sum(),
-                frames.get(CanReadingMapper.Outcome.DECODED).sum(), frames.get(CanReadingMapper.Outcome.TRUNCATED).sum(),
-                frames.get(CanReadingMapper.Outcome.UNKNOWN_ID).sum(), frames.get(CanReadingMapper.Outcome.REMOTE).sum(),
+        return new Counts(
+                frames.values().stream().mapToLong(LongAdder::sum).sum(),
+                frames.get(CanReadingMapper.Outcome.DECODED).sum(),
+                frames.get(CanReadingMapper.Outcome.TRUNCATED).sum(),
+                frames.get(CanReadingMapper.Outcome.UNKNOWN_ID).sum(),
+                frames.get(CanReadingMapper.Outcome.REMOTE).sum(),
                 frames.get(CanReadingMapper.Outcome.UNDECODABLE).sum(),
-                frames.get(CanReadingMapper.Outcome.FUTURE_TIMESTAMP).sum(), signals.sum(), malformed.sum(),
-                deadLetters.sum(), publisher.sendErrors());
+                frames.get(CanReadingMapper.Outcome.FUTURE_TIMESTAMP).sum(),
+                signals.sum(),
+                malformed.sum(),
+                deadLetters.sum(),
+                publisher.sendErrors());
     }
 
     /**
@@ -199,8 +226,18 @@ public final class CanFramePublisher implements FrameListener {
      * @param deadLetters    records sent to the dead-letter topic
      * @param sendFailures   records Kafka did not take (dead-lettered or failing the publisher), from the publisher
      */
-    public record Counts(long frames, long decoded, long truncated, long unknownIds, long remote, long undecodable,
-                         long futureTimes, long signals, long malformedLines, long deadLetters, long sendFailures) {
+    public record Counts(
+            long frames,
+            long decoded,
+            long truncated,
+            long unknownIds,
+            long remote,
+            long undecodable,
+            long futureTimes,
+            long signals,
+            long malformedLines,
+            long deadLetters,
+            long sendFailures) {
 
         /** As an ordered map, for summaries. */
         public Map<String, Object> asMap() {
@@ -223,11 +260,19 @@ public final class CanFramePublisher implements FrameListener {
     /** The Avro form of a frame for the can.frames topic. */
     static io.fieldline.schemas.avro.CanFrame toAvro(CanFrame frame, Instant ingest) {
         Instant ts = frame.hasTimestamp()
-                ? Instant.ofEpochSecond(Math.floorDiv(frame.timestampMicros(), 1_000_000L),
+                ? Instant.ofEpochSecond(
+                        Math.floorDiv(frame.timestampMicros(), 1_000_000L),
                         Math.floorMod(frame.timestampMicros(), 1_000_000L) * 1000L)
                 : ingest;
-        return new io.fieldline.schemas.avro.CanFrame(frame.iface(), frame.id(), frame.extended(), frame.fd(),
-                frame.remote(), frame.fdFlags(), ByteBuffer.wrap(frame.data()), ts);
+        return new io.fieldline.schemas.avro.CanFrame(
+                frame.iface(),
+                frame.id(),
+                frame.extended(),
+                frame.fd(),
+                frame.remote(),
+                frame.fdFlags(),
+                ByteBuffer.wrap(frame.data()),
+                ts);
     }
 
     private static long frameTimestamp(CanFrame frame, Instant ingest) {

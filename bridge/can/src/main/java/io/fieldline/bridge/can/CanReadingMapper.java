@@ -69,9 +69,14 @@ public final class CanReadingMapper {
     private String lastProblem;
 
     /** Per signal and interface: where it goes and the attributes every reading of it carries. */
-    private record Resolved(SignalMapping.Target target, Map<String, String> attributes, String idText,
-                            String messageName, String iface, Double min, Double max) {
-    }
+    private record Resolved(
+            SignalMapping.Target target,
+            Map<String, String> attributes,
+            String idText,
+            String messageName,
+            String iface,
+            Double min,
+            Double max) {}
 
     /**
      * @param decoder        compiled DBC
@@ -80,8 +85,8 @@ public final class CanReadingMapper {
      * @param rangeCheck     mark values outside the DBC range BAD
      * @param maxFuture      how far after the ingest time a frame's timestamp may lie
      */
-    public CanReadingMapper(DbcDecoder decoder, SignalMapping mapping, boolean allowTruncated, boolean rangeCheck,
-                            Duration maxFuture) {
+    public CanReadingMapper(
+            DbcDecoder decoder, SignalMapping mapping, boolean allowTruncated, boolean rangeCheck, Duration maxFuture) {
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.mapping = Objects.requireNonNull(mapping, "mapping");
         this.allowTruncated = allowTruncated;
@@ -137,19 +142,42 @@ public final class CanReadingMapper {
             Resolved r = resolved[buffer.position(i)];
             double value = buffer.value(i);
             String label = buffer.label(i);
-            Map<String, String> attributes = label == null ? r.attributes()
-                    : Map.of(ATTR_ID, r.idText(), ATTR_MESSAGE, r.messageName(), ATTR_INTERFACE, r.iface(), ATTR_LABEL, label);
-            Quality quality = rangeCheck && ((r.min() != null && value < r.min()) || (r.max() != null && value > r.max()))
-                    ? Quality.BAD : Quality.GOOD;
-            out.accept(new Reading(r.target().deviceId(), r.target().sensor(), value, buffer.unit(i), eventTime,
-                    ingestTime, Source.CAN, quality, null, null, null, attributes));
+            Map<String, String> attributes = label == null
+                    ? r.attributes()
+                    : Map.of(
+                            ATTR_ID,
+                            r.idText(),
+                            ATTR_MESSAGE,
+                            r.messageName(),
+                            ATTR_INTERFACE,
+                            r.iface(),
+                            ATTR_LABEL,
+                            label);
+            Quality quality =
+                    rangeCheck && ((r.min() != null && value < r.min()) || (r.max() != null && value > r.max()))
+                            ? Quality.BAD
+                            : Quality.GOOD;
+            out.accept(new Reading(
+                    r.target().deviceId(),
+                    r.target().sensor(),
+                    value,
+                    buffer.unit(i),
+                    eventTime,
+                    ingestTime,
+                    Source.CAN,
+                    quality,
+                    null,
+                    null,
+                    null,
+                    attributes));
         }
         return status == DecodeStatus.TRUNCATED ? Outcome.TRUNCATED : Outcome.DECODED;
     }
 
     /** A frame's receive time as an instant. */
     static Instant frameTime(CanFrame frame) {
-        return Instant.ofEpochSecond(Math.floorDiv(frame.timestampMicros(), 1_000_000L),
+        return Instant.ofEpochSecond(
+                Math.floorDiv(frame.timestampMicros(), 1_000_000L),
                 Math.floorMod(frame.timestampMicros(), 1_000_000L) * 1000L);
     }
 
@@ -171,8 +199,14 @@ public final class CanReadingMapper {
             Map<String, String> attributes = Map.of(ATTR_ID, m.idText(), ATTR_MESSAGE, m.name(), ATTR_INTERFACE, iface);
             for (int p = 0; p < r.length; p++) {
                 DbcSignal s = d.signalAt(p);
-                r[p] = new Resolved(mapping.resolve(iface, m, s), attributes, m.idText(), m.name(), iface,
-                        s.minimum(), s.maximum());
+                r[p] = new Resolved(
+                        mapping.resolve(iface, m, s),
+                        attributes,
+                        m.idText(),
+                        m.name(),
+                        iface,
+                        s.minimum(),
+                        s.maximum());
             }
             return r;
         });

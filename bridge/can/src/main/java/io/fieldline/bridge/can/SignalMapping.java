@@ -47,7 +47,8 @@ public final class SignalMapping {
     private final Map<String, String> nodeDevices;
     private final List<Rule> rules;
 
-    private SignalMapping(String deviceTemplate, String sensorTemplate, Map<String, String> nodeDevices, List<Rule> rules) {
+    private SignalMapping(
+            String deviceTemplate, String sensorTemplate, Map<String, String> nodeDevices, List<Rule> rules) {
         this.deviceTemplate = deviceTemplate;
         this.sensorTemplate = sensorTemplate;
         this.nodeDevices = Map.copyOf(nodeDevices);
@@ -66,8 +67,8 @@ public final class SignalMapping {
      * @param rules       entries {@code iface/message/signal=device[/sensor]}
      * @throws IllegalArgumentException naming the malformed entry
      */
-    public static SignalMapping parse(String deviceTemplate, String sensorTemplate, List<String> nodeDevices,
-                                      List<String> rules) {
+    public static SignalMapping parse(
+            String deviceTemplate, String sensorTemplate, List<String> nodeDevices, List<String> rules) {
         checkTemplate(deviceTemplate);
         checkTemplate(sensorTemplate);
         Map<String, String> nodes = new HashMap<>();
@@ -120,8 +121,13 @@ public final class SignalMapping {
             id = Integer.parseInt(name);
             name = null;
         }
-        return new Rule(wildcard(selector[0].strip()), name, id, wildcard(selector[2].strip()),
-                wildcard(target[0].strip()), target.length == 2 ? target[1].strip() : null);
+        return new Rule(
+                wildcard(selector[0].strip()),
+                name,
+                id,
+                wildcard(selector[2].strip()),
+                wildcard(target[0].strip()),
+                target.length == 2 ? target[1].strip() : null);
     }
 
     private static String wildcard(String part) {
@@ -129,11 +135,14 @@ public final class SignalMapping {
     }
 
     static void checkTemplate(String template) {
-        String rest = template.replace("{iface}", "").replace("{node}", "").replace("{message}", "")
-                .replace("{id}", "").replace("{signal}", "");
+        String rest = template.replace("{iface}", "")
+                .replace("{node}", "")
+                .replace("{message}", "")
+                .replace("{id}", "")
+                .replace("{signal}", "");
         if (rest.indexOf('{') >= 0 || rest.indexOf('}') >= 0) {
-            throw new IllegalArgumentException("unknown placeholder in '" + template
-                    + "' (use {iface}, {node}, {message}, {id}, {signal})");
+            throw new IllegalArgumentException(
+                    "unknown placeholder in '" + template + "' (use {iface}, {node}, {message}, {id}, {signal})");
         }
     }
 

@@ -28,9 +28,17 @@ class CanBridgeConfigTest {
 
     @Test
     void shouldReadTypedValues() {
-        CanBridgeConfig c = new CanBridgeConfig(Map.of("can.input", "TCP", "can.replay.speed", "max",
-                "can.replay.timestamps", "shifted", "can.tcp.port", "7000",
-                "can.signal.mappings", "*/Climate/Temp=room-1/air_temperature, can0/0x1F0/*=*"));
+        CanBridgeConfig c = new CanBridgeConfig(Map.of(
+                "can.input",
+                "TCP",
+                "can.replay.speed",
+                "max",
+                "can.replay.timestamps",
+                "shifted",
+                "can.tcp.port",
+                "7000",
+                "can.signal.mappings",
+                "*/Climate/Temp=room-1/air_temperature, can0/0x1F0/*=*"));
         assertThat(c.input()).isEqualTo(CanBridgeConfig.Input.TCP);
         assertThat(c.replaySpeed().isMax()).isTrue();
         assertThat(c.replayTimestamps()).isEqualTo(CandumpReplay.TimestampMode.SHIFTED);
@@ -41,22 +49,30 @@ class CanBridgeConfigTest {
     @Test
     void shouldRejectInvalidValuesNamingTheKey() {
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.input", "carrier-pigeon")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.input")
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.input")
                 .hasMessageContaining("replay, stdin, tcp, socketcan, redis");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.replay.speed", "fast")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.replay.speed");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.replay.speed");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.signal.mappings", "can0/Climate=room-1")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.signal.mappings")
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.signal.mappings")
                 .hasMessageContaining("iface/message/signal=device[/sensor]");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.node.devices", "ClimateCtl")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.node.devices");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.node.devices");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.device.template", "{room}")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.device.template");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.device.template");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.tcp.port", "70000")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.tcp.port");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.tcp.port");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.line.max.length", "10")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.line.max.length");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.line.max.length");
         assertThatThrownBy(() -> new CanBridgeConfig(Map.of("can.event.time.max.future.ms", "-1")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("can.event.time.max.future.ms");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("can.event.time.max.future.ms");
     }
 }

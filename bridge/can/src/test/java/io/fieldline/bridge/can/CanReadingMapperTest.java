@@ -1,9 +1,9 @@
 package io.fieldline.bridge.can;
 
-import io.fieldline.can.Fixtures;
-import io.fieldline.can.CanFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldline.can.CanFrame;
+import io.fieldline.can.Fixtures;
 import io.fieldline.can.decode.DbcDecoder;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
@@ -43,8 +43,12 @@ class CanReadingMapperTest {
         assertThat(temp.getEventTime()).isEqualTo(Instant.parse("2015-07-10T06:17:32.249Z"));
         assertThat(temp.getIngestTime()).isEqualTo(INGEST);
         assertThat(temp.getQuality()).isEqualTo(Quality.GOOD);
-        assertThat(temp.getAttributes()).isEqualTo(Map.of("can.id", "100", "can.message", "IntelBasic", "can.interface", "can0"));
-        Reading fan = readings.stream().filter(r -> r.getSensor().equals("FanState")).findFirst().orElseThrow();
+        assertThat(temp.getAttributes())
+                .isEqualTo(Map.of("can.id", "100", "can.message", "IntelBasic", "can.interface", "can0"));
+        Reading fan = readings.stream()
+                .filter(r -> r.getSensor().equals("FanState"))
+                .findFirst()
+                .orElseThrow();
         assertThat(fan.getValue()).isEqualTo(2.0);
         assertThat(fan.getAttributes()).containsEntry("label", "High");
         assertThat(fan.getUnit()).isNull();
@@ -52,7 +56,9 @@ class CanReadingMapperTest {
 
     @Test
     void shouldApplyRulesThenNodeDevicesThenTemplates() {
-        SignalMapping mapping = SignalMapping.parse("{iface}-{node}", "{message}.{signal}",
+        SignalMapping mapping = SignalMapping.parse(
+                "{iface}-{node}",
+                "{message}.{signal}",
                 List.of("Climate=room-a"),
                 List.of("*/IntelBasic/Temperature=*/air_temperature", "can1/0x100/Co2=room-b/co2"));
         CanFrame can0 = CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7BB0045AF3E5"), CanFrame.NO_TIMESTAMP);
@@ -77,9 +83,13 @@ class CanReadingMapperTest {
     @Test
     void shouldMarkValuesOutsideTheDbcRangeBad() {
         // Humidity 16|8 (0.5) has range [0|100]: raw 0xFA = 250 -> 125 % is out of range.
-        CanFrame frame = CanFrame.classic("can0", 0x100, false, Fixtures.hex("0000FA0000000000"), CanFrame.NO_TIMESTAMP);
+        CanFrame frame =
+                CanFrame.classic("can0", 0x100, false, Fixtures.hex("0000FA0000000000"), CanFrame.NO_TIMESTAMP);
         mapper(SignalMapping.defaults()).map(frame, INGEST, readings::add);
-        Reading humidity = readings.stream().filter(r -> r.getSensor().equals("Humidity")).findFirst().orElseThrow();
+        Reading humidity = readings.stream()
+                .filter(r -> r.getSensor().equals("Humidity"))
+                .findFirst()
+                .orElseThrow();
         assertThat(humidity.getValue()).isEqualTo(125.0);
         assertThat(humidity.getQuality()).isEqualTo(Quality.BAD);
     }
@@ -87,13 +97,19 @@ class CanReadingMapperTest {
     @Test
     void shouldReportUnknownIdsRemoteFramesAndUndecodableFrames() {
         CanReadingMapper m = mapper(SignalMapping.defaults());
-        assertThat(m.map(CanFrame.classic("can0", 0x7AB, false, new byte[8], CanFrame.NO_TIMESTAMP), INGEST, readings::add))
+        assertThat(m.map(
+                        CanFrame.classic("can0", 0x7AB, false, new byte[8], CanFrame.NO_TIMESTAMP),
+                        INGEST,
+                        readings::add))
                 .isEqualTo(CanReadingMapper.Outcome.UNKNOWN_ID);
         assertThat(m.lastProblem()).isEqualTo("unknown CAN id 7AB on can0: no message in the DBC");
         assertThat(m.map(CanFrame.remote("can0", 0x100, false, 8, CanFrame.NO_TIMESTAMP), INGEST, readings::add))
                 .isEqualTo(CanReadingMapper.Outcome.REMOTE);
-        assertThat(m.map(CanFrame.classic("can0", 0x400, false, Fixtures.hex("0300000000000000"), CanFrame.NO_TIMESTAMP),
-                INGEST, readings::add)).isEqualTo(CanReadingMapper.Outcome.UNDECODABLE);
+        assertThat(m.map(
+                        CanFrame.classic("can0", 0x400, false, Fixtures.hex("0300000000000000"), CanFrame.NO_TIMESTAMP),
+                        INGEST,
+                        readings::add))
+                .isEqualTo(CanReadingMapper.Outcome.UNDECODABLE);
         assertThat(m.lastProblem()).startsWith("expected multiplexer id 0, 1 or 2, but got 3");
         assertThat(readings).isEmpty();
     }
@@ -108,16 +124,17 @@ class CanReadingMapperTest {
 
         assertThat(outcome).isEqualTo(CanReadingMapper.Outcome.FUTURE_TIMESTAMP);
         assertThat(readings).isEmpty();
-        assertThat(m.lastProblem()).isEqualTo("frame timestamp is in the future: 2100-01-01T00:00:00Z is more than 300 s "
-                + "after the frame was received (2025-01-01T00:00:00Z) (CAN id 100 on can0)");
+        assertThat(m.lastProblem())
+                .isEqualTo("frame timestamp is in the future: 2100-01-01T00:00:00Z is more than 300 s "
+                        + "after the frame was received (2025-01-01T00:00:00Z) (CAN id 100 on can0)");
         // A minute ahead (a receiver clock slightly fast) and years behind (a replayed log) are fine.
         CanFrame fast = CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7BB0045AF3E5"), 1735689660_000000L);
         CanFrame old = CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7BB0045AF3E5"), 1436509052_249713L);
         assertThat(m.map(fast, INGEST, readings::add)).isEqualTo(CanReadingMapper.Outcome.DECODED);
         assertThat(m.map(old, INGEST, readings::add)).isEqualTo(CanReadingMapper.Outcome.DECODED);
         assertThat(readings).hasSize(16);
-        CanReadingMapper strict = new CanReadingMapper(DECODER, SignalMapping.defaults(), true, true,
-                java.time.Duration.ofSeconds(30));
+        CanReadingMapper strict =
+                new CanReadingMapper(DECODER, SignalMapping.defaults(), true, true, java.time.Duration.ofSeconds(30));
         assertThat(strict.map(fast, INGEST, readings::add)).isEqualTo(CanReadingMapper.Outcome.FUTURE_TIMESTAMP);
         assertThat(strict.lastProblem()).contains("more than 30 s after the frame was received");
     }
@@ -125,8 +142,10 @@ class CanReadingMapperTest {
     @Test
     void shouldDecodeExtendedIdsAndFdFrames() {
         CanReadingMapper m = mapper(SignalMapping.defaults());
-        m.map(CanFrame.classic("can0", 0x18FEF1FE, true, Fixtures.hex("640000401F000000"), CanFrame.NO_TIMESTAMP),
-                INGEST, readings::add);
+        m.map(
+                CanFrame.classic("can0", 0x18FEF1FE, true, Fixtures.hex("640000401F000000"), CanFrame.NO_TIMESTAMP),
+                INGEST,
+                readings::add);
         assertThat(readings).extracting(Reading::getDeviceId).containsOnly("can0-Feeder");
         assertThat(readings.get(1).getValue()).isEqualTo(1000.0);
         assertThat(readings.get(1).getAttributes()).containsEntry("can.id", "18FEF1FE");
@@ -140,8 +159,11 @@ class CanReadingMapperTest {
 
     @Test
     void shouldDecodeTheSignalsThatFitInATruncatedFrame() {
-        CanReadingMapper.Outcome o = mapper(SignalMapping.defaults()).map(
-                CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7B"), CanFrame.NO_TIMESTAMP), INGEST, readings::add);
+        CanReadingMapper.Outcome o = mapper(SignalMapping.defaults())
+                .map(
+                        CanFrame.classic("can0", 0x100, false, Fixtures.hex("2EFB7B"), CanFrame.NO_TIMESTAMP),
+                        INGEST,
+                        readings::add);
         assertThat(o).isEqualTo(CanReadingMapper.Outcome.TRUNCATED);
         assertThat(readings).extracting(Reading::getSensor).containsExactly("Temperature", "Humidity");
     }

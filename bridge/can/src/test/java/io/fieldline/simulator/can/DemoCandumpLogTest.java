@@ -2,9 +2,9 @@ package io.fieldline.simulator.can;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.CanReadingMapper;
 import io.fieldline.bridge.can.SignalMapping;
+import io.fieldline.can.CanFrame;
 import io.fieldline.can.candump.CandumpParser;
 import io.fieldline.can.dbc.Dbc;
 import io.fieldline.can.decode.DbcDecoder;
@@ -44,20 +44,35 @@ class DemoCandumpLogTest {
         }
         assertThat(outcomes).containsOnlyKeys(CanReadingMapper.Outcome.DECODED);
         assertThat(lines).hasSizeBetween(600, 900);
-        assertThat(readings).allSatisfy(r -> assertThat(r.getQuality()).as(r.toString()).isEqualTo(Quality.GOOD));
-        assertThat(new TreeSet<>(readings.stream().map(r -> r.getDeviceId() + "/" + r.getSensor()).toList()))
-                .contains("can0-ClimateCtl/AirTemperature", "can0-ClimateCtl/Co2", "can0-ClimateCtl/Ppfd",
-                        "can0-ClimateCtl/FanSpeed", "can0-PoultryNode/FeedWeight", "can0-PoultryNode/WaterMeter",
-                        "can0-PoultryNode/Ammonia", "can0-PoultryNode/StaticPressure", "can0-ClimateCtl/CanopyTemperature");
-        assertThat(readings).filteredOn(r -> r.getSensor().equals("AirTemperature"))
+        assertThat(readings)
+                .allSatisfy(r -> assertThat(r.getQuality()).as(r.toString()).isEqualTo(Quality.GOOD));
+        assertThat(new TreeSet<>(readings.stream()
+                        .map(r -> r.getDeviceId() + "/" + r.getSensor())
+                        .toList()))
+                .contains(
+                        "can0-ClimateCtl/AirTemperature",
+                        "can0-ClimateCtl/Co2",
+                        "can0-ClimateCtl/Ppfd",
+                        "can0-ClimateCtl/FanSpeed",
+                        "can0-PoultryNode/FeedWeight",
+                        "can0-PoultryNode/WaterMeter",
+                        "can0-PoultryNode/Ammonia",
+                        "can0-PoultryNode/StaticPressure",
+                        "can0-ClimateCtl/CanopyTemperature");
+        assertThat(readings)
+                .filteredOn(r -> r.getSensor().equals("AirTemperature"))
                 .allSatisfy(r -> assertThat(r.getValue()).isBetween(22.0, 26.0));
-        assertThat(readings).filteredOn(r -> r.getSensor().equals("ClimateState"))
+        assertThat(readings)
+                .filteredOn(r -> r.getSensor().equals("ClimateState"))
                 .allSatisfy(r -> assertThat(r.getAttributes()).containsKey("label"));
     }
 
     private static List<String> bundledLog() throws IOException {
-        try (InputStream in = DemoCandumpLog.class.getResourceAsStream("/io/fieldline/simulator/can/fieldline-demo.log")) {
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII).lines().toList();
+        try (InputStream in =
+                DemoCandumpLog.class.getResourceAsStream("/io/fieldline/simulator/can/fieldline-demo.log")) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII)
+                    .lines()
+                    .toList();
         }
     }
 }

@@ -23,8 +23,7 @@ import io.fieldline.can.CanFrame;
  */
 public final class CandumpParser {
 
-    private CandumpParser() {
-    }
+    private CandumpParser() {}
 
     /** Whether a line carries no frame: blank, or a comment starting with {@code #} or {@code //}. */
     public static boolean isBlankOrComment(String line) {
@@ -77,7 +76,9 @@ public final class CandumpParser {
             }
             int length = 0;
             if (!len.isEmpty()) {
-                if (len.length() != 1 || Character.digit(len.charAt(0), 10) < 0 || Character.digit(len.charAt(0), 10) > 8) {
+                if (len.length() != 1
+                        || Character.digit(len.charAt(0), 10) < 0
+                        || Character.digit(len.charAt(0), 10) > 8) {
                     throw new CandumpFormatException("expected a remote frame length 0 to 8 after 'R'", line);
                 }
                 length = Character.digit(len.charAt(0), 10);
@@ -89,7 +90,8 @@ public final class CandumpParser {
         if (underscore >= 0) {
             // "_D": the raw DLC of an 8-byte classic frame (len8_dlc); the payload stays 8 bytes.
             if (underscore != data.length() - 2 || Character.digit(data.charAt(data.length() - 1), 16) < 9) {
-                throw new CandumpFormatException("expected '_' followed by a length code 9 to F after 8 data bytes", line);
+                throw new CandumpFormatException(
+                        "expected '_' followed by a length code 9 to F after 8 data bytes", line);
             }
             data = data.substring(0, underscore);
         }
@@ -122,7 +124,8 @@ public final class CandumpParser {
         boolean extended = idLength(idText, line);
         int id = id(idText, extended, line);
         if (!bracket.matches("\\[\\d{1,2}]")) {
-            throw new CandumpFormatException("expected the payload length in brackets, like [8], after the CAN id", line);
+            throw new CandumpFormatException(
+                    "expected the payload length in brackets, like [8], after the CAN id", line);
         }
         String digits = bracket.substring(1, bracket.length() - 1);
         int length = Integer.parseInt(digits);
@@ -153,7 +156,8 @@ public final class CandumpParser {
         if (i < t.length && !t[i].startsWith("'")) {
             throw new CandumpFormatException("expected " + length + " data bytes, found more", line);
         }
-        return fd ? CanFrame.fd(iface, id, extended, flags, data, timestamp)
+        return fd
+                ? CanFrame.fd(iface, id, extended, flags, data, timestamp)
                 : CanFrame.classic(iface, id, extended, data, timestamp);
     }
 
@@ -166,7 +170,9 @@ public final class CandumpParser {
         int dot = inner.indexOf('.');
         String seconds = dot < 0 ? inner : inner.substring(0, dot);
         String fraction = dot < 0 ? "" : inner.substring(dot + 1);
-        if (seconds.isEmpty() || seconds.length() > 12 || !seconds.chars().allMatch(Character::isDigit)
+        if (seconds.isEmpty()
+                || seconds.length() > 12
+                || !seconds.chars().allMatch(Character::isDigit)
                 || !fraction.chars().allMatch(Character::isDigit)) {
             throw new CandumpFormatException("expected a timestamp like (1436509052.249713)", line);
         }
@@ -182,8 +188,8 @@ public final class CandumpParser {
         if (idText.length() == 8) {
             return true;
         }
-        throw new CandumpFormatException("expected a CAN id of 3 (standard) or 8 (extended) hex digits, found '"
-                + idText + "'", line);
+        throw new CandumpFormatException(
+                "expected a CAN id of 3 (standard) or 8 (extended) hex digits, found '" + idText + "'", line);
     }
 
     private static int id(String idText, boolean extended, String line) {
@@ -195,10 +201,12 @@ public final class CandumpParser {
         }
         if (extended) {
             if ((id & 0x20000000) != 0) {
-                throw new CandumpFormatException("CAN error frame (CAN_ERR_FLAG set in id " + idText + ") carries no signals", line);
+                throw new CandumpFormatException(
+                        "CAN error frame (CAN_ERR_FLAG set in id " + idText + ") carries no signals", line);
             }
             if ((id & ~0x1FFFFFFF) != 0) {
-                throw new CandumpFormatException("expected an extended CAN id of at most 1FFFFFFF, found " + idText, line);
+                throw new CandumpFormatException(
+                        "expected an extended CAN id of at most 1FFFFFFF, found " + idText, line);
             }
         } else if (id > 0x7FF) {
             throw new CandumpFormatException("expected a standard CAN id of at most 7FF, found " + idText, line);
@@ -220,7 +228,8 @@ public final class CandumpParser {
             int hi = Character.digit(hex.charAt(2 * k), 16);
             int lo = Character.digit(hex.charAt(2 * k + 1), 16);
             if (hi < 0 || lo < 0) {
-                throw new CandumpFormatException("expected hex data, found '" + hex.substring(2 * k, 2 * k + 2) + "'", line);
+                throw new CandumpFormatException(
+                        "expected hex data, found '" + hex.substring(2 * k, 2 * k + 2) + "'", line);
             }
             out[k] = (byte) (hi << 4 | lo);
         }

@@ -16,9 +16,14 @@ import java.util.Optional;
  * @param enumLabels   labels of an ENUM, in index order; empty otherwise
  * @param defaultValue the {@code BA_DEF_DEF_} value, or null when the file gives none
  */
-public record AttributeDefinition(String name, AttributeObjectType objectType, AttributeType type,
-                                  BigDecimal minimum, BigDecimal maximum, List<String> enumLabels,
-                                  AttributeValue defaultValue) {
+public record AttributeDefinition(
+        String name,
+        AttributeObjectType objectType,
+        AttributeType type,
+        BigDecimal minimum,
+        BigDecimal maximum,
+        List<String> enumLabels,
+        AttributeValue defaultValue) {
 
     public AttributeDefinition {
         Objects.requireNonNull(name, "name");

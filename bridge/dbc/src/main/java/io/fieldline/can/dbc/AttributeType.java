@@ -2,5 +2,9 @@ package io.fieldline.can.dbc;
 
 /** Value type of an attribute definition. */
 public enum AttributeType {
-    INT, HEX, FLOAT, STRING, ENUM
+    INT,
+    HEX,
+    FLOAT,
+    STRING,
+    ENUM
 }

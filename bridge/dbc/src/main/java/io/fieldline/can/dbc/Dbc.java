@@ -20,9 +20,15 @@ import java.util.Optional;
  * @param attributes           network attributes set with {@code BA_ "name" value;}
  * @param environmentVariables {@code EV_} names and comments
  */
-public record Dbc(String version, String comment, List<DbcNode> nodes, List<DbcMessage> messages,
-                  Map<String, ValueTable> valueTables, Map<String, AttributeDefinition> attributeDefinitions,
-                  Map<String, AttributeValue> attributes, List<EnvironmentVariable> environmentVariables) {
+public record Dbc(
+        String version,
+        String comment,
+        List<DbcNode> nodes,
+        List<DbcMessage> messages,
+        Map<String, ValueTable> valueTables,
+        Map<String, AttributeDefinition> attributeDefinitions,
+        Map<String, AttributeValue> attributes,
+        List<EnvironmentVariable> environmentVariables) {
 
     public Dbc {
         Objects.requireNonNull(version, "version");

@@ -10,7 +10,13 @@ import java.util.List;
  */
 final class DbcLexer {
 
-    enum Kind { IDENT, NUMBER, STRING, PUNCT, EOF }
+    enum Kind {
+        IDENT,
+        NUMBER,
+        STRING,
+        PUNCT,
+        EOF
+    }
 
     record Token(Kind kind, String text, int line, int column, boolean firstOnLine) {
 
@@ -136,13 +142,17 @@ final class DbcLexer {
                 pos++;
             }
         }
-        throw new DbcParseException(source, startLine, startColumn, "expected a closing '\"' for this string, found end of file");
+        throw new DbcParseException(
+                source, startLine, startColumn, "expected a closing '\"' for this string, found end of file");
     }
 
     private Token number(int startLine, int startColumn, boolean first) {
         int start = pos;
-        if (text.charAt(pos) == '0' && pos + 1 < text.length() && (text.charAt(pos + 1) == 'x' || text.charAt(pos + 1) == 'X')
-                && pos + 2 < text.length() && isHexDigit(text.charAt(pos + 2))) {
+        if (text.charAt(pos) == '0'
+                && pos + 1 < text.length()
+                && (text.charAt(pos + 1) == 'x' || text.charAt(pos + 1) == 'X')
+                && pos + 2 < text.length()
+                && isHexDigit(text.charAt(pos + 2))) {
             pos += 2;
             while (pos < text.length() && isHexDigit(text.charAt(pos))) {
                 pos++;

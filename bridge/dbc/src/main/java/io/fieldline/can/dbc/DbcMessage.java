@@ -23,9 +23,19 @@ import java.util.Optional;
  * @param fd           CAN FD: the frame format ends with {@code CAN_FD}
  * @param signalGroups {@code SIG_GROUP_} entries of this message
  */
-public record DbcMessage(int id, boolean extended, String name, int length, List<String> senders,
-                         List<DbcSignal> signals, String comment, Map<String, AttributeValue> attributes,
-                         Integer cycleTimeMs, String frameFormat, boolean fd, List<SignalGroup> signalGroups) {
+public record DbcMessage(
+        int id,
+        boolean extended,
+        String name,
+        int length,
+        List<String> senders,
+        List<DbcSignal> signals,
+        String comment,
+        Map<String, AttributeValue> attributes,
+        Integer cycleTimeMs,
+        String frameFormat,
+        boolean fd,
+        List<SignalGroup> signalGroups) {
 
     public DbcMessage {
         Objects.requireNonNull(name, "name");

@@ -46,23 +46,68 @@ public final class DbcParser {
 
     /** Frame formats of {@code VFrameFormat} when a file defines it as INT rather than ENUM. */
     private static final List<String> DEFAULT_FRAME_FORMATS = List.of(
-            "StandardCAN", "ExtendedCAN", "reserved", "J1939PG", "reserved", "reserved", "reserved", "reserved",
-            "reserved", "reserved", "reserved", "reserved", "reserved", "reserved", "StandardCAN_FD",
+            "StandardCAN",
+            "ExtendedCAN",
+            "reserved",
+            "J1939PG",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "StandardCAN_FD",
             "ExtendedCAN_FD");
 
     /** Statements read but not interpreted: skipped up to their semicolon. */
     private static final Set<String> SKIPPED = Set.of(
-            "BA_DEF_REL_", "BA_DEF_DEF_REL_", "BA_REL_", "BA_DEF_SGTYPE_", "BA_SGTYPE_", "SGTYPE_", "SGTYPE_VAL_",
-            "SIG_TYPE_REF_", "SIGTYPE_VALTYPE_", "CAT_DEF_", "CAT_", "FILTER", "EV_DATA_", "ENVVAR_DATA_",
-            "BU_SG_REL_", "BU_EV_REL_", "BU_BO_REL_", "NS_DESC_", "SG_TYPE_");
+            "BA_DEF_REL_",
+            "BA_DEF_DEF_REL_",
+            "BA_REL_",
+            "BA_DEF_SGTYPE_",
+            "BA_SGTYPE_",
+            "SGTYPE_",
+            "SGTYPE_VAL_",
+            "SIG_TYPE_REF_",
+            "SIGTYPE_VALTYPE_",
+            "CAT_DEF_",
+            "CAT_",
+            "FILTER",
+            "EV_DATA_",
+            "ENVVAR_DATA_",
+            "BU_SG_REL_",
+            "BU_EV_REL_",
+            "BU_BO_REL_",
+            "NS_DESC_",
+            "SG_TYPE_");
 
     /** Every keyword that can start a statement. */
     private static final Set<String> KEYWORDS;
 
     static {
         Set<String> k = new TreeSet<>(SKIPPED);
-        k.addAll(List.of("VERSION", "NS_", "BS_", "BU_", "BO_", "SG_", "CM_", "BA_DEF_", "BA_DEF_DEF_", "BA_",
-                "VAL_", "VAL_TABLE_", "SIG_VALTYPE_", "SG_MUL_VAL_", "EV_", "SIG_GROUP_", "BO_TX_BU_"));
+        k.addAll(List.of(
+                "VERSION",
+                "NS_",
+                "BS_",
+                "BU_",
+                "BO_",
+                "SG_",
+                "CM_",
+                "BA_DEF_",
+                "BA_DEF_DEF_",
+                "BA_",
+                "VAL_",
+                "VAL_TABLE_",
+                "SIG_VALTYPE_",
+                "SG_MUL_VAL_",
+                "EV_",
+                "SIG_GROUP_",
+                "BO_TX_BU_"));
         KEYWORDS = Set.copyOf(k);
     }
 
@@ -93,6 +138,7 @@ public final class DbcParser {
     private final Map<Long, Map<String, Token>> signalTypes = new HashMap<>();
     /** Frame id, then multiplexer name, then multiplexed signal name: the multiplexer values. */
     private final Map<Long, Map<String, Map<String, List<Long>>>> muxValues = new HashMap<>();
+
     private final Map<Long, List<String>> extraSenders = new HashMap<>();
     private final Map<Long, List<SignalGroup>> signalGroups = new HashMap<>();
     private final List<String> envVarNames = new ArrayList<>();
@@ -122,10 +168,13 @@ public final class DbcParser {
      * the encoding Vector's tools write.
      */
     public static String decodeText(byte[] bytes) {
-        int start = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
-                && (bytes[2] & 0xFF) == 0xBF ? 3 : 0;
+        int start =
+                bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF
+                        ? 3
+                        : 0;
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes, start, bytes.length - start))
@@ -180,8 +229,11 @@ public final class DbcParser {
         acceptPunct(':');
         while (peek().kind() == Kind.IDENT) {
             Token t = peek();
-            if (t.text().equals("BS_") || t.text().equals("BU_") || t.text().equals("BO_")
-                    || t.text().equals("VERSION") || peekAt(1).isPunct(':')) {
+            if (t.text().equals("BS_")
+                    || t.text().equals("BU_")
+                    || t.text().equals("BO_")
+                    || t.text().equals("VERSION")
+                    || peekAt(1).isPunct(':')) {
                 return;
             }
             next();
@@ -207,7 +259,9 @@ public final class DbcParser {
                 next();
                 continue;
             }
-            if (t.kind() != Kind.IDENT || KEYWORDS.contains(t.text()) || (t.firstOnLine() && t.column() == 1)
+            if (t.kind() != Kind.IDENT
+                    || KEYWORDS.contains(t.text())
+                    || (t.firstOnLine() && t.column() == 1)
                     || (t.firstOnLine() && t.line() != bu.line() && !continuesList(t))) {
                 return;
             }
@@ -242,12 +296,16 @@ public final class DbcParser {
         boolean independent = m.independent();
         if (!independent) {
             if (extended && id > 0x1FFFFFFFL) {
-                throw problemAt(idToken, "expected an extended id of at most 29 bits (0x1FFFFFFF) after removing bit 31, found 0x"
-                        + Long.toHexString(id).toUpperCase());
+                throw problemAt(
+                        idToken,
+                        "expected an extended id of at most 29 bits (0x1FFFFFFF) after removing bit 31, found 0x"
+                                + Long.toHexString(id).toUpperCase());
             }
             if (!extended && id > 0x7FF) {
-                throw problemAt(idToken, "expected a standard id of at most 0x7FF (set bit 31, i.e. add 2147483648, for a 29-bit id), found 0x"
-                        + Long.toHexString(id).toUpperCase());
+                throw problemAt(
+                        idToken,
+                        "expected a standard id of at most 0x7FF (set bit 31, i.e. add 2147483648, for a 29-bit id), found 0x"
+                                + Long.toHexString(id).toUpperCase());
             }
         }
         while (peek().is(Kind.IDENT, "SG_")) {
@@ -267,7 +325,9 @@ public final class DbcParser {
         if (markerToken.kind() == Kind.IDENT) {
             marker = next().text();
             if (!marker.matches("M|m\\d+M?")) {
-                throw error(markerToken, "expected ':' or a multiplexer indicator (M, m<value> or m<value>M) after the signal name");
+                throw error(
+                        markerToken,
+                        "expected ':' or a multiplexer indicator (M, m<value> or m<value>M) after the signal name");
             }
         }
         expectPunct(':', "':' after the signal name");
@@ -307,7 +367,9 @@ public final class DbcParser {
                 afterComma = true;
                 continue;
             }
-            if (t.kind() != Kind.IDENT || t.is(Kind.IDENT, "SG_") || KEYWORDS.contains(t.text())
+            if (t.kind() != Kind.IDENT
+                    || t.is(Kind.IDENT, "SG_")
+                    || KEYWORDS.contains(t.text())
                     || (t.firstOnLine() && !afterComma)) {
                 break;
             }
@@ -324,15 +386,29 @@ public final class DbcParser {
             throw problemAt(startToken, "expected a start bit from 0 to 511, found " + startToken.text());
         }
         ByteOrder byteOrder = order == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
-        int sequentialStart = byteOrder == ByteOrder.BIG_ENDIAN
-                ? (int) (8 * (start / 8) + (7 - start % 8)) : (int) start;
+        int sequentialStart =
+                byteOrder == ByteOrder.BIG_ENDIAN ? (int) (8 * (start / 8) + (7 - start % 8)) : (int) start;
         if (!m.independent() && sequentialStart + length > 8L * m.length) {
-            throw problemAt(startToken, "signal '" + name.text() + "' (start bit " + start + ", " + length + " bits, "
-                    + (byteOrder == ByteOrder.BIG_ENDIAN ? "Motorola" : "Intel") + ") does not fit in the "
-                    + m.length + "-byte message '" + m.name + "'");
+            throw problemAt(
+                    startToken,
+                    "signal '" + name.text() + "' (start bit " + start + ", " + length + " bits, "
+                            + (byteOrder == ByteOrder.BIG_ENDIAN ? "Motorola" : "Intel") + ") does not fit in the "
+                            + m.length + "-byte message '" + m.name + "'");
         }
-        return new SignalBuilder(name.text(), marker, (int) start, (int) length, byteOrder,
-                signToken.isPunct('-'), factor, offset, factorIsInteger, min, max, unit, receivers);
+        return new SignalBuilder(
+                name.text(),
+                marker,
+                (int) start,
+                (int) length,
+                byteOrder,
+                signToken.isPunct('-'),
+                factor,
+                offset,
+                factorIsInteger,
+                min,
+                max,
+                unit,
+                receivers);
     }
 
     private void comment() {
@@ -352,10 +428,13 @@ public final class DbcParser {
             next();
             long id = integer("the message id after CM_ SG_");
             String signal = expectIdent("the signal name after the message id").text();
-            signalComments.computeIfAbsent(id, k -> new HashMap<>()).put(signal, expectString("the comment string").text());
+            signalComments
+                    .computeIfAbsent(id, k -> new HashMap<>())
+                    .put(signal, expectString("the comment string").text());
         } else if (t.is(Kind.IDENT, "EV_")) {
             next();
-            String ev = expectIdent("the environment variable name after CM_ EV_").text();
+            String ev =
+                    expectIdent("the environment variable name after CM_ EV_").text();
             envVarComments.put(ev, expectString("the comment string").text());
         } else {
             throw error(t, "expected a comment string or BU_, BO_, SG_ or EV_ after CM_");
@@ -413,7 +492,8 @@ public final class DbcParser {
 
     private void attributeDefault() {
         next();
-        String name = expectString("the attribute name string after BA_DEF_DEF_").text();
+        String name =
+                expectString("the attribute name string after BA_DEF_DEF_").text();
         defaults.put(name, attributeValue());
         expectPunct(';', "';' at the end of the attribute default");
     }
@@ -437,8 +517,10 @@ public final class DbcParser {
             long id = integer("the message id");
             String signal = expectIdent("the signal name").text();
             AttributeValue v = attributeValue();
-            signalAttributes.computeIfAbsent(id, k -> new HashMap<>())
-                    .computeIfAbsent(signal, k -> new LinkedHashMap<>()).put(name, v);
+            signalAttributes
+                    .computeIfAbsent(id, k -> new HashMap<>())
+                    .computeIfAbsent(signal, k -> new LinkedHashMap<>())
+                    .put(name, v);
         } else if (t.is(Kind.IDENT, "EV_")) {
             next();
             expectIdent("the environment variable name");
@@ -502,7 +584,9 @@ public final class DbcParser {
         Token type = peek();
         long code = integer("the value type (0 = integer, 1 = float, 2 = double)");
         if (code < 0 || code > 2) {
-            throw problemAt(type, "expected value type 0 (integer), 1 (32-bit float) or 2 (64-bit double), found " + type.text());
+            throw problemAt(
+                    type,
+                    "expected value type 0 (integer), 1 (32-bit float) or 2 (64-bit double), found " + type.text());
         }
         expectPunct(';', "';' at the end of SIG_VALTYPE_");
         signalTypes.computeIfAbsent(id, k -> new HashMap<>()).put(signal, type);
@@ -527,8 +611,10 @@ public final class DbcParser {
             }
         } while (acceptPunct(','));
         expectPunct(';', "';' at the end of SG_MUL_VAL_");
-        muxValues.computeIfAbsent(id, k -> new LinkedHashMap<>())
-                .computeIfAbsent(mux, k -> new LinkedHashMap<>()).put(signal, ids);
+        muxValues
+                .computeIfAbsent(id, k -> new LinkedHashMap<>())
+                .computeIfAbsent(mux, k -> new LinkedHashMap<>())
+                .put(signal, ids);
     }
 
     private void transmitters() {
@@ -617,7 +703,12 @@ public final class DbcParser {
         for (MessageBuilder m : messages) {
             String previous = seen.put(m.dbcId, m.name);
             if (previous != null) {
-                LOG.warn("{}: message id {} is defined twice ({} and {}); the later one wins", source, m.dbcId, previous, m.name);
+                LOG.warn(
+                        "{}: message id {} is defined twice ({} and {}); the later one wins",
+                        source,
+                        m.dbcId,
+                        previous,
+                        m.name);
             }
             built.add(buildMessage(m));
         }
@@ -691,15 +782,29 @@ public final class DbcParser {
             if (typeToken != null && !typeToken.text().equals("0")) {
                 valueType = SignalValueType.IEEE_FLOAT;
                 if (s.length != 16 && s.length != 32 && s.length != 64) {
-                    throw problemAt(typeToken, "signal '" + s.name + "' of message '" + m.name + "' is " + s.length
-                            + " bits long; a float signal must be 32 (or 64, or 16) bits long");
+                    throw problemAt(
+                            typeToken,
+                            "signal '" + s.name + "' of message '" + m.name + "' is " + s.length
+                                    + " bits long; a float signal must be 32 (or 64, or 16) bits long");
                 }
             }
-            LinkedHashMap<Long, String> table = choices.getOrDefault(m.dbcId, Map.of()).get(s.name);
+            LinkedHashMap<Long, String> table =
+                    choices.getOrDefault(m.dbcId, Map.of()).get(s.name);
             boolean noRange = s.min == 0 && s.max == 0;
-            signals.add(new DbcSignal(longNames.get(s.name), s.start, s.length, s.byteOrder, s.signed, valueType,
-                    s.factor, s.offset, s.factorIsInteger, noRange ? null : s.min, noRange ? null : s.max,
-                    s.unit.isEmpty() ? null : s.unit, s.receivers,
+            signals.add(new DbcSignal(
+                    longNames.get(s.name),
+                    s.start,
+                    s.length,
+                    s.byteOrder,
+                    s.signed,
+                    valueType,
+                    s.factor,
+                    s.offset,
+                    s.factorIsInteger,
+                    noRange ? null : s.min,
+                    noRange ? null : s.max,
+                    s.unit.isEmpty() ? null : s.unit,
+                    s.receivers,
                     s.marker != null && s.marker.endsWith("M"),
                     muxName == null ? null : longNames.getOrDefault(muxName, muxName),
                     muxName == null ? List.of() : new ArrayList<>(ids),
@@ -709,9 +814,17 @@ public final class DbcParser {
         }
 
         String frameFormat = frameFormat(attrs);
-        return new DbcMessage((int) (m.dbcId & 0x7FFFFFFFL), (m.dbcId & 0x80000000L) != 0,
-                longName(attrs, "SystemMessageLongSymbol", m.name), m.length, senders, signals,
-                messageComments.get(m.dbcId), attrs, cycleTime(attrs), frameFormat,
+        return new DbcMessage(
+                (int) (m.dbcId & 0x7FFFFFFFL),
+                (m.dbcId & 0x80000000L) != 0,
+                longName(attrs, "SystemMessageLongSymbol", m.name),
+                m.length,
+                senders,
+                signals,
+                messageComments.get(m.dbcId),
+                attrs,
+                cycleTime(attrs),
+                frameFormat,
                 frameFormat != null && frameFormat.endsWith("CAN_FD"),
                 signalGroups.getOrDefault(m.dbcId, List.of()));
     }
@@ -747,8 +860,8 @@ public final class DbcParser {
             return null;
         }
         List<String> labels = def.type() == AttributeType.ENUM ? def.enumLabels() : DEFAULT_FRAME_FORMATS;
-        AttributeDefinition asEnum = new AttributeDefinition(def.name(), def.objectType(), AttributeType.ENUM,
-                null, null, labels, def.defaultValue());
+        AttributeDefinition asEnum = new AttributeDefinition(
+                def.name(), def.objectType(), AttributeType.ENUM, null, null, labels, def.defaultValue());
         AttributeValue v = attrs.get("VFrameFormat");
         if (v == null) {
             v = def.defaultValue();
@@ -815,7 +928,9 @@ public final class DbcParser {
             next();
         }
         Token t = peek();
-        if (t.kind() != Kind.NUMBER || t.text().contains(".") || (!isHex(t.text()) && t.text().matches(".*[eE].*"))) {
+        if (t.kind() != Kind.NUMBER
+                || t.text().contains(".")
+                || (!isHex(t.text()) && t.text().matches(".*[eE].*"))) {
             throw error(t, "expected " + what + " (an integer)");
         }
         next();
@@ -845,7 +960,8 @@ public final class DbcParser {
             throw error(t, "expected " + what + " (a number)");
         }
         next();
-        BigDecimal v = isHex(t.text()) ? new BigDecimal(new BigInteger(t.text().substring(2), 16)) : new BigDecimal(t.text());
+        BigDecimal v =
+                isHex(t.text()) ? new BigDecimal(new BigInteger(t.text().substring(2), 16)) : new BigDecimal(t.text());
         return negative ? v.negate() : v;
     }
 
@@ -883,8 +999,18 @@ public final class DbcParser {
         }
     }
 
-    private record SignalBuilder(String name, String marker, int start, int length, ByteOrder byteOrder,
-                                 boolean signed, double factor, double offset, boolean factorIsInteger,
-                                 double min, double max, String unit, List<String> receivers) {
-    }
+    private record SignalBuilder(
+            String name,
+            String marker,
+            int start,
+            int length,
+            ByteOrder byteOrder,
+            boolean signed,
+            double factor,
+            double offset,
+            boolean factorIsInteger,
+            double min,
+            double max,
+            String unit,
+            List<String> receivers) {}
 }

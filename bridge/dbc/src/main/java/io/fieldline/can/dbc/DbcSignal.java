@@ -31,11 +31,26 @@ import java.util.Objects;
  * @param comment            {@code CM_ SG_} text, or null
  * @param attributes         {@code BA_ ... SG_} values set explicitly (defaults are in {@link Dbc#attributeDefinitions()})
  */
-public record DbcSignal(String name, int startBit, int length, ByteOrder byteOrder, boolean signed,
-                        SignalValueType valueType, double factor, double offset, boolean factorIsInteger,
-                        Double minimum, Double maximum, String unit, List<String> receivers,
-                        boolean multiplexer, String multiplexerSignal, List<Long> multiplexerIds,
-                        ValueTable valueTable, String comment, Map<String, AttributeValue> attributes) {
+public record DbcSignal(
+        String name,
+        int startBit,
+        int length,
+        ByteOrder byteOrder,
+        boolean signed,
+        SignalValueType valueType,
+        double factor,
+        double offset,
+        boolean factorIsInteger,
+        Double minimum,
+        Double maximum,
+        String unit,
+        List<String> receivers,
+        boolean multiplexer,
+        String multiplexerSignal,
+        List<Long> multiplexerIds,
+        ValueTable valueTable,
+        String comment,
+        Map<String, AttributeValue> attributes) {
 
     public DbcSignal {
         Objects.requireNonNull(name, "name");

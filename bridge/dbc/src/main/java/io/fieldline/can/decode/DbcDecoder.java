@@ -40,7 +40,8 @@ public final class DbcDecoder {
         extendedValues = new MessageDecoder[capacity];
         for (MessageDecoder d : extended) {
             int slot = slot(d.message().id(), capacity);
-            while (extendedValues[slot] != null && extendedKeys[slot] != d.message().id()) {
+            while (extendedValues[slot] != null
+                    && extendedKeys[slot] != d.message().id()) {
                 slot = (slot + 1) & (capacity - 1);
             }
             extendedKeys[slot] = d.message().id();

@@ -140,7 +140,10 @@ public final class MessageDecoder {
             if (s.isMultiplexed()) {
                 Integer p = position.get(s.multiplexerSignal());
                 parent[i] = p == null ? -2 : p;
-                selectedBy[i] = s.multiplexerIds().stream().mapToLong(Long::longValue).sorted().toArray();
+                selectedBy[i] = s.multiplexerIds().stream()
+                        .mapToLong(Long::longValue)
+                        .sorted()
+                        .toArray();
                 if (p != null && signals[p].multiplexer()) {
                     childValues.get(p).addAll(s.multiplexerIds());
                 }
@@ -155,8 +158,11 @@ public final class MessageDecoder {
             // Reachable: root, or selected by a reachable multiplexer for at least one value.
             reachable[i] = p == -1 || (p >= 0 && reachable[p] && isMux[p] && selectedBy[i].length > 0);
             if (!reachable[i]) {
-                LOG.warn("Signal {} of message {} can never be decoded: its multiplexer {} is missing, not marked "
-                        + "as a multiplexer, or selects it for no value", signals[i].name(), message.name(),
+                LOG.warn(
+                        "Signal {} of message {} can never be decoded: its multiplexer {} is missing, not marked "
+                                + "as a multiplexer, or selects it for no value",
+                        signals[i].name(),
+                        message.name(),
                         signals[i].multiplexerSignal());
             }
             if (isMux[i] && !childValues.get(i).isEmpty()) {
@@ -423,11 +429,14 @@ public final class MessageDecoder {
         BigInteger r = unsigned64[i] && raw < 0 ? new BigInteger(Long.toUnsignedString(raw)) : BigInteger.valueOf(raw);
         return switch (conversion[i]) {
             case IDENTITY -> r.doubleValue();
-            case LINEAR_INTEGER -> r.multiply(new BigDecimal(factor[i]).toBigInteger())
-                    .add(new BigDecimal(offset[i]).toBigInteger()).doubleValue();
-            default -> factorIsInteger[i]
-                    ? r.multiply(new BigDecimal(factor[i]).toBigInteger()).doubleValue() + offset[i]
-                    : r.doubleValue() * factor[i] + offset[i];
+            case LINEAR_INTEGER ->
+                r.multiply(new BigDecimal(factor[i]).toBigInteger())
+                        .add(new BigDecimal(offset[i]).toBigInteger())
+                        .doubleValue();
+            default ->
+                factorIsInteger[i]
+                        ? r.multiply(new BigDecimal(factor[i]).toBigInteger()).doubleValue() + offset[i]
+                        : r.doubleValue() * factor[i] + offset[i];
         };
     }
 
@@ -487,8 +496,9 @@ public final class MessageDecoder {
     String describe(DecodedSignals out) {
         return switch (out.status) {
             case OK, TRUNCATED -> null;
-            case WRONG_LENGTH -> "Wrong data size: " + out.frameLength + " instead of " + messageLength
-                    + " bytes for message " + message.name();
+            case WRONG_LENGTH ->
+                "Wrong data size: " + out.frameLength + " instead of " + messageLength + " bytes for message "
+                        + message.name();
             case UNKNOWN_MULTIPLEXER -> {
                 long[] valid = validMuxValues[out.errorSignal];
                 StringBuilder sb = new StringBuilder("expected multiplexer id ");
@@ -498,8 +508,12 @@ public final class MessageDecoder {
                     }
                     sb.append(valid[k]);
                 }
-                yield sb.append(", but got ").append(out.errorValue).append(" for multiplexer ")
-                        .append(signals[out.errorSignal].name()).append(" of message ").append(message.name())
+                yield sb.append(", but got ")
+                        .append(out.errorValue)
+                        .append(" for multiplexer ")
+                        .append(signals[out.errorSignal].name())
+                        .append(" of message ")
+                        .append(message.name())
                         .toString();
             }
         };

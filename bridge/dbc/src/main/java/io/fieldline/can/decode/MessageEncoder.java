@@ -34,8 +34,9 @@ public final class MessageEncoder {
     public byte[] encode(Map<String, Double> physical) {
         byte[] data = new byte[message.length()];
         for (Map.Entry<String, Double> e : physical.entrySet()) {
-            DbcSignal s = message.signal(e.getKey()).orElseThrow(() ->
-                    new IllegalArgumentException("message " + message.name() + " has no signal " + e.getKey()));
+            DbcSignal s = message.signal(e.getKey())
+                    .orElseThrow(() ->
+                            new IllegalArgumentException("message " + message.name() + " has no signal " + e.getKey()));
             putRaw(data, s, raw(s, e.getValue()));
         }
         return data;

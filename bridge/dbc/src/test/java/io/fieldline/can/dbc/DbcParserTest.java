@@ -35,14 +35,15 @@ class DbcParserTest {
         assertThat(m.cycleTimeMs()).isEqualTo(100);
         assertThat(m.fd()).isFalse();
         assertThat(m.frameFormat()).isEqualTo("StandardCAN");
-        assertThat(m.signalGroups()).containsExactly(
-                new SignalGroup("Climate", 1, List.of("Temperature", "Humidity", "Co2")));
+        assertThat(m.signalGroups())
+                .containsExactly(new SignalGroup("Climate", 1, List.of("Temperature", "Humidity", "Co2")));
         assertThat(dbc.message("ExtMux").orElseThrow().cycleTimeMs()).isNull();
     }
 
     @Test
     void shouldReadSignalLayoutScalingRangeUnitAndReceivers() {
-        DbcSignal t = dbc.message("IntelBasic").orElseThrow().signal("Temperature").orElseThrow();
+        DbcSignal t =
+                dbc.message("IntelBasic").orElseThrow().signal("Temperature").orElseThrow();
         assertThat(t.startBit()).isZero();
         assertThat(t.length()).isEqualTo(16);
         assertThat(t.byteOrder()).isEqualTo(ByteOrder.LITTLE_ENDIAN);
@@ -58,15 +59,18 @@ class DbcParserTest {
         DbcSignal co2 = dbc.message("IntelBasic").orElseThrow().signal("Co2").orElseThrow();
         assertThat(co2.receivers()).containsExactly("Gateway", "Feeder");
         assertThat(co2.unit()).isEqualTo("ppm");
-        DbcSignal nibble = dbc.message("IntelBasic").orElseThrow().signal("Nibble").orElseThrow();
+        DbcSignal nibble =
+                dbc.message("IntelBasic").orElseThrow().signal("Nibble").orElseThrow();
         assertThat(nibble.receivers()).isEmpty();
         assertThat(nibble.valueTable().label(-2)).isEqualTo("MinusTwo");
 
-        DbcSignal speed = dbc.message("MotorolaBasic").orElseThrow().signal("Speed").orElseThrow();
+        DbcSignal speed =
+                dbc.message("MotorolaBasic").orElseThrow().signal("Speed").orElseThrow();
         assertThat(speed.byteOrder()).isEqualTo(ByteOrder.BIG_ENDIAN);
         assertThat(speed.startBit()).isEqualTo(7);
         assertThat(speed.sequentialStartBit()).isZero();
-        DbcSignal wide = dbc.message("MotorolaBasic").orElseThrow().signal("Wide").orElseThrow();
+        DbcSignal wide =
+                dbc.message("MotorolaBasic").orElseThrow().signal("Wide").orElseThrow();
         assertThat(wide.minimum()).isNull();
         assertThat(wide.maximum()).isNull();
         assertThat(wide.unit()).isNull();
@@ -90,17 +94,33 @@ class DbcParserTest {
 
     @Test
     void shouldReadFloatTypesValueTablesAndAttributes() {
-        assertThat(dbc.message("Floats").orElseThrow().signal("FloatBe").orElseThrow().valueType())
+        assertThat(dbc.message("Floats")
+                        .orElseThrow()
+                        .signal("FloatBe")
+                        .orElseThrow()
+                        .valueType())
                 .isEqualTo(SignalValueType.IEEE_FLOAT);
-        assertThat(dbc.message("IntelBasic").orElseThrow().signal("Co2").orElseThrow().valueType())
+        assertThat(dbc.message("IntelBasic")
+                        .orElseThrow()
+                        .signal("Co2")
+                        .orElseThrow()
+                        .valueType())
                 .isEqualTo(SignalValueType.INTEGER);
         assertThat(dbc.valueTables().get("FanStates").asMap())
-                .containsExactly(java.util.Map.entry(0L, "Off"), java.util.Map.entry(1L, "Low"),
-                        java.util.Map.entry(2L, "High"), java.util.Map.entry(3L, "Fault"));
-        DbcSignal humidity = dbc.message("IntelBasic").orElseThrow().signal("Humidity").orElseThrow();
-        assertThat(dbc.attribute(humidity, "GenSigStartValue")).map(AttributeValue::asText).contains("50");
+                .containsExactly(
+                        java.util.Map.entry(0L, "Off"),
+                        java.util.Map.entry(1L, "Low"),
+                        java.util.Map.entry(2L, "High"),
+                        java.util.Map.entry(3L, "Fault"));
+        DbcSignal humidity =
+                dbc.message("IntelBasic").orElseThrow().signal("Humidity").orElseThrow();
+        assertThat(dbc.attribute(humidity, "GenSigStartValue"))
+                .map(AttributeValue::asText)
+                .contains("50");
         DbcSignal co2 = dbc.message("IntelBasic").orElseThrow().signal("Co2").orElseThrow();
-        assertThat(dbc.attribute(co2, "GenSigStartValue")).map(AttributeValue::asText).contains("0");
+        assertThat(dbc.attribute(co2, "GenSigStartValue"))
+                .map(AttributeValue::asText)
+                .contains("0");
         assertThat(dbc.attribute("BusType")).map(AttributeValue::asText).contains("CAN FD");
         AttributeDefinition vff = dbc.attributeDefinitions().get("VFrameFormat");
         assertThat(vff.type()).isEqualTo(AttributeType.ENUM);
@@ -154,8 +174,10 @@ class DbcParserTest {
 
     @Test
     void shouldReadUtf8AsUtf8() {
-        Dbc d = DbcParser.parse("BU_: A\nBO_ 1 M: 1 A\n SG_ T : 0|8@1+ (1,0) [0|0] \"°C\" A\n"
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8), "utf8");
+        Dbc d = DbcParser.parse(
+                "BU_: A\nBO_ 1 M: 1 A\n SG_ T : 0|8@1+ (1,0) [0|0] \"°C\" A\n"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "utf8");
         assertThat(d.messages().get(0).signals().get(0).unit()).isEqualTo("°C");
     }
 
@@ -196,30 +218,61 @@ class DbcParserTest {
         return Stream.of(
                 // BO_ 100 Msg 8 A: column 13 is the 8 where the colon belongs.
                 Arguments.of("BU_: A\nBO_ 100 Msg 8 A\n", 2, 13, "expected ':' after the message name, found number 8"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|8@2+ (1,0) [0|0] \"\" A\n", 3, 14,
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|8@2+ (1,0) [0|0] \"\" A\n",
+                        3,
+                        14,
                         "expected byte order 0 (Motorola) or 1 (Intel), found 2"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|8@1 (1,0) [0|0] \"\" A\n", 3, 16,
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|8@1 (1,0) [0|0] \"\" A\n",
+                        3,
+                        16,
                         "expected '+' (unsigned) or '-' (signed) after the byte order, found '('"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|8@1+ (1;0) [0|0] \"\" A\n", 3, 19,
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|8@1+ (1;0) [0|0] \"\" A\n",
+                        3,
+                        19,
                         "expected ',' between factor and offset, found ';'"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 8 A\n SG_ S X1 : 0|8@1+ (1,0) [0|0] \"\" A\n", 3, 8,
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 8 A\n SG_ S X1 : 0|8@1+ (1,0) [0|0] \"\" A\n",
+                        3,
+                        8,
                         "multiplexer indicator"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 2 A\n SG_ S : 12|8@1+ (1,0) [0|0] \"\" A\n", 3, 10,
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 2 A\n SG_ S : 12|8@1+ (1,0) [0|0] \"\" A\n",
+                        3,
+                        10,
                         "signal 'S' (start bit 12, 8 bits, Intel) does not fit in the 2-byte message 'Msg'"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 2 A\n SG_ S : 7|16@0+ (1,0) [0|0] \"\" A\n SG_ T : 11|8@0+ (1,0) [0|0] \"\" A\n",
-                        4, 10, "signal 'T' (start bit 11, 8 bits, Motorola) does not fit"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 65 A\n", 2, 14, "expected a message length from 0 to 64 bytes, found 65"),
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 2 A\n SG_ S : 7|16@0+ (1,0) [0|0] \"\" A\n SG_ T : 11|8@0+ (1,0) [0|0] \"\" A\n",
+                        4,
+                        10,
+                        "signal 'T' (start bit 11, 8 bits, Motorola) does not fit"),
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 65 A\n", 2, 14, "expected a message length from 0 to 64 bytes, found 65"),
                 Arguments.of("BU_: A\nBO_ 2048 Msg: 8 A\n", 2, 5, "expected a standard id of at most 0x7FF"),
                 Arguments.of("CM_ \"never closed;\n\nBU_: A\n", 1, 5, "expected a closing '\"' for this string"),
-                Arguments.of("BU_: A\nCM_ BO_ 100 \"text\"\nBO_ 100 Msg: 8 A\n", 3, 1,
+                Arguments.of(
+                        "BU_: A\nCM_ BO_ 100 \"text\"\nBO_ 100 Msg: 8 A\n",
+                        3,
+                        1,
                         "expected ';' at the end of the comment, found 'BO_'"),
                 Arguments.of("BU_: A\n\n  # not a comment\n", 3, 3, "unexpected character '#'"),
                 Arguments.of("BU_: A\n 42 \n", 2, 2, "expected a keyword such as BO_"),
-                Arguments.of("BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|12@1+ (1,0) [0|0] \"\" A\nSIG_VALTYPE_ 100 S : 1;\n", 4, 22,
+                Arguments.of(
+                        "BU_: A\nBO_ 100 Msg: 8 A\n SG_ S : 0|12@1+ (1,0) [0|0] \"\" A\nSIG_VALTYPE_ 100 S : 1;\n",
+                        4,
+                        22,
                         "is 12 bits long; a float signal must be 32"),
-                Arguments.of("BA_DEF_ BO_ \"X\" INTEGER 0 1;\n", 1, 17, "expected the attribute type INT, HEX, FLOAT, STRING or ENUM"),
-                Arguments.of("SG_MUL_VAL_ 100 S M 3-1;\n", 1, 21, "expected a multiplexer range low-high with low <= high"),
-                Arguments.of("VAL_ 100 S 0 \"a\" 1 ;\n", 1, 20, "expected the description string of the value, found ';'"));
+                Arguments.of(
+                        "BA_DEF_ BO_ \"X\" INTEGER 0 1;\n",
+                        1,
+                        17,
+                        "expected the attribute type INT, HEX, FLOAT, STRING or ENUM"),
+                Arguments.of(
+                        "SG_MUL_VAL_ 100 S M 3-1;\n", 1, 21, "expected a multiplexer range low-high with low <= high"),
+                Arguments.of(
+                        "VAL_ 100 S 0 \"a\" 1 ;\n", 1, 20, "expected the description string of the value, found ';'"));
     }
 
     @ParameterizedTest(name = "[{index}] line {1} column {2}: {3}")

@@ -36,7 +36,9 @@ class EncodeDecodeRoundTripTest {
                     if (s.valueType() != SignalValueType.INTEGER) {
                         continue;
                     }
-                    assertThat(out.raw(i)).as("%s.%s of %s", name, s.name(), hex(data)).isEqualTo(reference(data, s));
+                    assertThat(out.raw(i))
+                            .as("%s.%s of %s", name, s.name(), hex(data))
+                            .isEqualTo(reference(data, s));
                     byte[] copy = data.clone();
                     MessageEncoder.putRaw(copy, s, out.raw(i));
                     assertThat(copy).isEqualTo(data);
@@ -61,7 +63,8 @@ class EncodeDecodeRoundTripTest {
             all = new BigInteger(1, reversed);
             shift = s.startBit();
         }
-        BigInteger raw = all.shiftRight(shift).and(BigInteger.ONE.shiftLeft(s.length()).subtract(BigInteger.ONE));
+        BigInteger raw =
+                all.shiftRight(shift).and(BigInteger.ONE.shiftLeft(s.length()).subtract(BigInteger.ONE));
         if (s.signed() && raw.testBit(s.length() - 1)) {
             raw = raw.subtract(BigInteger.ONE.shiftLeft(s.length()));
         }

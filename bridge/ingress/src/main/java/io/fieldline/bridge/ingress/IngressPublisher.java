@@ -88,7 +88,11 @@ public final class IngressPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IngressPublisher.class);
 
     /** Lifecycle of a publisher. */
-    public enum State { RUNNING, FAILED, CLOSED }
+    public enum State {
+        RUNNING,
+        FAILED,
+        CLOSED
+    }
 
     /**
      * What became of a batch.
@@ -130,27 +134,42 @@ public final class IngressPublisher implements AutoCloseable {
      * @param readingSerializer value serializer of {@link Reading} (Confluent wire-format Avro in production)
      * @param registry          where the meters go
      */
-    public IngressPublisher(IngressSettings settings, TopicNames topicNames, Serializer<Reading> readingSerializer,
+    public IngressPublisher(
+            IngressSettings settings,
+            TopicNames topicNames,
+            Serializer<Reading> readingSerializer,
             MeterRegistry registry) {
         this(settings, topicNames, readingSerializer, registry, new KafkaProducer<>(settings.producerProperties()));
     }
 
-    IngressPublisher(IngressSettings settings, TopicNames topicNames, Serializer<Reading> readingSerializer,
-            MeterRegistry registry, Producer<byte[], byte[]> producer) {
+    IngressPublisher(
+            IngressSettings settings,
+            TopicNames topicNames,
+            Serializer<Reading> readingSerializer,
+            MeterRegistry registry,
+            Producer<byte[], byte[]> producer) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.topicNames = Objects.requireNonNull(topicNames, "topicNames");
         this.readingSerializer = Objects.requireNonNull(readingSerializer, "readingSerializer");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.producer = Objects.requireNonNull(producer, "producer");
         this.tags = Tags.of("source", settings.source(), "client.id", settings.clientId());
-        this.sent = Counter.builder(METER_SENT).tags(tags)
-                .description("Records Kafka acknowledged (dead letters excepted)").register(registry);
+        this.sent = Counter.builder(METER_SENT)
+                .tags(tags)
+                .description("Records Kafka acknowledged (dead letters excepted)")
+                .register(registry);
         for (SendErrorKind kind : SendErrorKind.values()) {
-            errors.put(kind, Counter.builder(METER_ERRORS).tags(tags.and("kind", kind.tag()))
-                    .description("Records Kafka did not take, by kind of error").register(registry));
+            errors.put(
+                    kind,
+                    Counter.builder(METER_ERRORS)
+                            .tags(tags.and("kind", kind.tag()))
+                            .description("Records Kafka did not take, by kind of error")
+                            .register(registry));
         }
-        this.inFlightGauge = Gauge.builder(METER_IN_FLIGHT, inFlight, AtomicInteger::get).tags(tags)
-                .description("Records handed to the Kafka producer and not yet acknowledged").register(registry);
+        this.inFlightGauge = Gauge.builder(METER_IN_FLIGHT, inFlight, AtomicInteger::get)
+                .tags(tags)
+                .description("Records handed to the Kafka producer and not yet acknowledged")
+                .register(registry);
         this.deadLetterSender = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "fieldline-ingress-deadletters-" + settings.clientId());
             thread.setDaemon(true);
@@ -159,10 +178,16 @@ public final class IngressPublisher implements AutoCloseable {
     }
 
     /** A publisher registering the reading schema with the given registry. */
-    public static IngressPublisher withSchemaRegistry(IngressSettings settings, TopicNames topicNames,
-            SchemaRegistryClient schemaRegistry, MeterRegistry registry) {
-        return new IngressPublisher(settings, topicNames,
-                AvroSerdes.specific(Reading.class, schemaRegistry, false).serializer(), registry);
+    public static IngressPublisher withSchemaRegistry(
+            IngressSettings settings,
+            TopicNames topicNames,
+            SchemaRegistryClient schemaRegistry,
+            MeterRegistry registry) {
+        return new IngressPublisher(
+                settings,
+                topicNames,
+                AvroSerdes.specific(Reading.class, schemaRegistry, false).serializer(),
+                registry);
     }
 
     /** The header saying a dead letter's payload was cut, holding its original size: {@code fieldline.<source>.payload.truncated}. */
@@ -223,8 +248,11 @@ public final class IngressPublisher implements AutoCloseable {
     /** A producer metric of group {@code producer-metrics} by name, for tests; NaN when absent. */
     double producerMetric(String name) {
         return producer.metrics().entrySet().stream()
-                .filter(e -> e.getKey().group().equals("producer-metrics") && e.getKey().name().equals(name))
-                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).findFirst().orElse(Double.NaN);
+                .filter(e -> e.getKey().group().equals("producer-metrics")
+                        && e.getKey().name().equals(name))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .findFirst()
+                .orElse(Double.NaN);
     }
 
     /** Sends what the producer buffers and waits for the answers (no timeout: see the producer's delivery timeout). */
@@ -267,20 +295,31 @@ public final class IngressPublisher implements AutoCloseable {
             return;
         }
         cause.set(error);
-        LOG.error("{} ingress publisher {} failed: {}. Nothing more is sent or acknowledged; the source keeps what "
-                + "was not acknowledged.", settings.source(), settings.clientId(), error.toString(), error);
+        LOG.error(
+                "{} ingress publisher {} failed: {}. Nothing more is sent or acknowledged; the source keeps what "
+                        + "was not acknowledged.",
+                settings.source(),
+                settings.clientId(),
+                error.toString(),
+                error);
         failure.completeExceptionally(error);
     }
 
     private IngressFailedException failedException() {
         Throwable why = cause.get();
-        return new IngressFailedException(settings.source() + " ingress publisher " + settings.clientId() + " is "
-                + state.get() + (why == null ? "" : ": " + why.getMessage()), why);
+        return new IngressFailedException(
+                settings.source() + " ingress publisher " + settings.clientId() + " is " + state.get()
+                        + (why == null ? "" : ": " + why.getMessage()),
+                why);
     }
 
     private Counter deadLetterCounter(String reason) {
-        return deadLetters.computeIfAbsent(reason, r -> Counter.builder(METER_DEAD_LETTERS).tags(tags.and("reason", r))
-                .description("Dead letters Kafka acknowledged, by reason").register(registry));
+        return deadLetters.computeIfAbsent(
+                reason,
+                r -> Counter.builder(METER_DEAD_LETTERS)
+                        .tags(tags.and("reason", r))
+                        .description("Dead letters Kafka acknowledged, by reason")
+                        .register(registry));
     }
 
     private static String describe(SendErrorKind kind, String topic, Throwable error) {
@@ -329,7 +368,11 @@ public final class IngressPublisher implements AutoCloseable {
          */
         public Batch reading(String topic, Reading reading) {
             String target = topic != null ? topic : topicNames.readings();
-            return record(target, reading.getDeviceId().getBytes(StandardCharsets.UTF_8), reading, readingSerializer,
+            return record(
+                    target,
+                    reading.getDeviceId().getBytes(StandardCharsets.UTF_8),
+                    reading,
+                    readingSerializer,
                     reading.getEventTime().toEpochMilli());
         }
 
@@ -425,8 +468,8 @@ public final class IngressPublisher implements AutoCloseable {
         }
 
         /** Sends a record whose place in {@link #pending} is already taken. */
-        private void sendReserved(ProducerRecord<byte[], byte[]> record, boolean deadLetter, String reasonTag,
-                int shrink) {
+        private void sendReserved(
+                ProducerRecord<byte[], byte[]> record, boolean deadLetter, String reasonTag, int shrink) {
             if (state.get() != State.RUNNING) {
                 lost = true;
                 arrive();
@@ -434,7 +477,8 @@ public final class IngressPublisher implements AutoCloseable {
             }
             inFlight.incrementAndGet();
             try {
-                producer.send(record, (metadata, exception) -> completed(record, deadLetter, reasonTag, shrink, exception));
+                producer.send(
+                        record, (metadata, exception) -> completed(record, deadLetter, reasonTag, shrink, exception));
             } catch (KafkaException e) {
                 completed(record, deadLetter, reasonTag, shrink, e);
             } catch (RuntimeException e) {
@@ -446,7 +490,11 @@ public final class IngressPublisher implements AutoCloseable {
             }
         }
 
-        private void completed(ProducerRecord<byte[], byte[]> record, boolean deadLetter, String reasonTag, int shrink,
+        private void completed(
+                ProducerRecord<byte[], byte[]> record,
+                boolean deadLetter,
+                String reasonTag,
+                int shrink,
                 Exception exception) {
             inFlight.decrementAndGet();
             if (exception == null) {
@@ -472,17 +520,25 @@ public final class IngressPublisher implements AutoCloseable {
                 ProducerRecord<byte[], byte[]> smaller = shrink(record, shrink + 1);
                 if (smaller == null) {
                     lost = true;
-                    fail(new IngressFailedException("the dead letter of a " + settings.source() + " message from "
-                            + origin.sourceTopic() + " cannot be written even cut down: " + reason, exception));
+                    fail(new IngressFailedException(
+                            "the dead letter of a " + settings.source() + " message from " + origin.sourceTopic()
+                                    + " cannot be written even cut down: " + reason,
+                            exception));
                     arrive();
                     return;
                 }
-                LOG.warn("{} dead letter from {} refused ({}); sending it cut down", settings.source(),
-                        origin.sourceTopic(), reason);
+                LOG.warn(
+                        "{} dead letter from {} refused ({}); sending it cut down",
+                        settings.source(),
+                        origin.sourceTopic(),
+                        reason);
                 hand(() -> sendReserved(smaller, true, reasonTag, shrink + 1));
                 return;
             }
-            LOG.warn("{} message from {} goes to the dead-letter topic: {}", settings.source(), origin.sourceTopic(),
+            LOG.warn(
+                    "{} message from {} goes to the dead-letter topic: {}",
+                    settings.source(),
+                    origin.sourceTopic(),
                     reason);
             if (deadLettered.get()) {
                 arrive();
@@ -528,7 +584,8 @@ public final class IngressPublisher implements AutoCloseable {
                     if (value == null || value.length <= DEAD_LETTER_PAYLOAD_LIMIT) {
                         return shrink(record, 2);
                     }
-                    kept.add(new RecordHeader(payloadTruncatedHeader(settings.source()),
+                    kept.add(new RecordHeader(
+                            payloadTruncatedHeader(settings.source()),
                             Integer.toString(value.length).getBytes(StandardCharsets.UTF_8)));
                     value = Arrays.copyOf(value, DEAD_LETTER_PAYLOAD_LIMIT);
                 }
@@ -536,7 +593,8 @@ public final class IngressPublisher implements AutoCloseable {
                     if (dropped == 0) {
                         return shrink(record, 3);
                     }
-                    kept.add(new RecordHeader(headersDroppedHeader(settings.source()),
+                    kept.add(new RecordHeader(
+                            headersDroppedHeader(settings.source()),
                             Integer.toString(dropped).getBytes(StandardCharsets.UTF_8)));
                 }
                 case 3 -> {
@@ -544,7 +602,8 @@ public final class IngressPublisher implements AutoCloseable {
                         return null;
                     }
                     if (kept.lastHeader(payloadTruncatedHeader(settings.source())) == null) {
-                        kept.add(new RecordHeader(payloadTruncatedHeader(settings.source()),
+                        kept.add(new RecordHeader(
+                                payloadTruncatedHeader(settings.source()),
                                 Integer.toString(value.length).getBytes(StandardCharsets.UTF_8)));
                     }
                     value = null;

@@ -25,17 +25,28 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * @param producerOverrides further producer settings; those the failure policy rests on cannot be set here
  * @param clock             stamps dead letters
  */
-public record IngressSettings(String source, String clientId, String bootstrapServers, int lingerMs,
-        String compressionType, int deliveryTimeoutMs, Map<String, Object> producerOverrides, Clock clock) {
+public record IngressSettings(
+        String source,
+        String clientId,
+        String bootstrapServers,
+        int lingerMs,
+        String compressionType,
+        int deliveryTimeoutMs,
+        Map<String, Object> producerOverrides,
+        Clock clock) {
 
     /**
      * Producer settings the failure policy rests on: acknowledged by every in-sync replica, idempotent (so the
      * producer's own retries neither duplicate nor reorder a partition's records), bytes in and out.
      */
-    public static final Set<String> ENFORCED_PRODUCER_KEYS = Set.of(ProducerConfig.ACKS_CONFIG,
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, ProducerConfig.RETRIES_CONFIG,
+    public static final Set<String> ENFORCED_PRODUCER_KEYS = Set.of(
+            ProducerConfig.ACKS_CONFIG,
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+            ProducerConfig.RETRIES_CONFIG,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
 
     private static final Pattern SOURCE = Pattern.compile("[a-z][a-z0-9_-]*");
@@ -43,7 +54,8 @@ public record IngressSettings(String source, String clientId, String bootstrapSe
     public IngressSettings {
         Objects.requireNonNull(source, "source");
         if (!SOURCE.matcher(source).matches()) {
-            throw new IllegalArgumentException("source must be lower-case letters, digits, _ and -, got '" + source + "'");
+            throw new IllegalArgumentException(
+                    "source must be lower-case letters, digits, _ and -, got '" + source + "'");
         }
         Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -58,9 +70,12 @@ public record IngressSettings(String source, String clientId, String bootstrapSe
         producerOverrides = Map.copyOf(Objects.requireNonNull(producerOverrides, "producerOverrides"));
         for (String key : producerOverrides.keySet()) {
             if (ENFORCED_PRODUCER_KEYS.contains(key)) {
-                throw new ConfigException(key, producerOverrides.get(key), "set by the ingress publisher (acks=all, "
-                        + "idempotence on, at most 5 requests in flight, unbounded retries within the delivery timeout, "
-                        + "byte-array serializers) and cannot be overridden");
+                throw new ConfigException(
+                        key,
+                        producerOverrides.get(key),
+                        "set by the ingress publisher (acks=all, "
+                                + "idempotence on, at most 5 requests in flight, unbounded retries within the delivery timeout, "
+                                + "byte-array serializers) and cannot be overridden");
             }
         }
     }
@@ -70,28 +85,35 @@ public record IngressSettings(String source, String clientId, String bootstrapSe
      * timeout, no overrides, the system UTC clock.
      */
     public static IngressSettings of(String source, String bootstrapServers) {
-        return new IngressSettings(source, "fieldline-" + source, bootstrapServers, 5, "lz4", 120_000, Map.of(),
-                Clock.systemUTC());
+        return new IngressSettings(
+                source, "fieldline-" + source, bootstrapServers, 5, "lz4", 120_000, Map.of(), Clock.systemUTC());
     }
 
     public IngressSettings withClientId(String id) {
-        return new IngressSettings(source, id, bootstrapServers, lingerMs, compressionType, deliveryTimeoutMs,
-                producerOverrides, clock);
+        return new IngressSettings(
+                source, id, bootstrapServers, lingerMs, compressionType, deliveryTimeoutMs, producerOverrides, clock);
     }
 
     public IngressSettings withLingerMs(int linger) {
-        return new IngressSettings(source, clientId, bootstrapServers, linger, compressionType, deliveryTimeoutMs,
-                producerOverrides, clock);
+        return new IngressSettings(
+                source,
+                clientId,
+                bootstrapServers,
+                linger,
+                compressionType,
+                deliveryTimeoutMs,
+                producerOverrides,
+                clock);
     }
 
     public IngressSettings withCompressionType(String compression) {
-        return new IngressSettings(source, clientId, bootstrapServers, lingerMs, compression, deliveryTimeoutMs,
-                producerOverrides, clock);
+        return new IngressSettings(
+                source, clientId, bootstrapServers, lingerMs, compression, deliveryTimeoutMs, producerOverrides, clock);
     }
 
     public IngressSettings withDeliveryTimeoutMs(int timeout) {
-        return new IngressSettings(source, clientId, bootstrapServers, lingerMs, compressionType, timeout,
-                producerOverrides, clock);
+        return new IngressSettings(
+                source, clientId, bootstrapServers, lingerMs, compressionType, timeout, producerOverrides, clock);
     }
 
     /**
@@ -102,19 +124,23 @@ public record IngressSettings(String source, String clientId, String bootstrapSe
     public static Map<String, Object> overridesFrom(Map<String, Object> producerProperties) {
         Map<String, Object> overrides = new HashMap<>(producerProperties);
         overrides.keySet().removeAll(ENFORCED_PRODUCER_KEYS);
-        overrides.keySet().removeAll(Set.of(ProducerConfig.LINGER_MS_CONFIG, ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                ProducerConfig.CLIENT_ID_CONFIG));
+        overrides
+                .keySet()
+                .removeAll(Set.of(
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                        ProducerConfig.CLIENT_ID_CONFIG));
         return overrides;
     }
 
     public IngressSettings withProducerOverrides(Map<String, Object> overrides) {
-        return new IngressSettings(source, clientId, bootstrapServers, lingerMs, compressionType, deliveryTimeoutMs,
-                overrides, clock);
+        return new IngressSettings(
+                source, clientId, bootstrapServers, lingerMs, compressionType, deliveryTimeoutMs, overrides, clock);
     }
 
     public IngressSettings withClock(Clock c) {
-        return new IngressSettings(source, clientId, bootstrapServers, lingerMs, compressionType, deliveryTimeoutMs,
-                producerOverrides, c);
+        return new IngressSettings(
+                source, clientId, bootstrapServers, lingerMs, compressionType, deliveryTimeoutMs, producerOverrides, c);
     }
 
     /** The Kafka producer's settings: the overrides, then what the failure policy needs. */
@@ -132,8 +158,9 @@ public record IngressSettings(String source, String clientId, String bootstrapSe
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compressionType);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
         // delivery.timeout.ms must cover linger.ms + request.timeout.ms
-        props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, Math.max(1, deliveryTimeoutMs
-                - lingerMs - 1)));
+        props.putIfAbsent(
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                Math.min(30_000, Math.max(1, deliveryTimeoutMs - lingerMs - 1)));
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return props;

@@ -16,7 +16,8 @@ import org.apache.kafka.common.header.Header;
  * @param headers         headers of every record made from the message and of its dead letter (the
  *                        {@code fieldline.mqtt.*} ones, for example); may be empty
  */
-public record Origin(String sourceTopic, Long sourceOffset, byte[] key, Supplier<byte[]> payload, List<Header> headers) {
+public record Origin(
+        String sourceTopic, Long sourceOffset, byte[] key, Supplier<byte[]> payload, List<Header> headers) {
 
     public Origin {
         Objects.requireNonNull(sourceTopic, "sourceTopic");

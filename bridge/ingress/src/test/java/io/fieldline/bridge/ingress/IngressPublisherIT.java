@@ -3,7 +3,6 @@ package io.fieldline.bridge.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fieldline.testing.TestTimes;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.KafkaBroker;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -14,6 +13,7 @@ import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Source;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
+import io.fieldline.testing.TestTimes;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -72,24 +72,32 @@ class IngressPublisherIT {
             int total = 3000;
             List<CompletableFuture<IngressPublisher.Outcome>> outcomes = new CopyOnWriteArrayList<>();
 
-            try (IngressPublisher publisher = publisher(names, settings(kafka.bootstrapServers())
-                    .withDeliveryTimeoutMs(60_000)
-                    .withProducerOverrides(Map.of("reconnect.backoff.max.ms", "200", "retry.backoff.ms", "50")), meters)) {
+            try (IngressPublisher publisher = publisher(
+                    names,
+                    settings(kafka.bootstrapServers())
+                            .withDeliveryTimeoutMs(60_000)
+                            .withProducerOverrides(Map.of("reconnect.backoff.max.ms", "200", "retry.backoff.ms", "50")),
+                    meters)) {
                 // The sends go on while the broker stops and starts again; send() itself may wait for the
                 // producer's metadata while the broker is away.
-                Thread publishing = new Thread(() -> {
-                    for (int n = 0; n < total; n++) {
-                        outcomes.add(publisher.batch(origin(n)).reading(reading("dev-" + n % devices, n)).seal());
-                        if (n % 10 == 0) {
-                            try {
-                                Thread.sleep(1);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                return;
+                Thread publishing = new Thread(
+                        () -> {
+                            for (int n = 0; n < total; n++) {
+                                outcomes.add(publisher
+                                        .batch(origin(n))
+                                        .reading(reading("dev-" + n % devices, n))
+                                        .seal());
+                                if (n % 10 == 0) {
+                                    try {
+                                        Thread.sleep(1);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        return;
+                                    }
+                                }
                             }
-                        }
-                    }
-                }, "it-publishing");
+                        },
+                        "it-publishing");
                 publishing.start();
                 await().atMost(Duration.ofSeconds(20)).until(() -> outcomes.size() >= total / 3);
                 kafka.stop();
@@ -100,27 +108,34 @@ class IngressPublisherIT {
                 kafka.start();
                 publishing.join(60_000);
                 assertThat(outcomes).hasSize(total);
-                CompletableFuture.allOf(outcomes.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
-                assertThat(outcomes).allSatisfy(o -> assertThat(o.join().records()).isEqualTo(1));
+                CompletableFuture.allOf(outcomes.toArray(new CompletableFuture<?>[0]))
+                        .get(60, TimeUnit.SECONDS);
+                assertThat(outcomes)
+                        .allSatisfy(o -> assertThat(o.join().records()).isEqualTo(1));
                 assertThat(publisher.state()).isEqualTo(IngressPublisher.State.RUNNING);
-                assertThat(publisher.producerMetric("record-retry-total")).as("records the producer retried")
+                assertThat(publisher.producerMetric("record-retry-total"))
+                        .as("records the producer retried")
                         .isPositive();
                 assertThat(meters.counter(IngressPublisher.METER_SENT, "source", SOURCE, "client.id", "it-client")
-                        .count()).isEqualTo(total);
+                                .count())
+                        .isEqualTo(total);
             }
 
             Map<String, List<Integer>> byDevice = new LinkedHashMap<>();
             for (ConsumerRecord<byte[], byte[]> record : consume(kafka.bootstrapServers(), names.readings(), total)) {
                 Reading reading = readingDeserializer().deserialize(record.topic(), record.headers(), record.value());
                 assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(reading.getDeviceId());
-                byDevice.computeIfAbsent(reading.getDeviceId(), d -> new ArrayList<>()).add((int) reading.getValue());
+                byDevice.computeIfAbsent(reading.getDeviceId(), d -> new ArrayList<>())
+                        .add((int) reading.getValue());
             }
             assertThat(byDevice).hasSize(devices);
             for (int d = 0; d < devices; d++) {
                 // Exactly once each, in the order published: no retried record overtook or fell behind another.
-                assertThat(byDevice.get("dev-" + d)).as("dev-%d in Kafka order", d)
+                assertThat(byDevice.get("dev-" + d))
+                        .as("dev-%d in Kafka order", d)
                         .containsExactlyElementsOf(IntStream.iterate(d, n -> n < total, n -> n + devices)
-                                .boxed().toList());
+                                .boxed()
+                                .toList());
             }
         }
     }
@@ -133,23 +148,30 @@ class IngressPublisherIT {
             createTopics(kafka.bootstrapServers(), 1, Map.of(), names.readings());
             createTopics(kafka.bootstrapServers(), 1, Map.of(), names.deadLetters(SOURCE));
 
-            try (IngressPublisher publisher = publisher(names, settings(kafka.bootstrapServers())
-                    .withDeliveryTimeoutMs(3000), new SimpleMeterRegistry())) {
-                assertThat(publisher.batch(origin(0)).reading(reading("d", 0)).seal().get(30, TimeUnit.SECONDS)
-                        .records()).isEqualTo(1);
+            try (IngressPublisher publisher = publisher(
+                    names, settings(kafka.bootstrapServers()).withDeliveryTimeoutMs(3000), new SimpleMeterRegistry())) {
+                assertThat(publisher
+                                .batch(origin(0))
+                                .reading(reading("d", 0))
+                                .seal()
+                                .get(30, TimeUnit.SECONDS)
+                                .records())
+                        .isEqualTo(1);
                 kafka.stop();
-                CompletableFuture<IngressPublisher.Outcome> first = publisher.batch(origin(1)).reading(reading("d", 1))
-                        .seal();
+                CompletableFuture<IngressPublisher.Outcome> first =
+                        publisher.batch(origin(1)).reading(reading("d", 1)).seal();
 
                 assertThat(publisher.failure()).failsWithin(Duration.ofSeconds(20));
-                assertThat(first).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+                assertThat(first)
+                        .failsWithin(Duration.ofSeconds(5))
+                        .withThrowableOfType(ExecutionException.class)
                         .withCauseInstanceOf(IngressFailedException.class);
                 assertThat(publisher.state()).isEqualTo(IngressPublisher.State.FAILED);
                 assertThat(publisher.failureCause()).isInstanceOf(RetriableException.class);
                 // Nothing later is sent, even once Kafka is back, and nothing later is reported as done.
                 kafka.start();
-                CompletableFuture<IngressPublisher.Outcome> later = publisher.batch(origin(2))
-                        .reading(reading("d", 2)).seal();
+                CompletableFuture<IngressPublisher.Outcome> later =
+                        publisher.batch(origin(2)).reading(reading("d", 2)).seal();
                 assertThat(later).isCompletedExceptionally();
                 assertThat(publisher.inFlight()).isZero();
             }
@@ -171,10 +193,19 @@ class IngressPublisherIT {
         huge.setAttributes(Map.of("noise", noise.toString()));
 
         try (IngressPublisher publisher = publisher(names, settings().withCompressionType("none"), meters)) {
-            IngressPublisher.Outcome tooLarge = publisher.batch(Origin.message("dev/big", "dev/big".getBytes(
-                    StandardCharsets.UTF_8), "the big message".getBytes(StandardCharsets.UTF_8), List.of()))
-                    .reading(huge).seal().get(30, TimeUnit.SECONDS);
-            IngressPublisher.Outcome next = publisher.batch(origin(2)).reading(reading("small", 2)).seal()
+            IngressPublisher.Outcome tooLarge = publisher
+                    .batch(Origin.message(
+                            "dev/big",
+                            "dev/big".getBytes(StandardCharsets.UTF_8),
+                            "the big message".getBytes(StandardCharsets.UTF_8),
+                            List.of()))
+                    .reading(huge)
+                    .seal()
+                    .get(30, TimeUnit.SECONDS);
+            IngressPublisher.Outcome next = publisher
+                    .batch(origin(2))
+                    .reading(reading("small", 2))
+                    .seal()
                     .get(30, TimeUnit.SECONDS);
 
             assertThat(tooLarge.deadLetter()).isEqualTo("too_large");
@@ -182,15 +213,22 @@ class IngressPublisherIT {
             assertThat(next.deadLettered()).isFalse();
             assertThat(next.records()).isEqualTo(1);
             assertThat(publisher.state()).isEqualTo(IngressPublisher.State.RUNNING);
-            assertThat(meters.get(IngressPublisher.METER_DEAD_LETTERS).tag("reason", "too_large").counter().count())
+            assertThat(meters.get(IngressPublisher.METER_DEAD_LETTERS)
+                            .tag("reason", "too_large")
+                            .counter()
+                            .count())
                     .isEqualTo(1.0);
-            assertThat(meters.get(IngressPublisher.METER_ERRORS).tag("kind", "too_large").counter().count())
+            assertThat(meters.get(IngressPublisher.METER_ERRORS)
+                            .tag("kind", "too_large")
+                            .counter()
+                            .count())
                     .isGreaterThanOrEqualTo(1.0);
         }
 
-        ConsumerRecord<byte[], byte[]> dead = consume(names.deadLetters(SOURCE), 1).get(0);
-        assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("record too large for Kafka topic "
-                + names.readings());
+        ConsumerRecord<byte[], byte[]> dead =
+                consume(names.deadLetters(SOURCE), 1).get(0);
+        assertThat(header(dead, DeadLetterHeaders.REASON))
+                .startsWith("record too large for Kafka topic " + names.readings());
         assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo(SOURCE);
         assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("dev/big");
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("the big message");
@@ -207,16 +245,22 @@ class IngressPublisherIT {
         ThreadLocalRandom.current().nextBytes(payload);
 
         try (IngressPublisher publisher = publisher(names, settings(), new SimpleMeterRegistry())) {
-            IngressPublisher.Outcome outcome = publisher.batch(Origin.line("upload.csv", 7, () -> payload))
-                    .deadLetter("malformed", "not a row", null).seal().get(30, TimeUnit.SECONDS);
+            IngressPublisher.Outcome outcome = publisher
+                    .batch(Origin.line("upload.csv", 7, () -> payload))
+                    .deadLetter("malformed", "not a row", null)
+                    .seal()
+                    .get(30, TimeUnit.SECONDS);
             assertThat(outcome.deadLetter()).isEqualTo("malformed");
             assertThat(publisher.state()).isEqualTo(IngressPublisher.State.RUNNING);
         }
 
-        ConsumerRecord<byte[], byte[]> dead = consume(names.deadLetters(SOURCE), 1).get(0);
-        assertThat(dead.value()).hasSize(IngressPublisher.DEAD_LETTER_PAYLOAD_LIMIT)
+        ConsumerRecord<byte[], byte[]> dead =
+                consume(names.deadLetters(SOURCE), 1).get(0);
+        assertThat(dead.value())
+                .hasSize(IngressPublisher.DEAD_LETTER_PAYLOAD_LIMIT)
                 .isEqualTo(java.util.Arrays.copyOf(payload, IngressPublisher.DEAD_LETTER_PAYLOAD_LIMIT));
-        assertThat(header(dead, IngressPublisher.payloadTruncatedHeader(SOURCE))).isEqualTo("300000");
+        assertThat(header(dead, IngressPublisher.payloadTruncatedHeader(SOURCE)))
+                .isEqualTo("300000");
         assertThat(header(dead, DeadLetterHeaders.REASON)).isEqualTo("not a row");
         assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("7");
     }
@@ -226,12 +270,17 @@ class IngressPublisherIT {
     }
 
     private static IngressSettings settings(String bootstrapServers) {
-        return IngressSettings.of(SOURCE, bootstrapServers).withClientId("it-client").withLingerMs(2);
+        return IngressSettings.of(SOURCE, bootstrapServers)
+                .withClientId("it-client")
+                .withLingerMs(2);
     }
 
     private IngressPublisher publisher(TopicNames names, IngressSettings settings, SimpleMeterRegistry meters) {
-        return IngressPublisher.withSchemaRegistry(settings, names,
-                new HttpSchemaRegistryClient(stack.schemaRegistry().url()), meters);
+        return IngressPublisher.withSchemaRegistry(
+                settings,
+                names,
+                new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
+                meters);
     }
 
     private static TopicNames names() {
@@ -243,13 +292,22 @@ class IngressPublisherIT {
     }
 
     private static Reading reading(String device, int n) {
-        return Reading.newBuilder().setDeviceId(device).setSensor("seq").setValue(n)
-                .setEventTime(Instant.ofEpochMilli(TestTimes.BASE_MILLIS + n)).setIngestTime(Instant.now())
-                .setSource(Source.MQTT).setQuality(Quality.GOOD).build();
+        return Reading.newBuilder()
+                .setDeviceId(device)
+                .setSensor("seq")
+                .setValue(n)
+                .setEventTime(Instant.ofEpochMilli(TestTimes.BASE_MILLIS + n))
+                .setIngestTime(Instant.now())
+                .setSource(Source.MQTT)
+                .setQuality(Quality.GOOD)
+                .build();
     }
 
     private Deserializer<Reading> readingDeserializer() {
-        return AvroSerdes.specific(Reading.class, new HttpSchemaRegistryClient(stack.schemaRegistry().url()), false)
+        return AvroSerdes.specific(
+                        Reading.class,
+                        new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
+                        false)
                 .deserializer();
     }
 
@@ -257,8 +315,8 @@ class IngressPublisherIT {
         createTopics(bootstrap, partitions, configs, topics);
     }
 
-    private static void createTopics(String bootstrapServers, int partitions, Map<String, String> configs,
-            String... topics) throws Exception {
+    private static void createTopics(
+            String bootstrapServers, int partitions, Map<String, String> configs, String... topics) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             List<NewTopic> created = new ArrayList<>();
             for (String topic : topics) {
@@ -278,8 +336,8 @@ class IngressPublisherIT {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "ingress-it-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);

@@ -40,15 +40,23 @@ class SendErrorKindTest {
 
     @Test
     void shouldRefuseProducerSettingsThePolicyRestsOn() {
-        for (String key : new String[] {"acks", "enable.idempotence", "max.in.flight.requests.per.connection",
-                "retries", "delivery.timeout.ms"}) {
+        for (String key : new String[] {
+            "acks", "enable.idempotence", "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms"
+        }) {
             assertThatThrownBy(() -> IngressSettings.of("mqtt", "k:9092").withProducerOverrides(Map.of(key, "1")))
-                    .isInstanceOf(ConfigException.class).hasMessageContaining(key);
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(key);
         }
-        Map<String, Object> props = IngressSettings.of("can", "k:9092").withProducerOverrides(Map.of("batch.size", "65536"))
-                .withDeliveryTimeoutMs(5000).producerProperties();
-        assertThat(props).containsEntry("acks", "all").containsEntry("enable.idempotence", true)
-                .containsEntry("batch.size", "65536").containsEntry("delivery.timeout.ms", 5000)
-                .containsEntry("client.id", "fieldline-can").containsEntry("max.in.flight.requests.per.connection", 5);
+        Map<String, Object> props = IngressSettings.of("can", "k:9092")
+                .withProducerOverrides(Map.of("batch.size", "65536"))
+                .withDeliveryTimeoutMs(5000)
+                .producerProperties();
+        assertThat(props)
+                .containsEntry("acks", "all")
+                .containsEntry("enable.idempotence", true)
+                .containsEntry("batch.size", "65536")
+                .containsEntry("delivery.timeout.ms", 5000)
+                .containsEntry("client.id", "fieldline-can")
+                .containsEntry("max.in.flight.requests.per.connection", 5);
     }
 }

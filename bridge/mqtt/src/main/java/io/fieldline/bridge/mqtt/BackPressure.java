@@ -44,17 +44,24 @@ final class BackPressure {
                 fullSince = nowNanos;
             } else if (!warned && nowNanos - fullSince >= SUSTAINED_NANOS) {
                 warned = true;
-                LOG.warn("MQTT bridge {}: back-pressure: its in-flight window has been full ({} of {} messages "
-                        + "unacknowledged) for {} s; the broker is queueing the rest. The bridge or Kafka is the "
-                        + "bottleneck: add bridge instances in the share group, or workers (mqtt.workers).",
-                        clientId, size, receiveMaximum, TimeUnit.NANOSECONDS.toSeconds(nowNanos - fullSince));
+                LOG.warn(
+                        "MQTT bridge {}: back-pressure: its in-flight window has been full ({} of {} messages "
+                                + "unacknowledged) for {} s; the broker is queueing the rest. The bridge or Kafka is the "
+                                + "bottleneck: add bridge instances in the share group, or workers (mqtt.workers).",
+                        clientId,
+                        size,
+                        receiveMaximum,
+                        TimeUnit.NANOSECONDS.toSeconds(nowNanos - fullSince));
             }
         } else if (size < receiveMaximum / 2) {
             saturated = false;
             fullSince = -1;
             if (warned) {
                 warned = false;
-                LOG.info("MQTT bridge {}: back-pressure over: {} of {} messages in flight", clientId, size,
+                LOG.info(
+                        "MQTT bridge {}: back-pressure over: {} of {} messages in flight",
+                        clientId,
+                        size,
                         receiveMaximum);
             }
         }

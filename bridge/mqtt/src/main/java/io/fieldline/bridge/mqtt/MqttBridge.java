@@ -1,6 +1,5 @@
 package io.fieldline.bridge.mqtt;
 
-import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.bridge.ingress.Origin;
 import io.fieldline.bridge.mqtt.decode.DecodeContext;
@@ -20,6 +19,7 @@ import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.RouteMatch;
 import io.fieldline.bridge.mqtt.route.Router;
 import io.fieldline.bridge.mqtt.route.UnroutableMessageException;
+import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
@@ -101,7 +101,14 @@ public final class MqttBridge implements AutoCloseable {
     private static final int QOS0_HANDOFF_SLACK = 256;
 
     /** Lifecycle of a bridge. */
-    public enum State { NEW, STARTING, RUNNING, CLOSING, CLOSED, FAILED }
+    public enum State {
+        NEW,
+        STARTING,
+        RUNNING,
+        CLOSING,
+        CLOSED,
+        FAILED
+    }
 
     private final MqttBridgeConfig config;
     private final TopicNames topicNames;
@@ -118,6 +125,7 @@ public final class MqttBridge implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     /** {@link System#nanoTime()} after which a clean stop no longer drains the worker queues. */
     private volatile long drainDeadline;
+
     private final AtomicInteger awaitingKafka = new AtomicInteger();
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
     // Workers register per-route meters as routes first carry messages.
@@ -145,8 +153,8 @@ public final class MqttBridge implements AutoCloseable {
      * @param serializer value serializer of {@link Reading}
      * @param registry   where the bridge's meters are registered
      */
-    public MqttBridge(MqttBridgeConfig config, TopicNames topicNames, Serializer<Reading> serializer,
-            MeterRegistry registry) {
+    public MqttBridge(
+            MqttBridgeConfig config, TopicNames topicNames, Serializer<Reading> serializer, MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.topicNames = Objects.requireNonNull(topicNames, "topicNames");
         this.serializer = Objects.requireNonNull(serializer, "serializer");
@@ -159,36 +167,53 @@ public final class MqttBridge implements AutoCloseable {
             // Each queue can hold the whole window: one busy topic may have all of it.
             workers[i] = new Worker(i, new ArrayBlockingQueue<>(receiveMaximum + QOS0_HANDOFF_SLACK));
         }
-        this.window = new InFlightWindow((id, qos) -> client.messageArrivedComplete(id, qos),
+        this.window = new InFlightWindow(
+                (id, qos) -> client.messageArrivedComplete(id, qos),
                 () -> connected && client != null && client.isConnected());
         this.rebirthRequests = new SparkplugRebirthRequests(config, () -> client);
         this.backPressure = new BackPressure(config.clientId(), receiveMaximum, window::size);
         this.tags = Tags.of("client.id", clientId);
         this.received = counter("fieldline.mqtt.messages.received", "MQTT messages received");
-        this.redelivered = counter("fieldline.mqtt.messages.redelivered",
+        this.redelivered = counter(
+                "fieldline.mqtt.messages.redelivered",
                 "MQTT messages the broker flagged as redeliveries (DUP): possible duplicates in Kafka");
         this.births = counter("fieldline.mqtt.sparkplug.births", "Sparkplug NBIRTH/DBIRTH messages decoded");
         this.deaths = counter("fieldline.mqtt.sparkplug.deaths", "Sparkplug NDEATH/DDEATH messages decoded");
-        this.skippedMetrics = counter("fieldline.mqtt.metrics.skipped",
+        this.skippedMetrics = counter(
+                "fieldline.mqtt.metrics.skipped",
                 "Payload metrics deliberately not turned into readings (non-numeric Sparkplug metrics and the like)");
-        this.sendLatency = register(Timer.builder("fieldline.mqtt.kafka.send").tags(tags)
-                .description("Time from handing a message's records to the Kafka producer to the acknowledgement of the "
-                        + "last of them")
+        this.sendLatency = register(Timer.builder("fieldline.mqtt.kafka.send")
+                .tags(tags)
+                .description(
+                        "Time from handing a message's records to the Kafka producer to the acknowledgement of the "
+                                + "last of them")
                 .register(registry));
-        register(Gauge.builder("fieldline.mqtt.inflight", window, InFlightWindow::size).tags(tags)
-                .description("MQTT messages received and not yet acknowledged").register(registry));
+        register(Gauge.builder("fieldline.mqtt.inflight", window, InFlightWindow::size)
+                .tags(tags)
+                .description("MQTT messages received and not yet acknowledged")
+                .register(registry));
         register(FunctionCounter.builder("fieldline.mqtt.messages.acknowledged", window, InFlightWindow::acknowledged)
-                .tags(tags).description("MQTT messages acknowledged to the broker after Kafka took them").register(registry));
+                .tags(tags)
+                .description("MQTT messages acknowledged to the broker after Kafka took them")
+                .register(registry));
         register(FunctionCounter.builder("fieldline.mqtt.messages.abandoned", window, InFlightWindow::abandoned)
-                .tags(tags).description("MQTT messages given up before a worker took them (the callback thread was "
-                        + "interrupted): never acknowledged, redelivered by the broker").register(registry));
-        register(Gauge.builder("fieldline.mqtt.backpressure", backPressure, b -> b.saturated() ? 1 : 0).tags(tags)
+                .tags(tags)
+                .description("MQTT messages given up before a worker took them (the callback thread was "
+                        + "interrupted): never acknowledged, redelivered by the broker")
+                .register(registry));
+        register(Gauge.builder("fieldline.mqtt.backpressure", backPressure, b -> b.saturated() ? 1 : 0)
+                .tags(tags)
                 .description("1 while the in-flight window is full (the broker holds further messages back: the "
-                        + "bridge, or Kafka behind it, is the bottleneck)").register(registry));
-        register(Gauge.builder("fieldline.mqtt.receive.maximum", () -> receiveMaximum).tags(tags)
-                .description("The receive maximum the bridge asked for: the in-flight window's size").register(registry));
-        register(Gauge.builder("fieldline.mqtt.connected", this, b -> b.connected ? 1 : 0).tags(tags)
-                .description("1 while connected to the MQTT broker").register(registry));
+                        + "bridge, or Kafka behind it, is the bottleneck)")
+                .register(registry));
+        register(Gauge.builder("fieldline.mqtt.receive.maximum", () -> receiveMaximum)
+                .tags(tags)
+                .description("The receive maximum the bridge asked for: the in-flight window's size")
+                .register(registry));
+        register(Gauge.builder("fieldline.mqtt.connected", this, b -> b.connected ? 1 : 0)
+                .tags(tags)
+                .description("1 while connected to the MQTT broker")
+                .register(registry));
     }
 
     /**
@@ -196,14 +221,21 @@ public final class MqttBridge implements AutoCloseable {
      *
      * @see #MqttBridge(MqttBridgeConfig, TopicNames, Serializer, MeterRegistry)
      */
-    public static MqttBridge withSchemaRegistry(MqttBridgeConfig config, TopicNames topicNames,
-            SchemaRegistryClient schemaRegistry, MeterRegistry registry) {
-        return new MqttBridge(config, topicNames, AvroSerdes.specific(Reading.class, schemaRegistry, false).serializer(),
+    public static MqttBridge withSchemaRegistry(
+            MqttBridgeConfig config,
+            TopicNames topicNames,
+            SchemaRegistryClient schemaRegistry,
+            MeterRegistry registry) {
+        return new MqttBridge(
+                config,
+                topicNames,
+                AvroSerdes.specific(Reading.class, schemaRegistry, false).serializer(),
                 registry);
     }
 
     private Counter counter(String name, String description) {
-        return register(Counter.builder(name).tags(tags).description(description).register(registry));
+        return register(
+                Counter.builder(name).tags(tags).description(description).register(registry));
     }
 
     private <M extends Meter> M register(M meter) {
@@ -226,7 +258,8 @@ public final class MqttBridge implements AutoCloseable {
             publisher = started;
             started.failure().whenComplete((ignored, cause) -> {
                 if (cause != null) {
-                    fail(new MqttBridgeException("Kafka did not take the bridge's records: " + cause.getMessage(), cause));
+                    fail(new MqttBridgeException(
+                            "Kafka did not take the bridge's records: " + cause.getMessage(), cause));
                 }
             });
             MqttConnectionOptions options = ConnectionOptionsFactory.create(config);
@@ -239,13 +272,19 @@ public final class MqttBridge implements AutoCloseable {
             connectFirstTime(options);
             subscribe(true);
             state.set(State.RUNNING);
-            LOG.info("MQTT bridge {} running: {} route(s) {}, subscribed to {}, receive maximum {}, {} worker(s)",
-                    clientId, router.routes().size(), router.routes().stream().map(Route::name).collect(Collectors.toList()),
-                    subscriptionFilters(), config.getInt(MqttBridgeConfig.RECEIVE_MAXIMUM), workers.length);
+            LOG.info(
+                    "MQTT bridge {} running: {} route(s) {}, subscribed to {}, receive maximum {}, {} worker(s)",
+                    clientId,
+                    router.routes().size(),
+                    router.routes().stream().map(Route::name).collect(Collectors.toList()),
+                    subscriptionFilters(),
+                    config.getInt(MqttBridgeConfig.RECEIVE_MAXIMUM),
+                    workers.length);
         } catch (MqttException | RuntimeException e) {
             state.set(State.FAILED);
             shutdown(false, Duration.ZERO);
-            throw e instanceof MqttBridgeException bridge ? bridge
+            throw e instanceof MqttBridgeException bridge
+                    ? bridge
                     : new MqttBridgeException("MQTT bridge " + clientId + " failed to start: " + e.getMessage(), e);
         }
     }
@@ -254,7 +293,8 @@ public final class MqttBridge implements AutoCloseable {
         Duration startTimeout = Duration.ofMillis(config.getLong(MqttBridgeConfig.START_TIMEOUT_MS));
         RetryPolicy policy = RetryPolicy.exponential(
                 Duration.ofSeconds(config.getInt(MqttBridgeConfig.RECONNECT_MIN_SECONDS)),
-                Duration.ofSeconds(config.getInt(MqttBridgeConfig.RECONNECT_MAX_SECONDS)), startTimeout);
+                Duration.ofSeconds(config.getInt(MqttBridgeConfig.RECONNECT_MAX_SECONDS)),
+                startTimeout);
         RetryPolicy.Backoff backoff = policy.start();
         long timeoutMs = TimeUnit.SECONDS.toMillis(config.getInt(MqttBridgeConfig.CONNECT_TIMEOUT_SECONDS)) + 1000;
         while (true) {
@@ -262,17 +302,32 @@ public final class MqttBridge implements AutoCloseable {
                 IMqttToken token = client.connect(options);
                 token.waitForCompletion(timeoutMs);
                 connected = true;
-                LOG.info("MQTT bridge {} connected to {} (session present: {})", clientId, client.getCurrentServerURI(),
+                LOG.info(
+                        "MQTT bridge {} connected to {} (session present: {})",
+                        clientId,
+                        client.getCurrentServerURI(),
                         token.getSessionPresent());
                 return;
             } catch (MqttException e) {
-                Duration pause = backoff.next().orElseThrow(() -> new MqttBridgeException("MQTT bridge " + clientId
-                        + " could not connect to " + config.serverUris() + " within " + startTimeout.toMillis()
-                        + " ms (" + MqttBridgeConfig.START_TIMEOUT_MS + "): " + e.getMessage(), e));
+                Duration pause = backoff.next()
+                        .orElseThrow(() -> new MqttBridgeException(
+                                "MQTT bridge " + clientId
+                                        + " could not connect to " + config.serverUris() + " within "
+                                        + startTimeout.toMillis()
+                                        + " ms (" + MqttBridgeConfig.START_TIMEOUT_MS + "): " + e.getMessage(),
+                                e));
                 // Never sleep past the start timeout: the last attempt comes at the deadline.
-                long pauseMs = Math.max(0, Math.min(pause.toMillis(), startTimeout.minus(backoff.elapsed()).toMillis()));
-                LOG.warn("MQTT bridge {} could not connect to {} ({}); retrying in {} ms", clientId, config.serverUris(),
-                        e.getMessage(), pauseMs);
+                long pauseMs = Math.max(
+                        0,
+                        Math.min(
+                                pause.toMillis(),
+                                startTimeout.minus(backoff.elapsed()).toMillis()));
+                LOG.warn(
+                        "MQTT bridge {} could not connect to {} ({}); retrying in {} ms",
+                        clientId,
+                        config.serverUris(),
+                        e.getMessage(),
+                        pauseMs);
                 sleep(pauseMs);
             }
         }
@@ -293,31 +348,45 @@ public final class MqttBridge implements AutoCloseable {
         if (explicit.isEmpty()) {
             return router.subscriptionFilters(config.sharedGroup());
         }
-        return explicit.stream().map(f -> Router.subscriptionFilter(f, config.sharedGroup())).collect(Collectors.toList());
+        return explicit.stream()
+                .map(f -> Router.subscriptionFilter(f, config.sharedGroup()))
+                .collect(Collectors.toList());
     }
 
     private void subscribe(boolean wait) throws MqttException {
         int qos = config.getInt(MqttBridgeConfig.SUBSCRIPTION_QOS);
         List<String> filters = subscriptionFilters();
-        MqttSubscription[] subscriptions = filters.stream().map(filter -> {
-            MqttSubscription subscription = new MqttSubscription(filter, qos);
-            // Send retained messages only for a new subscription, not again on every reconnect.
-            subscription.setRetainHandling(1);
-            return subscription;
-        }).toArray(MqttSubscription[]::new);
+        MqttSubscription[] subscriptions = filters.stream()
+                .map(filter -> {
+                    MqttSubscription subscription = new MqttSubscription(filter, qos);
+                    // Send retained messages only for a new subscription, not again on every reconnect.
+                    subscription.setRetainHandling(1);
+                    return subscription;
+                })
+                .toArray(MqttSubscription[]::new);
         // No per-subscription listener: Paho 1.2.5 never calls them for $share filters; the
         // client-wide callback receives everything.
-        IMqttToken token = client.subscribe(subscriptions, null, wait ? null : new MqttActionListener() {
-            @Override
-            public void onSuccess(IMqttToken done) {
-                checkGranted(done, filters);
-            }
+        IMqttToken token = client.subscribe(
+                subscriptions,
+                null,
+                wait
+                        ? null
+                        : new MqttActionListener() {
+                            @Override
+                            public void onSuccess(IMqttToken done) {
+                                checkGranted(done, filters);
+                            }
 
-            @Override
-            public void onFailure(IMqttToken done, Throwable exception) {
-                LOG.error("MQTT bridge {} could not subscribe again to {}: {}", clientId, filters, exception.toString());
-            }
-        }, new MqttProperties());
+                            @Override
+                            public void onFailure(IMqttToken done, Throwable exception) {
+                                LOG.error(
+                                        "MQTT bridge {} could not subscribe again to {}: {}",
+                                        clientId,
+                                        filters,
+                                        exception.toString());
+                            }
+                        },
+                new MqttProperties());
         if (wait) {
             token.waitForCompletion(TimeUnit.SECONDS.toMillis(config.getInt(MqttBridgeConfig.CONNECT_TIMEOUT_SECONDS)));
             String refused = checkGranted(token, filters);
@@ -343,8 +412,7 @@ public final class MqttBridge implements AutoCloseable {
     }
 
     /** One message handed from Paho's callback thread to a worker. */
-    private record Inbound(String topic, MqttMessage message, InFlightWindow.Ticket ticket, Instant receivedAt) {
-    }
+    private record Inbound(String topic, MqttMessage message, InFlightWindow.Ticket ticket, Instant receivedAt) {}
 
     private final class Callback implements MqttCallback {
 
@@ -361,10 +429,13 @@ public final class MqttBridge implements AutoCloseable {
             // Blocks only when a worker is behind by more than the receive maximum, which the broker
             // does not allow for QoS 1; QoS 0 floods are slowed down at TCP level. A message that is
             // not queued (interrupted, stopping) gives up its place in the window.
-            if (!WorkerHandoff.handOff(window, ticket, inbound, queue, MqttBridge.this::isStopping)
-                    && !isStopping()) {
-                LOG.warn("MQTT bridge {}: message {} on {} was not handed to a worker (callback thread interrupted); "
-                        + "left unacknowledged for the broker to redeliver", clientId, message.getId(), topic);
+            if (!WorkerHandoff.handOff(window, ticket, inbound, queue, MqttBridge.this::isStopping) && !isStopping()) {
+                LOG.warn(
+                        "MQTT bridge {}: message {} on {} was not handed to a worker (callback thread interrupted); "
+                                + "left unacknowledged for the broker to redeliver",
+                        clientId,
+                        message.getId(),
+                        topic);
             }
         }
 
@@ -373,8 +444,12 @@ public final class MqttBridge implements AutoCloseable {
             connected = false;
             window.connectionLost();
             if (!isStopping()) {
-                LOG.warn("MQTT bridge {} lost its connection ({}); {} message(s) in flight will be redelivered, "
-                        + "reconnecting", clientId, response, window.size());
+                LOG.warn(
+                        "MQTT bridge {} lost its connection ({}); {} message(s) in flight will be redelivered, "
+                                + "reconnecting",
+                        clientId,
+                        response,
+                        window.size());
             }
         }
 
@@ -477,9 +552,15 @@ public final class MqttBridge implements AutoCloseable {
         byte[] payload = inbound.message().getPayload();
         RouteMatch match = router.match(topic).orElse(null);
         if (match == null) {
-            deadLetter(inbound, null, "unroutable", "no route matches topic " + topic + " (routes: "
-                    + router.routes().stream().map(r -> r.name() + "=" + r.pattern()).collect(Collectors.joining(", "))
-                    + ")");
+            deadLetter(
+                    inbound,
+                    null,
+                    "unroutable",
+                    "no route matches topic " + topic + " (routes: "
+                            + router.routes().stream()
+                                    .map(r -> r.name() + "=" + r.pattern())
+                                    .collect(Collectors.joining(", "))
+                            + ")");
             return;
         }
         Route route = match.route();
@@ -515,10 +596,13 @@ public final class MqttBridge implements AutoCloseable {
         track(inbound, route, batch.seal());
     }
 
-    private DecodeResult decodeSparkplug(String topic, byte[] payload, DecodeContext context,
-            SparkplugSessions sparkplugSessions) {
-        SparkplugDecoding decoding = sparkplugDecoder.decode(topic, payload,
-                SparkplugTopic.parse(topic).map(sparkplugSessions::birthFor).orElse(null), context);
+    private DecodeResult decodeSparkplug(
+            String topic, byte[] payload, DecodeContext context, SparkplugSessions sparkplugSessions) {
+        SparkplugDecoding decoding = sparkplugDecoder.decode(
+                topic,
+                payload,
+                SparkplugTopic.parse(topic).map(sparkplugSessions::birthFor).orElse(null),
+                context);
         SparkplugStateChange change = decoding.change();
         sparkplugSessions.apply(change);
         rebirthRequests.afterDecode(topic, sparkplugSessions);
@@ -526,11 +610,13 @@ public final class MqttBridge implements AutoCloseable {
             case STORE -> births.increment();
             case FORGET_NODE, FORGET_DEVICE -> {
                 deaths.increment();
-                LOG.info("Sparkplug {} {} is offline (death certificate on {})",
-                        change.kind() == SparkplugStateChange.Kind.FORGET_NODE ? "edge node" : "device", change.key(), topic);
+                LOG.info(
+                        "Sparkplug {} {} is offline (death certificate on {})",
+                        change.kind() == SparkplugStateChange.Kind.FORGET_NODE ? "edge node" : "device",
+                        change.key(),
+                        topic);
             }
-            default -> {
-            }
+            default -> {}
         }
         return decoding.result();
     }
@@ -546,19 +632,36 @@ public final class MqttBridge implements AutoCloseable {
             }
             contentType = properties.getContentType();
         }
-        return MqttHeaders.of(inbound.topic(), message.getQos(), message.isRetained(), message.isDuplicate(), route,
-                clientId, contentType, userProperties, config.getInt(MqttBridgeConfig.USER_PROPERTIES_MAX_BYTES));
+        return MqttHeaders.of(
+                inbound.topic(),
+                message.getQos(),
+                message.isRetained(),
+                message.isDuplicate(),
+                route,
+                clientId,
+                contentType,
+                userProperties,
+                config.getInt(MqttBridgeConfig.USER_PROPERTIES_MAX_BYTES));
     }
 
     private void deadLetter(Inbound inbound, Route route, String reasonTag, String reason) {
         LOG.debug("Dead-lettering MQTT message on {}: {}", inbound.topic(), reason);
-        track(inbound, route, publisher.batch(origin(inbound, route)).deadLetter(reasonTag, reason, null).seal());
+        track(
+                inbound,
+                route,
+                publisher
+                        .batch(origin(inbound, route))
+                        .deadLetter(reasonTag, reason, null)
+                        .seal());
     }
 
     /** The message as the publisher sees it: its dead letter is keyed by the MQTT topic and carries its payload. */
     private Origin origin(Inbound inbound, Route route) {
-        return Origin.message(inbound.topic(), inbound.topic().getBytes(StandardCharsets.UTF_8),
-                inbound.message().getPayload(), headers(inbound, route == null ? null : route.name()));
+        return Origin.message(
+                inbound.topic(),
+                inbound.topic().getBytes(StandardCharsets.UTF_8),
+                inbound.message().getPayload(),
+                headers(inbound, route == null ? null : route.name()));
     }
 
     /** Acknowledges the message once Kafka has every record made from it, or its dead letter. */
@@ -575,14 +678,24 @@ public final class MqttBridge implements AutoCloseable {
             sendLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             String routeTag = route == null ? "none" : route.name();
             if (outcome.records() > 0) {
-                readingCounters.computeIfAbsent(routeTag, name -> register(Counter.builder(
-                        "fieldline.mqtt.readings.written").tags(tags.and("route", name))
-                        .description("Readings Kafka acknowledged").register(registry))).increment(outcome.records());
+                readingCounters
+                        .computeIfAbsent(
+                                routeTag,
+                                name -> register(Counter.builder("fieldline.mqtt.readings.written")
+                                        .tags(tags.and("route", name))
+                                        .description("Readings Kafka acknowledged")
+                                        .register(registry)))
+                        .increment(outcome.records());
             }
             if (outcome.deadLettered()) {
-                deadLetterCounters.computeIfAbsent(routeTag, name -> register(Counter.builder(
-                        "fieldline.mqtt.deadletters").tags(tags.and("route", name))
-                        .description("MQTT messages written to the dead-letter topic").register(registry))).increment();
+                deadLetterCounters
+                        .computeIfAbsent(
+                                routeTag,
+                                name -> register(Counter.builder("fieldline.mqtt.deadletters")
+                                        .tags(tags.and("route", name))
+                                        .description("MQTT messages written to the dead-letter topic")
+                                        .register(registry)))
+                        .increment();
             }
             window.complete(inbound.ticket());
         });
@@ -592,14 +705,19 @@ public final class MqttBridge implements AutoCloseable {
         if (!state.compareAndSet(State.RUNNING, State.FAILED) && !state.compareAndSet(State.CLOSING, State.FAILED)) {
             return;
         }
-        LOG.error("MQTT bridge {} is stopping: {}. Messages not acknowledged stay with the broker for redelivery.",
-                clientId, cause.getMessage(), cause);
+        LOG.error(
+                "MQTT bridge {} is stopping: {}. Messages not acknowledged stay with the broker for redelivery.",
+                clientId,
+                cause.getMessage(),
+                cause);
         window.freeze();
         // Not on the caller's thread: it may be the producer's I/O thread, which cannot close the producer.
-        Thread stopper = new Thread(() -> {
-            shutdown(false, Duration.ZERO);
-            failure.completeExceptionally(cause);
-        }, "fieldline-mqtt-stop-" + clientId);
+        Thread stopper = new Thread(
+                () -> {
+                    shutdown(false, Duration.ZERO);
+                    failure.completeExceptionally(cause);
+                },
+                "fieldline-mqtt-stop-" + clientId);
         stopper.setDaemon(true);
         stopper.start();
     }
@@ -629,9 +747,19 @@ public final class MqttBridge implements AutoCloseable {
 
     /** What the bridge did so far. */
     public Stats stats() {
-        return new Stats(state.get(), connected, (long) received.count(), window.acknowledged(), (long) redelivered.count(),
-                (long) readingCounters.values().stream().mapToDouble(Counter::count).sum(),
-                (long) deadLetterCounters.values().stream().mapToDouble(Counter::count).sum(), window.size());
+        return new Stats(
+                state.get(),
+                connected,
+                (long) received.count(),
+                window.acknowledged(),
+                (long) redelivered.count(),
+                (long) readingCounters.values().stream()
+                        .mapToDouble(Counter::count)
+                        .sum(),
+                (long) deadLetterCounters.values().stream()
+                        .mapToDouble(Counter::count)
+                        .sum(),
+                window.size());
     }
 
     /**
@@ -646,9 +774,15 @@ public final class MqttBridge implements AutoCloseable {
      * @param deadLetters  dead letters Kafka acknowledged
      * @param inFlight     messages received and not yet acknowledged
      */
-    public record Stats(State state, boolean connected, long received, long acknowledged, long redelivered, long readings,
-            long deadLetters, int inFlight) {
-    }
+    public record Stats(
+            State state,
+            boolean connected,
+            long received,
+            long acknowledged,
+            long redelivered,
+            long readings,
+            long deadLetters,
+            int inFlight) {}
 
     /**
      * Stops cleanly: stops taking messages, waits up to {@code mqtt.shutdown.timeout.ms} for Kafka
@@ -704,8 +838,9 @@ public final class MqttBridge implements AutoCloseable {
             Thread thread = worker.thread;
             if (thread != null && thread != Thread.currentThread()) {
                 // A clean stop lets each worker finish the message in hand (it polls the state).
-                joinQuietly(thread, clean ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) + 1000
-                        : 5000);
+                joinQuietly(
+                        thread,
+                        clean ? Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) + 1000 : 5000);
             }
         }
         if (clean && publisher != null) {
@@ -715,8 +850,10 @@ public final class MqttBridge implements AutoCloseable {
                 sleepQuietly(10);
             }
             if (awaitingKafka.get() > 0) {
-                LOG.warn("MQTT bridge {}: {} message(s) still waiting for Kafka at shutdown; the broker will redeliver them",
-                        clientId, awaitingKafka.get());
+                LOG.warn(
+                        "MQTT bridge {}: {} message(s) still waiting for Kafka at shutdown; the broker will redeliver them",
+                        clientId,
+                        awaitingKafka.get());
             }
         }
         window.freeze();

@@ -40,13 +40,28 @@ public final class MqttHeaders {
     /** Default cap of the user properties copied into headers, in UTF-8 bytes of names and values. */
     public static final int DEFAULT_USER_PROPERTIES_MAX_BYTES = 8192;
 
-    private MqttHeaders() {
-    }
+    private MqttHeaders() {}
 
     /** The headers of one message, user properties capped at {@link #DEFAULT_USER_PROPERTIES_MAX_BYTES}. */
-    public static List<Header> of(String topic, int qos, boolean retained, boolean duplicate, String route, String bridge,
-            String contentType, List<Map.Entry<String, String>> userProperties) {
-        return of(topic, qos, retained, duplicate, route, bridge, contentType, userProperties, DEFAULT_USER_PROPERTIES_MAX_BYTES);
+    public static List<Header> of(
+            String topic,
+            int qos,
+            boolean retained,
+            boolean duplicate,
+            String route,
+            String bridge,
+            String contentType,
+            List<Map.Entry<String, String>> userProperties) {
+        return of(
+                topic,
+                qos,
+                retained,
+                duplicate,
+                route,
+                bridge,
+                contentType,
+                userProperties,
+                DEFAULT_USER_PROPERTIES_MAX_BYTES);
     }
 
     /**
@@ -65,8 +80,16 @@ public final class MqttHeaders {
      * @param userProperties       MQTT 5 user properties in order, possibly repeating names
      * @param maxUserPropertyBytes cap of the user properties copied
      */
-    public static List<Header> of(String topic, int qos, boolean retained, boolean duplicate, String route, String bridge,
-            String contentType, List<Map.Entry<String, String>> userProperties, int maxUserPropertyBytes) {
+    public static List<Header> of(
+            String topic,
+            int qos,
+            boolean retained,
+            boolean duplicate,
+            String route,
+            String bridge,
+            String contentType,
+            List<Map.Entry<String, String>> userProperties,
+            int maxUserPropertyBytes) {
         List<Header> headers = new ArrayList<>(6 + userProperties.size());
         headers.add(header(TOPIC, topic));
         headers.add(header(QOS, Integer.toString(qos)));
@@ -82,7 +105,8 @@ public final class MqttHeaders {
         long budget = maxUserPropertyBytes;
         int dropped = 0;
         for (Map.Entry<String, String> property : userProperties) {
-            byte[] value = property.getValue() == null ? null : property.getValue().getBytes(StandardCharsets.UTF_8);
+            byte[] value =
+                    property.getValue() == null ? null : property.getValue().getBytes(StandardCharsets.UTF_8);
             long size = utf8Length(property.getKey()) + (value == null ? 0 : value.length);
             if (dropped > 0 || size > budget) {
                 // Once one is left out, so are the rest: the kept ones are a prefix, in publish order.

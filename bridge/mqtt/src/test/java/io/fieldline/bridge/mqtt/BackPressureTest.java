@@ -37,17 +37,23 @@ class BackPressureTest {
         backPressure.check(t);
         assertThat(backPressure.saturated()).isTrue();
         backPressure.check(t + TimeUnit.SECONDS.toNanos(9));
-        assertThat(log.list).as("a full window for 9 s is a burst, not back-pressure").isEmpty();
+        assertThat(log.list)
+                .as("a full window for 9 s is a burst, not back-pressure")
+                .isEmpty();
 
         backPressure.check(t + TimeUnit.SECONDS.toNanos(10));
         backPressure.check(t + TimeUnit.SECONDS.toNanos(20));
         assertThat(log.list).hasSize(1);
         assertThat(log.list.get(0).getLevel().toString()).isEqualTo("WARN");
-        assertThat(log.list.get(0).getFormattedMessage()).contains("back-pressure").contains("3990 of 4000");
+        assertThat(log.list.get(0).getFormattedMessage())
+                .contains("back-pressure")
+                .contains("3990 of 4000");
 
         inFlight.set(2500);
         backPressure.check(t + TimeUnit.SECONDS.toNanos(21));
-        assertThat(backPressure.saturated()).as("between half and full: unchanged").isTrue();
+        assertThat(backPressure.saturated())
+                .as("between half and full: unchanged")
+                .isTrue();
         assertThat(log.list).hasSize(1);
 
         inFlight.set(100);

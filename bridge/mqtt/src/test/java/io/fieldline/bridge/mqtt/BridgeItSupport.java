@@ -1,12 +1,12 @@
 package io.fieldline.bridge.mqtt;
 
-import io.fieldline.testing.TestTimes;
 import io.fieldline.core.kafka.KafkaClientConfig;
-import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
+import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.testing.KafkaTopics;
+import io.fieldline.testing.TestTimes;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -18,8 +18,7 @@ import java.util.stream.Collectors;
 /** What the bridge ITs share: isolated names, bridge settings, a numbered message stream. */
 final class BridgeItSupport {
 
-    private BridgeItSupport() {
-    }
+    private BridgeItSupport() {}
 
     /** Topic names under a unique prefix, with the readings and dead-letter topics created. */
     static TopicNames topics(String bootstrapServers, String prefix, int partitions) {
@@ -29,8 +28,8 @@ final class BridgeItSupport {
     }
 
     /** Bridge settings with one JSON route under {@code root}. */
-    static Map<String, Object> bridgeSettings(EmbeddedStack stack, String bootstrapServers, String root, String group,
-            String clientId) {
+    static Map<String, Object> bridgeSettings(
+            EmbeddedStack stack, String bootstrapServers, String root, String group, String clientId) {
         Map<String, Object> props = new HashMap<>();
         props.put(MqttBridgeConfig.SERVER_URIS, stack.mqtt().url());
         props.put(MqttBridgeConfig.CLIENT_ID, clientId);
@@ -76,7 +75,9 @@ final class BridgeItSupport {
 
     /** The distinct message numbers among the readings. */
     static Set<Integer> numbers(List<Reading> readings) {
-        return readings.stream().filter(r -> r.getSensor().equals("seq")).map(r -> (int) r.getValue())
+        return readings.stream()
+                .filter(r -> r.getSensor().equals("seq"))
+                .map(r -> (int) r.getValue())
                 .collect(Collectors.toSet());
     }
 }

@@ -5,13 +5,13 @@ import static io.fieldline.bridge.mqtt.BridgeItSupport.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.KafkaBroker;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.simulator.MqttPublisher;
 import io.fieldline.testing.TestNames;
 import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,12 +45,16 @@ class MqttBridgeKafkaOutageIT {
             settings.put("kafka.producer.reconnect.backoff.max.ms", "500");
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-            try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(settings), names,
-                    new HttpSchemaRegistryClient(stack.schemaRegistry().url()), meters);
+            try (MqttBridge bridge = MqttBridge.withSchemaRegistry(
+                            new MqttBridgeConfig(settings),
+                            names,
+                            new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
+                            meters);
                     MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub")) {
                 bridge.start();
                 BridgeItSupport.publishNumbered(publisher, root, 0, BEFORE);
-                await().atMost(Duration.ofSeconds(20)).until(() -> bridge.stats().acknowledged() == BEFORE);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> bridge.stats().acknowledged() == BEFORE);
 
                 kafka.stop();
                 BridgeItSupport.publishNumbered(publisher, root, BEFORE, BEFORE + DURING);
@@ -59,23 +63,30 @@ class MqttBridgeKafkaOutageIT {
                 // stops sooner: it sends its next batch only once the previous one is acknowledged) waits in
                 // the bridge, the rest waits at the broker.
                 await().atMost(Duration.ofSeconds(10)).until(() -> bridge.inFlight() > 0);
-                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
-                        bridge.stats().acknowledged() == BEFORE && bridge.inFlight() <= RECEIVE_MAXIMUM);
-                double inFlightGauge = meters.get("fieldline.mqtt.inflight").gauge().value();
+                await().during(Duration.ofSeconds(3))
+                        .atMost(Duration.ofSeconds(5))
+                        .until(() -> bridge.stats().acknowledged() == BEFORE && bridge.inFlight() <= RECEIVE_MAXIMUM);
+                double inFlightGauge =
+                        meters.get("fieldline.mqtt.inflight").gauge().value();
                 assertThat(inFlightGauge).isEqualTo(bridge.inFlight()).isPositive();
-                assertThat(bridge.stats().received()).isEqualTo(BEFORE + (long) inFlightGauge)
+                assertThat(bridge.stats().received())
+                        .isEqualTo(BEFORE + (long) inFlightGauge)
                         .isLessThan(BEFORE + DURING);
                 LOG.info("Kafka down: {}", bridge.stats());
 
                 kafka.start();
-                await().atMost(Duration.ofSeconds(30)).until(() -> bridge.stats().acknowledged() >= BEFORE + DURING);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> bridge.stats().acknowledged() >= BEFORE + DURING);
                 await().atMost(Duration.ofSeconds(5)).until(() -> bridge.inFlight() == 0);
                 LOG.info("Kafka back: {}", bridge.stats());
             }
-            try (TopicTail<String, Reading> probe = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class)) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> numbers(probe.values()).size() == BEFORE + DURING);
-                assertThat(numbers(probe.values())).containsExactlyInAnyOrderElementsOf(
-                        IntStream.range(0, BEFORE + DURING).boxed().toList());
+            try (TopicTail<String, Reading> probe =
+                    TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class)) {
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> numbers(probe.values()).size() == BEFORE + DURING);
+                assertThat(numbers(probe.values()))
+                        .containsExactlyInAnyOrderElementsOf(
+                                IntStream.range(0, BEFORE + DURING).boxed().toList());
             }
         }
     }

@@ -3,17 +3,17 @@ package io.fieldline.bridge.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fieldline.testing.TestTimes;
 import io.fieldline.bridge.ingress.IngressPublisher;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.TopicNames;
-import io.fieldline.testing.TestNames;
-import io.fieldline.testing.TopicTail;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.simulator.MqttPublisher;
+import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TestTimes;
+import io.fieldline.testing.TopicTail;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,8 +41,11 @@ class MqttBridgeOversizeIT {
         TopicNames names = new TopicNames(root + ".");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(
-                    new NewTopic(names.readings(), 1, (short) 1).configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "2048")),
-                    new NewTopic(names.deadLetters(MqttBridge.STAGE), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                            new NewTopic(names.readings(), 1, (short) 1)
+                                    .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "2048")),
+                            new NewTopic(names.deadLetters(MqttBridge.STAGE), 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         String topic = root + "/sites/s1/rooms/r1/devices/d1/telemetry";
@@ -50,18 +53,26 @@ class MqttBridgeOversizeIT {
         while (noise.length() < 8000) {
             noise.append(UUID.randomUUID());
         }
-        byte[] large = ("{\"ts\": " + TestTimes.BASE_MILLIS + ", \"co2\": 900, \"attributes\": {\"noise\": \"" + noise + "\"}}")
+        byte[] large = ("{\"ts\": " + TestTimes.BASE_MILLIS + ", \"co2\": 900, \"attributes\": {\"noise\": \"" + noise
+                        + "\"}}")
                 .getBytes(StandardCharsets.UTF_8);
 
-        try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(BridgeItSupport.bridgeSettings(stack,
-                bootstrap, root, root, root + "-bridge")), names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
-                meters);
+        try (MqttBridge bridge = MqttBridge.withSchemaRegistry(
+                        new MqttBridgeConfig(
+                                BridgeItSupport.bridgeSettings(stack, bootstrap, root, root, root + "-bridge")),
+                        names,
+                        new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
+                        meters);
                 MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                TopicTail<String, Reading> readings = TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class);
+                TopicTail<String, Reading> readings =
+                        TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class);
                 TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters(MqttBridge.STAGE))) {
             bridge.start();
             publisher.publish(topic, large, 1);
-            publisher.publish(topic, ("{\"ts\": " + (TestTimes.BASE_MILLIS + 1000) + ", \"co2\": 901}").getBytes(StandardCharsets.UTF_8), 1);
+            publisher.publish(
+                    topic,
+                    ("{\"ts\": " + (TestTimes.BASE_MILLIS + 1000) + ", \"co2\": 901}").getBytes(StandardCharsets.UTF_8),
+                    1);
             assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
 
             await().atMost(Duration.ofSeconds(20)).until(() -> bridge.stats().acknowledged() == 2);
@@ -70,7 +81,8 @@ class MqttBridgeOversizeIT {
             assertThat(dead).hasSize(1);
             assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.REASON))
                     .startsWith("record too large for Kafka topic " + names.readings());
-            assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topic);
+            assertThat(TopicTail.header(dead.get(0), DeadLetterHeaders.SOURCE_TOPIC))
+                    .isEqualTo(topic);
             assertThat(TopicTail.header(dead.get(0), MqttHeaders.TOPIC)).isEqualTo(topic);
             assertThat(dead.get(0).value()).isEqualTo(large);
             await().atMost(Duration.ofSeconds(10)).until(() -> readings.values().size() == 1);
@@ -78,9 +90,17 @@ class MqttBridgeOversizeIT {
             assertThat(bridge.stats().deadLetters()).isEqualTo(1);
             assertThat(bridge.stats().readings()).isEqualTo(1);
             // Through the shared ingress publisher: its meters, tagged with this edge.
-            assertThat(meters.get(IngressPublisher.METER_DEAD_LETTERS).tag("source", "mqtt").tag("reason", "too_large")
-                    .counter().count()).isEqualTo(1.0);
-            assertThat(meters.get(IngressPublisher.METER_SENT).tag("source", "mqtt").counter().count()).isEqualTo(1.0);
+            assertThat(meters.get(IngressPublisher.METER_DEAD_LETTERS)
+                            .tag("source", "mqtt")
+                            .tag("reason", "too_large")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+            assertThat(meters.get(IngressPublisher.METER_SENT)
+                            .tag("source", "mqtt")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
         }
     }
 
@@ -95,19 +115,24 @@ class MqttBridgeOversizeIT {
             properties.add(Map.entry("p" + i, "v".repeat(1024)));
         }
 
-        try (MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(BridgeItSupport.bridgeSettings(stack,
-                bootstrap, root, root, root + "-bridge")), names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
-                new SimpleMeterRegistry());
+        try (MqttBridge bridge = MqttBridge.withSchemaRegistry(
+                        new MqttBridgeConfig(
+                                BridgeItSupport.bridgeSettings(stack, bootstrap, root, root, root + "-bridge")),
+                        names,
+                        new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
+                        new SimpleMeterRegistry());
                 MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
                 TopicTail<String, byte[]> readings = TopicTail.of(bootstrap, names.readings())) {
             bridge.start();
-            publisher.publish(topic, "{\"co2\": 700, \"rh\": 55}".getBytes(StandardCharsets.UTF_8), 1, false, properties);
+            publisher.publish(
+                    topic, "{\"co2\": 700, \"rh\": 55}".getBytes(StandardCharsets.UTF_8), 1, false, properties);
             publisher.publish(topic, "{\"co2\": 701}".getBytes(StandardCharsets.UTF_8), 1);
             assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
 
             await().atMost(Duration.ofSeconds(20)).until(() -> bridge.stats().acknowledged() == 2);
             assertThat(bridge.state()).isEqualTo(MqttBridge.State.RUNNING);
-            await().atMost(Duration.ofSeconds(10)).until(() -> readings.records().size() == 3);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> readings.records().size() == 3);
             ConsumerRecord<String, byte[]> first = readings.records().get(0);
             int kept = 0;
             for (var header : first.headers()) {
@@ -116,8 +141,10 @@ class MqttBridgeOversizeIT {
                 }
             }
             assertThat(kept).isPositive().isLessThan(1024);
-            assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTIES_DROPPED)).isEqualTo(Integer.toString(1024 - kept));
-            assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "p0")).isEqualTo("v".repeat(1024));
+            assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTIES_DROPPED))
+                    .isEqualTo(Integer.toString(1024 - kept));
+            assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "p0"))
+                    .isEqualTo("v".repeat(1024));
             assertThat(bridge.stats().deadLetters()).isZero();
         }
     }

@@ -49,8 +49,8 @@ class MqttBridgeSparkplugRebirthIT {
         String root = TestNames.unique("rebirth");
         String group = "g" + root.replace("-", "");
         TopicNames names = BridgeItSupport.topics(bootstrap, root, 1);
-        Map<String, Object> settings = new HashMap<>(BridgeItSupport.bridgeSettings(stack, bootstrap, root, root,
-                root + "-bridge"));
+        Map<String, Object> settings =
+                new HashMap<>(BridgeItSupport.bridgeSettings(stack, bootstrap, root, root, root + "-bridge"));
         BridgeItSupport.addSparkplugRoute(settings, group);
         settings.put("mqtt.sparkplug.rebirth.interval.ms", "60000");
         String nbirth = "spBv1.0/" + group + "/NBIRTH/edge-1";
@@ -61,8 +61,8 @@ class MqttBridgeSparkplugRebirthIT {
 
         MqttClient edgeNode = new MqttClient(stack.mqtt().url(), root + "-edge", new MemoryPersistence());
         try (MqttPublisher publisher = MqttPublisher.connect(stack.mqtt().url(), root + "-pub");
-                TopicTail<String, Reading> readings = TopicTail.avro(bootstrap, stack.schemaRegistry().url(),
-                        names.readings(), Reading.class);
+                TopicTail<String, Reading> readings =
+                        TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.readings(), Reading.class);
                 TopicTail<String, byte[]> deadLetters = TopicTail.of(bootstrap, names.deadLetters(MqttBridge.STAGE))) {
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setCleanStart(true);
@@ -74,24 +74,19 @@ class MqttBridgeSparkplugRebirthIT {
                 }
 
                 @Override
-                public void disconnected(MqttDisconnectResponse response) {
-                }
+                public void disconnected(MqttDisconnectResponse response) {}
 
                 @Override
-                public void mqttErrorOccurred(MqttException exception) {
-                }
+                public void mqttErrorOccurred(MqttException exception) {}
 
                 @Override
-                public void deliveryComplete(IMqttToken token) {
-                }
+                public void deliveryComplete(IMqttToken token) {}
 
                 @Override
-                public void connectComplete(boolean reconnect, String serverUri) {
-                }
+                public void connectComplete(boolean reconnect, String serverUri) {}
 
                 @Override
-                public void authPacketArrived(int reasonCode, MqttProperties properties) {
-                }
+                public void authPacketArrived(int reasonCode, MqttProperties properties) {}
             });
             edgeNode.connect(options);
             edgeNode.subscribe(new MqttSubscription[] {new MqttSubscription("spBv1.0/" + group + "/NCMD/+", 1)});
@@ -102,10 +97,13 @@ class MqttBridgeSparkplugRebirthIT {
                 publisher.publish(nbirth, birth(), 1);
                 publisher.publish(ndata, data(1, 21.0), 1);
                 assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
-                await().atMost(Duration.ofSeconds(20)).until(() -> readings.values().stream()
-                        .anyMatch(r -> r.getSensor().equals("temperature") && r.getValue() == 21.0));
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> readings.values().stream()
+                                .anyMatch(r -> r.getSensor().equals("temperature") && r.getValue() == 21.0));
             }
-            assertThat(commands).as("no rebirth asked while the birth was on record").isEmpty();
+            assertThat(commands)
+                    .as("no rebirth asked while the birth was on record")
+                    .isEmpty();
 
             try (MqttBridge restarted = bridge(settings, names, stack)) {
                 restarted.start();
@@ -114,8 +112,9 @@ class MqttBridgeSparkplugRebirthIT {
                 publisher.publish(ndata, data(4, 24.0), 1);
                 assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
 
-                await().atMost(Duration.ofSeconds(20)).until(() -> !commands.isEmpty()
-                        && deadLetters.records().size() >= 3);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() ->
+                                !commands.isEmpty() && deadLetters.records().size() >= 3);
                 // Rate-limited per node: three DATA messages, one request.
                 Thread.sleep(1000);
                 assertThat(commands).hasSize(1);
@@ -127,15 +126,17 @@ class MqttBridgeSparkplugRebirthIT {
                     assertThat(metric.getBooleanValue()).isTrue();
                 });
                 assertThat(command.hasTimestamp()).isTrue();
-                assertThat(deadLetters.records()).allSatisfy(record -> assertThat(
-                        TopicTail.header(record, DeadLetterHeaders.REASON)).contains("unknown alias 1"));
+                assertThat(deadLetters.records())
+                        .allSatisfy(record -> assertThat(TopicTail.header(record, DeadLetterHeaders.REASON))
+                                .contains("unknown alias 1"));
 
                 // The node answers with a birth: its DATA decodes again.
                 publisher.publish(nbirth, birth(), 1);
                 publisher.publish(ndata, data(5, 25.0), 1);
                 assertThat(publisher.flush(10, TimeUnit.SECONDS)).isTrue();
-                await().atMost(Duration.ofSeconds(20)).until(() -> readings.values().stream()
-                        .anyMatch(r -> r.getSensor().equals("temperature") && r.getValue() == 25.0));
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> readings.values().stream()
+                                .anyMatch(r -> r.getSensor().equals("temperature") && r.getValue() == 25.0));
                 assertThat(readings.values()).extracting(Reading::getValue).doesNotContain(22.0, 23.0, 24.0);
             }
         } finally {
@@ -147,23 +148,40 @@ class MqttBridgeSparkplugRebirthIT {
     }
 
     private static MqttBridge bridge(Map<String, Object> settings, TopicNames names, EmbeddedStack stack) {
-        return MqttBridge.withSchemaRegistry(new MqttBridgeConfig(settings), names,
-                new HttpSchemaRegistryClient(stack.schemaRegistry().url()), new SimpleMeterRegistry());
+        return MqttBridge.withSchemaRegistry(
+                new MqttBridgeConfig(settings),
+                names,
+                new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
+                new SimpleMeterRegistry());
     }
 
     private static byte[] birth() {
-        return Payload.newBuilder().setTimestamp(System.currentTimeMillis()).setSeq(0)
-                .addMetrics(Metric.newBuilder().setName("bdSeq").setDatatype(DataType.Int64_VALUE).setLongValue(0))
-                .addMetrics(Metric.newBuilder().setName("Node Control/Rebirth").setDatatype(DataType.Boolean_VALUE)
+        return Payload.newBuilder()
+                .setTimestamp(System.currentTimeMillis())
+                .setSeq(0)
+                .addMetrics(Metric.newBuilder()
+                        .setName("bdSeq")
+                        .setDatatype(DataType.Int64_VALUE)
+                        .setLongValue(0))
+                .addMetrics(Metric.newBuilder()
+                        .setName("Node Control/Rebirth")
+                        .setDatatype(DataType.Boolean_VALUE)
                         .setBooleanValue(false))
-                .addMetrics(Metric.newBuilder().setName("temperature").setAlias(1).setDatatype(DataType.Double_VALUE)
+                .addMetrics(Metric.newBuilder()
+                        .setName("temperature")
+                        .setAlias(1)
+                        .setDatatype(DataType.Double_VALUE)
                         .setDoubleValue(20.0))
-                .build().toByteArray();
+                .build()
+                .toByteArray();
     }
 
     private static byte[] data(int seq, double temperature) {
-        return Payload.newBuilder().setTimestamp(System.currentTimeMillis()).setSeq(seq)
+        return Payload.newBuilder()
+                .setTimestamp(System.currentTimeMillis())
+                .setSeq(seq)
                 .addMetrics(Metric.newBuilder().setAlias(1).setDoubleValue(temperature))
-                .build().toByteArray();
+                .build()
+                .toByteArray();
     }
 }

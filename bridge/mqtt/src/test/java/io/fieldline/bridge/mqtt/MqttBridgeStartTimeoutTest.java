@@ -36,12 +36,16 @@ class MqttBridgeStartTimeoutTest {
         props.put(MqttBridgeConfig.START_TIMEOUT_MS, "2500");
         Serializer<io.fieldline.schemas.avro.Reading> unused = (topic, reading) -> new byte[0];
         long begin = System.nanoTime();
-        try (MqttBridge bridge = new MqttBridge(new MqttBridgeConfig(props), new TopicNames("t."), unused,
-                new SimpleMeterRegistry())) {
-            assertThatThrownBy(bridge::start).isInstanceOf(MqttBridgeException.class)
-                    .hasMessageContaining("could not connect").hasMessageContaining(MqttBridgeConfig.START_TIMEOUT_MS);
+        try (MqttBridge bridge =
+                new MqttBridge(new MqttBridgeConfig(props), new TopicNames("t."), unused, new SimpleMeterRegistry())) {
+            assertThatThrownBy(bridge::start)
+                    .isInstanceOf(MqttBridgeException.class)
+                    .hasMessageContaining("could not connect")
+                    .hasMessageContaining(MqttBridgeConfig.START_TIMEOUT_MS);
             long millis = (System.nanoTime() - begin) / 1_000_000;
-            assertThat(millis).as("gave up after the timeout, not before, and not long after").isBetween(2_400L, 8_000L);
+            assertThat(millis)
+                    .as("gave up after the timeout, not before, and not long after")
+                    .isBetween(2_400L, 8_000L);
             assertThat(bridge.stats().state()).hasToString("FAILED");
         }
     }

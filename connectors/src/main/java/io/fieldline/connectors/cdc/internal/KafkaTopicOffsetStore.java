@@ -45,8 +45,7 @@ public final class KafkaTopicOffsetStore extends KafkaOffsetBackingStore {
     public void stop() {
         try {
             super.stop();
-        }
-        finally {
+        } finally {
             admin.close();
         }
     }

@@ -16,25 +16,39 @@ import picocli.CommandLine.Spec;
  * poultry houses over MQTT v5 (see docs/mqtt.md, "Simulator"). Meant as the {@code mqtt}
  * subcommand of a {@code simulate} command.
  */
-@Command(name = "mqtt", mixinStandardHelpOptions = true,
+@Command(
+        name = "mqtt",
+        mixinStandardHelpOptions = true,
         description = "Publish realistic grow-room and poultry-house telemetry over MQTT v5 "
                 + "(diurnal cycles, noise, faults, spikes and dropouts; deterministic for a seed).")
 public final class SimulateMqttCommand implements Callable<Integer> {
 
-    @Option(names = "--devices", defaultValue = "20", paramLabel = "N",
+    @Option(
+            names = "--devices",
+            defaultValue = "20",
+            paramLabel = "N",
             description = "Devices in the fleet; grow rooms and poultry houses alternate (default: ${DEFAULT-VALUE}).")
     int devices;
 
-    @Option(names = "--rate", defaultValue = "20", paramLabel = "MSG_PER_S",
+    @Option(
+            names = "--rate",
+            defaultValue = "20",
+            paramLabel = "MSG_PER_S",
             description = "Messages per second for the whole fleet; each device sends one message with all its "
                     + "metrics every devices/rate seconds (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--mqtt-url", defaultValue = "tcp://localhost:1883", paramLabel = "URL",
+    @Option(
+            names = "--mqtt-url",
+            defaultValue = "tcp://localhost:1883",
+            paramLabel = "URL",
             description = "MQTT broker (default: ${DEFAULT-VALUE}).")
     String mqttUrl;
 
-    @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS",
+    @Option(
+            names = "--duration",
+            defaultValue = "0",
+            paramLabel = "SECONDS",
             description = "Stop after this many seconds; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
     long durationSeconds;
 
@@ -44,15 +58,23 @@ public final class SimulateMqttCommand implements Callable<Integer> {
     @Option(names = "--qos", defaultValue = "1", description = "Publish QoS 0, 1 or 2 (default: ${DEFAULT-VALUE}).")
     int qos;
 
-    @Option(names = "--fault-rate", defaultValue = "1", paramLabel = "X",
+    @Option(
+            names = "--fault-rate",
+            defaultValue = "1",
+            paramLabel = "X",
             description = "Fault frequency multiplier: 0 none, 1 normal, 10 a bad day (default: ${DEFAULT-VALUE}).")
     double faultRate;
 
-    @Option(names = "--mqtt-topic-prefix", defaultValue = "", paramLabel = "PREFIX",
+    @Option(
+            names = "--mqtt-topic-prefix",
+            defaultValue = "",
+            paramLabel = "PREFIX",
             description = "Prepended to every MQTT topic sites/<site>/rooms/<room>/devices/<device>/telemetry.")
     String topicPrefix;
 
-    @Option(names = "--client-id", defaultValue = "fieldline-simulator",
+    @Option(
+            names = "--client-id",
+            defaultValue = "fieldline-simulator",
             description = "MQTT client id of the publisher (default: ${DEFAULT-VALUE}).")
     String clientId;
 
@@ -62,19 +84,28 @@ public final class SimulateMqttCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        SimulatorOptions options = new SimulatorOptions(mqttUrl, clientId, devices, rate, seed, qos, faultRate, topicPrefix);
+        SimulatorOptions options =
+                new SimulatorOptions(mqttUrl, clientId, devices, rate, seed, qos, faultRate, topicPrefix);
         CountDownLatch stopped = new CountDownLatch(1);
         Simulator simulator = new Simulator(options);
-        Thread hook = new Thread(() -> {
-            simulator.close();
-            stopped.countDown();
-        }, "fieldline-simulator-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    simulator.close();
+                    stopped.countDown();
+                },
+                "fieldline-simulator-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         simulator.start();
-        out.printf("Publishing %d devices at %.1f msg/s to %s (seed %d); %s%n", devices, rate, mqttUrl, seed,
+        out.printf(
+                "Publishing %d devices at %.1f msg/s to %s (seed %d); %s%n",
+                devices,
+                rate,
+                mqttUrl,
+                seed,
                 durationSeconds > 0 ? "stopping after " + durationSeconds + " s" : "Ctrl-C stops");
         out.flush();
-        long deadline = durationSeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+        long deadline =
+                durationSeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
         while (System.nanoTime() < deadline) {
             long left = Math.min(TimeUnit.SECONDS.toNanos(5), deadline - System.nanoTime());
             if (stopped.await(Math.max(1, left), TimeUnit.NANOSECONDS)) {
@@ -91,8 +122,17 @@ public final class SimulateMqttCommand implements Callable<Integer> {
     }
 
     private static String describe(Simulator.Stats stats, double asked) {
-        return String.format(java.util.Locale.ROOT, "%,d messages (%,d readings) in %.0f s: %.1f msg/s achieved of %.1f asked, "
-                        + "%,d turns missed behind schedule, %,d in dropouts, %,d failed", stats.published(), stats.readings(),
-                stats.elapsedSeconds(), stats.achievedRate(), asked, stats.missed(), stats.skipped(), stats.failed());
+        return String.format(
+                java.util.Locale.ROOT,
+                "%,d messages (%,d readings) in %.0f s: %.1f msg/s achieved of %.1f asked, "
+                        + "%,d turns missed behind schedule, %,d in dropouts, %,d failed",
+                stats.published(),
+                stats.readings(),
+                stats.elapsedSeconds(),
+                stats.achievedRate(),
+                asked,
+                stats.missed(),
+                stats.skipped(),
+                stats.failed());
     }
 }

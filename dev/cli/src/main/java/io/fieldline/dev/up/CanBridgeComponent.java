@@ -1,10 +1,7 @@
 package io.fieldline.dev.up;
 
-import io.fieldline.dev.up.PipelineComponent;
-import io.fieldline.dev.up.UpContext;
 import io.fieldline.bridge.can.CanBridgeConfig;
 import io.fieldline.bridge.can.CanBridgeService;
-import io.fieldline.dev.up.DemoMetadata;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +20,8 @@ public final class CanBridgeComponent implements PipelineComponent {
     private static final String CLIMATE_DEVICE = "can-climate-1";
     private static final String POULTRY_DEVICE = "can-poultry-1";
     private static final String DEMO_NODE_DEVICES = "ClimateCtl=" + CLIMATE_DEVICE + ",PoultryNode=" + POULTRY_DEVICE;
-    private static final String DEMO_SIGNAL_MAPPINGS = String.join(",",
+    private static final String DEMO_SIGNAL_MAPPINGS = String.join(
+            ",",
             "*/ClimateStatus/AirTemperature=*/air_temperature",
             "*/ClimateStatus/RelativeHumidity=*/relative_humidity",
             "*/ClimateStatus/Co2=*/co2",
@@ -43,12 +41,29 @@ public final class CanBridgeComponent implements PipelineComponent {
     /** The demo network's controllers as fleet devices, with the sensors the mappings above name. */
     public static List<DemoMetadata.DemoDevice> demoDevices() {
         return List.of(
-                new DemoMetadata.DemoDevice(CLIMATE_DEVICE, "site-can", "can-grow-1", "can-climate-controller",
+                new DemoMetadata.DemoDevice(
+                        CLIMATE_DEVICE,
+                        "site-can",
+                        "can-grow-1",
+                        "can-climate-controller",
                         Map.of("air_temperature", "degC", "relative_humidity", "%", "co2", "ppm", "ppfd", "umol/m2/s"),
                         500),
-                new DemoMetadata.DemoDevice(POULTRY_DEVICE, "site-can", "can-house-1", "can-poultry-node",
-                        Map.of("air_temperature", "degC", "relative_humidity", "%", "ammonia", "ppm",
-                                "avg_weight_kg", "kg", "birds", ""),
+                new DemoMetadata.DemoDevice(
+                        POULTRY_DEVICE,
+                        "site-can",
+                        "can-house-1",
+                        "can-poultry-node",
+                        Map.of(
+                                "air_temperature",
+                                "degC",
+                                "relative_humidity",
+                                "%",
+                                "ammonia",
+                                "ppm",
+                                "avg_weight_kg",
+                                "kg",
+                                "birds",
+                                ""),
                         1000));
     }
 
@@ -66,8 +81,12 @@ public final class CanBridgeComponent implements PipelineComponent {
         can.putIfAbsent(CanBridgeConfig.NODE_DEVICES, DEMO_NODE_DEVICES);
         can.putIfAbsent(CanBridgeConfig.SIGNAL_MAPPINGS, DEMO_SIGNAL_MAPPINGS);
         can.putIfAbsent(CanBridgeConfig.REPLAY_LOOP, "true");
-        return new CanBridgeComponent(new CanBridgeService(context.kafka(),
-                context.stack().schemaRegistry().url(), context.topics(), new CanBridgeConfig(can), context.meters()));
+        return new CanBridgeComponent(new CanBridgeService(
+                context.kafka(),
+                context.stack().schemaRegistry().url(),
+                context.topics(),
+                new CanBridgeConfig(can),
+                context.meters()));
     }
 
     @Override

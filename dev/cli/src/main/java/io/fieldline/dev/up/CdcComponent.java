@@ -11,8 +11,7 @@ import java.util.Map;
 /** Debezium CDC of the metadata tables into the compacted metadata topics. */
 final class CdcComponent {
 
-    private CdcComponent() {
-    }
+    private CdcComponent() {}
 
     static PipelineComponent create(UpContext context) {
         Map<String, Object> config = new HashMap<>(context.configWithEndpoints());
@@ -20,16 +19,21 @@ final class CdcComponent {
         config.putIfAbsent(CdcConfig.JDBC_USER, context.stack().postgres().user());
         config.putIfAbsent(CdcConfig.JDBC_PASSWORD, context.stack().postgres().password());
         config.putIfAbsent(CdcConfig.TOPIC_PREFIX, context.topics().prefix());
-        MetadataSerializers serializers = MetadataSerializers.avro(new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()));
+        MetadataSerializers serializers = MetadataSerializers.avro(
+                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()));
         MetadataCdc cdc = new MetadataCdc(new CdcConfig(config), serializers, context.meters());
-        return Components.of("cdc", cdc::start, () -> {
-            cdc.close();
-            serializers.close();
-        }, () -> {
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("changes published", Components.count(context.meters(), "fieldline.cdc.changes"));
-            summary.put("dead letters", Components.count(context.meters(), "fieldline.cdc.dead.letters"));
-            return summary;
-        });
+        return Components.of(
+                "cdc",
+                cdc::start,
+                () -> {
+                    cdc.close();
+                    serializers.close();
+                },
+                () -> {
+                    Map<String, Object> summary = new LinkedHashMap<>();
+                    summary.put("changes published", Components.count(context.meters(), "fieldline.cdc.changes"));
+                    summary.put("dead letters", Components.count(context.meters(), "fieldline.cdc.dead.letters"));
+                    return summary;
+                });
     }
 }

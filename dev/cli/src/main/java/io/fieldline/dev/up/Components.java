@@ -14,8 +14,7 @@ final class Components {
         void run() throws Exception;
     }
 
-    private Components() {
-    }
+    private Components() {}
 
     static PipelineComponent of(String name, Start start, Runnable close, Supplier<Map<String, Object>> summary) {
         return new PipelineComponent() {
@@ -43,6 +42,8 @@ final class Components {
 
     /** Sum of every counter of that name, whatever its tags. */
     static long count(MeterRegistry meters, String name) {
-        return (long) meters.find(name).counters().stream().mapToDouble(Counter::count).sum();
+        return (long) meters.find(name).counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
     }
 }

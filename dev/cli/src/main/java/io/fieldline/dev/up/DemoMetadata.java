@@ -21,9 +21,13 @@ public final class DemoMetadata {
     private static final Logger LOG = LoggerFactory.getLogger(DemoMetadata.class);
 
     /** One simulated device: where it is, what it measures (sensor to unit), how often it reports. */
-    public record DemoDevice(String deviceId, String site, String room, String type, Map<String, String> sensors,
-            long expectedIntervalMs) {
-    }
+    public record DemoDevice(
+            String deviceId,
+            String site,
+            String room,
+            String type,
+            Map<String, String> sensors,
+            long expectedIntervalMs) {}
 
     /** Valid physical ranges of the sensors the simulators emit; outside them a reading is BAD. */
     private static final Map<String, double[]> VALID_RANGES = Map.ofEntries(
@@ -35,8 +39,7 @@ public final class DemoMetadata {
             Map.entry("ammonia", new double[] {0, 500}),
             Map.entry("light_level", new double[] {0, 100000}));
 
-    private DemoMetadata() {
-    }
+    private DemoMetadata() {}
 
     /** Alert rules that the simulated fleet crosses now and then (its faults and spikes). */
     static final List<String> ALERT_RULES = List.of(
@@ -56,19 +59,19 @@ public final class DemoMetadata {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement facility = connection.prepareStatement(
-                         "INSERT INTO facility (facility_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING");
-                 PreparedStatement room = connection.prepareStatement(
-                         "INSERT INTO room (room_id, facility_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-                 PreparedStatement device = connection.prepareStatement(
-                         "INSERT INTO device (device_id, site, room, type, expected_interval_ms) VALUES (?, ?, ?, ?, ?) "
-                                 + "ON CONFLICT DO NOTHING");
-                 PreparedStatement sensor = connection.prepareStatement(
-                         "INSERT INTO sensor (device_id, sensor, unit, valid_min, valid_max, expected_interval_ms) "
-                                 + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-                 PreparedStatement rule = connection.prepareStatement(
-                         "INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, room_selector, direction, "
-                                 + "threshold, clear_threshold, for_ms, severity, escalation_threshold) "
-                                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                            "INSERT INTO facility (facility_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING");
+                    PreparedStatement room = connection.prepareStatement(
+                            "INSERT INTO room (room_id, facility_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+                    PreparedStatement device = connection.prepareStatement(
+                            "INSERT INTO device (device_id, site, room, type, expected_interval_ms) VALUES (?, ?, ?, ?, ?) "
+                                    + "ON CONFLICT DO NOTHING");
+                    PreparedStatement sensor = connection.prepareStatement(
+                            "INSERT INTO sensor (device_id, sensor, unit, valid_min, valid_max, expected_interval_ms) "
+                                    + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+                    PreparedStatement rule = connection.prepareStatement(
+                            "INSERT INTO alert_rule (rule_id, device_selector, sensor_selector, room_selector, direction, "
+                                    + "threshold, clear_threshold, for_ms, severity, escalation_threshold) "
+                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
                 for (DemoDevice d : devices) {
                     if (d.site() != null) {
                         facility.setString(1, d.site());

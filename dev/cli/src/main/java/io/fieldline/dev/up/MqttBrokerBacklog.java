@@ -30,6 +30,7 @@ final class MqttBrokerBacklog implements PipelineComponent {
     private static final Logger LOG = LoggerFactory.getLogger(MqttBrokerBacklog.class);
     /** A backlog above this, for {@link #SUSTAINED}, is back-pressure worth a WARN. */
     static final long WARN_AT = 1_000;
+
     static final Duration SUSTAINED = Duration.ofSeconds(10);
 
     private final Supplier<MqttBroker.PublishCounts> counts;
@@ -50,7 +51,8 @@ final class MqttBrokerBacklog implements PipelineComponent {
 
     /** The watch over the embedded broker, if {@code up} started one (none for an external broker). */
     static Optional<PipelineComponent> of(UpContext context, Duration drainTimeout) {
-        return context.stack().startedServer("mqtt")
+        return context.stack()
+                .startedServer("mqtt")
                 .filter(MqttBroker.class::isInstance)
                 .map(MqttBroker.class::cast)
                 .map(broker -> new MqttBrokerBacklog(broker::publishCounts, context.meters(), drainTimeout));
@@ -63,15 +65,30 @@ final class MqttBrokerBacklog implements PipelineComponent {
 
     @Override
     public void start() {
-        registered.add(FunctionCounter.builder("fieldline.embedded.mqtt.publishes.incoming", this,
-                b -> b.counts.get().incoming()).description("PUBLISH packets the embedded broker received").register(meters));
-        registered.add(FunctionCounter.builder("fieldline.embedded.mqtt.publishes.outgoing", this,
-                b -> b.counts.get().outgoing()).description("PUBLISH packets the embedded broker sent to subscribers")
+        registered.add(FunctionCounter.builder(
+                        "fieldline.embedded.mqtt.publishes.incoming",
+                        this,
+                        b -> b.counts.get().incoming())
+                .description("PUBLISH packets the embedded broker received")
                 .register(meters));
-        registered.add(FunctionCounter.builder("fieldline.embedded.mqtt.publishes.dropped", this,
-                b -> b.counts.get().dropped()).description("PUBLISH packets the embedded broker dropped").register(meters));
-        registered.add(Gauge.builder("fieldline.embedded.mqtt.backlog", this, b -> b.counts.get().backlog())
-                .description("Messages the embedded broker holds that no subscriber has taken yet").register(meters));
+        registered.add(FunctionCounter.builder(
+                        "fieldline.embedded.mqtt.publishes.outgoing",
+                        this,
+                        b -> b.counts.get().outgoing())
+                .description("PUBLISH packets the embedded broker sent to subscribers")
+                .register(meters));
+        registered.add(FunctionCounter.builder(
+                        "fieldline.embedded.mqtt.publishes.dropped",
+                        this,
+                        b -> b.counts.get().dropped())
+                .description("PUBLISH packets the embedded broker dropped")
+                .register(meters));
+        registered.add(Gauge.builder(
+                        "fieldline.embedded.mqtt.backlog",
+                        this,
+                        b -> b.counts.get().backlog())
+                .description("Messages the embedded broker holds that no subscriber has taken yet")
+                .register(meters));
         watcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "fieldline-mqtt-backlog");
             thread.setDaemon(true);
@@ -96,10 +113,13 @@ final class MqttBrokerBacklog implements PipelineComponent {
                 highSinceNanos = nowNanos;
             } else if (!warned && nowNanos - highSinceNanos >= SUSTAINED.toNanos()) {
                 warned = true;
-                LOG.warn("Back-pressure: the MQTT broker has held more than {} messages for the bridge for {} s "
-                        + "({} now): the pipeline is behind the devices and the broker is queueing. See the "
-                        + "bridge's fieldline.mqtt.backpressure and the Streams consumer lag.", WARN_AT,
-                        TimeUnit.NANOSECONDS.toSeconds(nowNanos - highSinceNanos), backlog);
+                LOG.warn(
+                        "Back-pressure: the MQTT broker has held more than {} messages for the bridge for {} s "
+                                + "({} now): the pipeline is behind the devices and the broker is queueing. See the "
+                                + "bridge's fieldline.mqtt.backpressure and the Streams consumer lag.",
+                        WARN_AT,
+                        TimeUnit.NANOSECONDS.toSeconds(nowNanos - highSinceNanos),
+                        backlog);
             }
         } else if (backlog < WARN_AT / 2) {
             highSinceNanos = -1;
@@ -138,8 +158,10 @@ final class MqttBrokerBacklog implements PipelineComponent {
         long nextReport = 0;
         while (backlog > 0 && System.nanoTime() < deadline) {
             if (System.nanoTime() >= nextReport) {
-                LOG.info("Waiting for the bridge to take the {} messages the MQTT broker still holds (up to {} s)",
-                        backlog, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
+                LOG.info(
+                        "Waiting for the bridge to take the {} messages the MQTT broker still holds (up to {} s)",
+                        backlog,
+                        TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
                 nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             }
             try {
@@ -152,8 +174,10 @@ final class MqttBrokerBacklog implements PipelineComponent {
         }
         backlogAtStop = backlog;
         if (backlog > 0) {
-            LOG.warn("{} messages were still queued in the embedded MQTT broker after waiting {} s for the bridge; "
-                    + "they are lost with the broker's directory when up ends (--drain sets the wait)", backlog,
+            LOG.warn(
+                    "{} messages were still queued in the embedded MQTT broker after waiting {} s for the bridge; "
+                            + "they are lost with the broker's directory when up ends (--drain sets the wait)",
+                    backlog,
                     drainTimeout.toSeconds());
         }
         registered.forEach(meters::remove);

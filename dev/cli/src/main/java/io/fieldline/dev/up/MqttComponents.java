@@ -2,11 +2,11 @@ package io.fieldline.dev.up;
 
 import io.fieldline.bridge.mqtt.MqttBridge;
 import io.fieldline.bridge.mqtt.MqttBridgeConfig;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.simulator.DeviceModel;
 import io.fieldline.simulator.FleetModel;
 import io.fieldline.simulator.Simulator;
 import io.fieldline.simulator.SimulatorOptions;
-import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,14 +18,16 @@ import java.util.TreeMap;
 /** The MQTT bridge and the device simulator that feeds it. */
 final class MqttComponents {
 
-    private MqttComponents() {
-    }
+    private MqttComponents() {}
 
     static PipelineComponent bridge(UpContext context) {
         Map<String, Object> config = new HashMap<>(context.configWithEndpoints());
         config.putIfAbsent(MqttBridgeConfig.SERVER_URIS, context.stack().mqtt().url());
-        MqttBridge bridge = MqttBridge.withSchemaRegistry(new MqttBridgeConfig(config), context.topics(),
-                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()), context.meters());
+        MqttBridge bridge = MqttBridge.withSchemaRegistry(
+                new MqttBridgeConfig(config),
+                context.topics(),
+                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()),
+                context.meters());
         return Components.of("mqtt bridge", bridge::start, bridge::close, () -> {
             MqttBridge.Stats stats = bridge.stats();
             Map<String, Object> summary = new LinkedHashMap<>();
@@ -39,9 +41,17 @@ final class MqttComponents {
     }
 
     static SimulatorOptions simulatorOptions(UpContext context, int devices, double rate, double faultRate) {
-        SimulatorOptions defaults = SimulatorOptions.defaults(context.stack().mqtt().url()).withFleet(devices, rate);
-        return new SimulatorOptions(defaults.mqttUrl(), defaults.clientId(), devices, rate, defaults.seed(),
-                defaults.qos(), faultRate, defaults.topicPrefix());
+        SimulatorOptions defaults =
+                SimulatorOptions.defaults(context.stack().mqtt().url()).withFleet(devices, rate);
+        return new SimulatorOptions(
+                defaults.mqttUrl(),
+                defaults.clientId(),
+                devices,
+                rate,
+                defaults.seed(),
+                defaults.qos(),
+                faultRate,
+                defaults.topicPrefix());
     }
 
     static SimulatorComponent simulator(SimulatorOptions options) {
@@ -98,8 +108,13 @@ final class MqttComponents {
         List<DemoMetadata.DemoDevice> devices = new ArrayList<>();
         for (DeviceModel device : fleet.devices()) {
             DeviceModel.Sample sample = device.sample(Instant.now());
-            devices.add(new DemoMetadata.DemoDevice(device.deviceId(), device.site(), device.room(),
-                    device.kind().name().toLowerCase(java.util.Locale.ROOT), new TreeMap<>(sample.units()), intervalMs));
+            devices.add(new DemoMetadata.DemoDevice(
+                    device.deviceId(),
+                    device.site(),
+                    device.room(),
+                    device.kind().name().toLowerCase(java.util.Locale.ROOT),
+                    new TreeMap<>(sample.units()),
+                    intervalMs));
         }
         return devices;
     }

@@ -8,17 +8,16 @@ import java.util.List;
 final class Pipeline {
 
     /** Choices from the command line. */
-    record Options(int devices, double rate, double faultRate, boolean canReplay, Duration drain) {
-    }
+    record Options(int devices, double rate, double faultRate, boolean canReplay, Duration drain) {}
 
-    private Pipeline() {
-    }
+    private Pipeline() {}
 
     static List<PipelineComponent> components(UpContext context, Options options) {
         List<PipelineComponent> components = new ArrayList<>();
         boolean simulate = options.devices() > 0;
-        var simulator = simulate ? MqttComponents.simulatorOptions(context, options.devices(), options.rate(),
-                options.faultRate()) : null;
+        var simulator = simulate
+                ? MqttComponents.simulatorOptions(context, options.devices(), options.rate(), options.faultRate())
+                : null;
         // Order: tables and metadata first, CDC publishes them, the topologies read them, the sinks
         // and the bridges start before any data is produced, the sources last.
         List<DemoMetadata.DemoDevice> fleet = new ArrayList<>();

@@ -15,14 +15,14 @@ import java.util.TreeMap;
 /** The storage side: schema migrations plus demo metadata, and the PostgreSQL and Redis sinks. */
 final class SinkComponents {
 
-    private SinkComponents() {
-    }
+    private SinkComponents() {}
 
     static SinkConfig config(UpContext context) {
         Map<String, Object> config = new HashMap<>(context.configWithEndpoints());
         config.putIfAbsent(SinkConfig.POSTGRES_URL, context.stack().postgres().jdbcUrl());
         config.putIfAbsent(SinkConfig.POSTGRES_USER, context.stack().postgres().user());
-        config.putIfAbsent(SinkConfig.POSTGRES_PASSWORD, context.stack().postgres().password());
+        config.putIfAbsent(
+                SinkConfig.POSTGRES_PASSWORD, context.stack().postgres().password());
         config.putIfAbsent(SinkConfig.REDIS_URL, context.stack().redis().url());
         return new SinkConfig(config);
     }
@@ -31,24 +31,34 @@ final class SinkComponents {
     static PipelineComponent schema(UpContext context, List<DemoMetadata.DemoDevice> fleet) {
         SinkConfig config = config(context);
         Map<String, Object> summary = new LinkedHashMap<>();
-        return Components.of("database", () -> {
-            summary.put("storage layout", Migrations.apply(context.stack().postgres().dataSource(), config));
-            if (!fleet.isEmpty()) {
-                DemoMetadata.write(context.stack().postgres().dataSource(), fleet);
-                summary.put("demo devices", fleet.size());
-            }
-        }, () -> { }, () -> summary);
+        return Components.of(
+                "database",
+                () -> {
+                    summary.put(
+                            "storage layout",
+                            Migrations.apply(context.stack().postgres().dataSource(), config));
+                    if (!fleet.isEmpty()) {
+                        DemoMetadata.write(context.stack().postgres().dataSource(), fleet);
+                        summary.put("demo devices", fleet.size());
+                    }
+                },
+                () -> {},
+                () -> summary);
     }
 
     static PipelineComponent postgres(UpContext context) {
-        PostgresSinkService sink = new PostgresSinkService(config(context),
-                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()), context.meters());
+        PostgresSinkService sink = new PostgresSinkService(
+                config(context),
+                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()),
+                context.meters());
         return Components.of("postgres sink", sink::start, sink::close, () -> describe(sink.summary(), "rows"));
     }
 
     static PipelineComponent redis(UpContext context) {
-        RedisSinkService sink = new RedisSinkService(config(context),
-                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()), context.meters());
+        RedisSinkService sink = new RedisSinkService(
+                config(context),
+                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()),
+                context.meters());
         return Components.of("redis sink", sink::start, sink::close, () -> describe(sink.summary(), "keys"));
     }
 

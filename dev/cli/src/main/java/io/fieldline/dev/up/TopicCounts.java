@@ -21,26 +21,31 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class TopicCounts {
 
-    private TopicCounts() {
-    }
+    private TopicCounts() {}
 
     public static Map<String, Long> of(Admin admin, Collection<String> topics) throws InterruptedException {
         try {
-            Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+            Map<String, TopicDescription> described =
+                    admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-            described.values().forEach(d -> d.partitions().forEach(p -> {
-                TopicPartition tp = new TopicPartition(d.name(), p.partition());
-                latest.put(tp, OffsetSpec.latest());
-                earliest.put(tp, OffsetSpec.earliest());
-            }));
-            Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
-            Map<TopicPartition, ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all().get(30, TimeUnit.SECONDS);
+            described
+                    .values()
+                    .forEach(d -> d.partitions().forEach(p -> {
+                        TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                        latest.put(tp, OffsetSpec.latest());
+                        earliest.put(tp, OffsetSpec.earliest());
+                    }));
+            Map<TopicPartition, ListOffsetsResultInfo> ends =
+                    admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, ListOffsetsResultInfo> starts =
+                    admin.listOffsets(earliest).all().get(30, TimeUnit.SECONDS);
             Map<String, Long> counts = new TreeMap<>();
             for (String topic : topics) {
                 counts.put(topic, 0L);
             }
-            ends.forEach((tp, end) -> counts.merge(tp.topic(), end.offset() - starts.get(tp).offset(), Long::sum));
+            ends.forEach((tp, end) ->
+                    counts.merge(tp.topic(), end.offset() - starts.get(tp).offset(), Long::sum));
             return counts;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Cannot read topic offsets: " + e.getMessage(), e);

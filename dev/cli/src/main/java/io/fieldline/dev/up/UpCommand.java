@@ -1,11 +1,11 @@
 package io.fieldline.dev.up;
 
-import io.fieldline.app.TopicProvisioner;
 import io.fieldline.app.AppConfig;
-import io.fieldline.core.kafka.ClientRules;
-import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.app.ConfigOptions;
 import io.fieldline.app.ConfigReference;
+import io.fieldline.app.TopicProvisioner;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.StackOptions;
@@ -36,7 +36,9 @@ import picocli.CommandLine.Option;
  * {@code fieldline up}: the whole pipeline on embedded servers (or external ones, by
  * configuration), fed by the device simulator, until Ctrl-C or {@code --duration}.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
         description = "Start the servers and the whole pipeline, fed by a device simulator; "
                 + "stop on Ctrl-C or after --duration, then print what flowed.")
 public final class UpCommand implements Callable<Integer> {
@@ -46,24 +48,39 @@ public final class UpCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            defaultValue = "0",
             description = "Stop after this many seconds (0: run until Ctrl-C).")
     long durationSeconds;
 
-    @Option(names = "--devices", paramLabel = "N", defaultValue = "12",
+    @Option(
+            names = "--devices",
+            paramLabel = "N",
+            defaultValue = "12",
             description = "Simulated devices (grow rooms and poultry houses); 0 disables the simulator.")
     int devices;
 
-    @Option(names = "--rate", paramLabel = "MSG_PER_S", defaultValue = "24",
+    @Option(
+            names = "--rate",
+            paramLabel = "MSG_PER_S",
+            defaultValue = "24",
             description = "Simulator messages per second, over the whole fleet.")
     double rate;
 
-    @Option(names = "--fault-rate", paramLabel = "X", defaultValue = "1",
+    @Option(
+            names = "--fault-rate",
+            paramLabel = "X",
+            defaultValue = "1",
             description = "Simulated faults (dropouts, climate failures, stuck and drifting sensors, spikes): "
                     + "1 is about one per device every two hours, 0 none, 10 a bad day.")
     double faultRate;
 
-    @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "45",
+    @Option(
+            names = "--drain",
+            paramLabel = "SECONDS",
+            defaultValue = "45",
             description = "At stop, how long to wait for the bridge to take what the embedded MQTT broker still "
                     + "holds (after the simulator stopped); what is left then is reported.")
     long drainSeconds;
@@ -89,8 +106,11 @@ public final class UpCommand implements Callable<Integer> {
         }
         String protocol = config.getOrDefault(KafkaClientConfig.SECURITY_PROTOCOL, "PLAINTEXT");
         if (!config.containsKey(KafkaClientConfig.BOOTSTRAP_SERVERS) && !"PLAINTEXT".equalsIgnoreCase(protocol)) {
-            throw new ConfigException(KafkaClientConfig.SECURITY_PROTOCOL, protocol, "the embedded broker, started because "
-                    + KafkaClientConfig.BOOTSTRAP_SERVERS + " is not set, speaks PLAINTEXT only");
+            throw new ConfigException(
+                    KafkaClientConfig.SECURITY_PROTOCOL,
+                    protocol,
+                    "the embedded broker, started because " + KafkaClientConfig.BOOTSTRAP_SERVERS
+                            + " is not set, speaks PLAINTEXT only");
         }
         AppConfig app = new AppConfig(config);
         Path dataDir = Path.of(app.getString(AppConfig.DATA_DIR)).toAbsolutePath();
@@ -98,15 +118,17 @@ public final class UpCommand implements Callable<Integer> {
 
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                // The JVM exits when the hooks return: wait for the clean shutdown below.
-                stopped.await(60 + drainSeconds, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "fieldline-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    stop.countDown();
+                    try {
+                        // The JVM exits when the hooks return: wait for the clean shutdown below.
+                        stopped.await(60 + drainSeconds, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "fieldline-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -121,18 +143,26 @@ public final class UpCommand implements Callable<Integer> {
             }
             UpContext context = new UpContext(config, app, stack, topics, meters, dataDir);
             printEndpoints(stack, dataDir);
-            try (Admin admin = Admin.create(context.kafka().adminProperties(ClientRules.of("fieldline up")
-                    .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-up-admin")))) {
-                new TopicProvisioner(topics, app.getInt(AppConfig.TOPICS_PARTITIONS),
-                        app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR)).createMissing(admin);
+            try (Admin admin = Admin.create(context.kafka()
+                    .adminProperties(ClientRules.of("fieldline up")
+                            .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-up-admin")))) {
+                new TopicProvisioner(
+                                topics,
+                                app.getInt(AppConfig.TOPICS_PARTITIONS),
+                                app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR))
+                        .createMissing(admin);
                 try {
-                    for (PipelineComponent component : Pipeline.components(context, new Pipeline.Options(devices, rate, faultRate, !noCan,
-                            java.time.Duration.ofSeconds(drainSeconds)))) {
+                    for (PipelineComponent component : Pipeline.components(
+                            context,
+                            new Pipeline.Options(
+                                    devices, rate, faultRate, !noCan, java.time.Duration.ofSeconds(drainSeconds)))) {
                         LOG.info("Starting {}", component.name());
                         running.add(component);
                         component.start();
                     }
-                    out.printf("%nFieldline is up: ready in %.1f s. %s%n", (System.nanoTime() - begin) / 1e9,
+                    out.printf(
+                            "%nFieldline is up: ready in %.1f s. %s%n",
+                            (System.nanoTime() - begin) / 1e9,
                             durationSeconds > 0 ? "Stopping in " + durationSeconds + " s." : "Ctrl-C stops it.");
                     out.flush();
                     if (durationSeconds > 0) {
@@ -175,8 +205,12 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  (also in " + file + ")");
     }
 
-    private void printSummary(Admin admin, TopicNames topics, List<PipelineComponent> components,
-            Map<String, Map<String, Object>> summaries) throws InterruptedException {
+    private void printSummary(
+            Admin admin,
+            TopicNames topics,
+            List<PipelineComponent> components,
+            Map<String, Map<String, Object>> summaries)
+            throws InterruptedException {
         List<String> names = new ArrayList<>(topics.dataTopics());
         names.addAll(topics.metadataTopics());
         TopicProvisioner.DEAD_LETTER_STAGES.forEach(stage -> names.add(topics.deadLetters(stage)));
@@ -198,7 +232,8 @@ public final class UpCommand implements Callable<Integer> {
     private static void deleteRecursively(Path dir) throws java.io.IOException {
         if (Files.exists(dir)) {
             try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path path :
+                        paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.delete(path);
                 }
             }

@@ -20,8 +20,13 @@ import java.util.Map;
  * @param meters   where every component registers its metrics
  * @param dataDir  the directory for local state (Streams state stores, offsets)
  */
-public record UpContext(Map<String, String> config, AppConfig app, EmbeddedStack stack, TopicNames topics,
-        MeterRegistry meters, Path dataDir) {
+public record UpContext(
+        Map<String, String> config,
+        AppConfig app,
+        EmbeddedStack stack,
+        TopicNames topics,
+        MeterRegistry meters,
+        Path dataDir) {
 
     /**
      * The configuration plus the endpoints of the servers, as the modules' configs expect them: the

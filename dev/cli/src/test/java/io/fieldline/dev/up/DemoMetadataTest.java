@@ -2,17 +2,15 @@ package io.fieldline.dev.up;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldline.simulator.DeviceModel;
+import io.fieldline.simulator.FleetModel;
+import io.fieldline.simulator.SimulatorOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
-
-import io.fieldline.simulator.DeviceModel;
-import io.fieldline.simulator.FleetModel;
-import io.fieldline.simulator.SimulatorOptions;
 
 /** The demo fleet's metadata must agree with what the simulated fleet does. */
 class DemoMetadataTest {
@@ -45,12 +43,15 @@ class DemoMetadataTest {
 
     @Test
     void shouldDeclareTheIntervalAtWhichTheSimulatorMakesEachDeviceReport() {
-        SimulatorOptions options = SimulatorOptions.defaults("tcp://127.0.0.1:1").withFleet(400, 1300);
+        SimulatorOptions options =
+                SimulatorOptions.defaults("tcp://127.0.0.1:1").withFleet(400, 1300);
         List<DemoMetadata.DemoDevice> devices = MqttComponents.fleetMetadata(options);
 
         assertThat(devices).hasSize(400);
         // Message k goes to device k mod 400, one every 1/1300 s: each device every 400/1300 s.
-        assertThat(devices).extracting(DemoMetadata.DemoDevice::expectedIntervalMs).containsOnly(308L);
+        assertThat(devices)
+                .extracting(DemoMetadata.DemoDevice::expectedIntervalMs)
+                .containsOnly(308L);
         assertThat(devices.get(1).sensors()).containsKeys("co2", "ammonia", "birds");
     }
 

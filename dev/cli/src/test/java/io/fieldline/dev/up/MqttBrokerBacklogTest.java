@@ -25,7 +25,9 @@ class MqttBrokerBacklogTest {
         backlog.observe(6_000, TimeUnit.SECONDS.toNanos(10));
         assertThat(backlog.warned()).isTrue();
         backlog.observe(800, TimeUnit.SECONDS.toNanos(11));
-        assertThat(backlog.warned()).as("between half the threshold and the threshold: unchanged").isTrue();
+        assertThat(backlog.warned())
+                .as("between half the threshold and the threshold: unchanged")
+                .isTrue();
         backlog.observe(100, TimeUnit.SECONDS.toNanos(12));
         assertThat(backlog.warned()).isFalse();
         assertThat(backlog.summary()).containsEntry("largest backlog", 6_000L);
@@ -36,10 +38,13 @@ class MqttBrokerBacklogTest {
         backlog.start();
         incoming.set(10_000);
         outgoing.set(9_000);
-        assertThat(meters.get("fieldline.embedded.mqtt.backlog").gauge().value()).isEqualTo(1_000.0);
+        assertThat(meters.get("fieldline.embedded.mqtt.backlog").gauge().value())
+                .isEqualTo(1_000.0);
         backlog.close();
         assertThat(backlog.summary()).containsEntry("backlog left at stop", 1_000L);
-        assertThat(meters.find("fieldline.embedded.mqtt.backlog").gauge()).as("meters removed at close").isNull();
+        assertThat(meters.find("fieldline.embedded.mqtt.backlog").gauge())
+                .as("meters removed at close")
+                .isNull();
     }
 
     @Test

@@ -51,6 +51,7 @@ class PipelineLoadIT {
     private static final double RATE = 200;
     /** More than the whole pipeline takes on two cores (about 1,300 msg/s, docs/benchmarks.md). */
     private static final double BURST_RATE = 1_200;
+
     private static final String SILENT_DEVICE = "ph-001";
 
     @Test
@@ -61,21 +62,26 @@ class PipelineLoadIT {
         try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(config)))) {
             TopicNames topics = new TopicNames(app.getString(AppConfig.TOPICS_PREFIX));
             UpContext context = new UpContext(config, app, stack, topics, meters, dataDir);
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    stack.kafka().bootstrapServers()))) {
-                new TopicProvisioner(topics, app.getInt(AppConfig.TOPICS_PARTITIONS),
-                        app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR)).createMissing(admin);
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+                new TopicProvisioner(
+                                topics,
+                                app.getInt(AppConfig.TOPICS_PARTITIONS),
+                                app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR))
+                        .createMissing(admin);
             }
             List<PipelineComponent> running = new ArrayList<>();
             try {
-                for (PipelineComponent component : Pipeline.components(context,
-                        new Pipeline.Options(DEVICES, RATE, 0, false, Duration.ofSeconds(60)))) {
+                for (PipelineComponent component : Pipeline.components(
+                        context, new Pipeline.Options(DEVICES, RATE, 0, false, Duration.ofSeconds(60)))) {
                     running.add(component);
                     component.start();
                 }
                 MqttComponents.SimulatorComponent simulatorComponent = running.stream()
                         .filter(MqttComponents.SimulatorComponent.class::isInstance)
-                        .map(MqttComponents.SimulatorComponent.class::cast).findFirst().orElseThrow();
+                        .map(MqttComponents.SimulatorComponent.class::cast)
+                        .findFirst()
+                        .orElseThrow();
                 run(simulatorComponent, stack.postgres().dataSource(), meters);
             } finally {
                 for (int i = running.size() - 1; i >= 0; i--) {
@@ -88,17 +94,24 @@ class PipelineLoadIT {
     private static void run(MqttComponents.SimulatorComponent component, DataSource db, SimpleMeterRegistry meters)
             throws Exception {
         Simulator simulator = component.simulator();
-        LongSupplier acknowledged = () -> (long) meters.get("fieldline.mqtt.messages.acknowledged")
-                .functionCounters().stream().mapToDouble(FunctionCounter::count).sum();
-        LongSupplier backlog = () -> (long) meters.get("fieldline.embedded.mqtt.backlog").gauge().value();
+        LongSupplier acknowledged =
+                () -> (long) meters.get("fieldline.mqtt.messages.acknowledged").functionCounters().stream()
+                        .mapToDouble(FunctionCounter::count)
+                        .sum();
+        LongSupplier backlog = () ->
+                (long) meters.get("fieldline.embedded.mqtt.backlog").gauge().value();
         waitFor("the first messages through the bridge", Duration.ofSeconds(60), () -> acknowledged.getAsLong() > 0);
 
         // 1. Steady: two minutes at the sustainable rate, delivery measured in 10 s windows after warm-up.
         Thread.sleep(10_000);
         List<Double> steady = rates(acknowledged, 11, Duration.ofSeconds(10));
         LOG.info("Steady {} msg/s: delivered per 10 s window {}", RATE, steady);
-        assertThat(steady).as("delivery at the steady rate, msg/s per 10 s window").allMatch(r -> r >= 0.9 * RATE);
-        assertThat(offlineDevices(db)).as("OFFLINE alerts while every device publishes").isEmpty();
+        assertThat(steady)
+                .as("delivery at the steady rate, msg/s per 10 s window")
+                .allMatch(r -> r >= 0.9 * RATE);
+        assertThat(offlineDevices(db))
+                .as("OFFLINE alerts while every device publishes")
+                .isEmpty();
 
         // 2. Burst: far more than the pipeline takes on two cores, for 30 s, then the steady rate again.
         // Delivery never collapses below the steady rate, and the backlog drains at full speed.
@@ -108,22 +121,37 @@ class PipelineLoadIT {
         long backlogAfterBurst = backlog.getAsLong();
         List<Double> draining = new ArrayList<>();
         long drainStart = System.nanoTime();
-        while (backlog.getAsLong() > 2 * RATE && System.nanoTime() - drainStart < Duration.ofSeconds(120).toNanos()) {
+        while (backlog.getAsLong() > 2 * RATE
+                && System.nanoTime() - drainStart < Duration.ofSeconds(120).toNanos()) {
             draining.addAll(rates(acknowledged, 1, Duration.ofSeconds(5)));
         }
         long drainSeconds = Duration.ofNanos(System.nanoTime() - drainStart).toSeconds();
-        LOG.info("Burst at {} msg/s for 30 s: delivered per 5 s {}; backlog {} at its end, drained in {} s at {} msg/s "
-                + "per 5 s", BURST_RATE, burst, backlogAfterBurst, drainSeconds, draining);
+        LOG.info(
+                "Burst at {} msg/s for 30 s: delivered per 5 s {}; backlog {} at its end, drained in {} s at {} msg/s "
+                        + "per 5 s",
+                BURST_RATE,
+                burst,
+                backlogAfterBurst,
+                drainSeconds,
+                draining);
         assertThat(burst).as("delivery during the burst, msg/s per 5 s window").allMatch(r -> r >= RATE);
-        assertThat(backlog.getAsLong()).as("broker backlog 120 s after the burst").isLessThanOrEqualTo((long) (2 * RATE));
-        assertThat(draining).as("delivery while the backlog drains, msg/s per 5 s window").allMatch(r -> r >= RATE);
+        assertThat(backlog.getAsLong())
+                .as("broker backlog 120 s after the burst")
+                .isLessThanOrEqualTo((long) (2 * RATE));
+        assertThat(draining)
+                .as("delivery while the backlog drains, msg/s per 5 s window")
+                .allMatch(r -> r >= RATE);
         List<Double> after = rates(acknowledged, 4, Duration.ofSeconds(5));
         assertThat(after).as("delivery at the steady rate after the drain").allMatch(r -> r >= 0.9 * RATE);
-        assertThat(offlineDevices(db)).as("OFFLINE alerts after a burst and its drain").isEmpty();
+        assertThat(offlineDevices(db))
+                .as("OFFLINE alerts after a burst and its drain")
+                .isEmpty();
 
         // 3. One device stops; it alone is reported, within its interval, the factor and the check period.
         simulator.silence(SILENT_DEVICE);
-        waitFor(SILENT_DEVICE + "'s OFFLINE alert", Duration.ofSeconds(45),
+        waitFor(
+                SILENT_DEVICE + "'s OFFLINE alert",
+                Duration.ofSeconds(45),
                 () -> offlineDevices(db).contains(SILENT_DEVICE));
         Thread.sleep(10_000);
         assertThat(offlineDevices(db)).as("devices reported OFFLINE").containsExactly(SILENT_DEVICE);
@@ -138,13 +166,19 @@ class PipelineLoadIT {
             long rows = count(db, "SELECT count(*) FROM measurement");
             if (System.nanoTime() - lastLog[0] > Duration.ofSeconds(10).toNanos()) {
                 lastLog[0] = System.nanoTime();
-                LOG.info("{} of {} readings stored, {} s after the simulator stopped", rows, published,
+                LOG.info(
+                        "{} of {} readings stored, {} s after the simulator stopped",
+                        rows,
+                        published,
                         Duration.ofNanos(System.nanoTime() - drainBegin).toSeconds());
             }
             return rows >= published;
         });
-        assertThat(count(db, "SELECT count(*) FROM measurement")).as("rows in measurement").isEqualTo(published);
-        assertThat(count(db, "SELECT count(*) FROM (SELECT DISTINCT device_id, sensor FROM measurement) m")).isPositive();
+        assertThat(count(db, "SELECT count(*) FROM measurement"))
+                .as("rows in measurement")
+                .isEqualTo(published);
+        assertThat(count(db, "SELECT count(*) FROM (SELECT DISTINCT device_id, sensor FROM measurement) m"))
+                .isPositive();
         waitFor("a closed one-minute window for every series", Duration.ofSeconds(90), () -> count(db, """
                 SELECT count(*) FROM (SELECT DISTINCT device_id, sensor FROM measurement) m
                 WHERE NOT EXISTS (SELECT 1 FROM aggregate_1m a WHERE a.device_id = m.device_id AND a.sensor = m.sensor)
@@ -168,7 +202,8 @@ class PipelineLoadIT {
 
     private static List<String> offlineDevices(DataSource db) throws SQLException {
         List<String> devices = new ArrayList<>();
-        try (Connection connection = db.getConnection(); Statement st = connection.createStatement();
+        try (Connection connection = db.getConnection();
+                Statement st = connection.createStatement();
                 ResultSet rs = st.executeQuery(
                         "SELECT DISTINCT device_id FROM alert WHERE kind = 'OFFLINE' AND state = 'RAISED' ORDER BY 1")) {
             while (rs.next()) {
@@ -179,7 +214,8 @@ class PipelineLoadIT {
     }
 
     private static long count(DataSource db, String sql) throws SQLException {
-        try (Connection connection = db.getConnection(); Statement st = connection.createStatement();
+        try (Connection connection = db.getConnection();
+                Statement st = connection.createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

@@ -1,10 +1,9 @@
 package io.fieldline.embedded.junit;
 
+import io.fieldline.embedded.EmbeddedStack;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
-
-import io.fieldline.embedded.EmbeddedStack;
 
 /**
  * Gives integration tests a running {@link EmbeddedStack}: Kafka, Schema Registry, PostgreSQL, Redis and MQTT.
@@ -27,7 +26,8 @@ import io.fieldline.embedded.EmbeddedStack;
  */
 public final class EmbeddedStackExtension implements ParameterResolver {
 
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(EmbeddedStackExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(EmbeddedStackExtension.class);
     private static final String KEY = "shared-embedded-stack";
 
     @Override
@@ -46,7 +46,8 @@ public final class EmbeddedStackExtension implements ParameterResolver {
      */
     public static EmbeddedStack sharedStack(ExtensionContext context) {
         // The root store outlives every test class and closes AutoCloseable values when the test plan ends.
-        return context.getRoot().getStore(NAMESPACE)
+        return context.getRoot()
+                .getStore(NAMESPACE)
                 .getOrComputeIfAbsent(KEY, key -> EmbeddedStack.start(), EmbeddedStack.class);
     }
 }

@@ -3,7 +3,6 @@ package io.fieldline.embedded.registry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityResult;
@@ -86,12 +85,12 @@ public enum CompatibilityLevel {
     public List<String> checkPair(Schema candidate, Schema previous) {
         List<String> problems = new ArrayList<>();
         if (backward) {
-            problems.addAll(describe("BACKWARD",
-                    SchemaCompatibility.checkReaderWriterCompatibility(candidate, previous)));
+            problems.addAll(
+                    describe("BACKWARD", SchemaCompatibility.checkReaderWriterCompatibility(candidate, previous)));
         }
         if (forward) {
-            problems.addAll(describe("FORWARD",
-                    SchemaCompatibility.checkReaderWriterCompatibility(previous, candidate)));
+            problems.addAll(
+                    describe("FORWARD", SchemaCompatibility.checkReaderWriterCompatibility(previous, candidate)));
         }
         return problems;
     }
@@ -102,8 +101,9 @@ public enum CompatibilityLevel {
             return List.of();
         }
         List<String> problems = new ArrayList<>();
-        result.getIncompatibilities().forEach(incompatibility -> problems.add(direction + ": "
-                + incompatibility.getType() + " at '" + incompatibility.getLocation() + "': " + incompatibility.getMessage()));
+        result.getIncompatibilities()
+                .forEach(incompatibility -> problems.add(direction + ": " + incompatibility.getType() + " at '"
+                        + incompatibility.getLocation() + "': " + incompatibility.getMessage()));
         if (problems.isEmpty()) {
             problems.add(direction + ": " + pair.getDescription());
         }

@@ -1,5 +1,11 @@
 package io.fieldline.embedded.registry;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
-
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -33,14 +38,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.fieldline.core.kafka.ClientRules;
-import io.fieldline.core.kafka.KafkaClientConfig;
 
 /**
  * The registry's state (schemas by global id, subjects and their versions, compatibility levels), kept in
@@ -149,17 +146,29 @@ final class KafkaSchemaStore implements AutoCloseable {
     private static void createTopicIfMissing(KafkaClientConfig kafka, String topic) {
         try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of("the Schema Registry's store")
                 .byDefault(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(READ_TIMEOUT.toMillis()))))) {
-            if (admin.listTopics().names().get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
+            if (admin.listTopics()
+                    .names()
+                    .get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .contains(topic)) {
                 return;
             }
-            int brokers = admin.describeCluster().nodes().get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
+            int brokers = admin.describeCluster()
+                    .nodes()
+                    .get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .size();
             short replicationFactor = (short) Math.min(3, Math.max(1, brokers));
-            NewTopic newTopic = new NewTopic(topic, 1, replicationFactor).configs(Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(Math.max(1, replicationFactor - 1))));
+            NewTopic newTopic = new NewTopic(topic, 1, replicationFactor)
+                    .configs(Map.of(
+                            TopicConfig.CLEANUP_POLICY_CONFIG,
+                            TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                            Integer.toString(Math.max(1, replicationFactor - 1))));
             try {
                 admin.createTopics(Set.of(newTopic)).all().get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                LOG.info("Created schema topic {} (compacted, 1 partition, replication factor {})", topic, replicationFactor);
+                LOG.info(
+                        "Created schema topic {} (compacted, 1 partition, replication factor {})",
+                        topic,
+                        replicationFactor);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
@@ -169,7 +178,8 @@ final class KafkaSchemaStore implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating schema topic " + topic, e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot create schema topic " + topic + " on " + kafka.bootstrapServers(), e);
+            throw new IllegalStateException(
+                    "Cannot create schema topic " + topic + " on " + kafka.bootstrapServers(), e);
         }
     }
 
@@ -197,7 +207,11 @@ final class KafkaSchemaStore implements AutoCloseable {
                 }
             }
         }
-        LOG.info("Read {} records from schema topic {}: {} schemas, {} subjects", records, topic, schemasById.size(),
+        LOG.info(
+                "Read {} records from schema topic {}: {} schemas, {} subjects",
+                records,
+                topic,
+                schemasById.size(),
                 subjects.size());
     }
 
@@ -232,13 +246,23 @@ final class KafkaSchemaStore implements AutoCloseable {
             }
             return;
         }
-        Version entry = new Version(subject, version, value.path("id").asInt(), value.path("schema").asText(),
-                value.path("deleted").asBoolean(false), value.path("purged").asBoolean(false));
+        Version entry = new Version(
+                subject,
+                version,
+                value.path("id").asInt(),
+                value.path("schema").asText(),
+                value.path("deleted").asBoolean(false),
+                value.path("purged").asBoolean(false));
         String holder = schemasById.get(entry.id());
         if (holder != null && !holder.equals(entry.schema())) {
             // Same rule as on every read of the topic: the first schema given an id keeps it.
-            LOG.error("Schema topic {} gives id {} to a second schema (subject {} version {}); ignoring that record, "
-                    + "the first schema keeps the id", topic, entry.id(), subject, version);
+            LOG.error(
+                    "Schema topic {} gives id {} to a second schema (subject {} version {}); ignoring that record, "
+                            + "the first schema keeps the id",
+                    topic,
+                    entry.id(),
+                    subject,
+                    version);
             return;
         }
         subjects.computeIfAbsent(subject, s -> new TreeMap<>()).put(version, entry);
@@ -250,7 +274,8 @@ final class KafkaSchemaStore implements AutoCloseable {
     private void applyConfig(JsonNode key, JsonNode value) {
         JsonNode subjectNode = key.path("subject");
         String subject = subjectNode.isMissingNode() || subjectNode.isNull() ? null : subjectNode.asText();
-        CompatibilityLevel level = value == null || value.isNull() ? null
+        CompatibilityLevel level = value == null || value.isNull()
+                ? null
                 : CompatibilityLevel.parse(value.path("compatibilityLevel").asText());
         if (subject == null) {
             globalLevel = level == null ? CompatibilityLevel.BACKWARD : level;
@@ -275,8 +300,11 @@ final class KafkaSchemaStore implements AutoCloseable {
             writer.write(keyJson, valueJson);
         } catch (RuntimeException e) {
             pending = new String[] {keyJson, valueJson};
-            LOG.warn("Write to schema topic {} failed and may have reached it; it is written again before the next "
-                    + "change: {}", topic, e.getMessage());
+            LOG.warn(
+                    "Write to schema topic {} failed and may have reached it; it is written again before the next "
+                            + "change: {}",
+                    topic,
+                    e.getMessage());
             throw e;
         }
         apply(keyJson, valueJson);
@@ -313,10 +341,17 @@ final class KafkaSchemaStore implements AutoCloseable {
 
     private void writeVersion(Version version) {
         ObjectNode key = json.createObjectNode()
-                .put("keytype", "SCHEMA").put("subject", version.subject()).put("version", version.version()).put("magic", 1);
+                .put("keytype", "SCHEMA")
+                .put("subject", version.subject())
+                .put("version", version.version())
+                .put("magic", 1);
         ObjectNode value = json.createObjectNode()
-                .put("subject", version.subject()).put("version", version.version()).put("id", version.id())
-                .put("schema", version.schema()).put("deleted", version.deleted()).put("purged", version.purged());
+                .put("subject", version.subject())
+                .put("version", version.version())
+                .put("id", version.id())
+                .put("schema", version.schema())
+                .put("deleted", version.deleted())
+                .put("purged", version.purged());
         write(key, value);
     }
 
@@ -351,8 +386,9 @@ final class KafkaSchemaStore implements AutoCloseable {
         List<Schema> live = liveSchemas(versions.values());
         List<String> problems = levelOf(subject).check(schema, live);
         if (!problems.isEmpty()) {
-            throw RegistryException.incompatible("Schema being registered is incompatible with an earlier schema for subject '"
-                    + subject + "' (" + levelOf(subject) + "): " + String.join("; ", problems));
+            throw RegistryException.incompatible(
+                    "Schema being registered is incompatible with an earlier schema for subject '" + subject + "' ("
+                            + levelOf(subject) + "): " + String.join("; ", problems));
         }
         int id = idsBySchema.getOrDefault(canonical, maxId + 1);
         int next = versions.isEmpty() ? 1 : versions.lastKey() + 1;
@@ -470,8 +506,11 @@ final class KafkaSchemaStore implements AutoCloseable {
         Version version = version(subject, versionSpec, permanent);
         if (permanent) {
             if (version.live()) {
-                throw new RegistryException(404, 40407, "Subject '" + subject + "' Version " + version.version()
-                        + " was not deleted first before being permanently deleted");
+                throw new RegistryException(
+                        404,
+                        40407,
+                        "Subject '" + subject + "' Version " + version.version()
+                                + " was not deleted first before being permanently deleted");
             }
             writeVersion(new Version(subject, version.version(), version.id(), version.schema(), true, true));
         } else {

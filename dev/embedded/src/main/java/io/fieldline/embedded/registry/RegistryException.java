@@ -44,13 +44,13 @@ final class RegistryException extends RuntimeException {
     }
 
     static RegistryException subjectLevelConfigNotFound(String subject) {
-        return new RegistryException(404, 40408,
-                "Subject '" + subject + "' does not have subject-level compatibility configured");
+        return new RegistryException(
+                404, 40408, "Subject '" + subject + "' does not have subject-level compatibility configured");
     }
 
     static RegistryException subjectNotSoftDeleted(String subject) {
-        return new RegistryException(404, 40405,
-                "Subject '" + subject + "' was not deleted first before being permanently deleted");
+        return new RegistryException(
+                404, 40405, "Subject '" + subject + "' was not deleted first before being permanently deleted");
     }
 
     static RegistryException incompatible(String message) {
@@ -62,7 +62,9 @@ final class RegistryException extends RuntimeException {
     }
 
     static RegistryException invalidVersion(String version) {
-        return new RegistryException(422, 42202,
+        return new RegistryException(
+                422,
+                42202,
                 "The specified version '" + version + "' is not a valid version id. "
                         + "Allowed values are between [1, 2^31-1] and the string \"latest\"");
     }

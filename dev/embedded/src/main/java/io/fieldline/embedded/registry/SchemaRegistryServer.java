@@ -1,6 +1,16 @@
 package io.fieldline.embedded.registry;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.embedded.EmbeddedServer;
+import io.fieldline.embedded.LoopbackPort;
+import io.fieldline.embedded.SchemaRegistryEndpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,22 +28,9 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
-import io.fieldline.embedded.EmbeddedServer;
-import io.fieldline.embedded.LoopbackPort;
-import io.fieldline.embedded.SchemaRegistryEndpoint;
 
 /**
  * A Schema Registry that speaks the subset of the Confluent REST API that serializers, deserializers and
@@ -53,8 +50,11 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
 
     /** The content type of every response. */
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
     private static final List<String> ACCEPTED_CONTENT_TYPES = List.of(
-            "application/vnd.schemaregistry.v1+json", "application/vnd.schemaregistry+json", "application/json",
+            "application/vnd.schemaregistry.v1+json",
+            "application/vnd.schemaregistry+json",
+            "application/json",
             "application/octet-stream");
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryServer.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -142,7 +142,11 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
         store = opened;
         executor = pool;
         http = server;
-        LOG.info("Schema Registry listening on {} (topic {} on {}) in {} ms", url(), topic, kafka.bootstrapServers(),
+        LOG.info(
+                "Schema Registry listening on {} (topic {} on {}) in {} ms",
+                url(),
+                topic,
+                kafka.bootstrapServers(),
                 (System.nanoTime() - begin) / 1_000_000);
     }
 
@@ -190,12 +194,20 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                 response = route(exchange);
             } catch (RegistryException e) {
                 if (e.status() >= 500) {
-                    LOG.warn("Schema Registry request {} {} failed: {}", exchange.getRequestMethod(),
-                            exchange.getRequestURI(), e.getMessage(), e);
+                    LOG.warn(
+                            "Schema Registry request {} {} failed: {}",
+                            exchange.getRequestMethod(),
+                            exchange.getRequestURI(),
+                            e.getMessage(),
+                            e);
                 }
                 response = error(e.status(), e.errorCode(), e.getMessage());
             } catch (RuntimeException e) {
-                LOG.error("Schema Registry request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+                LOG.error(
+                        "Schema Registry request {} {} failed",
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI(),
+                        e);
                 response = error(500, 50001, "Error in the backend data store: " + e);
             }
             byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
@@ -207,8 +219,7 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
         }
     }
 
-    private record Response(int status, String body) {
-    }
+    private record Response(int status, String body) {}
 
     private Response route(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
@@ -230,8 +241,9 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                 if (size == 2) {
                     return switch (method) {
                         case "POST" -> ok(versionJson(store().lookup(subject, schemaFrom(exchange), deleted)));
-                        case "DELETE" -> ok(ints(store().deleteSubject(subject,
-                                Boolean.parseBoolean(query.getOrDefault("permanent", "false")))));
+                        case "DELETE" ->
+                            ok(ints(store().deleteSubject(
+                                            subject, Boolean.parseBoolean(query.getOrDefault("permanent", "false")))));
                         default -> notAllowed(method);
                     };
                 }
@@ -241,7 +253,8 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                 if (size == 3) {
                     return switch (method) {
                         case "GET" -> ok(ints(store().versions(subject, deleted)));
-                        case "POST" -> ok(json.createObjectNode().put("id", store().register(subject, schemaFrom(exchange))));
+                        case "POST" ->
+                            ok(json.createObjectNode().put("id", store().register(subject, schemaFrom(exchange))));
                         default -> notAllowed(method);
                     };
                 }
@@ -249,14 +262,20 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                 if (size == 4) {
                     return switch (method) {
                         case "GET" -> ok(versionJson(store().version(subject, version, deleted)));
-                        case "DELETE" -> ok(json.getNodeFactory().numberNode(store().deleteVersion(subject, version,
-                                Boolean.parseBoolean(query.getOrDefault("permanent", "false")))));
+                        case "DELETE" ->
+                            ok(json.getNodeFactory()
+                                    .numberNode(store().deleteVersion(
+                                                    subject,
+                                                    version,
+                                                    Boolean.parseBoolean(query.getOrDefault("permanent", "false")))));
                         default -> notAllowed(method);
                     };
                 }
                 if (size == 5 && path.get(4).equals("schema")) {
                     return method.equals("GET")
-                            ? new Response(200, store().version(subject, version, deleted).schema())
+                            ? new Response(
+                                    200,
+                                    store().version(subject, version, deleted).schema())
                             : notAllowed(method);
                 }
             }
@@ -269,7 +288,8 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                         return notAllowed(method);
                     }
                     int id = parseId(path.get(2));
-                    String schema = store().schemaById(id).orElseThrow(() -> RegistryException.schemaNotFound("id " + id));
+                    String schema =
+                            store().schemaById(id).orElseThrow(() -> RegistryException.schemaNotFound("id " + id));
                     if (size == 3) {
                         return ok(json.createObjectNode().put("schema", schema));
                     }
@@ -278,20 +298,28 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                     }
                     if (size == 4 && path.get(3).equals("versions")) {
                         ArrayNode array = json.createArrayNode();
-                        store().versionsOfId(id, deleted).forEach(v ->
-                                array.addObject().put("subject", v.subject()).put("version", v.version()));
+                        store().versionsOfId(id, deleted)
+                                .forEach(v -> array.addObject()
+                                        .put("subject", v.subject())
+                                        .put("version", v.version()));
                         return ok(array);
                     }
                     if (size == 4 && path.get(3).equals("subjects")) {
                         return ok(strings(store().versionsOfId(id, deleted).stream()
-                                .map(KafkaSchemaStore.Version::subject).distinct().toList()));
+                                .map(KafkaSchemaStore.Version::subject)
+                                .distinct()
+                                .toList()));
                     }
                 }
             }
             case "config" -> {
                 if (size == 1) {
                     return switch (method) {
-                        case "GET" -> ok(json.createObjectNode().put("compatibilityLevel", store().globalLevel().name()));
+                        case "GET" ->
+                            ok(json.createObjectNode()
+                                    .put(
+                                            "compatibilityLevel",
+                                            store().globalLevel().name()));
                         case "PUT" -> {
                             CompatibilityLevel level = levelFrom(exchange);
                             store().setGlobalLevel(level);
@@ -304,10 +332,12 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                     String subject = path.get(1);
                     return switch (method) {
                         case "GET" -> {
-                            boolean defaultToGlobal = Boolean.parseBoolean(query.getOrDefault("defaultToGlobal", "false"));
+                            boolean defaultToGlobal =
+                                    Boolean.parseBoolean(query.getOrDefault("defaultToGlobal", "false"));
                             CompatibilityLevel level = store().subjectLevel(subject)
                                     .or(() -> defaultToGlobal
-                                            ? java.util.Optional.of(store().globalLevel()) : java.util.Optional.empty())
+                                            ? java.util.Optional.of(store().globalLevel())
+                                            : java.util.Optional.empty())
                                     .orElseThrow(() -> RegistryException.subjectLevelConfigNotFound(subject));
                             yield ok(json.createObjectNode().put("compatibilityLevel", level.name()));
                         }
@@ -316,8 +346,11 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                             store().setSubjectLevel(subject, level);
                             yield ok(json.createObjectNode().put("compatibility", level.name()));
                         }
-                        case "DELETE" -> ok(json.createObjectNode()
-                                .put("compatibilityLevel", store().deleteSubjectLevel(subject).name()));
+                        case "DELETE" ->
+                            ok(json.createObjectNode()
+                                    .put(
+                                            "compatibilityLevel",
+                                            store().deleteSubjectLevel(subject).name()));
                         default -> notAllowed(method);
                     };
                 }
@@ -328,7 +361,8 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                         return notAllowed(method);
                     }
                     Schema schema = schemaFrom(exchange);
-                    List<String> problems = store().checkCompatibility(path.get(2), size == 5 ? path.get(4) : null, schema);
+                    List<String> problems =
+                            store().checkCompatibility(path.get(2), size == 5 ? path.get(4) : null, schema);
                     ObjectNode result = json.createObjectNode().put("is_compatible", problems.isEmpty());
                     if (Boolean.parseBoolean(query.getOrDefault("verbose", "false"))) {
                         ArrayNode messages = result.putArray("messages");
@@ -423,7 +457,12 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
     }
 
     private Response error(int status, int errorCode, String message) {
-        return new Response(status, json.createObjectNode().put("error_code", errorCode).put("message", message).toString());
+        return new Response(
+                status,
+                json.createObjectNode()
+                        .put("error_code", errorCode)
+                        .put("message", message)
+                        .toString());
     }
 
     private Response notAllowed(String method) {
@@ -447,7 +486,8 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
         }
         for (String pair : rawQuery.split("&")) {
             String[] parts = pair.split("=", 2);
-            params.put(URLDecoder.decode(parts[0], StandardCharsets.UTF_8),
+            params.put(
+                    URLDecoder.decode(parts[0], StandardCharsets.UTF_8),
                     parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : "");
         }
         return params;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +30,8 @@ class CompatibilityLevelTest {
 
     @Test
     void shouldRejectARequiredNewFieldWhenBackwardButNotWhenForward() {
-        assertThat(CompatibilityLevel.BACKWARD.check(V2_REQUIRED, List.of(V1))).isNotEmpty()
+        assertThat(CompatibilityLevel.BACKWARD.check(V2_REQUIRED, List.of(V1)))
+                .isNotEmpty()
                 .allMatch(problem -> problem.startsWith("BACKWARD"));
         assertThat(CompatibilityLevel.FULL.check(V2_REQUIRED, List.of(V1))).isNotEmpty();
         assertThat(CompatibilityLevel.FORWARD.check(V2_REQUIRED, List.of(V1))).isEmpty();
@@ -40,7 +40,8 @@ class CompatibilityLevelTest {
 
     @Test
     void shouldRejectADroppedFieldWithoutDefaultWhenForwardButNotWhenBackward() {
-        assertThat(CompatibilityLevel.FORWARD.check(V2_DROPPED, List.of(V1))).isNotEmpty()
+        assertThat(CompatibilityLevel.FORWARD.check(V2_DROPPED, List.of(V1)))
+                .isNotEmpty()
                 .allMatch(problem -> problem.startsWith("FORWARD"));
         assertThat(CompatibilityLevel.FULL.check(V2_DROPPED, List.of(V1))).isNotEmpty();
         assertThat(CompatibilityLevel.BACKWARD.check(V2_DROPPED, List.of(V1))).isEmpty();
@@ -74,8 +75,10 @@ class CompatibilityLevelTest {
 
     @Test
     void shouldTreatWhitespaceAsInsignificantButDefaultsAsSignificant() {
-        String spaced = "{ \"type\" : \"record\",\n \"name\" : \"R\", \"fields\" : [ {\"name\":\"a\", \"type\":\"string\"} ] }";
-        assertThat(KafkaSchemaStore.canonical(KafkaSchemaStore.parse(spaced))).isEqualTo(KafkaSchemaStore.canonical(V1));
+        String spaced =
+                "{ \"type\" : \"record\",\n \"name\" : \"R\", \"fields\" : [ {\"name\":\"a\", \"type\":\"string\"} ] }";
+        assertThat(KafkaSchemaStore.canonical(KafkaSchemaStore.parse(spaced)))
+                .isEqualTo(KafkaSchemaStore.canonical(V1));
         Schema otherDefault = schema("""
                 {"type":"record","name":"R","fields":[{"name":"a","type":"string"},{"name":"b","type":"int","default":1}]}""");
         assertThat(KafkaSchemaStore.canonical(otherDefault)).isNotEqualTo(KafkaSchemaStore.canonical(V2_DEFAULTED));
@@ -84,9 +87,11 @@ class CompatibilityLevelTest {
     @Test
     void shouldRejectInvalidSchemasWith42201() {
         assertThatThrownBy(() -> KafkaSchemaStore.parse("{\"type\":\"record\",\"name\":\"R\"}"))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(42201));
+                .isInstanceOfSatisfying(
+                        RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(42201));
         assertThatThrownBy(() -> KafkaSchemaStore.parse("not json"))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(42201));
+                .isInstanceOfSatisfying(
+                        RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(42201));
     }
 
     private static Schema schema(String text) {

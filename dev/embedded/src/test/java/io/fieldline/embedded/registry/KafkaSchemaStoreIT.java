@@ -3,20 +3,17 @@ package io.fieldline.embedded.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.fieldline.core.kafka.KafkaClientConfig;
-import io.fieldline.embedded.EmbeddedStack;
-import io.fieldline.embedded.junit.EmbeddedStackExtension;
 
 /** The schema store on the real embedded Kafka, with a lost acknowledgement injected into its writes. */
 @ExtendWith(EmbeddedStackExtension.class)
@@ -42,7 +39,8 @@ class KafkaSchemaStoreIT {
             kafka.write(key, value);
             if (loseNextAck.getAndSet(false)) {
                 // The record is in the log; the registry only does not know it.
-                throw RegistryException.storeTimeout("writing to " + topic, new TimeoutException("acknowledgement lost"));
+                throw RegistryException.storeTimeout(
+                        "writing to " + topic, new TimeoutException("acknowledgement lost"));
             }
         })) {
             loseNextAck.set(true);
@@ -80,10 +78,12 @@ class KafkaSchemaStoreIT {
         })) {
             idOfA = store.register("a-value", A);
             // What an older registry left after a lost acknowledgement: B under A's id.
-            raw.get().write("{\"keytype\":\"SCHEMA\",\"subject\":\"b-value\",\"version\":1,\"magic\":1}",
-                    "{\"subject\":\"b-value\",\"version\":1,\"id\":" + idOfA + ",\"schema\":"
-                            + new ObjectMapper().valueToTree(KafkaSchemaStore.canonical(B))
-                            + ",\"deleted\":false,\"purged\":false}");
+            raw.get()
+                    .write(
+                            "{\"keytype\":\"SCHEMA\",\"subject\":\"b-value\",\"version\":1,\"magic\":1}",
+                            "{\"subject\":\"b-value\",\"version\":1,\"id\":" + idOfA + ",\"schema\":"
+                                    + new ObjectMapper().valueToTree(KafkaSchemaStore.canonical(B))
+                                    + ",\"deleted\":false,\"purged\":false}");
         }
 
         try (KafkaSchemaStore restarted = KafkaSchemaStore.open(kafkaConfig, topic)) {

@@ -36,6 +36,7 @@ public final class DemoCandumpLog {
     public static final Duration LENGTH = Duration.ofSeconds(90);
     /** Class path resource of the demo DBC. */
     public static final String DBC_RESOURCE = "/io/fieldline/simulator/can/fieldline-demo.dbc";
+
     private static final long SEED = 20250601L;
 
     private final Dbc dbc;
@@ -70,8 +71,7 @@ public final class DemoCandumpLog {
         Files.write(Path.of(args[0]), lines(), StandardCharsets.US_ASCII);
     }
 
-    private record Timed(long micros, String line) {
-    }
+    private record Timed(long micros, String line) {}
 
     private List<String> generate() {
         List<Timed> frames = new ArrayList<>();
@@ -94,8 +94,15 @@ public final class DemoCandumpLog {
         Map<String, Double> at(double seconds, int index);
     }
 
-    private void schedule(List<Timed> out, long startMicros, long endMicros, long period, long phase, Values values,
-                          String message, boolean fd) {
+    private void schedule(
+            List<Timed> out,
+            long startMicros,
+            long endMicros,
+            long period,
+            long phase,
+            Values values,
+            String message,
+            boolean fd) {
         DbcMessage m = dbc.message(message).orElseThrow();
         MessageEncoder encoder = MessageEncoder.of(m);
         int index = 0;

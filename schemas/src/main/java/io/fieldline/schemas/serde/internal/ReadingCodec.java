@@ -89,15 +89,16 @@ public final class ReadingCodec {
 
     static {
         if (!USABLE) {
-            LOG.warn("Reading.SCHEMA$ does not have the layout ReadingCodec was written for (layout fingerprint {}, "
-                    + "codec written for {}): Reading records are encoded and decoded by the generic Avro path. "
-                    + "Update ReadingCodec to the new Reading.avsc.",
-                    Long.toHexString(layoutFingerprint(Reading.getClassSchema())), Long.toHexString(WRITTEN_FOR_LAYOUT));
+            LOG.warn(
+                    "Reading.SCHEMA$ does not have the layout ReadingCodec was written for (layout fingerprint {}, "
+                            + "codec written for {}): Reading records are encoded and decoded by the generic Avro path. "
+                            + "Update ReadingCodec to the new Reading.avsc.",
+                    Long.toHexString(layoutFingerprint(Reading.getClassSchema())),
+                    Long.toHexString(WRITTEN_FOR_LAYOUT));
         }
     }
 
-    private ReadingCodec() {
-    }
+    private ReadingCodec() {}
 
     /** Whether the generated {@code Reading} class has the schema this codec was written for. */
     public static boolean isUsable() {
@@ -214,8 +215,8 @@ public final class ReadingCodec {
                 throw new NullPointerException("null key in map Reading.attributes");
             }
             if (value == null) {
-                throw new NullPointerException("null value for (non-nullable) string at Reading.attributes[\""
-                        + key + "\"]");
+                throw new NullPointerException(
+                        "null value for (non-nullable) string at Reading.attributes[\"" + key + "\"]");
             }
             writeString(out, key.toString());
             if (value instanceof String string) {
@@ -229,16 +230,16 @@ public final class ReadingCodec {
             } else if (value instanceof CharSequence chars) {
                 writeString(out, chars.toString());
             } else {
-                throw new ClassCastException("Reading.attributes[\"" + key + "\"] is a " + value.getClass().getName()
-                        + ", not a string");
+                throw new ClassCastException("Reading.attributes[\"" + key + "\"] is a "
+                        + value.getClass().getName() + ", not a string");
             }
             written++;
         }
         out.ensure(1);
         out.buf[out.count++] = 0;
         if (written != size) {
-            throw new ConcurrentModificationException("Size of map written was " + size
-                    + ", but number of entries written was " + written);
+            throw new ConcurrentModificationException(
+                    "Size of map written was " + size + ", but number of entries written was " + written);
         }
     }
 
@@ -472,8 +473,10 @@ public final class ReadingCodec {
                 throw malformedAt(at, field, "negative string length " + length);
             }
             if (length > limit - pos) {
-                throw malformedAt(at, field, "string length " + length + " is past the end of the data ("
-                        + (limit - pos) + " bytes left)");
+                throw malformedAt(
+                        at,
+                        field,
+                        "string length " + length + " is past the end of the data (" + (limit - pos) + " bytes left)");
             }
             SystemLimitException.checkMaxStringLength(length);
             if (length == 0) {
@@ -528,8 +531,11 @@ public final class ReadingCodec {
                 }
                 // Each entry holds at least its two length bytes.
                 if (count > (limit - pos) / 2) {
-                    throw malformedAt(at, field, "map block of " + count + " entries is past the end of the data ("
-                            + (limit - pos) + " bytes left)");
+                    throw malformedAt(
+                            at,
+                            field,
+                            "map block of " + count + " entries is past the end of the data (" + (limit - pos)
+                                    + " bytes left)");
                 }
                 SystemLimitException.checkMaxCollectionLength(entries, count);
                 entries += count;
@@ -541,8 +547,8 @@ public final class ReadingCodec {
         }
 
         private AvroRuntimeException truncated(String field, String what) {
-            return malformedAt(pos, field, "truncated: " + what + " needs more than the " + (limit - pos)
-                    + " bytes left");
+            return malformedAt(
+                    pos, field, "truncated: " + what + " needs more than the " + (limit - pos) + " bytes left");
         }
 
         private AvroRuntimeException malformed(String field, String what) {

@@ -49,8 +49,17 @@ public final class AvroBytes {
      * eventTime 1, ingestTime 2, source MQTT, quality GOOD, no site, room or raw value.
      */
     public AvroBytes prefixOfMinimalReading() {
-        return string("d").string("s").doubleValue(1.0).varLong(0).varLong(1).varLong(2).varLong(0).varLong(0)
-                .varLong(0).varLong(0).varLong(0);
+        return string("d")
+                .string("s")
+                .doubleValue(1.0)
+                .varLong(0)
+                .varLong(1)
+                .varLong(2)
+                .varLong(0)
+                .varLong(0)
+                .varLong(0)
+                .varLong(0)
+                .varLong(0);
     }
 
     public byte[] toArray() {

@@ -22,8 +22,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
  */
 public final class AvroReference {
 
-    private AvroReference() {
-    }
+    private AvroReference() {}
 
     /** What {@code SpecificDatumWriter} writes for the reading. */
     public static byte[] avroBytes(Reading reading) {
@@ -40,7 +39,8 @@ public final class AvroReference {
             BinaryEncoder encoder = blocking
                     ? new EncoderFactory().configureBlockSize(64).blockingBinaryEncoder(out, null)
                     : EncoderFactory.get().directBinaryEncoder(out, null);
-            new SpecificDatumWriter<Reading>(Reading.getClassSchema(), SpecificData.getForSchema(Reading.getClassSchema()))
+            new SpecificDatumWriter<Reading>(
+                            Reading.getClassSchema(), SpecificData.getForSchema(Reading.getClassSchema()))
                     .write(reading, encoder);
             encoder.flush();
         } catch (IOException e) {
@@ -51,8 +51,10 @@ public final class AvroReference {
 
     /** What {@code SpecificDatumReader} reads, with {@code Reading.SCHEMA$} as writer and reader schema. */
     public static Reading avroRead(byte[] bytes) throws IOException {
-        SpecificDatumReader<Reading> reader = new SpecificDatumReader<>(Reading.getClassSchema(),
-                Reading.getClassSchema(), SpecificData.getForSchema(Reading.getClassSchema()));
+        SpecificDatumReader<Reading> reader = new SpecificDatumReader<>(
+                Reading.getClassSchema(),
+                Reading.getClassSchema(),
+                SpecificData.getForSchema(Reading.getClassSchema()));
         return reader.read(null, DecoderFactory.get().binaryDecoder(bytes, null));
     }
 
@@ -66,9 +68,11 @@ public final class AvroReference {
     /** Equal bytes, reported by the first difference rather than by printing both arrays. */
     public static void assertSameBytes(byte[] actual, byte[] expected, String what) {
         int mismatch = Arrays.mismatch(actual, expected);
-        assertThat(mismatch).withFailMessage(() -> what + ": " + actual.length + " bytes against " + expected.length
-                + ", first difference at byte " + mismatch + ": " + excerpt(actual, mismatch) + " instead of "
-                + excerpt(expected, mismatch)).isEqualTo(-1);
+        assertThat(mismatch)
+                .withFailMessage(() -> what + ": " + actual.length + " bytes against " + expected.length
+                        + ", first difference at byte " + mismatch + ": " + excerpt(actual, mismatch) + " instead of "
+                        + excerpt(expected, mismatch))
+                .isEqualTo(-1);
     }
 
     /**
@@ -77,7 +81,9 @@ public final class AvroReference {
      */
     public static void assertSameReading(Reading actual, Reading expected, String what) {
         assertSameBytes(avroBytes(actual), avroBytes(expected), what + " (re-encoded)");
-        assertThat(actual.getAttributes()).as(what).isInstanceOf(expected.getAttributes().getClass());
+        assertThat(actual.getAttributes())
+                .as(what)
+                .isInstanceOf(expected.getAttributes().getClass());
         for (Map.Entry<?, ?> entry : actual.getAttributes().entrySet()) {
             assertThat(entry.getKey()).as(what).isInstanceOf(String.class);
             assertThat(entry.getValue()).as(what).isInstanceOf(String.class);
@@ -86,7 +92,8 @@ public final class AvroReference {
 
     private static String excerpt(byte[] bytes, int from) {
         int start = Math.max(0, from - 4);
-        return Arrays.toString(Arrays.copyOfRange(bytes, Math.min(start, bytes.length), Math.min(bytes.length, from + 8)))
+        return Arrays.toString(
+                        Arrays.copyOfRange(bytes, Math.min(start, bytes.length), Math.min(bytes.length, from + 8)))
                 + " (from byte " + start + ")";
     }
 }

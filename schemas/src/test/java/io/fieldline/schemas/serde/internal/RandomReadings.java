@@ -18,13 +18,30 @@ import java.util.TreeMap;
 public final class RandomReadings {
 
     private static final double[] SPECIAL_DOUBLES = {
-        Double.NaN, Double.longBitsToDouble(0x7ff8_0000_0000_0001L), Double.longBitsToDouble(0xfff0_0000_0000_0001L),
-        Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0, Double.MIN_VALUE, -Double.MAX_VALUE,
+        Double.NaN,
+        Double.longBitsToDouble(0x7ff8_0000_0000_0001L),
+        Double.longBitsToDouble(0xfff0_0000_0000_0001L),
+        Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY,
+        0.0,
+        -0.0,
+        Double.MIN_VALUE,
+        -Double.MAX_VALUE,
         Double.MIN_NORMAL,
     };
     private static final long[] SPECIAL_MILLIS = {
-        Long.MIN_VALUE, Long.MAX_VALUE, 0, -1, 1, -62_135_596_800_000L, 253_402_300_799_999L, 1_767_225_600_123L,
-        Integer.MAX_VALUE, Integer.MIN_VALUE, 1L << 35, -(1L << 35),
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        0,
+        -1,
+        1,
+        -62_135_596_800_000L,
+        253_402_300_799_999L,
+        1_767_225_600_123L,
+        Integer.MAX_VALUE,
+        Integer.MIN_VALUE,
+        1L << 35,
+        -(1L << 35),
     };
     private static final String[] WORDS = {
         "gr-001", "air_temperature", "degC", "site-a", "room-3", "EngineSpeed", "umol/m2/s", "%", "",
@@ -106,7 +123,9 @@ public final class RandomReadings {
             case 7:
                 return randomCodePoints(random.nextInt(20));
             case 8:
-                return random.nextInt(20) == 0 ? randomChars(8192 + random.nextInt(9000), 0x80) : randomChars(200 + random.nextInt(2000), 0x100);
+                return random.nextInt(20) == 0
+                        ? randomChars(8192 + random.nextInt(9000), 0x80)
+                        : randomChars(200 + random.nextInt(2000), 0x100);
             default:
                 return "dev-" + random.nextInt(100_000);
         }

@@ -26,11 +26,14 @@ class ReadingCodecSchemaGuardTest {
     void shouldHaveBeenWrittenForTheGeneratedReadingSchema() {
         long current = ReadingCodec.layoutFingerprint(Reading.getClassSchema());
 
-        assertThat(current).withFailMessage("Reading.avsc changed in a way that changes its binary layout or Java "
-                + "mapping (layout fingerprint now 0x%xL, ReadingCodec was written for 0x%xL). Update ReadingCodec's "
-                + "encode and decode to the new schema, then set ReadingCodec.WRITTEN_FOR_LAYOUT to the new "
-                + "fingerprint. Until then the serde uses the generic Avro path for Reading.",
-                current, ReadingCodec.WRITTEN_FOR_LAYOUT).isEqualTo(ReadingCodec.WRITTEN_FOR_LAYOUT);
+        assertThat(current)
+                .withFailMessage(
+                        "Reading.avsc changed in a way that changes its binary layout or Java "
+                                + "mapping (layout fingerprint now 0x%xL, ReadingCodec was written for 0x%xL). Update ReadingCodec's "
+                                + "encode and decode to the new schema, then set ReadingCodec.WRITTEN_FOR_LAYOUT to the new "
+                                + "fingerprint. Until then the serde uses the generic Avro path for Reading.",
+                        current, ReadingCodec.WRITTEN_FOR_LAYOUT)
+                .isEqualTo(ReadingCodec.WRITTEN_FOR_LAYOUT);
         assertThat(ReadingCodec.isUsable()).isTrue();
         assertThat(ReadingCodec.canDecode(Reading.getClassSchema())).isTrue();
     }
@@ -38,8 +41,15 @@ class ReadingCodecSchemaGuardTest {
     @Test
     void shouldRefuseEverySchemaChangeThatMovesBytesOrChangesValues() throws Exception {
         Map<String, Consumer<ObjectNode>> changes = new LinkedHashMap<>();
-        changes.put("a field added, even with a default", schema -> fields(schema).addObject()
-                .put("name", "batteryVolts").putNull("default").putArray("type").add("null").add("double"));
+        changes.put(
+                "a field added, even with a default",
+                schema -> fields(schema)
+                        .addObject()
+                        .put("name", "batteryVolts")
+                        .putNull("default")
+                        .putArray("type")
+                        .add("null")
+                        .add("double"));
         changes.put("a field removed", schema -> fields(schema).remove(11));
         changes.put("two fields swapped", schema -> {
             JsonNode site = fields(schema).get(8);
@@ -52,19 +62,23 @@ class ReadingCodecSchemaGuardTest {
             field(schema, "unit").putArray("type").add("string").add("null");
         });
         changes.put("double narrowed to float", schema -> field(schema, "value").put("type", "float"));
-        changes.put("timestamp-millis turned timestamp-micros", schema ->
-                ((ObjectNode) field(schema, "eventTime").get("type")).put("logicalType", "timestamp-micros"));
-        changes.put("logical type dropped", schema -> field(schema, "ingestTime").put("type", "long"));
-        changes.put("an enum symbol added", schema -> ((ArrayNode) field(schema, "quality").get("type")
-                .get("symbols")).add("SUSPECT"));
+        changes.put(
+                "timestamp-millis turned timestamp-micros",
+                schema -> ((ObjectNode) field(schema, "eventTime").get("type")).put("logicalType", "timestamp-micros"));
+        changes.put(
+                "logical type dropped", schema -> field(schema, "ingestTime").put("type", "long"));
+        changes.put(
+                "an enum symbol added",
+                schema -> ((ArrayNode) field(schema, "quality").get("type").get("symbols")).add("SUSPECT"));
         changes.put("enum symbols reordered", schema -> {
             ArrayNode symbols = (ArrayNode) field(schema, "source").get("type").get("symbols");
             JsonNode first = symbols.get(0);
             symbols.set(0, symbols.get(1));
             symbols.set(1, first);
         });
-        changes.put("map of strings turned map of longs", schema ->
-                ((ObjectNode) field(schema, "attributes").get("type")).put("values", "long"));
+        changes.put(
+                "map of strings turned map of longs",
+                schema -> ((ObjectNode) field(schema, "attributes").get("type")).put("values", "long"));
         changes.put("record renamed", schema -> schema.put("name", "Measurement"));
 
         for (Map.Entry<String, Consumer<ObjectNode>> change : changes.entrySet()) {
@@ -83,12 +97,16 @@ class ReadingCodecSchemaGuardTest {
             field(schema, "sensor").put("doc", "another field doc");
         });
         changes.put("a default changed", schema -> field(schema, "quality").put("default", "UNCERTAIN"));
-        changes.put("an alias added", schema -> field(schema, "room").putArray("aliases").add("zone"));
+        changes.put(
+                "an alias added",
+                schema -> field(schema, "room").putArray("aliases").add("zone"));
         // As a producer outside Java registers the schema: without the Java string-type hints.
         changes.put("avro.java.string removed", schema -> removeJavaStringType(schema));
 
         for (Map.Entry<String, Consumer<ObjectNode>> change : changes.entrySet()) {
-            assertThat(ReadingCodec.canDecode(changed(change.getValue()))).as(change.getKey()).isTrue();
+            assertThat(ReadingCodec.canDecode(changed(change.getValue())))
+                    .as(change.getKey())
+                    .isTrue();
         }
     }
 

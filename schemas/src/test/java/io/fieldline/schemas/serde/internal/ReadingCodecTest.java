@@ -85,14 +85,24 @@ class ReadingCodecTest {
             assertSameReading(decoded, avroRead(blocks), "reading #" + i);
             assertSameReading(decoded, ReadingCodec.decode(plain, 0, plain.length), "reading #" + i + " unblocked");
         }
-        assertThat(blocked).as("readings whose maps were written in blocks with byte sizes").isGreaterThan(100);
+        assertThat(blocked)
+                .as("readings whose maps were written in blocks with byte sizes")
+                .isGreaterThan(100);
     }
 
     @Test
     void shouldDecodeAHandWrittenMapOfTwoBlocksOneWithAByteSize() throws Exception {
-        byte[] bytes = new AvroBytes().prefixOfMinimalReading()
-                .varLong(-1).varLong(6).string("a").string("1")   // block of one entry, 4 bytes, size given as 6
-                .varLong(2).string("b").string("2").string("c").string("")
+        byte[] bytes = new AvroBytes()
+                .prefixOfMinimalReading()
+                .varLong(-1)
+                .varLong(6)
+                .string("a")
+                .string("1") // block of one entry, 4 bytes, size given as 6
+                .varLong(2)
+                .string("b")
+                .string("2")
+                .string("c")
+                .string("")
                 .varLong(0)
                 .toArray();
 
@@ -110,13 +120,17 @@ class ReadingCodecTest {
         }
         List<Reading> corners = List.of(
                 RandomReadings.typical(),
-                with(RandomReadings.typical(), r -> r.setValue(Double.longBitsToDouble(0x7ff0_0000_0000_0abcL))), // signalling NaN
+                with(
+                        RandomReadings.typical(),
+                        r -> r.setValue(Double.longBitsToDouble(0x7ff0_0000_0000_0abcL))), // signalling NaN
                 with(RandomReadings.typical(), r -> r.setValue(-0.0)),
                 with(RandomReadings.typical(), r -> r.setValue(Double.NEGATIVE_INFINITY)),
                 with(RandomReadings.typical(), r -> r.setRawValue(Double.longBitsToDouble(0xfff8_dead_beef_0001L))),
                 with(RandomReadings.typical(), r -> r.setEventTime(Instant.ofEpochMilli(Long.MIN_VALUE))),
                 with(RandomReadings.typical(), r -> r.setIngestTime(Instant.ofEpochMilli(Long.MAX_VALUE))),
-                with(RandomReadings.typical(), r -> r.setEventTime(Instant.ofEpochSecond(-1, 999_999_999))), // before 1970
+                with(
+                        RandomReadings.typical(),
+                        r -> r.setEventTime(Instant.ofEpochSecond(-1, 999_999_999))), // before 1970
                 with(RandomReadings.typical(), r -> {
                     r.setDeviceId("");
                     r.setSensor("");
@@ -126,10 +140,16 @@ class ReadingCodecTest {
                     r.setRawValue(null);
                     r.setAttributes(Map.of());
                 }),
-                with(RandomReadings.typical(), r -> r.setSensor("x".repeat(70_000))),                  // past the large-string size
-                with(RandomReadings.typical(), r -> r.setSensor("€".repeat(30_000) + "\uD83C\uDF31")), // large, 3- and 4-byte UTF-8
-                with(RandomReadings.typical(), r -> r.setDeviceId("x".repeat(63) + "é")),              // length prefix grows to 2 bytes
-                with(RandomReadings.typical(), r -> r.setDeviceId("\uD800\uD800\uDC00\uDC00")),         // unpaired around a pair
+                with(RandomReadings.typical(), r -> r.setSensor("x".repeat(70_000))), // past the large-string size
+                with(
+                        RandomReadings.typical(),
+                        r -> r.setSensor("€".repeat(30_000) + "\uD83C\uDF31")), // large, 3- and 4-byte UTF-8
+                with(
+                        RandomReadings.typical(),
+                        r -> r.setDeviceId("x".repeat(63) + "é")), // length prefix grows to 2 bytes
+                with(
+                        RandomReadings.typical(),
+                        r -> r.setDeviceId("\uD800\uD800\uDC00\uDC00")), // unpaired around a pair
                 with(RandomReadings.typical(), r -> r.setAttributes(large)));
         for (int i = 0; i < corners.size(); i++) {
             Reading reading = corners.get(i);
@@ -137,7 +157,8 @@ class ReadingCodecTest {
             assertSameBytes(bytes, avroBytes(reading), "corner #" + i);
             Reading decoded = ReadingCodec.decode(bytes, 0, bytes.length);
             assertSameReading(decoded, avroRead(bytes), "corner #" + i);
-            assertThat(Double.doubleToRawLongBits(decoded.getValue())).isEqualTo(Double.doubleToRawLongBits(reading.getValue()));
+            assertThat(Double.doubleToRawLongBits(decoded.getValue()))
+                    .isEqualTo(Double.doubleToRawLongBits(reading.getValue()));
         }
     }
 
@@ -168,7 +189,9 @@ class ReadingCodecTest {
             Throwable codec = catchThrowable(() -> codecBytes(reading));
 
             assertThat(avro).as("Avro on %s", reading).isNotNull();
-            assertThat(codec).as("codec on %s", reading).isNotNull()
+            assertThat(codec)
+                    .as("codec on %s", reading)
+                    .isNotNull()
                     .isInstanceOfAny(NullPointerException.class, ArithmeticException.class);
         }
     }
@@ -204,8 +227,11 @@ class ReadingCodecTest {
             for (int length = 0; length < bytes.length; length++) {
                 byte[] prefix = Arrays.copyOf(bytes, length);
                 assertThatThrownBy(() -> ReadingCodec.decode(prefix, 0, prefix.length))
-                        .as("prefix of %d bytes", length).isInstanceOf(AvroRuntimeException.class);
-                assertThat(catchThrowable(() -> avroRead(prefix))).as("Avro on a prefix of %d bytes", length).isNotNull();
+                        .as("prefix of %d bytes", length)
+                        .isInstanceOf(AvroRuntimeException.class);
+                assertThat(catchThrowable(() -> avroRead(prefix)))
+                        .as("Avro on a prefix of %d bytes", length)
+                        .isNotNull();
                 prefixes++;
             }
         }

@@ -28,6 +28,7 @@ public final class PgBinaryCopyWriter {
     static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
     /** Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01T00:00:00Z. */
     static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
     private static final byte JSONB_VERSION = 1;
 
     private final Target target;
@@ -76,7 +77,9 @@ public final class PgBinaryCopyWriter {
             } else if (c < 0x800) {
                 buf[pos++] = (byte) (0xC0 | (c >> 6));
                 buf[pos++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < length
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
                 int cp = Character.toCodePoint(c, value.charAt(++i));
                 buf[pos++] = (byte) (0xF0 | (cp >> 18));
                 buf[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3F));

@@ -20,15 +20,14 @@ import java.util.Map;
 public final class SinkJson {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
-                    JsonInclude.Include.USE_DEFAULTS))
+            .defaultPropertyInclusion(
+                    JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS))
             .addModule(new SimpleModule("fieldline-sink-doubles")
                     .addSerializer(Double.class, new DoubleSerializer())
                     .addSerializer(double.class, new DoubleSerializer()))
             .build();
 
-    private SinkJson() {
-    }
+    private SinkJson() {}
 
     /** A record (or any other value Jackson serialises) as compact JSON. */
     public static String write(Object value) {

@@ -5,11 +5,6 @@ import io.fieldline.sink.StorageLayout;
 import io.fieldline.sink.StorageOptions;
 import io.fieldline.sink.TimeSeriesTable;
 import io.fieldline.sink.internal.SqlNames;
-import org.flywaydb.core.api.migration.BaseJavaMigration;
-import org.flywaydb.core.api.migration.Context;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,6 +12,10 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.flywaydb.core.api.migration.BaseJavaMigration;
+import org.flywaydb.core.api.migration.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates the time-series tables, choosing once between TimescaleDB hypertables and native range
@@ -237,8 +236,7 @@ public final class V2__Time_series extends BaseJavaMigration {
     /** Detection and creation of the timescaledb extension. */
     static final class TimescaleSupport {
 
-        private TimescaleSupport() {
-        }
+        private TimescaleSupport() {}
 
         /**
          * Makes TimescaleDB usable if the mode allows and the server can.
@@ -255,7 +253,8 @@ public final class V2__Time_series extends BaseJavaMigration {
             }
             boolean available;
             try (Statement st = connection.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")) {
+                    ResultSet rs =
+                            st.executeQuery("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")) {
                 available = rs.next();
             }
             if (available) {
@@ -271,22 +270,23 @@ public final class V2__Time_series extends BaseJavaMigration {
                     if (mode == TimescaleMode.REQUIRE) {
                         throw e;
                     }
-                    LOG.warn("timescaledb is available but cannot be created ({}); using native partitioning",
+                    LOG.warn(
+                            "timescaledb is available but cannot be created ({}); using native partitioning",
                             e.getMessage());
                     return null;
                 }
             }
             if (mode == TimescaleMode.REQUIRE) {
-                throw new SQLException("sink.postgres.timescale=require but the server does not offer the timescaledb "
-                        + "extension");
+                throw new SQLException(
+                        "sink.postgres.timescale=require but the server does not offer the timescaledb " + "extension");
             }
             return null;
         }
 
         private static String extensionSchema(Connection connection) throws SQLException {
             try (Statement st = connection.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT n.nspname FROM pg_extension e "
-                         + "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'")) {
+                    ResultSet rs = st.executeQuery("SELECT n.nspname FROM pg_extension e "
+                            + "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'")) {
                 return rs.next() ? rs.getString(1) : null;
             }
         }

@@ -2,7 +2,6 @@ package io.fieldline.sink.internal.postgres;
 
 import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
-
 import java.sql.SQLException;
 import java.util.List;
 import java.util.function.Function;
@@ -23,9 +22,15 @@ import java.util.stream.Collectors;
  * @param conflictCheck for {@link Conflict#IGNORE}, how a skipped row is told apart from a harmless duplicate;
  *                   null when skipped rows are not checked
  */
-public record CopyTable<T>(String table, List<String> columns, Conflict conflict, List<String> key,
-                           List<String> updated, String newerWhen, RowEncoder<T> encoder,
-                           ConflictCheck<T> conflictCheck) {
+public record CopyTable<T>(
+        String table,
+        List<String> columns,
+        Conflict conflict,
+        List<String> key,
+        List<String> updated,
+        String newerWhen,
+        RowEncoder<T> encoder,
+        ConflictCheck<T> conflictCheck) {
 
     /** Fate of a row whose natural key is already stored. */
     public enum Conflict {
@@ -67,14 +72,25 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
         }
     }
 
-    public CopyTable(String table, List<String> columns, Conflict conflict, List<String> key, List<String> updated,
-                     String newerWhen, RowEncoder<T> encoder) {
+    public CopyTable(
+            String table,
+            List<String> columns,
+            Conflict conflict,
+            List<String> key,
+            List<String> updated,
+            String newerWhen,
+            RowEncoder<T> encoder) {
         this(table, columns, conflict, key, updated, newerWhen, encoder, null);
     }
 
     /** A table whose upserts replace every column but the key. */
-    public CopyTable(String table, List<String> columns, Conflict conflict, List<String> key, String newerWhen,
-                     RowEncoder<T> encoder) {
+    public CopyTable(
+            String table,
+            List<String> columns,
+            Conflict conflict,
+            List<String> key,
+            String newerWhen,
+            RowEncoder<T> encoder) {
         this(table, columns, conflict, key, List.of(), newerWhen, encoder, null);
     }
 
@@ -110,10 +126,12 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
                 + " FROM pg_temp." + stagingTable();
         return switch (conflict) {
             case IGNORE -> insert + " ON CONFLICT DO NOTHING";
-            case UPDATE -> insert + " ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET " + updateList()
-                    + " WHERE (" + prefixed("t.", nonKey()) + ") IS DISTINCT FROM (" + prefixed("excluded.", nonKey()) + ")";
-            case UPDATE_IF -> insert + " ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET " + updateList()
-                    + " WHERE " + newerWhen;
+            case UPDATE ->
+                insert + " ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET " + updateList() + " WHERE ("
+                        + prefixed("t.", nonKey()) + ") IS DISTINCT FROM (" + prefixed("excluded.", nonKey()) + ")";
+            case UPDATE_IF ->
+                insert + " ON CONFLICT (" + String.join(", ", key) + ") DO UPDATE SET " + updateList() + " WHERE "
+                        + newerWhen;
         };
     }
 
@@ -135,7 +153,8 @@ public record CopyTable<T>(String table, List<String> columns, Conflict conflict
     }
 
     private String updateList() {
-        return (updated.isEmpty() ? nonKey() : updated).stream().map(c -> c + " = excluded." + c).collect(Collectors.joining(", "));
+        return (updated.isEmpty() ? nonKey() : updated)
+                .stream().map(c -> c + " = excluded." + c).collect(Collectors.joining(", "));
     }
 
     private static String prefixed(String prefix, List<String> columns) {

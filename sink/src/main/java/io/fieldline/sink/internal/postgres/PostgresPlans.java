@@ -7,7 +7,6 @@ import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.internal.postgres.PostgresStreamWriter.TableRows;
 import io.fieldline.sink.internal.worker.SinkRecord;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,8 +19,7 @@ import java.util.Map;
  */
 public final class PostgresPlans {
 
-    private PostgresPlans() {
-    }
+    private PostgresPlans() {}
 
     /**
      * measurement (every reading) and the series registry: a series' last_seen is written when the series
@@ -35,9 +33,11 @@ public final class PostgresPlans {
     private static final class MeasurementsPlan implements PostgresStreamWriter.Plan<Reading> {
         /** Beyond this many series the cache starts over (costs one registry write per series, nothing else). */
         private static final int MAX_CACHED_SERIES = 1_000_000;
+
         private final long refreshMs;
         /** last_seen values known to be committed, per series. */
         private final Map<SeriesKey, Long> stored = new HashMap<>();
+
         private List<PostgresTables.SeriesRow> pending = List.of();
 
         MeasurementsPlan(long refreshMs) {
@@ -51,17 +51,22 @@ public final class PostgresPlans {
             for (SinkRecord<Reading> record : batch) {
                 Reading r = record.value();
                 rows.add(r);
-                newest.merge(new SeriesKey(r.getDeviceId(), r.getSensor()), r.getEventTime().toEpochMilli(), Math::max);
+                newest.merge(
+                        new SeriesKey(r.getDeviceId(), r.getSensor()),
+                        r.getEventTime().toEpochMilli(),
+                        Math::max);
             }
             List<PostgresTables.SeriesRow> series = new ArrayList<>();
             newest.forEach((key, time) -> {
                 Long known = stored.get(key);
                 if (known == null || time - known >= refreshMs) {
-                    series.add(new PostgresTables.SeriesRow(key.deviceId(), key.sensor(), java.time.Instant.ofEpochMilli(time)));
+                    series.add(new PostgresTables.SeriesRow(
+                            key.deviceId(), key.sensor(), java.time.Instant.ofEpochMilli(time)));
                 }
             });
             pending = series;
-            return List.of(new TableRows<>(PostgresTables.MEASUREMENT, rows), new TableRows<>(PostgresTables.SERIES, series));
+            return List.of(
+                    new TableRows<>(PostgresTables.MEASUREMENT, rows), new TableRows<>(PostgresTables.SERIES, series));
         }
 
         @Override
@@ -70,7 +75,8 @@ public final class PostgresPlans {
                 stored.clear();
             }
             for (PostgresTables.SeriesRow row : pending) {
-                stored.merge(new SeriesKey(row.deviceId(), row.sensor()), row.time().toEpochMilli(), Math::max);
+                stored.merge(
+                        new SeriesKey(row.deviceId(), row.sensor()), row.time().toEpochMilli(), Math::max);
             }
             pending = List.of();
         }
@@ -83,7 +89,8 @@ public final class PostgresPlans {
             Map<WindowKey, Aggregate> hour = new LinkedHashMap<>();
             for (SinkRecord<Aggregate> record : batch) {
                 Aggregate a = record.value();
-                WindowKey key = new WindowKey(a.getDeviceId(), a.getSensor(), a.getWindowStart().toEpochMilli());
+                WindowKey key = new WindowKey(
+                        a.getDeviceId(), a.getSensor(), a.getWindowStart().toEpochMilli());
                 (record.topic().equals(topic1h) ? hour : minute).put(key, a);
             }
             List<TableRows<?>> parts = new ArrayList<>(2);
@@ -105,9 +112,11 @@ public final class PostgresPlans {
             for (SinkRecord<Alert> record : batch) {
                 Alert a = record.value();
                 rows.add(a);
-                current.merge(a.getAlertId(), a, (old, neu) -> neu.getEventTime().isBefore(old.getEventTime()) ? old : neu);
+                current.merge(
+                        a.getAlertId(), a, (old, neu) -> neu.getEventTime().isBefore(old.getEventTime()) ? old : neu);
             }
-            return List.of(new TableRows<>(PostgresTables.ALERT, rows),
+            return List.of(
+                    new TableRows<>(PostgresTables.ALERT, rows),
                     new TableRows<>(PostgresTables.ALERT_CURRENT, current.values()));
         };
     }
@@ -137,12 +146,9 @@ public final class PostgresPlans {
         };
     }
 
-    private record SeriesKey(String deviceId, String sensor) {
-    }
+    private record SeriesKey(String deviceId, String sensor) {}
 
-    private record WindowKey(String deviceId, String sensor, long windowStart) {
-    }
+    private record WindowKey(String deviceId, String sensor, long windowStart) {}
 
-    private record KpiKey(String room, String name, long windowStart) {
-    }
+    private record KpiKey(String room, String name, long windowStart) {}
 }

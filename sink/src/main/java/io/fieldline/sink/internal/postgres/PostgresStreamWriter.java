@@ -6,8 +6,6 @@ import io.fieldline.sink.internal.worker.BatchWriter;
 import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.fieldline.sink.internal.worker.SinkWriteException;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,6 +15,7 @@ import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * Writes a batch of one stream into its tables in a single transaction: the rows of every table of the
@@ -31,13 +30,11 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
         List<TableRows<?>> rows(List<SinkRecord<V>> batch);
 
         /** The rows of the last {@link #rows} call are committed: a plan with a cache may trust them now. */
-        default void committed() {
-        }
+        default void committed() {}
     }
 
     /** Rows destined for one table. */
-    public record TableRows<T>(CopyTable<T> table, Collection<T> rows) {
-    }
+    public record TableRows<T>(CopyTable<T> table, Collection<T> rows) {}
 
     private final String stream;
     private final DataSource dataSource;
@@ -47,9 +44,14 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
     private final SinkConfig.PostgresTimeouts timeouts;
 
     /** A writer without statement and network timeouts (tests, benchmarks). */
-    public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier, Plan<V> plan,
-                                SinkMetrics metrics) {
-        this(stream, dataSource, copier, plan, metrics,
+    public PostgresStreamWriter(
+            String stream, DataSource dataSource, TableCopier copier, Plan<V> plan, SinkMetrics metrics) {
+        this(
+                stream,
+                dataSource,
+                copier,
+                plan,
+                metrics,
                 new SinkConfig.PostgresTimeouts(Duration.ZERO, Duration.ZERO, Duration.ZERO));
     }
 
@@ -57,8 +59,13 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
      * @param timeouts the statement timeout (server side) and network timeout (client side) of each write
      *                 transaction, so that a hung server fails the write (transiently) instead of blocking it
      */
-    public PostgresStreamWriter(String stream, DataSource dataSource, TableCopier copier, Plan<V> plan,
-                                SinkMetrics metrics, SinkConfig.PostgresTimeouts timeouts) {
+    public PostgresStreamWriter(
+            String stream,
+            DataSource dataSource,
+            TableCopier copier,
+            Plan<V> plan,
+            SinkMetrics metrics,
+            SinkConfig.PostgresTimeouts timeouts) {
         this.stream = stream;
         this.dataSource = dataSource;
         this.copier = copier;
@@ -103,15 +110,16 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
     }
 
     /** The records behind conflicting rows (tables that check conflicts store the record values as rows). */
-    private static <V> List<BatchSplitter.Rejected<V>> records(List<SinkRecord<V>> batch,
-                                                               List<TableCopier.Conflicting> conflicts) {
+    private static <V> List<BatchSplitter.Rejected<V>> records(
+            List<SinkRecord<V>> batch, List<TableCopier.Conflicting> conflicts) {
         Map<Object, SinkRecord<V>> byValue = new IdentityHashMap<>();
         batch.forEach(r -> byValue.put(r.value(), r));
         List<BatchSplitter.Rejected<V>> rejected = new ArrayList<>(conflicts.size());
         for (TableCopier.Conflicting conflict : conflicts) {
             SinkRecord<V> record = byValue.get(conflict.row());
             if (record != null) {
-                rejected.add(new BatchSplitter.Rejected<>(record, new SinkWriteException.Permanent(conflict.reason(), null)));
+                rejected.add(new BatchSplitter.Rejected<>(
+                        record, new SinkWriteException.Permanent(conflict.reason(), null)));
             }
         }
         return rejected;
@@ -126,14 +134,16 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
         try (Connection c = dataSource.getConnection()) {
             if (!timeouts.socket().isZero()) {
                 // the pool resets it when the connection returns; reads only, which is where a hung server blocks
-                c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, timeouts.socket().toMillis()));
+                c.setNetworkTimeout(Runnable::run, (int)
+                        Math.min(Integer.MAX_VALUE, timeouts.socket().toMillis()));
             }
             c.setAutoCommit(false);
             try {
                 copier.prepare(c, tables); // may commit: the SET LOCAL below must come after it
                 if (!timeouts.statement().isZero()) {
                     try (Statement st = c.createStatement()) {
-                        st.execute("SET LOCAL statement_timeout = " + timeouts.statement().toMillis());
+                        st.execute("SET LOCAL statement_timeout = "
+                                + timeouts.statement().toMillis());
                     }
                 }
                 for (TableRows<?> part : parts) {

@@ -1,7 +1,6 @@
 package io.fieldline.sink.internal.postgres;
 
 import io.fieldline.sink.internal.worker.SinkWriteException;
-
 import java.sql.SQLException;
 import java.util.Set;
 
@@ -16,8 +15,7 @@ final class SqlFailures {
      */
     private static final Set<String> PERMANENT_CLASSES = Set.of("22", "23", "54");
 
-    private SqlFailures() {
-    }
+    private SqlFailures() {}
 
     static SinkWriteException classify(String what, SQLException e) {
         String state = e.getSQLState();

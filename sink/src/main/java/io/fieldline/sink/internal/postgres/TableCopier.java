@@ -3,9 +3,6 @@ package io.fieldline.sink.internal.postgres;
 import io.fieldline.sink.SinkConfig.WriteMode;
 import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * Writes rows into a table with binary COPY, idempotently, inside the caller's transaction.
@@ -67,8 +66,7 @@ public final class TableCopier {
     }
 
     /** A row not stored because its key holds another value; {@code reason} says which. */
-    public record Conflicting(Object row, String reason) {
-    }
+    public record Conflicting(Object row, String reason) {}
 
     /** The write mode: whether a transaction may try the direct path first. */
     public WriteMode mode() {
@@ -129,10 +127,14 @@ public final class TableCopier {
             List<Object> values = check.values().apply(row);
             List<Object> stored = storedByStaged.get(values);
             if (stored != null) {
-                conflicts.add(new Conflicting(row, "conflicting duplicate: " + table.table() + " already holds ("
-                        + String.join(", ", table.key()) + ") = " + text(values.subList(0, table.key().size()))
-                        + " with (" + String.join(", ", check.compared()) + ") = " + text(stored)
-                        + "; this record has " + text(values.subList(table.key().size(), values.size()))));
+                conflicts.add(new Conflicting(
+                        row,
+                        "conflicting duplicate: " + table.table() + " already holds ("
+                                + String.join(", ", table.key()) + ") = "
+                                + text(values.subList(0, table.key().size()))
+                                + " with (" + String.join(", ", check.compared()) + ") = " + text(stored)
+                                + "; this record has "
+                                + text(values.subList(table.key().size(), values.size()))));
             }
         }
         return conflicts;
@@ -149,8 +151,8 @@ public final class TableCopier {
     private <T> long copy(PGConnection pg, String sql, CopyTable<T> table, Collection<T> rows) throws SQLException {
         CopyIn in = pg.getCopyAPI().copyIn(sql);
         try {
-            PgBinaryCopyWriter out = new PgBinaryCopyWriter(in::writeToCopy,
-                    (int) Math.min(BUFFER_BYTES, 64L + 256L * rows.size()));
+            PgBinaryCopyWriter out =
+                    new PgBinaryCopyWriter(in::writeToCopy, (int) Math.min(BUFFER_BYTES, 64L + 256L * rows.size()));
             for (T row : rows) {
                 table.encoder().encode(row, out);
             }

@@ -3,16 +3,15 @@ package io.fieldline.sink.internal.postgres;
 import io.fieldline.sink.StorageOptions;
 import io.fieldline.sink.TimeSeriesTable;
 import io.fieldline.sink.internal.SqlNames;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Brings the TimescaleDB jobs in line with the configuration on every start: chunk interval, compression
@@ -39,21 +38,36 @@ public final class TimescalePolicies {
                 String ts = SqlNames.ident(timescaleSchema(c, names));
                 for (TimeSeriesTable table : TimeSeriesTable.values()) {
                     String relation = names.table(table.tableName());
-                    call(c, "SELECT " + ts + ".set_chunk_time_interval(?::regclass, ?::bigint * interval '1 millisecond')",
-                            relation, options.interval(table).toMillis());
+                    call(
+                            c,
+                            "SELECT " + ts
+                                    + ".set_chunk_time_interval(?::regclass, ?::bigint * interval '1 millisecond')",
+                            relation,
+                            options.interval(table).toMillis());
                     if (table.compressible()) {
-                        call(c, "SELECT " + ts + ".remove_compression_policy(?::regclass, if_exists => true)", relation);
+                        call(
+                                c,
+                                "SELECT " + ts + ".remove_compression_policy(?::regclass, if_exists => true)",
+                                relation);
                         Duration after = options.compressAfter();
                         if (!after.isZero()) {
-                            call(c, "SELECT " + ts + ".add_compression_policy(?::regclass, "
-                                    + "compress_after => ?::bigint * interval '1 millisecond')", relation, after.toMillis());
+                            call(
+                                    c,
+                                    "SELECT " + ts + ".add_compression_policy(?::regclass, "
+                                            + "compress_after => ?::bigint * interval '1 millisecond')",
+                                    relation,
+                                    after.toMillis());
                         }
                     }
                     call(c, "SELECT " + ts + ".remove_retention_policy(?::regclass, if_exists => true)", relation);
                     Duration retention = options.retention(table);
                     if (!retention.isZero()) {
-                        call(c, "SELECT " + ts + ".add_retention_policy(?::regclass, "
-                                + "drop_after => ?::bigint * interval '1 millisecond')", relation, retention.toMillis());
+                        call(
+                                c,
+                                "SELECT " + ts + ".add_retention_policy(?::regclass, "
+                                        + "drop_after => ?::bigint * interval '1 millisecond')",
+                                relation,
+                                retention.toMillis());
                     }
                 }
                 c.commit();
@@ -62,13 +76,15 @@ public final class TimescalePolicies {
                 throw e;
             }
         }
-        LOG.info("TimescaleDB policies applied: compression after {}, retention {}", options.compressAfter(),
+        LOG.info(
+                "TimescaleDB policies applied: compression after {}, retention {}",
+                options.compressAfter(),
                 options.retention());
     }
 
     private static String timescaleSchema(Connection c, SqlNames names) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT timescale_schema FROM " + names.table("fieldline_storage"))) {
+                ResultSet rs = st.executeQuery("SELECT timescale_schema FROM " + names.table("fieldline_storage"))) {
             if (!rs.next() || rs.getString(1) == null) {
                 throw new SQLException("fieldline_storage records no TimescaleDB schema");
             }

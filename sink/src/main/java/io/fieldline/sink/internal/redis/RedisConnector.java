@@ -5,7 +5,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-
 import java.time.Duration;
 import java.util.List;
 
@@ -47,7 +46,8 @@ public final class RedisConnector implements AutoCloseable {
     private void loadScripts() throws SinkWriteException.Transient {
         RedisAsyncCommands<String, String> async = connection.async();
         var futures = List.of(LuaScript.HSET_IF_NEWER, LuaScript.ALERT_TRANSITION, LuaScript.ANOMALY_FLAG).stream()
-                .map(s -> async.scriptLoad(s.body())).toList();
+                .map(s -> async.scriptLoad(s.body()))
+                .toList();
         flush();
         RedisReplies.await(futures, timeout);
         scriptsLoaded = true;

@@ -10,7 +10,6 @@ import io.fieldline.sink.internal.json.SinkJson;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,33 +27,53 @@ public final class RedisPlans {
     /** Kind tags of the written-entries counters. */
     public static final String LATEST = "latest", KPIS = "kpis", ALERTS = "alerts", ANOMALIES = "anomalies";
 
-    private RedisPlans() {
-    }
+    private RedisPlans() {}
 
     // The JSON values stored in Redis (docs/storage.md lists them); fields in this order, nulls left out.
 
     /** A device's latest value of one sensor. */
-    record LatestValue(long time, double value, String unit, String quality) {
-    }
+    record LatestValue(long time, double value, String unit, String quality) {}
 
     /** A room's newest window of one KPI; time is the window end. */
-    record KpiValue(long time, double value, String unit, long windowStart, long windowEnd) {
-    }
+    record KpiValue(long time, double value, String unit, long windowStart, long windowEnd) {}
 
     /** The details of an alert, by alert id. */
-    record AlertDetails(long time, String alertId, String ruleId, String kind, String state, String severity,
-                        String deviceId, String sensor, String site, String room, String direction, Double value,
-                        Double threshold, Double clearThreshold, long since, String message) {
-    }
+    record AlertDetails(
+            long time,
+            String alertId,
+            String ruleId,
+            String kind,
+            String state,
+            String severity,
+            String deviceId,
+            String sensor,
+            String site,
+            String room,
+            String direction,
+            Double value,
+            Double threshold,
+            Double clearThreshold,
+            long since,
+            String message) {}
 
     /** The flag of a series with an anomaly. */
-    record AnomalyFlag(long time, double value, double score, String method, double expected, double deviation,
-                       double zScore, double robustZ, String room) {
-    }
+    record AnomalyFlag(
+            long time,
+            double value,
+            double score,
+            String method,
+            double expected,
+            double deviation,
+            double zScore,
+            double robustZ,
+            String room) {}
 
     /** The JSON of a reading in its device's latest hash: time, value, unit and quality. */
     public static String latestValue(Reading r) {
-        return SinkJson.write(new LatestValue(r.getEventTime().toEpochMilli(), r.getValue(), r.getUnit(),
+        return SinkJson.write(new LatestValue(
+                r.getEventTime().toEpochMilli(),
+                r.getValue(),
+                r.getUnit(),
                 r.getQuality().name()));
     }
 
@@ -66,7 +85,10 @@ public final class RedisPlans {
             for (SinkRecord<Reading> record : batch) {
                 Reading r = record.value();
                 byDevice.computeIfAbsent(r.getDeviceId(), d -> new LinkedHashMap<>())
-                        .merge(r.getSensor(), r, (old, neu) -> neu.getEventTime().isBefore(old.getEventTime()) ? old : neu);
+                        .merge(
+                                r.getSensor(),
+                                r,
+                                (old, neu) -> neu.getEventTime().isBefore(old.getEventTime()) ? old : neu);
             }
             Set<List<String>> indexed = new HashSet<>();
             for (Map.Entry<String, Map<String, Reading>> device : byDevice.entrySet()) {
@@ -80,16 +102,26 @@ public final class RedisPlans {
                     args.add(latestValue(r));
                     any = r;
                 }
-                pipeline.add(LATEST, redis.evalsha(LuaScript.HSET_IF_NEWER.sha(), ScriptOutputType.INTEGER,
-                        new String[]{keys.deviceLatest(device.getKey())}, args.toArray(String[]::new)));
+                pipeline.add(
+                        LATEST,
+                        redis.evalsha(
+                                LuaScript.HSET_IF_NEWER.sha(),
+                                ScriptOutputType.INTEGER,
+                                new String[] {keys.deviceLatest(device.getKey())},
+                                args.toArray(String[]::new)));
                 index(keys, redis, pipeline, indexed, any.getSite(), any.getRoom(), device.getKey());
             }
         };
     }
 
-    private static void index(RedisKeys keys, io.lettuce.core.api.async.RedisAsyncCommands<String, String> redis,
-                              RedisStreamWriter.Pipeline pipeline, Set<List<String>> done, String site, String room,
-                              String device) {
+    private static void index(
+            RedisKeys keys,
+            io.lettuce.core.api.async.RedisAsyncCommands<String, String> redis,
+            RedisStreamWriter.Pipeline pipeline,
+            Set<List<String>> done,
+            String site,
+            String room,
+            String device) {
         if (site != null && done.add(List.of("site", site))) {
             pipeline.add(null, redis.sadd(keys.sites(), site));
         }
@@ -112,7 +144,10 @@ public final class RedisPlans {
             for (SinkRecord<Kpi> record : batch) {
                 Kpi k = record.value();
                 byRoom.computeIfAbsent(k.getRoom(), r -> new LinkedHashMap<>())
-                        .merge(k.getName(), k, (old, neu) -> neu.getWindowEnd().isBefore(old.getWindowEnd()) ? old : neu);
+                        .merge(
+                                k.getName(),
+                                k,
+                                (old, neu) -> neu.getWindowEnd().isBefore(old.getWindowEnd()) ? old : neu);
             }
             Set<List<String>> indexed = new HashSet<>();
             for (Map.Entry<String, Map<String, Kpi>> room : byRoom.entrySet()) {
@@ -123,12 +158,17 @@ public final class RedisPlans {
                     long time = k.getWindowEnd().toEpochMilli();
                     args.add(k.getName());
                     args.add(Long.toString(time));
-                    args.add(SinkJson.write(new KpiValue(time, k.getValue(), k.getUnit(),
-                            k.getWindowStart().toEpochMilli(), time)));
+                    args.add(SinkJson.write(new KpiValue(
+                            time, k.getValue(), k.getUnit(), k.getWindowStart().toEpochMilli(), time)));
                     any = k;
                 }
-                pipeline.add(KPIS, redis.evalsha(LuaScript.HSET_IF_NEWER.sha(), ScriptOutputType.INTEGER,
-                        new String[]{keys.roomKpis(room.getKey())}, args.toArray(String[]::new)));
+                pipeline.add(
+                        KPIS,
+                        redis.evalsha(
+                                LuaScript.HSET_IF_NEWER.sha(),
+                                ScriptOutputType.INTEGER,
+                                new String[] {keys.roomKpis(room.getKey())},
+                                args.toArray(String[]::new)));
                 index(keys, redis, pipeline, indexed, any.getSite(), room.getKey(), null);
             }
         };
@@ -139,7 +179,8 @@ public final class RedisPlans {
         return (batch, redis, pipeline) -> {
             for (SinkRecord<Alert> record : batch) {
                 Alert a = record.value();
-                List<String> keyList = new ArrayList<>(List.of(keys.alertsActive(), keys.alertDetails(), keys.alertsApplied()));
+                List<String> keyList =
+                        new ArrayList<>(List.of(keys.alertsActive(), keys.alertDetails(), keys.alertsApplied()));
                 if (a.getSite() != null) {
                     keyList.add(keys.siteAlertsActive(a.getSite()));
                 }
@@ -147,13 +188,34 @@ public final class RedisPlans {
                     keyList.add(keys.roomAlertsActive(a.getRoom()));
                 }
                 long time = a.getEventTime().toEpochMilli();
-                String json = SinkJson.write(new AlertDetails(time, a.getAlertId(), a.getRuleId(), a.getKind().name(),
-                        a.getState().name(), a.getSeverity().name(), a.getDeviceId(), a.getSensor(), a.getSite(),
-                        a.getRoom(), a.getDirection() == null ? null : a.getDirection().name(), a.getValue(),
-                        a.getThreshold(), a.getClearThreshold(), a.getSince().toEpochMilli(), a.getMessage()));
-                pipeline.add(ALERTS, redis.evalsha(LuaScript.ALERT_TRANSITION.sha(), ScriptOutputType.INTEGER,
-                        keyList.toArray(String[]::new), a.getAlertId(), Long.toString(time), Integer.toString(rank(a.getState())),
-                        a.getState() == AlertState.CLEARED ? "1" : "0", json));
+                String json = SinkJson.write(new AlertDetails(
+                        time,
+                        a.getAlertId(),
+                        a.getRuleId(),
+                        a.getKind().name(),
+                        a.getState().name(),
+                        a.getSeverity().name(),
+                        a.getDeviceId(),
+                        a.getSensor(),
+                        a.getSite(),
+                        a.getRoom(),
+                        a.getDirection() == null ? null : a.getDirection().name(),
+                        a.getValue(),
+                        a.getThreshold(),
+                        a.getClearThreshold(),
+                        a.getSince().toEpochMilli(),
+                        a.getMessage()));
+                pipeline.add(
+                        ALERTS,
+                        redis.evalsha(
+                                LuaScript.ALERT_TRANSITION.sha(),
+                                ScriptOutputType.INTEGER,
+                                keyList.toArray(String[]::new),
+                                a.getAlertId(),
+                                Long.toString(time),
+                                Integer.toString(rank(a.getState())),
+                                a.getState() == AlertState.CLEARED ? "1" : "0",
+                                json));
             }
         };
     }
@@ -176,7 +238,9 @@ public final class RedisPlans {
             Map<List<String>, AnomalyScore> latest = new LinkedHashMap<>();
             for (SinkRecord<AnomalyScore> record : batch) {
                 AnomalyScore s = record.value();
-                latest.merge(List.of(s.getDeviceId(), s.getSensor()), s,
+                latest.merge(
+                        List.of(s.getDeviceId(), s.getSensor()),
+                        s,
                         (old, neu) -> neu.getEventTime().isBefore(old.getEventTime()) ? old : neu);
             }
             long now = clock.millis();
@@ -186,15 +250,34 @@ public final class RedisPlans {
                 if (s.getFlagged() && expireAt <= now) {
                     continue;
                 }
-                String json = SinkJson.write(new AnomalyFlag(time, s.getValue(), s.getScore(), s.getMethod().name(),
-                        s.getExpected(), s.getDeviation(), s.getZScore(), s.getRobustZ(), s.getRoom()));
-                pipeline.add(ANOMALIES, redis.evalsha(LuaScript.ANOMALY_FLAG.sha(), ScriptOutputType.INTEGER,
-                        new String[]{keys.anomalyFlag(s.getDeviceId(), s.getSensor()), keys.anomaliesFlagged()},
-                        s.getDeviceId() + "/" + s.getSensor(), Long.toString(time), s.getFlagged() ? "1" : "0", json,
-                        Long.toString(expireAt)));
+                String json = SinkJson.write(new AnomalyFlag(
+                        time,
+                        s.getValue(),
+                        s.getScore(),
+                        s.getMethod().name(),
+                        s.getExpected(),
+                        s.getDeviation(),
+                        s.getZScore(),
+                        s.getRobustZ(),
+                        s.getRoom()));
+                pipeline.add(
+                        ANOMALIES,
+                        redis.evalsha(
+                                LuaScript.ANOMALY_FLAG.sha(),
+                                ScriptOutputType.INTEGER,
+                                new String[] {keys.anomalyFlag(s.getDeviceId(), s.getSensor()), keys.anomaliesFlagged()
+                                },
+                                s.getDeviceId() + "/" + s.getSensor(),
+                                Long.toString(time),
+                                s.getFlagged() ? "1" : "0",
+                                json,
+                                Long.toString(expireAt)));
             }
-            pipeline.add(null, redis.zremrangebyscore(keys.anomaliesFlagged(),
-                    Range.from(Range.Boundary.unbounded(), Range.Boundary.excluding(now - ttl))));
+            pipeline.add(
+                    null,
+                    redis.zremrangebyscore(
+                            keys.anomaliesFlagged(),
+                            Range.from(Range.Boundary.unbounded(), Range.Boundary.excluding(now - ttl))));
         };
     }
 }

@@ -2,7 +2,6 @@ package io.fieldline.sink.internal.redis;
 
 import io.fieldline.sink.internal.worker.SinkWriteException;
 import io.lettuce.core.RedisCommandExecutionException;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -21,14 +20,18 @@ final class RedisReplies {
      * are deterministic in their arguments and the key's contents). Everything else, including codes this
      * list does not know (MISCONF, NOPERM, OOM, a future one), is about the server and transient.
      */
-    private static final List<String> RECORD_ERRORS = List.of("WRONGTYPE", "ERR value is not",
-            "ERR invalid expire time", "ERR string exceeds maximum allowed size", "ERR user_script:", "user_script:");
+    private static final List<String> RECORD_ERRORS = List.of(
+            "WRONGTYPE",
+            "ERR value is not",
+            "ERR invalid expire time",
+            "ERR string exceeds maximum allowed size",
+            "ERR user_script:",
+            "user_script:");
     /** Redis 6 wraps what fails inside a script; Redis 7 keeps the inner error's code and appends the script. */
     private static final Pattern SCRIPT_WRAPPER = Pattern.compile(
             "^ERR Error running script \\(call to f_[0-9a-f]+\\): @user_script:\\d+: (.*)$", Pattern.DOTALL);
 
-    private RedisReplies() {
-    }
+    private RedisReplies() {}
 
     /**
      * Waits for every reply.
@@ -48,7 +51,8 @@ final class RedisReplies {
         } catch (TimeoutException e) {
             throw new SinkWriteException.Transient("Redis did not reply within " + timeout, e);
         } catch (ExecutionException e) {
-            throw new SinkWriteException.Transient("Redis failed: " + e.getCause().getMessage(), e.getCause());
+            throw new SinkWriteException.Transient(
+                    "Redis failed: " + e.getCause().getMessage(), e.getCause());
         }
         return java.util.Arrays.asList(replies);
     }

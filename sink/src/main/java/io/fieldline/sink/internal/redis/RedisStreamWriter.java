@@ -7,7 +7,6 @@ import io.fieldline.sink.internal.worker.SinkRecord;
 import io.fieldline.sink.internal.worker.SinkWriteException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -11,11 +11,9 @@ import java.util.List;
 public final class BatchSplitter {
 
     /** A record the store rejected, with the rejection. */
-    public record Rejected<V>(SinkRecord<V> record, SinkWriteException.Permanent reason) {
-    }
+    public record Rejected<V>(SinkRecord<V> record, SinkWriteException.Permanent reason) {}
 
-    private BatchSplitter() {
-    }
+    private BatchSplitter() {}
 
     /**
      * Writes {@code batch}, bisecting around permanent failures.

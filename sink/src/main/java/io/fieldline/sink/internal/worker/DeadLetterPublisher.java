@@ -3,11 +3,6 @@ package io.fieldline.sink.internal.worker;
 import io.fieldline.schemas.DeadLetterHeaders;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.deadletter.DeadLetterRecords;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +11,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 
 /**
  * Sends dead letters to the sink's dead-letter topic and waits for the broker's acknowledgement: a source
@@ -78,7 +77,7 @@ public final class DeadLetterPublisher {
                 .clock(clock)
                 .build();
         long timestamp = letter.source().timestamp();
-        return new ProducerRecord<>(topic, null, timestamp >= 0 ? timestamp : null, built.key(), built.value(),
-                built.headers());
+        return new ProducerRecord<>(
+                topic, null, timestamp >= 0 ? timestamp : null, built.key(), built.value(), built.headers());
     }
 }

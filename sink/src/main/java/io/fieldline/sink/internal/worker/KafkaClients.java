@@ -8,8 +8,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 /** Kafka clients of the sinks, from {@link SinkConfig} (which says what they enforce and default). */
 public final class KafkaClients {
 
-    private KafkaClients() {
-    }
+    private KafkaClients() {}
 
     /** A consumer of raw bytes for one sink and stream: see {@link SinkConfig#consumerProperties}. */
     public static KafkaConsumer<byte[], byte[]> consumer(SinkConfig config, String sink, SinkStream stream) {

@@ -9,15 +9,15 @@ import org.apache.kafka.common.serialization.Deserializer;
 /** Decoders of the Confluent wire-format Avro values the sinks read. */
 public final class SinkDecoders {
 
-    private SinkDecoders() {
-    }
+    private SinkDecoders() {}
 
     /**
      * Reads values of a generated Avro class through the registry. A registry that cannot be reached is a
      * transient failure (the batch waits); a payload that cannot be read is the record's fault.
      */
     public static <T extends SpecificRecord> SinkWorker.Decoder<T> avro(Class<T> type, SchemaRegistryClient registry) {
-        Deserializer<T> deserializer = AvroSerdes.specific(type, registry, false).deserializer();
+        Deserializer<T> deserializer =
+                AvroSerdes.specific(type, registry, false).deserializer();
         return record -> {
             try {
                 return deserializer.deserialize(record.topic(), record.headers(), record.value());

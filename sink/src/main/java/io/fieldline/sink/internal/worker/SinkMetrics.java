@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,22 +54,46 @@ public final class SinkMetrics {
         this.registry = registry;
         this.sink = sink;
         this.stream = stream;
-        records = Counter.builder("fieldline.sink.records").tag("sink", sink).tag("stream", stream)
-                .description("Records consumed").register(registry);
-        recordsDone = Counter.builder("fieldline.sink.records.done").tag("sink", sink).tag("stream", stream)
-                .description("Records written or dead-lettered, offsets committed").register(registry);
-        batches = Counter.builder("fieldline.sink.batches").tag("sink", sink).tag("stream", stream)
-                .description("Batches written").register(registry);
-        retries = Counter.builder("fieldline.sink.retries").tag("sink", sink).tag("stream", stream)
-                .description("Write attempts that failed transiently and were retried").register(registry);
-        deadLetters = Counter.builder("fieldline.sink.deadletters").tag("sink", sink).tag("stream", stream)
-                .description("Records sent to the dead-letter topic").register(registry);
-        batchDuration = Timer.builder("fieldline.sink.batch.duration").tag("sink", sink).tag("stream", stream)
-                .description("Time from a batch's first record to its commit, retries included").register(registry);
-        Gauge.builder("fieldline.sink.lag", lag, AtomicLong::get).tag("sink", sink).tag("stream", stream)
-                .description("Records behind the end of the assigned partitions").register(registry);
-        Gauge.builder("fieldline.sink.failing", failing, AtomicLong::get).tag("sink", sink).tag("stream", stream)
-                .description("1 while the worker retries a failed write").register(registry);
+        records = Counter.builder("fieldline.sink.records")
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("Records consumed")
+                .register(registry);
+        recordsDone = Counter.builder("fieldline.sink.records.done")
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("Records written or dead-lettered, offsets committed")
+                .register(registry);
+        batches = Counter.builder("fieldline.sink.batches")
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("Batches written")
+                .register(registry);
+        retries = Counter.builder("fieldline.sink.retries")
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("Write attempts that failed transiently and were retried")
+                .register(registry);
+        deadLetters = Counter.builder("fieldline.sink.deadletters")
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("Records sent to the dead-letter topic")
+                .register(registry);
+        batchDuration = Timer.builder("fieldline.sink.batch.duration")
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("Time from a batch's first record to its commit, retries included")
+                .register(registry);
+        Gauge.builder("fieldline.sink.lag", lag, AtomicLong::get)
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("Records behind the end of the assigned partitions")
+                .register(registry);
+        Gauge.builder("fieldline.sink.failing", failing, AtomicLong::get)
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .description("1 while the worker retries a failed write")
+                .register(registry);
     }
 
     public void recordsConsumed(int n) {
@@ -114,24 +137,45 @@ public final class SinkMetrics {
 
     /** Rows (or Redis entries) newly written to {@code table}. */
     public void rowsWritten(String table, long n) {
-        rows.computeIfAbsent(table, t -> Counter.builder("fieldline.sink.rows").tag("sink", sink).tag("stream", stream)
-                .tag("table", t).description("Rows inserted, or Redis entries written").register(registry)).increment(n);
+        rows.computeIfAbsent(
+                        table,
+                        t -> Counter.builder("fieldline.sink.rows")
+                                .tag("sink", sink)
+                                .tag("stream", stream)
+                                .tag("table", t)
+                                .description("Rows inserted, or Redis entries written")
+                                .register(registry))
+                .increment(n);
         rowTotals.computeIfAbsent(table, t -> new AtomicLong()).addAndGet(n);
     }
 
     /** Rows skipped because the store already held them (replays). */
     public void duplicatesSkipped(String table, long n) {
-        duplicates.computeIfAbsent(table, t -> Counter.builder("fieldline.sink.duplicates").tag("sink", sink)
-                .tag("stream", stream).tag("table", t).description("Rows skipped as already stored")
-                .register(registry)).increment(n);
+        duplicates
+                .computeIfAbsent(
+                        table,
+                        t -> Counter.builder("fieldline.sink.duplicates")
+                                .tag("sink", sink)
+                                .tag("stream", stream)
+                                .tag("table", t)
+                                .description("Rows skipped as already stored")
+                                .register(registry))
+                .increment(n);
     }
 
     /** Rows skipped because the store holds a different row under their key (conflicting duplicates). */
     public void conflictsSkipped(String table, long n) {
-        conflicts.computeIfAbsent(table, t -> Counter.builder("fieldline.sink.conflicts").tag("sink", sink)
-                .tag("stream", stream).tag("table", t)
-                .description("Rows skipped because another value is stored under their key; dead-lettered")
-                .register(registry)).increment(n);
+        conflicts
+                .computeIfAbsent(
+                        table,
+                        t -> Counter.builder("fieldline.sink.conflicts")
+                                .tag("sink", sink)
+                                .tag("stream", stream)
+                                .tag("table", t)
+                                .description(
+                                        "Rows skipped because another value is stored under their key; dead-lettered")
+                                .register(registry))
+                .increment(n);
     }
 
     /** Rows written per table since start. */

@@ -3,21 +3,6 @@ package io.fieldline.sink.internal.worker;
 import io.fieldline.core.retry.RetryExhaustedException;
 import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.sink.WorkerState;
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,6 +20,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The consume-batch-write-commit loop shared by every sink: at-least-once delivery into an idempotent
@@ -71,8 +70,9 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
      * again a few times after a short pause; then the failure goes to the caller, which treats it like a failed
      * write.
      */
-    private static final RetryPolicy COMMIT_RETRY = RetryPolicy.exponential(Duration.ofMillis(100),
-            Duration.ofSeconds(1), Duration.ZERO).withMaxAttempts(5);
+    private static final RetryPolicy COMMIT_RETRY = RetryPolicy.exponential(
+                    Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ZERO)
+            .withMaxAttempts(5);
 
     /** Longest wait for a write between two polls. */
     private static final long AWAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -96,6 +96,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         final long startNanos = System.nanoTime();
         /** Set once decoded: the values, and the records that could not be decoded. */
         List<SinkRecord<V>> decoded;
+
         List<DeadLetter> undecodable;
         Future<List<BatchSplitter.Rejected<V>>> write;
         /** When the current write attempt was handed to the writer thread. */
@@ -116,7 +117,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
             records.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
             if (decoded != null) {
                 decoded.removeIf(r -> gone.contains(r.topicPartition()));
-                undecodable.removeIf(d -> gone.contains(new TopicPartition(d.source().topic(), d.source().partition())));
+                undecodable.removeIf(d -> gone.contains(
+                        new TopicPartition(d.source().topic(), d.source().partition())));
             }
             firstOffsets.keySet().removeAll(gone);
             nextOffsets.keySet().removeAll(gone);
@@ -140,17 +142,28 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private Batch open = new Batch();
     /** Decoded and being written by the writer thread (or waiting for a retry); null when none. */
     private Batch inFlight;
+
     private boolean paused;
     private boolean completing;
     /** Set while a rebalance callback runs: the consumer must not be polled from inside it. */
     private boolean inRebalance;
+
     private volatile boolean closing;
     private volatile WorkerState state = WorkerState.CREATED;
     private volatile Throwable failure;
 
-    public SinkWorker(String name, Consumer<byte[], byte[]> consumer, Collection<String> topics, Decoder<V> decoder,
-                      BatchWriter<V> writer, DeadLetterPublisher deadLetters, int batchSize, Duration linger,
-                      RetryPolicy retry, Duration writeTimeout, SinkMetrics metrics) {
+    public SinkWorker(
+            String name,
+            Consumer<byte[], byte[]> consumer,
+            Collection<String> topics,
+            Decoder<V> decoder,
+            BatchWriter<V> writer,
+            DeadLetterPublisher deadLetters,
+            int batchSize,
+            Duration linger,
+            RetryPolicy retry,
+            Duration writeTimeout,
+            SinkMetrics metrics) {
         this.name = Objects.requireNonNull(name, "name");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.topics = List.copyOf(topics);
@@ -191,7 +204,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 accept(consumer.poll(pollTimeout()));
                 if (open.records.size() >= batchSize || lingerExpired()) {
                     dispatch();
-                } else if (inFlight != null && (inFlight.write == null || inFlight.write.isDone() || overdue(inFlight))) {
+                } else if (inFlight != null
+                        && (inFlight.write == null || inFlight.write.isDone() || overdue(inFlight))) {
                     // commit as soon as the write is done (or retry an undecoded or overdue batch), not when the
                     // next batch is full
                     complete(true);
@@ -253,8 +267,11 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
     private void fail(Throwable cause) {
         failure = cause;
         state = WorkerState.FAILED;
-        LOG.error("Sink worker {} stopped after an unrecoverable failure; uncommitted records will be read again "
-                + "on the next start", name, cause);
+        LOG.error(
+                "Sink worker {} stopped after an unrecoverable failure; uncommitted records will be read again "
+                        + "on the next start",
+                name,
+                cause);
     }
 
     /** Asks the loop to stop; returns at once. The loop writes what it can, then closes the consumer. */
@@ -338,8 +355,13 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                 batch.decoded = null;
                 return false;
             } catch (RuntimeException e) {
-                LOG.debug("Sink worker {}: undecodable record {}-{}@{}", name, record.topic(), record.partition(),
-                        record.offset(), e);
+                LOG.debug(
+                        "Sink worker {}: undecodable record {}-{}@{}",
+                        name,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        e);
                 letters.add(new DeadLetter(record, "undecodable: " + e.getMessage(), e));
             }
         }
@@ -386,9 +408,16 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     List<DeadLetter> letters = new ArrayList<>(batch.undecodable);
                     for (BatchSplitter.Rejected<V> r : rejected) {
                         SinkRecord<V> record = r.record();
-                        LOG.warn("Sink worker {}: record {}-{}@{} rejected by the store, dead-lettered: {}", name,
-                                record.topic(), record.source().partition(), record.offset(), r.reason().getMessage());
-                        letters.add(new DeadLetter(record.source(), "rejected by the store: " + r.reason().getMessage(),
+                        LOG.warn(
+                                "Sink worker {}: record {}-{}@{} rejected by the store, dead-lettered: {}",
+                                name,
+                                record.topic(),
+                                record.source().partition(),
+                                record.offset(),
+                                r.reason().getMessage());
+                        letters.add(new DeadLetter(
+                                record.source(),
+                                "rejected by the store: " + r.reason().getMessage(),
                                 r.reason().getCause() != null ? r.reason().getCause() : r.reason()));
                     }
                     deadLetters.publish(letters);
@@ -403,8 +432,11 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     }
                     batch.write = null;
                     if (!retrying) {
-                        LOG.warn("Sink worker {}: final write failed ({}); {} records stay uncommitted", name,
-                                e.getMessage(), batch.records.size());
+                        LOG.warn(
+                                "Sink worker {}: final write failed ({}); {} records stay uncommitted",
+                                name,
+                                e.getMessage(),
+                                batch.records.size());
                         break;
                     }
                     if (failing == null) {
@@ -420,13 +452,21 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     }
                     int attempt = failing.attempts();
                     if (attempt == 1 || attempt % 10 == 0) {
-                        LOG.warn("Sink worker {}: write of {} records failed (attempt {}, failing for {}), retrying in {}: {}",
-                                name, batch.records.size(), attempt, failing.elapsed(), backoff.get(), e.getMessage());
+                        LOG.warn(
+                                "Sink worker {}: write of {} records failed (attempt {}, failing for {}), retrying in {}: {}",
+                                name,
+                                batch.records.size(),
+                                attempt,
+                                failing.elapsed(),
+                                backoff.get(),
+                                e.getMessage());
                     }
                     waitWhilePaused(backoff.get());
                     if (closing) {
-                        LOG.info("Sink worker {}: stopping while the store is unavailable; {} records stay uncommitted",
-                                name, batch.records.size());
+                        LOG.info(
+                                "Sink worker {}: stopping while the store is unavailable; {} records stay uncommitted",
+                                name,
+                                batch.records.size());
                         break;
                     }
                     if (batch.isEmpty()) {
@@ -441,7 +481,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         } finally {
             if (failing != null && state == WorkerState.RETRYING) {
                 if (done) {
-                    LOG.info("Sink worker {}: store available again after {} failed attempts", name, failing.attempts());
+                    LOG.info(
+                            "Sink worker {}: store available again after {} failed attempts", name, failing.attempts());
                 }
                 state = WorkerState.RUNNING;
             }
@@ -462,7 +503,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
      * write is cancelled and reported as a transient failure; a writer thread stuck in I/O that ignores the
      * interrupt only delays the next attempt, which queues behind it.
      */
-    private List<BatchSplitter.Rejected<V>> await(Batch batch) throws SinkWriteException.Transient, InterruptedException {
+    private List<BatchSplitter.Rejected<V>> await(Batch batch)
+            throws SinkWriteException.Transient, InterruptedException {
         long deadline = batch.submittedNanos + writeTimeout.toNanos();
         try {
             while (true) {
@@ -515,21 +557,28 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
         if (async) {
             consumer.commitAsync(offsets, (committed, e) -> {
                 if (e != null) {
-                    LOG.debug("Sink worker {}: asynchronous offset commit failed, the next one covers it: {}", name,
+                    LOG.debug(
+                            "Sink worker {}: asynchronous offset commit failed, the next one covers it: {}",
+                            name,
                             e.getMessage());
                 }
             });
             return;
         }
         try {
-            COMMIT_RETRY.call("offset commit of sink worker " + name, () -> {
-                consumer.commitSync(offsets);
-                return null;
-            }, e -> e instanceof RetriableException);
+            COMMIT_RETRY.call(
+                    "offset commit of sink worker " + name,
+                    () -> {
+                        consumer.commitSync(offsets);
+                        return null;
+                    },
+                    e -> e instanceof RetriableException);
         } catch (CommitFailedException e) {
             // The group moved on without us: the new owners read these records again, idempotently.
-            LOG.warn("Sink worker {}: offset commit refused after a rebalance; the records written will be "
-                    + "replayed by their new owner", name);
+            LOG.warn(
+                    "Sink worker {}: offset commit refused after a rebalance; the records written will be "
+                            + "replayed by their new owner",
+                    name);
         } catch (RetryExhaustedException e) {
             // the last Kafka failure itself, so that the caller handles it as it handles any failed write
             throw (RetriableException) e.getCause();

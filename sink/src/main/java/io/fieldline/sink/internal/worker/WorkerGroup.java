@@ -2,22 +2,20 @@ package io.fieldline.sink.internal.worker;
 
 import io.fieldline.sink.SinkStream;
 import io.fieldline.sink.WorkerState;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The workers of one sink, each on its own thread. */
 public final class WorkerGroup {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerGroup.class);
 
-    private record Entry(SinkStream stream, SinkWorker<?> worker, SinkMetrics metrics, Thread thread) {
-    }
+    private record Entry(SinkStream stream, SinkWorker<?> worker, SinkMetrics metrics, Thread thread) {}
 
     private final List<Entry> entries = new ArrayList<>();
 

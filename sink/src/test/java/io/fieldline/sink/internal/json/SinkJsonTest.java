@@ -1,27 +1,25 @@
 package io.fieldline.sink.internal.json;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SinkJsonTest {
 
-    record Value(double value, long time, String unit, String note, String missing, Double absent, boolean ok) {
-    }
+    record Value(double value, long time, String unit, String note, String missing, Double absent, boolean ok) {}
 
-    record Numbers(double a, double b, Double c, double d, double e) {
-    }
+    record Numbers(double a, double b, Double c, double d, double e) {}
 
     @Test
     void shouldWriteRecordsCompactlyInComponentOrderWithEscapedStringsAndWithoutNulls() {
-        String json = SinkJson.write(new Value(21.5, 1_700_000_000_000L, "°C", "a \"quoted\"\\ line\n\u0001", null, null,
-                true));
+        String json = SinkJson.write(
+                new Value(21.5, 1_700_000_000_000L, "°C", "a \"quoted\"\\ line\n\u0001", null, null, true));
 
-        assertThat(json).isEqualTo("{\"value\":21.5,\"time\":1700000000000,\"unit\":\"°C\","
-                + "\"note\":\"a \\\"quoted\\\"\\\\ line\\n\\u0001\",\"ok\":true}");
+        assertThat(json)
+                .isEqualTo("{\"value\":21.5,\"time\":1700000000000,\"unit\":\"°C\","
+                        + "\"note\":\"a \\\"quoted\\\"\\\\ line\\n\\u0001\",\"ok\":true}");
     }
 
     @Test

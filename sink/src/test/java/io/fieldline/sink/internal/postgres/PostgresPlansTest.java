@@ -1,5 +1,8 @@
 package io.fieldline.sink.internal.postgres;
 
+import static io.fieldline.testing.Records.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Alert;
 import io.fieldline.schemas.avro.AlertState;
@@ -8,24 +11,23 @@ import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.internal.postgres.PostgresStreamWriter.TableRows;
 import io.fieldline.sink.internal.worker.SinkRecord;
-import io.fieldline.testing.Records;
 import io.fieldline.sink.testing.WriterHarness;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
-
+import io.fieldline.testing.Records;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static io.fieldline.testing.Records.T0;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
 
 class PostgresPlansTest {
 
     @SuppressWarnings("unchecked") // the plans put rows of the table's own type in each part
     private static <T> List<T> rows(List<TableRows<?>> parts, CopyTable<T> table) {
-        return parts.stream().filter(p -> p.table() == table).findFirst()
-                .map(p -> new ArrayList<>((java.util.Collection<T>) p.rows())).orElseThrow();
+        return parts.stream()
+                .filter(p -> p.table() == table)
+                .findFirst()
+                .map(p -> new ArrayList<>((java.util.Collection<T>) p.rows()))
+                .orElseThrow();
     }
 
     @Test
@@ -38,8 +40,10 @@ class PostgresPlansTest {
                 .rows(WriterHarness.batch("t", List.of(first, older, other)));
 
         assertThat(rows(parts, PostgresTables.MEASUREMENT)).containsExactly(first, older, other);
-        assertThat(rows(parts, PostgresTables.SERIES)).containsExactlyInAnyOrder(
-                new PostgresTables.SeriesRow("d", "co2", T0.plusSeconds(5)), new PostgresTables.SeriesRow("d", "rh", T0));
+        assertThat(rows(parts, PostgresTables.SERIES))
+                .containsExactlyInAnyOrder(
+                        new PostgresTables.SeriesRow("d", "co2", T0.plusSeconds(5)),
+                        new PostgresTables.SeriesRow("d", "rh", T0));
     }
 
     @Test
@@ -48,12 +52,15 @@ class PostgresPlansTest {
         plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0, 1))));
         plan.committed();
 
-        List<TableRows<?>> soon = plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0.plusSeconds(30), 1))));
+        List<TableRows<?>> soon =
+                plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0.plusSeconds(30), 1))));
         plan.committed();
-        List<TableRows<?>> later = plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0.plusSeconds(61), 1))));
+        List<TableRows<?>> later =
+                plan.rows(WriterHarness.batch("t", List.of(Records.reading("d", "co2", T0.plusSeconds(61), 1))));
 
         assertThat(rows(soon, PostgresTables.SERIES)).isEmpty();
-        assertThat(rows(later, PostgresTables.SERIES)).containsExactly(new PostgresTables.SeriesRow("d", "co2", T0.plusSeconds(61)));
+        assertThat(rows(later, PostgresTables.SERIES))
+                .containsExactly(new PostgresTables.SeriesRow("d", "co2", T0.plusSeconds(61)));
     }
 
     @Test
@@ -87,7 +94,8 @@ class PostgresPlansTest {
         Alert escalated = Records.alert("r", "d", "s", AlertState.ESCALATED, T0.plusSeconds(1));
         Alert cleared = Records.alert("r", "d", "s", AlertState.CLEARED, T0.plusSeconds(1));
 
-        List<TableRows<?>> parts = PostgresPlans.alerts().rows(WriterHarness.batch("t", List.of(raised, escalated, cleared)));
+        List<TableRows<?>> parts =
+                PostgresPlans.alerts().rows(WriterHarness.batch("t", List.of(raised, escalated, cleared)));
 
         assertThat(rows(parts, PostgresTables.ALERT)).hasSize(3);
         assertThat(rows(parts, PostgresTables.ALERT_CURRENT)).containsExactly(cleared);
@@ -99,8 +107,10 @@ class PostgresPlansTest {
         AnomalyScore normal = Records.anomaly("d", "s", T0.plusSeconds(1), false);
         var batch = WriterHarness.batch("t", List.of(flagged, normal));
 
-        assertThat(rows(PostgresPlans.anomalies(true).rows(batch), PostgresTables.ANOMALY)).containsExactly(flagged);
-        assertThat(rows(PostgresPlans.anomalies(false).rows(batch), PostgresTables.ANOMALY)).hasSize(2);
+        assertThat(rows(PostgresPlans.anomalies(true).rows(batch), PostgresTables.ANOMALY))
+                .containsExactly(flagged);
+        assertThat(rows(PostgresPlans.anomalies(false).rows(batch), PostgresTables.ANOMALY))
+                .hasSize(2);
     }
 
     @Test
@@ -109,7 +119,9 @@ class PostgresPlansTest {
         Kpi revised = Records.kpi("room", "vpd", T0, 2);
         Kpi next = Records.kpi("room", "vpd", T0.plus(Duration.ofHours(1)), 3);
 
-        assertThat(rows(PostgresPlans.kpis().rows(WriterHarness.batch("t", List.of(first, revised, next))),
-                PostgresTables.KPI)).containsExactly(revised, next);
+        assertThat(rows(
+                        PostgresPlans.kpis().rows(WriterHarness.batch("t", List.of(first, revised, next))),
+                        PostgresTables.KPI))
+                .containsExactly(revised, next);
     }
 }

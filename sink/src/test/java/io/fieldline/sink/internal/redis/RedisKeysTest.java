@@ -1,11 +1,10 @@
 package io.fieldline.sink.internal.redis;
 
-import io.fieldline.sink.RedisKeys;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fieldline.sink.RedisKeys;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class RedisKeysTest {
 

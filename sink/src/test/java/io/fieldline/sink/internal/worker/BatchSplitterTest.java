@@ -1,15 +1,14 @@
 package io.fieldline.sink.internal.worker;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
 
 class BatchSplitterTest {
 
@@ -94,7 +93,8 @@ class BatchSplitterTest {
         RejectingStore store = new RejectingStore(Set.of());
         store.down = true;
 
-        assertThatThrownBy(() -> BatchSplitter.write(batch(10), store)).isInstanceOf(SinkWriteException.Transient.class);
+        assertThatThrownBy(() -> BatchSplitter.write(batch(10), store))
+                .isInstanceOf(SinkWriteException.Transient.class);
         assertThat(store.writes).isEqualTo(1);
     }
 }

@@ -1,5 +1,8 @@
 package io.fieldline.sink.internal.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.sink.SinkConfig;
@@ -7,11 +10,6 @@ import io.fieldline.sink.SinkStream;
 import io.fieldline.sink.WorkerState;
 import io.fieldline.sink.testing.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,9 +21,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A store that hangs with no timeout of its own: the worker's bounded wait turns the hang into retries. */
 @ExtendWith(EmbeddedStackExtension.class)
@@ -53,18 +52,31 @@ class SinkWorkerHangIT {
             };
             SinkMetrics metrics = new SinkMetrics(new SimpleMeterRegistry(), "test", "measurements");
             try (KafkaProducer<byte[], byte[]> producer = KafkaClients.deadLetterProducer(config, "test")) {
-                SinkWorker<String> worker = new SinkWorker<>("hang", KafkaClients.consumer(config, "test",
-                        SinkStream.MEASUREMENTS), config.topics(SinkStream.MEASUREMENTS),
-                        r -> new String(r.value(), StandardCharsets.UTF_8), hangingStore,
-                        new DeadLetterPublisher(producer, config.getString(SinkConfig.TOPIC_DEADLETTER), Clock.systemUTC(),
-                                Duration.ofSeconds(10)), 100, Duration.ofMillis(20), config.retryPolicy(),
-                        config.writeTimeout(), metrics);
+                SinkWorker<String> worker = new SinkWorker<>(
+                        "hang",
+                        KafkaClients.consumer(config, "test", SinkStream.MEASUREMENTS),
+                        config.topics(SinkStream.MEASUREMENTS),
+                        r -> new String(r.value(), StandardCharsets.UTF_8),
+                        hangingStore,
+                        new DeadLetterPublisher(
+                                producer,
+                                config.getString(SinkConfig.TOPIC_DEADLETTER),
+                                Clock.systemUTC(),
+                                Duration.ofSeconds(10)),
+                        100,
+                        Duration.ofMillis(20),
+                        config.retryPolicy(),
+                        config.writeTimeout(),
+                        metrics);
                 Thread thread = new Thread(worker, "hang-it");
                 thread.start();
                 try {
                     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
                     for (int i = 0; i < 20; i++) {
-                        records.add(new ProducerRecord<>(config.topics(SinkStream.MEASUREMENTS).get(0), 0, null,
+                        records.add(new ProducerRecord<>(
+                                config.topics(SinkStream.MEASUREMENTS).get(0),
+                                0,
+                                null,
                                 ("r" + i).getBytes(StandardCharsets.UTF_8)));
                     }
                     kafka.sendRaw(records);
@@ -73,7 +85,9 @@ class SinkWorkerHangIT {
                         assertThat(worker.state()).isEqualTo(WorkerState.RETRYING);
                         assertThat(metrics.retriesTotal()).isPositive();
                     });
-                    assertThat(attempts.get()).as("the first, overdue attempt was cancelled and retried").isGreaterThan(1);
+                    assertThat(attempts.get())
+                            .as("the first, overdue attempt was cancelled and retried")
+                            .isGreaterThan(1);
                     storeBack.countDown();
 
                     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

@@ -1,17 +1,14 @@
 package io.fieldline.sink.internal.worker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.sink.SinkConfig;
 import io.fieldline.sink.SinkStream;
 import io.fieldline.sink.testing.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +19,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Cooperative rebalancing on a real broker: a worker giving up one partition keeps the others, so whatever it
@@ -60,7 +59,9 @@ class SinkWorkerRebalanceIT {
                 a.start();
                 send(kafka, topic, 0, 10);
                 await().atMost(Duration.ofSeconds(30)).until(() -> a.metrics.recordsTotal() == PARTITIONS * 10);
-                assertThat(a.metrics.recordsDoneTotal()).as("still in A's open batch").isZero();
+                assertThat(a.metrics.recordsDoneTotal())
+                        .as("still in A's open batch")
+                        .isZero();
 
                 registryDown.set(true);
                 b.start(); // A gives up one partition, keeps two, and cannot decode its open batch now
@@ -69,9 +70,10 @@ class SinkWorkerRebalanceIT {
                 // on its two partitions, A holds 2 x 6 new records, and 32 only if it read its 20 first ones again
                 send(kafka, topic, 10, 6);
 
-                await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                        assertThat(written).hasSize(PARTITIONS * 16));
-                assertThat(a.metrics.deadLettersTotal() + b.metrics.deadLettersTotal()).isZero();
+                await().atMost(Duration.ofSeconds(15))
+                        .untilAsserted(() -> assertThat(written).hasSize(PARTITIONS * 16));
+                assertThat(a.metrics.deadLettersTotal() + b.metrics.deadLettersTotal())
+                        .isZero();
             } finally {
                 a.close();
                 b.close();
@@ -97,22 +99,37 @@ class SinkWorkerRebalanceIT {
         final KafkaProducer<byte[], byte[]> producer;
         final Thread thread;
 
-        Worker(KafkaFixture kafka, String name, int batchSize, Duration linger, SinkWorker.Decoder<String> decoder,
-               BatchWriter<String> writer) {
+        Worker(
+                KafkaFixture kafka,
+                String name,
+                int batchSize,
+                Duration linger,
+                SinkWorker.Decoder<String> decoder,
+                BatchWriter<String> writer) {
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
             props.put(SinkConfig.BATCH_SIZE, Integer.toString(batchSize));
-            props.put(io.fieldline.core.kafka.KafkaClientConfig.CONSUMER_PREFIX + "partition.assignment.strategy",
+            props.put(
+                    io.fieldline.core.kafka.KafkaClientConfig.CONSUMER_PREFIX + "partition.assignment.strategy",
                     CooperativeStickyAssignor.class.getName());
             props.put(io.fieldline.core.kafka.KafkaClientConfig.CONSUMER_PREFIX + "heartbeat.interval.ms", "200");
             props.put(io.fieldline.core.kafka.KafkaClientConfig.CONSUMER_PREFIX + "client.id", "rebalance-it-" + name);
             SinkConfig config = new SinkConfig(props);
             metrics = new SinkMetrics(new SimpleMeterRegistry(), "test", "measurements");
             producer = KafkaClients.deadLetterProducer(config, "test-" + name);
-            DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.getString(SinkConfig.TOPIC_DEADLETTER),
-                    Clock.systemUTC(), Duration.ofSeconds(10));
-            worker = new SinkWorker<>("rebalance-" + name, KafkaClients.consumer(config, "test", SinkStream.MEASUREMENTS),
-                    config.topics(SinkStream.MEASUREMENTS), decoder, writer, deadLetters, batchSize, linger,
-                    config.retryPolicy(), config.writeTimeout(), metrics);
+            DeadLetterPublisher deadLetters = new DeadLetterPublisher(
+                    producer, config.getString(SinkConfig.TOPIC_DEADLETTER), Clock.systemUTC(), Duration.ofSeconds(10));
+            worker = new SinkWorker<>(
+                    "rebalance-" + name,
+                    KafkaClients.consumer(config, "test", SinkStream.MEASUREMENTS),
+                    config.topics(SinkStream.MEASUREMENTS),
+                    decoder,
+                    writer,
+                    deadLetters,
+                    batchSize,
+                    linger,
+                    config.retryPolicy(),
+                    config.writeTimeout(),
+                    metrics);
             thread = new Thread(worker, "rebalance-it-" + name);
         }
 

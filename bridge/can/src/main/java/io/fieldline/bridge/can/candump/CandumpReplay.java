@@ -1,7 +1,7 @@
 package io.fieldline.bridge.can.candump;
 
-import io.fieldline.can.candump.CandumpParser;
 import io.fieldline.can.CanFrame;
+import io.fieldline.can.candump.CandumpParser;
 import java.io.IOException;
 import java.io.Reader;
 import java.time.Clock;
@@ -62,8 +62,7 @@ public final class CandumpReplay {
      * @param frames    frames handed on
      * @param malformed lines reported as malformed
      */
-    public record Result(long lines, long frames, long malformed) {
-    }
+    public record Result(long lines, long frames, long malformed) {}
 
     /** The longest line read whole unless configured otherwise ({@code can.line.max.length}). */
     public static final int DEFAULT_MAX_LINE_LENGTH = 1024;
@@ -104,7 +103,8 @@ public final class CandumpReplay {
 
     /** A reader of live streams with lines of up to {@code maxLineLength} characters. */
     public static CandumpReplay live(int maxLineLength) {
-        return new CandumpReplay(ReplaySpeed.MAX, TimestampMode.ORIGINAL, Clock.systemUTC(), Pacer.system(), maxLineLength);
+        return new CandumpReplay(
+                ReplaySpeed.MAX, TimestampMode.ORIGINAL, Clock.systemUTC(), Pacer.system(), maxLineLength);
     }
 
     /** Reads the reader to its end (or until interrupted). */
@@ -126,9 +126,13 @@ public final class CandumpReplay {
             String text = read.text();
             if (read.cut()) {
                 malformed++;
-                listener.onMalformed(text, source, lines, "line is " + read.length() + " characters long, more than the "
-                        + maxLineLength + " accepted (can.line.max.length); only its first " + maxLineLength
-                        + " are kept");
+                listener.onMalformed(
+                        text,
+                        source,
+                        lines,
+                        "line is " + read.length() + " characters long, more than the "
+                                + maxLineLength + " accepted (can.line.max.length); only its first " + maxLineLength
+                                + " are kept");
                 continue;
             }
             if (CandumpParser.isBlankOrComment(text)) {

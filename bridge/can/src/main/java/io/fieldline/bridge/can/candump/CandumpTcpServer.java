@@ -118,7 +118,8 @@ public final class CandumpTcpServer implements AutoCloseable {
                 }
             }
         };
-        try (socket; Reader reader = new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)) {
+        try (socket;
+                Reader reader = new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)) {
             CandumpReplay.Result r = CandumpReplay.live(maxLineLength).replay(reader, source, serialized);
             LOG.info("candump stream from {} ended after {} lines ({} malformed)", source, r.lines(), r.malformed());
         } catch (SocketException e) {

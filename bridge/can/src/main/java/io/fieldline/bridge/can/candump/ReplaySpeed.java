@@ -33,7 +33,8 @@ public record ReplaySpeed(double factor) {
         try {
             return new ReplaySpeed(Double.parseDouble(t));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("replay speed must be 'max' or a positive factor like 1 or 10, got '" + text + "'", e);
+            throw new IllegalArgumentException(
+                    "replay speed must be 'max' or a positive factor like 1 or 10, got '" + text + "'", e);
         }
     }
 

@@ -33,8 +33,7 @@ public final class RedisFrameFields {
     public static final String RTR = "rtr";
     public static final String LEN = "len";
 
-    private RedisFrameFields() {
-    }
+    private RedisFrameFields() {}
 
     /**
      * The frame an entry describes.
@@ -59,7 +58,8 @@ public final class RedisFrameFields {
         try {
             id = Integer.parseUnsignedInt(hex, 16);
         } catch (NumberFormatException e) {
-            throw new CandumpFormatException("expected a hex CAN id in field 'id', found '" + idText + "'", fields.toString());
+            throw new CandumpFormatException(
+                    "expected a hex CAN id in field 'id', found '" + idText + "'", fields.toString());
         }
         boolean extended = truthy(fields.get(EXT)) || hex.length() == 8 || id > 0x7FF;
         long ts = timestamp(fields.get(TS), fields);
@@ -74,7 +74,9 @@ public final class RedisFrameFields {
             throw new CandumpFormatException("expected hex bytes in field 'data'", fields.toString());
         }
         if (truthy(fields.get(FD)) || data.length > 8) {
-            int flags = fields.containsKey(FLAGS) ? Integer.parseInt(fields.get(FLAGS).strip(), 16) : 0;
+            int flags = fields.containsKey(FLAGS)
+                    ? Integer.parseInt(fields.get(FLAGS).strip(), 16)
+                    : 0;
             return CanFrame.fd(iface, id, extended, flags, data, ts);
         }
         return CanFrame.classic(iface, id, extended, data, ts);
@@ -92,9 +94,12 @@ public final class RedisFrameFields {
         int dot = t.indexOf('.');
         String seconds = dot < 0 ? t : t.substring(0, dot);
         String fraction = dot < 0 ? "" : t.substring(dot + 1);
-        if (seconds.isEmpty() || !seconds.chars().allMatch(Character::isDigit) || !fraction.chars().allMatch(Character::isDigit)) {
-            throw new CandumpFormatException("expected field 'ts' as epoch seconds like 1436509052.249713, found '"
-                    + text + "'", fields.toString());
+        if (seconds.isEmpty()
+                || !seconds.chars().allMatch(Character::isDigit)
+                || !fraction.chars().allMatch(Character::isDigit)) {
+            throw new CandumpFormatException(
+                    "expected field 'ts' as epoch seconds like 1436509052.249713, found '" + text + "'",
+                    fields.toString());
         }
         return Long.parseLong(seconds) * 1_000_000L + Long.parseLong((fraction + "000000").substring(0, 6));
     }

@@ -1,7 +1,7 @@
 package io.fieldline.bridge.can.redis;
 
-import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.CanFramePublisher;
+import io.fieldline.can.CanFrame;
 import io.fieldline.core.retry.RetryExhaustedException;
 import io.fieldline.core.retry.RetryPolicy;
 import io.lettuce.core.Consumer;
@@ -49,8 +49,9 @@ public final class RedisStreamFrameSource implements AutoCloseable {
     private static final long KAFKA_ACK_TIMEOUT_SECONDS = 120;
 
     /** Eleven attempts in a row (ten retries), pauses doubling from 400 ms up to 30 s: about two minutes in all. */
-    public static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(400), Duration.ofSeconds(30),
-            Duration.ZERO).withMaxAttempts(11);
+    public static final RetryPolicy RETRY = RetryPolicy.exponential(
+                    Duration.ofMillis(400), Duration.ofSeconds(30), Duration.ZERO)
+            .withMaxAttempts(11);
 
     /**
      * Where to read.
@@ -64,8 +65,15 @@ public final class RedisStreamFrameSource implements AutoCloseable {
      * @param claimIdleMs idle time after which other consumers' pending entries are claimed
      * @param retry       how Redis failures in a row are retried before giving up
      */
-    public record Settings(String url, String stream, String group, String consumer, int batchSize, long blockMs,
-                           long claimIdleMs, RetryPolicy retry) {
+    public record Settings(
+            String url,
+            String stream,
+            String group,
+            String consumer,
+            int batchSize,
+            long blockMs,
+            long claimIdleMs,
+            RetryPolicy retry) {
         public Settings {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(stream, "stream");
@@ -110,8 +118,12 @@ public final class RedisStreamFrameSource implements AutoCloseable {
 
     private void createGroup() {
         try {
-            connection.sync().xgroupCreate(XReadArgs.StreamOffset.from(settings.stream(), "0"), settings.group(),
-                    XGroupCreateArgs.Builder.mkstream());
+            connection
+                    .sync()
+                    .xgroupCreate(
+                            XReadArgs.StreamOffset.from(settings.stream(), "0"),
+                            settings.group(),
+                            XGroupCreateArgs.Builder.mkstream());
             LOG.info("Created consumer group {} on Redis stream {}", settings.group(), settings.stream());
         } catch (RedisBusyException e) {
             LOG.debug("Consumer group {} exists", settings.group());
@@ -132,7 +144,9 @@ public final class RedisStreamFrameSource implements AutoCloseable {
             try {
                 if (!ownPendingDone) {
                     // "0": entries delivered to this consumer earlier and never acknowledged.
-                    List<StreamMessage<String, String>> pending = read(redis, me,
+                    List<StreamMessage<String, String>> pending = read(
+                            redis,
+                            me,
                             XReadArgs.Builder.count(settings.batchSize()),
                             XReadArgs.StreamOffset.from(settings.stream(), "0"));
                     if (pending.isEmpty()) {
@@ -147,7 +161,9 @@ public final class RedisStreamFrameSource implements AutoCloseable {
                     claimStale(redis, me);
                     nextClaim = System.currentTimeMillis() + Math.max(1000, settings.claimIdleMs() / 2);
                 }
-                List<StreamMessage<String, String>> batch = read(redis, me,
+                List<StreamMessage<String, String>> batch = read(
+                        redis,
+                        me,
                         XReadArgs.Builder.count(settings.batchSize()).block(settings.blockMs()),
                         XReadArgs.StreamOffset.lastConsumed(settings.stream()));
                 process(redis, batch);
@@ -162,10 +178,13 @@ public final class RedisStreamFrameSource implements AutoCloseable {
                 LOG.warn("Redis stream {} read failed ({} in a row)", settings.stream(), failing.attempts() + 1, e);
                 try {
                     if (!failing.retry(e)) {
-                        failure = new RetryExhaustedException("reading Redis stream " + settings.stream(),
-                                failing.attempts(), failing.elapsed(), e);
-                        LOG.error("Redis stream {} failed {} times in a row; the CAN Redis input stops", settings.stream(),
-                                failing.attempts(), e);
+                        failure = new RetryExhaustedException(
+                                "reading Redis stream " + settings.stream(), failing.attempts(), failing.elapsed(), e);
+                        LOG.error(
+                                "Redis stream {} failed {} times in a row; the CAN Redis input stops",
+                                settings.stream(),
+                                failing.attempts(),
+                                e);
                         return;
                     }
                 } catch (InterruptedException ie) {
@@ -176,16 +195,22 @@ public final class RedisStreamFrameSource implements AutoCloseable {
                 return;
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
                 failure = e;
-                LOG.error("Publishing frames of Redis stream {} to Kafka failed; the CAN Redis input stops "
-                        + "(unacknowledged entries stay pending)", settings.stream(), e);
+                LOG.error(
+                        "Publishing frames of Redis stream {} to Kafka failed; the CAN Redis input stops "
+                                + "(unacknowledged entries stay pending)",
+                        settings.stream(),
+                        e);
                 return;
             }
         }
     }
 
     @SuppressWarnings("unchecked") // Lettuce takes the offsets as generic varargs; exactly one is passed
-    private static List<StreamMessage<String, String>> read(RedisCommands<String, String> redis, Consumer<String> me,
-                                                            XReadArgs args, XReadArgs.StreamOffset<String> offset) {
+    private static List<StreamMessage<String, String>> read(
+            RedisCommands<String, String> redis,
+            Consumer<String> me,
+            XReadArgs args,
+            XReadArgs.StreamOffset<String> offset) {
         return redis.xreadgroup(me, args, offset);
     }
 
@@ -193,13 +218,17 @@ public final class RedisStreamFrameSource implements AutoCloseable {
             throws InterruptedException, ExecutionException, TimeoutException {
         String start = "0-0";
         do {
-            ClaimedMessages<String, String> c = redis.xautoclaim(settings.stream(),
+            ClaimedMessages<String, String> c = redis.xautoclaim(
+                    settings.stream(),
                     XAutoClaimArgs.Builder.xautoclaim(me, Duration.ofMillis(settings.claimIdleMs()), start)
                             .count(settings.batchSize()));
             if (!c.getMessages().isEmpty()) {
                 claimed.addAndGet(c.getMessages().size());
-                LOG.info("Claimed {} entries of Redis stream {} idle for over {} ms", c.getMessages().size(),
-                        settings.stream(), settings.claimIdleMs());
+                LOG.info(
+                        "Claimed {} entries of Redis stream {} idle for over {} ms",
+                        c.getMessages().size(),
+                        settings.stream(),
+                        settings.claimIdleMs());
                 process(redis, c.getMessages());
             }
             start = c.getId();
@@ -227,14 +256,15 @@ public final class RedisStreamFrameSource implements AutoCloseable {
             try {
                 frame = RedisFrameFields.parse(m.getBody());
             } catch (IllegalArgumentException e) {
-                sent.add(publisher.publishMalformed(m.getBody().toString(), source, n,
-                        "entry " + m.getId() + ": " + e.getMessage()));
+                sent.add(publisher.publishMalformed(
+                        m.getBody().toString(), source, n, "entry " + m.getId() + ": " + e.getMessage()));
                 continue;
             }
             sent.add(publisher.publish(frame, source, n));
         }
         // Kafka first, then XACK: a crash in between re-delivers the entries (at least once).
-        CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).get(KAFKA_ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]))
+                .get(KAFKA_ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         acked.addAndGet(redis.xack(settings.stream(), settings.group(), ids));
     }
 

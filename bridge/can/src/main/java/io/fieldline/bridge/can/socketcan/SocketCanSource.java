@@ -1,7 +1,7 @@
 package io.fieldline.bridge.can.socketcan;
 
-import io.fieldline.can.CanFrame;
 import io.fieldline.bridge.can.candump.FrameListener;
+import io.fieldline.can.CanFrame;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Clock;
@@ -48,15 +48,19 @@ public final class SocketCanSource implements AutoCloseable {
             throws SocketCanUnavailableException {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(clock, "clock");
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-            throw new SocketCanUnavailableException("SocketCAN exists only on Linux, this is "
-                    + System.getProperty("os.name"), null);
+        if (!System.getProperty("os.name", "")
+                .toLowerCase(java.util.Locale.ROOT)
+                .contains("linux")) {
+            throw new SocketCanUnavailableException(
+                    "SocketCAN exists only on Linux, this is " + System.getProperty("os.name"), null);
         }
         try {
             JavaCAN.initialize();
         } catch (LinkageError | RuntimeException e) {
-            throw new SocketCanUnavailableException("JavaCAN's native library could not be loaded (" + e
-                    + "); add the javacan-core artifact for this CPU architecture to the class path", e);
+            throw new SocketCanUnavailableException(
+                    "JavaCAN's native library could not be loaded (" + e
+                            + "); add the javacan-core artifact for this CPU architecture to the class path",
+                    e);
         }
         List<RawCanChannel> opened = new ArrayList<>();
         try {
@@ -65,15 +69,18 @@ public final class SocketCanSource implements AutoCloseable {
                 try {
                     channel = CanChannels.newRawChannel();
                 } catch (IOException | LinkageError e) {
-                    throw new SocketCanUnavailableException("cannot open a CAN socket (" + e.getMessage()
-                            + "); the kernel needs the can and can_raw modules", e);
+                    throw new SocketCanUnavailableException(
+                            "cannot open a CAN socket (" + e.getMessage()
+                                    + "); the kernel needs the can and can_raw modules",
+                            e);
                 }
                 opened.add(channel);
                 try {
                     channel.setOption(CanSocketOptions.FD_FRAMES, true);
                     channel.bind(tel.schich.javacan.NetworkDevice.lookup(iface));
                 } catch (IOException e) {
-                    throw new SocketCanUnavailableException("cannot bind interface " + iface + " (" + e.getMessage() + ")", e);
+                    throw new SocketCanUnavailableException(
+                            "cannot bind interface " + iface + " (" + e.getMessage() + ")", e);
                 }
             }
         } catch (SocketCanUnavailableException e) {

@@ -23,10 +23,13 @@ class BoundedLineReaderTest {
 
     @Test
     void shouldSplitOnEveryKindOfLineBreakLikeBufferedReader() throws IOException {
-        assertThat(lines(new StringReader("a\nbb\r\nccc\rd\n\nlast"), 10)).extracting(BoundedLineReader.Line::text)
+        assertThat(lines(new StringReader("a\nbb\r\nccc\rd\n\nlast"), 10))
+                .extracting(BoundedLineReader.Line::text)
                 .containsExactly("a", "bb", "ccc", "d", "", "last");
         assertThat(lines(new StringReader(""), 10)).isEmpty();
-        assertThat(lines(new StringReader("x\r\n"), 10)).extracting(BoundedLineReader.Line::text).containsExactly("x");
+        assertThat(lines(new StringReader("x\r\n"), 10))
+                .extracting(BoundedLineReader.Line::text)
+                .containsExactly("x");
     }
 
     @Test
@@ -54,8 +57,7 @@ class BoundedLineReaderTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
 
         List<BoundedLineReader.Line> read = lines(endless, 16);

@@ -63,11 +63,14 @@ class CandumpReplayTest {
     void shouldKeepTheOriginalTimingAndTimestamps() throws Exception {
         FakePacer pacer = new FakePacer();
         Recorder r = new Recorder();
-        CandumpReplay.Result result = new CandumpReplay(ReplaySpeed.ORIGINAL, CandumpReplay.TimestampMode.ORIGINAL, clock, pacer)
+        CandumpReplay.Result result = new CandumpReplay(
+                        ReplaySpeed.ORIGINAL, CandumpReplay.TimestampMode.ORIGINAL, clock, pacer)
                 .replay(new BufferedReader(new StringReader(LOG)), "demo.log", r);
 
         assertThat(pacer.sleeps).containsExactly(500_000_000L, 1_500_000_000L);
-        assertThat(r.frames).extracting(CanFrame::timestampMicros).containsExactly(1_000_000_000L, 1_000_500_000L, 1_002_000_000L);
+        assertThat(r.frames)
+                .extracting(CanFrame::timestampMicros)
+                .containsExactly(1_000_000_000L, 1_000_500_000L, 1_002_000_000L);
         assertThat(r.frameLines).containsExactly(1L, 2L, 6L);
         assertThat(r.malformed).containsExactly("demo.log:3:this line is broken");
         assertThat(result).isEqualTo(new CandumpReplay.Result(6, 3, 1));
@@ -82,7 +85,9 @@ class CandumpReplayTest {
 
         assertThat(pacer.sleeps).containsExactly(50_000_000L, 150_000_000L);
         long start = 1_700_000_000_000_000L;
-        assertThat(r.frames).extracting(CanFrame::timestampMicros).containsExactly(start, start + 50_000, start + 200_000);
+        assertThat(r.frames)
+                .extracting(CanFrame::timestampMicros)
+                .containsExactly(start, start + 50_000, start + 200_000);
     }
 
     @Test

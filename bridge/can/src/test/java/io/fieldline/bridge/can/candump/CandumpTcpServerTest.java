@@ -30,7 +30,8 @@ class CandumpTcpServerTest {
             }
         };
         try (CandumpTcpServer server = CandumpTcpServer.start("127.0.0.1", 0, listener)) {
-            try (Socket a = new Socket("127.0.0.1", server.port()); Socket b = new Socket("127.0.0.1", server.port())) {
+            try (Socket a = new Socket("127.0.0.1", server.port());
+                    Socket b = new Socket("127.0.0.1", server.port())) {
                 send(a, "(1.000001) can0 100#01\nnot a frame\n");
                 send(b, "  can1  200   [1]  02\n");
                 await().atMost(Duration.ofSeconds(10)).until(() -> frames.size() == 2 && bad.size() == 1);
@@ -71,8 +72,9 @@ class CandumpTcpServerTest {
         }
         assertThat(frames).containsExactly("1:(1.000001) can0 100#01", "3:(1.000003) can0 100#03");
         assertThat(bad.get(0)).startsWith("2:(1.000002) can0 100#AAAA").hasSize("2:".length() + 1024);
-        assertThat(reasons.get(0)).isEqualTo("line is 8388628 characters long, more than the 1024 accepted "
-                + "(can.line.max.length); only its first 1024 are kept");
+        assertThat(reasons.get(0))
+                .isEqualTo("line is 8388628 characters long, more than the 1024 accepted "
+                        + "(can.line.max.length); only its first 1024 are kept");
     }
 
     private static void send(Socket socket, String text) throws Exception {

@@ -12,9 +12,10 @@ class RedisFrameFieldsTest {
 
     @Test
     void shouldReadDiscreteFields() {
-        assertThat(RedisFrameFields.parse(Map.of("iface", "can1", "id", "1F0", "data", "C006E00000000000",
-                "ts", "1436509052.249713")))
-                .isEqualTo(CanFrame.classic("can1", 0x1F0, false, Fixtures.hex("C006E00000000000"), 1436509052_249713L));
+        assertThat(RedisFrameFields.parse(
+                        Map.of("iface", "can1", "id", "1F0", "data", "C006E00000000000", "ts", "1436509052.249713")))
+                .isEqualTo(
+                        CanFrame.classic("can1", 0x1F0, false, Fixtures.hex("C006E00000000000"), 1436509052_249713L));
         assertThat(RedisFrameFields.parse(Map.of("id", "0x18FEF1FE", "data", "01")))
                 .isEqualTo(CanFrame.classic("can0", 0x18FEF1FE, true, Fixtures.hex("01"), CanFrame.NO_TIMESTAMP));
         assertThat(RedisFrameFields.parse(Map.of("id", "123", "fd", "1", "flags", "1", "data", "00".repeat(12))))

@@ -10,12 +10,10 @@ import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
-import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
-import io.fieldline.schemas.serde.AvroSerdes;
-import io.lettuce.core.AclSetuserArgs;
 import io.fieldline.testing.KafkaTopics;
 import io.fieldline.testing.TestNames;
 import io.fieldline.testing.TopicTail;
+import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
@@ -48,20 +46,31 @@ class RedisStreamFrameSourceIT {
         String stream = "can:frames:" + UUID.randomUUID();
         TopicNames names = TestNames.topicNames("redisit");
         // Some entries carry 2023 timestamps: keep them past the broker's seven-day retention check.
-        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER,
-                names.readings(), names.deadLetters("can"));
+        KafkaTopics.createMissing(
+                stack.kafka().bootstrapServers(),
+                1,
+                KafkaTopics.KEEP_FOREVER,
+                names.readings(),
+                names.deadLetters("can"));
         RedisClient client = RedisClient.create(stack.redis().url());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             RedisCommands<String, String> redis = connection.sync();
             // Before the bridge: the group exists, and a previous run of "bridge-1" took one entry and crashed
             // before acknowledging it; a vanished consumer left another entry pending.
-            redis.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), "fieldline-can", XGroupCreateArgs.Builder.mkstream());
-            redis.xadd(stream, Map.of("iface", "can0", "id", "18FEF1FE", "data", "640000401F000000", "ts", "1700000000.5"));
+            redis.xgroupCreate(
+                    XReadArgs.StreamOffset.from(stream, "0"), "fieldline-can", XGroupCreateArgs.Builder.mkstream());
+            redis.xadd(
+                    stream,
+                    Map.of("iface", "can0", "id", "18FEF1FE", "data", "640000401F000000", "ts", "1700000000.5"));
             redis.xadd(stream, Map.of("line", "(1700000001.000000) can0 18FEF1FE#C80000A00F000000"));
-            List<StreamMessage<String, String>> taken = redis.xreadgroup(Consumer.from("fieldline-can", "bridge-1"),
-                    XReadArgs.Builder.count(1), XReadArgs.StreamOffset.lastConsumed(stream));
+            List<StreamMessage<String, String>> taken = redis.xreadgroup(
+                    Consumer.from("fieldline-can", "bridge-1"),
+                    XReadArgs.Builder.count(1),
+                    XReadArgs.StreamOffset.lastConsumed(stream));
             assertThat(taken).hasSize(1);
-            redis.xreadgroup(Consumer.from("fieldline-can", "gone-consumer"), XReadArgs.Builder.count(1),
+            redis.xreadgroup(
+                    Consumer.from("fieldline-can", "gone-consumer"),
+                    XReadArgs.Builder.count(1),
                     XReadArgs.StreamOffset.lastConsumed(stream));
             redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "0A00008000000000"));
             // Garbage over Kafka's 1 MB record limit: its dead letter is cut to fit, or it would stop the input.
@@ -74,18 +83,25 @@ class RedisStreamFrameSourceIT {
                     CanBridgeConfig.REDIS_STREAM, stream,
                     CanBridgeConfig.REDIS_BLOCK_MS, "200",
                     CanBridgeConfig.REDIS_CLAIM_IDLE_MS, "0"));
-            try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
-                    stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
+            try (CanBridgeService service = new CanBridgeService(
+                    stack.kafka().clientConfig(),
+                    stack.schemaRegistry().url(),
+                    names,
+                    config,
+                    new SimpleMeterRegistry())) {
                 service.start();
-                await().atMost(Duration.ofSeconds(60)).until(() -> redis.xpending(stream, "fieldline-can").getCount() == 0
-                        && service.counts().frames() == 3 && service.counts().malformedLines() == 1);
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> redis.xpending(stream, "fieldline-can").getCount() == 0
+                                && service.counts().frames() == 3
+                                && service.counts().malformedLines() == 1);
                 assertThat(service.failure()).isNull();
                 assertThat(service.summary()).containsEntry("redisAcknowledged", 4L);
 
                 // A new entry while running.
                 redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "FF00000000000000", "ts", "1700000003"));
-                await().atMost(Duration.ofSeconds(30)).until(() -> service.counts().frames() == 4
-                        && redis.xpending(stream, "fieldline-can").getCount() == 0);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> service.counts().frames() == 4
+                                && redis.xpending(stream, "fieldline-can").getCount() == 0);
             }
         } finally {
             client.shutdown();
@@ -95,9 +111,13 @@ class RedisStreamFrameSourceIT {
         // 64 / 40 1F -> 100, 0x1F40 = 8000 * 0.125 = 1000; C8 / A0 0F -> 200, 0x0FA0 = 4000 -> 500;
         // 0A / 80 00 -> 10, 0x0080 = 128 -> 16; FF / 00 00 -> 255, 0.
         List<Reading> readings = consume(names.readings(), 8);
-        assertThat(readings).filteredOn(r -> r.getSensor().equals("FeedRate")).extracting(Reading::getValue)
+        assertThat(readings)
+                .filteredOn(r -> r.getSensor().equals("FeedRate"))
+                .extracting(Reading::getValue)
                 .containsExactlyInAnyOrder(100.0, 200.0, 10.0, 255.0);
-        assertThat(readings).filteredOn(r -> r.getSensor().equals("EngineSpeed")).extracting(Reading::getValue)
+        assertThat(readings)
+                .filteredOn(r -> r.getSensor().equals("EngineSpeed"))
+                .extracting(Reading::getValue)
                 .containsExactlyInAnyOrder(1000.0, 500.0, 16.0, 0.0);
         assertThat(readings).extracting(Reading::getDeviceId).containsOnly("can0-Feeder");
     }
@@ -105,8 +125,13 @@ class RedisStreamFrameSourceIT {
     @Test
     void shouldRetryRefusedReadsAndCarryOnOnceRedisServesThemAgain() throws Exception {
         String stream = "can:frames:" + UUID.randomUUID();
-        TopicNames names = new TopicNames("redisretry-" + UUID.randomUUID().toString().substring(0, 8) + ".");
-        KafkaTopics.createMissing(stack.kafka().bootstrapServers(), 1, KafkaTopics.KEEP_FOREVER, names.readings(),
+        TopicNames names =
+                new TopicNames("redisretry-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        KafkaTopics.createMissing(
+                stack.kafka().bootstrapServers(),
+                1,
+                KafkaTopics.KEEP_FOREVER,
+                names.readings(),
                 names.deadLetters("can"));
         // A server of its own: the test takes XREADGROUP away from its default user for a while.
         try (RedisServer server = new RedisServer()) {
@@ -120,22 +145,29 @@ class RedisStreamFrameSourceIT {
                         CanBridgeConfig.REDIS_URL, server.url(),
                         CanBridgeConfig.REDIS_STREAM, stream,
                         CanBridgeConfig.REDIS_BLOCK_MS, "200"));
-                try (CanBridgeService service = new CanBridgeService(stack.kafka().clientConfig(),
-                        stack.schemaRegistry().url(), names, config, new SimpleMeterRegistry())) {
+                try (CanBridgeService service = new CanBridgeService(
+                        stack.kafka().clientConfig(),
+                        stack.schemaRegistry().url(),
+                        names,
+                        config,
+                        new SimpleMeterRegistry())) {
                     service.start();
                     redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "640000401F000000", "ts", "1700000000.5"));
-                    await().atMost(Duration.ofSeconds(60)).until(() -> service.counts().frames() == 1
-                            && redis.xpending(stream, "fieldline-can").getCount() == 0);
+                    await().atMost(Duration.ofSeconds(60))
+                            .until(() -> service.counts().frames() == 1
+                                    && redis.xpending(stream, "fieldline-can").getCount() == 0);
 
                     redis.aclSetuser("default", new AclSetuserArgs().removeCommand(CommandType.XREADGROUP));
-                    await("reads refused, and tried again").atMost(Duration.ofSeconds(30))
+                    await("reads refused, and tried again")
+                            .atMost(Duration.ofSeconds(30))
                             .until(() -> refusedReads(redis) >= 2);
                     assertThat(service.failure()).as("still retrying").isNull();
                     redis.xadd(stream, Map.of("id", "18FEF1FE", "data", "C80000A00F000000", "ts", "1700000001"));
                     redis.aclSetuser("default", new AclSetuserArgs().addCommand(CommandType.XREADGROUP));
 
-                    await().atMost(Duration.ofSeconds(30)).until(() -> service.counts().frames() == 2
-                            && redis.xpending(stream, "fieldline-can").getCount() == 0);
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> service.counts().frames() == 2
+                                    && redis.xpending(stream, "fieldline-can").getCount() == 0);
                     assertThat(service.failure()).isNull();
                 }
             } finally {
@@ -153,9 +185,11 @@ class RedisStreamFrameSourceIT {
     }
 
     private List<Reading> consume(String topic, int count) {
-        try (TopicTail<String, Reading> tail = TopicTail.avro(stack.kafka().bootstrapServers(),
-                stack.schemaRegistry().url(), topic, Reading.class)) {
-            List<Reading> out = tail.awaitCount(count, Duration.ofSeconds(60)).stream().map(r -> r.value()).toList();
+        try (TopicTail<String, Reading> tail = TopicTail.avro(
+                stack.kafka().bootstrapServers(), stack.schemaRegistry().url(), topic, Reading.class)) {
+            List<Reading> out = tail.awaitCount(count, Duration.ofSeconds(60)).stream()
+                    .map(r -> r.value())
+                    .toList();
             assertThat(out).as("nothing more than expected arrives").hasSize(count);
             return out;
         }

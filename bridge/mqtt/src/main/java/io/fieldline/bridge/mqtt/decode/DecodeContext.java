@@ -51,8 +51,15 @@ public record DecodeContext(
     }
 
     /** A context with the {@link #DEFAULT_MAX_FUTURE default} tolerance for event times ahead of the receive time. */
-    public DecodeContext(String deviceId, String deviceField, String sensor, String site, String room,
-            Map<String, String> attributes, Instant ingestTime, Source source) {
+    public DecodeContext(
+            String deviceId,
+            String deviceField,
+            String sensor,
+            String site,
+            String room,
+            Map<String, String> attributes,
+            Instant ingestTime,
+            Source source) {
         this(deviceId, deviceField, sensor, site, room, attributes, ingestTime, source, DEFAULT_MAX_FUTURE);
     }
 
@@ -63,7 +70,8 @@ public record DecodeContext(
 
     /** This context with the single-value sensor name set. */
     public DecodeContext withSensor(String sensorName) {
-        return new DecodeContext(deviceId, deviceField, sensorName, site, room, attributes, ingestTime, source, maxFuture);
+        return new DecodeContext(
+                deviceId, deviceField, sensorName, site, room, attributes, ingestTime, source, maxFuture);
     }
 
     /** This context with the device id read from the named payload field. */

@@ -36,8 +36,7 @@ final class EventTimes {
     private static final BigDecimal MILLIS_BELOW = new BigDecimal("1e14");
     private static final BigDecimal MICROS_BELOW = new BigDecimal("1e17");
 
-    private EventTimes() {
-    }
+    private EventTimes() {}
 
     /**
      * The instant, truncated to milliseconds (the precision of {@code Reading.eventTime}), or
@@ -80,10 +79,11 @@ final class EventTimes {
             instant = OffsetDateTime.parse(trimmed).toInstant().truncatedTo(ChronoUnit.MILLIS);
         } catch (DateTimeParseException e) {
             if (isLocalDateTime(trimmed)) {
-                throw new BadPayloadException("timestamp '" + field + "' has no UTC offset: \"" + text
-                        + "\" (add Z or +hh:mm)");
+                throw new BadPayloadException(
+                        "timestamp '" + field + "' has no UTC offset: \"" + text + "\" (add Z or +hh:mm)");
             }
-            throw new BadPayloadException("timestamp '" + field + "' is neither epoch time nor ISO-8601: \"" + text + "\"");
+            throw new BadPayloadException(
+                    "timestamp '" + field + "' is neither epoch time nor ISO-8601: \"" + text + "\"");
         }
         return plausible(instant, "'" + field + "'", text, context);
     }
@@ -106,8 +106,8 @@ final class EventTimes {
      */
     static Instant plausible(Instant instant, String what, String raw, DecodeContext context) {
         if (instant.isBefore(EARLIEST)) {
-            throw new BadPayloadException("timestamp " + what + " is before 2000-01-01 (" + raw
-                    + "): device clock not set?");
+            throw new BadPayloadException(
+                    "timestamp " + what + " is before 2000-01-01 (" + raw + "): device clock not set?");
         }
         if (instant.isAfter(context.latestEventTime())) {
             throw new BadPayloadException("timestamp " + what + " is in the future: " + instant + " is more than "

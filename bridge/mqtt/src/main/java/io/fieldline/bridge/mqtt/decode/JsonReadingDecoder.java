@@ -46,8 +46,21 @@ public final class JsonReadingDecoder {
             + "site, room, attributes, device, deviceId, device_id";
 
     private static final Set<String> TIME_KEYS = Set.of("ts", "timestamp", "time");
-    private static final Set<String> RESERVED = Set.of("ts", "timestamp", "time", "unit", "units", "quality",
-            "sensor", "value", "site", "room", "attributes", "device", "deviceId", "device_id");
+    private static final Set<String> RESERVED = Set.of(
+            "ts",
+            "timestamp",
+            "time",
+            "unit",
+            "units",
+            "quality",
+            "sensor",
+            "value",
+            "site",
+            "room",
+            "attributes",
+            "device",
+            "deviceId",
+            "device_id");
 
     private final ReceiveTimeStamps receiveTimes = new ReceiveTimeStamps();
     private final JsonMapper mapper = JsonMapper.builder()
@@ -82,7 +95,8 @@ public final class JsonReadingDecoder {
                 for (int i = 0; i < root.size(); i++) {
                     JsonNode element = root.get(i);
                     if (!element.isObject()) {
-                        throw new BadPayloadException("element [" + i + "]: expected an object, got " + describe(element));
+                        throw new BadPayloadException(
+                                "element [" + i + "]: expected an object, got " + describe(element));
                     }
                     try {
                         readObject(element, context, readings);
@@ -94,8 +108,9 @@ public final class JsonReadingDecoder {
                 readObject(root, context, readings);
             } else if (root.isNumber() || root.isBoolean()) {
                 if (context.sensor() == null) {
-                    throw new BadPayloadException("a bare value needs the sensor name from the topic (a {sensor} segment "
-                            + "or the route's sensor setting)");
+                    throw new BadPayloadException(
+                            "a bare value needs the sensor name from the topic (a {sensor} segment "
+                                    + "or the route's sensor setting)");
                 }
                 String device = deviceId(root, context);
                 double value = number(root, context.sensor());
@@ -124,12 +139,22 @@ public final class JsonReadingDecoder {
                 throw new BadPayloadException("reading of sensor '" + sensor + "' has no 'value'");
             }
             if (qualityNode != null && !qualityNode.isTextual()) {
-                throw new BadPayloadException("'quality' of a single reading must be a string, got " + describe(qualityNode));
+                throw new BadPayloadException(
+                        "'quality' of a single reading must be a string, got " + describe(qualityNode));
             }
             double value = number(object.get("value"), sensor);
             Quality quality = qualityNode == null ? null : quality(qualityNode.asText(), "quality");
-            out.add(new ReadingDraft(device, sensor, value, optionalText(object, "unit"), eventTime, quality, site, room,
-                    attributes).toReading(context, receiveTimes));
+            out.add(new ReadingDraft(
+                            device,
+                            sensor,
+                            value,
+                            optionalText(object, "unit"),
+                            eventTime,
+                            quality,
+                            site,
+                            room,
+                            attributes)
+                    .toReading(context, receiveTimes));
             return;
         }
         if (object.has("value")) {
@@ -145,7 +170,8 @@ public final class JsonReadingDecoder {
             } else if (qualityNode.isObject()) {
                 qualities = textMap(object, "quality");
             } else {
-                throw new BadPayloadException("'quality' must be a string or an object by metric, got " + describe(qualityNode));
+                throw new BadPayloadException(
+                        "'quality' must be a string or an object by metric, got " + describe(qualityNode));
             }
         }
         String sharedUnit = optionalText(object, "unit");
@@ -161,7 +187,8 @@ public final class JsonReadingDecoder {
             JsonNode node = field.getValue();
             Instant time = eventTime;
             String unit = units.getOrDefault(name, sharedUnit);
-            Quality quality = qualities.containsKey(name) ? quality(qualities.get(name), "quality." + name) : sharedQuality;
+            Quality quality =
+                    qualities.containsKey(name) ? quality(qualities.get(name), "quality." + name) : sharedQuality;
             double value;
             if (node.isObject()) {
                 if (!node.has("value")) {
@@ -173,8 +200,8 @@ public final class JsonReadingDecoder {
                 JsonNode ownQuality = node.get("quality");
                 if (ownQuality != null) {
                     if (!ownQuality.isTextual()) {
-                        throw new BadPayloadException("'quality' of metric '" + name + "' must be a string, got "
-                                + describe(ownQuality));
+                        throw new BadPayloadException(
+                                "'quality' of metric '" + name + "' must be a string, got " + describe(ownQuality));
                     }
                     quality = quality(ownQuality.asText(), name + ".quality");
                 }
@@ -230,8 +257,8 @@ public final class JsonReadingDecoder {
             } else if (node.isTextual()) {
                 found = EventTimes.fromText(node.asText(), key, context);
             } else {
-                throw new BadPayloadException("timestamp '" + key + "' must be a number or an ISO-8601 string, got "
-                        + describe(node));
+                throw new BadPayloadException(
+                        "timestamp '" + key + "' must be a number or an ISO-8601 string, got " + describe(node));
             }
         }
         return found;
@@ -295,8 +322,8 @@ public final class JsonReadingDecoder {
         Map<String, String> map = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (!field.getValue().isTextual()) {
-                throw new BadPayloadException("'" + key + "." + field.getKey() + "' must be a string, got "
-                        + describe(field.getValue()));
+                throw new BadPayloadException(
+                        "'" + key + "." + field.getKey() + "' must be a string, got " + describe(field.getValue()));
             }
             map.put(field.getKey(), field.getValue().asText());
         }
@@ -314,8 +341,8 @@ public final class JsonReadingDecoder {
         Map<String, String> map = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (!field.getValue().isValueNode() || field.getValue().isNull()) {
-                throw new BadPayloadException("attribute '" + field.getKey() + "' must be a string, number or boolean, got "
-                        + describe(field.getValue()));
+                throw new BadPayloadException("attribute '" + field.getKey()
+                        + "' must be a string, number or boolean, got " + describe(field.getValue()));
             }
             map.put(field.getKey(), field.getValue().asText());
         }

@@ -38,9 +38,18 @@ record ReadingDraft(
         // The all-args constructor, not the builder: every field is set here, and the builder's
         // per-field validation and default lookups cost more than the rest of the reading.
         Instant time = eventTime != null ? eventTime : receiveTimes.stamp(deviceId, sensor, context.ingestTime());
-        return new Reading(deviceId, sensor, value, unit, time,
-                context.ingestTime(), context.source(), quality == null ? Quality.GOOD : quality,
-                context.site() != null ? context.site() : site, context.room() != null ? context.room() : room,
-                null, merged);
+        return new Reading(
+                deviceId,
+                sensor,
+                value,
+                unit,
+                time,
+                context.ingestTime(),
+                context.source(),
+                quality == null ? Quality.GOOD : quality,
+                context.site() != null ? context.site() : site,
+                context.room() != null ? context.room() : room,
+                null,
+                merged);
     }
 }

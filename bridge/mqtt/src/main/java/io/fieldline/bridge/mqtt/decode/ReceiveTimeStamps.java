@@ -24,8 +24,7 @@ final class ReceiveTimeStamps {
     /** Forgetting runs once per this many stamps (a power of two). */
     private static final int SWEEP_EVERY = 4096;
 
-    private record Series(String deviceId, String sensor) {
-    }
+    private record Series(String deviceId, String sensor) {}
 
     private final Map<Series, Long> last = new ConcurrentHashMap<>();
     private final AtomicInteger stamps = new AtomicInteger();
@@ -33,8 +32,8 @@ final class ReceiveTimeStamps {
     /** The event time of a reading of ({@code deviceId}, {@code sensor}) received at {@code received}. */
     Instant stamp(String deviceId, String sensor, Instant received) {
         long receivedMs = received.toEpochMilli();
-        long stamp = last.merge(new Series(deviceId, sensor), receivedMs,
-                (previous, now) -> previous >= now ? previous + 1 : now);
+        long stamp = last.merge(
+                new Series(deviceId, sensor), receivedMs, (previous, now) -> previous >= now ? previous + 1 : now);
         if ((stamps.incrementAndGet() & (SWEEP_EVERY - 1)) == 0) {
             forgetBefore(receivedMs - HORIZON_MS);
         }

@@ -13,8 +13,8 @@ import java.util.Optional;
  * @param bdSeq          the node's birth/death sequence number from NBIRTH, or null (devices, or none sent);
  *                       an NDEATH with another bdSeq belongs to an earlier session and is ignored
  */
-public record SparkplugBirth(Map<String, MetricDefinition> metricsByName, Map<Long, MetricDefinition> metricsByAlias,
-        Long bdSeq) {
+public record SparkplugBirth(
+        Map<String, MetricDefinition> metricsByName, Map<Long, MetricDefinition> metricsByAlias, Long bdSeq) {
 
     public SparkplugBirth {
         metricsByName = Map.copyOf(metricsByName);
@@ -38,6 +38,5 @@ public record SparkplugBirth(Map<String, MetricDefinition> metricsByName, Map<Lo
      * @param datatype Sparkplug datatype code ({@code org.eclipse.tahu.protobuf.SparkplugBProto.DataType})
      * @param unit     engineering unit from the metric's {@code engUnit}/{@code engUnits} property, or null
      */
-    public record MetricDefinition(String name, int datatype, String unit) {
-    }
+    public record MetricDefinition(String name, int datatype, String unit) {}
 }

@@ -118,8 +118,8 @@ public final class SparkplugDecoder {
             if (metric.hasAlias()) {
                 MetricDefinition previous = aliases.put(metric.getAlias(), declared);
                 if (previous != null) {
-                    throw new BadPayloadException("alias " + metric.getAlias() + " declared for both '" + previous.name()
-                            + "' and '" + name + "'");
+                    throw new BadPayloadException("alias " + metric.getAlias() + " declared for both '"
+                            + previous.name() + "' and '" + name + "'");
                 }
             }
             if ("bdSeq".equals(name)) {
@@ -135,8 +135,10 @@ public final class SparkplugDecoder {
             }
         }
         readings.add(online(1.0, message, context));
-        SparkplugBirth newBirth = new SparkplugBirth(names, aliases, topic.type() == SparkplugMessageType.NBIRTH ? bdSeq : null);
-        return new SparkplugDecoding(new DecodeResult.Decoded(readings, skipped),
+        SparkplugBirth newBirth =
+                new SparkplugBirth(names, aliases, topic.type() == SparkplugMessageType.NBIRTH ? bdSeq : null);
+        return new SparkplugDecoding(
+                new DecodeResult.Decoded(readings, skipped),
                 new SparkplugStateChange(SparkplugStateChange.Kind.STORE, topic.entityKey(), newBirth));
     }
 
@@ -152,18 +154,21 @@ public final class SparkplugDecoder {
                 name = metric.getName();
                 definition = birth == null ? null : birth.named(name).orElse(null);
             } else if (metric.hasAlias()) {
-                definition = birth == null ? null : birth.alias(metric.getAlias()).orElse(null);
+                definition =
+                        birth == null ? null : birth.alias(metric.getAlias()).orElse(null);
                 if (definition == null) {
                     throw new BadPayloadException("unknown alias " + metric.getAlias() + " in metric #" + i + ": "
-                            + (birth == null ? "no " + (topic.device() == null ? "NBIRTH" : "DBIRTH")
-                                    + " seen since the bridge started or the last death (the node must rebirth)"
+                            + (birth == null
+                                    ? "no " + (topic.device() == null ? "NBIRTH" : "DBIRTH")
+                                            + " seen since the bridge started or the last death (the node must rebirth)"
                                     : "not declared by the last birth"));
                 }
                 name = definition.name();
             } else {
                 throw new BadPayloadException("metric #" + i + " has neither name nor alias");
             }
-            int datatype = metric.getDatatype() != 0 ? metric.getDatatype() : definition == null ? 0 : definition.datatype();
+            int datatype =
+                    metric.getDatatype() != 0 ? metric.getDatatype() : definition == null ? 0 : definition.datatype();
             String unit = unit(metric.getProperties());
             if (unit == null && definition != null) {
                 unit = definition.unit();
@@ -178,10 +183,12 @@ public final class SparkplugDecoder {
         return new SparkplugDecoding(new DecodeResult.Decoded(readings, skipped), SparkplugStateChange.NONE);
     }
 
-    private SparkplugDecoding death(SparkplugTopic topic, Payload message, SparkplugBirth birth, DecodeContext context) {
+    private SparkplugDecoding death(
+            SparkplugTopic topic, Payload message, SparkplugBirth birth, DecodeContext context) {
         if (topic.type() == SparkplugMessageType.DDEATH) {
             requireSeq(message);
-            return new SparkplugDecoding(DecodeResult.decoded(List.of(online(0.0, message, context))),
+            return new SparkplugDecoding(
+                    DecodeResult.decoded(List.of(online(0.0, message, context))),
                     new SparkplugStateChange(SparkplugStateChange.Kind.FORGET_DEVICE, topic.entityKey(), null));
         }
         Long bdSeq = null;
@@ -190,18 +197,24 @@ public final class SparkplugDecoder {
                 bdSeq = integral(metric, "bdSeq");
             }
         }
-        if (birth != null && birth.bdSeq() != null && bdSeq != null && !birth.bdSeq().equals(bdSeq)) {
+        if (birth != null
+                && birth.bdSeq() != null
+                && bdSeq != null
+                && !birth.bdSeq().equals(bdSeq)) {
             // The broker publishes a node's will when its old connection times out, possibly after
             // the node already reconnected and sent a new NBIRTH: that death is not news.
             return new SparkplugDecoding(new DecodeResult.Decoded(List.of(), 1), SparkplugStateChange.NONE);
         }
-        return new SparkplugDecoding(DecodeResult.decoded(List.of(online(0.0, message, context))),
+        return new SparkplugDecoding(
+                DecodeResult.decoded(List.of(online(0.0, message, context))),
                 new SparkplugStateChange(SparkplugStateChange.Kind.FORGET_NODE, topic.entityKey(), null));
     }
 
     /** The reading for one metric, or null when the metric is deliberately skipped. */
-    private Reading reading(Metric metric, String name, int datatype, String unit, Payload message, DecodeContext context) {
-        if (name.startsWith("Node Control/") || name.startsWith("Device Control/")
+    private Reading reading(
+            Metric metric, String name, int datatype, String unit, Payload message, DecodeContext context) {
+        if (name.startsWith("Node Control/")
+                || name.startsWith("Device Control/")
                 || (metric.hasIsTransient() && metric.getIsTransient())
                 || (metric.hasIsNull() && metric.getIsNull())) {
             return null;
@@ -210,12 +223,23 @@ public final class SparkplugDecoder {
         if (value == null) {
             return null;
         }
-        Instant eventTime = metric.hasTimestamp() ? time(metric.getTimestamp(), name, context)
+        Instant eventTime = metric.hasTimestamp()
+                ? time(metric.getTimestamp(), name, context)
                 : message.hasTimestamp() ? time(message.getTimestamp(), "payload", context) : null;
         Map<String, String> attributes = metric.hasIsHistorical() && metric.getIsHistorical()
-                ? Map.of("sparkplug.historical", "true") : Map.of();
-        return new ReadingDraft(context.deviceId(), name, value, unit, eventTime, quality(metric.getProperties()),
-                null, null, attributes).toReading(context, receiveTimes);
+                ? Map.of("sparkplug.historical", "true")
+                : Map.of();
+        return new ReadingDraft(
+                        context.deviceId(),
+                        name,
+                        value,
+                        unit,
+                        eventTime,
+                        quality(metric.getProperties()),
+                        null,
+                        null,
+                        attributes)
+                .toReading(context, receiveTimes);
     }
 
     /** The numeric value, null for datatypes that are not telemetry values, or throws. */
@@ -277,8 +301,13 @@ public final class SparkplugDecoder {
                 return switch (valueCase) {
                     case INT_VALUE -> (double) metric.getIntValue();
                     case LONG_VALUE -> (double) metric.getLongValue();
-                    case FLOAT_VALUE, DOUBLE_VALUE -> value(metric, name,
-                            valueCase == Metric.ValueCase.FLOAT_VALUE ? DataType.Float_VALUE : DataType.Double_VALUE);
+                    case FLOAT_VALUE, DOUBLE_VALUE ->
+                        value(
+                                metric,
+                                name,
+                                valueCase == Metric.ValueCase.FLOAT_VALUE
+                                        ? DataType.Float_VALUE
+                                        : DataType.Double_VALUE);
                     case BOOLEAN_VALUE -> metric.getBooleanValue() ? 1.0 : 0.0;
                     default -> null;
                 };
@@ -302,8 +331,9 @@ public final class SparkplugDecoder {
         return switch (metric.getValueCase()) {
             case INT_VALUE -> Integer.toUnsignedLong(metric.getIntValue());
             case LONG_VALUE -> metric.getLongValue();
-            default -> throw new BadPayloadException("metric '" + name + "' must be an integer, got "
-                    + metric.getValueCase().name().toLowerCase(java.util.Locale.ROOT));
+            default ->
+                throw new BadPayloadException("metric '" + name + "' must be an integer, got "
+                        + metric.getValueCase().name().toLowerCase(java.util.Locale.ROOT));
         };
     }
 
@@ -322,8 +352,9 @@ public final class SparkplugDecoder {
 
     private Reading online(double value, Payload message, DecodeContext context) {
         Instant eventTime = message.hasTimestamp() ? time(message.getTimestamp(), "payload", context) : null;
-        return new ReadingDraft(context.deviceId(), ONLINE_SENSOR, value, null, eventTime, Quality.GOOD, null, null,
-                Map.of()).toReading(context, receiveTimes);
+        return new ReadingDraft(
+                        context.deviceId(), ONLINE_SENSOR, value, null, eventTime, Quality.GOOD, null, null, Map.of())
+                .toReading(context, receiveTimes);
     }
 
     private static String unit(PropertySet properties) {

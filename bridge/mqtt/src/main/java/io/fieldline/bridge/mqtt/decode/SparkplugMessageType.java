@@ -2,8 +2,14 @@ package io.fieldline.bridge.mqtt.decode;
 
 /** Sparkplug B message types that travel on {@code spBv1.0/<group>/<type>/...} topics. */
 public enum SparkplugMessageType {
-    NBIRTH(false), NDEATH(false), NDATA(false), NCMD(false),
-    DBIRTH(true), DDEATH(true), DDATA(true), DCMD(true);
+    NBIRTH(false),
+    NDEATH(false),
+    NDATA(false),
+    NCMD(false),
+    DBIRTH(true),
+    DDEATH(true),
+    DDATA(true),
+    DCMD(true);
 
     private final boolean deviceLevel;
 

@@ -33,8 +33,7 @@ public final class SparkplugSessions {
                 String devicePrefix = change.key() + "/";
                 births.keySet().removeIf(key -> key.startsWith(devicePrefix));
             }
-            case NONE -> {
-            }
+            case NONE -> {}
             default -> throw new IllegalStateException("unknown change " + change.kind());
         }
     }

@@ -37,8 +37,8 @@ public record SparkplugTopic(String group, SparkplugMessageType type, String edg
     static SparkplugTopic parseOrThrow(String topic) {
         String[] levels = topic.split("/", -1);
         if (levels.length < 4 || !NAMESPACE.equals(levels[0])) {
-            throw new BadPayloadException("not a Sparkplug B topic (expected spBv1.0/<group>/<type>/<edge node>[/<device>]): "
-                    + topic);
+            throw new BadPayloadException(
+                    "not a Sparkplug B topic (expected spBv1.0/<group>/<type>/<edge node>[/<device>]): " + topic);
         }
         SparkplugMessageType type;
         try {

@@ -1,7 +1,7 @@
 package io.fieldline.bridge.mqtt.internal;
 
-import io.fieldline.core.net.ClientSocketFactory;
 import io.fieldline.bridge.mqtt.MqttBridgeConfig;
+import io.fieldline.core.net.ClientSocketFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +21,7 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 /** Turns {@link MqttBridgeConfig} into Paho connection options, TLS included. */
 public final class ConnectionOptionsFactory {
 
-    private ConnectionOptionsFactory() {
-    }
+    private ConnectionOptionsFactory() {}
 
     /**
      * The connection options: persistent session, automatic reconnect with backoff, receive
@@ -39,7 +38,8 @@ public final class ConnectionOptionsFactory {
         options.setKeepAliveInterval(config.getInt(MqttBridgeConfig.KEEP_ALIVE_SECONDS));
         options.setConnectionTimeout(config.getInt(MqttBridgeConfig.CONNECT_TIMEOUT_SECONDS));
         options.setAutomaticReconnect(true);
-        options.setAutomaticReconnectDelay(config.getInt(MqttBridgeConfig.RECONNECT_MIN_SECONDS),
+        options.setAutomaticReconnectDelay(
+                config.getInt(MqttBridgeConfig.RECONNECT_MIN_SECONDS),
                 config.getInt(MqttBridgeConfig.RECONNECT_MAX_SECONDS));
         options.setReceiveMaximum(config.getInt(MqttBridgeConfig.RECEIVE_MAXIMUM));
         String username = config.getString(MqttBridgeConfig.USERNAME);
@@ -50,7 +50,8 @@ public final class ConnectionOptionsFactory {
         if (password != null) {
             options.setPassword(password.value().getBytes(StandardCharsets.UTF_8));
         }
-        boolean tls = uris.stream().map(u -> u.toLowerCase(Locale.ROOT))
+        boolean tls = uris.stream()
+                .map(u -> u.toLowerCase(Locale.ROOT))
                 .anyMatch(u -> u.startsWith("ssl://") || u.startsWith("wss://"));
         boolean noDelay = config.getBoolean(MqttBridgeConfig.TCP_NODELAY);
         if (tls) {
@@ -70,7 +71,9 @@ public final class ConnectionOptionsFactory {
             String truststore = config.getString(MqttBridgeConfig.TLS_TRUSTSTORE_LOCATION);
             if (truststore != null) {
                 trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                trust.init(load(truststore, config.getString(MqttBridgeConfig.TLS_TRUSTSTORE_TYPE),
+                trust.init(load(
+                        truststore,
+                        config.getString(MqttBridgeConfig.TLS_TRUSTSTORE_TYPE),
                         config.getPassword(MqttBridgeConfig.TLS_TRUSTSTORE_PASSWORD)));
             }
             KeyManagerFactory keys = null;
@@ -78,11 +81,13 @@ public final class ConnectionOptionsFactory {
             if (keystore != null) {
                 Password password = config.getPassword(MqttBridgeConfig.TLS_KEYSTORE_PASSWORD);
                 keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                keys.init(load(keystore, config.getString(MqttBridgeConfig.TLS_KEYSTORE_TYPE), password),
+                keys.init(
+                        load(keystore, config.getString(MqttBridgeConfig.TLS_KEYSTORE_TYPE), password),
                         password == null ? null : password.value().toCharArray());
             }
             SSLContext context = SSLContext.getInstance(config.getString(MqttBridgeConfig.TLS_PROTOCOL));
-            context.init(keys == null ? null : keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(), null);
+            context.init(
+                    keys == null ? null : keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(), null);
             return context.getSocketFactory();
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("Cannot set up TLS for the MQTT connection: " + e.getMessage(), e);

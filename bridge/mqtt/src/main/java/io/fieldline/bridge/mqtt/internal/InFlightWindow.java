@@ -117,7 +117,9 @@ public final class InFlightWindow {
                 acknowledged++;
             } catch (Exception e) {
                 dropped++;
-                LOG.warn("Could not acknowledge MQTT message {} (the broker will redeliver it): {}", head.messageId,
+                LOG.warn(
+                        "Could not acknowledge MQTT message {} (the broker will redeliver it): {}",
+                        head.messageId,
                         e.toString());
             }
         }

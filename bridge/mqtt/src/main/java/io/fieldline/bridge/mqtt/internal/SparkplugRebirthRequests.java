@@ -53,8 +53,11 @@ public final class SparkplugRebirthRequests {
      * @param client the bridge's MQTT client once it has one, else null
      */
     public SparkplugRebirthRequests(MqttBridgeConfig config, Supplier<MqttAsyncClient> client) {
-        this(TimeUnit.MILLISECONDS.toNanos(config.getLong(MqttBridgeConfig.SPARKPLUG_REBIRTH_INTERVAL_MS)),
-                System::nanoTime, System::currentTimeMillis, (topic, payload) -> {
+        this(
+                TimeUnit.MILLISECONDS.toNanos(config.getLong(MqttBridgeConfig.SPARKPLUG_REBIRTH_INTERVAL_MS)),
+                System::nanoTime,
+                System::currentTimeMillis,
+                (topic, payload) -> {
                     MqttAsyncClient mqtt = client.get();
                     if (mqtt == null || !mqtt.isConnected()) {
                         throw new MqttException(MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED);
@@ -82,7 +85,8 @@ public final class SparkplugRebirthRequests {
             return;
         }
         SparkplugTopic parsed = SparkplugTopic.parse(topic).orElse(null);
-        if (parsed == null || (parsed.type() != SparkplugMessageType.NDATA && parsed.type() != SparkplugMessageType.DDATA)) {
+        if (parsed == null
+                || (parsed.type() != SparkplugMessageType.NDATA && parsed.type() != SparkplugMessageType.DDATA)) {
             return;
         }
         if (sessions.birth(parsed.nodeKey()) != null && sessions.birth(parsed.entityKey()) != null) {
@@ -99,20 +103,31 @@ public final class SparkplugRebirthRequests {
         try {
             publisher.publish(command, rebirthPayload(epochMillis.getAsLong()));
         } catch (MqttException e) {
-            LOG.warn("Cannot ask Sparkplug edge node {} to rebirth on {} ({}); asking again with its next DATA", node,
-                    command, e.toString());
+            LOG.warn(
+                    "Cannot ask Sparkplug edge node {} to rebirth on {} ({}); asking again with its next DATA",
+                    node,
+                    command,
+                    e.toString());
             return;
         }
         lastRequest.put(node, now);
-        LOG.info("Asked Sparkplug edge node {} to rebirth ({} from {} with no birth on record)", node, parsed.type(),
+        LOG.info(
+                "Asked Sparkplug edge node {} to rebirth ({} from {} with no birth on record)",
+                node,
+                parsed.type(),
                 parsed.entityKey());
     }
 
     /** The Rebirth command: the payload timestamp and {@value #REBIRTH_METRIC} = true. */
     static byte[] rebirthPayload(long epochMillis) {
-        return Payload.newBuilder().setTimestamp(epochMillis)
-                .addMetrics(Metric.newBuilder().setName(REBIRTH_METRIC).setTimestamp(epochMillis)
-                        .setDatatype(DataType.Boolean_VALUE).setBooleanValue(true))
-                .build().toByteArray();
+        return Payload.newBuilder()
+                .setTimestamp(epochMillis)
+                .addMetrics(Metric.newBuilder()
+                        .setName(REBIRTH_METRIC)
+                        .setTimestamp(epochMillis)
+                        .setDatatype(DataType.Boolean_VALUE)
+                        .setBooleanValue(true))
+                .build()
+                .toByteArray();
     }
 }

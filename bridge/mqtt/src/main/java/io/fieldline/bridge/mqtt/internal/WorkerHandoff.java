@@ -16,8 +16,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class WorkerHandoff {
 
-    private WorkerHandoff() {
-    }
+    private WorkerHandoff() {}
 
     /**
      * Queues {@code item}, waiting while the queue is full.
@@ -26,7 +25,11 @@ public final class WorkerHandoff {
      * @param stopping whether the bridge is going down (then the message is not queued)
      * @return whether the message was queued; when not, its ticket is abandoned and the interrupt flag kept
      */
-    public static <T> boolean handOff(InFlightWindow window, InFlightWindow.Ticket ticket, T item, BlockingQueue<T> queue,
+    public static <T> boolean handOff(
+            InFlightWindow window,
+            InFlightWindow.Ticket ticket,
+            T item,
+            BlockingQueue<T> queue,
             BooleanSupplier stopping) {
         try {
             while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {

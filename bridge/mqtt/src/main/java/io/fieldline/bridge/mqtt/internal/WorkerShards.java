@@ -15,8 +15,7 @@ public final class WorkerShards {
 
     private static final String SPARKPLUG_PREFIX = "spBv1.0/";
 
-    private WorkerShards() {
-    }
+    private WorkerShards() {}
 
     /** The worker, from 0 to {@code workers - 1}, that handles messages on this topic. */
     public static int of(String topic, int workers) {

@@ -63,15 +63,41 @@ public record Route(
     }
 
     /** A route with the {@link DecodeContext#DEFAULT_MAX_FUTURE default} tolerance for event times ahead. */
-    public Route(String name, TopicPattern pattern, PayloadFormat format, String kafkaTopic, ValueTemplate device,
-            String deviceField, ValueTemplate site, ValueTemplate room, ValueTemplate sensor,
-            Map<String, ValueTemplate> attributes, boolean segmentsAsAttributes, boolean shared) {
-        this(name, pattern, format, kafkaTopic, device, deviceField, site, room, sensor, attributes, segmentsAsAttributes,
-                shared, DecodeContext.DEFAULT_MAX_FUTURE);
+    public Route(
+            String name,
+            TopicPattern pattern,
+            PayloadFormat format,
+            String kafkaTopic,
+            ValueTemplate device,
+            String deviceField,
+            ValueTemplate site,
+            ValueTemplate room,
+            ValueTemplate sensor,
+            Map<String, ValueTemplate> attributes,
+            boolean segmentsAsAttributes,
+            boolean shared) {
+        this(
+                name,
+                pattern,
+                format,
+                kafkaTopic,
+                device,
+                deviceField,
+                site,
+                room,
+                sensor,
+                attributes,
+                segmentsAsAttributes,
+                shared,
+                DecodeContext.DEFAULT_MAX_FUTURE);
     }
 
-    private static java.util.List<ValueTemplate> templates(ValueTemplate device, ValueTemplate site, ValueTemplate room,
-            ValueTemplate sensor, Map<String, ValueTemplate> attributes) {
+    private static java.util.List<ValueTemplate> templates(
+            ValueTemplate device,
+            ValueTemplate site,
+            ValueTemplate room,
+            ValueTemplate sensor,
+            Map<String, ValueTemplate> attributes) {
         java.util.List<ValueTemplate> all = new java.util.ArrayList<>(attributes.values());
         for (ValueTemplate template : new ValueTemplate[] {device, site, room, sensor}) {
             if (template != null) {

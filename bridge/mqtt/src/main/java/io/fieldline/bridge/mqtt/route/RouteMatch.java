@@ -44,11 +44,22 @@ public record RouteMatch(Route route, String topic, Map<String, String> segments
                 attributes.put(name, value);
             }
         });
-        return new DecodeContext(deviceId, route.deviceField(), render(route.sensor()), render(route.site()),
-                render(route.room()), attributes, ingestTime, Source.MQTT, route.maxFuture());
+        return new DecodeContext(
+                deviceId,
+                route.deviceField(),
+                render(route.sensor()),
+                render(route.site()),
+                render(route.room()),
+                attributes,
+                ingestTime,
+                Source.MQTT,
+                route.maxFuture());
     }
 
     private String render(ValueTemplate template) {
-        return Optional.ofNullable(template).map(t -> t.render(segments)).filter(s -> !s.isEmpty()).orElse(null);
+        return Optional.ofNullable(template)
+                .map(t -> t.render(segments))
+                .filter(s -> !s.isEmpty())
+                .orElse(null);
     }
 }

@@ -33,10 +33,13 @@ public final class TopicPattern {
     private final List<Level> levels;
     private final Set<String> names;
 
-    private enum Kind { LITERAL, ONE, REST }
-
-    private record Level(Kind kind, String literal, String name) {
+    private enum Kind {
+        LITERAL,
+        ONE,
+        REST
     }
+
+    private record Level(Kind kind, String literal, String name) {}
 
     private TopicPattern(String text, List<Level> levels, Set<String> names) {
         this.text = text;
@@ -77,7 +80,8 @@ public final class TopicPattern {
                             + " (letters, digits and _, not starting with a digit)");
                 }
                 if (!names.add(name)) {
-                    throw new IllegalArgumentException("segment name '" + name + "' used twice in topic pattern " + text);
+                    throw new IllegalArgumentException(
+                            "segment name '" + name + "' used twice in topic pattern " + text);
                 }
                 level = new Level(rest ? Kind.REST : Kind.ONE, null, name);
             } else {
@@ -88,7 +92,8 @@ public final class TopicPattern {
                 level = new Level(Kind.LITERAL, part, null);
             }
             if (level.kind() == Kind.REST && !last) {
-                throw new IllegalArgumentException("multi-level wildcard must be the last level of topic pattern " + text);
+                throw new IllegalArgumentException(
+                        "multi-level wildcard must be the last level of topic pattern " + text);
             }
             levels.add(level);
         }
@@ -112,11 +117,12 @@ public final class TopicPattern {
             if (filter.length() > 0) {
                 filter.append('/');
             }
-            filter.append(switch (level.kind()) {
-                case LITERAL -> level.literal();
-                case ONE -> "+";
-                case REST -> "#";
-            });
+            filter.append(
+                    switch (level.kind()) {
+                        case LITERAL -> level.literal();
+                        case ONE -> "+";
+                        case REST -> "#";
+                    });
         }
         return filter.toString();
     }
@@ -135,7 +141,9 @@ public final class TopicPattern {
             Level level = levels.get(i);
             if (level.kind() == Kind.REST) {
                 if (i < parts.length && level.name() != null) {
-                    captured.put(level.name(), String.join("/", java.util.Arrays.asList(parts).subList(i, parts.length)));
+                    captured.put(
+                            level.name(),
+                            String.join("/", java.util.Arrays.asList(parts).subList(i, parts.length)));
                 }
                 return Optional.of(captured);
             }

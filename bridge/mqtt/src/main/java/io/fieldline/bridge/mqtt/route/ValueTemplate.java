@@ -20,8 +20,7 @@ public final class ValueTemplate {
     private final List<Part> parts;
     private final Set<String> names;
 
-    private record Part(String literal, String name) {
-    }
+    private record Part(String literal, String name) {}
 
     private ValueTemplate(String text, List<Part> parts, Set<String> names) {
         this.text = text;

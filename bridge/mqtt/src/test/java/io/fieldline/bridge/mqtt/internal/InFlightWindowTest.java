@@ -79,12 +79,14 @@ class InFlightWindowTest {
 
     @Test
     void shouldKeepGoingWhenAnAcknowledgementFails() {
-        InFlightWindow failing = new InFlightWindow((id, qos) -> {
-            if (id == 1) {
-                throw new IllegalStateException("not connected");
-            }
-            acked.add(id);
-        }, () -> true);
+        InFlightWindow failing = new InFlightWindow(
+                (id, qos) -> {
+                    if (id == 1) {
+                        throw new IllegalStateException("not connected");
+                    }
+                    acked.add(id);
+                },
+                () -> true);
         Ticket first = failing.register(1, 1);
         Ticket second = failing.register(2, 1);
 

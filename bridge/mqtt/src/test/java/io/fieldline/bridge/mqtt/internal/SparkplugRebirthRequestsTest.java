@@ -40,10 +40,18 @@ class SparkplugRebirthRequestsTest {
     }
 
     private void birth(String topic, String device) {
-        byte[] payload = Payload.newBuilder().setSeq(0).addMetrics(Metric.newBuilder().setName("t").setAlias(1)
-                .setDatatype(DataType.Double_VALUE).setDoubleValue(1)).build().toByteArray();
-        sessions.apply(new SparkplugDecoder().decode(topic, payload, null,
-                DecodeContext.forDevice(device, Instant.now())).change());
+        byte[] payload = Payload.newBuilder()
+                .setSeq(0)
+                .addMetrics(Metric.newBuilder()
+                        .setName("t")
+                        .setAlias(1)
+                        .setDatatype(DataType.Double_VALUE)
+                        .setDoubleValue(1))
+                .build()
+                .toByteArray();
+        sessions.apply(new SparkplugDecoder()
+                .decode(topic, payload, null, DecodeContext.forDevice(device, Instant.now()))
+                .change());
     }
 
     @Test

@@ -19,7 +19,8 @@ class WorkerHandoffTest {
         BlockingQueue<String> queue = new ArrayBlockingQueue<>(1);
         Ticket ticket = window.register(1, 1);
 
-        assertThat(WorkerHandoff.handOff(window, ticket, "m1", queue, () -> false)).isTrue();
+        assertThat(WorkerHandoff.handOff(window, ticket, "m1", queue, () -> false))
+                .isTrue();
 
         assertThat(queue).containsExactly("m1");
         window.complete(ticket);
@@ -54,7 +55,8 @@ class WorkerHandoffTest {
         full.add("earlier");
         Ticket ticket = window.register(1, 1);
 
-        assertThat(WorkerHandoff.handOff(window, ticket, "m1", full, () -> true)).isFalse();
+        assertThat(WorkerHandoff.handOff(window, ticket, "m1", full, () -> true))
+                .isFalse();
 
         assertThat(window.size()).isZero();
     }

@@ -16,8 +16,10 @@ class WorkerShardsTest {
             int shard = WorkerShards.of("spBv1.0/plant/NBIRTH/" + edge, 4);
             assertThat(WorkerShards.of("spBv1.0/plant/NDATA/" + edge, 4)).isEqualTo(shard);
             assertThat(WorkerShards.of("spBv1.0/plant/NDEATH/" + edge, 4)).isEqualTo(shard);
-            assertThat(WorkerShards.of("spBv1.0/plant/DBIRTH/" + edge + "/pump-1", 4)).isEqualTo(shard);
-            assertThat(WorkerShards.of("spBv1.0/plant/DDATA/" + edge + "/pump-2", 4)).isEqualTo(shard);
+            assertThat(WorkerShards.of("spBv1.0/plant/DBIRTH/" + edge + "/pump-1", 4))
+                    .isEqualTo(shard);
+            assertThat(WorkerShards.of("spBv1.0/plant/DDATA/" + edge + "/pump-2", 4))
+                    .isEqualTo(shard);
         }
     }
 
@@ -42,7 +44,8 @@ class WorkerShardsTest {
 
     @Test
     void shouldKeepOneTopicOnOneWorkerAndStayInRange() {
-        for (String topic : new String[] {"a", "", "spBv1.0/", "spBv1.0/g", "spBv1.0/g/NDATA", "x/y/z", "spBv1.0/g/T/e/d/more"}) {
+        for (String topic :
+                new String[] {"a", "", "spBv1.0/", "spBv1.0/g", "spBv1.0/g/NDATA", "x/y/z", "spBv1.0/g/T/e/d/more"}) {
             int shard = WorkerShards.of(topic, 3);
             assertThat(shard).isBetween(0, 2);
             assertThat(WorkerShards.of(topic, 3)).isEqualTo(shard);

@@ -10,18 +10,22 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ValueTemplateTest {
 
-    private static final Map<String, String> SEGMENTS = Map.of("site", "north", "room", "r1", "device", "d7", "empty", "");
+    private static final Map<String, String> SEGMENTS =
+            Map.of("site", "north", "room", "r1", "device", "d7", "empty", "");
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "{device}|d7",
-        "{site}-{device}|north-d7",
-        "dev:{device}:x|dev:d7:x",
-        "{site}/{missing}|north",
-        "{missing}/{device}|d7",
-        "{site}.{empty}.{device}|north.d7",
-        "constant|constant",
-        "{missing}|''"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{device}|d7",
+                "{site}-{device}|north-d7",
+                "dev:{device}:x|dev:d7:x",
+                "{site}/{missing}|north",
+                "{missing}/{device}|d7",
+                "{site}.{empty}.{device}|north.d7",
+                "constant|constant",
+                "{missing}|''"
+            })
     void shouldRenderSegmentsAndDropSeparatorsOfEmptyOnes(String template, String expected) {
         assertThat(ValueTemplate.parse(template).render(SEGMENTS)).isEqualTo(expected);
     }
