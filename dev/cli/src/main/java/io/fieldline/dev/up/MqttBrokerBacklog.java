@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ final class MqttBrokerBacklog implements PipelineComponent {
     static final Duration SUSTAINED = Duration.ofSeconds(10);
 
     private final Supplier<MqttBroker.PublishCounts> counts;
+    private final LongSupplier bridgeAcknowledged;
     private final MeterRegistry meters;
     private final Duration drainTimeout;
     private final List<Meter> registered = new ArrayList<>();
@@ -43,8 +45,13 @@ final class MqttBrokerBacklog implements PipelineComponent {
     private long highSinceNanos = -1;
     private boolean warned;
 
-    MqttBrokerBacklog(Supplier<MqttBroker.PublishCounts> counts, MeterRegistry meters, Duration drainTimeout) {
+    MqttBrokerBacklog(
+            Supplier<MqttBroker.PublishCounts> counts,
+            LongSupplier bridgeAcknowledged,
+            MeterRegistry meters,
+            Duration drainTimeout) {
         this.counts = counts;
+        this.bridgeAcknowledged = bridgeAcknowledged;
         this.meters = meters;
         this.drainTimeout = drainTimeout;
     }
@@ -55,7 +62,15 @@ final class MqttBrokerBacklog implements PipelineComponent {
                 .startedServer("mqtt")
                 .filter(MqttBroker.class::isInstance)
                 .map(MqttBroker.class::cast)
-                .map(broker -> new MqttBrokerBacklog(broker::publishCounts, context.meters(), drainTimeout));
+                .map(broker -> new MqttBrokerBacklog(
+                        broker::publishCounts, () -> acknowledged(context.meters()), context.meters(), drainTimeout));
+    }
+
+    /** Messages the bridge acknowledged to the broker (after Kafka took them), from its meter. */
+    private static long acknowledged(MeterRegistry meters) {
+        return (long) meters.find("fieldline.mqtt.messages.acknowledged").functionCounters().stream()
+                .mapToDouble(FunctionCounter::count)
+                .sum();
     }
 
     @Override
@@ -136,6 +151,11 @@ final class MqttBrokerBacklog implements PipelineComponent {
     }
 
     @Override
+    public boolean summarizedAfterClose() {
+        return true;
+    }
+
+    @Override
     public Map<String, Object> summary() {
         MqttBroker.PublishCounts now = counts.get();
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -147,6 +167,15 @@ final class MqttBrokerBacklog implements PipelineComponent {
         return summary;
     }
 
+    /**
+     * Messages the broker took in and the bridge has not acknowledged yet: queued in the broker, or
+     * sent and still on their way through the bridge (the broker counts those as sent already).
+     */
+    private long unacknowledged() {
+        MqttBroker.PublishCounts now = counts.get();
+        return Math.max(0, now.incoming() - now.dropped() - bridgeAcknowledged.getAsLong());
+    }
+
     /** Runs after the simulator stopped and before the bridge stops: lets the bridge take the backlog. */
     @Override
     public void close() {
@@ -154,12 +183,13 @@ final class MqttBrokerBacklog implements PipelineComponent {
             watcher.shutdownNow();
         }
         long deadline = System.nanoTime() + drainTimeout.toNanos();
-        long backlog = counts.get().backlog();
+        long backlog = unacknowledged();
         long nextReport = 0;
         while (backlog > 0 && System.nanoTime() < deadline) {
             if (System.nanoTime() >= nextReport) {
                 LOG.info(
-                        "Waiting for the bridge to take the {} messages the MQTT broker still holds (up to {} s)",
+                        "Waiting for the bridge to take and acknowledge the {} messages the MQTT broker still holds "
+                                + "(up to {} s)",
                         backlog,
                         TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
                 nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -170,13 +200,14 @@ final class MqttBrokerBacklog implements PipelineComponent {
                 Thread.currentThread().interrupt();
                 break;
             }
-            backlog = counts.get().backlog();
+            backlog = unacknowledged();
         }
         backlogAtStop = backlog;
         if (backlog > 0) {
             LOG.warn(
-                    "{} messages were still queued in the embedded MQTT broker after waiting {} s for the bridge; "
-                            + "they are lost with the broker's directory when up ends (--drain sets the wait)",
+                    "{} messages were still unacknowledged by the bridge after waiting {} s; they stay in the embedded "
+                            + "broker's session for the bridge, and "
+                            + "are lost with the broker's directory when up ends (--drain sets the wait)",
                     backlog,
                     drainTimeout.toSeconds());
         }

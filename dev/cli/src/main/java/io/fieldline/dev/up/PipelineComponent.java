@@ -18,6 +18,14 @@ public interface PipelineComponent extends AutoCloseable {
     /** What the component did so far, for the closing summary (counters by name). */
     Map<String, Object> summary();
 
+    /**
+     * Whether the closing summary is taken after {@link #close()} rather than just before: for a
+     * component whose close does work worth reporting (the broker watch's drain).
+     */
+    default boolean summarizedAfterClose() {
+        return false;
+    }
+
     /** Stops the component and releases its resources; failures are logged, not thrown. */
     @Override
     void close();

@@ -175,8 +175,14 @@ public final class UpCommand implements Callable<Integer> {
                     // Sources stop first, so what they sent can still be written by the sinks; each
                     // summary is taken just before its component stops, while its stores still answer.
                     for (int i = running.size() - 1; i >= 0; i--) {
-                        summaries.put(running.get(i).name(), summaryOf(running.get(i)));
-                        closeQuietly(running.get(i));
+                        PipelineComponent component = running.get(i);
+                        if (component.summarizedAfterClose()) {
+                            closeQuietly(component);
+                            summaries.put(component.name(), summaryOf(component));
+                        } else {
+                            summaries.put(component.name(), summaryOf(component));
+                            closeQuietly(component);
+                        }
                     }
                 }
                 printSummary(admin, topics, running, summaries);
