@@ -17,9 +17,9 @@ import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.testing.KafkaTopics;
 import io.fieldline.testing.Records;
 import io.fieldline.testing.TestNames;
+import io.fieldline.testing.TestTimes;
 import io.fieldline.testing.TopicTail;
 import io.fieldline.topologies.StreamsSettingsConfig;
-import io.fieldline.topologies.support.Fixtures;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,7 +64,12 @@ class FieldlineStreamsIT {
     private static final int DEVICES = 6;
     private static final List<String> SENSORS = List.of("temp", "hum");
     private static final Duration SPAN = Duration.ofMinutes(30);
-    private static final Instant START = Fixtures.T0;
+    /**
+     * Recent and hour-aligned: records carry their event time as Kafka timestamp, and a fixed 2025 date
+     * was deleted by the broker's retention check mid-test. Four hours back, so that the flush reading
+     * (three hours later) is still in the past.
+     */
+    private static final Instant START = TestTimes.BASE.minus(Duration.ofHours(4));
 
     @Test
     void shouldEmitEveryWindowExactlyOnceAcrossInstanceChanges(EmbeddedStack stack, @TempDir Path stateDirs)
