@@ -37,15 +37,36 @@ public final class TopicTail<K, V> implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(props, keys, values);
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(info -> new TopicPartition(topic, info.partition()))
-                .toList();
+        List<TopicPartition> partitions = partitionsOf(topic);
         if (partitions.isEmpty()) {
             consumer.close();
             throw new IllegalStateException("no topic " + topic + " (create it first: KafkaTopics.createMissing)");
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+    }
+
+    /**
+     * The topic's partitions, asking again for up to 30 s: a broker answers metadata from its own cache,
+     * which can lag a just-committed CreateTopics on a loaded machine, and an unknown topic comes back
+     * as an empty list rather than an error.
+     */
+    private List<TopicPartition> partitionsOf(String topic) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
+            if (!partitions.isEmpty() || System.nanoTime() > deadline) {
+                return partitions;
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return partitions;
+            }
+        }
     }
 
     /** String keys and raw values: dead letters, CDC topics, anything decoded by the test itself. */
