@@ -1,6 +1,8 @@
 package io.fieldline.app;
 
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.schemas.TopicNames;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the topics of the public contract when they are missing: data topics with the
  * configured partition count, metadata topics compacted, dead-letter topics. Existing topics
- * are left as they are (scaling partitions is an operator decision: it remaps keys).
+ * are left as they are (scaling partitions is an operator decision: it remaps keys). Returns only once every
+ * partition of every one of them is served by its leader, so that no producer's first send races the topic's
+ * creation ({@link TopicReadiness}).
  */
 public final class TopicProvisioner {
 
@@ -63,6 +67,10 @@ public final class TopicProvisioner {
                 admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
             }
             List<String> created = missing.stream().map(NewTopic::name).toList();
+            // A producer must not send before every partition is served (see TopicReadiness): check them all,
+            // not only those created now, since another process may have created the rest a moment ago.
+            TopicReadiness.awaitWritable(
+                    admin, topics().stream().map(NewTopic::name).toList(), Duration.ofSeconds(60));
             LOG.info("Topics: {} created, {} already present", created.size(), topics().size() - created.size());
             return created;
         } catch (ExecutionException | TimeoutException e) {

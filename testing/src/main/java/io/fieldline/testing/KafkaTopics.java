@@ -1,5 +1,7 @@
 package io.fieldline.testing;
 
+import io.fieldline.core.kafka.TopicReadiness;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,7 @@ public final class KafkaTopics {
                 }
             }
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(admin, List.of(topics), Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics " + List.of(topics), e);

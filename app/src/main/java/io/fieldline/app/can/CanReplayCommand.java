@@ -9,6 +9,7 @@ import io.fieldline.bridge.can.CanBridgeService;
 import io.fieldline.bridge.can.candump.ReplaySpeed;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.schemas.TopicNames;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
@@ -178,6 +179,10 @@ public final class CanReplayCommand implements Callable<Integer> {
                 out.println(
                         "created topics " + missing.stream().map(NewTopic::name).toList());
             }
+            TopicReadiness.awaitWritable(
+                    admin,
+                    List.of(names.readings(), names.canFrames(), names.deadLetters("can")),
+                    Duration.ofSeconds(60));
         }
     }
 }

@@ -3,6 +3,7 @@ package io.fieldline.bench.mqtt;
 import io.fieldline.bridge.mqtt.MqttBridge;
 import io.fieldline.bridge.mqtt.MqttBridgeConfig;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.core.net.ClientSocketFactory;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
@@ -351,6 +352,8 @@ public final class MqttBridgeBenchmark {
                             new NewTopic(names.deadLetters(MqttBridge.STAGE), 1, (short) 1)))
                     .all()
                     .get(30, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(
+                    admin, List.of(names.readings(), names.deadLetters(MqttBridge.STAGE)), Duration.ofSeconds(60));
         }
     }
 
@@ -396,7 +399,7 @@ public final class MqttBridgeBenchmark {
                 }));
             }
             for (Future<?> future : done) {
-                future.get();
+                future.get(10, TimeUnit.MINUTES);
             }
         } finally {
             pool.shutdownNow();

@@ -1,6 +1,8 @@
 package io.fieldline.bench.sink;
 
+import io.fieldline.bench.kafka.CheckedSends;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.avro.Source;
@@ -220,6 +222,7 @@ public final class SinkBenchmark {
             admin.createTopics(List.of(new NewTopic(topic, settings.partitions(), (short) 1)))
                     .all()
                     .get(60, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(admin, List.of(topic), Duration.ofSeconds(60));
         }
     }
 
@@ -235,12 +238,18 @@ public final class SinkBenchmark {
         Serializer<Reading> serializer =
                 AvroSerdes.specific(Reading.class, settings.registry(), false).serializer();
         long begin = System.nanoTime();
+        CheckedSends sends = new CheckedSends("loading readings into " + topic);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (Reading r : readings) {
-                producer.send(new ProducerRecord<>(
-                        topic, r.getDeviceId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, r)));
+                producer.send(
+                        new ProducerRecord<>(
+                                topic,
+                                r.getDeviceId().getBytes(StandardCharsets.UTF_8),
+                                serializer.serialize(topic, r)),
+                        sends);
             }
             producer.flush();
+            sends.check();
         }
         return readings.length / seconds(begin);
     }

@@ -1,6 +1,8 @@
 package io.fieldline.bench.streams;
 
+import io.fieldline.bench.kafka.CheckedSends;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Device;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -195,6 +198,8 @@ public final class StreamsBenchmark {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         try (KafkaProducer<String, byte[]> producer =
                 new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            CheckedSends metadataSends = new CheckedSends("loading devices and sensors");
+            CheckedSends readingSends = new CheckedSends("loading readings");
             for (int d = 0; d < options.devices(); d++) {
                 String deviceId = deviceId(d);
                 Device device = Device.newBuilder()
@@ -204,7 +209,8 @@ public final class StreamsBenchmark {
                         .setExpectedIntervalMs(1000L)
                         .build();
                 producer.send(
-                        new ProducerRecord<>(names.devices(), deviceId, devices.serialize(names.devices(), device)));
+                        new ProducerRecord<>(names.devices(), deviceId, devices.serialize(names.devices(), device)),
+                        metadataSends);
                 for (String sensorName : SENSORS) {
                     Sensor sensor = Sensor.newBuilder()
                             .setDeviceId(deviceId)
@@ -216,10 +222,12 @@ public final class StreamsBenchmark {
                             .build();
                     String key = deviceId + "/" + sensorName;
                     producer.send(
-                            new ProducerRecord<>(names.sensors(), key, sensors.serialize(names.sensors(), sensor)));
+                            new ProducerRecord<>(names.sensors(), key, sensors.serialize(names.sensors(), sensor)),
+                            metadataSends);
                 }
             }
             producer.flush();
+            metadataSends.check();
             int series = options.devices() * SENSORS.size();
             long started = System.nanoTime();
             for (int i = 0; i < options.readings(); i++) {
@@ -236,14 +244,17 @@ public final class StreamsBenchmark {
                         .setQuality(Quality.GOOD)
                         .setAttributes(Map.of())
                         .build();
-                producer.send(new ProducerRecord<>(
-                        names.readings(),
-                        null,
-                        time.toEpochMilli(),
-                        deviceId,
-                        readings.serialize(names.readings(), reading)));
+                producer.send(
+                        new ProducerRecord<>(
+                                names.readings(),
+                                null,
+                                time.toEpochMilli(),
+                                deviceId,
+                                readings.serialize(names.readings(), reading)),
+                        readingSends);
             }
             producer.flush();
+            readingSends.check();
             return options.readings() / seconds(System.nanoTime() - started);
         }
     }
@@ -377,7 +388,8 @@ public final class StreamsBenchmark {
         for (String topic : List.of(names.devices(), names.sensors(), names.deadLetters("streams"))) {
             topics.add(new NewTopic(topic, 1, (short) -1).configs(keepForever));
         }
-        admin.createTopics(topics).all().get();
+        admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+        TopicReadiness.awaitWritable(admin, topics.stream().map(NewTopic::name).toList(), Duration.ofSeconds(60));
     }
 
     private static void deleteTopics(Admin admin, String topicPrefix, String applicationPrefix) {

@@ -6,6 +6,7 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.fieldline.connectors.cdc.internal.KafkaTopicOffsetStore;
 import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.core.retry.RetryExhaustedException;
 import io.fieldline.core.retry.RetryPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -274,6 +275,8 @@ public final class MetadataCdc implements AutoCloseable {
                     }
                 }
             }
+            TopicReadiness.awaitWritable(
+                    admin, topics.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CdcException("Interrupted while creating the metadata topics", e);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.kafka.TopicReadiness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -150,6 +151,7 @@ final class KafkaSchemaStore implements AutoCloseable {
                     .names()
                     .get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     .contains(topic)) {
+                TopicReadiness.awaitWritable(admin, List.of(topic), READ_TIMEOUT);
                 return;
             }
             int brokers = admin.describeCluster()
@@ -174,6 +176,7 @@ final class KafkaSchemaStore implements AutoCloseable {
                     throw e;
                 }
             }
+            TopicReadiness.awaitWritable(admin, List.of(topic), READ_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating schema topic " + topic, e);
