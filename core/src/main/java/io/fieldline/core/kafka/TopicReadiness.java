@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -37,6 +38,19 @@ public final class TopicReadiness {
     private static final Duration PAUSE = Duration.ofMillis(100);
 
     private TopicReadiness() {}
+
+    /**
+     * {@link #awaitWritable(Admin, Collection, Duration)} with a short-lived admin client made from {@code kafka}
+     * for {@code component} (its name goes into the client id): what an edge calls before its first send.
+     */
+    public static void awaitWritable(
+            KafkaClientConfig kafka, String component, Collection<String> topics, Duration timeout)
+            throws InterruptedException {
+        try (Admin admin = Admin.create(kafka.adminProperties(ClientRules.of(component)
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, component.replace(' ', '-') + "-topic-check")))) {
+            awaitWritable(admin, topics, timeout);
+        }
+    }
 
     /**
      * Returns once every partition of every topic in {@code topics} answers its leader's {@code ListOffsets};

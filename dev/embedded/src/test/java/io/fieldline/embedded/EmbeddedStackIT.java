@@ -3,6 +3,7 @@ package io.fieldline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Quality;
 import io.fieldline.schemas.avro.Reading;
@@ -97,6 +98,7 @@ class EmbeddedStackIT {
         try (Admin admin = Admin.create(
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
             admin.createTopics(Set.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            TopicReadiness.awaitWritable(admin, List.of(topic), Duration.ofSeconds(30));
         }
         Properties producerProps = new Properties();
         producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
@@ -135,6 +137,7 @@ class EmbeddedStackIT {
                             new NewTopic(topic, 1, (short) 1).configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"))))
                     .all()
                     .get();
+            TopicReadiness.awaitWritable(admin, List.of(topic), Duration.ofSeconds(30));
         }
         SchemaRegistryClient registry =
                 new HttpSchemaRegistryClient(stack.schemaRegistry().url());

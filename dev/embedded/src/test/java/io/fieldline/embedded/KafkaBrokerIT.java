@@ -3,6 +3,7 @@ package io.fieldline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.core.kafka.TopicReadiness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,6 +132,7 @@ class KafkaBrokerIT {
     private static void createTopic(String topic) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(Set.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            TopicReadiness.awaitWritable(admin, List.of(topic), Duration.ofSeconds(30));
         }
     }
 

@@ -11,6 +11,7 @@ import io.fieldline.can.dbc.DbcParser;
 import io.fieldline.can.decode.DbcDecoder;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -134,6 +136,14 @@ public final class CanBridgeService implements AutoCloseable {
                 config.rangeCheck(),
                 config.eventTimeMaxFuture());
         Map<String, Object> producer = producerProperties();
+        // No first send before the partitions are served (TopicReadiness: a first batch can be lost otherwise).
+        TopicReadiness.awaitWritable(
+                kafka,
+                "can bridge",
+                config.publishFrames()
+                        ? List.of(names.readings(), names.canFrames(), names.deadLetters(CanFramePublisher.STAGE))
+                        : List.of(names.readings(), names.deadLetters(CanFramePublisher.STAGE)),
+                Duration.ofSeconds(60));
         ingress = IngressPublisher.withSchemaRegistry(
                 IngressSettings.of(CanFramePublisher.STAGE, kafka.bootstrapServers())
                         .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))

@@ -3,6 +3,7 @@ package io.fieldline.bridge.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.KafkaBroker;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
@@ -323,6 +324,7 @@ class IngressPublisherIT {
                 created.add(new NewTopic(topic, partitions, (short) 1).configs(configs));
             }
             admin.createTopics(created).all().get(30, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(admin, List.of(topics), Duration.ofSeconds(30));
         }
     }
 

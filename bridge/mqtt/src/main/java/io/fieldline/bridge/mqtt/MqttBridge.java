@@ -19,6 +19,7 @@ import io.fieldline.bridge.mqtt.route.Route;
 import io.fieldline.bridge.mqtt.route.RouteMatch;
 import io.fieldline.bridge.mqtt.route.Router;
 import io.fieldline.bridge.mqtt.route.UnroutableMessageException;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
@@ -35,9 +36,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -270,6 +273,9 @@ public final class MqttBridge implements AutoCloseable {
                 worker.start();
             }
             connectFirstTime(options);
+            // After connecting (MQTT is the bridge's first dependency to report on), before subscribing: a fresh
+            // deployment, whose topics may be seconds old, has no session that delivers before the subscription.
+            awaitTopics();
             subscribe(true);
             state.set(State.RUNNING);
             LOG.info(
@@ -286,6 +292,32 @@ public final class MqttBridge implements AutoCloseable {
             throw e instanceof MqttBridgeException bridge
                     ? bridge
                     : new MqttBridgeException("MQTT bridge " + clientId + " failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The topics the bridge writes must be served before its first send: an idempotent producer sending at once to
+     * a partition its leader has not opened yet can lose its first batch ({@link TopicReadiness}). Bounded by
+     * {@code mqtt.start.timeout.ms}; a topic that does not exist fails the start naming it.
+     */
+    private void awaitTopics() {
+        Set<String> topics = new LinkedHashSet<>();
+        topics.add(topicNames.readings());
+        topics.add(topicNames.deadLetters(STAGE));
+        for (Route route : router.routes()) {
+            if (route.kafkaTopic() != null) {
+                topics.add(route.kafkaTopic());
+            }
+        }
+        try {
+            TopicReadiness.awaitWritable(
+                    config.kafka(),
+                    "mqtt bridge " + clientId,
+                    topics,
+                    Duration.ofMillis(config.getLong(MqttBridgeConfig.START_TIMEOUT_MS)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MqttBridgeException("interrupted while checking the Kafka topics " + topics, e);
         }
     }
 

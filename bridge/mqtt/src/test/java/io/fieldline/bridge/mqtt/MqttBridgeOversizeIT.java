@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.core.kafka.TopicReadiness;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.DeadLetterHeaders;
@@ -46,6 +47,8 @@ class MqttBridgeOversizeIT {
                             new NewTopic(names.deadLetters(MqttBridge.STAGE), 1, (short) 1)))
                     .all()
                     .get(30, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(
+                    admin, List.of(names.readings(), names.deadLetters(MqttBridge.STAGE)), Duration.ofSeconds(30));
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         String topic = root + "/sites/s1/rooms/r1/devices/d1/telemetry";
