@@ -9,12 +9,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code fieldline config}: the configuration reference and a validity check. */
+/** {@code fieldline config}: the configuration and metrics references, and a validity check. */
 @Command(
         name = "config",
         mixinStandardHelpOptions = true,
         description = "Configuration reference and validation.",
-        subcommands = {ConfigCommand.Docs.class, ConfigCommand.Check.class})
+        subcommands = {ConfigCommand.Docs.class, ConfigCommand.Metrics.class, ConfigCommand.Check.class})
 public final class ConfigCommand {
 
     /** {@code fieldline config docs}: writes docs/configuration.md from the definitions. */
@@ -33,6 +33,31 @@ public final class ConfigCommand {
         @Override
         public Integer call() throws Exception {
             String markdown = ConfigReference.markdown();
+            if (output == null) {
+                System.out.print(markdown);
+            } else {
+                Files.writeString(output, markdown, StandardCharsets.UTF_8);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code fieldline config metrics}: writes docs/metrics.md from the catalog of meters. */
+    @Command(
+            name = "metrics",
+            mixinStandardHelpOptions = true,
+            description = "Print (or write) the reference of the metrics on /metrics as Markdown.")
+    static final class Metrics implements Callable<Integer> {
+
+        @Option(
+                names = {"-o", "--output"},
+                paramLabel = "FILE",
+                description = "Write to this file instead of standard output.")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            String markdown = MetricsReference.markdown();
             if (output == null) {
                 System.out.print(markdown);
             } else {

@@ -50,6 +50,7 @@ public final class ConfigReference {
         sections.put("Sinks", io.fieldline.sink.SinkConfig.configDef());
         sections.put("CAN bridge", io.fieldline.bridge.can.CanBridgeConfig.configDef());
         sections.put("CDC (Debezium)", io.fieldline.connectors.cdc.CdcConfig.configDef());
+        sections.put("Services", io.fieldline.app.service.ServiceConfig.configDef());
         // Builds with more commands (the developer build's embedded servers) add their sections.
         for (ConfigSections extra : java.util.ServiceLoader.load(ConfigSections.class)) {
             sections.putAll(extra.sections());

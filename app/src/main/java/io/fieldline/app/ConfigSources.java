@@ -42,11 +42,22 @@ public final class ConfigSources {
         return merged;
     }
 
-    /** {@code FIELDLINE_SINK_BATCH_SIZE=500} becomes {@code sink.batch.size=500}; other variables are ignored. */
+    /**
+     * Variables of the launchers ({@code bin/fieldline}, {@code ./fieldline}) that share the prefix but are not
+     * configuration keys.
+     */
+    static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("FIELDLINE_JAVA_OPTS", "FIELDLINE_HOME");
+
+    /**
+     * {@code FIELDLINE_SINK_BATCH_SIZE=500} becomes {@code sink.batch.size=500}; other variables (and the launchers'
+     * own {@code FIELDLINE_JAVA_OPTS}) are ignored.
+     */
     public static Map<String, String> fromEnvironment(Map<String, String> environment) {
         Map<String, String> keys = new TreeMap<>();
         environment.forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+            if (name.startsWith(ENV_PREFIX)
+                    && name.length() > ENV_PREFIX.length()
+                    && !LAUNCHER_VARIABLES.contains(name)) {
                 keys.put(keyForEnvironmentVariable(name), value);
             }
         });

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ConfigCommand.class,
             io.fieldline.app.can.CanCommand.class,
+            RunCommand.class,
             TailCommand.class,
         })
 public final class FieldlineCommand {}

@@ -1,21 +1,18 @@
 package io.fieldline.dev.up;
 
+import io.fieldline.app.service.Component;
+import io.fieldline.app.service.ServiceComponents;
 import io.fieldline.bridge.can.CanBridgeConfig;
-import io.fieldline.bridge.can.CanBridgeService;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The CAN bridge as a {@code fieldline up} component. With no {@code can.*} settings it replays the bundled demo
  * log with the bundled demo DBC, looping, with timestamps shifted to now, so the demo's readings look live;
  * any {@code can.*} key of the configuration overrides that.
  */
-public final class CanBridgeComponent implements PipelineComponent {
-
-    private static final Logger LOG = LoggerFactory.getLogger(CanBridgeComponent.class);
+public final class CanBridgeComponent {
 
     private static final String CLIMATE_DEVICE = "can-climate-1";
     private static final String POULTRY_DEVICE = "can-poultry-1";
@@ -32,11 +29,7 @@ public final class CanBridgeComponent implements PipelineComponent {
             "*/HouseClimate/BirdWeightAvg=*/avg_weight_kg",
             "*/HouseClimate/BirdCount=*/birds");
 
-    private final CanBridgeService service;
-
-    private CanBridgeComponent(CanBridgeService service) {
-        this.service = service;
-    }
+    private CanBridgeComponent() {}
 
     /** The demo network's controllers as fleet devices, with the sensors the mappings above name. */
     public static List<DemoMetadata.DemoDevice> demoDevices() {
@@ -67,54 +60,15 @@ public final class CanBridgeComponent implements PipelineComponent {
                         1000));
     }
 
-    /** The component for the servers and settings of a {@code fieldline up} run. */
-    public static CanBridgeComponent create(UpContext context) {
-        Map<String, Object> can = new HashMap<>();
-        context.config().forEach((k, v) -> {
-            if (k.startsWith("can.")) {
-                can.put(k, v);
-            }
-        });
+    /** The CAN bridge component of {@code fieldline run}, with the demo's defaults under any {@code can.*} setting. */
+    public static Component create(UpContext context) {
+        Map<String, Object> can = new HashMap<>(context.service().settings());
         can.putIfAbsent(CanBridgeConfig.REPLAY_TIMESTAMPS, "shifted");
         // The demo network's two controllers are devices of the demo fleet, and the signals that feed
         // KPIs and alert rules get the fleet's sensor names; the others keep their DBC names.
         can.putIfAbsent(CanBridgeConfig.NODE_DEVICES, DEMO_NODE_DEVICES);
         can.putIfAbsent(CanBridgeConfig.SIGNAL_MAPPINGS, DEMO_SIGNAL_MAPPINGS);
         can.putIfAbsent(CanBridgeConfig.REPLAY_LOOP, "true");
-        return new CanBridgeComponent(new CanBridgeService(
-                context.kafka(),
-                context.stack().schemaRegistry().url(),
-                context.topics(),
-                new CanBridgeConfig(can),
-                context.meters()));
-    }
-
-    @Override
-    public String name() {
-        return "can";
-    }
-
-    @Override
-    public void start() throws Exception {
-        service.start();
-    }
-
-    @Override
-    public Map<String, Object> summary() {
-        Exception failure = service.failure();
-        Map<String, Object> summary = new java.util.LinkedHashMap<>(service.summary());
-        if (failure != null) {
-            summary.put("failure", failure.getMessage());
-        }
-        return summary;
-    }
-
-    @Override
-    public void close() {
-        try {
-            service.close();
-        } catch (RuntimeException e) {
-            LOG.warn("Closing the CAN bridge failed", e);
-        }
+        return ServiceComponents.canBridge(context.service(), can);
     }
 }

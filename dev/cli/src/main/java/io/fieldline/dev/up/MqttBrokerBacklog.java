@@ -1,5 +1,6 @@
 package io.fieldline.dev.up;
 
+import io.fieldline.app.service.Component;
 import io.fieldline.embedded.MqttBroker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * does, it waits for the bridge to take what the broker still holds, and says how much was left
  * if the wait ran out (the embedded broker's directory is deleted when {@code up} ends).
  */
-final class MqttBrokerBacklog implements PipelineComponent {
+final class MqttBrokerBacklog implements Component {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttBrokerBacklog.class);
     /** A backlog above this, for {@link #SUSTAINED}, is back-pressure worth a WARN. */
@@ -57,7 +58,7 @@ final class MqttBrokerBacklog implements PipelineComponent {
     }
 
     /** The watch over the embedded broker, if {@code up} started one (none for an external broker). */
-    static Optional<PipelineComponent> of(UpContext context, Duration drainTimeout) {
+    static Optional<Component> of(UpContext context, Duration drainTimeout) {
         return context.stack()
                 .startedServer("mqtt")
                 .filter(MqttBroker.class::isInstance)
@@ -75,7 +76,7 @@ final class MqttBrokerBacklog implements PipelineComponent {
 
     @Override
     public String name() {
-        return "mqtt broker";
+        return "mqtt-broker-backlog";
     }
 
     @Override

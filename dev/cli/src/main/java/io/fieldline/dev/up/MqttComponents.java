@@ -1,47 +1,24 @@
 package io.fieldline.dev.up;
 
-import io.fieldline.bridge.mqtt.MqttBridge;
-import io.fieldline.bridge.mqtt.MqttBridgeConfig;
-import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.app.service.Component;
 import io.fieldline.simulator.DeviceModel;
 import io.fieldline.simulator.FleetModel;
 import io.fieldline.simulator.Simulator;
 import io.fieldline.simulator.SimulatorOptions;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The MQTT bridge and the device simulator that feeds it. */
+/** The device simulator that feeds the MQTT bridge, and the demo metadata of its fleet. */
 final class MqttComponents {
 
     /** The shortest reporting interval the demo metadata declares for a simulated device. */
     static final long MIN_DECLARED_INTERVAL_MS = 1000;
 
     private MqttComponents() {}
-
-    static PipelineComponent bridge(UpContext context) {
-        Map<String, Object> config = new HashMap<>(context.configWithEndpoints());
-        config.putIfAbsent(MqttBridgeConfig.SERVER_URIS, context.stack().mqtt().url());
-        MqttBridge bridge = MqttBridge.withSchemaRegistry(
-                new MqttBridgeConfig(config),
-                context.topics(),
-                new HttpSchemaRegistryClient(context.stack().schemaRegistry().url()),
-                context.meters());
-        return Components.of("mqtt bridge", bridge::start, bridge::close, () -> {
-            MqttBridge.Stats stats = bridge.stats();
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("messages received", stats.received());
-            summary.put("messages acknowledged", stats.acknowledged());
-            summary.put("redelivered", stats.redelivered());
-            summary.put("readings to Kafka", stats.readings());
-            summary.put("dead letters", stats.deadLetters());
-            return summary;
-        });
-    }
 
     static SimulatorOptions simulatorOptions(UpContext context, int devices, double rate, double faultRate) {
         SimulatorOptions defaults =
@@ -62,7 +39,7 @@ final class MqttComponents {
     }
 
     /** The device simulator as a pipeline component; the simulator itself is reachable (tests drive its rate). */
-    static final class SimulatorComponent implements PipelineComponent {
+    static final class SimulatorComponent implements Component {
         private final Simulator simulator;
 
         SimulatorComponent(Simulator simulator) {

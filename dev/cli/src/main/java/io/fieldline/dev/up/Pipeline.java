@@ -1,10 +1,18 @@
 package io.fieldline.dev.up;
 
+import io.fieldline.app.service.Component;
+import io.fieldline.app.service.Dependencies;
+import io.fieldline.app.service.ServiceComponents;
+import io.fieldline.app.service.ServiceContext;
+import io.fieldline.app.service.Supervisor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The components {@code fieldline up} runs, in start order. */
+/**
+ * The components {@code fieldline up} runs, in start order: the product's components (as {@code fieldline run} builds
+ * them) between the developer build's own: the demo schema and metadata first, the broker watch and the sources last.
+ */
 final class Pipeline {
 
     /** Choices from the command line. */
@@ -12,8 +20,9 @@ final class Pipeline {
 
     private Pipeline() {}
 
-    static List<PipelineComponent> components(UpContext context, Options options) {
-        List<PipelineComponent> components = new ArrayList<>();
+    static List<Supervisor.Spec> components(UpContext context, Options options) {
+        ServiceContext service = context.service();
+        List<Supervisor.Spec> components = new ArrayList<>();
         boolean simulate = options.devices() > 0;
         var simulator = simulate
                 ? MqttComponents.simulatorOptions(context, options.devices(), options.rate(), options.faultRate())
@@ -25,23 +34,60 @@ final class Pipeline {
             fleet.addAll(MqttComponents.fleetMetadata(simulator));
         }
         if (options.canReplay()) {
-            fleet.addAll(io.fieldline.dev.up.CanBridgeComponent.demoDevices());
+            fleet.addAll(CanBridgeComponent.demoDevices());
         }
-        components.add(SinkComponents.schema(context, fleet));
-        components.add(CdcComponent.create(context));
-        components.add(StreamsComponent.create(context));
-        components.add(SinkComponents.postgres(context));
-        components.add(SinkComponents.redis(context));
-        components.add(MqttComponents.bridge(context));
+        components.add(new Supervisor.Spec("database", () -> SinkComponents.schema(context, fleet)));
+        for (String name : List.of(
+                ServiceComponents.CDC,
+                ServiceComponents.STREAMS,
+                ServiceComponents.SINK_POSTGRES,
+                ServiceComponents.SINK_REDIS,
+                ServiceComponents.MQTT_BRIDGE)) {
+            components.add(ServiceComponents.spec(name, service));
+        }
         // Between the bridge and the sources: closed after them, it waits for the bridge to take the
         // broker's backlog before the bridge stops.
-        MqttBrokerBacklog.of(context, options.drain()).ifPresent(components::add);
+        MqttBrokerBacklog.of(context, options.drain())
+                .ifPresent(backlog ->
+                        components.add(new Supervisor.Spec(backlog.name(), once(backlog, context, options))));
         if (simulate) {
-            components.add(MqttComponents.simulator(simulator));
+            components.add(new Supervisor.Spec("simulator", () -> MqttComponents.simulator(simulator)));
         }
         if (options.canReplay()) {
-            components.add(io.fieldline.dev.up.CanBridgeComponent.create(context));
+            components.add(new Supervisor.Spec(
+                    ServiceComponents.CAN_BRIDGE,
+                    () -> CanBridgeComponent.create(context),
+                    ServiceComponents.dependencies(ServiceComponents.CAN_BRIDGE)));
         }
         return components;
+    }
+
+    /**
+     * {@code --servers-only}: the demo schema and metadata, reported with the health of every server, and no
+     * component.
+     */
+    static List<Supervisor.Spec> serversOnly(UpContext context, Options options) {
+        List<DemoMetadata.DemoDevice> fleet = new ArrayList<>();
+        if (options.devices() > 0) {
+            fleet.addAll(MqttComponents.fleetMetadata(
+                    MqttComponents.simulatorOptions(context, options.devices(), options.rate(), options.faultRate())));
+        }
+        if (options.canReplay()) {
+            fleet.addAll(CanBridgeComponent.demoDevices());
+        }
+        return List.of(new Supervisor.Spec(
+                "database", () -> SinkComponents.schema(context, fleet), java.util.Set.copyOf(Dependencies.ALL)));
+    }
+
+    /** The first instance, then a new one for each restart. */
+    private static java.util.function.Supplier<Component> once(Component first, UpContext context, Options options) {
+        java.util.concurrent.atomic.AtomicReference<Component> next =
+                new java.util.concurrent.atomic.AtomicReference<>(first);
+        return () -> {
+            Component component = next.getAndSet(null);
+            return component != null
+                    ? component
+                    : MqttBrokerBacklog.of(context, options.drain()).orElseThrow();
+        };
     }
 }

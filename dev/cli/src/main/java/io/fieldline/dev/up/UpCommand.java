@@ -4,24 +4,29 @@ import io.fieldline.app.AppConfig;
 import io.fieldline.app.ConfigOptions;
 import io.fieldline.app.ConfigReference;
 import io.fieldline.app.TopicProvisioner;
+import io.fieldline.app.service.ProcessLifecycle;
+import io.fieldline.app.service.ServiceConfig;
+import io.fieldline.app.service.ServiceRuntime;
+import io.fieldline.app.service.Supervisor;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.StackOptions;
 import io.fieldline.schemas.TopicNames;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.fieldline.topologies.StreamsSettingsConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -88,6 +93,13 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--no-can", description = "Do not replay the bundled CAN demo log.")
     boolean noCan;
 
+    @Option(
+            names = "--servers-only",
+            description = "Start the servers, topics, migrations and the demo fleet's metadata (for --devices), and "
+                    + "none of the components: run them as their own processes with fieldline run, and feed them "
+                    + "with fieldline simulate.")
+    boolean serversOnly;
+
     private final PrintStream out = System.out;
 
     @Override
@@ -112,92 +124,81 @@ public final class UpCommand implements Callable<Integer> {
                     "the embedded broker, started because " + KafkaClientConfig.BOOTSTRAP_SERVERS
                             + " is not set, speaks PLAINTEXT only");
         }
-        AppConfig app = new AppConfig(config);
+        Map<String, String> settings = new LinkedHashMap<>(config);
+        // The simulated devices of a room report in step, so the demo needs no long wait for
+        // stragglers before a room's KPI window is computed: the first VPD shows after ~90 s.
+        settings.putIfAbsent(StreamsSettingsConfig.KPI_GRACE_MS, "15000");
+        // Several processes (this one, fieldline run) may run on one host: a free port unless one is set.
+        settings.putIfAbsent(ServiceConfig.HTTP_PORT, "0");
+        AppConfig app = new AppConfig(settings);
         Path dataDir = Path.of(app.getString(AppConfig.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
+        ServiceConfig service = new ServiceConfig(settings);
+        ProcessLifecycle lifecycle = ProcessLifecycle.install(Duration.ofMillis(Math.max(
+                service.getLong(ServiceConfig.SHUTDOWN_TIMEOUT_MS), TimeUnit.SECONDS.toMillis(60 + drainSeconds))));
 
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(
-                () -> {
-                    stop.countDown();
-                    try {
-                        // The JVM exits when the hooks return: wait for the clean shutdown below.
-                        stopped.await(60 + drainSeconds, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                },
-                "fieldline-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        List<PipelineComponent> running = new ArrayList<>();
+        PrometheusMeterRegistry meters = ServiceRuntime.registry();
         Map<String, Map<String, Object>> summaries = new LinkedHashMap<>();
-        try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(config)))) {
+        List<String> started = new ArrayList<>();
+        try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(settings)))) {
             TopicNames topics = new TopicNames(app.getString(AppConfig.TOPICS_PREFIX));
             if (stack.startedServer("kafka").isPresent()) {
                 // A fresh embedded broker has none of the changelogs an old local state refers to:
                 // start the Streams state from scratch too, instead of restoring and discarding it.
                 deleteRecursively(dataDir.resolve("streams"));
             }
-            UpContext context = new UpContext(config, app, stack, topics, meters, dataDir);
-            printEndpoints(stack, dataDir);
-            try (Admin admin = Admin.create(context.kafka()
+            UpContext context = new UpContext(settings, app, stack, topics, meters, dataDir);
+            ServiceRuntime runtime = new ServiceRuntime(context.service(), meters, lifecycle::exit);
+            lifecycle.onStopRequest(runtime.supervisor()::abortStart);
+            try (Admin admin = Admin.create(context.service()
+                    .kafka()
                     .adminProperties(ClientRules.of("fieldline up")
                             .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-up-admin")))) {
-                new TopicProvisioner(
-                                topics,
-                                app.getInt(AppConfig.TOPICS_PARTITIONS),
-                                app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR))
-                        .createMissing(admin);
                 try {
-                    for (PipelineComponent component : Pipeline.components(
-                            context,
-                            new Pipeline.Options(
-                                    devices, rate, faultRate, !noCan, java.time.Duration.ofSeconds(drainSeconds)))) {
-                        LOG.info("Starting {}", component.name());
-                        running.add(component);
-                        component.start();
-                    }
+                    String opsUrl = runtime.openOps("127.0.0.1");
+                    printEndpoints(stack, opsUrl, dataDir);
+                    new TopicProvisioner(
+                                    topics,
+                                    app.getInt(AppConfig.TOPICS_PARTITIONS),
+                                    app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR))
+                            .createMissing(admin);
+                    Pipeline.Options options =
+                            new Pipeline.Options(devices, rate, faultRate, !noCan, Duration.ofSeconds(drainSeconds));
+                    List<Supervisor.Spec> specs = serversOnly
+                            ? Pipeline.serversOnly(context, options)
+                            : Pipeline.components(context, options);
+                    specs.forEach(spec -> started.add(spec.name()));
+                    runtime.start(specs, "127.0.0.1");
                     out.printf(
-                            "%nFieldline is up: ready in %.1f s. %s%n",
+                            "%nFieldline is up%s: ready in %.1f s. %s%n",
+                            serversOnly ? " (servers only: start the components with fieldline run)" : "",
                             (System.nanoTime() - begin) / 1e9,
                             durationSeconds > 0 ? "Stopping in " + durationSeconds + " s." : "Ctrl-C stops it.");
                     out.flush();
                     if (durationSeconds > 0) {
-                        stop.await(durationSeconds, TimeUnit.SECONDS);
+                        lifecycle.awaitStop(Duration.ofSeconds(durationSeconds));
                     } else {
-                        stop.await();
+                        lifecycle.awaitStop();
                     }
                     out.println("\nStopping...");
                 } finally {
                     // Sources stop first, so what they sent can still be written by the sinks; each
                     // summary is taken just before its component stops, while its stores still answer.
-                    for (int i = running.size() - 1; i >= 0; i--) {
-                        PipelineComponent component = running.get(i);
-                        if (component.summarizedAfterClose()) {
-                            closeQuietly(component);
-                            summaries.put(component.name(), summaryOf(component));
-                        } else {
-                            summaries.put(component.name(), summaryOf(component));
-                            closeQuietly(component);
-                        }
-                    }
+                    summaries.putAll(runtime.stop());
                 }
-                printSummary(admin, topics, running, summaries);
+                printSummary(admin, topics, started, summaries);
             }
         } finally {
-            stopped.countDown();
-            if (durationSeconds > 0 && stop.getCount() > 0) {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
+            lifecycle.stopped();
         }
         return 0;
     }
 
-    private void printEndpoints(EmbeddedStack stack, Path dataDir) throws java.io.IOException {
-        Map<String, String> endpoints = stack.endpoints();
+    private void printEndpoints(EmbeddedStack stack, String opsUrl, Path dataDir) throws java.io.IOException {
+        Map<String, String> endpoints = new LinkedHashMap<>(stack.endpoints());
+        if (opsUrl != null) {
+            endpoints.put("OPS_URL", opsUrl);
+        }
         StringBuilder env = new StringBuilder("# Written by fieldline up: endpoints of the running servers.\n");
         out.println("\nServers:");
         endpoints.forEach((key, value) -> {
@@ -207,15 +208,15 @@ public final class UpCommand implements Callable<Integer> {
             }
         });
         Path file = dataDir.resolve("endpoints.env");
+        // It holds the database password: readable by its owner only.
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, env.toString(), StandardCharsets.UTF_8);
         out.println("  (also in " + file + ")");
     }
 
     private void printSummary(
-            Admin admin,
-            TopicNames topics,
-            List<PipelineComponent> components,
-            Map<String, Map<String, Object>> summaries)
+            Admin admin, TopicNames topics, List<String> components, Map<String, Map<String, Object>> summaries)
             throws InterruptedException {
         List<String> names = new ArrayList<>(topics.dataTopics());
         names.addAll(topics.metadataTopics());
@@ -225,10 +226,10 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  Records per topic:");
         counts.forEach((topic, count) -> out.printf("    %-34s %,12d%n", topic, count));
         out.println("    (end minus start offsets; topics written with exactly-once also count their commit markers)");
-        for (PipelineComponent component : components) {
-            Map<String, Object> summary = summaries.getOrDefault(component.name(), Map.of());
+        for (String component : components) {
+            Map<String, Object> summary = summaries.getOrDefault(component, Map.of());
             if (!summary.isEmpty()) {
-                out.println("  " + component.name() + ":");
+                out.println("  " + component + ":");
                 summary.forEach((key, value) -> out.printf("    %-34s %12s%n", key, format(value)));
             }
         }
@@ -251,22 +252,5 @@ public final class UpCommand implements Callable<Integer> {
             return String.format("%,d", ((Number) value).longValue());
         }
         return String.valueOf(value);
-    }
-
-    private static Map<String, Object> summaryOf(PipelineComponent component) {
-        try {
-            return new LinkedHashMap<>(component.summary());
-        } catch (RuntimeException e) {
-            LOG.warn("No summary from {}: {}", component.name(), e.toString());
-            return Map.of();
-        }
-    }
-
-    private static void closeQuietly(PipelineComponent component) {
-        try {
-            component.close();
-        } catch (RuntimeException e) {
-            LOG.warn("Stopping {} failed: {}", component.name(), e.toString(), e);
-        }
     }
 }

@@ -1,10 +1,9 @@
 package io.fieldline.dev.up;
 
 import io.fieldline.app.AppConfig;
-import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.app.service.ServiceContext;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.schemas.TopicNames;
-import io.fieldline.schemas.registry.SchemaRegistryClientConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,19 +27,13 @@ public record UpContext(
         MeterRegistry meters,
         Path dataDir) {
 
-    /**
-     * The configuration plus the endpoints of the servers, as the modules' configs expect them: the
-     * Kafka cluster in use is {@code kafka.bootstrap.servers} (the embedded broker's when none was set).
-     */
-    public Map<String, Object> configWithEndpoints() {
-        Map<String, Object> merged = new java.util.HashMap<>(config);
-        merged.put(KafkaClientConfig.BOOTSTRAP_SERVERS, stack.kafka().bootstrapServers());
-        merged.put(SchemaRegistryClientConfig.URL, stack.schemaRegistry().url());
-        return merged;
+    /** The same context as {@code fieldline run} builds, with the servers' endpoints from the stack. */
+    public ServiceContext service() {
+        return new ServiceContext(config, stack.endpoints(), meters);
     }
 
-    /** How every component reaches Kafka: the {@code kafka.*} block, with the cluster in use. */
-    public KafkaClientConfig kafka() {
-        return new KafkaClientConfig(configWithEndpoints());
+    /** The configuration plus the endpoints of the servers, as the modules' configs expect them. */
+    public Map<String, Object> configWithEndpoints() {
+        return service().settings();
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fieldline.app.AppConfig;
 import io.fieldline.app.TopicProvisioner;
+import io.fieldline.app.service.Component;
+import io.fieldline.app.service.Supervisor;
 import io.fieldline.embedded.EmbeddedConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.StackOptions;
@@ -70,10 +72,11 @@ class PipelineLoadIT {
                                 app.getShort(AppConfig.TOPICS_REPLICATION_FACTOR))
                         .createMissing(admin);
             }
-            List<PipelineComponent> running = new ArrayList<>();
+            List<Component> running = new ArrayList<>();
             try {
-                for (PipelineComponent component : Pipeline.components(
+                for (Supervisor.Spec spec : Pipeline.components(
                         context, new Pipeline.Options(DEVICES, RATE, 0, false, Duration.ofSeconds(60)))) {
+                    Component component = spec.factory().get();
                     running.add(component);
                     component.start();
                 }
