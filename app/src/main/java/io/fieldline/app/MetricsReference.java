@@ -111,14 +111,22 @@ public final class MetricsReference {
 
         /**
          * The series names of the family: the family itself for a counter or a gauge; {@code _count} and
-         * {@code _sum}, and a {@code _max} gauge, for a timer or a summary ({@code _bucket} series too when it
-         * publishes a histogram, which none of Fieldline's does).
+         * {@code _sum}, and a {@code _max} gauge, for a timer or a summary, and {@code _bucket} series when it
+         * publishes a histogram.
          */
         public List<String> prometheusSeries() {
             String family = prometheusName();
-            return type.distribution() ? List.of(family + "_count", family + "_sum", family + "_max") : List.of(family);
+            if (!type.distribution()) {
+                return List.of(family);
+            }
+            return HISTOGRAMS.contains(name)
+                    ? List.of(family + "_bucket", family + "_count", family + "_sum", family + "_max")
+                    : List.of(family + "_count", family + "_sum", family + "_max");
         }
     }
+
+    /** The distributions that publish Prometheus histogram buckets. */
+    static final java.util.Set<String> HISTOGRAMS = java.util.Set.of(SinkMeters.BATCH_DURATION, SinkMeters.BATCH_SIZE);
 
     private static final Map<String, String> HEADINGS = new LinkedHashMap<>();
     private static final Map<String, String> NOTES = new LinkedHashMap<>();
@@ -205,8 +213,8 @@ public final class MetricsReference {
                     List.of("source"),
                     SERVICE,
                     "1 while a consumer group's lag, or a bridge's in-flight window, has stayed past its threshold "
-                            + "for `backpressure.after.ms`, else 0. `source`: `group <group id>`, or "
-                            + "`<component> in-flight`."),
+                            + "for `backpressure.after.ms`, else 0. `source`: the consumer group id, or "
+                            + "`<component>-inflight` (`mqtt-bridge-inflight`)."),
             // --- MQTT bridge
             mqtt(MqttBridge.METER_MESSAGES_RECEIVED, Type.COUNTER, "MQTT messages received."),
             mqtt(
@@ -348,11 +356,18 @@ public final class MetricsReference {
                     "Records written or dead-lettered whose offsets were committed."),
             sink(SinkMeters.BATCHES, Type.COUNTER, null, List.of(), "Batches written."),
             sink(
+                    SinkMeters.BATCH_SIZE,
+                    Type.DISTRIBUTION_SUMMARY,
+                    "records",
+                    List.of(),
+                    "Records per batch written; a histogram (`_bucket`, `le` 1 to 10000)."),
+            sink(
                     SinkMeters.BATCH_DURATION,
                     Type.TIMER,
                     "seconds",
                     List.of(),
-                    "From a batch's first record to its commit, retries included."),
+                    "From a batch's first record to its commit, retries included; a histogram (`_bucket`, `le` 5 ms to "
+                            + "30 s)."),
             sink(
                     SinkMeters.RETRIES,
                     Type.COUNTER,
@@ -503,8 +518,9 @@ public final class MetricsReference {
                 .append("Prometheus text format (Micrometer's `PrometheusMeterRegistry`). A Micrometer name becomes ")
                 .append("a Prometheus name this way: dots become underscores; the base unit, if any, is appended ")
                 .append("(every timer is in `_seconds`); counters end in `_total`; a timer is a summary of ")
-                .append("`_count` and `_sum` series plus a `_max` gauge (none publishes histogram `_bucket` ")
-                .append("series). Tag keys become labels, dots as underscores (`client.id` is `client_id`). ")
+                .append("`_count` and `_sum` series plus a `_max` gauge, and histogram `_bucket` series where the ")
+                .append(
+                        "description says so. Tag keys become labels, dots as underscores (`client.id` is `client_id`). ")
                 .append("A meter appears once its component registers it; one tagged with something met at run ")
                 .append("time (a route, a table, a source topic) appears with the first such value.\n");
         for (String component : HEADINGS.keySet()) {

@@ -139,6 +139,7 @@ class MetricsReferenceTest {
         assertThat(catalog.get(SinkMeters.RECORDS).prometheusName()).isEqualTo("fieldline_sink_records_total");
         assertThat(catalog.get(SinkMeters.BATCH_DURATION).prometheusSeries())
                 .containsExactly(
+                        "fieldline_sink_batch_duration_seconds_bucket",
                         "fieldline_sink_batch_duration_seconds_count",
                         "fieldline_sink_batch_duration_seconds_sum",
                         "fieldline_sink_batch_duration_seconds_max");
@@ -161,14 +162,24 @@ class MetricsReferenceTest {
                             .baseUnit(m.baseUnit())
                             .tags(tags)
                             .register(prometheus);
-                case TIMER -> Timer.builder(m.name()).tags(tags).register(prometheus);
+                case TIMER -> {
+                    Timer.Builder timer = Timer.builder(m.name()).tags(tags);
+                    if (MetricsReference.HISTOGRAMS.contains(m.name())) {
+                        timer.serviceLevelObjectives(java.time.Duration.ofMillis(5));
+                    }
+                    timer.register(prometheus);
+                }
                 case LONG_TASK_TIMER ->
                     LongTaskTimer.builder(m.name()).tags(tags).register(prometheus);
-                case DISTRIBUTION_SUMMARY ->
-                    DistributionSummary.builder(m.name())
+                case DISTRIBUTION_SUMMARY -> {
+                    DistributionSummary.Builder summary = DistributionSummary.builder(m.name())
                             .baseUnit(m.baseUnit())
-                            .tags(tags)
-                            .register(prometheus);
+                            .tags(tags);
+                    if (MetricsReference.HISTOGRAMS.contains(m.name())) {
+                        summary.serviceLevelObjectives(1);
+                    }
+                    summary.register(prometheus);
+                }
             }
         }
         Set<String> scraped = prometheus
@@ -395,6 +406,10 @@ class MetricsReferenceTest {
         List<Meter.Id> ids = meters.getMeters().stream()
                 .map(Meter::getId)
                 .filter(id -> id.getName().startsWith("fieldline."))
+                // The simple registry shows a histogram's buckets as gauges of their own, <name>.histogram.
+                .filter(id -> !(id.getName().endsWith(".histogram")
+                        && MetricsReference.HISTOGRAMS.contains(
+                                id.getName().substring(0, id.getName().length() - ".histogram".length()))))
                 .toList();
         assertThat(ids).isNotEmpty();
         for (Meter.Id id : ids) {

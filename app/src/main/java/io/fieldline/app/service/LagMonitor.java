@@ -96,7 +96,7 @@ public final class LagMonitor implements AutoCloseable {
             for (String group : groups.get()) {
                 long total = readGroup(group);
                 if (total >= 0) {
-                    track("group " + group, total, lagThreshold, now, "records behind");
+                    track(group, total, lagThreshold, now, "records behind");
                 }
             }
         } catch (RuntimeException e) {

@@ -372,8 +372,8 @@ public final class ServiceComponents {
                 },
                 () -> {
                     Map<String, Object> summary = new LinkedHashMap<>();
-                    summary.put("changes published", count(context.meters(), "fieldline.cdc.changes"));
-                    summary.put("dead letters", count(context.meters(), "fieldline.cdc.dead.letters"));
+                    summary.put("changes published", count(context.meters(), MetadataCdc.METER_CHANGES));
+                    summary.put("dead letters", count(context.meters(), MetadataCdc.METER_DEAD_LETTERS));
                     return summary;
                 },
                 List.of(),

@@ -134,7 +134,7 @@ public final class ServiceRuntime implements AutoCloseable {
         Map<String, IntSupplier> windows = new LinkedHashMap<>();
         supervisor.running().forEach(component -> {
             if (component.inFlight() != null) {
-                windows.put(component.name() + " in-flight", component.inFlight());
+                windows.put(component.name() + "-inflight", component.inFlight());
             }
         });
         return windows;

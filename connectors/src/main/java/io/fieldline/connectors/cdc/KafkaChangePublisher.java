@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,7 +54,7 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
     private final Duration sendTimeout;
     private final Clock clock;
     private final JsonConverter json = new JsonConverter();
-    private final Counter deadLetters;
+    private final Map<String, Counter> deadLetters = new HashMap<>();
     private final Counter skipped;
 
     KafkaChangePublisher(
@@ -72,10 +73,15 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
         this.sendTimeout = Objects.requireNonNull(sendTimeout, "sendTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
         json.configure(Map.of(JsonConverterConfig.SCHEMAS_ENABLE_CONFIG, "false"), false);
-        this.deadLetters = Counter.builder("fieldline.cdc.dead.letters")
-                .description("Captured rows that could not be mapped and went to the dead-letter topic")
-                .register(meters);
-        this.skipped = Counter.builder("fieldline.cdc.skipped")
+        for (String reason : new String[] {MetadataCdc.REASON_INVALID_ROW, MetadataCdc.REASON_UNCONVERTIBLE}) {
+            deadLetters.put(
+                    reason,
+                    Counter.builder(MetadataCdc.METER_DEAD_LETTERS)
+                            .tag("reason", reason)
+                            .description("Captured rows that could not be mapped and went to the dead-letter topic")
+                            .register(meters));
+        }
+        this.skipped = Counter.builder(MetadataCdc.METER_SKIPPED)
                 .description("Change events with nothing to publish (heartbeats, messages, other tables)")
                 .register(meters);
     }
@@ -97,7 +103,11 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
                         changeTime(change),
                         publish.key().getBytes(StandardCharsets.UTF_8),
                         value)));
-                meters.counter("fieldline.cdc.changes", "table", publish.table().tableName(), "op", publish.operation())
+                Counter.builder(MetadataCdc.METER_CHANGES)
+                        .tag("table", publish.table().tableName())
+                        .tag("op", publish.operation())
+                        .description("Changes of the captured tables published, by table and operation")
+                        .register(meters)
                         .increment();
                 LOG.debug(
                         "Publishing {} {} key {} to {}",
@@ -112,7 +122,12 @@ final class KafkaChangePublisher implements DebeziumEngine.ChangeConsumer<Record
                         change.sourceOffset(),
                         invalid.reason());
                 sends.add(producer.send(deadLetter(change, invalid)));
-                deadLetters.increment();
+                deadLetters
+                        .get(
+                                invalid.cause() instanceof InvalidRowException
+                                        ? MetadataCdc.REASON_INVALID_ROW
+                                        : MetadataCdc.REASON_UNCONVERTIBLE)
+                        .increment();
             } else {
                 skipped.increment();
             }

@@ -64,6 +64,21 @@ public final class MetadataCdc implements AutoCloseable {
     /** Prefix of the logical-decoding messages the heartbeat writes. */
     public static final String HEARTBEAT_MESSAGE_PREFIX = "fieldline-cdc-heartbeat";
 
+    /** Counter, tagged {@code table} and {@code op} (Debezium's r, c, u, d): changes published. */
+    public static final String METER_CHANGES = "fieldline.cdc.changes";
+    /** Counter: change events with nothing to publish (heartbeats, messages, other tables). */
+    public static final String METER_SKIPPED = "fieldline.cdc.skipped";
+    /**
+     * Counter, tagged {@code reason} ({@value #REASON_INVALID_ROW} or {@value #REASON_UNCONVERTIBLE}): captured
+     * rows sent to the dead-letter topic. (The other stages name theirs {@code fieldline.<stage>.deadletters}; this
+     * name is kept because the developer build's {@code up} summary counts it by name.)
+     */
+    public static final String METER_DEAD_LETTERS = "fieldline.cdc.deadletters";
+    /** Dead-letter {@code reason}: a row that cannot be turned into its Avro value ({@link InvalidRowException}). */
+    public static final String REASON_INVALID_ROW = "invalid_row";
+    /** Dead-letter {@code reason}: a column of an unexpected type (a conversion error). */
+    public static final String REASON_UNCONVERTIBLE = "unconvertible";
+
     private static final Logger LOG = LoggerFactory.getLogger(MetadataCdc.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     /** Asking a starting engine to stop again: every 100 ms, for as long as the stop may take in all. */

@@ -109,7 +109,7 @@ class KafkaChangePublisherTest {
             assertThat(record.value()).isNull();
             assertThat(record.topic()).isEqualTo("metadata.alert-rules");
         });
-        assertThat(meters.counter("fieldline.cdc.changes", "table", "alert_rule", "op", "d")
+        assertThat(meters.counter(MetadataCdc.METER_CHANGES, "table", "alert_rule", "op", "d")
                         .count())
                 .isEqualTo(1.0);
     }
@@ -140,7 +140,12 @@ class KafkaChangePublisherTest {
         assertThat(key(deadLetter)).isEqualTo("{\"rule_id\":\"bad\"}");
         assertThat(key(producer.history().get(1))).isEqualTo("good");
         assertThat(committer.processed).hasSize(2);
-        assertThat(meters.counter("fieldline.cdc.dead.letters").count()).isEqualTo(1.0);
+        assertThat(meters.counter(MetadataCdc.METER_DEAD_LETTERS, "reason", MetadataCdc.REASON_INVALID_ROW)
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(meters.counter(MetadataCdc.METER_DEAD_LETTERS, "reason", MetadataCdc.REASON_UNCONVERTIBLE)
+                        .count())
+                .isZero();
     }
 
     private void handle(List<RecordChangeEvent<SourceRecord>> batch) {

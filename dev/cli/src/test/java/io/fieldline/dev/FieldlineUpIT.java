@@ -58,11 +58,13 @@ class FieldlineUpIT {
         // per device), so the test edits the rules the way an operator does: in SQL, while the
         // pipeline runs. CDC carries the rule to the alert application, which must raise it live.
         boolean ruleAdded = false;
+        String health = null;
         long readyBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!ruleAdded && process.isAlive() && System.nanoTime() < readyBy) {
             if (read(output).contains("Fieldline is up: ready in")) {
                 addRuleTheFleetCrosses(endpoints(dataDir));
                 ruleAdded = true;
+                health = get(endpoints(dataDir).get("OPS_URL") + "/health");
             } else {
                 Thread.sleep(200);
             }
@@ -93,7 +95,18 @@ class FieldlineUpIT {
                         "JDBC_USER",
                         "JDBC_PASSWORD",
                         "REDIS_URL",
-                        "MQTT_URL");
+                        "MQTT_URL",
+                        "OPS_URL");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dataDir.resolve("endpoints.env"))))
+                .as("the endpoints file holds the database password")
+                .isEqualTo("rw-------");
+        assertThat(health)
+                .as("GET /health of the running fieldline up")
+                .contains("\"status\" : \"UP\"")
+                .contains("\"mqtt-bridge\"")
+                .contains("\"sink-postgres\"")
+                .contains("\"postgresql\"");
         assertThat(endpoints.get("KAFKA_BOOTSTRAP_SERVERS")).startsWith("127.0.0.1:");
 
         // TopicCounts lists every topic, with 0 for an empty one: only positive counts prove a flow.
@@ -153,6 +166,15 @@ class FieldlineUpIT {
             }
         }
         return counts;
+    }
+
+    private static String get(String url) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body();
     }
 
     private static String read(Path file) throws IOException {

@@ -32,14 +32,23 @@ import org.slf4j.LoggerFactory;
  * <p>Configured from the Streams properties: the topic from
  * {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG} (without it, records are only
  * logged and counted) and an optional Micrometer {@link MeterRegistry} instance under
- * {@value #METER_REGISTRY_CONFIG}, where {@value #COUNTER} is counted by source topic.
+ * {@value #METER_REGISTRY_CONFIG}, where {@value #COUNTER} is counted by source topic and reason.
  */
 public final class DeadLetterHandler implements DeserializationExceptionHandler {
 
     /** Streams property holding a {@link MeterRegistry} instance (not a class name). */
     public static final String METER_REGISTRY_CONFIG = "fieldline.meter.registry";
-    /** Counter of dead-lettered records, tagged {@code topic}. */
-    public static final String COUNTER = "fieldline.streams.dead.letters";
+    /**
+     * Counter of dead-lettered records, tagged {@code topic} (the source topic) and {@code reason}
+     * ({@value #REASON_DESERIALIZATION}, {@value #REASON_PROCESSING} or {@value #REASON_SERIALIZATION}).
+     */
+    public static final String COUNTER = "fieldline.streams.deadletters";
+    /** {@code reason} of a record that could not be deserialized (this handler). */
+    public static final String REASON_DESERIALIZATION = "deserialization";
+    /** {@code reason} of a record a processor failed on ({@link ProcessingDeadLetterHandler}). */
+    public static final String REASON_PROCESSING = "processing";
+    /** {@code reason} of a record whose output could not be serialized ({@link ProductionDeadLetterHandler}). */
+    public static final String REASON_SERIALIZATION = "serialization";
     /** Stage name in the headers and in the dead-letter topic's name. */
     public static final String STAGE = "streams";
 
@@ -73,6 +82,7 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
                 exception.toString(),
                 deadLetters.topic());
         return Response.resume(deadLetters.deadLetter(
+                REASON_DESERIALIZATION,
                 context,
                 record.key(),
                 record.value(),

@@ -2,6 +2,7 @@ package io.fieldline.topologies.runtime;
 
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.deadletter.DeadLetterRecords;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,7 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 /**
  * What the three exception handlers share: the dead-letter topic (from
  * {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG}), the counter
- * ({@value DeadLetterHandler#COUNTER}, tagged with the source topic, when a registry is configured
+ * ({@value DeadLetterHandler#COUNTER}, tagged with the source topic and the reason, when a registry is configured
  * under {@value DeadLetterHandler#METER_REGISTRY_CONFIG}) and the dead-letter records themselves,
  * built with Fieldline's headers by {@link DeadLetterRecords}.
  */
@@ -41,10 +42,13 @@ final class DeadLetters {
     }
 
     /**
-     * Counts one dead letter of {@code sourceTopic} and returns the records to hand to Streams: the
+     * Counts one dead letter of the context's source topic and returns the records to hand to Streams: the
      * dead letter of the given source bytes, or none when no topic is configured.
+     *
+     * @param reasonTag the counter's {@code reason}: one of the {@code DeadLetterHandler.REASON_*} values
      */
     List<ProducerRecord<byte[], byte[]>> deadLetter(
+            String reasonTag,
             ErrorHandlerContext context,
             byte[] key,
             byte[] value,
@@ -52,7 +56,11 @@ final class DeadLetters {
             String reason,
             Exception exception) {
         if (registry != null) {
-            registry.counter(DeadLetterHandler.COUNTER, "topic", String.valueOf(context.topic()))
+            Counter.builder(DeadLetterHandler.COUNTER)
+                    .tag("topic", String.valueOf(context.topic()))
+                    .tag("reason", reasonTag)
+                    .description("Records sent to the Streams dead-letter topic (or only counted, without one)")
+                    .register(registry)
                     .increment();
         }
         if (topic == null) {

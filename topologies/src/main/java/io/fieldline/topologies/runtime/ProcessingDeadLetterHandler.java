@@ -68,6 +68,7 @@ public final class ProcessingDeadLetterHandler implements ProcessingExceptionHan
                 exception.toString(),
                 deadLetters.topic());
         return Response.resume(deadLetters.deadLetter(
+                DeadLetterHandler.REASON_PROCESSING,
                 context,
                 context.sourceRawKey(),
                 context.sourceRawValue(),

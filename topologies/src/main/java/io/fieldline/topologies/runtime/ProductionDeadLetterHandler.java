@@ -86,6 +86,7 @@ public final class ProductionDeadLetterHandler implements ProductionExceptionHan
                 exception.toString(),
                 deadLetters.topic());
         return Response.resume(deadLetters.deadLetter(
+                DeadLetterHandler.REASON_SERIALIZATION,
                 context,
                 context.sourceRawKey(),
                 context.sourceRawValue(),

@@ -115,6 +115,7 @@ class ProductionDeadLetterHandlerTest {
                 .isEqualTo("7");
         assertThat(meters.get(DeadLetterHandler.COUNTER)
                         .tag("topic", "telemetry.readings.enriched")
+                        .tag("reason", DeadLetterHandler.REASON_SERIALIZATION)
                         .counter()
                         .count())
                 .isEqualTo(1.0);

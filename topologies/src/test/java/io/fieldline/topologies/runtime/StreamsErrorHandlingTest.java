@@ -152,6 +152,7 @@ class StreamsErrorHandlingTest {
         assertThat(deadLettersCounted()).isEqualTo(1.0);
         assertThat(meters.get(DeadLetterHandler.COUNTER)
                         .tag("topic", topics.readings().name())
+                        .tag("reason", DeadLetterHandler.REASON_DESERIALIZATION)
                         .counter()
                         .count())
                 .isEqualTo(1.0);
@@ -216,6 +217,7 @@ class StreamsErrorHandlingTest {
         assertThat(header(dead, DeadLetterHeaders.STAGE)).isEqualTo("streams");
         assertThat(meters.get(DeadLetterHandler.COUNTER)
                         .tag("topic", topics.enrichedReadings().name())
+                        .tag("reason", DeadLetterHandler.REASON_PROCESSING)
                         .counter()
                         .count())
                 .isEqualTo(1.0);

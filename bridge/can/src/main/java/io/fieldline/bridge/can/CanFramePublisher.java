@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +44,18 @@ public final class CanFramePublisher implements FrameListener {
     private static final Logger LOG = LoggerFactory.getLogger(CanFramePublisher.class);
     /** Stage name of this bridge's dead letters ({@code deadletter.can}) and its ingress source. */
     public static final String STAGE = "can";
+
+    /** Counter, tagged {@code outcome} ({@link CanReadingMapper.Outcome}, lower case): CAN frames read. */
+    public static final String METER_FRAMES = "fieldline.can.frames";
+    /** Counter: signals published as readings. */
+    public static final String METER_SIGNALS = "fieldline.can.signals";
+    /** Counter: input lines that are not CAN frames. */
+    public static final String METER_MALFORMED_LINES = "fieldline.can.malformed.lines";
+    /** Counter, tagged {@code reason} (one of {@link #DEAD_LETTER_REASONS}): records written to the dead-letter topic. */
+    public static final String METER_DEAD_LETTERS = "fieldline.can.deadletters";
+    /** The {@code reason} tags of {@link #METER_DEAD_LETTERS}, also the dead letters' reason tags at the publisher. */
+    public static final List<String> DEAD_LETTER_REASONS =
+            List.of("malformed", "unknown_id", "undecodable", "future_timestamp");
 
     private final CanReadingMapper mapper;
     private final IngressPublisher publisher;
@@ -89,22 +102,22 @@ public final class CanFramePublisher implements FrameListener {
         for (CanReadingMapper.Outcome o : CanReadingMapper.Outcome.values()) {
             frameCounters.put(
                     o,
-                    Counter.builder("fieldline.can.frames")
+                    Counter.builder(METER_FRAMES)
                             .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
                             .description("CAN frames read, by what became of them")
                             .register(registry));
             frames.put(o, new LongAdder());
         }
-        signalCounter = Counter.builder("fieldline.can.signals")
+        signalCounter = Counter.builder(METER_SIGNALS)
                 .description("Signals published as readings")
                 .register(registry);
-        malformedCounter = Counter.builder("fieldline.can.malformed.lines")
+        malformedCounter = Counter.builder(METER_MALFORMED_LINES)
                 .description("Input lines that are not CAN frames")
                 .register(registry);
-        for (String reason : new String[] {"malformed", "unknown_id", "undecodable", "future_timestamp"}) {
+        for (String reason : DEAD_LETTER_REASONS) {
             deadLetterCounters.put(
                     reason,
-                    Counter.builder("fieldline.can.deadletters")
+                    Counter.builder(METER_DEAD_LETTERS)
                             .tag("reason", reason)
                             .description("Records written to the CAN dead-letter topic")
                             .register(registry));

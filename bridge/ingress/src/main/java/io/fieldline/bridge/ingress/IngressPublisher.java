@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -112,6 +113,9 @@ public final class IngressPublisher implements AutoCloseable {
     private final TopicNames topicNames;
     private final Serializer<Reading> readingSerializer;
     private final Producer<byte[], byte[]> producer;
+    /** The producer's own metrics (retries, errors, batch sizes, latencies) as {@code kafka_producer_*}. */
+    private final KafkaClientMetrics producerMetrics;
+
     private final MeterRegistry registry;
     private final Tags tags;
     private final Counter sent;
@@ -153,6 +157,8 @@ public final class IngressPublisher implements AutoCloseable {
         this.readingSerializer = Objects.requireNonNull(readingSerializer, "readingSerializer");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.producer = Objects.requireNonNull(producer, "producer");
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(registry);
         this.tags = Tags.of("source", settings.source(), "client.id", settings.clientId());
         this.sent = Counter.builder(METER_SENT)
                 .tags(tags)
@@ -287,6 +293,7 @@ public final class IngressPublisher implements AutoCloseable {
             LOG.warn("Closing the {} ingress producer failed: {}", settings.source(), e.toString());
         }
         registry.remove(inFlightGauge);
+        producerMetrics.close();
         failure.complete(null);
     }
 

@@ -100,6 +100,40 @@ public final class MqttBridge implements AutoCloseable {
     /** Stage name of this bridge's dead letters ({@code deadletter.mqtt}). */
     public static final String STAGE = "mqtt";
 
+    // Meters, every one tagged client.id (docs/metrics.md).
+    /** Counter: MQTT messages received. */
+    public static final String METER_MESSAGES_RECEIVED = "fieldline.mqtt.messages.received";
+    /** Counter: MQTT messages the broker flagged as redeliveries (DUP). */
+    public static final String METER_MESSAGES_REDELIVERED = "fieldline.mqtt.messages.redelivered";
+    /** Function counter: MQTT messages acknowledged to the broker after Kafka took them. */
+    public static final String METER_MESSAGES_ACKNOWLEDGED = "fieldline.mqtt.messages.acknowledged";
+    /** Function counter: MQTT messages given up before a worker took them. */
+    public static final String METER_MESSAGES_ABANDONED = "fieldline.mqtt.messages.abandoned";
+    /** Counter: Sparkplug NBIRTH/DBIRTH messages decoded. */
+    public static final String METER_SPARKPLUG_BIRTHS = "fieldline.mqtt.sparkplug.births";
+    /** Counter: Sparkplug NDEATH/DDEATH messages decoded. */
+    public static final String METER_SPARKPLUG_DEATHS = "fieldline.mqtt.sparkplug.deaths";
+    /** Counter: payload metrics deliberately not turned into readings. */
+    public static final String METER_METRICS_SKIPPED = "fieldline.mqtt.metrics.skipped";
+    /** Timer: from handing a message's records to the producer to the acknowledgement of the last. */
+    public static final String METER_KAFKA_SEND = "fieldline.mqtt.kafka.send";
+    /** Gauge: MQTT messages received and not yet acknowledged. */
+    public static final String METER_IN_FLIGHT = "fieldline.mqtt.inflight";
+    /** Gauge: 1 while the in-flight window is full. */
+    public static final String METER_BACKPRESSURE = "fieldline.mqtt.backpressure";
+    /** Gauge: the receive maximum the bridge asked for. */
+    public static final String METER_RECEIVE_MAXIMUM = "fieldline.mqtt.receive.maximum";
+    /** Gauge: 1 while connected to the MQTT broker. */
+    public static final String METER_CONNECTED = "fieldline.mqtt.connected";
+    /** Counter, tagged {@code route}: readings Kafka acknowledged. */
+    public static final String METER_READINGS_WRITTEN = "fieldline.mqtt.readings.written";
+    /** Counter, tagged {@code route} and {@code reason}: MQTT messages written to the dead-letter topic. */
+    public static final String METER_DEAD_LETTERS = "fieldline.mqtt.deadletters";
+    /** Dead-letter {@code reason}: no route matches the MQTT topic, or the route cannot name the device. */
+    public static final String REASON_UNROUTABLE = "unroutable";
+    /** Dead-letter {@code reason}: the payload cannot be decoded into readings. */
+    public static final String REASON_UNDECODABLE = "undecodable";
+
     private static final Logger LOG = LoggerFactory.getLogger(MqttBridge.class);
     private static final int QOS0_HANDOFF_SLACK = 256;
 
@@ -134,6 +168,7 @@ public final class MqttBridge implements AutoCloseable {
     // Workers register per-route meters as routes first carry messages.
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private final Map<String, Counter> readingCounters = new ConcurrentHashMap<>();
+    // By route and reason.
     private final Map<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
     private final Counter received;
     private final Counter redelivered;
@@ -176,44 +211,44 @@ public final class MqttBridge implements AutoCloseable {
         this.rebirthRequests = new SparkplugRebirthRequests(config, () -> client);
         this.backPressure = new BackPressure(config.clientId(), receiveMaximum, window::size);
         this.tags = Tags.of("client.id", clientId);
-        this.received = counter("fieldline.mqtt.messages.received", "MQTT messages received");
+        this.received = counter(METER_MESSAGES_RECEIVED, "MQTT messages received");
         this.redelivered = counter(
-                "fieldline.mqtt.messages.redelivered",
+                METER_MESSAGES_REDELIVERED,
                 "MQTT messages the broker flagged as redeliveries (DUP): possible duplicates in Kafka");
-        this.births = counter("fieldline.mqtt.sparkplug.births", "Sparkplug NBIRTH/DBIRTH messages decoded");
-        this.deaths = counter("fieldline.mqtt.sparkplug.deaths", "Sparkplug NDEATH/DDEATH messages decoded");
+        this.births = counter(METER_SPARKPLUG_BIRTHS, "Sparkplug NBIRTH/DBIRTH messages decoded");
+        this.deaths = counter(METER_SPARKPLUG_DEATHS, "Sparkplug NDEATH/DDEATH messages decoded");
         this.skippedMetrics = counter(
-                "fieldline.mqtt.metrics.skipped",
+                METER_METRICS_SKIPPED,
                 "Payload metrics deliberately not turned into readings (non-numeric Sparkplug metrics and the like)");
-        this.sendLatency = register(Timer.builder("fieldline.mqtt.kafka.send")
+        this.sendLatency = register(Timer.builder(METER_KAFKA_SEND)
                 .tags(tags)
                 .description(
                         "Time from handing a message's records to the Kafka producer to the acknowledgement of the "
                                 + "last of them")
                 .register(registry));
-        register(Gauge.builder("fieldline.mqtt.inflight", window, InFlightWindow::size)
+        register(Gauge.builder(METER_IN_FLIGHT, window, InFlightWindow::size)
                 .tags(tags)
                 .description("MQTT messages received and not yet acknowledged")
                 .register(registry));
-        register(FunctionCounter.builder("fieldline.mqtt.messages.acknowledged", window, InFlightWindow::acknowledged)
+        register(FunctionCounter.builder(METER_MESSAGES_ACKNOWLEDGED, window, InFlightWindow::acknowledged)
                 .tags(tags)
                 .description("MQTT messages acknowledged to the broker after Kafka took them")
                 .register(registry));
-        register(FunctionCounter.builder("fieldline.mqtt.messages.abandoned", window, InFlightWindow::abandoned)
+        register(FunctionCounter.builder(METER_MESSAGES_ABANDONED, window, InFlightWindow::abandoned)
                 .tags(tags)
                 .description("MQTT messages given up before a worker took them (the callback thread was "
                         + "interrupted): never acknowledged, redelivered by the broker")
                 .register(registry));
-        register(Gauge.builder("fieldline.mqtt.backpressure", backPressure, b -> b.saturated() ? 1 : 0)
+        register(Gauge.builder(METER_BACKPRESSURE, backPressure, b -> b.saturated() ? 1 : 0)
                 .tags(tags)
                 .description("1 while the in-flight window is full (the broker holds further messages back: the "
                         + "bridge, or Kafka behind it, is the bottleneck)")
                 .register(registry));
-        register(Gauge.builder("fieldline.mqtt.receive.maximum", () -> receiveMaximum)
+        register(Gauge.builder(METER_RECEIVE_MAXIMUM, () -> receiveMaximum)
                 .tags(tags)
                 .description("The receive maximum the bridge asked for: the in-flight window's size")
                 .register(registry));
-        register(Gauge.builder("fieldline.mqtt.connected", this, b -> b.connected ? 1 : 0)
+        register(Gauge.builder(METER_CONNECTED, this, b -> b.connected ? 1 : 0)
                 .tags(tags)
                 .description("1 while connected to the MQTT broker")
                 .register(registry));
@@ -587,7 +622,7 @@ public final class MqttBridge implements AutoCloseable {
             deadLetter(
                     inbound,
                     null,
-                    "unroutable",
+                    REASON_UNROUTABLE,
                     "no route matches topic " + topic + " (routes: "
                             + router.routes().stream()
                                     .map(r -> r.name() + "=" + r.pattern())
@@ -600,7 +635,7 @@ public final class MqttBridge implements AutoCloseable {
         try {
             context = match.context(inbound.receivedAt());
         } catch (UnroutableMessageException e) {
-            deadLetter(inbound, route, "unroutable", e.getMessage());
+            deadLetter(inbound, route, REASON_UNROUTABLE, e.getMessage());
             return;
         }
         DecodeResult result = switch (route.format()) {
@@ -608,7 +643,7 @@ public final class MqttBridge implements AutoCloseable {
             case SPARKPLUG_B -> decodeSparkplug(topic, payload, context, sparkplugSessions);
         };
         if (result instanceof DecodeResult.Failed failed) {
-            deadLetter(inbound, route, "undecodable", failed.reason());
+            deadLetter(inbound, route, REASON_UNDECODABLE, failed.reason());
             return;
         }
         DecodeResult.Decoded decoded = (DecodeResult.Decoded) result;
@@ -713,19 +748,22 @@ public final class MqttBridge implements AutoCloseable {
                 readingCounters
                         .computeIfAbsent(
                                 routeTag,
-                                name -> register(Counter.builder("fieldline.mqtt.readings.written")
+                                name -> register(Counter.builder(METER_READINGS_WRITTEN)
                                         .tags(tags.and("route", name))
                                         .description("Readings Kafka acknowledged")
                                         .register(registry)))
                         .increment(outcome.records());
             }
             if (outcome.deadLettered()) {
+                // reason: the bridge's (unroutable, undecodable) or the publisher's (too_large, serialization, ...)
+                String reason = outcome.deadLetter();
                 deadLetterCounters
                         .computeIfAbsent(
-                                routeTag,
-                                name -> register(Counter.builder("fieldline.mqtt.deadletters")
-                                        .tags(tags.and("route", name))
-                                        .description("MQTT messages written to the dead-letter topic")
+                                routeTag + '\u0000' + reason,
+                                key -> register(Counter.builder(METER_DEAD_LETTERS)
+                                        .tags(tags.and("route", routeTag, "reason", reason))
+                                        .description(
+                                                "MQTT messages written to the dead-letter topic, by route and reason")
                                         .register(registry)))
                         .increment();
             }

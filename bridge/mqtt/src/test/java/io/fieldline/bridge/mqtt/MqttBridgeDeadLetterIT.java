@@ -158,10 +158,25 @@ class MqttBridgeDeadLetterIT {
             assertThat(TopicTail.header(first, MqttHeaders.ROUTE)).isEqualTo("it");
             assertThat(TopicTail.header(first, MqttHeaders.USER_PROPERTY_PREFIX + "batch"))
                     .isEqualTo("7");
-            assertThat(meters.get("fieldline.mqtt.deadletters").counters().stream()
+            assertThat(meters.get(MqttBridge.METER_DEAD_LETTERS).counters().stream()
                             .mapToDouble(c -> c.count())
                             .sum())
                     .isEqualTo(5.0);
+            assertThat(
+                            meters
+                                    .get(MqttBridge.METER_DEAD_LETTERS)
+                                    .tag("reason", MqttBridge.REASON_UNDECODABLE)
+                                    .counters()
+                                    .stream()
+                                    .mapToDouble(c -> c.count())
+                                    .sum())
+                    .isEqualTo(4.0);
+            assertThat(meters.get(MqttBridge.METER_DEAD_LETTERS)
+                            .tag("reason", MqttBridge.REASON_UNROUTABLE)
+                            .tag("route", "none")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
             assertThat(bridge.stats().acknowledged()).isEqualTo(9);
         }
     }

@@ -40,10 +40,17 @@ public final class SimulateMqttCommand implements Callable<Integer> {
 
     @Option(
             names = "--mqtt-url",
-            defaultValue = "tcp://localhost:1883",
             paramLabel = "URL",
-            description = "MQTT broker (default: ${DEFAULT-VALUE}).")
+            description = "MQTT broker (default: MQTT_URL of the endpoints file of a running fieldline up, else "
+                    + "tcp://localhost:1883).")
     String mqttUrl;
+
+    @Option(
+            names = "--endpoints",
+            paramLabel = "FILE",
+            defaultValue = ".fieldline/endpoints.env",
+            description = "Endpoints written by fieldline up (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path endpoints;
 
     @Option(
             names = "--duration",
@@ -85,7 +92,7 @@ public final class SimulateMqttCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         SimulatorOptions options =
-                new SimulatorOptions(mqttUrl, clientId, devices, rate, seed, qos, faultRate, topicPrefix);
+                new SimulatorOptions(brokerUrl(), clientId, devices, rate, seed, qos, faultRate, topicPrefix);
         CountDownLatch stopped = new CountDownLatch(1);
         Simulator simulator = new Simulator(options);
         Thread hook = new Thread(
@@ -100,7 +107,7 @@ public final class SimulateMqttCommand implements Callable<Integer> {
                 "Publishing %d devices at %.1f msg/s to %s (seed %d); %s%n",
                 devices,
                 rate,
-                mqttUrl,
+                brokerUrl(),
                 seed,
                 durationSeconds > 0 ? "stopping after " + durationSeconds + " s" : "Ctrl-C stops");
         out.flush();
@@ -134,5 +141,23 @@ public final class SimulateMqttCommand implements Callable<Integer> {
                 stats.missed(),
                 stats.skipped(),
                 stats.failed());
+    }
+
+    private String brokerUrl() {
+        if (mqttUrl != null) {
+            return mqttUrl;
+        }
+        if (java.nio.file.Files.isReadable(endpoints)) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(endpoints)) {
+                    if (line.startsWith("MQTT_URL=")) {
+                        return line.substring("MQTT_URL=".length()).trim();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("Cannot read " + endpoints, e);
+            }
+        }
+        return "tcp://localhost:1883";
     }
 }

@@ -1,22 +1,27 @@
 package io.fieldline.sink.internal.worker;
 
+import io.fieldline.sink.SinkMeters;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Meters of one sink worker (tags {@code sink} = postgres or redis, {@code stream}). Names:
+ * Meters of one sink worker (tags {@code sink} = postgres or redis, {@code stream}). Names (constants in
+ * {@link SinkMeters}):
  * <ul>
  *   <li>{@code fieldline.sink.records}: records consumed;</li>
  *   <li>{@code fieldline.sink.records.done}: records written (or dead-lettered) and committed;</li>
  *   <li>{@code fieldline.sink.batches}, {@code fieldline.sink.batch.duration}: batches written, and the time from a
  *       batch's first record to its commit, retries included;</li>
  *   <li>{@code fieldline.sink.retries}: failed write attempts that were retried;</li>
- *   <li>{@code fieldline.sink.deadletters}: records sent to the dead-letter topic;</li>
+ *   <li>{@code fieldline.sink.deadletters} (tag {@code reason}: undecodable, rejected): records sent to the
+ *       dead-letter topic;</li>
  *   <li>{@code fieldline.sink.rows} (tag {@code table}): PostgreSQL rows inserted, or Redis entries written
  *       (tag {@code table} = the kind of key);</li>
  *   <li>{@code fieldline.sink.duplicates} (tag {@code table}): rows skipped because already stored;</li>
@@ -35,8 +40,9 @@ public final class SinkMetrics {
     private final Counter recordsDone;
     private final Counter batches;
     private final Counter retries;
-    private final Counter deadLetters;
+    private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Timer batchDuration;
+    private final DistributionSummary batchSize;
     private final AtomicLong lag = new AtomicLong();
     private final AtomicLong failing = new AtomicLong();
     private final Map<String, Counter> rows = new ConcurrentHashMap<>();
@@ -54,42 +60,68 @@ public final class SinkMetrics {
         this.registry = registry;
         this.sink = sink;
         this.stream = stream;
-        records = Counter.builder("fieldline.sink.records")
+        records = Counter.builder(SinkMeters.RECORDS)
                 .tag("sink", sink)
                 .tag("stream", stream)
                 .description("Records consumed")
                 .register(registry);
-        recordsDone = Counter.builder("fieldline.sink.records.done")
+        recordsDone = Counter.builder(SinkMeters.RECORDS_DONE)
                 .tag("sink", sink)
                 .tag("stream", stream)
                 .description("Records written or dead-lettered, offsets committed")
                 .register(registry);
-        batches = Counter.builder("fieldline.sink.batches")
+        batches = Counter.builder(SinkMeters.BATCHES)
                 .tag("sink", sink)
                 .tag("stream", stream)
                 .description("Batches written")
                 .register(registry);
-        retries = Counter.builder("fieldline.sink.retries")
+        retries = Counter.builder(SinkMeters.RETRIES)
                 .tag("sink", sink)
                 .tag("stream", stream)
                 .description("Write attempts that failed transiently and were retried")
                 .register(registry);
-        deadLetters = Counter.builder("fieldline.sink.deadletters")
-                .tag("sink", sink)
-                .tag("stream", stream)
-                .description("Records sent to the dead-letter topic")
-                .register(registry);
-        batchDuration = Timer.builder("fieldline.sink.batch.duration")
+        for (String reason : new String[] {SinkMeters.REASON_UNDECODABLE, SinkMeters.REASON_REJECTED}) {
+            deadLetters.put(
+                    reason,
+                    Counter.builder(SinkMeters.DEAD_LETTERS)
+                            .tag("sink", sink)
+                            .tag("stream", stream)
+                            .tag("reason", reason)
+                            .description("Records sent to the dead-letter topic, by reason")
+                            .register(registry));
+        }
+        batchDuration = Timer.builder(SinkMeters.BATCH_DURATION)
                 .tag("sink", sink)
                 .tag("stream", stream)
                 .description("Time from a batch's first record to its commit, retries included")
+                // Prometheus histogram buckets: quantiles and SLO alerts across instances.
+                .serviceLevelObjectives(
+                        Duration.ofMillis(5),
+                        Duration.ofMillis(10),
+                        Duration.ofMillis(25),
+                        Duration.ofMillis(50),
+                        Duration.ofMillis(100),
+                        Duration.ofMillis(250),
+                        Duration.ofMillis(500),
+                        Duration.ofSeconds(1),
+                        Duration.ofMillis(2500),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(30))
                 .register(registry);
-        Gauge.builder("fieldline.sink.lag", lag, AtomicLong::get)
+        batchSize = DistributionSummary.builder(SinkMeters.BATCH_SIZE)
+                .tag("sink", sink)
+                .tag("stream", stream)
+                .baseUnit("records")
+                .description("Records per batch written")
+                .serviceLevelObjectives(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+                .register(registry);
+        Gauge.builder(SinkMeters.LAG, lag, AtomicLong::get)
                 .tag("sink", sink)
                 .tag("stream", stream)
                 .description("Records behind the end of the assigned partitions")
                 .register(registry);
-        Gauge.builder("fieldline.sink.failing", failing, AtomicLong::get)
+        Gauge.builder(SinkMeters.FAILING, failing, AtomicLong::get)
                 .tag("sink", sink)
                 .tag("stream", stream)
                 .description("1 while the worker retries a failed write")
@@ -104,6 +136,7 @@ public final class SinkMetrics {
     /** A batch of {@code records} records was written and its offsets committed. */
     public void batchWritten(int records) {
         batches.increment();
+        batchSize.record(records);
         recordsDone.increment(records);
         recordsDoneTotal.addAndGet(records);
     }
@@ -122,8 +155,17 @@ public final class SinkMetrics {
         retryTotal.incrementAndGet();
     }
 
-    public void deadLettered(int n) {
-        deadLetters.increment(n);
+    /**
+     * Records sent to the dead-letter topic.
+     *
+     * @param reason {@link SinkMeters#REASON_UNDECODABLE} or {@link SinkMeters#REASON_REJECTED}
+     */
+    public void deadLettered(String reason, int n) {
+        Counter counter = deadLetters.get(reason);
+        if (counter == null) {
+            throw new IllegalArgumentException("unknown dead-letter reason: " + reason);
+        }
+        counter.increment(n);
         deadLetterTotal.addAndGet(n);
     }
 
@@ -139,7 +181,7 @@ public final class SinkMetrics {
     public void rowsWritten(String table, long n) {
         rows.computeIfAbsent(
                         table,
-                        t -> Counter.builder("fieldline.sink.rows")
+                        t -> Counter.builder(SinkMeters.ROWS)
                                 .tag("sink", sink)
                                 .tag("stream", stream)
                                 .tag("table", t)
@@ -154,7 +196,7 @@ public final class SinkMetrics {
         duplicates
                 .computeIfAbsent(
                         table,
-                        t -> Counter.builder("fieldline.sink.duplicates")
+                        t -> Counter.builder(SinkMeters.DUPLICATES)
                                 .tag("sink", sink)
                                 .tag("stream", stream)
                                 .tag("table", t)
@@ -168,7 +210,7 @@ public final class SinkMetrics {
         conflicts
                 .computeIfAbsent(
                         table,
-                        t -> Counter.builder("fieldline.sink.conflicts")
+                        t -> Counter.builder(SinkMeters.CONFLICTS)
                                 .tag("sink", sink)
                                 .tag("stream", stream)
                                 .tag("table", t)

@@ -2,6 +2,7 @@ package io.fieldline.sink.internal.worker;
 
 import io.fieldline.core.retry.RetryExhaustedException;
 import io.fieldline.core.retry.RetryPolicy;
+import io.fieldline.sink.SinkMeters;
 import io.fieldline.sink.WorkerState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -406,6 +407,7 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                     }
                     List<BatchSplitter.Rejected<V>> rejected = await(batch);
                     List<DeadLetter> letters = new ArrayList<>(batch.undecodable);
+                    int undecodable = letters.size();
                     for (BatchSplitter.Rejected<V> r : rejected) {
                         SinkRecord<V> record = r.record();
                         LOG.warn(
@@ -421,7 +423,8 @@ public final class SinkWorker<V> implements Runnable, AutoCloseable {
                                 r.reason().getCause() != null ? r.reason().getCause() : r.reason()));
                     }
                     deadLetters.publish(letters);
-                    metrics.deadLettered(letters.size());
+                    metrics.deadLettered(SinkMeters.REASON_UNDECODABLE, undecodable);
+                    metrics.deadLettered(SinkMeters.REASON_REJECTED, rejected.size());
                     commit(batch.nextOffsets, retrying && !closing);
                     metrics.batchWritten(batch.records.size());
                     done = true;
