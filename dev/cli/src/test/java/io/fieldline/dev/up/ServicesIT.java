@@ -169,7 +169,13 @@ class ServicesIT {
                                 "kafka_stream_thread_process_total",
                                 v -> assertThat(v).isPositive());
                 assertThat(metrics.get("streams")).containsKey("fieldline_consumer_lag_records");
+                java.util.Set<String> catalogued = new java.util.HashSet<>();
+                io.fieldline.app.MetricsReference.catalog()
+                        .forEach(metric -> catalogued.addAll(metric.prometheusSeries()));
                 for (String component : COMPONENTS) {
+                    assertThat(metrics.get(component).keySet().stream().filter(name -> name.startsWith("fieldline_")))
+                            .as("Fieldline's metrics of %s are in docs/metrics.md", component)
+                            .allMatch(catalogued::contains);
                     assertThat(metrics.get(component))
                             .as("metrics of %s", component)
                             .containsKeys("jvm_memory_used_bytes", "process_cpu_usage", "process_uptime_seconds")
@@ -409,7 +415,7 @@ class ServicesIT {
         }
     }
 
-    /** Each family of {@code /metrics}, its samples summed (histogram buckets excluded). */
+    /** Each series name of {@code /metrics}, its samples summed. */
     private Map<String, Double> metrics(String component) throws IOException {
         String text;
         try {
@@ -433,7 +439,7 @@ class ServicesIT {
             int space = line.lastIndexOf(' ');
             String name = line.substring(0, brace > 0 ? brace : line.indexOf(' '));
             double value = Double.parseDouble(line.substring(space + 1));
-            if (!name.endsWith("_bucket") && !Double.isNaN(value)) {
+            if (!Double.isNaN(value)) {
                 families.merge(name, value, Double::sum);
             }
         }
