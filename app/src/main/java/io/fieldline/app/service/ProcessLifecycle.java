@@ -28,6 +28,10 @@ public final class ProcessLifecycle {
     private ProcessLifecycle(Duration timeout) {
         this.hook = new Thread(
                 () -> {
+                    if (stopped.getCount() == 0) {
+                        // The command had already stopped and the JVM exits with its code (System.exit).
+                        return;
+                    }
                     stop.countDown();
                     try {
                         onStopRequest.run();

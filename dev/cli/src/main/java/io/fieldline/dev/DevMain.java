@@ -25,6 +25,8 @@ public final class DevMain {
         cli.addSubcommand(new UpCommand());
         cli.addSubcommand(new SimulateCommand());
         cli.addSubcommand(new BenchCommand());
+        // The soak runs the pipeline of up, which lives in this build.
+        cli.getSubcommands().get("bench").addSubcommand(new io.fieldline.dev.up.SoakCommand());
         return cli;
     }
 }
