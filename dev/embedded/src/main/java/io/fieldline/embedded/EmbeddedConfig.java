@@ -31,6 +31,8 @@ public final class EmbeddedConfig extends AbstractConfig {
     public static final String MQTT_URL = "embedded.mqtt.url";
     public static final String DATA_DIR = "embedded.data.dir";
     public static final String MQTT_PERSISTENCE = "embedded.mqtt.persistence";
+    public static final String POSTGRES_TIMESCALE = "embedded.postgres.timescale";
+    public static final String POSTGRES_BIN_DIR = "embedded.postgres.bin.dir";
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(
@@ -70,6 +72,26 @@ public final class EmbeddedConfig extends AbstractConfig {
                     Importance.MEDIUM,
                     "Password for the external PostgreSQL database; ignored when PostgreSQL is embedded.")
             .define(
+                    POSTGRES_TIMESCALE,
+                    Type.BOOLEAN,
+                    false,
+                    Importance.MEDIUM,
+                    "Start PostgreSQL with TimescaleDB (shared_preload_libraries=timescaledb, wal_level=logical): a "
+                            + "throwaway cluster of the PostgreSQL installed on this machine (embedded.postgres.bin.dir, "
+                            + "else the newest /usr/lib/postgresql/<major>/bin) instead of zonky's PostgreSQL 17, which "
+                            + "cannot load TimescaleDB. Fails at start, saying how to install it, when TimescaleDB is "
+                            + "not installed (as root: ../shared/tools/timescaledb/install.sh). Not with "
+                            + JDBC_URL + ".")
+            .define(
+                    POSTGRES_BIN_DIR,
+                    Type.STRING,
+                    "",
+                    Importance.LOW,
+                    "bin directory of an installed PostgreSQL (initdb, pg_ctl, postgres) to run the embedded "
+                            + "server from instead of zonky's binaries; with " + POSTGRES_TIMESCALE + " it must have "
+                            + "TimescaleDB. Empty: zonky's PostgreSQL 17, or for TimescaleDB the newest "
+                            + "/usr/lib/postgresql/<major>/bin.")
+            .define(
                     REDIS_URL,
                     Type.STRING,
                     "",
@@ -108,6 +130,20 @@ public final class EmbeddedConfig extends AbstractConfig {
      */
     public EmbeddedConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals);
+        boolean external = !getString(JDBC_URL).isBlank();
+        if (external && getBoolean(POSTGRES_TIMESCALE)) {
+            throw new ConfigException(
+                    POSTGRES_TIMESCALE,
+                    true,
+                    "starts a PostgreSQL server, but " + JDBC_URL + " names an external one; install TimescaleDB "
+                            + "there instead (the sink uses it when present, see sink.postgres.timescale)");
+        }
+        if (external && !getString(POSTGRES_BIN_DIR).isBlank()) {
+            throw new ConfigException(
+                    POSTGRES_BIN_DIR,
+                    getString(POSTGRES_BIN_DIR),
+                    "starts a PostgreSQL server, but " + JDBC_URL + " names an external one");
+        }
     }
 
     /**

@@ -92,7 +92,7 @@ public final class EmbeddedStack implements AutoCloseable {
             Future<KafkaEndpoint> kafka = executor.submit(() -> options.kafka()
                     .orElseGet(() -> startServer(new KafkaBroker(dir(options, "kafka"), Map.of()), started)));
             Future<PostgresEndpoint> postgres = executor.submit(() -> options.postgres()
-                    .orElseGet(() -> startServer(new PostgresServer(dir(options, "postgres"), Map.of()), started)));
+                    .orElseGet(() -> startServer(options.postgresServer().server(dir(options, "postgres")), started)));
             Future<RedisEndpoint> redis = executor.submit(() ->
                     options.redis().orElseGet(() -> startServer(new RedisServer(dir(options, "redis")), started)));
             Future<MqttEndpoint> mqtt = executor.submit(() -> options.mqtt()

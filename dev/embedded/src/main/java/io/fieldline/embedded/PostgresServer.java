@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * server in a user namespace ({@code unshare}), since PostgreSQL refuses to run as root. The server is shut
  * down with this JVM even when the JVM is killed with SIGKILL ({@link ParentDeathWatchdog}).
  */
-public final class PostgresServer extends LocalServer implements PostgresEndpoint {
+public final class PostgresServer extends LocalServer implements LocalPostgres {
 
     /** The database the application uses. */
     public static final String DATABASE = "fieldline";
@@ -66,6 +66,16 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
     public PostgresServer(Path dataDir, Map<String, String> overrides) {
         super(dataDir);
         this.port = LoopbackPort.pick();
+        Map<String, String> config = new LinkedHashMap<>(defaultSettings());
+        config.putAll(overrides);
+        this.serverConfig = Map.copyOf(config);
+    }
+
+    /**
+     * The settings every Fieldline development server runs with, zonky's or an installed PostgreSQL's
+     * ({@link InstalledPostgresServer}).
+     */
+    static Map<String, String> defaultSettings() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("listen_addresses", LoopbackPort.HOST);
         // Debezium reads the write-ahead log through a logical replication slot.
@@ -78,8 +88,7 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
         config.put("fsync", "off");
         config.put("synchronous_commit", "off");
         config.put("full_page_writes", "off");
-        config.putAll(overrides);
-        this.serverConfig = Map.copyOf(config);
+        return config;
     }
 
     @Override
@@ -136,12 +145,16 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
     }
 
     private DataSource dataSource(String database) {
+        return dataSource(port, database, USER, PASSWORD);
+    }
+
+    static DataSource dataSource(int port, String database, String user, String password) {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setServerNames(new String[] {LoopbackPort.HOST});
         dataSource.setPortNumbers(new int[] {port});
         dataSource.setDatabaseName(database);
-        dataSource.setUser(USER);
-        dataSource.setPassword(PASSWORD);
+        dataSource.setUser(user);
+        dataSource.setPassword(password);
         return dataSource;
     }
 
@@ -197,7 +210,12 @@ public final class PostgresServer extends LocalServer implements PostgresEndpoin
     }
 
     private void createDatabaseIfMissing() throws SQLException {
-        try (Connection connection = dataSource("postgres").getConnection()) {
+        createDatabaseIfMissing(dataSource("postgres"));
+    }
+
+    /** Creates {@value #DATABASE} through a connection to another database of the server. */
+    static void createDatabaseIfMissing(DataSource maintenance) throws SQLException {
+        try (Connection connection = maintenance.getConnection()) {
             try (PreparedStatement query = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
                 query.setString(1, DATABASE);
                 try (ResultSet rows = query.executeQuery()) {

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param dataDir        the parent of the embedded servers' data directories, or empty for temporary directories
  * @param schemasTopic   the compacted topic the embedded Schema Registry stores schemas in
  * @param mqttPersistence where the embedded MQTT broker keeps sessions and queued messages
+ * @param postgresServer  which PostgreSQL to start when {@code postgres} is empty
  */
 public record StackOptions(
         Optional<KafkaEndpoint> kafka,
@@ -26,7 +27,50 @@ public record StackOptions(
         Optional<MqttEndpoint> mqtt,
         Optional<Path> dataDir,
         String schemasTopic,
-        MqttBroker.Persistence mqttPersistence) {
+        MqttBroker.Persistence mqttPersistence,
+        PostgresChoice postgresServer) {
+
+    /**
+     * Which PostgreSQL the stack starts: zonky's binaries ({@link PostgresServer}), or a throwaway cluster of a
+     * PostgreSQL installed on this machine ({@link InstalledPostgresServer}), with or without TimescaleDB.
+     *
+     * @param binDir    the installed PostgreSQL's bin directory; empty for zonky's, or with TimescaleDB for the
+     *                  newest {@code /usr/lib/postgresql/<major>/bin}
+     * @param timescale whether to run TimescaleDB (always an installed PostgreSQL)
+     */
+    public record PostgresChoice(Optional<Path> binDir, boolean timescale) {
+
+        public PostgresChoice {
+            Objects.requireNonNull(binDir, "binDir");
+        }
+
+        /** zonky's PostgreSQL 17. */
+        public static PostgresChoice zonky() {
+            return new PostgresChoice(Optional.empty(), false);
+        }
+
+        /** TimescaleDB on the newest installed PostgreSQL. */
+        public static PostgresChoice newestTimescale() {
+            return new PostgresChoice(Optional.empty(), true);
+        }
+
+        /**
+         * The server of this choice, not started.
+         *
+         * @throws IllegalStateException saying how to install TimescaleDB when it is asked for and missing
+         */
+        public LocalPostgres server(Path dataDir) {
+            if (timescale) {
+                return new InstalledPostgresServer(
+                        PostgresInstallation.withTimescale(binDir), dataDir, true, java.util.Map.of());
+            }
+            if (binDir.isPresent()) {
+                return new InstalledPostgresServer(
+                        PostgresInstallation.at(binDir.get()), dataDir, false, java.util.Map.of());
+            }
+            return new PostgresServer(dataDir, java.util.Map.of());
+        }
+    }
 
     /** The topic the embedded Schema Registry uses unless told otherwise, as Confluent's does. */
     public static final String DEFAULT_SCHEMAS_TOPIC = "_schemas";
@@ -40,6 +84,7 @@ public record StackOptions(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(schemasTopic, "schemasTopic");
         Objects.requireNonNull(mqttPersistence, "mqttPersistence");
+        Objects.requireNonNull(postgresServer, "postgresServer");
     }
 
     /** @return options that start every server in this process, with temporary data directories */
@@ -71,6 +116,9 @@ public record StackOptions(
         nonEmpty(config.getString(EmbeddedConfig.DATA_DIR)).ifPresent(dir -> builder.dataDir(Path.of(dir)));
         builder.mqttPersistence(
                 MqttBroker.Persistence.fromConfigName(config.getString(EmbeddedConfig.MQTT_PERSISTENCE)));
+        builder.postgresServer(new PostgresChoice(
+                nonEmpty(config.getString(EmbeddedConfig.POSTGRES_BIN_DIR)).map(Path::of),
+                config.getBoolean(EmbeddedConfig.POSTGRES_TIMESCALE)));
         return builder.build();
     }
 
@@ -88,6 +136,7 @@ public record StackOptions(
         private Path dataDir;
         private String schemasTopic = DEFAULT_SCHEMAS_TOPIC;
         private MqttBroker.Persistence mqttPersistence = MqttBroker.Persistence.FILE;
+        private PostgresChoice postgresServer = PostgresChoice.zonky();
 
         private Builder() {}
 
@@ -174,6 +223,15 @@ public record StackOptions(
             return this;
         }
 
+        /**
+         * @param choice which PostgreSQL to start (when no external one is given)
+         * @return this builder
+         */
+        public Builder postgresServer(PostgresChoice choice) {
+            this.postgresServer = Objects.requireNonNull(choice, "choice");
+            return this;
+        }
+
         /** @return the options */
         public StackOptions build() {
             return new StackOptions(
@@ -184,7 +242,8 @@ public record StackOptions(
                     Optional.ofNullable(mqtt),
                     Optional.ofNullable(dataDir),
                     schemasTopic,
-                    mqttPersistence);
+                    mqttPersistence,
+                    postgresServer);
         }
     }
 }

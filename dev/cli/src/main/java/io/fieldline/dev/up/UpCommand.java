@@ -100,6 +100,14 @@ public final class UpCommand implements Callable<Integer> {
                     + "with fieldline simulate.")
     boolean serversOnly;
 
+    @Option(
+            names = "--timescale",
+            description = "Run PostgreSQL with TimescaleDB (hypertables, compression, retention) from the PostgreSQL "
+                    + "installed on this machine instead of the embedded PostgreSQL 17: the same as --set "
+                    + EmbeddedConfig.POSTGRES_TIMESCALE + "=true. Install it first as root with "
+                    + "../shared/tools/timescaledb/install.sh.")
+    boolean timescale;
+
     private final PrintStream out = System.out;
 
     @Override
@@ -125,6 +133,9 @@ public final class UpCommand implements Callable<Integer> {
                             + " is not set, speaks PLAINTEXT only");
         }
         Map<String, String> settings = new LinkedHashMap<>(config);
+        if (timescale) {
+            settings.put(EmbeddedConfig.POSTGRES_TIMESCALE, "true");
+        }
         // The simulated devices of a room report in step, so the demo needs no long wait for
         // stragglers before a room's KPI window is computed: the first VPD shows after ~90 s.
         settings.putIfAbsent(StreamsSettingsConfig.KPI_GRACE_MS, "15000");
