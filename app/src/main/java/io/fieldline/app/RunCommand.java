@@ -67,8 +67,14 @@ public final class RunCommand implements Callable<Integer> {
                     "no Kafka cluster configured, and no endpoints file at " + endpoints
                             + " (run fieldline up --servers-only, or set it)");
         }
+        java.util.Set<String> names = new LinkedHashSet<>(components);
+        if (names.contains(ServiceComponents.STREAMS)
+                && names.stream().anyMatch(name -> name.startsWith(ServiceComponents.STREAMS + ":"))) {
+            throw new IllegalArgumentException(
+                    "streams already runs every Streams application: name it alone, or only streams:<application>");
+        }
         List<Supervisor.Spec> specs = new ArrayList<>();
-        for (String name : new LinkedHashSet<>(components)) {
+        for (String name : names) {
             specs.add(ServiceComponents.spec(name, context));
         }
         ServiceConfig service = context.service();
@@ -84,7 +90,8 @@ public final class RunCommand implements Callable<Integer> {
             out.flush();
             lifecycle.awaitStop();
         } finally {
-            runtime.stop();
+            // No summaries: each could query a store, and the stop must fit in shutdown.timeout.ms.
+            runtime.stop(false);
             lifecycle.stopped();
         }
         return 0;

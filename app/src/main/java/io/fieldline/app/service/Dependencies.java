@@ -1,6 +1,7 @@
 package io.fieldline.app.service;
 
 import io.fieldline.bridge.mqtt.MqttBridgeConfig;
+import io.fieldline.connectors.cdc.CdcConfig;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.registry.SchemaRegistryClientConfig;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.config.types.Password;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +75,8 @@ public final class Dependencies implements AutoCloseable {
     private final Map<String, Object> config;
     private final Duration timeout;
     private final long interval;
+    private final boolean postgresOfCdc;
+    private final HttpClient http;
     private final Map<String, Callable<String>> checks = new LinkedHashMap<>();
     private final Map<String, Result> results = new ConcurrentHashMap<>();
     private final ScheduledExecutorService schedule;
@@ -84,8 +88,20 @@ public final class Dependencies implements AutoCloseable {
      * @param config the configuration with the servers' endpoints filled in
      * @param names  the dependencies to check
      */
-    public Dependencies(Map<String, Object> config, ServiceConfig service, Set<String> names, MeterRegistry meters) {
+    /**
+     * @param config        the configuration with the servers' endpoints filled in
+     * @param names         the dependencies to check
+     * @param postgresOfCdc whether the database to check is the CDC engine's ({@code cdc.jdbc.*}) rather than the
+     *                      PostgreSQL sink's ({@code sink.postgres.*})
+     */
+    public Dependencies(
+            Map<String, Object> config,
+            ServiceConfig service,
+            Set<String> names,
+            MeterRegistry meters,
+            boolean postgresOfCdc) {
         this.config = Map.copyOf(config);
+        this.postgresOfCdc = postgresOfCdc;
         this.timeout = service.duration(ServiceConfig.HEALTH_CHECK_TIMEOUT_MS);
         for (String name : ALL) {
             if (names.contains(name)) {
@@ -105,6 +121,7 @@ public final class Dependencies implements AutoCloseable {
         this.schedule = Executors.newSingleThreadScheduledExecutor(daemon("fieldline-health"));
         this.workers = Executors.newCachedThreadPool(daemon("fieldline-health-check"));
         this.interval = service.getLong(ServiceConfig.HEALTH_CHECK_INTERVAL_MS);
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
     /** Whether a down dependency takes the process DOWN; Redis only degrades it (live values lag, nothing is lost). */
@@ -159,7 +176,7 @@ public final class Dependencies implements AutoCloseable {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 result = new Result(
                         Status.DOWN,
-                        cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+                        Redaction.redact(cause.getClass().getSimpleName() + ": " + cause.getMessage()),
                         Duration.ofNanos(System.nanoTime() - start),
                         Instant.now());
             } catch (InterruptedException e) {
@@ -217,8 +234,7 @@ public final class Dependencies implements AutoCloseable {
         String url = String.valueOf(config.get(SchemaRegistryClientConfig.URL))
                 .split(",")[0]
                 .trim();
-        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
-        HttpResponse<Void> response = client.send(
+        HttpResponse<Void> response = http.send(
                 HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/subjects"))
                         .timeout(timeout)
                         .GET()
@@ -231,18 +247,30 @@ public final class Dependencies implements AutoCloseable {
     }
 
     private String checkPostgres() throws Exception {
-        SinkConfig sink = new SinkConfig(config);
+        String url;
+        String user;
+        Password password;
+        if (postgresOfCdc) {
+            CdcConfig cdc = new CdcConfig(config);
+            url = cdc.getString(CdcConfig.JDBC_URL);
+            user = cdc.getString(CdcConfig.JDBC_USER);
+            password = cdc.getPassword(CdcConfig.JDBC_PASSWORD);
+        } else {
+            SinkConfig sink = new SinkConfig(config);
+            url = sink.getString(SinkConfig.POSTGRES_URL);
+            user = sink.getString(SinkConfig.POSTGRES_USER);
+            password = sink.getPassword(SinkConfig.POSTGRES_PASSWORD);
+        }
         Properties props = new Properties();
-        props.setProperty("user", sink.getString(SinkConfig.POSTGRES_USER));
-        if (sink.getPassword(SinkConfig.POSTGRES_PASSWORD) != null) {
-            props.setProperty(
-                    "password", sink.getPassword(SinkConfig.POSTGRES_PASSWORD).value());
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password.value());
         }
         long seconds = Math.max(1, timeout.toSeconds());
         props.setProperty("connectTimeout", Long.toString(seconds));
         props.setProperty("socketTimeout", Long.toString(seconds + 1));
         props.setProperty("ApplicationName", "fieldline-health");
-        try (Connection connection = DriverManager.getConnection(sink.getString(SinkConfig.POSTGRES_URL), props);
+        try (Connection connection = DriverManager.getConnection(url, props);
                 Statement statement = connection.createStatement()) {
             statement.setQueryTimeout((int) seconds);
             statement.execute("SELECT 1");

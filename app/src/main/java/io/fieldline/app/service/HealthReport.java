@@ -49,7 +49,7 @@ public final class HealthReport {
             Map<String, Object> part = new LinkedHashMap<>();
             part.put("status", status(component).name());
             part.put("phase", component.phase().name());
-            part.put("detail", component.health().detail());
+            part.put("detail", Redaction.redact(component.health().detail()));
             part.put("restarts", component.restarts());
             part.put("failuresInARow", component.failures());
             parts.put(component.name(), part);

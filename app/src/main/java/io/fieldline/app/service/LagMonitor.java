@@ -102,9 +102,14 @@ public final class LagMonitor implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("Reading consumer lag failed: {}", e.toString());
         }
-        inFlight.get()
-                .forEach((source, supplier) ->
-                        track(source, supplier.getAsInt(), inFlightThreshold, now, "messages in flight"));
+        try {
+            inFlight.get()
+                    .forEach((source, supplier) ->
+                            track(source, supplier.getAsInt(), inFlightThreshold, now, "messages in flight"));
+        } catch (RuntimeException e) {
+            // An exception would cancel the scheduled rounds for good.
+            LOG.debug("Reading the in-flight windows failed: {}", e.toString());
+        }
     }
 
     private long readGroup(String group) {

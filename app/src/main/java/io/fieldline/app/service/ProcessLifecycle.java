@@ -66,6 +66,10 @@ public final class ProcessLifecycle {
     /** What to do at once when a stop is requested, on the signal's thread: abort starts still under way. */
     public void onStopRequest(Runnable action) {
         this.onStopRequest = action;
+        if (stopRequested()) {
+            // The signal came before the action was known.
+            action.run();
+        }
     }
 
     /** Waits for SIGTERM, Ctrl-C or {@link #exit(int)}. */

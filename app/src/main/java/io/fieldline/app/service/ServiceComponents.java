@@ -46,6 +46,9 @@ public final class ServiceComponents {
     public static final String SINK_REDIS = "sink-redis";
     public static final String CDC = "cdc";
 
+    /** How long Streams may rebalance before it counts as DOWN. */
+    static final long REBALANCING_LIMIT_SECONDS = 120;
+
     /** Every name {@link #spec} accepts, for help and errors. */
     public static final List<String> NAMES = names();
 
@@ -261,7 +264,29 @@ public final class ServiceComponents {
                     streams.start();
                     streams.awaitRunning(Duration.ofSeconds(90));
                 },
-                () -> streamsHealth(streams.states()),
+                new Supplier<Health>() {
+                    private long notRunningSince;
+
+                    @Override
+                    public Health get() {
+                        Health health = streamsHealth(streams.states());
+                        boolean running = health.detail().startsWith("running");
+                        long now = System.nanoTime();
+                        if (running || health.failed()) {
+                            notRunningSince = 0;
+                            return health;
+                        }
+                        if (notRunningSince == 0) {
+                            notRunningSince = now;
+                        }
+                        long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(now - notRunningSince);
+                        // A rebalance takes seconds; one that never ends (a thread replaced on every record) is
+                        // not work being done.
+                        return seconds > REBALANCING_LIMIT_SECONDS
+                                ? Health.down(health.detail() + " for " + seconds + " s")
+                                : health;
+                    }
+                },
                 streams::close,
                 () -> {
                     Map<String, Object> summary = new LinkedHashMap<>();

@@ -74,7 +74,10 @@ public final class ServiceRuntime implements AutoCloseable {
         openOps(bindHost);
         Set<String> needed = new LinkedHashSet<>();
         specs.forEach(spec -> needed.addAll(spec.dependencies()));
-        dependencies = new Dependencies(context.settings(), config, needed, meters);
+        // The database the process's components use: the sink's, else (a CDC-only process) the CDC engine's.
+        boolean postgresOfCdc = specs.stream().noneMatch(spec -> spec.name().equals(ServiceComponents.SINK_POSTGRES))
+                && specs.stream().anyMatch(spec -> spec.name().equals(ServiceComponents.CDC));
+        dependencies = new Dependencies(context.settings(), config, needed, meters, postgresOfCdc);
         dependencies.start();
         supervisor.serverDown(names -> names.stream()
                 .anyMatch(name -> Dependencies.critical(name)
@@ -144,13 +147,14 @@ public final class ServiceRuntime implements AutoCloseable {
      * Stops the components (in reverse start order, each finishing what it has in flight), then the checks and the
      * endpoint.
      *
-     * @return each component's closing summary
+     * @param summaries whether to take each component's closing summary
+     * @return each component's closing summary, when asked for
      */
-    public Map<String, Map<String, Object>> stop() {
+    public Map<String, Map<String, Object>> stop(boolean summaries) {
         if (lag != null) {
             lag.close();
         }
-        Map<String, Map<String, Object>> summaries = supervisor.closeAll();
+        Map<String, Map<String, Object>> taken = supervisor.closeAll(summaries);
         if (dependencies != null) {
             dependencies.close();
         }
@@ -158,12 +162,12 @@ public final class ServiceRuntime implements AutoCloseable {
             ops.close();
         }
         gc.close();
-        return summaries;
+        return taken;
     }
 
     @Override
     public void close() {
-        stop();
+        stop(false);
     }
 
     private final class Source implements OpsServer.Source {

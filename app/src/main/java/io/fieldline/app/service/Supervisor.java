@@ -187,7 +187,8 @@ public final class Supervisor implements AutoCloseable {
             }
             try {
                 checkOne(slot);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
+                // Never let one round's error end the scheduled loop: supervision would stop unseen.
                 LOG.error("Supervising {} failed", slot.spec.name(), e);
             }
         }
@@ -235,6 +236,12 @@ public final class Supervisor implements AutoCloseable {
             slot.current = component;
             LOG.info("Starting {}", slot.spec.name());
             component.start();
+            if (stopping) {
+                // Stopped while it started: close it here (closeAll waits for this start to end).
+                closeQuietly(slot.spec.name(), take(slot));
+                slot.phase = Phase.STOPPED;
+                return;
+            }
             slot.startedAt = clock.getAsLong();
             slot.phase = Phase.RUNNING;
             slot.health = component.health();
@@ -247,11 +254,11 @@ public final class Supervisor implements AutoCloseable {
                 throw e;
             }
             fail(slot, "start failed: " + e.getMessage(), e);
-        } catch (Exception e) {
+        } catch (Exception | LinkageError | java.util.ServiceConfigurationError e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            fail(slot, "start failed: " + e.getMessage(), e);
+            fail(slot, "start failed: " + e.getMessage(), e instanceof Exception ex ? ex : new RuntimeException(e));
         } finally {
             busySince = 0;
             starting = null;
@@ -279,8 +286,7 @@ public final class Supervisor implements AutoCloseable {
         if (stopping) {
             return;
         }
-        Component failed = slot.current;
-        slot.current = null;
+        Component failed = take(slot);
         slot.attempts++;
         boolean excused = serverDown.test(slot.spec.dependencies());
         if (excused) {
@@ -332,8 +338,19 @@ public final class Supervisor implements AutoCloseable {
         return Math.min(backoff, max);
     }
 
-    /** Summaries of the running components, each taken just before or after its close, in start order. */
-    public Map<String, Map<String, Object>> closeAll() {
+    /** Closes every component, taking no summary. */
+    public void closeAll() {
+        closeAll(false);
+    }
+
+    /**
+     * Closes every component in reverse start order.
+     *
+     * @param summaries whether to take each one's closing summary (before or after its close); a summary may query
+     *                  a store, so a service stopping within its shutdown budget takes none
+     * @return the summaries, in start order (empty when not asked for)
+     */
+    public Map<String, Map<String, Object>> closeAll(boolean summaries) {
         stopping = true;
         loop.shutdownNow();
         try {
@@ -344,29 +361,40 @@ public final class Supervisor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // A start under way (interrupted by abortStart) closes its own component when it returns.
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (starting != null && System.nanoTime() < waitUntil) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         List<Slot> all = snapshot();
         Collections.reverse(all);
-        Map<String, Map<String, Object>> summaries = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> taken = new LinkedHashMap<>();
         for (Slot slot : all) {
-            Component component = slot.current;
-            slot.current = null;
+            Component component = take(slot);
             slot.phase = Phase.STOPPED;
             slot.health = Health.down("stopped");
             if (component == null) {
                 continue;
             }
-            if (component.summarizedAfterClose()) {
+            if (!summaries) {
                 closeQuietly(slot.spec.name(), component);
-                summaries.put(slot.spec.name(), summaryOf(slot.spec.name(), component));
+            } else if (component.summarizedAfterClose()) {
+                closeQuietly(slot.spec.name(), component);
+                taken.put(slot.spec.name(), summaryOf(slot.spec.name(), component));
             } else {
-                summaries.put(slot.spec.name(), summaryOf(slot.spec.name(), component));
+                taken.put(slot.spec.name(), summaryOf(slot.spec.name(), component));
                 closeQuietly(slot.spec.name(), component);
             }
         }
         Map<String, Map<String, Object>> ordered = new LinkedHashMap<>();
         for (Slot slot : snapshot()) {
-            if (summaries.containsKey(slot.spec.name())) {
-                ordered.put(slot.spec.name(), summaries.get(slot.spec.name()));
+            if (taken.containsKey(slot.spec.name())) {
+                ordered.put(slot.spec.name(), taken.get(slot.spec.name()));
             }
         }
         return ordered;
@@ -374,7 +402,16 @@ public final class Supervisor implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAll();
+        closeAll(false);
+    }
+
+    /** The slot's instance, which from now on belongs to the caller alone (so it is closed once). */
+    private static Component take(Slot slot) {
+        synchronized (slot) {
+            Component component = slot.current;
+            slot.current = null;
+            return component;
+        }
     }
 
     private static Map<String, Object> summaryOf(String name, Component component) {

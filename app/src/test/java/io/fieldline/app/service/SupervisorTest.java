@@ -96,7 +96,8 @@ class SupervisorTest {
         flaky.broken.set(true);
         Flaky.Instance first = flaky.current;
         first.failed.set(true);
-        await().atMost(Duration.ofSeconds(5)).until(() -> flaky.startFailures.get() >= 1);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> supervisor.states().get(0).health().detail().contains("start failed"));
         assertThat(flaky.closed.get()).isGreaterThanOrEqualTo(1);
         Supervisor.ComponentState state = supervisor.states().get(0);
         assertThat(HealthReport.status(state)).isEqualTo(Status.DOWN);
@@ -156,6 +157,52 @@ class SupervisorTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("sink.postgres.url");
         assertThat(exits).isEmpty();
+    }
+
+    @Test
+    void shouldCloseAComponentWhoseStartEndsAfterTheStop() throws Exception {
+        java.util.concurrent.CountDownLatch starting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger closed = new AtomicInteger();
+        Supervisor supervisor = supervisor(5);
+        Thread main = new Thread(() -> supervisor.start(List.of(new Supervisor.Spec("slow", () -> new Component() {
+            @Override
+            public String name() {
+                return "slow";
+            }
+
+            @Override
+            public void start() throws InterruptedException {
+                starting.countDown();
+                // A start that ignores the interrupt (a client library that swallows it) and returns late.
+                while (true) {
+                    try {
+                        release.await();
+                        return;
+                    } catch (InterruptedException e) {
+                        // keeps waiting
+                    }
+                }
+            }
+
+            @Override
+            public void close() {
+                closed.incrementAndGet();
+            }
+        }))));
+        main.start();
+        starting.await();
+        supervisor.abortStart();
+        Thread closer = new Thread(supervisor::closeAll);
+        closer.start();
+        Thread.sleep(200);
+        release.countDown();
+        main.join(5_000);
+        closer.join(10_000);
+        assertThat(closed.get())
+                .as("the component that finished starting after the stop is closed")
+                .isEqualTo(1);
+        assertThat(supervisor.states().get(0).phase()).isEqualTo(Supervisor.Phase.STOPPED);
     }
 
     @Test

@@ -376,6 +376,14 @@ public final class MqttBridge implements AutoCloseable {
                         token.getSessionPresent());
                 return;
             } catch (MqttException e) {
+                // Paho reports an interrupted wait as an MqttException and clears the flag: a stop requested
+                // while the bridge is still connecting (SIGTERM during the start) ends the start here.
+                if (e.getCause() instanceof InterruptedException
+                        || Thread.currentThread().isInterrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new MqttBridgeException(
+                            "MQTT bridge " + clientId + ": start interrupted while connecting", e);
+                }
                 Duration pause = backoff.next()
                         .orElseThrow(() -> new MqttBridgeException(
                                 "MQTT bridge " + clientId

@@ -179,7 +179,9 @@ public final class UpCommand implements Callable<Integer> {
                             ? Pipeline.serversOnly(context, options)
                             : Pipeline.components(context, options);
                     specs.forEach(spec -> started.add(spec.name()));
-                    runtime.start(specs, "127.0.0.1");
+                    if (!lifecycle.stopRequested()) {
+                        runtime.start(specs, "127.0.0.1");
+                    }
                     out.printf(
                             "%nFieldline is up%s: ready in %.1f s. %s%n",
                             serversOnly ? " (servers only: start the components with fieldline run)" : "",
@@ -195,7 +197,7 @@ public final class UpCommand implements Callable<Integer> {
                 } finally {
                     // Sources stop first, so what they sent can still be written by the sinks; each
                     // summary is taken just before its component stops, while its stores still answer.
-                    summaries.putAll(runtime.stop());
+                    summaries.putAll(runtime.stop(true));
                 }
                 printSummary(admin, topics, started, summaries);
             }

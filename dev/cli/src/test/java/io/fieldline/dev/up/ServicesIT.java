@@ -173,6 +173,24 @@ class ServicesIT {
                 io.fieldline.app.MetricsReference.catalog()
                         .forEach(metric -> catalogued.addAll(metric.prometheusSeries()));
                 for (String component : COMPONENTS) {
+                    // Dependency checks run every second; on a loaded machine one may have been slow just now.
+                    waitFor(component + " UP with every dependency up", Duration.ofSeconds(60), () -> {
+                        try {
+                            Map<String, Double> now = metrics(component);
+                            return now.getOrDefault("fieldline_dependency_up", 0.0) == dependencies(component)
+                                    && now.getOrDefault("fieldline_component_up", 0.0) == 1.0
+                                    && "UP"
+                                            .equals(health(component)
+                                                    .body
+                                                    .path("status")
+                                                    .asText());
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
+                    metrics.put(component, metrics(component));
+                }
+                for (String component : COMPONENTS) {
                     assertThat(metrics.get(component).keySet().stream().filter(name -> name.startsWith("fieldline_")))
                             .as("Fieldline's metrics of %s are in docs/metrics.md", component)
                             .allMatch(catalogued::contains);
@@ -222,6 +240,16 @@ class ServicesIT {
                 EmbeddedServer postgres = stack.startedServer("postgres").orElseThrow();
                 postgres.stop();
                 waitFor("sink-postgres DOWN", Duration.ofSeconds(60), () -> health("sink-postgres").status == 503);
+                waitFor(
+                        "the PostgreSQL sink's own component DOWN",
+                        Duration.ofSeconds(60),
+                        () -> "DOWN"
+                                .equals(health("sink-postgres")
+                                        .body
+                                        .path("components")
+                                        .path("sink-postgres")
+                                        .path("status")
+                                        .asText()));
                 Health down = health("sink-postgres");
                 assertThat(down.body.path("status").asText()).isEqualTo("DOWN");
                 assertThat(down.body

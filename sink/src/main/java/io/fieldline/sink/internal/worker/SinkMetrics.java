@@ -116,6 +116,15 @@ public final class SinkMetrics {
                 .description("Records per batch written")
                 .serviceLevelObjectives(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
                 .register(registry);
+        // A gauge reads the object it was registered with: after a restart of the sink in the same process, the
+        // previous worker's gauges would keep reading the old worker. Replace them.
+        for (String gauge : new String[] {SinkMeters.LAG, SinkMeters.FAILING}) {
+            Gauge previous =
+                    registry.find(gauge).tag("sink", sink).tag("stream", stream).gauge();
+            if (previous != null) {
+                registry.remove(previous);
+            }
+        }
         Gauge.builder(SinkMeters.LAG, lag, AtomicLong::get)
                 .tag("sink", sink)
                 .tag("stream", stream)
