@@ -17,4 +17,17 @@ public enum StoreType {
     public KeyValueBytesStoreSupplier keyValue(String name) {
         return this == ROCKSDB ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
     }
+
+    /**
+     * A window store supplier of this type that keeps one value per key and window start.
+     *
+     * @param retention how long a window is kept after stream time passed its start
+     * @param size      the window size
+     */
+    public org.apache.kafka.streams.state.WindowBytesStoreSupplier window(
+            String name, java.time.Duration retention, java.time.Duration size) {
+        return this == ROCKSDB
+                ? Stores.persistentWindowStore(name, retention, size, false)
+                : Stores.inMemoryWindowStore(name, retention, size, false);
+    }
 }

@@ -42,6 +42,7 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     public static final String AGGREGATE_WINDOW_MS = "streams.aggregate.window.ms";
     public static final String AGGREGATE_ROLLUP_WINDOW_MS = "streams.aggregate.rollup.window.ms";
     public static final String AGGREGATE_GRACE_MS = "streams.aggregate.grace.ms";
+    public static final String DEDUP_RETENTION_MS = "streams.dedup.retention.ms";
     public static final String SKETCH_RELATIVE_ACCURACY = "streams.aggregate.sketch.relative.accuracy";
     public static final String SKETCH_MAX_BINS = "streams.aggregate.sketch.max.bins";
 
@@ -242,6 +243,21 @@ public final class StreamsSettingsConfig extends AbstractConfig {
                 3,
                 ConfigDef.Width.SHORT,
                 "Grace");
+        def.define(
+                DEDUP_RETENTION_MS,
+                Type.LONG,
+                600_000L,
+                Range.atLeast(0),
+                Importance.MEDIUM,
+                "How long the readings application remembers each reading (device, sensor, event time) to drop a "
+                        + "second copy: an MQTT message redelivered after a bridge crash or a lost acknowledgement "
+                        + "reaches Kafka twice, and would otherwise be counted twice by aggregates, alerts and KPIs. "
+                        + "Copies further apart in event time than this pass (their window has long closed). 0 turns "
+                        + "it off.",
+                aggregates,
+                4,
+                ConfigDef.Width.SHORT,
+                "Duplicate window");
         def.define(
                 SKETCH_RELATIVE_ACCURACY,
                 Type.DOUBLE,
@@ -577,7 +593,7 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     }
 
     public EnrichmentSettings enrichmentSettings() {
-        return new EnrichmentSettings(storeType());
+        return new EnrichmentSettings(storeType(), millis(DEDUP_RETENTION_MS));
     }
 
     public AggregateSettings aggregateSettings() {

@@ -11,6 +11,7 @@ import io.fieldline.topologies.aggregate.QuantileSketches;
 import io.fieldline.topologies.aggregate.SeriesWindowAggregator;
 import io.fieldline.topologies.enrich.EnrichmentSettings;
 import io.fieldline.topologies.enrich.MetadataTable;
+import io.fieldline.topologies.enrich.ReadingDeduplicator;
 import io.fieldline.topologies.enrich.ReadingEnrichmentProcessor;
 import java.util.Objects;
 import org.apache.kafka.streams.Topology;
@@ -60,6 +61,11 @@ public final class ReadingsTopology {
     public static final String LATE_READINGS = SeriesWindowAggregator.LATE_READINGS;
 
     private static final String ENRICHED_SINK = "enrichment-enriched-sink";
+    /** Drops second copies of a reading (at-least-once delivery from the edges). */
+    public static final String DEDUPLICATOR = "enrichment-deduplicate";
+    /** Counter (on {@link #DEDUPLICATOR}): second copies dropped. */
+    public static final String DUPLICATE_READINGS = ReadingDeduplicator.DUPLICATES;
+
     private static final String WINDOW_SINK = "aggregates-1m-sink";
     private static final String ROLLUP_SINK = "aggregates-1h-sink";
     private static final String LATE_SINK = "aggregates-late-sink";
@@ -96,8 +102,17 @@ public final class ReadingsTopology {
                 readings.keySerde().deserializer(),
                 readings.valueSerde().deserializer(),
                 readings.name());
+        String enricherParent = SOURCE;
+        if (!enrichment.dedupRetention().isZero()) {
+            topology.addProcessor(DEDUPLICATOR, () -> new ReadingDeduplicator(DEDUPLICATOR), SOURCE);
+            topology.addStateStore(
+                    ReadingDeduplicator.store(enrichment.storeType(), enrichment.dedupRetention()), DEDUPLICATOR);
+            enricherParent = DEDUPLICATOR;
+        }
         topology.addProcessor(
-                ENRICHER, () -> new ReadingEnrichmentProcessor(ENRICHER, UNKNOWN_DEVICES, devices, sensors), SOURCE);
+                ENRICHER,
+                () -> new ReadingEnrichmentProcessor(ENRICHER, UNKNOWN_DEVICES, devices, sensors),
+                enricherParent);
         Topic<String, Reading> enriched = topics.enrichedReadings();
         topology.addSink(
                 ENRICHED_SINK,

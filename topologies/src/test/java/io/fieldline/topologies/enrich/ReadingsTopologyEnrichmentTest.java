@@ -94,6 +94,30 @@ class ReadingsTopologyEnrichmentTest {
     }
 
     @Test
+    void shouldDropASecondCopyOfAReadingAndCountIt() {
+        // A redelivered MQTT message: the same readings again, after newer ones.
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0.plusSeconds(1), 21.5));
+        readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
+        // Same time, other sensor: not a copy.
+        readings.pipeInput("dev-1", minimalReading("dev-1", "relative_humidity", T0, 55.0));
+
+        List<Reading> out = enriched.readValuesToList();
+        assertThat(out)
+                .extracting(Reading::getSensor, r -> r.getEventTime().toEpochMilli())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("air_temperature", T0.toEpochMilli()),
+                        org.assertj.core.groups.Tuple.tuple(
+                                "air_temperature", T0.plusSeconds(1).toEpochMilli()),
+                        org.assertj.core.groups.Tuple.tuple("relative_humidity", T0.toEpochMilli()));
+        double dropped = driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(ReadingDeduplicator.DUPLICATES + "-total"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum();
+        assertThat(dropped).isEqualTo(1.0);
+    }
+
+    @Test
     void shouldTakeSiteAndRoomFromDeviceWhenReadingLacksThem() {
         readings.pipeInput("dev-1", minimalReading("dev-1", "air_temperature", T0, 21.0));
 
