@@ -18,7 +18,8 @@ import org.apache.kafka.common.config.ConfigException;
  *
  * <p>Kafka has no {@code embedded.*} key: the shared {@link KafkaClientConfig#BOOTSTRAP_SERVERS} names an
  * external cluster (reached with the rest of the {@code kafka.*} block: TLS, SASL), and when it is not set
- * the stack starts a single-node KRaft broker in this process.
+ * the stack starts a single-node KRaft broker in this process, or with {@value #KAFKA_BROKERS}{@code =3} a cluster of
+ * three ({@link KafkaCluster}).
  */
 public final class EmbeddedConfig extends AbstractConfig {
 
@@ -31,10 +32,21 @@ public final class EmbeddedConfig extends AbstractConfig {
     public static final String MQTT_URL = "embedded.mqtt.url";
     public static final String DATA_DIR = "embedded.data.dir";
     public static final String MQTT_PERSISTENCE = "embedded.mqtt.persistence";
+    public static final String KAFKA_BROKERS = "embedded.kafka.brokers";
     public static final String POSTGRES_TIMESCALE = "embedded.postgres.timescale";
     public static final String POSTGRES_BIN_DIR = "embedded.postgres.bin.dir";
 
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(
+                    KAFKA_BROKERS,
+                    Type.INT,
+                    1,
+                    ConfigDef.LambdaValidator.with(EmbeddedConfig::validateKafkaBrokers, () -> "1 or 3"),
+                    Importance.MEDIUM,
+                    "Brokers of the embedded Kafka: 1 (one broker and controller in this process) or 3 (three "
+                            + "KRaft nodes, each broker and controller in a JVM of its own; topics default to "
+                            + "replication factor 3 and min.insync.replicas 2). Not with "
+                            + KafkaClientConfig.BOOTSTRAP_SERVERS + ".")
             .define(
                     SCHEMA_REGISTRY_URL,
                     Type.STRING,
@@ -130,6 +142,15 @@ public final class EmbeddedConfig extends AbstractConfig {
      */
     public EmbeddedConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals);
+        Object bootstrap = originals().get(KafkaClientConfig.BOOTSTRAP_SERVERS);
+        if (getInt(KAFKA_BROKERS) != 1
+                && bootstrap != null
+                && !bootstrap.toString().isBlank()) {
+            throw new ConfigException(
+                    KAFKA_BROKERS,
+                    getInt(KAFKA_BROKERS),
+                    "starts a Kafka cluster, but " + KafkaClientConfig.BOOTSTRAP_SERVERS + " names an external one");
+        }
         boolean external = !getString(JDBC_URL).isBlank();
         if (external && getBoolean(POSTGRES_TIMESCALE)) {
             throw new ConfigException(
@@ -157,6 +178,12 @@ public final class EmbeddedConfig extends AbstractConfig {
             return Optional.empty();
         }
         return Optional.of(new KafkaClientConfig(originals()));
+    }
+
+    private static void validateKafkaBrokers(String name, Object value) {
+        if (!(value instanceof Integer brokers) || (brokers != 1 && brokers != KafkaCluster.SIZE)) {
+            throw new ConfigException(name, value, "must be 1 or " + KafkaCluster.SIZE);
+        }
     }
 
     /** @return the definitions of every {@code embedded.*} key */

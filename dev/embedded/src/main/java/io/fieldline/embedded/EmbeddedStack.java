@@ -90,7 +90,9 @@ public final class EmbeddedStack implements AutoCloseable {
         });
         try {
             Future<KafkaEndpoint> kafka = executor.submit(() -> options.kafka()
-                    .orElseGet(() -> startServer(new KafkaBroker(dir(options, "kafka"), Map.of()), started)));
+                    .orElseGet(() -> options.kafkaBrokers() == 1
+                            ? startServer(new KafkaBroker(dir(options, "kafka"), Map.of()), started)
+                            : startServer(new KafkaCluster(dir(options, "kafka"), Map.of()), started)));
             Future<PostgresEndpoint> postgres = executor.submit(() -> options.postgres()
                     .orElseGet(() -> startServer(options.postgresServer().server(dir(options, "postgres")), started)));
             Future<RedisEndpoint> redis = executor.submit(() ->
@@ -176,7 +178,7 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
-    /** @return Kafka: the embedded {@link KafkaBroker} or the external cluster */
+    /** @return Kafka: the embedded {@link KafkaBroker} or {@link KafkaCluster}, or the external cluster */
     public KafkaEndpoint kafka() {
         return kafka;
     }

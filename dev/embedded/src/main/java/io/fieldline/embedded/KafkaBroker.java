@@ -1,26 +1,20 @@
 package io.fieldline.embedded;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A single-node Apache Kafka cluster in this JVM: one KRaft process that is both broker and controller.
  *
- * <p>On first start the log directory is formatted with a random cluster id (Kafka's own {@link Formatter},
- * what {@code kafka-storage.sh format} runs), then {@link KafkaRaftServer} is started directly: unlike
+ * <p>On first start the log directory is formatted with a random cluster id (Kafka's own {@code Formatter}, what
+ * {@code kafka-storage.sh format} runs), then {@link KafkaRaftServer} is started directly: unlike
  * {@code kafka.Kafka.main} it never exits the JVM. The settings suit one node: internal topics with
  * replication factor 1, no initial rebalance delay, small segments, transactions enabled (Kafka Streams
  * {@code exactly_once_v2} works), automatic topic creation disabled because the application creates its
@@ -125,21 +119,7 @@ public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
         props.put("min.insync.replicas", "1");
         props.put("num.partitions", "1");
 
-        // Fast group joins and fast readiness instead of production safety margins.
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("broker.heartbeat.interval.ms", "500");
-        props.put("auto.create.topics.enable", "false");
-        props.put("delete.topic.enable", "true");
-
-        // Small footprint: few threads, small segments, a small log-cleaner buffer (compacted topics still work).
-        props.put("num.network.threads", "2");
-        props.put("num.io.threads", "4");
-        props.put("background.threads", "2");
-        props.put("num.recovery.threads.per.data.dir", "1");
-        props.put("log.segment.bytes", Integer.toString(8 * 1024 * 1024));
-        props.put("log.cleaner.threads", "1");
-        props.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
-        props.put("log.cleaner.io.buffer.size", Integer.toString(512 * 1024));
+        props.putAll(KafkaNodeSettings.lightweight());
         props.putAll(overrides);
         return props;
     }
@@ -152,7 +132,7 @@ public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
         }
         long begin = System.nanoTime();
         KafkaConfig config = new KafkaConfig(brokerConfig(), false);
-        formatIfNeeded();
+        KafkaStorage.formatIfNeeded(logDir(), NODE_ID, Uuid.randomUuid().toString(), CONTROLLER_LISTENER);
         KafkaRaftServer raftServer = new KafkaRaftServer(config, Time.SYSTEM);
         try {
             raftServer.startup();
@@ -167,31 +147,6 @@ public final class KafkaBroker extends LocalServer implements KafkaEndpoint {
                 controllerPort,
                 dataDir,
                 (System.nanoTime() - begin) / 1_000_000);
-    }
-
-    private void formatIfNeeded() {
-        if (Files.exists(logDir().resolve("meta.properties"))) {
-            return;
-        }
-        String clusterId = Uuid.randomUuid().toString();
-        ByteArrayOutputStream output = new ByteArrayOutputStream();
-        try (PrintStream printStream = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            new Formatter()
-                    .setPrintStream(printStream)
-                    .setNodeId(NODE_ID)
-                    .setClusterId(clusterId)
-                    .setDirectories(List.of(logDir().toString()))
-                    .setMetadataLogDirectory(logDir().toString())
-                    .setControllerListenerName(CONTROLLER_LISTENER)
-                    .run();
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot format Kafka storage in " + logDir(), e);
-        }
-        LOG.debug(
-                "Formatted Kafka storage {} with cluster id {}: {}",
-                logDir(),
-                clusterId,
-                output.toString(StandardCharsets.UTF_8).trim());
     }
 
     private Path logDir() {

@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the server processes this JVM starts (PostgreSQL, Redis) die with it, even when it is killed with
- * SIGKILL and runs no shutdown hook. Java cannot ask the kernel for a parent-death signal
+ * Makes the server processes this JVM starts (PostgreSQL, Redis, Kafka node JVMs) die with it, even when it is
+ * killed with SIGKILL and runs no shutdown hook. Java cannot ask the kernel for a parent-death signal
  * ({@code PR_SET_PDEATHSIG}), so a tiny {@code /bin/sh} watchdog does it: the JVM holds the only write end of
  * the watchdog's standard input and tells it, one line at a time, which processes to watch and which to
  * forget. When the JVM is gone, however it died, the kernel closes that pipe; the watchdog reads end of file,

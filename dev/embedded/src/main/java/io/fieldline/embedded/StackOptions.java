@@ -10,6 +10,7 @@ import java.util.Optional;
  * Build one with {@link #builder()}, or from configuration with {@link #from(EmbeddedConfig)}.
  *
  * @param kafka          an external Kafka cluster, or empty to start a broker
+ * @param kafkaBrokers   how many brokers the embedded Kafka has: 1 ({@link KafkaBroker}) or 3 ({@link KafkaCluster})
  * @param schemaRegistry an external Schema Registry, or empty to start the embedded one
  * @param postgres       an external PostgreSQL database, or empty to start a server
  * @param redis          an external Redis server, or empty to start one
@@ -21,6 +22,7 @@ import java.util.Optional;
  */
 public record StackOptions(
         Optional<KafkaEndpoint> kafka,
+        int kafkaBrokers,
         Optional<SchemaRegistryEndpoint> schemaRegistry,
         Optional<PostgresEndpoint> postgres,
         Optional<RedisEndpoint> redis,
@@ -77,6 +79,13 @@ public record StackOptions(
 
     public StackOptions {
         Objects.requireNonNull(kafka, "kafka");
+        if (kafkaBrokers != 1 && kafkaBrokers != KafkaCluster.SIZE) {
+            throw new IllegalArgumentException(
+                    "kafkaBrokers must be 1 or " + KafkaCluster.SIZE + ", got " + kafkaBrokers);
+        }
+        if (kafkaBrokers != 1 && kafka.isPresent()) {
+            throw new IllegalArgumentException("kafkaBrokers is for the embedded Kafka, but Kafka is " + kafka.get());
+        }
         Objects.requireNonNull(schemaRegistry, "schemaRegistry");
         Objects.requireNonNull(postgres, "postgres");
         Objects.requireNonNull(redis, "redis");
@@ -105,6 +114,7 @@ public record StackOptions(
     public static StackOptions from(EmbeddedConfig config) {
         Builder builder = builder().schemasTopic(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_TOPIC));
         config.externalKafka().ifPresent(builder::externalKafka);
+        builder.kafkaBrokers(config.getInt(EmbeddedConfig.KAFKA_BROKERS));
         nonEmpty(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_URL)).ifPresent(builder::externalSchemaRegistry);
         nonEmpty(config.getString(EmbeddedConfig.JDBC_URL))
                 .ifPresent(url -> builder.externalPostgres(
@@ -129,6 +139,7 @@ public record StackOptions(
     /** Builds {@link StackOptions}; every component is embedded unless an external one is given. */
     public static final class Builder {
         private KafkaEndpoint kafka;
+        private int kafkaBrokers = 1;
         private SchemaRegistryEndpoint schemaRegistry;
         private PostgresEndpoint postgres;
         private RedisEndpoint redis;
@@ -155,6 +166,16 @@ public record StackOptions(
          */
         public Builder externalKafka(KafkaClientConfig clients) {
             this.kafka = KafkaEndpoint.external(clients);
+            return this;
+        }
+
+        /**
+         * @param brokers how many brokers the embedded Kafka has: 1 (in this process) or 3 (a {@link KafkaCluster}
+         *                of three processes); only without an external Kafka
+         * @return this builder
+         */
+        public Builder kafkaBrokers(int brokers) {
+            this.kafkaBrokers = brokers;
             return this;
         }
 
@@ -236,6 +257,7 @@ public record StackOptions(
         public StackOptions build() {
             return new StackOptions(
                     Optional.ofNullable(kafka),
+                    kafkaBrokers,
                     Optional.ofNullable(schemaRegistry),
                     Optional.ofNullable(postgres),
                     Optional.ofNullable(redis),

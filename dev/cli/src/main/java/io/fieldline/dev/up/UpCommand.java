@@ -101,6 +101,13 @@ public final class UpCommand implements Callable<Integer> {
     boolean serversOnly;
 
     @Option(
+            names = "--brokers",
+            paramLabel = "N",
+            description = "Brokers of the embedded Kafka: 1 (in this process) or 3 (three processes; topics with "
+                    + "replication factor 3 and min.insync.replicas 2). Sets " + EmbeddedConfig.KAFKA_BROKERS + ".")
+    Integer brokers;
+
+    @Option(
             names = "--timescale",
             description = "Run PostgreSQL with TimescaleDB (hypertables, compression, retention) from the PostgreSQL "
                     + "installed on this machine instead of the embedded PostgreSQL 17: the same as --set "
@@ -136,6 +143,10 @@ public final class UpCommand implements Callable<Integer> {
         if (timescale) {
             settings.put(EmbeddedConfig.POSTGRES_TIMESCALE, "true");
         }
+        if (brokers != null) {
+            settings.put(EmbeddedConfig.KAFKA_BROKERS, Integer.toString(brokers));
+        }
+        EmbeddedClusterDefaults.apply(settings);
         // The simulated devices of a room report in step, so the demo needs no long wait for
         // stragglers before a room's KPI window is computed: the first VPD shows after ~90 s.
         settings.putIfAbsent(StreamsSettingsConfig.KPI_GRACE_MS, "15000");
