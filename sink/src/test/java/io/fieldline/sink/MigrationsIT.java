@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
-import io.fieldline.testing.TestDatabases;
+import io.fieldline.testing.DatabaseLayout;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -15,29 +15,47 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** The migrations on both layouts: plain PostgreSQL partitions and TimescaleDB hypertables. */
+@ParameterizedClass
+@EnumSource(DatabaseLayout.class)
 @ExtendWith(EmbeddedStackExtension.class)
 class MigrationsIT {
 
     private static EmbeddedStack stack;
+
+    @Parameter
+    DatabaseLayout layout;
 
     @BeforeAll
     static void shareStack(EmbeddedStack shared) {
         stack = shared;
     }
 
-    private static SinkConfig config(Map<String, Object> extra) {
-        Map<String, Object> props = new java.util.HashMap<>(extra);
+    private SinkConfig config(Map<String, Object> extra) {
+        Map<String, Object> props = new java.util.HashMap<>(layout.sinkSettings());
+        props.putAll(extra);
         return new SinkConfig(props);
+    }
+
+    private DataSource database() {
+        return layout.database(stack).dataSource();
+    }
+
+    private StorageLayout expected() {
+        return layout == DatabaseLayout.PLAIN ? StorageLayout.PARTITIONED : StorageLayout.TIMESCALEDB;
     }
 
     @Test
     void shouldCreateEveryTableAndViewOnAnEmptyDatabase() throws SQLException {
-        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
+        DataSource ds = database();
 
-        StorageLayout layout = Migrations.apply(ds, config(Map.of()));
+        StorageLayout chosen = Migrations.apply(ds, config(Map.of()));
 
-        assertThat(layout).isEqualTo(StorageLayout.PARTITIONED);
+        assertThat(chosen).isEqualTo(expected());
         assertThat(names(
                         ds,
                         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
@@ -57,30 +75,43 @@ class MigrationsIT {
                         "anomaly",
                         "kpi",
                         "series",
-                        "alert_current",
-                        "measurement_default");
+                        "alert_current");
         assertThat(names(ds, "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"))
                 .contains("latest_value", "room_hourly_stats", "active_alert", "device_status");
-        // current partition plus the three ahead, per table
-        assertThat(names(
-                        ds,
-                        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                                + "WHERE i.inhparent = 'measurement'::regclass AND c.relname <> 'measurement_default'"))
-                .hasSize(4);
-        assertThat(names(ds, "SELECT indexname FROM pg_indexes WHERE tablename = 'measurement'"))
-                .contains("measurement_time_brin", "measurement_pkey");
+        if (layout == DatabaseLayout.PLAIN) {
+            assertThat(names(ds, "SELECT relname FROM pg_class WHERE relname = 'measurement_default'"))
+                    .hasSize(1);
+            // current partition plus the three ahead, per table
+            assertThat(names(
+                            ds,
+                            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                    + "WHERE i.inhparent = 'measurement'::regclass "
+                                    + "AND c.relname <> 'measurement_default'"))
+                    .hasSize(4);
+            assertThat(names(ds, "SELECT indexname FROM pg_indexes WHERE tablename = 'measurement'"))
+                    .contains("measurement_time_brin", "measurement_pkey");
+        } else {
+            assertThat(names(ds, "SELECT hypertable_name FROM timescaledb_information.hypertables"))
+                    .containsExactlyInAnyOrder(
+                            "measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi");
+            // chunks come with data; no default partition, no BRIN: the primary key is the only index
+            assertThat(names(ds, "SELECT count(*) FROM pg_class WHERE relname = 'measurement_default'"))
+                    .containsExactly("0");
+            assertThat(names(ds, "SELECT indexname FROM pg_indexes WHERE tablename = 'measurement'"))
+                    .containsExactly("measurement_pkey");
+        }
     }
 
     @Test
     void shouldBeIdempotentWhenAppliedAgain() throws SQLException {
-        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
+        DataSource ds = database();
         Migrations.apply(ds, config(Map.of()));
         execute(ds, "INSERT INTO facility (facility_id, name) VALUES ('farm-1', 'North farm')");
         List<String> partitionsBefore = names(ds, "SELECT relname FROM pg_class WHERE relname LIKE 'measurement_p%'");
 
         StorageLayout again = Migrations.apply(ds, config(Map.of()));
 
-        assertThat(again).isEqualTo(StorageLayout.PARTITIONED);
+        assertThat(again).isEqualTo(expected());
         assertThat(names(ds, "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
                 .containsExactly("1", "2", "3");
         assertThat(names(ds, "SELECT relname FROM pg_class WHERE relname LIKE 'measurement_p%'"))
@@ -90,28 +121,27 @@ class MigrationsIT {
 
     @Test
     void shouldCreateTablesInTheConfiguredSchema() throws SQLException {
-        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
+        DataSource ds = database();
 
         Migrations.apply(ds, config(Map.of(SinkConfig.POSTGRES_SCHEMA, "fieldline")));
 
         assertThat(names(ds, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'fieldline'"))
-                .contains("measurement", "device", "latest_value", "measurement_default");
+                .contains("measurement", "device", "latest_value");
         assertThat(names(ds, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"))
                 .doesNotContain("measurement", "device");
-        assertThat(Migrations.layout(ds, "fieldline")).isEqualTo(StorageLayout.PARTITIONED);
-    }
-
-    @Test
-    void shouldFailWhenTimescaleIsRequiredButMissing() {
-        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
-
-        assertThatThrownBy(() -> Migrations.apply(ds, config(Map.of(SinkConfig.POSTGRES_TIMESCALE, "require"))))
-                .hasStackTraceContaining("timescaledb");
+        assertThat(Migrations.layout(ds, "fieldline")).isEqualTo(expected());
+        if (layout == DatabaseLayout.TIMESCALEDB) {
+            assertThat(names(
+                            ds,
+                            "SELECT hypertable_schema FROM timescaledb_information.hypertables "
+                                    + "WHERE hypertable_name = 'measurement'"))
+                    .containsExactly("fieldline");
+        }
     }
 
     @Test
     void shouldEnforceForeignKeysAndNaturalKeysOnMetadata() throws SQLException {
-        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
+        DataSource ds = database();
         Migrations.apply(ds, config(Map.of()));
         execute(ds, "INSERT INTO facility (facility_id) VALUES ('farm-1'), ('farm-2')");
         execute(ds, "INSERT INTO room (room_id, facility_id) VALUES ('room-a', 'farm-1')");

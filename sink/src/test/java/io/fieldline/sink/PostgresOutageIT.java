@@ -6,10 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fieldline.embedded.EmbeddedStack;
-import io.fieldline.embedded.PostgresServer;
+import io.fieldline.embedded.LocalPostgres;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
+import io.fieldline.testing.DatabaseLayout;
 import io.fieldline.testing.Records;
 import io.fieldline.testing.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,23 +23,35 @@ import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** A dedicated PostgreSQL server, stopped while records keep arriving: nothing lost, nothing doubled. */
+/**
+ * A dedicated PostgreSQL server (plain, or TimescaleDB with hypertables), stopped while records keep arriving:
+ * nothing lost, nothing doubled.
+ */
+@ParameterizedClass
+@EnumSource(DatabaseLayout.class)
 @ExtendWith(EmbeddedStackExtension.class)
 class PostgresOutageIT {
+
+    @Parameter
+    DatabaseLayout layout;
 
     private static final int BATCHES = 40;
     private static final int PER_BATCH = 100;
 
     @Test
     void shouldStoreEveryRecordExactlyOnceWhenPostgresStopsMidStreamAndComesBack(EmbeddedStack stack) throws Exception {
-        try (PostgresServer postgres = new PostgresServer();
+        try (LocalPostgres postgres = layout.dedicatedServer();
                 KafkaFixture kafka = new KafkaFixture(stack)) {
             postgres.start();
             TestDatabases.TestDatabase database = TestDatabases.create(postgres);
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
             props.putAll(database.properties("sink.postgres."));
             props.put(SinkConfig.BATCH_SIZE, "250");
+            props.putAll(layout.sinkSettings());
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             try (PostgresSinkService sink = new PostgresSinkService(new SinkConfig(props), kafka.registry(), meters)) {
                 sink.start();
@@ -56,6 +69,9 @@ class PostgresOutageIT {
                     }
                 });
                 await().atMost(Duration.ofSeconds(30)).until(() -> count(ds) > 0);
+                assertThat(Migrations.layout(ds, "public"))
+                        .isEqualTo(
+                                layout == DatabaseLayout.PLAIN ? StorageLayout.PARTITIONED : StorageLayout.TIMESCALEDB);
 
                 postgres.stop();
                 await().atMost(Duration.ofSeconds(30))

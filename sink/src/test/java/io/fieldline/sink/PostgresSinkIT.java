@@ -16,6 +16,7 @@ import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.dao.StorageDao;
 import io.fieldline.sink.testing.KafkaFixture;
+import io.fieldline.testing.DatabaseLayout;
 import io.fieldline.testing.Records;
 import io.fieldline.testing.TestDatabases;
 import io.fieldline.testing.TopicTail;
@@ -35,11 +36,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** The PostgreSQL sink end to end (Kafka in, rows out) on both layouts. */
+@ParameterizedClass
+@EnumSource(DatabaseLayout.class)
 @ExtendWith(EmbeddedStackExtension.class)
 class PostgresSinkIT {
 
     private final EmbeddedStack stack;
+
+    @Parameter
+    DatabaseLayout layout;
+
     private KafkaFixture kafka;
     private TestDatabases.TestDatabase database;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -52,7 +63,7 @@ class PostgresSinkIT {
     @BeforeEach
     void setUp() {
         kafka = new KafkaFixture(stack);
-        database = TestDatabases.create(stack.postgres());
+        database = layout.database(stack);
     }
 
     @AfterEach
@@ -65,6 +76,7 @@ class PostgresSinkIT {
         Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
         props.putAll(database.properties("sink.postgres."));
         props.put(SinkConfig.REDIS_ENABLED, "false");
+        props.putAll(layout.sinkSettings());
         props.putAll(overrides);
         PostgresSinkService service = new PostgresSinkService(new SinkConfig(props), kafka.registry(), meters);
         services.add(service);

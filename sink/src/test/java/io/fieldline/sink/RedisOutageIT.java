@@ -10,6 +10,7 @@ import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.KafkaFixture;
+import io.fieldline.testing.DatabaseLayout;
 import io.fieldline.testing.Records;
 import io.fieldline.testing.TestDatabases;
 import io.lettuce.core.RedisClient;
@@ -26,13 +27,21 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A dedicated Redis server stopped under load: the PostgreSQL sink, in its own consumer groups, keeps
  * writing; the Redis sink waits, and catches up once Redis is back (empty, as after a crash).
  */
+@ParameterizedClass
+@EnumSource(DatabaseLayout.class)
 @ExtendWith(EmbeddedStackExtension.class)
 class RedisOutageIT {
+
+    @Parameter
+    DatabaseLayout layout;
 
     private static final int DEVICES = 5;
 
@@ -52,9 +61,10 @@ class RedisOutageIT {
         try (RedisServer redisServer = new RedisServer();
                 KafkaFixture kafka = new KafkaFixture(stack)) {
             redisServer.start();
-            TestDatabases.TestDatabase database = TestDatabases.create(stack.postgres());
+            TestDatabases.TestDatabase database = layout.database(stack);
             Map<String, Object> props = new HashMap<>(kafka.sinkProperties());
             props.putAll(database.properties("sink.postgres."));
+            props.putAll(layout.sinkSettings());
             props.put(SinkConfig.REDIS_URL, redisServer.url());
             props.put(SinkConfig.REDIS_COMMAND_TIMEOUT_MS, "1000");
             SinkConfig config = new SinkConfig(props);

@@ -2,39 +2,42 @@ package io.fieldline.sink;
 
 import static io.fieldline.testing.Sql.names;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.sink.testing.WriterHarness;
 import io.fieldline.testing.Records;
+import io.fieldline.testing.TestDatabases;
+import io.fieldline.testing.TimescaleServers;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
-import org.testcontainers.containers.PostgreSQLContainer;
-import org.testcontainers.junit.jupiter.Container;
-import org.testcontainers.junit.jupiter.Testcontainers;
-import org.testcontainers.utility.DockerImageName;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The TimescaleDB layout, against the real timescale/timescaledb image. Skipped (not failed) where no
- * Docker engine is reachable, which includes the development machines.
+ * The TimescaleDB layout on a real TimescaleDB ({@link TimescaleServers}: the installed one, else the
+ * timescale/timescaledb image where Docker is), each test in a database of its own. Skipped with the reason
+ * where neither exists, failed instead when FIELDLINE_TIMESCALE_REQUIRED=true (CI).
  */
-@Testcontainers(disabledWithoutDocker = true)
+@ExtendWith(EmbeddedStackExtension.class)
 class TimescaleMigrationsIT {
 
-    @Container
-    private static final PostgreSQLContainer<?> TIMESCALE = new PostgreSQLContainer<>(
-            DockerImageName.parse("timescale/timescaledb:2.17.2-pg17").asCompatibleSubstituteFor("postgres"));
+    @Test
+    void shouldFailWhenTimescaleIsRequiredOnAServerWithoutIt(EmbeddedStack stack) {
+        DataSource plain = TestDatabases.create(stack.postgres()).dataSource();
+
+        assertThatThrownBy(
+                        () -> Migrations.apply(plain, new SinkConfig(Map.of(SinkConfig.POSTGRES_TIMESCALE, "require"))))
+                .hasStackTraceContaining("timescaledb");
+    }
 
     private static DataSource dataSource() {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(TIMESCALE.getJdbcUrl());
-        ds.setUser(TIMESCALE.getUsername());
-        ds.setPassword(TIMESCALE.getPassword());
-        return ds;
+        return TestDatabases.create(TimescaleServers.shared()).dataSource();
     }
 
     @Test

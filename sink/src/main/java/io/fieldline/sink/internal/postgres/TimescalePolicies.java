@@ -54,7 +54,7 @@ public final class TimescalePolicies {
                             call(
                                     c,
                                     "SELECT " + ts + ".add_compression_policy(?::regclass, "
-                                            + "compress_after => ?::bigint * interval '1 millisecond')",
+                                            + "compress_after => justify_hours(?::bigint * interval '1 millisecond'))",
                                     relation,
                                     after.toMillis());
                         }
@@ -65,7 +65,7 @@ public final class TimescalePolicies {
                         call(
                                 c,
                                 "SELECT " + ts + ".add_retention_policy(?::regclass, "
-                                        + "drop_after => ?::bigint * interval '1 millisecond')",
+                                        + "drop_after => justify_hours(?::bigint * interval '1 millisecond'))",
                                 relation,
                                 retention.toMillis());
                     }

@@ -15,29 +15,36 @@ import io.fieldline.sink.internal.worker.SinkMetrics;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.fieldline.sink.internal.worker.SinkWriteException;
 import io.fieldline.sink.testing.WriterHarness;
+import io.fieldline.testing.DatabaseLayout;
 import io.fieldline.testing.Records;
-import io.fieldline.testing.TestDatabases;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/** Each write mode on both layouts: plain PostgreSQL partitions and TimescaleDB hypertables. */
+@ParameterizedClass
+@EnumSource(DatabaseLayout.class)
 @ExtendWith(EmbeddedStackExtension.class)
 class PostgresStreamWriterIT {
 
     private final EmbeddedStack stack;
+
+    @Parameter
+    DatabaseLayout layout;
 
     PostgresStreamWriterIT(EmbeddedStack stack) {
         this.stack = stack;
     }
 
     private DataSource migrated() {
-        DataSource ds = TestDatabases.create(stack.postgres()).dataSource();
-        Migrations.apply(ds, new SinkConfig(Map.of()));
+        DataSource ds = layout.database(stack).dataSource();
+        Migrations.apply(ds, new SinkConfig(layout.sinkSettings()));
         return ds;
     }
 
