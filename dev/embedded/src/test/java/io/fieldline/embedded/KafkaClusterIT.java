@@ -49,6 +49,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A dedicated three-node cluster, each node its own JVM, failed on purpose: a partition's leader killed with SIGKILL
@@ -60,14 +61,15 @@ class KafkaClusterIT {
 
     private static final int PARTITIONS = 3;
 
+    @TempDir
+    static Path dataDir;
+
     private static KafkaCluster cluster;
-    private static Path dataDir;
     /** Every node JVM seen, to check that none outlives the cluster. */
     private static final Set<Long> pids = new HashSet<>();
 
     @BeforeAll
-    static void startCluster() throws Exception {
-        dataDir = Files.createTempDirectory("fieldline-kafka-cluster-it-");
+    static void startCluster() {
         cluster = new KafkaCluster(dataDir.resolve("cluster"), Map.of());
         cluster.start();
         cluster.nodeIds().forEach(id -> pids.add(cluster.pid(id)));
