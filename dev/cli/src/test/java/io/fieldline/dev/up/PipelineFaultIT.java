@@ -1,0 +1,435 @@
+package io.fieldline.dev.up;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fieldline.app.AppConfig;
+import io.fieldline.app.TopicProvisioner;
+import io.fieldline.embedded.EmbeddedConfig;
+import io.fieldline.embedded.EmbeddedServer;
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.KafkaCluster;
+import io.fieldline.embedded.StackOptions;
+import io.fieldline.schemas.DeadLetterHeaders;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.simulator.Simulator;
+import io.fieldline.simulator.SimulatorOptions;
+import io.fieldline.sink.Migrations;
+import io.fieldline.sink.SinkConfig;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fault suite: the whole pipeline as separate OS processes on a 3-broker Kafka cluster (replication factor 3,
+ * {@code min.insync.replicas=2}) — two MQTT bridges in one shared subscription, two instances of the Streams
+ * applications, two PostgreSQL sinks, one Redis sink, CDC — fed at a steady rate over MQTT (QoS 1, the broker with
+ * file persistence), while one fault after another hits it:
+ * <ol>
+ *   <li>SIGKILL of an MQTT bridge, then a restart;</li>
+ *   <li>SIGKILL of a Streams instance, then a restart;</li>
+ *   <li>SIGKILL of a PostgreSQL sink, then a restart;</li>
+ *   <li>SIGKILL of the broker that leads a readings partition, then a restart;</li>
+ *   <li>PostgreSQL hung (SIGSTOP of every PostgreSQL process, then SIGCONT);</li>
+ *   <li>Redis down;</li>
+ *   <li>the Schema Registry down;</li>
+ *   <li>the MQTT broker restarted.</li>
+ * </ol>
+ * Then, the load drained: every reading published is a row in {@code measurement} (none lost; the key makes a copy
+ * impossible, so the count proves none doubled); every closed one-minute aggregate equals a SQL recomputation over
+ * {@code measurement}; no OFFLINE alert stands for a series that reports, and the active alerts in PostgreSQL and
+ * Redis agree; Redis' latest value of every series is the newest row in PostgreSQL; the dead-letter topics hold only
+ * the deliberately bad messages, each with its reason.
+ *
+ * <p>Outages last {@code -Dfieldline.faults.outage.seconds} (10 s by default, to keep the suite within the CI budget;
+ * the issue's 30 s with {@code -Dfieldline.faults.outage.seconds=30}).
+ */
+class PipelineFaultIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineFaultIT.class);
+    private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("fieldline.faults.outage.seconds", 10));
+    private static final Duration READY = Duration.ofSeconds(300);
+    private static final int BAD_MESSAGES = 3;
+
+    private FieldlineProcesses processes;
+
+    @AfterEach
+    void stopProcesses() {
+        if (processes != null) {
+            processes.close();
+        }
+    }
+
+    @Test
+    void shouldStoreEveryReadingOnceThroughKillsHangsAndOutages(@TempDir Path dir) throws Exception {
+        Map<String, String> config =
+                Map.of(AppConfig.DATA_DIR, dir.resolve("stack").toString(), EmbeddedConfig.KAFKA_BROKERS, "3");
+        try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(config)))) {
+            KafkaCluster cluster = (KafkaCluster) stack.startedServer("kafka").orElseThrow();
+            TopicNames topics = new TopicNames("");
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+                new TopicProvisioner(topics, 6, (short) 3).createMissing(admin);
+            }
+            DataSource db = stack.postgres().dataSource();
+            SimulatorOptions first =
+                    new SimulatorOptions(stack.mqtt().url(), "fault-it-simulator-1", 8, 16, 11, 1, 0, "");
+            Map<String, Object> sinkSettings = new HashMap<>();
+            sinkSettings.put(SinkConfig.POSTGRES_URL, stack.postgres().jdbcUrl());
+            Migrations.apply(db, new SinkConfig(sinkSettings));
+            DemoMetadata.write(db, MqttComponents.fleetMetadata(first));
+
+            processes = new FieldlineProcesses(dir, stack.endpoints());
+            String[] cluster3 = {"topics.replication.factor=3", "streams.replication.factor=3"};
+            processes.launch("cdc", "cdc", cluster3);
+            processes.launch("streams-1", "streams", cluster3);
+            processes.launch("streams-2", "streams", cluster3);
+            processes.launch("sink-postgres-1", "sink-postgres", cluster3);
+            processes.launch("sink-postgres-2", "sink-postgres", cluster3);
+            processes.launch("sink-redis", "sink-redis", cluster3);
+            processes.launch("mqtt-bridge-1", "mqtt-bridge", "mqtt.client.id=fault-it-bridge-1");
+            processes.launch("mqtt-bridge-2", "mqtt-bridge", "mqtt.client.id=fault-it-bridge-2");
+            for (String name : List.of(
+                    "cdc",
+                    "streams-1",
+                    "streams-2",
+                    "sink-postgres-1",
+                    "sink-postgres-2",
+                    "sink-redis",
+                    "mqtt-bridge-1",
+                    "mqtt-bridge-2")) {
+                processes.awaitReady(name, READY);
+            }
+
+            long published = 0;
+            Simulator simulator = new Simulator(first);
+            try {
+                simulator.start();
+                publishBadMessages(stack.mqtt().url());
+                processes.waitFor("rows in measurement", Duration.ofSeconds(180), () -> count(db) > 0);
+
+                fault("1. SIGKILL of an MQTT bridge", () -> restartAfterKill("mqtt-bridge-1"));
+                fault("2. SIGKILL of a Streams instance", () -> restartAfterKill("streams-1"));
+                fault("3. SIGKILL of a PostgreSQL sink", () -> restartAfterKill("sink-postgres-1"));
+                fault("4. SIGKILL of the broker leading telemetry.readings-0", () -> {
+                    int leader = cluster.leaderOf(topics.readings(), 0).orElseThrow();
+                    cluster.kill(leader);
+                    Thread.sleep(OUTAGE.toMillis());
+                    cluster.start(leader);
+                });
+                fault("5. PostgreSQL hung", () -> {
+                    List<Long> pids = postgresProcesses(stack);
+                    signal("STOP", pids);
+                    Thread.sleep(OUTAGE.toMillis());
+                    signal("CONT", pids);
+                });
+                fault("6. Redis down", () -> outage(stack.startedServer("redis").orElseThrow()));
+                fault(
+                        "7. Schema Registry down",
+                        () -> outage(stack.startedServer("schema-registry").orElseThrow()));
+                fault("8. MQTT broker restart", () -> {
+                    // The publisher stops first, so that every message it counts as published was acknowledged
+                    // by the broker before the restart.
+                    simulator.close();
+                    EmbeddedServer broker = stack.startedServer("mqtt").orElseThrow();
+                    broker.stop();
+                    broker.start();
+                });
+                published += simulator.stats().readings();
+            } finally {
+                simulator.close();
+            }
+            // Load again after the broker restart, from a second publisher.
+            SimulatorOptions second = new SimulatorOptions(
+                    first.mqttUrl(), "fault-it-simulator-2", first.devices(), first.rate(), first.seed(), 1, 0, "");
+            Simulator again = new Simulator(second);
+            try {
+                again.start();
+                Thread.sleep(20_000);
+            } finally {
+                again.close();
+            }
+            published += again.stats().readings();
+            long expected = published;
+            LOG.info("Published {} readings; waiting for them in measurement", expected);
+            processes.waitFor(expected + " rows in measurement", Duration.ofSeconds(300), () -> count(db) >= expected);
+            // Anything still in flight after that would be a copy: give it a moment to show.
+            Thread.sleep(5_000);
+            assertThat(count(db))
+                    .as("rows in measurement, one per reading published")
+                    .isEqualTo(expected);
+
+            assertAggregatesEqualARecomputation(db);
+            try (RedisClient redisClient = RedisClient.create(stack.redis().url());
+                    StatefulRedisConnection<String, String> redis = redisClient.connect()) {
+                assertAlerts(db, redis);
+                assertLatestValues(db, redis);
+            }
+            assertDeadLetters(stack.kafka().bootstrapServers(), topics);
+            processes.close();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Fault {
+        void inject() throws Exception;
+    }
+
+    /** Injects a fault under load, then waits for every process to be UP again with readings flowing. */
+    private void fault(String name, Fault fault) throws Exception {
+        LOG.info("Fault {}", name);
+        long before = System.nanoTime();
+        fault.inject();
+        for (String process : List.of(
+                "cdc",
+                "streams-1",
+                "streams-2",
+                "sink-postgres-1",
+                "sink-postgres-2",
+                "sink-redis",
+                "mqtt-bridge-1",
+                "mqtt-bridge-2")) {
+            processes.waitFor(
+                    process + " UP after " + name,
+                    READY,
+                    () -> "UP".equals(processes.health(process).overall()));
+        }
+        LOG.info(
+                "Fault {}: recovered in {} s",
+                name,
+                Duration.ofNanos(System.nanoTime() - before).toSeconds());
+    }
+
+    private void restartAfterKill(String name) throws Exception {
+        processes.kill(name);
+        Thread.sleep(2_000);
+        processes.relaunch(name);
+        processes.awaitReady(name, READY);
+    }
+
+    private static void outage(EmbeddedServer server) throws InterruptedException {
+        server.stop();
+        Thread.sleep(OUTAGE.toMillis());
+        server.start();
+    }
+
+    /** The postmaster and its children: stopping only the postmaster would leave the backends answering. */
+    private static List<Long> postgresProcesses(EmbeddedStack stack) throws IOException {
+        Path pidFile;
+        Path root = Path.of(System.getProperty("java.io.tmpdir"));
+        int port = Integer.parseInt(stack.postgres().jdbcUrl().replaceAll(".*:(\\d+)/.*", "$1"));
+        try (Stream<Path> files = Files.find(root, 4, (path, attributes) -> path.endsWith("postmaster.pid"))) {
+            pidFile = files.filter(path -> {
+                        try {
+                            List<String> lines = Files.readAllLines(path);
+                            return lines.size() > 3 && lines.get(3).trim().equals(Integer.toString(port));
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no postmaster.pid for port " + port));
+        }
+        long postmaster = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        List<Long> pids = new ArrayList<>();
+        pids.add(postmaster);
+        ProcessHandle.of(postmaster).orElseThrow().descendants().forEach(child -> pids.add(child.pid()));
+        return pids;
+    }
+
+    private static void signal(String signal, List<Long> pids) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        pids.forEach(pid -> command.add(Long.toString(pid)));
+        assertThat(new ProcessBuilder(command).inheritIO().start().waitFor())
+                .as("kill -%s %s", signal, pids)
+                .isZero();
+    }
+
+    /** Messages no route can decode: the only dead letters the suite may find. */
+    private static void publishBadMessages(String mqttUrl) throws Exception {
+        MqttClient client = new MqttClient(mqttUrl, "fault-it-bad-publisher", new MemoryPersistence());
+        try {
+            client.connect();
+            for (int i = 0; i < BAD_MESSAGES; i++) {
+                MqttMessage message = new MqttMessage(("{not json " + i).getBytes(StandardCharsets.UTF_8));
+                message.setQos(1);
+                client.publish("sites/site-bad/rooms/room-bad/devices/dev-bad/telemetry", message);
+            }
+            client.disconnect();
+        } finally {
+            client.close();
+        }
+    }
+
+    /** Every closed one-minute window (well before the end of the data) against the same statistics in SQL. */
+    private static void assertAggregatesEqualARecomputation(DataSource db) throws SQLException {
+        String sql = """
+                WITH latest AS (SELECT max(time) AS t FROM measurement),
+                windows AS (
+                    SELECT device_id, sensor, date_trunc('minute', time) AS window_start,
+                           count(*) FILTER (WHERE quality <> 'BAD') AS count,
+                           min(value) FILTER (WHERE quality <> 'BAD') AS min,
+                           max(value) FILTER (WHERE quality <> 'BAD') AS max,
+                           avg(value) FILTER (WHERE quality <> 'BAD') AS mean,
+                           coalesce(stddev_pop(value) FILTER (WHERE quality <> 'BAD'), 0) AS stddev,
+                           count(*) FILTER (WHERE quality = 'BAD') AS bad_count
+                    FROM measurement, latest
+                    WHERE time < date_trunc('minute', latest.t) - interval '1 minute'
+                    GROUP BY 1, 2, 3)
+                SELECT w.device_id, w.sensor, w.window_start, w.count, a.count, w.min, a.min, w.max, a.max,
+                       w.mean, a.mean, w.stddev, a.stddev, w.bad_count, a.bad_count
+                FROM windows w LEFT JOIN aggregate_1m a
+                  ON a.device_id = w.device_id AND a.sensor = w.sensor AND a.window_start = w.window_start
+                WHERE w.count > 0 AND (a.device_id IS NULL OR a.count <> w.count OR a.bad_count <> w.bad_count
+                   OR abs(a.min - w.min) > 1e-9 OR abs(a.max - w.max) > 1e-9
+                   OR abs(a.mean - w.mean) > 1e-6 OR abs(a.stddev - w.stddev) > 1e-6)
+                LIMIT 20
+                """;
+        List<String> differences = rows(db, sql);
+        assertThat(differences)
+                .as("one-minute windows whose aggregate differs from SQL over measurement "
+                        + "(device, sensor, window, count sql/agg, min, max, mean, stddev, bad)")
+                .isEmpty();
+        assertThat(rows(db, "SELECT 1 FROM aggregate_1m LIMIT 1"))
+                .as("closed windows")
+                .isNotEmpty();
+    }
+
+    private static void assertAlerts(DataSource db, StatefulRedisConnection<String, String> redis) throws SQLException {
+        assertThat(rows(db, """
+                        SELECT alert_id FROM alert_current c
+                        WHERE c.kind = 'OFFLINE' AND c.state <> 'CLEARED'
+                          AND EXISTS (SELECT 1 FROM measurement m WHERE m.device_id = c.device_id
+                                      AND m.time > c.event_time)
+                        """))
+                .as("OFFLINE alerts standing for series that reported after them")
+                .isEmpty();
+        List<String> active = rows(db, "SELECT alert_id FROM alert_current WHERE state <> 'CLEARED'");
+        assertThat(redis.sync().smembers("fieldline:alerts:active"))
+                .as("active alerts in Redis and in PostgreSQL")
+                .containsExactlyInAnyOrderElementsOf(active);
+    }
+
+    private static void assertLatestValues(DataSource db, StatefulRedisConnection<String, String> redis)
+            throws SQLException {
+        List<String> newest = rows(db, """
+                SELECT DISTINCT ON (device_id, sensor) device_id, sensor,
+                       (extract(epoch FROM time) * 1000)::bigint, value
+                FROM measurement ORDER BY device_id, sensor, time DESC
+                """);
+        assertThat(newest).isNotEmpty();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> wrong = new ArrayList<>();
+        for (String row : newest) {
+            String[] f = row.split("\\|");
+            String stored = redis.sync().hget("fieldline:device:" + f[0] + ":latest", f[1]);
+            try {
+                com.fasterxml.jackson.databind.JsonNode latest = stored == null ? null : json.readTree(stored);
+                if (latest == null
+                        || latest.path("time").asLong() != Long.parseLong(f[2])
+                        || Math.abs(latest.path("value").asDouble() - Double.parseDouble(f[3])) > 1e-9) {
+                    wrong.add(row + " -> " + stored);
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                wrong.add(row + " -> unreadable " + stored);
+            }
+        }
+        assertThat(wrong)
+                .as("series whose Redis latest value is not the newest row in PostgreSQL")
+                .isEmpty();
+    }
+
+    private static void assertDeadLetters(String bootstrap, TopicNames topics) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            for (String stage : TopicProvisioner.DEAD_LETTER_STAGES) {
+                String topic = topics.deadLetters(stage);
+                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                        .map(p -> new TopicPartition(topic, p.partition()))
+                        .toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+                List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))
+                        && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+                }
+                List<String> reasons = records.stream()
+                        .map(r -> {
+                            Header reason = r.headers().lastHeader(DeadLetterHeaders.REASON);
+                            return reason == null ? "(no reason)" : new String(reason.value(), StandardCharsets.UTF_8);
+                        })
+                        .toList();
+                if (stage.equals("mqtt")) {
+                    assertThat(reasons)
+                            .as("dead letters of the MQTT bridge: the bad messages, each with its reason")
+                            .hasSize(BAD_MESSAGES)
+                            .allSatisfy(
+                                    reason -> assertThat(reason).isNotBlank().isNotEqualTo("(no reason)"));
+                } else if (!stage.equals("ingress")) {
+                    assertThat(reasons).as("dead letters on %s", topic).isEmpty();
+                }
+            }
+        }
+    }
+
+    private static List<String> rows(DataSource db, String sql) throws SQLException {
+        try (Connection connection = db.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(sql)) {
+            List<String> rows = new ArrayList<>();
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= columns; i++) {
+                    row.append(i > 1 ? "|" : "").append(rs.getString(i));
+                }
+                rows.add(row.toString());
+            }
+            return rows;
+        }
+    }
+
+    private static long count(DataSource db) {
+        try {
+            return Long.parseLong(rows(db, "SELECT count(*) FROM measurement").get(0));
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+}
