@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * file persistence), while one fault after another hits it:
  * <ol>
  *   <li>SIGKILL of an MQTT bridge, then a restart;</li>
- *   <li>SIGKILL of a Streams instance, then a restart;</li>
- *   <li>SIGKILL of a PostgreSQL sink, then a restart;</li>
+ *   <li>SIGKILL of a Streams instance (the other takes its tasks over);</li>
+ *   <li>SIGKILL of a PostgreSQL sink (the other takes its partitions over);</li>
  *   <li>SIGKILL of the broker that leads a readings partition, then a restart;</li>
  *   <li>PostgreSQL hung (SIGSTOP of every PostgreSQL process, then SIGCONT);</li>
  *   <li>Redis down;</li>
