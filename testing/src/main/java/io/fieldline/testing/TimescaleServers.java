@@ -21,7 +21,7 @@ import org.testcontainers.utility.DockerImageName;
  *       throwaway cluster started once per test JVM;</li>
  *   <li>else, where a Docker engine answers, the {@value #IMAGE} image through Testcontainers, once per JVM;</li>
  *   <li>else none: the test is skipped (aborted) with a message naming both ways, unless the environment says
- *       {@code FIELDLINE_TIMESCALE_REQUIRED=true} (.ci/run sets it after installing TimescaleDB), which makes it
+ *       {@code TIMESCALEDB_TESTS_REQUIRED=true} (.ci/run sets it after installing TimescaleDB), which makes it
  *       a failure, so CI can never pass with the TimescaleDB tests silently skipped.</li>
  * </ol>
  *
@@ -34,7 +34,7 @@ public final class TimescaleServers {
     public static final String IMAGE = "timescale/timescaledb:2.17.2-pg17";
 
     /** Set to {@code true} to fail rather than skip when no TimescaleDB is available. */
-    public static final String REQUIRED_VARIABLE = "FIELDLINE_TIMESCALE_REQUIRED";
+    public static final String REQUIRED_VARIABLE = "TIMESCALEDB_TESTS_REQUIRED";
 
     private static final Logger LOG = LoggerFactory.getLogger(TimescaleServers.class);
 

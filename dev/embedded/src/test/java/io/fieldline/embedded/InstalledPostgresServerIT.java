@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The TimescaleDB server from the installed PostgreSQL. Skipped where TimescaleDB is not installed, unless
- * {@code FIELDLINE_TIMESCALE_REQUIRED=true} (set by .ci/run after installing it), which makes that a failure.
+ * {@code TIMESCALEDB_TESTS_REQUIRED=true} (set by .ci/run after installing it), which makes that a failure.
  */
 class InstalledPostgresServerIT {
 
@@ -29,7 +29,7 @@ class InstalledPostgresServerIT {
         try {
             PostgresInstallation.withTimescale(Optional.empty());
         } catch (IllegalStateException e) {
-            if ("true".equalsIgnoreCase(System.getenv("FIELDLINE_TIMESCALE_REQUIRED"))) {
+            if ("true".equalsIgnoreCase(System.getenv("TIMESCALEDB_TESTS_REQUIRED"))) {
                 throw e;
             }
             Assumptions.abort("TimescaleDB is not installed: " + e.getMessage());
