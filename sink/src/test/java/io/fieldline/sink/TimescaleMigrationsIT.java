@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The TimescaleDB layout on a real TimescaleDB ({@link TimescaleServers}: the installed one, else the
  * timescale/timescaledb image where Docker is), each test in a database of its own. Skipped with the reason
- * where neither exists, failed instead when FIELDLINE_TIMESCALE_REQUIRED=true (CI).
+ * where neither exists, failed instead when TIMESCALEDB_TESTS_REQUIRED=true (CI).
  */
 @ExtendWith(EmbeddedStackExtension.class)
 class TimescaleMigrationsIT {
