@@ -1,6 +1,7 @@
 package io.fieldline.embedded;
 
 import io.fieldline.core.kafka.ClientRules;
+import io.fieldline.core.kafka.KafkaClientConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -545,14 +546,23 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
     }
 
     private Admin admin() {
-        return Admin.create(clientConfig()
-                .adminProperties(ClientRules.of("the embedded Kafka cluster")
-                        .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-kafka-cluster")
-                        .byDefault(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000")
-                        .byDefault(
-                                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                                Long.toString(ADMIN_TIMEOUT.toMillis()))
-                        .byDefault(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500")));
+        // Only nodes that answer: a frozen (SIGSTOPped) node still accepts connections and then never replies.
+        String reachable;
+        synchronized (this) {
+            reachable = nodeIds().stream()
+                    .filter(id -> !paused.contains(id)
+                            && processes.get(id) != null
+                            && processes.get(id).isAlive())
+                    .map(this::bootstrapServer)
+                    .collect(java.util.stream.Collectors.joining(","));
+        }
+        KafkaClientConfig clients =
+                reachable.isEmpty() ? clientConfig() : KafkaClientConfig.forBootstrapServers(reachable);
+        return Admin.create(clients.adminProperties(ClientRules.of("the embedded Kafka cluster")
+                .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-kafka-cluster")
+                .byDefault(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000")
+                .byDefault(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(ADMIN_TIMEOUT.toMillis()))
+                .byDefault(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500")));
     }
 
     private Path nodeDir(int nodeId) {

@@ -244,7 +244,8 @@ class KafkaClusterIT {
 
     private static int awaitLeaderOtherThan(String topic, int oldLeader) {
         AtomicInteger leader = new AtomicInteger(-1);
-        await().atMost(Duration.ofSeconds(30))
+        // The session timeout is 6 s; a loaded 2-core machine can take several times that to fence a node.
+        await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(200))
                 .ignoreExceptions()
                 .until(() -> {
