@@ -35,6 +35,8 @@ public final class TimescaleServers {
 
     /** Set to {@code true} to fail rather than skip when no TimescaleDB is available. */
     public static final String REQUIRED_VARIABLE = "TIMESCALEDB_TESTS_REQUIRED";
+    /** The system property failsafe sets from {@link #REQUIRED_VARIABLE} (only ConfigSources reads the environment). */
+    public static final String REQUIRED_PROPERTY = "fieldline.timescaledb.required";
 
     private static final Logger LOG = LoggerFactory.getLogger(TimescaleServers.class);
 
@@ -96,7 +98,7 @@ public final class TimescaleServers {
 
     /** @return whether the TimescaleDB tests must run (not skip) in this environment */
     public static boolean required() {
-        return "true".equalsIgnoreCase(System.getenv(REQUIRED_VARIABLE));
+        return "true".equalsIgnoreCase(System.getProperty(REQUIRED_PROPERTY));
     }
 
     private static Optional<String> notInstalled() {

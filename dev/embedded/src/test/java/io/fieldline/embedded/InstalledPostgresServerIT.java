@@ -29,7 +29,7 @@ class InstalledPostgresServerIT {
         try {
             PostgresInstallation.withTimescale(Optional.empty());
         } catch (IllegalStateException e) {
-            if ("true".equalsIgnoreCase(System.getenv("TIMESCALEDB_TESTS_REQUIRED"))) {
+            if ("true".equalsIgnoreCase(System.getProperty("fieldline.timescaledb.required"))) {
                 throw e;
             }
             Assumptions.abort("TimescaleDB is not installed: " + e.getMessage());
