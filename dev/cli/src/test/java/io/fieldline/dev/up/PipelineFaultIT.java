@@ -178,7 +178,7 @@ class PipelineFaultIT {
             Simulator again = new Simulator(second);
             try {
                 again.start();
-                Thread.sleep(20_000);
+                Thread.sleep(10_000);
             } finally {
                 again.close();
             }
