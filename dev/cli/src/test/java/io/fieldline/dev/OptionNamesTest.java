@@ -45,7 +45,8 @@ class OptionNamesTest {
             Map.entry("kafka bootstrap server", "kafka"),
             Map.entry("kafka", "kafka"),
             Map.entry("kafka broker", "kafka"),
-            Map.entry("broker", "kafka"),
+            // "broker" alone is not the Kafka connection: up --brokers N is how many Kafka nodes to start.
+            Map.entry("broker", "broker count"),
             Map.entry("postgres", "jdbc"),
             Map.entry("postgresql", "jdbc"),
             Map.entry("postgres url", "jdbc"),

@@ -71,13 +71,13 @@ import org.slf4j.LoggerFactory;
  * Redis agree; Redis' latest value of every series is the newest row in PostgreSQL; the dead-letter topics hold only
  * the deliberately bad messages, each with its reason.
  *
- * <p>Outages last {@code -Dfieldline.faults.outage.seconds} (10 s by default, to keep the suite within the CI budget;
+ * <p>Outages last {@code -Dfieldline.faults.outage.seconds} (8 s by default, to keep the suite within the CI budget;
  * the issue's 30 s with {@code -Dfieldline.faults.outage.seconds=30}).
  */
 class PipelineFaultIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(PipelineFaultIT.class);
-    private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("fieldline.faults.outage.seconds", 10));
+    private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("fieldline.faults.outage.seconds", 8));
     private static final Duration READY = Duration.ofSeconds(300);
     private static final int BAD_MESSAGES = 3;
 
@@ -232,7 +232,6 @@ class PipelineFaultIT {
 
     private void restartAfterKill(String name) throws Exception {
         processes.kill(name);
-        Thread.sleep(2_000);
         processes.relaunch(name);
         processes.awaitReady(name, READY);
     }

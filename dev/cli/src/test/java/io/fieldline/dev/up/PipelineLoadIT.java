@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * with their default settings) under load, as the Load issue asks:
  * <ol>
  *   <li>a steady, sustainable rate for a minute: delivery keeps up, no OFFLINE alert;</li>
- *   <li>a burst beyond what the pipeline takes on two cores, for 30 s, then the steady rate again:
+ *   <li>a burst beyond what the pipeline takes on two cores, for 20 s, then the steady rate again:
  *       delivery never drops below the steady rate (no collapse), the broker's backlog drains at
  *       full speed, still no OFFLINE alert;</li>
  *   <li>one device goes silent: its OFFLINE alert is raised, and only its;</li>
@@ -117,10 +117,10 @@ class PipelineLoadIT {
                 .as("OFFLINE alerts while every device publishes")
                 .isEmpty();
 
-        // 2. Burst: far more than the pipeline takes on two cores, for 30 s, then the steady rate again.
+        // 2. Burst: far more than the pipeline takes on two cores, for 20 s, then the steady rate again.
         // Delivery never collapses below the steady rate, and the backlog drains at full speed.
         simulator.rate(BURST_RATE);
-        List<Double> burst = rates(acknowledged, 6, Duration.ofSeconds(5));
+        List<Double> burst = rates(acknowledged, 4, Duration.ofSeconds(5));
         simulator.rate(RATE);
         long backlogAfterBurst = backlog.getAsLong();
         List<Double> draining = new ArrayList<>();
@@ -131,7 +131,7 @@ class PipelineLoadIT {
         }
         long drainSeconds = Duration.ofNanos(System.nanoTime() - drainStart).toSeconds();
         LOG.info(
-                "Burst at {} msg/s for 30 s: delivered per 5 s {}; backlog {} at its end, drained in {} s at {} msg/s "
+                "Burst at {} msg/s for 20 s: delivered per 5 s {}; backlog {} at its end, drained in {} s at {} msg/s "
                         + "per 5 s",
                 BURST_RATE,
                 burst,

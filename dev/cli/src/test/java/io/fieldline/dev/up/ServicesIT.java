@@ -244,7 +244,7 @@ class ServicesIT {
                                 .path("status")
                                 .asText())
                         .isEqualTo("DOWN");
-                Thread.sleep(5_000);
+                Thread.sleep(2_000);
                 postgres.start();
                 processes.waitFor(
                         "sink-postgres UP again",
@@ -277,11 +277,10 @@ class ServicesIT {
                             "{} stopped on SIGTERM in {} ms",
                             component,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
-                    Thread.sleep(2_000);
                     processes.relaunch(component);
                     processes.awaitReady(component, Duration.ofSeconds(240));
                 }
-                Thread.sleep(5_000);
+                Thread.sleep(2_000);
                 simulator.close();
                 long published = simulator.stats().readings();
                 assertThat(published).isPositive();
