@@ -2,6 +2,7 @@ package io.fieldline.sink;
 
 import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.migration.V2__Time_series;
+import io.fieldline.sink.internal.migration.V4__Daily_aggregates_and_late_readings;
 import io.fieldline.sink.internal.postgres.TimescalePolicies;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -45,7 +46,7 @@ public final class Migrations {
                 .defaultSchema(options.schema())
                 .createSchemas(true)
                 .locations("classpath:db/migration")
-                .javaMigrations(new V2__Time_series(options))
+                .javaMigrations(new V2__Time_series(options), new V4__Daily_aggregates_and_late_readings(options))
                 .load();
         MigrateResult result = flyway.migrate();
         if (result.migrationsExecuted > 0) {

@@ -9,6 +9,7 @@ import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.sink.internal.SqlNames;
+import io.fieldline.sink.internal.postgres.AggregateRevisions;
 import io.fieldline.sink.internal.postgres.PostgresPlans;
 import io.fieldline.sink.internal.postgres.PostgresStreamWriter;
 import io.fieldline.sink.internal.postgres.TableCopier;
@@ -33,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
@@ -151,20 +153,31 @@ public final class PostgresSinkService implements AutoCloseable {
                                 timeouts),
                         deadLetters,
                         metrics);
-            case AGGREGATES ->
-                worker(
+            case AGGREGATES -> {
+                // The late readings share the aggregates' worker: one thread writes every aggregate row, so a
+                // revision and Streams' own row for the same window never race.
+                String lateTopic = config.lateReadingsTopic();
+                SinkWorker.Decoder<Aggregate> aggregates = SinkDecoders.avro(Aggregate.class, registry);
+                SinkWorker.Decoder<Reading> late = SinkDecoders.avro(Reading.class, registry);
+                SinkWorker.Decoder<SpecificRecord> decoder =
+                        record -> record.topic().equals(lateTopic) ? late.decode(record) : aggregates.decode(record);
+                yield worker(
                         name,
                         stream,
-                        SinkDecoders.avro(Aggregate.class, registry),
+                        decoder,
                         new PostgresStreamWriter<>(
                                 name,
                                 dataSource,
                                 copier,
-                                PostgresPlans.aggregates(config.getString(SinkConfig.TOPIC_AGGREGATES_1H)),
+                                PostgresPlans.aggregates(
+                                        config.getString(SinkConfig.TOPIC_AGGREGATES_1H),
+                                        lateTopic,
+                                        new AggregateRevisions(new SqlNames(config.schema()), config.dayZone())),
                                 metrics,
                                 timeouts),
                         deadLetters,
                         metrics);
+            }
             case ALERTS ->
                 worker(
                         name,
@@ -321,7 +334,16 @@ public final class PostgresSinkService implements AutoCloseable {
     static Map<String, Long> rowCounts(DataSource ds, SqlNames names) throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
         List<String> tables = List.of(
-                "measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi", "series", "alert_current");
+                "measurement",
+                "aggregate_1m",
+                "aggregate_1h",
+                "aggregate_1d",
+                "alert",
+                "anomaly",
+                "kpi",
+                "series",
+                "alert_current",
+                "late_reading");
         try (Connection c = ds.getConnection()) {
             c.setNetworkTimeout(Runnable::run, 5_000); // a frozen server must not hang a summary
             c.setAutoCommit(false);

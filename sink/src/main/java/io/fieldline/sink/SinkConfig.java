@@ -43,6 +43,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String TOPIC_ANOMALIES = "sink.topic.anomalies";
     public static final String TOPIC_KPIS = "sink.topic.kpis";
     public static final String TOPIC_DEADLETTER = "sink.topic.deadletter";
+    public static final String TOPIC_LATE_READINGS = "sink.topic.late.readings";
 
     public static final String BATCH_SIZE = "sink.batch.size";
     public static final String BATCH_LINGER_MS = "sink.batch.linger.ms";
@@ -78,6 +79,8 @@ public final class SinkConfig extends AbstractConfig {
     public static final String POSTGRES_RETENTION_ANOMALY_DAYS = "sink.postgres.retention.anomaly.days";
     public static final String POSTGRES_RETENTION_ALERT_DAYS = "sink.postgres.retention.alert.days";
     public static final String POSTGRES_RETENTION_KPI_DAYS = "sink.postgres.retention.kpi.days";
+    public static final String POSTGRES_RETENTION_AGGREGATE_1D_DAYS = "sink.postgres.retention.aggregate.1d.days";
+    public static final String POSTGRES_DAY_ZONE = "sink.postgres.day.zone";
     public static final String POSTGRES_COMPRESSION_AFTER_DAYS = "sink.postgres.compression.after.days";
 
     public static final String REDIS_ENABLED = "sink.redis.enabled";
@@ -172,6 +175,7 @@ public final class SinkConfig extends AbstractConfig {
         topics.put(TOPIC_ANOMALIES, names.anomalies());
         topics.put(TOPIC_KPIS, names.kpis());
         topics.put(TOPIC_DEADLETTER, names.deadLetters("sink"));
+        topics.put(TOPIC_LATE_READINGS, names.lateReadings());
         return topics;
     }
 
@@ -238,6 +242,15 @@ public final class SinkConfig extends AbstractConfig {
                         Importance.MEDIUM,
                         "Dead-letter topic for records that can never be written (undecodable, or rejected "
                                 + "by a constraint); the original bytes with the reason in headers.")
+                .define(
+                        TOPIC_LATE_READINGS,
+                        Type.STRING,
+                        defaults.lateReadings(),
+                        Importance.LOW,
+                        "Topic of the readings that reached the aggregates after their window had closed (the readings "
+                                + "application sends them there, and to the enriched topic). The aggregates stream reads it "
+                                + "too and revises the stored one-minute, one-hour and daily aggregates that cover them; "
+                                + "the measurements stream stores them. Empty: stored aggregates are never revised.")
                 .define(
                         BATCH_SIZE,
                         Type.INT,
@@ -454,6 +467,22 @@ public final class SinkConfig extends AbstractConfig {
                         Importance.LOW,
                         "Drop KPIs older than this many days; 0 keeps them for ever.")
                 .define(
+                        POSTGRES_RETENTION_AGGREGATE_1D_DAYS,
+                        Type.INT,
+                        0,
+                        Range.atLeast(0),
+                        Importance.LOW,
+                        "Drop daily aggregates older than this many days; 0 keeps them for ever.")
+                .define(
+                        POSTGRES_DAY_ZONE,
+                        Type.STRING,
+                        "UTC",
+                        new ZoneValidator(),
+                        Importance.LOW,
+                        "Time zone whose calendar days the daily aggregates (aggregate_1d) cover: set it to the KPI "
+                                + "application's streams.kpi.day.zone so that room_daily lines daily totals up with the "
+                                + "daily KPIs. An IANA zone id (Europe/Amsterdam) or UTC.")
+                .define(
                         POSTGRES_COMPRESSION_AFTER_DAYS,
                         Type.INT,
                         90,
@@ -513,6 +542,30 @@ public final class SinkConfig extends AbstractConfig {
                         Range.atLeast(1),
                         Importance.LOW,
                         "How long the Redis sink waits for a pipeline's replies before counting the attempt as failed.");
+    }
+
+    /** An IANA time-zone id that both Java and PostgreSQL know (region ids, or UTC). */
+    private static final class ZoneValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            String text = value == null ? "" : value.toString().trim();
+            java.time.ZoneId zone;
+            try {
+                zone = java.time.ZoneId.of(text);
+            } catch (java.time.DateTimeException e) {
+                throw new ConfigException(name, value, "not a time-zone id (Europe/Amsterdam, UTC)");
+            }
+            // PostgreSQL reads bare and UTC-prefixed offsets with the POSIX sign, the opposite of Java's:
+            // refuse them rather than shift every day.
+            if (zone instanceof java.time.ZoneOffset || text.matches("(?i)(UTC|GMT|UT)[+-].*")) {
+                throw new ConfigException(name, value, "use a zone id (Europe/Amsterdam, Etc/GMT-2), not an offset");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "an IANA time-zone id";
+        }
     }
 
     private static String[] names(SinkStream[] streams) {
@@ -581,11 +634,24 @@ public final class SinkConfig extends AbstractConfig {
     public List<String> topics(SinkStream stream) {
         return switch (stream) {
             case MEASUREMENTS -> List.of(getString(TOPIC_MEASUREMENTS));
-            case AGGREGATES -> List.of(getString(TOPIC_AGGREGATES_1M), getString(TOPIC_AGGREGATES_1H));
+            case AGGREGATES ->
+                lateReadingsTopic().isEmpty()
+                        ? List.of(getString(TOPIC_AGGREGATES_1M), getString(TOPIC_AGGREGATES_1H))
+                        : List.of(getString(TOPIC_AGGREGATES_1M), getString(TOPIC_AGGREGATES_1H), lateReadingsTopic());
             case ALERTS -> List.of(getString(TOPIC_ALERTS));
             case ANOMALIES -> List.of(getString(TOPIC_ANOMALIES));
             case KPIS -> List.of(getString(TOPIC_KPIS));
         };
+    }
+
+    /** The late-readings topic the aggregates stream revises stored aggregates from; empty when disabled. */
+    public String lateReadingsTopic() {
+        return getString(TOPIC_LATE_READINGS).trim();
+    }
+
+    /** The zone whose calendar days aggregate_1d covers. */
+    public java.time.ZoneId dayZone() {
+        return java.time.ZoneId.of(getString(POSTGRES_DAY_ZONE));
     }
 
     public Set<SinkStream> postgresStreams() {
@@ -670,7 +736,8 @@ public final class SinkConfig extends AbstractConfig {
                         TimeSeriesTable.AGGREGATE_1H, days(POSTGRES_RETENTION_AGGREGATE_1H_DAYS),
                         TimeSeriesTable.ANOMALY, days(POSTGRES_RETENTION_ANOMALY_DAYS),
                         TimeSeriesTable.ALERT, days(POSTGRES_RETENTION_ALERT_DAYS),
-                        TimeSeriesTable.KPI, days(POSTGRES_RETENTION_KPI_DAYS)));
+                        TimeSeriesTable.KPI, days(POSTGRES_RETENTION_KPI_DAYS),
+                        TimeSeriesTable.AGGREGATE_1D, days(POSTGRES_RETENTION_AGGREGATE_1D_DAYS)));
     }
 
     private Duration days(String key) {

@@ -45,8 +45,17 @@ public record StorageOptions(
         return table.rollup() ? rollupInterval : rawInterval;
     }
 
-    /** Retention of one table; {@link Duration#ZERO} keeps its data for ever. */
+    /**
+     * Retention of one table; {@link Duration#ZERO} keeps its data for ever. Late readings are kept as long as
+     * the aggregates they revise (the longer of aggregate_1m's and aggregate_1h's retention), since a replay of
+     * one of those rows is revised again from them.
+     */
     public Duration retention(TimeSeriesTable table) {
+        if (table == TimeSeriesTable.LATE_READING) {
+            Duration minute = retention(TimeSeriesTable.AGGREGATE_1M);
+            Duration hour = retention(TimeSeriesTable.AGGREGATE_1H);
+            return minute.isZero() || hour.isZero() ? Duration.ZERO : (minute.compareTo(hour) >= 0 ? minute : hour);
+        }
         return retention.getOrDefault(table, Duration.ZERO);
     }
 

@@ -9,7 +9,14 @@ public enum TimeSeriesTable {
     AGGREGATE_1M("aggregate_1m", "window_start", true, true),
     AGGREGATE_1H("aggregate_1h", "window_start", true, false),
     ALERT("alert", "event_time", true, false),
-    KPI("kpi", "window_start", true, false);
+    KPI("kpi", "window_start", true, false),
+    /** Per series and day, merged by the sink from aggregate_1h (migration V4). */
+    AGGREGATE_1D("aggregate_1d", "window_start", true, false),
+    /**
+     * Readings that reached the aggregates after their window closed ({@code telemetry.readings.late}), kept so
+     * that the aggregates they revise can be revised again when Streams' own row is written (migration V4).
+     */
+    LATE_READING("late_reading", "time", true, false);
 
     private final String tableName;
     private final String timeColumn;

@@ -71,13 +71,15 @@ class MigrationsIT {
                         "measurement",
                         "aggregate_1m",
                         "aggregate_1h",
+                        "aggregate_1d",
+                        "late_reading",
                         "alert",
                         "anomaly",
                         "kpi",
                         "series",
                         "alert_current");
         assertThat(names(ds, "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'"))
-                .contains("latest_value", "room_hourly_stats", "active_alert", "device_status");
+                .contains("latest_value", "room_hourly_stats", "active_alert", "device_status", "room_daily");
         if (layout == DatabaseLayout.PLAIN) {
             assertThat(names(ds, "SELECT relname FROM pg_class WHERE relname = 'measurement_default'"))
                     .hasSize(1);
@@ -93,7 +95,14 @@ class MigrationsIT {
         } else {
             assertThat(names(ds, "SELECT hypertable_name FROM timescaledb_information.hypertables"))
                     .containsExactlyInAnyOrder(
-                            "measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi");
+                            "measurement",
+                            "aggregate_1m",
+                            "aggregate_1h",
+                            "aggregate_1d",
+                            "alert",
+                            "anomaly",
+                            "kpi",
+                            "late_reading");
             // chunks come with data; no default partition, no BRIN: the primary key is the only index
             assertThat(names(ds, "SELECT count(*) FROM pg_class WHERE relname = 'measurement_default'"))
                     .containsExactly("0");
@@ -113,7 +122,7 @@ class MigrationsIT {
 
         assertThat(again).isEqualTo(expected());
         assertThat(names(ds, "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
-                .containsExactly("1", "2", "3");
+                .containsExactly("1", "2", "3", "4", "5");
         assertThat(names(ds, "SELECT relname FROM pg_class WHERE relname LIKE 'measurement_p%'"))
                 .containsExactlyInAnyOrderElementsOf(partitionsBefore);
         assertThat(names(ds, "SELECT name FROM facility")).containsExactly("North farm");

@@ -7,6 +7,7 @@ import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.core.retry.RetryPolicy;
 import io.fieldline.schemas.TopicNames;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,20 @@ class SinkConfigTest {
 
         assertThat(config.topics(SinkStream.MEASUREMENTS)).containsExactly("telemetry.readings.enriched");
         assertThat(config.topics(SinkStream.AGGREGATES))
+                .containsExactly("telemetry.aggregates.1m", "telemetry.aggregates.1h", "telemetry.readings.late");
+        assertThat(new SinkConfig(Map.of(SinkConfig.TOPIC_LATE_READINGS, "")).topics(SinkStream.AGGREGATES))
+                .as("no revisions")
                 .containsExactly("telemetry.aggregates.1m", "telemetry.aggregates.1h");
+        assertThat(config.dayZone()).isEqualTo(java.time.ZoneId.of("UTC"));
+        assertThat(config.storageOptions().retention(TimeSeriesTable.AGGREGATE_1D))
+                .isZero();
+        assertThat(config.storageOptions().retention(TimeSeriesTable.LATE_READING))
+                .as("as long as the hourly aggregates it revises: for ever")
+                .isZero();
+        assertThat(new SinkConfig(Map.of(SinkConfig.POSTGRES_RETENTION_AGGREGATE_1H_DAYS, "400"))
+                        .storageOptions()
+                        .retention(TimeSeriesTable.LATE_READING))
+                .isEqualTo(Duration.ofDays(400));
         assertThat(config.getString(SinkConfig.TOPIC_DEADLETTER)).isEqualTo("deadletter.sink");
         assertThat(config.groupId("postgres", SinkStream.KPIS)).isEqualTo("fieldline-sink-postgres-kpis");
         assertThat(config.postgresStreams()).containsExactlyInAnyOrder(SinkStream.values());
@@ -131,6 +145,13 @@ class SinkConfigTest {
                         Map.of(SinkConfig.RETRY_BACKOFF_INITIAL_MS, "5000", SinkConfig.RETRY_BACKOFF_MAX_MS, "100")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(SinkConfig.RETRY_BACKOFF_MAX_MS);
+        for (String zone : List.of("Mars/Olympus", "+02:00", "UTC+2", "")) {
+            assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.POSTGRES_DAY_ZONE, zone)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(SinkConfig.POSTGRES_DAY_ZONE);
+        }
+        assertThat(new SinkConfig(Map.of(SinkConfig.POSTGRES_DAY_ZONE, "Europe/Amsterdam")).dayZone())
+                .isEqualTo(java.time.ZoneId.of("Europe/Amsterdam"));
     }
 
     @Test

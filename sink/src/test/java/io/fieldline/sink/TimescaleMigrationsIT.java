@@ -77,7 +77,15 @@ class TimescaleMigrationsIT {
         assertThat(layout).isEqualTo(StorageLayout.TIMESCALEDB);
         assertThat(again).isEqualTo(StorageLayout.TIMESCALEDB);
         assertThat(names(ds, "SELECT hypertable_name FROM timescaledb_information.hypertables"))
-                .containsExactlyInAnyOrder("measurement", "aggregate_1m", "aggregate_1h", "alert", "anomaly", "kpi");
+                .containsExactlyInAnyOrder(
+                        "measurement",
+                        "aggregate_1m",
+                        "aggregate_1h",
+                        "aggregate_1d",
+                        "alert",
+                        "anomaly",
+                        "kpi",
+                        "late_reading");
         assertThat(names(
                         ds,
                         "SELECT attname FROM timescaledb_information.compression_settings "

@@ -110,6 +110,73 @@ public final class Records {
                 .build();
     }
 
+    /**
+     * The aggregate the readings application would emit for {@code readings} (one series) in the window
+     * [{@code windowStart}, {@code windowStart + size}): BAD and non-finite values only in {@code badCount}, mean
+     * and m2 by Welford's update, first and last by event time (the first to arrive stays first, the last to
+     * arrive becomes last), population stddev. No quantiles or sketch: those are not derived in SQL.
+     */
+    public static Aggregate aggregateOf(java.util.List<Reading> readings, Instant windowStart, Duration size) {
+        long count = 0;
+        long bad = 0;
+        double sum = 0;
+        double mean = 0;
+        double m2 = 0;
+        double min = Double.NaN;
+        double max = Double.NaN;
+        Reading first = null;
+        Reading last = null;
+        Reading any = null;
+        for (Reading r : readings) {
+            if (r.getEventTime().isBefore(windowStart) || !r.getEventTime().isBefore(windowStart.plus(size))) {
+                continue;
+            }
+            any = r;
+            if (r.getQuality() == Quality.BAD || !Double.isFinite(r.getValue())) {
+                bad++;
+                continue;
+            }
+            double v = r.getValue();
+            count++;
+            sum += v;
+            double delta = v - mean;
+            mean += delta / count;
+            m2 += delta * (v - mean);
+            min = count == 1 ? v : Math.min(min, v);
+            max = count == 1 ? v : Math.max(max, v);
+            if (first == null || r.getEventTime().isBefore(first.getEventTime())) {
+                first = r;
+            }
+            if (last == null || !r.getEventTime().isBefore(last.getEventTime())) {
+                last = r;
+            }
+        }
+        if (any == null) {
+            throw new IllegalArgumentException("no reading in the window from " + windowStart);
+        }
+        return Aggregate.newBuilder()
+                .setDeviceId(any.getDeviceId())
+                .setSensor(any.getSensor())
+                .setUnit(any.getUnit())
+                .setSite(any.getSite())
+                .setRoom(any.getRoom())
+                .setWindowStart(windowStart)
+                .setWindowEnd(windowStart.plus(size))
+                .setCount(count)
+                .setSum(sum)
+                .setMin(min)
+                .setMax(max)
+                .setMean(count == 0 ? Double.NaN : mean)
+                .setM2(m2)
+                .setStddev(count == 0 ? Double.NaN : Math.sqrt(m2 / count))
+                .setFirst(first == null ? Double.NaN : first.getValue())
+                .setFirstTime(first == null ? windowStart : first.getEventTime())
+                .setLast(last == null ? Double.NaN : last.getValue())
+                .setLastTime(last == null ? windowStart : last.getEventTime())
+                .setBadCount(bad)
+                .build();
+    }
+
     public static Alert alert(String rule, String device, String sensor, AlertState state, Instant time) {
         return Alert.newBuilder()
                 .setAlertId(rule + "/" + device + "/" + sensor)

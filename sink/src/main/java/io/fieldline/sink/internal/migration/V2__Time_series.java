@@ -194,42 +194,11 @@ public final class V2__Time_series extends BaseJavaMigration {
             st.execute("INSERT INTO fieldline_storage (layout, timescale_schema) VALUES ("
                     + SqlNames.literal(layout.name()) + ", "
                     + (timescaleSchema == null ? "NULL" : SqlNames.literal(timescaleSchema)) + ")");
-            SqlNames names = new SqlNames(options.schema());
+            TimeSeriesDdl ddl = new TimeSeriesDdl(options, layout, timescaleSchema);
             for (Map.Entry<TimeSeriesTable, String> entry : TABLES.entrySet()) {
-                TimeSeriesTable table = entry.getKey();
-                if (layout == StorageLayout.TIMESCALEDB) {
-                    st.execute(entry.getValue() + ")");
-                    createHypertable(st, timescaleSchema, names, table);
-                } else {
-                    st.execute(entry.getValue() + ") PARTITION BY RANGE (" + table.timeColumn() + ")");
-                    // BRIN: a few pages of index per partition answer time-range scans, and it costs
-                    // next to nothing on insert because the sink appends in roughly time order.
-                    st.execute("CREATE INDEX " + table.tableName() + "_time_brin ON " + table.tableName()
-                            + " USING brin (" + table.timeColumn() + ")");
-                    // The safety net for rows outside every created partition (late backfill, clocks far
-                    // ahead): PartitionMaintenance later moves them into a proper partition or expires them.
-                    st.execute("CREATE TABLE " + table.tableName() + "_default PARTITION OF " + table.tableName()
-                            + " DEFAULT");
-                }
+                ddl.create(st, entry.getKey(), entry.getValue());
             }
             st.execute(CURRENT_STATE);
-        }
-    }
-
-    private void createHypertable(Statement st, String tsSchema, SqlNames names, TimeSeriesTable table)
-            throws SQLException {
-        String ts = SqlNames.ident(tsSchema);
-        String relation = SqlNames.literal(names.table(table.tableName()));
-        long intervalMicros = options.interval(table).toNanos() / 1000;
-        // The primary key (series, time) serves per-series queries and chunk exclusion serves time
-        // ranges, so TimescaleDB's default time index would only slow inserts down.
-        st.execute("SELECT " + ts + ".create_hypertable(" + relation + "::regclass, "
-                + SqlNames.literal(table.timeColumn()) + "::name, chunk_time_interval => " + intervalMicros
-                + "::bigint * interval '1 microsecond', create_default_indexes => false, if_not_exists => true)");
-        if (table.compressible()) {
-            st.execute("ALTER TABLE " + names.table(table.tableName()) + " SET (timescaledb.compress, "
-                    + "timescaledb.compress_segmentby = 'device_id, sensor', "
-                    + "timescaledb.compress_orderby = '" + table.timeColumn() + " DESC')");
         }
     }
 

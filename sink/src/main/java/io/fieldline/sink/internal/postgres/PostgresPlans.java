@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Per stream, which rows of a batch go to which table. De-duplication within the batch happens here:
@@ -82,18 +83,61 @@ public final class PostgresPlans {
         }
     }
 
-    /** aggregate_1m or aggregate_1h by source topic; the last record per window wins. */
-    public static PostgresStreamWriter.Plan<Aggregate> aggregates(String topic1h) {
-        return batch -> {
+    /**
+     * aggregate_1m or aggregate_1h by source topic, the last record per window winning; readings from
+     * {@code lateTopic} into late_reading; then, in the same transaction, the revisions and the daily level
+     * ({@link AggregateRevisions}).
+     *
+     * @param lateTopic the late-readings topic; empty when the stream does not read it
+     */
+    public static PostgresStreamWriter.Plan<SpecificRecord> aggregates(
+            String topic1h, String lateTopic, AggregateRevisions revisions) {
+        return new AggregatesPlan(topic1h, lateTopic, revisions);
+    }
+
+    private static final class AggregatesPlan implements PostgresStreamWriter.Plan<SpecificRecord> {
+        private final String topic1h;
+        private final String lateTopic;
+        private final AggregateRevisions revisions;
+        private List<AggregateRevisions.WindowKey> minuteKeys = List.of();
+        private List<AggregateRevisions.WindowKey> hourKeys = List.of();
+        private List<AggregateRevisions.WindowKey> lateKeys = List.of();
+
+        AggregatesPlan(String topic1h, String lateTopic, AggregateRevisions revisions) {
+            this.topic1h = topic1h;
+            this.lateTopic = lateTopic;
+            this.revisions = revisions;
+        }
+
+        @Override
+        public List<TableRows<?>> rows(List<SinkRecord<SpecificRecord>> batch) {
             Map<WindowKey, Aggregate> minute = new LinkedHashMap<>();
             Map<WindowKey, Aggregate> hour = new LinkedHashMap<>();
-            for (SinkRecord<Aggregate> record : batch) {
-                Aggregate a = record.value();
-                WindowKey key = new WindowKey(
-                        a.getDeviceId(), a.getSensor(), a.getWindowStart().toEpochMilli());
-                (record.topic().equals(topic1h) ? hour : minute).put(key, a);
+            Map<WindowKey, Reading> late = new LinkedHashMap<>();
+            for (SinkRecord<SpecificRecord> record : batch) {
+                if (record.value() instanceof Reading r && record.topic().equals(lateTopic)) {
+                    // the first delivery within the batch, as the table keeps the first one stored
+                    late.putIfAbsent(
+                            new WindowKey(
+                                    r.getDeviceId(),
+                                    r.getSensor(),
+                                    r.getEventTime().toEpochMilli()),
+                            r);
+                } else if (record.value() instanceof Aggregate a) {
+                    WindowKey key = new WindowKey(
+                            a.getDeviceId(), a.getSensor(), a.getWindowStart().toEpochMilli());
+                    (record.topic().equals(topic1h) ? hour : minute).put(key, a);
+                } else {
+                    throw new IllegalArgumentException("not an aggregate or a late reading: " + record.topic());
+                }
             }
-            List<TableRows<?>> parts = new ArrayList<>(2);
+            minuteKeys = keys(minute.keySet());
+            hourKeys = keys(hour.keySet());
+            lateKeys = keys(late.keySet());
+            List<TableRows<?>> parts = new ArrayList<>(3);
+            if (!late.isEmpty()) {
+                parts.add(new TableRows<>(PostgresTables.LATE_READING, late.values()));
+            }
             if (!minute.isEmpty()) {
                 parts.add(new TableRows<>(PostgresTables.AGGREGATE_1M, minute.values()));
             }
@@ -101,7 +145,21 @@ public final class PostgresPlans {
                 parts.add(new TableRows<>(PostgresTables.AGGREGATE_1H, hour.values()));
             }
             return parts;
-        };
+        }
+
+        private static List<AggregateRevisions.WindowKey> keys(java.util.Set<WindowKey> keys) {
+            List<AggregateRevisions.WindowKey> out = new ArrayList<>(keys.size());
+            for (WindowKey key : keys) {
+                out.add(new AggregateRevisions.WindowKey(
+                        key.deviceId(), key.sensor(), java.time.Instant.ofEpochMilli(key.windowStart())));
+            }
+            return out;
+        }
+
+        @Override
+        public void afterWrite(java.sql.Connection connection) throws java.sql.SQLException {
+            revisions.apply(connection, minuteKeys, hourKeys, lateKeys);
+        }
     }
 
     /** alert (every transition) and alert_current (the latest per alert; on equal times the later record). */

@@ -29,6 +29,13 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
         /** The rows of a batch per table, in the order the tables are written. */
         List<TableRows<?>> rows(List<SinkRecord<V>> batch);
 
+        /**
+         * Runs in the batch's transaction after the rows of the last {@link #rows} call are written, before the
+         * commit: statements that derive other rows from them (revisions, rollups). Called again when the
+         * transaction is repeated.
+         */
+        default void afterWrite(Connection connection) throws SQLException {}
+
         /** The rows of the last {@link #rows} call are committed: a plan with a cache may trust them now. */
         default void committed() {}
     }
@@ -149,6 +156,7 @@ public final class PostgresStreamWriter<V> implements BatchWriter<V> {
                 for (TableRows<?> part : parts) {
                     results.add(write(c, part, direct));
                 }
+                plan.afterWrite(c);
                 c.commit();
                 return results;
             } catch (SQLException | RuntimeException e) {

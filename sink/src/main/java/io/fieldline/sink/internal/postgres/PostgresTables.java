@@ -69,6 +69,24 @@ public final class PostgresTables {
                     .writeTimestamptz(row.time())
                     .writeTimestamptz(row.time()));
 
+    /**
+     * Readings that reached the aggregates after their window closed; the first delivery is kept (its merge into
+     * the aggregates happens once, see {@link AggregateRevisions}).
+     */
+    public static final CopyTable<Reading> LATE_READING = new CopyTable<>(
+            "late_reading",
+            List.of("time", "device_id", "sensor", "value", "quality", "ingest_time"),
+            Conflict.IGNORE,
+            List.of("device_id", "sensor", "time"),
+            null,
+            (r, out) -> out.startRow(6)
+                    .writeTimestamptz(r.getEventTime())
+                    .writeText(r.getDeviceId())
+                    .writeText(r.getSensor())
+                    .writeFloat8(r.getValue())
+                    .writeText(r.getQuality().name())
+                    .writeTimestamptz(r.getIngestTime()));
+
     public static final CopyTable<Aggregate> AGGREGATE_1M = aggregateTable("aggregate_1m");
     public static final CopyTable<Aggregate> AGGREGATE_1H = aggregateTable("aggregate_1h");
 

@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings the TimescaleDB jobs in line with the configuration on every start: chunk interval, compression
- * policy (measurement, anomaly and aggregate_1m) and retention policy per table. Policies are removed and
- * added again rather than compared, which is idempotent and cheap.
+ * policy (measurement, anomaly and aggregate_1m: chunks older than {@code sink.postgres.compression.after.days})
+ * and retention policy per table ({@code sink.postgres.retention.<table>.days}). Policies are removed and added
+ * again rather than compared, which is idempotent and cheap. TimescaleDB's background scheduler runs them; where
+ * it cannot (TimescaleDB 2.28 on PostgreSQL 15.20 fails every job), {@code CALL run_job(id)} runs one.
  */
 public final class TimescalePolicies {
 
@@ -76,10 +78,23 @@ public final class TimescalePolicies {
                 throw e;
             }
         }
+        StringBuilder retention = new StringBuilder();
+        for (TimeSeriesTable table : TimeSeriesTable.values()) {
+            Duration kept = options.retention(table);
+            retention
+                    .append(retention.length() == 0 ? "" : ", ")
+                    .append(table.tableName())
+                    .append(' ')
+                    .append(kept.isZero() ? "for ever" : days(kept));
+        }
         LOG.info(
-                "TimescaleDB policies applied: compression after {}, retention {}",
-                options.compressAfter(),
-                options.retention());
+                "TimescaleDB policies applied: compression after {}, retention: {}",
+                options.compressAfter().isZero() ? "never" : days(options.compressAfter()),
+                retention);
+    }
+
+    private static String days(Duration duration) {
+        return duration.toHours() % 24 == 0 ? duration.toDays() + " days" : duration.toHours() + " hours";
     }
 
     private static String timescaleSchema(Connection c, SqlNames names) throws SQLException {

@@ -9,13 +9,16 @@ import io.fieldline.schemas.avro.AlertState;
 import io.fieldline.schemas.avro.AnomalyScore;
 import io.fieldline.schemas.avro.Kpi;
 import io.fieldline.schemas.avro.Reading;
+import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.postgres.PostgresStreamWriter.TableRows;
 import io.fieldline.sink.internal.worker.SinkRecord;
 import io.fieldline.sink.testing.WriterHarness;
 import io.fieldline.testing.Records;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -73,19 +76,30 @@ class PostgresPlansTest {
     }
 
     @Test
-    void shouldRouteAggregatesByTopicAndKeepTheLastRevisionPerWindow() {
+    void shouldRouteAggregatesByTopicKeepTheLastRevisionPerWindowAndTheFirstLateReadingPerKey() {
         Aggregate minute = Records.aggregate("d", "co2", T0, Duration.ofMinutes(1), 1);
         Aggregate minuteRevised = Records.aggregate("d", "co2", T0, Duration.ofMinutes(1), 2);
         Aggregate hour = Records.aggregate("d", "co2", T0, Duration.ofHours(1), 3);
-        List<SinkRecord<Aggregate>> batch = List.of(
+        Reading late = Records.reading("d", "co2", T0.plusSeconds(5), 4);
+        Reading lateAgain = Records.reading("d", "co2", T0.plusSeconds(5), 5);
+        List<SinkRecord<SpecificRecord>> batch = List.of(
                 new SinkRecord<>(new ConsumerRecord<>("agg.1m", 0, 0, new byte[0], new byte[0]), minute),
                 new SinkRecord<>(new ConsumerRecord<>("agg.1h", 0, 0, new byte[0], new byte[0]), hour),
-                new SinkRecord<>(new ConsumerRecord<>("agg.1m", 0, 1, new byte[0], new byte[0]), minuteRevised));
+                new SinkRecord<>(new ConsumerRecord<>("late", 0, 0, new byte[0], new byte[0]), late),
+                new SinkRecord<>(new ConsumerRecord<>("agg.1m", 0, 1, new byte[0], new byte[0]), minuteRevised),
+                new SinkRecord<>(new ConsumerRecord<>("late", 0, 1, new byte[0], new byte[0]), lateAgain));
 
-        List<TableRows<?>> parts = PostgresPlans.aggregates("agg.1h").rows(batch);
+        List<TableRows<?>> parts = PostgresPlans.aggregates(
+                        "agg.1h", "late", new AggregateRevisions(new SqlNames("public"), ZoneOffset.UTC))
+                .rows(batch);
 
+        assertThat(parts)
+                .extracting(p -> p.table().table())
+                .as("late readings first: the revisions that follow see them")
+                .containsExactly("late_reading", "aggregate_1m", "aggregate_1h");
         assertThat(rows(parts, PostgresTables.AGGREGATE_1M)).containsExactly(minuteRevised);
         assertThat(rows(parts, PostgresTables.AGGREGATE_1H)).containsExactly(hour);
+        assertThat(rows(parts, PostgresTables.LATE_READING)).containsExactly(late);
     }
 
     @Test
