@@ -87,6 +87,9 @@ class FieldlineUpTimescaleIT {
         String printed = read(output);
         assertThat(process.exitValue()).as("exit code; output:%n%s", printed).isZero();
         assertThat(checked).as("checked while running; output:%n%s", printed).isNotNull();
+        System.out.printf(
+                "up --timescale: %d measurements in %d chunks; windows compared with SQL over measurement: %s%n",
+                checked.measurements(), checked.measurementChunks(), checked.comparedPerTable());
 
         assertThat(checked.hypertables())
                 .contains("measurement", "aggregate_1m", "aggregate_1h", "aggregate_1d", "anomaly", "kpi", "alert");
@@ -108,6 +111,7 @@ class FieldlineUpTimescaleIT {
             long measurementChunks,
             long measurements,
             long windowsCompared,
+            Map<String, Long> comparedPerTable,
             List<String> mismatches) {}
 
     private static Checked check(Map<String, String> endpoints) throws SQLException {
@@ -123,6 +127,7 @@ class FieldlineUpTimescaleIT {
                     column(st, "SELECT count(*) FROM measurement").get(0));
             List<String> mismatches = new ArrayList<>();
             long compared = 0;
+            Map<String, Long> perTable = new java.util.LinkedHashMap<>();
             for (String table : List.of("aggregate_1m", "aggregate_1h", "aggregate_1d")) {
                 // Streams counts every reading but BAD and non-finite ones in the statistics, those in bad_count.
                 try (ResultSet rs = st.executeQuery("SELECT a.device_id, a.sensor, a.window_start, a.count, r.n, "
@@ -138,6 +143,7 @@ class FieldlineUpTimescaleIT {
                         + "WHERE a.window_end < now() - " + SETTLED)) {
                     while (rs.next()) {
                         compared += table.equals("aggregate_1m") ? 1 : 0;
+                        perTable.merge(table, 1L, Long::sum);
                         String what = table + " " + rs.getString(1) + "/" + rs.getString(2) + " " + rs.getString(3);
                         long count = rs.getLong(4);
                         boolean same = count == rs.getLong(5)
@@ -158,7 +164,7 @@ class FieldlineUpTimescaleIT {
                     }
                 }
             }
-            return new Checked(hypertables, chunks, measurements, compared, mismatches);
+            return new Checked(hypertables, chunks, measurements, compared, perTable, mismatches);
         }
     }
 
