@@ -2,6 +2,7 @@ package io.fieldline.bench.cli;
 
 import io.fieldline.bench.sink.SinkBenchmark;
 import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.StackOptions;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.sink.SinkConfig;
 import java.util.Locale;
@@ -73,10 +74,19 @@ public final class SinkBenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds per path; the best counts.")
     int rounds;
 
+    @Option(
+            names = "--timescale",
+            description =
+                    "Both PostgreSQL paths write into a TimescaleDB hypertable (sink.postgres.timescale=require); "
+                            + "without --jdbc-url the embedded stack runs the installed TimescaleDB "
+                            + "(embedded.postgres.timescale).")
+    boolean timescale;
+
     @Override
     public Integer call() throws Exception {
         SinkConfig.WriteMode mode =
                 SinkConfig.WriteMode.valueOf(writeMode.toUpperCase(Locale.ROOT).replace('-', '_'));
+        Map<String, String> sinkProperties = timescale ? Map.of(SinkConfig.POSTGRES_TIMESCALE, "require") : Map.of();
         if (bootstrapServers != null) {
             if (schemaRegistryUrl == null || jdbcUrl == null || redisUrl == null) {
                 System.err.println(
@@ -98,12 +108,16 @@ public final class SinkBenchCommand implements Callable<Integer> {
                                     mode,
                                     partitions,
                                     rounds,
-                                    Map.of()))
+                                    sinkProperties))
                             .run(),
                     mode);
             return 0;
         }
-        try (EmbeddedStack stack = EmbeddedStack.start()) {
+        StackOptions options = StackOptions.builder()
+                .postgresServer(
+                        timescale ? StackOptions.PostgresChoice.newestTimescale() : StackOptions.PostgresChoice.zonky())
+                .build();
+        try (EmbeddedStack stack = EmbeddedStack.start(options)) {
             print(
                     new SinkBenchmark(new SinkBenchmark.Settings(
                                     stack.kafka().bootstrapServers(),
@@ -120,7 +134,7 @@ public final class SinkBenchCommand implements Callable<Integer> {
                                     mode,
                                     partitions,
                                     rounds,
-                                    Map.of()))
+                                    sinkProperties))
                             .run(),
                     mode);
         }
@@ -129,7 +143,14 @@ public final class SinkBenchCommand implements Callable<Integer> {
 
     private void print(SinkBenchmark.Result result, SinkConfig.WriteMode mode) {
         System.out.printf(
-                "%d readings, %d devices x %d sensors, batch %d, write mode %s, best of %d rounds%n%n%s",
-                readings, devices, sensors, batchSize, mode, rounds, result.toMarkdown());
+                "%d readings, %d devices x %d sensors, batch %d, write mode %s, %s, best of %d rounds%n%n%s",
+                readings,
+                devices,
+                sensors,
+                batchSize,
+                mode,
+                timescale ? "TimescaleDB hypertable" : "layout chosen by the server (sink.postgres.timescale=auto)",
+                rounds,
+                result.toMarkdown());
     }
 }

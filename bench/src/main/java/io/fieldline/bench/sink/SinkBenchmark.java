@@ -13,6 +13,7 @@ import io.fieldline.sink.PostgresSinkService;
 import io.fieldline.sink.RedisKeys;
 import io.fieldline.sink.RedisSinkService;
 import io.fieldline.sink.SinkConfig;
+import io.fieldline.sink.StorageLayout;
 import io.fieldline.sink.StorageOptions;
 import io.fieldline.sink.internal.SqlNames;
 import io.fieldline.sink.internal.copy.PgBinaryCopyWriter;
@@ -262,13 +263,17 @@ public final class SinkBenchmark {
         return ds;
     }
 
+    /** The raw path's schema: laid out as the sink's (the same sink settings, hypertables on TimescaleDB). */
     private StorageOptions storage(String schema) {
-        return new SinkConfig(Map.of(SinkConfig.POSTGRES_SCHEMA, schema)).storageOptions();
+        Map<String, String> props = new HashMap<>(settings.sinkProperties());
+        props.put(SinkConfig.POSTGRES_SCHEMA, schema);
+        return new SinkConfig(props).storageOptions();
     }
 
     private double rawCopy(Reading[] readings, String suffix) throws SQLException {
         String schema = "bench_raw_" + suffix;
-        Migrations.apply(dataSource(), storage(schema));
+        StorageLayout layout = Migrations.apply(dataSource(), storage(schema));
+        LOG.info("Raw COPY into {}.measurement ({})", schema, layout);
         String sql = PostgresTables.MEASUREMENT.copySql(new SqlNames(schema), false);
         long begin = System.nanoTime();
         try (Connection c = dataSource().getConnection()) {
@@ -313,7 +318,8 @@ public final class SinkBenchmark {
     /** @return steady-state and end-to-end records per second */
     private double[] sinkPostgres(String topic, String suffix) throws InterruptedException {
         Map<String, Object> props = sinkProperties(topic, suffix);
-        Migrations.apply(dataSource(), new SinkConfig(props)); // outside the timing, like the raw schema's
+        StorageLayout layout = Migrations.apply(dataSource(), new SinkConfig(props)); // outside the timing
+        LOG.info("PostgreSQL sink into {}.measurement ({})", props.get(SinkConfig.POSTGRES_SCHEMA), layout);
         props.put(SinkConfig.POSTGRES_MIGRATE, "false");
         SinkConfig config = new SinkConfig(props);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
