@@ -82,6 +82,9 @@ public final class EmbeddedStack implements AutoCloseable {
      */
     public static EmbeddedStack start(StackOptions options) {
         long begin = System.nanoTime();
+        if (options.postgres().isEmpty()) {
+            options.postgresServer().requireInstalled(); // before Kafka and the rest start for nothing
+        }
         List<EmbeddedServer> started = new ArrayList<>();
         ExecutorService executor = Executors.newFixedThreadPool(4, runnable -> {
             Thread thread = new Thread(runnable, "embedded-stack-start");

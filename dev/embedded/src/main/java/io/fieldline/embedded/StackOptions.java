@@ -57,6 +57,20 @@ public record StackOptions(
         }
 
         /**
+         * Checks that the installed PostgreSQL this choice needs is there (nothing to check for zonky's), so that a
+         * stack fails before it starts anything.
+         *
+         * @throws IllegalStateException saying how to install TimescaleDB when it is asked for and missing
+         */
+        public void requireInstalled() {
+            if (timescale) {
+                PostgresInstallation.withTimescale(binDir);
+            } else if (binDir.isPresent()) {
+                PostgresInstallation.at(binDir.get());
+            }
+        }
+
+        /**
          * The server of this choice, not started.
          *
          * @throws IllegalStateException saying how to install TimescaleDB when it is asked for and missing

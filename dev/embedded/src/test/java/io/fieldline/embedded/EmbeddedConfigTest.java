@@ -24,6 +24,25 @@ class EmbeddedConfigTest {
     }
 
     @Test
+    void shouldAskForTimescaleFromConfigurationAndFailBeforeStartingAnyServerWhenItIsNotInstalled() {
+        StackOptions options = StackOptions.from(new EmbeddedConfig(Map.of(
+                EmbeddedConfig.POSTGRES_TIMESCALE, "true", EmbeddedConfig.POSTGRES_BIN_DIR, "/nonexistent/bin")));
+        assertThat(options.postgresServer())
+                .isEqualTo(new StackOptions.PostgresChoice(java.util.Optional.of(Path.of("/nonexistent/bin")), true));
+        assertThat(StackOptions.from(new EmbeddedConfig(Map.of())).postgresServer())
+                .isEqualTo(StackOptions.PostgresChoice.zonky());
+
+        long begin = System.nanoTime();
+        assertThatThrownBy(() -> EmbeddedStack.start(options))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("No PostgreSQL in /nonexistent/bin")
+                .hasMessageContaining("shared/tools/timescaledb/install.sh");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - begin))
+                .as("no Kafka broker started first")
+                .isLessThan(java.time.Duration.ofSeconds(3));
+    }
+
+    @Test
     void shouldPointAtExternalServersWhenGivenTheirUrls() {
         StackOptions options = StackOptions.from(new EmbeddedConfig(Map.of(
                 KafkaClientConfig.BOOTSTRAP_SERVERS, "kafka-1:9092,kafka-2:9092",
