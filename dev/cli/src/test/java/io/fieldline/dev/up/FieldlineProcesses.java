@@ -44,6 +44,8 @@ final class FieldlineProcesses implements AutoCloseable {
     private final Path home;
     private final Path endpoints;
     private final Map<String, Service> services = new LinkedHashMap<>();
+    /** Processes the test killed on purpose: their exit is not a failure. */
+    private final java.util.Set<String> killed = new java.util.HashSet<>();
 
     /** One process: its name (the component, or the component and an instance number), process and port. */
     record Service(String name, String component, List<String> settings, Process process, int port, Path log) {
@@ -137,6 +139,7 @@ final class FieldlineProcesses implements AutoCloseable {
         builder.environment().put("FIELDLINE_JAVA_OPTS", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
         Service service = new Service(name, component, List.of(settings), builder.start(), port, log);
         services.put(name, service);
+        killed.remove(name);
         LOG.info("Launched {} ({}) on ops port {} (log {})", name, component, port, log);
         return service;
     }
@@ -207,6 +210,7 @@ final class FieldlineProcesses implements AutoCloseable {
     /** SIGKILL: the process dies without running any of its code. */
     void kill(String name) throws InterruptedException {
         Process process = services.get(name).process();
+        killed.add(name);
         process.destroyForcibly();
         assertThat(process.waitFor(10, TimeUnit.SECONDS))
                 .as("%s died on SIGKILL", name)
@@ -245,7 +249,9 @@ final class FieldlineProcesses implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             for (Service service : services.values()) {
-                if (!service.process().isAlive() && service.process().exitValue() != 0) {
+                if (!killed.contains(service.name())
+                        && !service.process().isAlive()
+                        && service.process().exitValue() != 0) {
                     throw new AssertionError(
                             service.name() + " died while waiting for " + what + "; log:\n" + tail(service.name()));
                 }
