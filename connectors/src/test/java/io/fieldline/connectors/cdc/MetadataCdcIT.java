@@ -221,13 +221,18 @@ class MetadataCdcIT {
 
             await().atMost(WAIT)
                     .until(() -> rules.records("a").size() >= 3
+                            && alertRule(rules.latest("a")).getThreshold() == 35.0
                             && rules.latest("c") != null
                             && rules.records("b").size() >= 2
                             && facilities.records("farm-1").size() >= 2);
+            // At least once: a clean close commits the offsets of what was marked processed, but a batch the engine
+            // still had in hand when the close began (31, published just before it) is replayed after the restart.
             assertThat(rules.records("a"))
                     .extracting(record -> alertRule(record).getThreshold())
-                    .as("every change of rule a, in order, once")
-                    .containsExactly(30.0, 31.0, 35.0);
+                    .as("every change of rule a, in order, none lost; only the last one before the close may repeat")
+                    .satisfiesAnyOf(
+                            thresholds -> assertThat(thresholds).containsExactly(30.0, 31.0, 35.0),
+                            thresholds -> assertThat(thresholds).containsExactly(30.0, 31.0, 31.0, 35.0));
             assertThat(alertRule(rules.latest("c")).getThreshold()).isEqualTo(80.0);
             assertThat(rules.latest("b").value())
                     .as("tombstone of the rule deleted while stopped")
