@@ -78,6 +78,10 @@ class KafkaBrokerIT {
             producer.initTransactions();
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(topic, "k", "aborted"));
+            // Written to the log before the abort, so that read_committed has an aborted record to hide (without
+            // the flush the abort may drop it from the producer's buffer unsent, and the test would prove less).
+            // One run without it saw the aborted value, a race of an in-flight batch and the abort marker.
+            producer.flush();
             producer.abortTransaction();
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(topic, "k", "committed"));
