@@ -161,6 +161,10 @@ public record IngressSettings(
         props.putIfAbsent(
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 Math.min(30_000, Math.max(1, deliveryTimeoutMs - lingerMs - 1)));
+        // send() waits for the topic's metadata (a broker that is down has none to give) up to max.block.ms
+        // before failing the publisher: never longer than a record may be retried in all (the client's 60 s
+        // default kept a publisher with a shorter delivery timeout blocked, and alive, that long).
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(60_000, deliveryTimeoutMs));
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return props;

@@ -159,10 +159,14 @@ class IngressPublisherIT {
                                 .records())
                         .isEqualTo(1);
                 kafka.stop();
+                long stopped = System.nanoTime();
                 CompletableFuture<IngressPublisher.Outcome> first =
                         publisher.batch(origin(1)).reading(reading("d", 1)).seal();
 
                 assertThat(publisher.failure()).failsWithin(Duration.ofSeconds(20));
+                // Sealing may wait for the topic's metadata, but no longer than the delivery timeout (not the
+                // client's 60 s max.block.ms default).
+                assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(Duration.ofSeconds(20));
                 assertThat(first)
                         .failsWithin(Duration.ofSeconds(5))
                         .withThrowableOfType(ExecutionException.class)
