@@ -30,6 +30,18 @@ final class KafkaStorage {
      * @param controllerListener the name of the controller listener
      */
     static void formatIfNeeded(Path logDir, int nodeId, String clusterId, String controllerListener) {
+        formatIfNeeded(logDir, nodeId, clusterId, controllerListener, List.of());
+    }
+
+    /**
+     * As {@link #formatIfNeeded(Path, int, String, String)}, with SCRAM credentials written into the bootstrap
+     * metadata (what {@code kafka-storage.sh format --add-scram} does), so SASL/SCRAM users, the broker's own
+     * inter-broker user among them, exist before the first start.
+     *
+     * @param scramArguments one per user, {@code SCRAM-SHA-512=[name=alice,password=secret]}
+     */
+    static void formatIfNeeded(
+            Path logDir, int nodeId, String clusterId, String controllerListener, List<String> scramArguments) {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             return;
         }
@@ -42,6 +54,7 @@ final class KafkaStorage {
                     .setDirectories(List.of(logDir.toString()))
                     .setMetadataLogDirectory(logDir.toString())
                     .setControllerListenerName(controllerListener)
+                    .setScramArguments(scramArguments)
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("Cannot format Kafka storage in " + logDir, e);
