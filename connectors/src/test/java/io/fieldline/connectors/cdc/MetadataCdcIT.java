@@ -227,12 +227,12 @@ class MetadataCdcIT {
                             && facilities.records("farm-1").size() >= 2);
             // At least once: a clean close commits the offsets of what was marked processed, but a batch the engine
             // still had in hand when the close began (31, published just before it) is replayed after the restart.
-            assertThat(rules.records("a"))
-                    .extracting(record -> alertRule(record).getThreshold())
+            List<Double> thresholds = rules.records("a").stream()
+                    .map(record -> (Double) alertRule(record).getThreshold())
+                    .toList();
+            assertThat(thresholds)
                     .as("every change of rule a, in order, none lost; only the last one before the close may repeat")
-                    .satisfiesAnyOf(
-                            thresholds -> assertThat(thresholds).containsExactly(30.0, 31.0, 35.0),
-                            thresholds -> assertThat(thresholds).containsExactly(30.0, 31.0, 31.0, 35.0));
+                    .isIn(List.of(30.0, 31.0, 35.0), List.of(30.0, 31.0, 31.0, 35.0));
             assertThat(alertRule(rules.latest("c")).getThreshold()).isEqualTo(80.0);
             assertThat(rules.latest("b").value())
                     .as("tombstone of the rule deleted while stopped")
