@@ -1,5 +1,6 @@
 package io.fieldline.app.service;
 
+import io.fieldline.core.kafka.KafkaLogin;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * both run their components through it.
  */
 public final class ServiceRuntime implements AutoCloseable {
+
+    /** How long the login check before the start waits for Kafka; no answer in that time is not a failure. */
+    private static final Duration KAFKA_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceRuntime.class);
     /** Longest a single start or stop may hold the supervisor before the process counts as wedged. */
@@ -77,6 +81,15 @@ public final class ServiceRuntime implements AutoCloseable {
         // The database the process's components use: the sink's, else (a CDC-only process) the CDC engine's.
         boolean postgresOfCdc = specs.stream().noneMatch(spec -> spec.name().equals(ServiceComponents.SINK_POSTGRES))
                 && specs.stream().anyMatch(spec -> spec.name().equals(ServiceComponents.CDC));
+        if (needed.contains(Dependencies.KAFKA)) {
+            // Credentials Kafka refuses stop the start here, naming the key, before any component retries them.
+            try {
+                KafkaLogin.verify(context.kafka(), "fieldline", KAFKA_LOGIN_TIMEOUT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         dependencies = new Dependencies(context.settings(), config, needed, meters, postgresOfCdc);
         dependencies.start();
         supervisor.serverDown(names -> names.stream()

@@ -10,6 +10,7 @@ import io.fieldline.app.service.ServiceRuntime;
 import io.fieldline.app.service.Supervisor;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
+import io.fieldline.core.kafka.KafkaLogin;
 import io.fieldline.embedded.EmbeddedConfig;
 import io.fieldline.embedded.EmbeddedStack;
 import io.fieldline.embedded.StackOptions;
@@ -170,6 +171,8 @@ public final class UpCommand implements Callable<Integer> {
                 deleteRecursively(dataDir.resolve("streams"));
             }
             UpContext context = new UpContext(settings, app, stack, topics, meters, dataDir);
+            // Credentials Kafka refuses stop here, naming the key, before the topics are provisioned.
+            KafkaLogin.verify(context.service().kafka(), "fieldline up", Duration.ofSeconds(10));
             ServiceRuntime runtime = new ServiceRuntime(context.service(), meters, lifecycle::exit);
             lifecycle.onStopRequest(runtime.supervisor()::abortStart);
             try (Admin admin = Admin.create(context.service()
