@@ -17,12 +17,8 @@ import picocli.CommandLine.Option;
         subcommands = {ConfigCommand.Docs.class, ConfigCommand.Metrics.class, ConfigCommand.Check.class})
 public final class ConfigCommand {
 
-    /** {@code fieldline config docs}: writes docs/configuration.md from the definitions. */
-    @Command(
-            name = "docs",
-            mixinStandardHelpOptions = true,
-            description = "Print (or write) the configuration reference as Markdown.")
-    static final class Docs implements Callable<Integer> {
+    /** A reference generated from the definitions, printed or written to {@code -o FILE}. */
+    private abstract static class Reference implements Callable<Integer> {
 
         @Option(
                 names = {"-o", "--output"},
@@ -30,9 +26,11 @@ public final class ConfigCommand {
                 description = "Write to this file instead of standard output.")
         Path output;
 
+        abstract String markdown();
+
         @Override
         public Integer call() throws Exception {
-            String markdown = ConfigReference.markdown();
+            String markdown = markdown();
             if (output == null) {
                 System.out.print(markdown);
             } else {
@@ -42,28 +40,27 @@ public final class ConfigCommand {
         }
     }
 
+    /** {@code fieldline config docs}: writes docs/configuration.md from the definitions. */
+    @Command(
+            name = "docs",
+            mixinStandardHelpOptions = true,
+            description = "Print (or write) the configuration reference as Markdown.")
+    static final class Docs extends Reference {
+        @Override
+        String markdown() {
+            return ConfigReference.markdown();
+        }
+    }
+
     /** {@code fieldline config metrics}: writes docs/metrics.md from the catalog of meters. */
     @Command(
             name = "metrics",
             mixinStandardHelpOptions = true,
             description = "Print (or write) the reference of the metrics on /metrics as Markdown.")
-    static final class Metrics implements Callable<Integer> {
-
-        @Option(
-                names = {"-o", "--output"},
-                paramLabel = "FILE",
-                description = "Write to this file instead of standard output.")
-        Path output;
-
+    static final class Metrics extends Reference {
         @Override
-        public Integer call() throws Exception {
-            String markdown = MetricsReference.markdown();
-            if (output == null) {
-                System.out.print(markdown);
-            } else {
-                Files.writeString(output, markdown, StandardCharsets.UTF_8);
-            }
-            return 0;
+        String markdown() {
+            return MetricsReference.markdown();
         }
     }
 
