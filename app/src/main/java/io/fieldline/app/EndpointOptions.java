@@ -61,6 +61,20 @@ public final class EndpointOptions {
         return schemaRegistryUrl != null ? schemaRegistryUrl : fromFile(SCHEMA_REGISTRY_URL_KEY);
     }
 
+    /**
+     * A registry client with the {@code schema.registry.*} settings of the configuration (basic authentication,
+     * TLS, timeouts) and the URL from {@code --schema-registry-url}, else {@code schema.registry.url}, else the
+     * endpoints file.
+     */
+    public io.fieldline.schemas.registry.HttpSchemaRegistryClient schemaRegistry(Map<String, String> config) {
+        Map<String, Object> settings = new HashMap<>(config);
+        if (schemaRegistryUrl != null
+                || !settings.containsKey(io.fieldline.schemas.registry.SchemaRegistryClientConfig.URL)) {
+            settings.put(io.fieldline.schemas.registry.SchemaRegistryClientConfig.URL, schemaRegistryUrl());
+        }
+        return new io.fieldline.schemas.registry.HttpSchemaRegistryClient(settings);
+    }
+
     private String fromFile(String key) {
         String value = read(file).get(key);
         if (value == null) {

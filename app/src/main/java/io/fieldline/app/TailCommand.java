@@ -71,16 +71,17 @@ public final class TailCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // The kafka.* block (TLS, SASL, kafka.consumer.*) from --config, FIELDLINE_* and --set; the
         // cluster from --bootstrap-servers, the configuration, or the servers fieldline up started.
-        KafkaClientConfig kafka = endpoints.kafka(config.load());
-        String registry = endpoints.schemaRegistryUrl();
+        Map<String, String> settings = config.load();
+        KafkaClientConfig kafka = endpoints.kafka(settings);
+        HttpSchemaRegistryClient registry = endpoints.schemaRegistry(settings);
         Map<String, Object> props = kafka.consumerProperties(ClientRules.of("fieldline tail")
                 .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
                 .byDefault(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .byDefault(ConsumerConfig.CLIENT_ID_CONFIG, "fieldline-tail"));
         try (KafkaConsumer<byte[], byte[]> consumer =
                         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-                Deserializer<GenericRecord> avro = AvroSerdes.generic(new HttpSchemaRegistryClient(registry), false)
-                        .deserializer()) {
+                Deserializer<GenericRecord> avro =
+                        AvroSerdes.generic(registry, false).deserializer()) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();

@@ -122,7 +122,12 @@ public final class CanReplayCommand implements Callable<Integer> {
             warnAboutRetention(kafka, names, canConfig.getBoolean(CanBridgeConfig.FRAMES_PUBLISH));
         }
         try (CanBridgeService service = new CanBridgeService(
-                kafka, endpoints.schemaRegistryUrl(), names, canConfig, new SimpleMeterRegistry())) {
+                kafka,
+                endpoints.schemaRegistry(config),
+                names,
+                canConfig,
+                new SimpleMeterRegistry(),
+                java.time.Clock.systemUTC())) {
             service.start();
             while (!service.awaitCompletion(Duration.ofSeconds(5))) {
                 out.printf(

@@ -77,6 +77,7 @@ public final class Dependencies implements AutoCloseable {
     private final long interval;
     private final boolean postgresOfCdc;
     private final HttpClient http;
+    private HttpClient registryHttp;
     private final Map<String, Callable<String>> checks = new LinkedHashMap<>();
     private final Map<String, Result> results = new ConcurrentHashMap<>();
     private final ScheduledExecutorService schedule;
@@ -231,19 +232,35 @@ public final class Dependencies implements AutoCloseable {
     }
 
     private String checkRegistry() throws Exception {
-        String url = String.valueOf(config.get(SchemaRegistryClientConfig.URL))
-                .split(",")[0]
-                .trim();
-        HttpResponse<Void> response = http.send(
-                HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/subjects"))
-                        .timeout(timeout)
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.discarding());
+        SchemaRegistryClientConfig registry = new SchemaRegistryClientConfig(config);
+        String url = registry.urls().get(0).toString();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/subjects"))
+                .timeout(timeout)
+                .GET();
+        registry.authorization().ifPresent(value -> request.header("Authorization", value));
+        HttpResponse<Void> response =
+                registryHttp(registry).send(request.build(), HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 401 || response.statusCode() == 403) {
+            throw new IllegalStateException("GET /subjects answered HTTP " + response.statusCode() + ": check "
+                    + SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO);
+        }
         if (response.statusCode() != 200) {
             throw new IllegalStateException("GET /subjects answered HTTP " + response.statusCode());
         }
         return "GET /subjects: HTTP 200";
+    }
+
+    /** The plain client, or one with the registry's TLS stores (built once). */
+    private synchronized HttpClient registryHttp(SchemaRegistryClientConfig registry) {
+        if (registryHttp == null) {
+            registryHttp = registry.sslContext()
+                    .map(context -> HttpClient.newBuilder()
+                            .connectTimeout(timeout)
+                            .sslContext(context)
+                            .build())
+                    .orElse(http);
+        }
+        return registryHttp;
     }
 
     private String checkPostgres() throws Exception {

@@ -55,6 +55,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final Duration requestTimeout;
     private final RetryPolicy retry;
     private final HttpClient http;
+    /** The basic-authentication header value, or null; never logged. */
+    private final String authorization;
 
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
@@ -74,11 +76,14 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         this.urls = config.urls();
         this.requestTimeout = config.requestTimeout();
         this.retry = config.retryPolicy();
-        this.http = HttpClient.newBuilder()
+        this.authorization = config.authorization().orElse(null);
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(requestTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                // Never to another host or from https to http: the credentials go with every request.
+                .followRedirects(HttpClient.Redirect.NEVER);
+        config.sslContext().ifPresent(builder::sslContext);
+        this.http = builder.build();
     }
 
     /** The base URLs this client talks to. */
@@ -355,6 +360,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(requestTimeout)
                 .header("Accept", ACCEPT);
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
         if (payload != null) {
             builder.header("Content-Type", CONTENT_TYPE);
             builder.method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
@@ -392,9 +400,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         } catch (IOException notJson) {
             // Proxies answer HTML; the status and the text snippet are all there is.
         }
+        String hint = status == 401 || status == 403
+                ? " (check " + SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO + ")"
+                : "";
         return new SchemaRegistryException(
                 "schema registry " + base + " answered " + method + " " + path + " with HTTP " + status + ", error "
-                        + code + ": " + message,
+                        + code + ": " + message + hint,
                 status,
                 code);
     }

@@ -75,4 +75,31 @@ class SchemaRegistryClientConfigTest {
                 .as("maximum raised to the first pause")
                 .isEqualTo(Duration.ofMillis(800));
     }
+
+    @Test
+    void shouldBuildTheBasicAuthHeaderAndRejectUserInfoWithoutAColonHidingIt() {
+        SchemaRegistryClientConfig config = new SchemaRegistryClientConfig(Map.of(
+                SchemaRegistryClientConfig.URL, "http://a:8081",
+                SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO, "fieldline:s3cret"));
+        assertThat(config.authorization())
+                .hasValue("Basic " + java.util.Base64.getEncoder().encodeToString("fieldline:s3cret".getBytes()));
+        assertThatThrownBy(() -> new SchemaRegistryClientConfig(Map.of(
+                        SchemaRegistryClientConfig.URL, "http://a:8081",
+                        SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO, "no-colon-secret")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SchemaRegistryClientConfig.BASIC_AUTH_USER_INFO)
+                .hasMessageNotContaining("no-colon-secret");
+        assertThat(new SchemaRegistryClientConfig(Map.of(SchemaRegistryClientConfig.URL, "http://a:8081"))
+                        .authorization())
+                .isEmpty();
+    }
+
+    @Test
+    void shouldNameTheTrustStoreKeyWhenTheFileIsMissing() {
+        assertThatThrownBy(() -> new SchemaRegistryClientConfig(Map.of(
+                        SchemaRegistryClientConfig.URL, "https://a:8081",
+                        SchemaRegistryClientConfig.SSL_TRUSTSTORE_LOCATION, "/no/such/truststore.p12")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SchemaRegistryClientConfig.SSL_TRUSTSTORE_LOCATION);
+    }
 }

@@ -5,12 +5,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.embedded.EmbeddedServer;
 import io.fieldline.embedded.LoopbackPort;
 import io.fieldline.embedded.SchemaRegistryEndpoint;
+import io.fieldline.embedded.tls.LocalTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +24,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +37,8 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * <p>Endpoints, request and response content types ({@code application/vnd.schemaregistry.v1+json},
  * {@code application/vnd.schemaregistry+json}, {@code application/json}) and error codes are listed in
  * {@code docs/embedded.md}.
+ *
+ * <p>{@link Security} adds HTTP basic authentication (a request without valid credentials gets 401) and TLS
+ * (https with the server certificate of a {@link LocalTls}); every request body is capped
+ * ({@link Security#maxRequestBytes()}, 413 with the limit in the message).
  */
 public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistryEndpoint {
 
@@ -59,10 +74,54 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryServer.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
+    /**
+     * How the registry protects itself.
+     *
+     * @param basicAuthUsers  user to password for HTTP basic authentication; empty for none
+     * @param tls             TLS material whose server certificate the registry serves https with; null for http
+     * @param maxRequestBytes the largest request body accepted; a larger one is refused with 413
+     */
+    public record Security(Map<String, String> basicAuthUsers, LocalTls tls, int maxRequestBytes) {
+
+        /** The default cap of a request body: far above any Avro schema Fieldline registers (a few KiB). */
+        public static final int DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+
+        public Security {
+            basicAuthUsers = Map.copyOf(basicAuthUsers);
+            if (maxRequestBytes < 1) {
+                throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
+            }
+        }
+
+        /** No authentication, plain http, the default body cap. */
+        public static Security none() {
+            return new Security(Map.of(), null, DEFAULT_MAX_REQUEST_BYTES);
+        }
+
+        public Security withBasicAuth(Map<String, String> users) {
+            return new Security(users, tls, maxRequestBytes);
+        }
+
+        public Security withTls(LocalTls material) {
+            return new Security(basicAuthUsers, material, maxRequestBytes);
+        }
+
+        public Security withMaxRequestBytes(int max) {
+            return new Security(basicAuthUsers, tls, max);
+        }
+
+        @Override
+        public String toString() {
+            return "Security[users=" + basicAuthUsers.keySet() + ", tls=" + (tls != null) + ", maxRequestBytes="
+                    + maxRequestBytes + "]";
+        }
+    }
+
     private final ObjectMapper json = new ObjectMapper();
     private final KafkaClientConfig kafka;
     private final String topic;
     private final int port;
+    private final Security security;
     private HttpServer http;
     private ExecutorService executor;
     private KafkaSchemaStore store;
@@ -86,9 +145,22 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
      * @param port  the port to listen on
      */
     public SchemaRegistryServer(KafkaClientConfig kafka, String topic, int port) {
+        this(kafka, topic, port, Security.none());
+    }
+
+    /**
+     * A registry on a given loopback port with authentication, TLS and a body cap.
+     *
+     * @param kafka    the Kafka cluster that holds the schema topic, and how to reach it
+     * @param topic    the compacted schema topic, created if missing
+     * @param port     the port to listen on
+     * @param security basic authentication, TLS and the request body cap
+     */
+    public SchemaRegistryServer(KafkaClientConfig kafka, String topic, int port, Security security) {
         this.kafka = Objects.requireNonNull(kafka, "kafka");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.port = port;
+        this.security = Objects.requireNonNull(security, "security");
     }
 
     @Override
@@ -96,10 +168,10 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
         return "schema-registry";
     }
 
-    /** @return {@code http://127.0.0.1:port} */
+    /** @return {@code http://127.0.0.1:port}, or {@code https://} with TLS */
     @Override
     public String url() {
-        return "http://" + LoopbackPort.HOST + ":" + port;
+        return (security.tls() == null ? "http" : "https") + "://" + LoopbackPort.HOST + ":" + port;
     }
 
     /** @return the port the registry listens on */
@@ -124,10 +196,20 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
         KafkaSchemaStore opened = KafkaSchemaStore.open(kafka, topic);
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(LoopbackPort.HOST), port), 64);
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(LoopbackPort.HOST), port);
+            if (security.tls() == null) {
+                server = HttpServer.create(address, 64);
+            } else {
+                HttpsServer https = HttpsServer.create(address, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(serverContext(security.tls())));
+                server = https;
+            }
         } catch (IOException e) {
             opened.close();
             throw new UncheckedIOException("Schema Registry cannot listen on " + url(), e);
+        } catch (GeneralSecurityException e) {
+            opened.close();
+            throw new IllegalStateException("Schema Registry cannot set up TLS from " + security.tls(), e);
         }
         int instance = INSTANCES.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
@@ -137,7 +219,10 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
             return thread;
         });
         server.setExecutor(pool);
-        server.createContext("/", this::handle);
+        HttpContext context = server.createContext("/", this::handle);
+        if (!security.basicAuthUsers().isEmpty()) {
+            context.setAuthenticator(new UsersAuthenticator(security.basicAuthUsers()));
+        }
         server.start();
         store = opened;
         executor = pool;
@@ -183,6 +268,35 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
             throw new RegistryException(503, 50003, "Schema Registry is stopped");
         }
         return store;
+    }
+
+    private static SSLContext serverContext(LocalTls tls) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance(LocalTls.STORE_TYPE);
+        try (InputStream in = Files.newInputStream(tls.serverKeystore())) {
+            store.load(in, tls.password().toCharArray());
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, tls.password().toCharArray());
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context;
+    }
+
+    /** Basic authentication against a fixed set of users; compares in constant time. */
+    private static final class UsersAuthenticator extends BasicAuthenticator {
+        private final Map<String, byte[]> passwords = new HashMap<>();
+
+        UsersAuthenticator(Map<String, String> users) {
+            super("fieldline-schema-registry", StandardCharsets.UTF_8);
+            users.forEach((user, password) -> passwords.put(user, password.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public boolean checkCredentials(String user, String password) {
+            byte[] expected = passwords.get(user);
+            byte[] given = password == null ? new byte[0] : password.getBytes(StandardCharsets.UTF_8);
+            return expected != null && MessageDigest.isEqual(expected, given);
+        }
     }
 
     // ---- HTTP ----
@@ -409,10 +523,7 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
                 throw new RegistryException(415, 415, "HTTP 415 Unsupported Media Type: " + contentType);
             }
         }
-        byte[] bytes;
-        try (InputStream in = exchange.getRequestBody()) {
-            bytes = in.readAllBytes();
-        }
+        byte[] bytes = boundedBody(exchange, security.maxRequestBytes());
         try {
             JsonNode node = json.readTree(bytes);
             if (node == null || !node.isObject()) {
@@ -422,6 +533,44 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
         } catch (JsonProcessingException e) {
             throw new RegistryException(400, 400, "Unparseable JSON request body: " + e.getOriginalMessage());
         }
+    }
+
+    /**
+     * The request body, refused with 413 when its declared length or what arrives is beyond {@code max}: the
+     * server never holds more than {@code max + 1} bytes of one request.
+     */
+    static byte[] boundedBody(HttpExchange exchange, int max) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            long length;
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw new RegistryException(400, 400, "Invalid Content-Length: " + snippet(declared));
+            }
+            if (length > max) {
+                throw tooLarge(Long.toString(length), max);
+            }
+        }
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] bytes = in.readNBytes(max + 1);
+            if (bytes.length > max) {
+                throw tooLarge("more than " + max, max);
+            }
+            return bytes;
+        }
+    }
+
+    private static RegistryException tooLarge(String size, int max) {
+        return new RegistryException(
+                413,
+                413,
+                "HTTP 413 Payload Too Large: a request body of " + size + " bytes exceeds the registry's limit of "
+                        + max + " bytes (request body cap)");
+    }
+
+    private static String snippet(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
     }
 
     private static int parseId(String text) {
