@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
         subcommands = {
             ConfigCommand.class,
             io.fieldline.app.can.CanCommand.class,
+            io.fieldline.app.ops.DlqCommand.class,
+            io.fieldline.app.ops.LagCommand.class,
             RunCommand.class,
             TailCommand.class,
+            io.fieldline.app.ops.TopicsCommand.class,
         })
 public final class FieldlineCommand {}

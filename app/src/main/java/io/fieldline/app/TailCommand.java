@@ -1,17 +1,11 @@
 package io.fieldline.app;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -20,13 +14,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code fieldline tail TOPIC}: prints a topic's records as JSON lines, one per record. Avro
@@ -38,8 +33,6 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = "Print the records of a topic as JSON lines (Avro decoded through the Schema Registry).")
 public final class TailCommand implements Callable<Integer> {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Parameters(paramLabel = "TOPIC", description = "The topic to read.")
     String topic;
@@ -67,8 +60,12 @@ public final class TailCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         // The kafka.* block (TLS, SASL, kafka.consumer.*) from --config, FIELDLINE_* and --set; the
         // cluster from --bootstrap-servers, the configuration, or the servers fieldline up started.
         Map<String, String> settings = config.load();
@@ -86,7 +83,7 @@ public final class TailCommand implements Callable<Integer> {
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();
             if (partitions.isEmpty()) {
-                System.err.println("No such topic: " + topic);
+                spec.commandLine().getErr().println("No such topic: " + topic);
                 return 1;
             }
             consumer.assign(partitions);
@@ -100,7 +97,7 @@ public final class TailCommand implements Callable<Integer> {
             while (max == 0 || printed < max) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> record : records) {
-                    System.out.println(JSON.writeValueAsString(toJson(record, avro)));
+                    out.println(RecordJson.line(record, avro));
                     lastRecord = System.nanoTime();
                     if (++printed == max) {
                         break;
@@ -112,49 +109,8 @@ public final class TailCommand implements Callable<Integer> {
                     break;
                 }
             }
-            System.out.flush();
+            out.flush();
             return 0;
-        }
-    }
-
-    private ObjectNode toJson(ConsumerRecord<byte[], byte[]> record, Deserializer<GenericRecord> avro)
-            throws Exception {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("topic", record.topic());
-        node.put("partition", record.partition());
-        node.put("offset", record.offset());
-        node.put("timestamp", Instant.ofEpochMilli(record.timestamp()).toString());
-        node.put("key", record.key() == null ? null : text(record.key()));
-        if (record.value() == null) {
-            node.putNull("value");
-        } else if (record.value().length > 5 && record.value()[0] == 0) {
-            try {
-                GenericRecord value = avro.deserialize(record.topic(), record.value());
-                node.set("value", JSON.readTree(value.toString()));
-            } catch (RuntimeException e) {
-                node.put("value", text(record.value()));
-                node.put("error", e.getMessage());
-            }
-        } else {
-            node.put("value", text(record.value()));
-        }
-        if (record.headers().iterator().hasNext()) {
-            ObjectNode headers = node.putObject("headers");
-            for (Header header : record.headers()) {
-                headers.put(header.key(), header.value() == null ? null : text(header.value()));
-            }
-        }
-        return node;
-    }
-
-    private static String text(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return "base64:" + Base64.getEncoder().encodeToString(bytes);
         }
     }
 }

@@ -5,7 +5,6 @@ import io.fieldline.core.kafka.KafkaClientConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,9 +16,6 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,34 +110,24 @@ public final class LagMonitor implements AutoCloseable {
 
     private long readGroup(String group) {
         try {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin().listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (committed.isEmpty()) {
+            Map<TopicPartition, GroupLag.PartitionLag> read = GroupLag.read(admin(), group, timeout);
+            if (read.isEmpty()) {
                 return -1;
             }
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            committed.keySet().forEach(partition -> latest.put(partition, OffsetSpec.latest()));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
-                    admin().listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             long total = 0;
-            for (Map.Entry<TopicPartition, OffsetAndMetadata> entry : committed.entrySet()) {
-                if (entry.getValue() == null || !ends.containsKey(entry.getKey())) {
-                    continue;
-                }
-                long lag = Math.max(
-                        0, ends.get(entry.getKey()).offset() - entry.getValue().offset());
+            for (GroupLag.PartitionLag partition : read.values()) {
+                long lag = partition.lag();
                 total += lag;
                 List<String> key = List.of(
                         group,
-                        entry.getKey().topic(),
-                        Integer.toString(entry.getKey().partition()));
+                        partition.partition().topic(),
+                        Integer.toString(partition.partition().partition()));
                 if (lags.put(key, lag) == null) {
                     Gauge.builder("fieldline.consumer.lag", lags, values -> values.getOrDefault(key, 0L))
                             .description("Records of a partition not yet committed by a consumer group")
                             .baseUnit("records")
                             .tag("group", group)
-                            .tag("topic", entry.getKey().topic())
+                            .tag("topic", key.get(1))
                             .tag("partition", key.get(2))
                             .register(meters);
                 }
