@@ -17,7 +17,6 @@ import io.fieldline.sink.internal.worker.WorkerGroup;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SocketOptions;
@@ -83,9 +82,10 @@ public final class RedisSinkService implements AutoCloseable {
         }
         started = true;
         Duration timeout = Duration.ofMillis(config.getLong(SinkConfig.REDIS_COMMAND_TIMEOUT_MS));
-        client = RedisClient.create(RedisURI.create(config.getString(SinkConfig.REDIS_URL)));
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
+        client = RedisClient.create(config.redisUri());
+        ClientOptions.Builder options = ClientOptions.builder();
+        config.redisSslOptions().ifPresent(options::sslOptions);
+        client.setOptions(options.autoReconnect(true)
                 // fail a batch at once while disconnected rather than queue it: the worker backs off and retries
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())

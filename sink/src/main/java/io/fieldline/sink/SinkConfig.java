@@ -86,6 +86,14 @@ public final class SinkConfig extends AbstractConfig {
     public static final String REDIS_ENABLED = "sink.redis.enabled";
     public static final String REDIS_STREAMS = "sink.redis.streams";
     public static final String REDIS_URL = "sink.redis.url";
+    /** Redis ACL user (Redis 6+), instead of user-info in the URL. */
+    public static final String REDIS_USER = "sink.redis.user";
+    /** Password of the Redis user (or of the default user), instead of user-info in the URL. */
+    public static final String REDIS_PASSWORD = "sink.redis.password";
+    /** Trust store with the CA of the Redis server's certificate, for {@code rediss://}. */
+    public static final String REDIS_SSL_TRUSTSTORE_LOCATION = "sink.redis.ssl.truststore.location";
+
+    public static final String REDIS_SSL_TRUSTSTORE_PASSWORD = "sink.redis.ssl.truststore.password";
     public static final String REDIS_KEY_PREFIX = "sink.redis.key.prefix";
     public static final String REDIS_LATEST_TTL_MS = "sink.redis.latest.ttl.ms";
     public static final String REDIS_KPI_TTL_MS = "sink.redis.kpi.ttl.ms";
@@ -504,7 +512,35 @@ public final class SinkConfig extends AbstractConfig {
                         "redis://localhost:6379",
                         new ConfigDef.NonEmptyString(),
                         Importance.HIGH,
-                        "Redis URI (redis:// or rediss://, optionally with password and database).")
+                        "Redis URI: redis://, or rediss:// for TLS; host, port and database (redis://host:6379/0). "
+                                + "User and password may be in it (redis://user:password@host), but "
+                                + "sink.redis.user and sink.redis.password keep them out of the URL; never printed.")
+                .define(
+                        REDIS_USER,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "Redis ACL user (Redis 6 and later); null logs in as the default user when a password is set.")
+                .define(
+                        REDIS_PASSWORD,
+                        Type.PASSWORD,
+                        null,
+                        Importance.HIGH,
+                        "Password of sink.redis.user (or of the default user); null sends none. Not together with a "
+                                + "password in sink.redis.url.")
+                .define(
+                        REDIS_SSL_TRUSTSTORE_LOCATION,
+                        Type.STRING,
+                        null,
+                        Importance.MEDIUM,
+                        "Trust store (PKCS12 or JKS) with the CA of the Redis server's certificate, for rediss:// "
+                                + "URLs; null trusts the JVM's default CAs.")
+                .define(
+                        REDIS_SSL_TRUSTSTORE_PASSWORD,
+                        Type.PASSWORD,
+                        null,
+                        Importance.MEDIUM,
+                        "Password of sink.redis.ssl.truststore.location.")
                 .define(
                         REDIS_KEY_PREFIX,
                         Type.STRING,
@@ -751,5 +787,65 @@ public final class SinkConfig extends AbstractConfig {
                 Duration.ofMillis(getLong(REDIS_LATEST_TTL_MS)),
                 Duration.ofMillis(getLong(REDIS_KPI_TTL_MS)),
                 Duration.ofMillis(getLong(REDIS_ANOMALY_TTL_MS)));
+    }
+
+    /**
+     * The Redis URI of {@value #REDIS_URL} with {@value #REDIS_USER} and {@value #REDIS_PASSWORD} applied.
+     *
+     * @throws ConfigException naming the key when the URL is not a Redis URI, or holds a password as well
+     */
+    public io.lettuce.core.RedisURI redisUri() {
+        String url = getString(REDIS_URL);
+        io.lettuce.core.RedisURI uri;
+        try {
+            uri = io.lettuce.core.RedisURI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(
+                    REDIS_URL,
+                    io.fieldline.core.net.Redaction.redact(url),
+                    "not a Redis URI: " + io.fieldline.core.net.Redaction.redact(String.valueOf(e.getMessage())));
+        }
+        org.apache.kafka.common.config.types.Password password = getPassword(REDIS_PASSWORD);
+        if (password != null) {
+            if (uri.getCredentialsProvider() != null
+                    && uri.getCredentialsProvider()
+                            .resolveCredentials()
+                            .blockOptional()
+                            .map(c -> c.hasPassword())
+                            .orElse(false)) {
+                throw new ConfigException(
+                        REDIS_PASSWORD,
+                        password,
+                        "the password is also in " + REDIS_URL + ": set it in one place only");
+            }
+            String user = getString(REDIS_USER);
+            if (user != null) {
+                uri.setCredentialsProvider(new io.lettuce.core.StaticCredentialsProvider(
+                        user, password.value().toCharArray()));
+            } else {
+                uri.setCredentialsProvider(new io.lettuce.core.StaticCredentialsProvider(
+                        null, password.value().toCharArray()));
+            }
+        } else if (getString(REDIS_USER) != null) {
+            throw new ConfigException(REDIS_USER, getString(REDIS_USER), "needs " + REDIS_PASSWORD);
+        }
+        return uri;
+    }
+
+    /** TLS options for a {@code rediss://} URL with {@value #REDIS_SSL_TRUSTSTORE_LOCATION}, if set. */
+    public java.util.Optional<io.lettuce.core.SslOptions> redisSslOptions() {
+        String location = getString(REDIS_SSL_TRUSTSTORE_LOCATION);
+        if (location == null) {
+            return java.util.Optional.empty();
+        }
+        java.io.File file = new java.io.File(location);
+        if (!file.isFile()) {
+            throw new ConfigException(REDIS_SSL_TRUSTSTORE_LOCATION, location, "no such file");
+        }
+        org.apache.kafka.common.config.types.Password password = getPassword(REDIS_SSL_TRUSTSTORE_PASSWORD);
+        return java.util.Optional.of(io.lettuce.core.SslOptions.builder()
+                .jdkSslProvider()
+                .truststore(file, password == null ? null : password.value())
+                .build());
     }
 }

@@ -185,4 +185,26 @@ class SinkConfigTest {
                 .contains(
                         SinkConfig.BATCH_SIZE, SinkConfig.POSTGRES_COMPRESSION_AFTER_DAYS, SinkConfig.REDIS_KPI_TTL_MS);
     }
+
+    @Test
+    void shouldKeepRedissAndRefuseAPasswordInBothTheUrlAndTheKey() {
+        SinkConfig tls = new SinkConfig(Map.of(SinkConfig.REDIS_URL, "rediss://cache.farm:6380/2"));
+        assertThat(tls.redisUri().isSsl()).isTrue();
+        assertThat(tls.redisUri().getDatabase()).isEqualTo(2);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(
+                                SinkConfig.REDIS_URL, "redis://u:in-url@cache:6379",
+                                SinkConfig.REDIS_PASSWORD, "in-key"))
+                        .redisUri())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.REDIS_PASSWORD)
+                .hasMessageNotContaining("in-key")
+                .hasMessageNotContaining("in-url");
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.REDIS_USER, "sink")).redisUri())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.REDIS_PASSWORD);
+        assertThatThrownBy(() -> new SinkConfig(Map.of(SinkConfig.REDIS_SSL_TRUSTSTORE_LOCATION, "/no/such.p12"))
+                        .redisSslOptions())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(SinkConfig.REDIS_SSL_TRUSTSTORE_LOCATION);
+    }
 }

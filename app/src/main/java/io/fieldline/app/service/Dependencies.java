@@ -299,9 +299,14 @@ public final class Dependencies implements AutoCloseable {
         RedisClient client;
         synchronized (this) {
             if (redis == null) {
-                RedisURI uri = RedisURI.create(new SinkConfig(config).getString(SinkConfig.REDIS_URL));
+                SinkConfig sink = new SinkConfig(config);
+                RedisURI uri = sink.redisUri();
                 uri.setTimeout(timeout);
                 redis = RedisClient.create(uri);
+                sink.redisSslOptions()
+                        .ifPresent(ssl -> redis.setOptions(io.lettuce.core.ClientOptions.builder()
+                                .sslOptions(ssl)
+                                .build()));
             }
             client = redis;
         }

@@ -341,6 +341,7 @@ public final class MetadataCdc implements AutoCloseable {
         props.setProperty("database.dbname", parsed.getProperty("PGDBNAME"));
         props.setProperty("database.user", config.jdbcUser());
         props.setProperty("database.password", config.jdbcPassword());
+        props.putAll(tlsProperties(parsed));
         props.setProperty("topic.prefix", config.engineName());
 
         props.setProperty("plugin.name", "pgoutput");
@@ -374,6 +375,29 @@ public final class MetadataCdc implements AutoCloseable {
         props.setProperty("errors.max.retries", Integer.toString(config.errorsMaxRetries()));
         props.setProperty("errors.retry.delay.initial.ms", "300");
         props.setProperty("errors.retry.delay.max.ms", "10000");
+        return props;
+    }
+
+    /** The TLS options of pgjdbc that Debezium's PostgreSQL connector takes too, under {@code database.}. */
+    static final List<String> TLS_OPTIONS =
+            List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory");
+
+    /**
+     * The JDBC URL's TLS options as the connector's {@code database.*} properties, so the replication connection is
+     * as protected as every other connection to the database. pgjdbc's {@code ssl=true} without {@code sslmode} means
+     * {@code verify-full}; without either the connector keeps its own default.
+     */
+    static Properties tlsProperties(Properties parsedUrl) {
+        Properties props = new Properties();
+        for (String option : TLS_OPTIONS) {
+            String value = parsedUrl.getProperty(option);
+            if (value != null) {
+                props.setProperty("database." + option, value);
+            }
+        }
+        if (!props.containsKey("database.sslmode") && "true".equalsIgnoreCase(parsedUrl.getProperty("ssl"))) {
+            props.setProperty("database.sslmode", "verify-full");
+        }
         return props;
     }
 

@@ -39,6 +39,37 @@ class MetadataCdcTest {
     }
 
     @Test
+    void shouldKeepTheTlsOptionsOfTheJdbcUrlForTheReplicationConnection() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put(
+                CdcConfig.JDBC_URL,
+                "jdbc:postgresql://db.local:5432/farm?sslmode=verify-full&sslrootcert=/run/secrets/ca.pem"
+                        + "&sslcert=/run/secrets/client.crt&sslkey=/run/secrets/client.pk8&sslpassword=key-secret");
+
+        Properties props = MetadataCdc.debeziumProperties(new CdcConfig(settings));
+
+        assertThat(props.getProperty("database.sslmode")).isEqualTo("verify-full");
+        assertThat(props.getProperty("database.sslrootcert")).isEqualTo("/run/secrets/ca.pem");
+        assertThat(props.getProperty("database.sslcert")).isEqualTo("/run/secrets/client.crt");
+        assertThat(props.getProperty("database.sslkey")).isEqualTo("/run/secrets/client.pk8");
+        assertThat(props.getProperty("database.sslpassword")).isEqualTo("key-secret");
+    }
+
+    @Test
+    void shouldReadSslTrueWithoutAModeAsVerifyFullAsPgjdbcDoes() {
+        Map<String, Object> settings = CdcConfigTest.minimal();
+        settings.put(CdcConfig.JDBC_URL, "jdbc:postgresql://db.local:5432/farm?ssl=true");
+        assertThat(MetadataCdc.debeziumProperties(new CdcConfig(settings)).getProperty("database.sslmode"))
+                .isEqualTo("verify-full");
+        settings.put(CdcConfig.JDBC_URL, "jdbc:postgresql://db.local:5432/farm?sslmode=disable");
+        assertThat(MetadataCdc.debeziumProperties(new CdcConfig(settings)).getProperty("database.sslmode"))
+                .isEqualTo("disable");
+        settings.put(CdcConfig.JDBC_URL, "jdbc:postgresql://db.local:5432/farm");
+        assertThat(MetadataCdc.debeziumProperties(new CdcConfig(settings)).getProperty("database.sslmode"))
+                .isNull();
+    }
+
+    @Test
     void shouldLimitCaptureToTheMetadataAndAlertRuleTables() {
         Properties props = MetadataCdc.debeziumProperties(new CdcConfig(CdcConfigTest.minimal()));
 
