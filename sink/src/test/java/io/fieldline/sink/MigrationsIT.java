@@ -68,6 +68,7 @@ class MigrationsIT {
                         "device",
                         "sensor",
                         "alert_rule",
+                        "device_credential",
                         "measurement",
                         "aggregate_1m",
                         "aggregate_1h",
@@ -122,7 +123,7 @@ class MigrationsIT {
 
         assertThat(again).isEqualTo(expected());
         assertThat(names(ds, "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
-                .containsExactly("1", "2", "3", "4", "5");
+                .containsExactly("1", "2", "3", "4", "5", "6");
         assertThat(names(ds, "SELECT relname FROM pg_class WHERE relname LIKE 'measurement_p%'"))
                 .containsExactlyInAnyOrderElementsOf(partitionsBefore);
         assertThat(names(ds, "SELECT name FROM facility")).containsExactly("North farm");

@@ -101,8 +101,13 @@ public final class EmbeddedStack implements AutoCloseable {
             Future<RedisEndpoint> redis = executor.submit(() ->
                     options.redis().orElseGet(() -> startServer(new RedisServer(dir(options, "redis")), started)));
             Future<MqttEndpoint> mqtt = executor.submit(() -> options.mqtt()
-                    .orElseGet(() ->
-                            startServer(new MqttBroker(dir(options, "mqtt"), options.mqttPersistence()), started)));
+                    .orElseGet(() -> startServer(
+                            new MqttBroker(
+                                    dir(options, "mqtt"),
+                                    options.mqttPersistence(),
+                                    options.mqttAccessControl().orElse(null),
+                                    options.mqttTls().orElse(null)),
+                            started)));
 
             KafkaEndpoint kafkaEndpoint = await(kafka, "Kafka");
             Future<SchemaRegistryEndpoint> registry = executor.submit(() -> options.schemaRegistry()

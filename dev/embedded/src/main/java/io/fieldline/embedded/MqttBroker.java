@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -75,8 +77,30 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
         }
     }
 
+    /**
+     * A TLS listener: the server key and certificate chain in a PKCS12 key store.
+     *
+     * @param keystore the key store file
+     * @param password the store's and the key's password
+     */
+    public record Tls(Path keystore, String password) {
+        public Tls {
+            Objects.requireNonNull(keystore, "keystore");
+            Objects.requireNonNull(password, "password");
+        }
+
+        /** Never shows the password. */
+        @Override
+        public String toString() {
+            return "Tls[" + keystore + "]";
+        }
+    }
+
     private final int port;
     private final Persistence persistence;
+    private final MqttAccessControl accessControl;
+    private final Tls tls;
+    private final int tlsPort;
     private EmbeddedHiveMQ hivemq;
 
     /** A broker on a free loopback port with its folders in a new temporary directory, deleted on close. */
@@ -102,9 +126,35 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
      * @param persistence where sessions and queued messages are kept
      */
     public MqttBroker(Path dataDir, Persistence persistence) {
+        this(dataDir, persistence, null, null);
+    }
+
+    /**
+     * A broker on free loopback ports, with authentication and a TLS listener when given.
+     *
+     * @param dataDir       its own directory (created if missing) for the config, data and extensions folders,
+     *                      deleted on {@link #close()}
+     * @param persistence   where sessions and queued messages are kept
+     * @param accessControl who may connect and what they may publish and subscribe to; null: anyone, anything
+     * @param tls           a TLS listener besides the TCP one; null: none
+     */
+    public MqttBroker(Path dataDir, Persistence persistence, MqttAccessControl accessControl, Tls tls) {
         super(dataDir);
         this.port = LoopbackPort.pick();
         this.persistence = Objects.requireNonNull(persistence, "persistence");
+        this.accessControl = accessControl;
+        this.tls = tls;
+        this.tlsPort = tls == null ? -1 : LoopbackPort.pick();
+    }
+
+    /** @return who may connect and do what, when this broker checks it */
+    public Optional<MqttAccessControl> accessControl() {
+        return Optional.ofNullable(accessControl);
+    }
+
+    /** @return {@code ssl://127.0.0.1:port} of the TLS listener, when there is one */
+    public Optional<String> tlsUrl() {
+        return tls == null ? Optional.empty() : Optional.of("ssl://" + LoopbackPort.HOST + ":" + tlsPort);
     }
 
     /** @return where this broker keeps sessions and queued messages */
@@ -138,7 +188,7 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
                             <port>%d</port>
                             <bind-address>%s</bind-address>
                         </tcp-listener>
-                    </listeners>
+                %s    </listeners>
                     <mqtt>
                         <queued-messages>
                             <max-queue-size>%d</max-queue-size>
@@ -156,7 +206,41 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
                     </anonymous-usage-statistics>
                 </hivemq>
                 """.formatted(
-                        port, LoopbackPort.HOST, MAX_QUEUED_MESSAGES, SERVER_RECEIVE_MAXIMUM, persistence.configName());
+                        port,
+                        LoopbackPort.HOST,
+                        tlsListenerXml(),
+                        MAX_QUEUED_MESSAGES,
+                        SERVER_RECEIVE_MAXIMUM,
+                        persistence.configName());
+    }
+
+    private String tlsListenerXml() {
+        if (tls == null) {
+            return "";
+        }
+        String path = xml(tls.keystore().toAbsolutePath().toString());
+        String password = xml(tls.password());
+        return """
+                        <tls-tcp-listener>
+                            <port>%d</port>
+                            <bind-address>%s</bind-address>
+                            <tls>
+                                <keystore>
+                                    <path>%s</path>
+                                    <password>%s</password>
+                                    <private-key-password>%s</private-key-password>
+                                </keystore>
+                                <protocols>
+                                    <protocol>TLSv1.3</protocol>
+                                    <protocol>TLSv1.2</protocol>
+                                </protocols>
+                            </tls>
+                        </tls-tcp-listener>
+                """.formatted(tlsPort, LoopbackPort.HOST, path, password, password);
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /**
@@ -174,7 +258,12 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
         long begin = System.nanoTime();
         Path configDir = DataDirectory.create(dataDir.resolve("conf"));
         try {
-            Files.writeString(configDir.resolve("config.xml"), configXml(), StandardCharsets.UTF_8);
+            // With a TLS listener it holds the key store's password: readable by its owner only.
+            Path configFile = configDir.resolve("config.xml");
+            Files.deleteIfExists(configFile);
+            Files.createFile(
+                    configFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(configFile, configXml(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the HiveMQ configuration in " + configDir, e);
         }
@@ -188,12 +277,16 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
         // bound by that window, not by its own speed; let the client's receive maximum decide instead
         // (Mosquitto's max_inflight_messages is the same knob).
         InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = MAX_INFLIGHT_WINDOW;
-        EmbeddedHiveMQ starting = EmbeddedHiveMQ.builder()
+        var builder = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(configDir)
                 .withDataFolder(DataDirectory.create(dataDir.resolve("data")))
                 .withExtensionsFolder(DataDirectory.create(dataDir.resolve("extensions")))
-                .withoutLoggingBootstrap()
-                .build();
+                .withoutLoggingBootstrap();
+        if (accessControl != null) {
+            accessControl.start();
+            builder.withEmbeddedExtension(accessControl.extension());
+        }
+        EmbeddedHiveMQ starting = builder.build();
         try {
             starting.start().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -206,9 +299,11 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
         }
         hivemq = starting;
         LOG.info(
-                "MQTT broker (HiveMQ CE, {} persistence) listening on {} in {} ms",
+                "MQTT broker (HiveMQ CE, {} persistence, {}) listening on {}{} in {} ms",
                 persistence.configName(),
+                accessControl == null ? "anonymous clients allowed" : "devices and service users authenticated",
                 url(),
+                tlsUrl().map(url -> " and " + url).orElse(""),
                 (System.nanoTime() - begin) / 1_000_000);
     }
 
@@ -222,10 +317,12 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
             return new PublishCounts(0, 0, 0);
         }
         var metrics = hivemq.getMetricRegistry();
+        // A PUBLISH the access control refused was received and goes nowhere: counted as dropped.
+        long denied = accessControl == null ? 0 : accessControl.counts().publishesDenied();
         return new PublishCounts(
                 count(metrics, "com.hivemq.messages.incoming.publish.count"),
                 count(metrics, "com.hivemq.messages.outgoing.publish.count"),
-                count(metrics, "com.hivemq.messages.dropped.count"));
+                count(metrics, "com.hivemq.messages.dropped.count") + denied);
     }
 
     private static long count(com.codahale.metrics.MetricRegistry metrics, String name) {
@@ -238,7 +335,8 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
      *
      * @param incoming received from publishers
      * @param outgoing sent to subscribers (redeliveries included)
-     * @param dropped  discarded (full queues, expired, no matching subscriber for QoS 0 and the like)
+     * @param dropped  discarded (full queues, expired, no matching subscriber for QoS 0 and the like, refused by the
+     *                 access control)
      */
     public record PublishCounts(long incoming, long outgoing, long dropped) {
 
@@ -258,6 +356,9 @@ public final class MqttBroker extends LocalServer implements MqttEndpoint {
         try {
             // close() stops the broker and releases its threads; a fresh instance is built on the next start.
             stopping.close();
+            if (accessControl != null) {
+                accessControl.close();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while stopping the MQTT broker", e);

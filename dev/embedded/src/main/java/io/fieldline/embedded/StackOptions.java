@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param schemasTopic   the compacted topic the embedded Schema Registry stores schemas in
  * @param mqttPersistence where the embedded MQTT broker keeps sessions and queued messages
  * @param postgresServer  which PostgreSQL to start when {@code postgres} is empty
+ * @param mqttAccessControl who may connect to the embedded MQTT broker and what they may do; empty: anyone, anything
+ * @param mqttTls         a TLS listener for the embedded MQTT broker; empty: none
  */
 public record StackOptions(
         Optional<KafkaEndpoint> kafka,
@@ -30,7 +32,9 @@ public record StackOptions(
         Optional<Path> dataDir,
         String schemasTopic,
         MqttBroker.Persistence mqttPersistence,
-        PostgresChoice postgresServer) {
+        PostgresChoice postgresServer,
+        Optional<MqttAccessControl> mqttAccessControl,
+        Optional<MqttBroker.Tls> mqttTls) {
 
     /**
      * Which PostgreSQL the stack starts: zonky's binaries ({@link PostgresServer}), or a throwaway cluster of a
@@ -108,6 +112,8 @@ public record StackOptions(
         Objects.requireNonNull(schemasTopic, "schemasTopic");
         Objects.requireNonNull(mqttPersistence, "mqttPersistence");
         Objects.requireNonNull(postgresServer, "postgresServer");
+        Objects.requireNonNull(mqttAccessControl, "mqttAccessControl");
+        Objects.requireNonNull(mqttTls, "mqttTls");
     }
 
     /** @return options that start every server in this process, with temporary data directories */
@@ -162,6 +168,8 @@ public record StackOptions(
         private String schemasTopic = DEFAULT_SCHEMAS_TOPIC;
         private MqttBroker.Persistence mqttPersistence = MqttBroker.Persistence.FILE;
         private PostgresChoice postgresServer = PostgresChoice.zonky();
+        private MqttAccessControl mqttAccessControl;
+        private MqttBroker.Tls mqttTls;
 
         private Builder() {}
 
@@ -267,6 +275,24 @@ public record StackOptions(
             return this;
         }
 
+        /**
+         * @param accessControl who may connect to the embedded MQTT broker and what they may publish and subscribe to
+         * @return this builder
+         */
+        public Builder mqttAccessControl(MqttAccessControl accessControl) {
+            this.mqttAccessControl = Objects.requireNonNull(accessControl, "accessControl");
+            return this;
+        }
+
+        /**
+         * @param tls a TLS listener for the embedded MQTT broker, besides its TCP one
+         * @return this builder
+         */
+        public Builder mqttTls(MqttBroker.Tls tls) {
+            this.mqttTls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
         /** @return the options */
         public StackOptions build() {
             return new StackOptions(
@@ -279,7 +305,9 @@ public record StackOptions(
                     Optional.ofNullable(dataDir),
                     schemasTopic,
                     mqttPersistence,
-                    postgresServer);
+                    postgresServer,
+                    Optional.ofNullable(mqttAccessControl),
+                    Optional.ofNullable(mqttTls));
         }
     }
 }
