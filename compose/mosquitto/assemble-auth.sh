@@ -22,6 +22,12 @@ done
 
 umask 077
 mkdir -p "$run_dir"
+# The broker reads both files after it dropped root for the mosquitto user.
+owner=""
+if [ "$(id -u)" = 0 ] && id mosquitto > /dev/null 2>&1; then
+  owner="mosquitto:mosquitto"
+  chown "$owner" "$run_dir"
+fi
 tmp="$(mktemp -d "$run_dir/.assemble.XXXXXX")"
 cp "$auth_dir/devices.passwd" "$tmp/passwd"
 # The bridge user's line is written by mosquitto_passwd itself (PBKDF2-SHA512), replacing any device of that name.
@@ -47,8 +53,8 @@ fi
   echo "topic read \$SYS/#"
 } > "$tmp/acl"
 
-if id mosquitto > /dev/null 2>&1; then
-  chown mosquitto:mosquitto "$tmp/passwd" "$tmp/acl"
+if [ -n "$owner" ]; then
+  chown "$owner" "$tmp/passwd" "$tmp/acl"
 fi
 chmod 600 "$tmp/passwd" "$tmp/acl"
 mv "$tmp/passwd" "$run_dir/passwd"
