@@ -77,7 +77,7 @@ public final class ConfigCommand {
         @Override
         public Integer call() {
             List<String> problems = ConfigReference.check(config.load());
-            problems.forEach(System.err::println);
+            problems.forEach(problem -> System.err.println(io.fieldline.core.net.Redaction.redact(problem)));
             if (problems.isEmpty()) {
                 System.out.println("Configuration is valid.");
                 return 0;

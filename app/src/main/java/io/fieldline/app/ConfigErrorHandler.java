@@ -21,11 +21,17 @@ final class ConfigErrorHandler implements IExecutionExceptionHandler {
         LOG.debug("Command failed", ex);
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConfigException) {
-                cli.getErr().println(cli.getColorScheme().errorText("Invalid configuration: " + cause.getMessage()));
+                cli.getErr()
+                        .println(cli.getColorScheme()
+                                .errorText("Invalid configuration: "
+                                        + io.fieldline.core.net.Redaction.redact(cause.getMessage())));
                 return CommandLine.ExitCode.USAGE;
             }
         }
-        cli.getErr().println(cli.getColorScheme().errorText("fieldline " + cli.getCommandName() + ": " + describe(ex)));
+        cli.getErr()
+                .println(cli.getColorScheme()
+                        .errorText("fieldline " + cli.getCommandName() + ": "
+                                + io.fieldline.core.net.Redaction.redact(describe(ex))));
         return CommandLine.ExitCode.SOFTWARE;
     }
 

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Where configuration comes from, lowest precedence first: a properties file, then environment
@@ -54,14 +55,74 @@ public final class ConfigSources {
      */
     public static Map<String, String> fromEnvironment(Map<String, String> environment) {
         Map<String, String> keys = new TreeMap<>();
+        Map<String, String> fromFiles = new TreeMap<>();
         environment.forEach((name, value) -> {
             if (name.startsWith(ENV_PREFIX)
                     && name.length() > ENV_PREFIX.length()
                     && !LAUNCHER_VARIABLES.contains(name)) {
-                keys.put(keyForEnvironmentVariable(name), value);
+                String key = keyForEnvironmentVariable(name);
+                if (isSecretFileVariable(name, key)) {
+                    fromFiles.put(key.substring(0, key.length() - FILE_SUFFIX.length()), name);
+                } else {
+                    keys.put(key, value);
+                }
             }
         });
+        fromFiles.forEach((key, variable) -> {
+            if (keys.containsKey(key)) {
+                throw new ConfigException(
+                        key,
+                        "[hidden]",
+                        "set by both " + environmentVariableForKey(key) + " and " + variable + ": set only one");
+            }
+            keys.put(key, readSecretFile(variable, environment.get(variable)));
+        });
         return keys;
+    }
+
+    private static final String FILE_SUFFIX = ".file";
+
+    /** Keys that end in .file themselves: their variables name the key, not a secret file. */
+    private static volatile java.util.Set<String> fileKeys;
+
+    private static boolean isSecretFileVariable(String name, String key) {
+        return name.endsWith("_FILE")
+                && key.length() > FILE_SUFFIX.length()
+                && !fileKeys().contains(key);
+    }
+
+    private static java.util.Set<String> fileKeys() {
+        java.util.Set<String> known = fileKeys;
+        if (known == null) {
+            known = new java.util.HashSet<>();
+            for (org.apache.kafka.common.config.ConfigDef def :
+                    ConfigReference.sections().values()) {
+                for (String key : def.names()) {
+                    if (key.endsWith(FILE_SUFFIX)) {
+                        known.add(key);
+                    }
+                }
+            }
+            fileKeys = known;
+        }
+        return known;
+    }
+
+    /** The content of a secret file, without its last line break; never echoed in an error. */
+    static String readSecretFile(String variable, String path) {
+        try {
+            String content = Files.readString(Path.of(path), StandardCharsets.UTF_8);
+            if (content.endsWith("\r\n")) {
+                return content.substring(0, content.length() - 2);
+            }
+            return content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new ConfigException(
+                    variable,
+                    path,
+                    "cannot read the secret file: " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        }
     }
 
     /** The configuration key an environment variable sets. */

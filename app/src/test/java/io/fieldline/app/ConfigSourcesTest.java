@@ -38,4 +38,37 @@ class ConfigSourcesTest {
                 .containsEntry("c.d", "env")
                 .containsEntry("e.f", "set");
     }
+
+    @Test
+    void shouldReadASecretFromTheFileAVariableEndingInFileNames(@TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("kafka-jaas");
+        Files.writeString(secret, "ScramLoginModule required username=\"u\" password=\"p\";\n");
+        Map<String, String> keys = ConfigSources.fromEnvironment(Map.of(
+                "FIELDLINE_KAFKA_SASL_JAAS_CONFIG_FILE", secret.toString(), "FIELDLINE_CAN_DBC_FILE", "/opt/farm.dbc"));
+        assertThat(keys)
+                .containsEntry("kafka.sasl.jaas.config", "ScramLoginModule required username=\"u\" password=\"p\";")
+                .as("a key that ends in .file is set by its variable, not read from a file")
+                .containsEntry("can.dbc.file", "/opt/farm.dbc")
+                .doesNotContainKey("kafka.sasl.jaas.config.file");
+    }
+
+    @Test
+    void shouldRefuseASecretSetTwiceOrAMissingFileNamingTheVariable(@TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("pw");
+        Files.writeString(secret, "from-file");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigSources.fromEnvironment(Map.of(
+                        "FIELDLINE_SINK_POSTGRES_PASSWORD",
+                        "inline-secret",
+                        "FIELDLINE_SINK_POSTGRES_PASSWORD_FILE",
+                        secret.toString())))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("FIELDLINE_SINK_POSTGRES_PASSWORD_FILE")
+                .hasMessageNotContaining("inline-secret")
+                .hasMessageNotContaining("from-file");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigSources.fromEnvironment(Map.of(
+                        "FIELDLINE_CDC_JDBC_PASSWORD_FILE",
+                        dir.resolve("missing").toString())))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("FIELDLINE_CDC_JDBC_PASSWORD_FILE");
+    }
 }

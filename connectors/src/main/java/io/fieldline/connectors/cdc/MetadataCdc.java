@@ -234,10 +234,13 @@ public final class MetadataCdc implements AutoCloseable {
     private void verifyDatabase() {
         try (Connection connection =
                 DriverManager.getConnection(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword())) {
-            LogicalReplicationCheck.verify(connection, config.jdbcUrl());
+            LogicalReplicationCheck.verify(connection, io.fieldline.core.net.Redaction.redact(config.jdbcUrl()));
             verifyCapturedTablesExist(connection);
         } catch (SQLException e) {
-            throw new CdcException("Cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + e.getMessage(), e);
+            throw new CdcException(
+                    "Cannot connect to PostgreSQL at " + io.fieldline.core.net.Redaction.redact(config.jdbcUrl()) + ": "
+                            + io.fieldline.core.net.Redaction.redact(e.getMessage()),
+                    e);
         }
     }
 
@@ -258,7 +261,8 @@ public final class MetadataCdc implements AutoCloseable {
             }
         }
         if (!missing.isEmpty()) {
-            throw new CdcException("CDC captures tables that do not exist in " + config.jdbcUrl() + ": "
+            throw new CdcException("CDC captures tables that do not exist in "
+                    + io.fieldline.core.net.Redaction.redact(config.jdbcUrl()) + ": "
                     + String.join(", ", missing) + " (apply the sink's migrations, io.fieldline.sink.Migrations, "
                     + "before starting CDC, or set " + CdcConfig.SCHEMA + " to the schema that holds them)");
         }
@@ -318,7 +322,8 @@ public final class MetadataCdc implements AutoCloseable {
     static Properties debeziumProperties(CdcConfig config) {
         Properties parsed = org.postgresql.Driver.parseURL(config.jdbcUrl(), null);
         if (parsed == null) {
-            throw new CdcException("Not a PostgreSQL JDBC URL: " + config.jdbcUrl());
+            throw new CdcException(
+                    "Not a PostgreSQL JDBC URL: " + io.fieldline.core.net.Redaction.redact(config.jdbcUrl()));
         }
         Properties props = new Properties();
         props.setProperty("name", config.engineName());

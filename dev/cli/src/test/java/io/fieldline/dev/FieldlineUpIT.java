@@ -50,10 +50,18 @@ class FieldlineUpIT {
                 "90",
                 "--set",
                 "app.data.dir=" + dataDir));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
+        // Secrets the run is configured with, one from a *_FILE variable (a mounted secret), one inline: none may
+        // appear in anything it prints or logs. Both are harmless here: the embedded registry ignores credentials
+        // and a PLAINTEXT Kafka client never opens a key store.
+        String registrySecret = "registry-secret-" + java.util.UUID.randomUUID();
+        String kafkaSecret = "kafka-secret-" + java.util.UUID.randomUUID();
+        Path secretFile = dataDir.resolve("registry-user-info");
+        Files.writeString(secretFile, "fieldline:" + registrySecret + "\n", StandardCharsets.UTF_8);
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().put("FIELDLINE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO_FILE", secretFile.toString());
+        builder.environment().put("FIELDLINE_KAFKA_SSL_KEY_PASSWORD", kafkaSecret);
+        Process process = builder.start();
         // A healthy simulated fleet crosses no demo rule within 90 s (its faults come every two hours
         // per device), so the test edits the rules the way an operator does: in SQL, while the
         // pipeline runs. CDC carries the rule to the alert application, which must raise it live.
@@ -86,6 +94,10 @@ class FieldlineUpIT {
         assertThat(ruleAdded)
                 .as("an alert rule was added while the pipeline ran; output:%n%s", printed)
                 .isTrue();
+        assertThat(printed)
+                .as("standard output and every log line of fieldline up (%s)", output)
+                .doesNotContain(registrySecret)
+                .doesNotContain(kafkaSecret);
         Map<String, String> endpoints = endpoints(dataDir);
         assertThat(endpoints)
                 .containsKeys(

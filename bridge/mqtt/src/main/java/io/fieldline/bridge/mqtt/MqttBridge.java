@@ -387,7 +387,9 @@ public final class MqttBridge implements AutoCloseable {
                 Duration pause = backoff.next()
                         .orElseThrow(() -> new MqttBridgeException(
                                 "MQTT bridge " + clientId
-                                        + " could not connect to " + config.serverUris() + " within "
+                                        + " could not connect to "
+                                        + io.fieldline.core.net.Redaction.redact(String.valueOf(config.serverUris()))
+                                        + " within "
                                         + startTimeout.toMillis()
                                         + " ms (" + MqttBridgeConfig.START_TIMEOUT_MS + "): " + e.getMessage(),
                                 e));
@@ -400,8 +402,8 @@ public final class MqttBridge implements AutoCloseable {
                 LOG.warn(
                         "MQTT bridge {} could not connect to {} ({}); retrying in {} ms",
                         clientId,
-                        config.serverUris(),
-                        e.getMessage(),
+                        io.fieldline.core.net.Redaction.redact(String.valueOf(config.serverUris())),
+                        io.fieldline.core.net.Redaction.redact(e.getMessage()),
                         pauseMs);
                 sleep(pauseMs);
             }

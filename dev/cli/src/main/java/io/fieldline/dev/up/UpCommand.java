@@ -231,7 +231,8 @@ public final class UpCommand implements Callable<Integer> {
         endpoints.forEach((key, value) -> {
             env.append(key).append('=').append(value).append('\n');
             if (!key.endsWith("PASSWORD")) {
-                out.printf("  %-24s %s%n", key, value);
+                // User-info of an external server's URL stays in the owner-only file only.
+                out.printf("  %-24s %s%n", key, io.fieldline.core.net.Redaction.redact(value));
             }
         });
         Path file = dataDir.resolve("endpoints.env");
