@@ -32,6 +32,12 @@ class OptionNamesTest {
             "url", "uri", "file", "path", "ms", "millis", "seconds", "secs", "count", "num", "number", "of", "per",
             "second", "sec");
 
+    /**
+     * Options whose kind word is what they are about: {@code devices export-mosquitto --password-file} writes
+     * Mosquitto's password file, which is not a database password (the name compose uses).
+     */
+    private static final Map<String, String> OWN_CONCEPTS = Map.of("--password-file", "mosquitto password file");
+
     /** Words that end in s without being plurals. */
     private static final Set<String> NOT_PLURALS = Set.of("postgres", "redis", "its", "bus");
 
@@ -209,6 +215,10 @@ class OptionNamesTest {
 
     /** The concept an option name stands for. */
     static String concept(String name) {
+        String own = OWN_CONCEPTS.get(name);
+        if (own != null) {
+            return own;
+        }
         String words = Arrays.stream(
                         name.replaceFirst("^-+", "").toLowerCase(Locale.ROOT).split("[-_.]"))
                 .filter(word -> !KIND_WORDS.contains(word))
