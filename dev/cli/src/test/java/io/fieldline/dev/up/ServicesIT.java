@@ -174,6 +174,22 @@ class ServicesIT {
                             .isEqualTo("UP");
                 }
 
+                // compose/'s dashboards and alerting rules name only metrics these processes expose: the binder
+                // metrics among them are on a real scrape, and so is every other name they use.
+                java.util.Set<String> scraped = new java.util.TreeSet<>();
+                metrics.values().forEach(m -> scraped.addAll(m.keySet()));
+                assertThat(scraped)
+                        .as("binder metrics compose/ uses")
+                        .containsAll(io.fieldline.dev.compose.DeploymentMetrics.FROM_BINDERS);
+                java.util.Set<String> notScraped =
+                        new java.util.TreeSet<>(io.fieldline.dev.compose.DeploymentMetrics.named());
+                notScraped.removeAll(scraped);
+                notScraped.removeAll(io.fieldline.dev.compose.DeploymentMetrics.PROMETHEUS_OWN);
+                LOG.info("Metrics compose/ names that no process exposed yet: {}", notScraped);
+                assertThat(notScraped)
+                        .as("metrics compose/ names that no process exposes")
+                        .isEmpty();
+
                 // 2. Redis stopped: the Redis sink degrades, PostgreSQL keeps being written.
                 EmbeddedServer redisServer = stack.startedServer("redis").orElseThrow();
                 redisServer.stop();
