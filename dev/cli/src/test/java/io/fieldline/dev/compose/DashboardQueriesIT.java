@@ -65,7 +65,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * yesterday's hourly aggregates of the house's flock counters (which the sink merges into {@code aggregate_1d} and so
  * {@code room_daily}), climate KPIs and yesterday's daily KPIs, and alerts raised and cleared. The records are built
  * here rather than computed by a Streams run, because a run of a few seconds closes no hour and no day, and the
- * Poultry dashboard shows days; FieldlineUpIT runs the dashboards' SQL after a real pipeline run as well.
+ * Poultry dashboard shows days.
  */
 @ParameterizedClass
 @EnumSource(DatabaseLayout.class)

@@ -152,6 +152,20 @@ class MosquittoAuthIT {
         assertThat(seenByB)
                 .as("a device reads no other device's telemetry, nor its own")
                 .isEmpty();
+
+        // compose's health check of Mosquitto subscribes to $SYS/broker/version as the bridge user: it may, a device
+        // may not.
+        assertThat(DeploymentFiles.read("docker-compose.yml"))
+                .contains(
+                        "mosquitto_sub -h localhost -p 1883 -u \\\"$$MQTT_BRIDGE_USER\\\" -P \\\"$$MQTT_BRIDGE_PASSWORD\\\""
+                                + " -t '$$SYS/broker/version' -C 1");
+        List<String> sys = new CopyOnWriteArrayList<>();
+        connect(BRIDGE, BRIDGE_PASSWORD, sys).subscribe("$SYS/broker/version", 1);
+        List<String> sysOfDevice = new CopyOnWriteArrayList<>();
+        connect("dev-a", "pw-a", sysOfDevice).subscribe("$SYS/broker/version", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sys.size() == 1);
+        Thread.sleep(500);
+        assertThat(sysOfDevice).isEmpty();
     }
 
     @Test
