@@ -458,7 +458,31 @@ public final class MetricsReference {
                     null,
                     List.of(),
                     DEVELOPER_BUILD,
-                    "Messages the embedded broker holds that no subscriber has taken yet."));
+                    "Messages the embedded broker holds that no subscriber has taken yet."),
+            metric(
+                    "fieldline.embedded.mqtt.connects.refused",
+                    Type.COUNTER,
+                    null,
+                    List.of(),
+                    DEVELOPER_BUILD,
+                    "CONNECTs the embedded broker refused (anonymous, unknown or revoked device, wrong password, a "
+                            + "device with another client id; a function counter, with authentication on)."),
+            metric(
+                    "fieldline.embedded.mqtt.publishes.denied",
+                    Type.COUNTER,
+                    null,
+                    List.of(),
+                    DEVELOPER_BUILD,
+                    "PUBLISHes the embedded broker refused and dropped, disconnecting the client (a device on another "
+                            + "device's topic, a revoked device; a function counter, with authentication on)."),
+            metric(
+                    "fieldline.embedded.mqtt.subscriptions.denied",
+                    Type.COUNTER,
+                    null,
+                    List.of(),
+                    DEVELOPER_BUILD,
+                    "SUBSCRIBEs the embedded broker refused (a device outside its command topics; a function "
+                            + "counter, with authentication on)."));
 
     /** Group of Fieldline's Kafka Streams custom metrics (topologies' ProcessorCounter, scope {@code fieldline}). */
     static final String STREAMS_COUNTER_GROUP = "stream-fieldline-metrics";

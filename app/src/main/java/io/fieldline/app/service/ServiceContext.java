@@ -19,8 +19,9 @@ import java.util.Map;
  *
  * @param config    the merged configuration keys
  * @param endpoints endpoint variables ({@code KAFKA_BOOTSTRAP_SERVERS}, {@code SCHEMA_REGISTRY_URL}, {@code JDBC_URL},
- *                  {@code JDBC_USER}, {@code JDBC_PASSWORD}, {@code REDIS_URL}, {@code MQTT_URL}); each only fills a
- *                  key the configuration leaves unset
+ *                  {@code JDBC_USER}, {@code JDBC_PASSWORD}, {@code REDIS_URL}, {@code MQTT_URL}, and the MQTT
+ *                  service user {@code MQTT_USERNAME}, {@code MQTT_PASSWORD}); each only fills a key the
+ *                  configuration leaves unset
  * @param meters    where every component registers its metrics
  */
 public record ServiceContext(Map<String, String> config, Map<String, String> endpoints, MeterRegistry meters) {
@@ -33,7 +34,9 @@ public record ServiceContext(Map<String, String> config, Map<String, String> end
             "JDBC_USER", new String[] {SinkConfig.POSTGRES_USER, CdcConfig.JDBC_USER},
             "JDBC_PASSWORD", new String[] {SinkConfig.POSTGRES_PASSWORD, CdcConfig.JDBC_PASSWORD},
             "REDIS_URL", new String[] {SinkConfig.REDIS_URL},
-            "MQTT_URL", new String[] {MqttBridgeConfig.SERVER_URIS});
+            "MQTT_URL", new String[] {MqttBridgeConfig.SERVER_URIS},
+            "MQTT_USERNAME", new String[] {MqttBridgeConfig.USERNAME},
+            "MQTT_PASSWORD", new String[] {MqttBridgeConfig.PASSWORD});
 
     public ServiceContext {
         config = Map.copyOf(config);

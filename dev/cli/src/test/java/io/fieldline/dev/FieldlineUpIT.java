@@ -67,12 +67,20 @@ class FieldlineUpIT {
         // pipeline runs. CDC carries the rule to the alert application, which must raise it live.
         boolean ruleAdded = false;
         String health = null;
+        int anonymousRefusal = -1;
+        int tlsAnonymousRefusal = -1;
         long readyBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!ruleAdded && process.isAlive() && System.nanoTime() < readyBy) {
             if (read(output).contains("Fieldline is up: ready in")) {
                 addRuleTheFleetCrosses(endpoints(dataDir));
                 ruleAdded = true;
                 health = get(endpoints(dataDir).get("OPS_URL") + "/health");
+                // Secure by default: an anonymous client is refused, on the TCP listener and, after a TLS handshake
+                // that trusts only the CA of MQTT_CA_FILE, on the TLS listener.
+                Map<String, String> running = endpoints(dataDir);
+                anonymousRefusal = mqttRefusal(running.get("MQTT_URL"), null);
+                tlsAnonymousRefusal =
+                        mqttRefusal(running.get("MQTT_TLS_URL"), trusting(Path.of(running.get("MQTT_CA_FILE"))));
             } else {
                 Thread.sleep(200);
             }
@@ -108,7 +116,22 @@ class FieldlineUpIT {
                         "JDBC_PASSWORD",
                         "REDIS_URL",
                         "MQTT_URL",
+                        "MQTT_TLS_URL",
+                        "MQTT_CA_FILE",
+                        "MQTT_USERNAME",
+                        "MQTT_PASSWORD",
                         "OPS_URL");
+        assertThat(printed)
+                .as("the bridge's generated MQTT password, in no output")
+                .doesNotContain(endpoints.get("MQTT_PASSWORD"));
+        assertThat(anonymousRefusal).as("CONNACK to an anonymous client").isEqualTo(135);
+        assertThat(tlsAnonymousRefusal)
+                .as("CONNACK to an anonymous client over TLS (a failed handshake is no CONNACK)")
+                .isEqualTo(135);
+        assertThat(printed)
+                .as("the simulated devices logged in as themselves")
+                .contains("device MQTT credentials issued")
+                .containsPattern("connects refused\\s+[1-9]");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
                         Files.getPosixFilePermissions(dataDir.resolve("endpoints.env"))))
                 .as("the endpoints file holds the database password")
@@ -141,6 +164,43 @@ class FieldlineUpIT {
         assertThat(Long.parseLong(rows.group(1).replace(",", "")))
                 .as("rows in measurement")
                 .isPositive();
+    }
+
+    /** The CONNACK reason code an anonymous MQTT 5 client gets (0 when it is let in). */
+    private static int mqttRefusal(String url, javax.net.ssl.SSLSocketFactory tls) throws Exception {
+        org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(
+                url, "fieldline-up-it-anonymous", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        org.eclipse.paho.mqttv5.client.MqttConnectionOptions options =
+                new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        if (tls != null) {
+            options.setSocketFactory(tls);
+        }
+        try {
+            client.connect(options);
+            client.disconnect();
+            return 0;
+        } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+            return e.getReasonCode();
+        } finally {
+            client.close();
+        }
+    }
+
+    /** TLS that trusts only the CA certificate in {@code caPem}. */
+    private static javax.net.ssl.SSLSocketFactory trusting(Path caPem) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (java.io.InputStream in = Files.newInputStream(caPem)) {
+            trust.setCertificateEntry(
+                    "ca",
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory factory =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, factory.getTrustManagers(), null);
+        return context.getSocketFactory();
     }
 
     private static Map<String, String> endpoints(Path dataDir) throws IOException {

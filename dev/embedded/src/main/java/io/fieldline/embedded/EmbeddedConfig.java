@@ -32,6 +32,7 @@ public final class EmbeddedConfig extends AbstractConfig {
     public static final String MQTT_URL = "embedded.mqtt.url";
     public static final String DATA_DIR = "embedded.data.dir";
     public static final String MQTT_PERSISTENCE = "embedded.mqtt.persistence";
+    public static final String MQTT_AUTH = "embedded.mqtt.auth";
     public static final String KAFKA_BROKERS = "embedded.kafka.brokers";
     public static final String POSTGRES_TIMESCALE = "embedded.postgres.timescale";
     public static final String POSTGRES_BIN_DIR = "embedded.postgres.bin.dir";
@@ -128,6 +129,16 @@ public final class EmbeddedConfig extends AbstractConfig {
                             + "HiveMQ CE's own: kept across a broker restart, and a backlog drains at full speed) or "
                             + "in-memory (faster while nothing queues, but its shared-subscription queues slow down in "
                             + "proportion to their backlog, so an overload collapses delivery; see docs/mqtt.md).")
+            .define(
+                    MQTT_AUTH,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.HIGH,
+                    "Whether fieldline up's embedded MQTT broker authenticates clients: devices with their own "
+                            + "password from the device_credential table (each may publish only on its own "
+                            + "topics), the bridge as a service user (mqtt.username, mqtt.password; generated "
+                            + "when unset), anonymous clients refused. false: anyone may connect and publish "
+                            + "anything (docs/security.md).")
             .define(
                     DATA_DIR,
                     Type.STRING,

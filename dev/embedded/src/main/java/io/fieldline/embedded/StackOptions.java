@@ -152,6 +152,28 @@ public record StackOptions(
         return builder.build();
     }
 
+    /**
+     * These options with the embedded MQTT broker's authentication and TLS listener.
+     *
+     * @param accessControl who may connect and what they may do
+     * @param tls           the TLS listener, or null for none
+     */
+    public StackOptions withMqttSecurity(MqttAccessControl accessControl, MqttBroker.Tls tls) {
+        return new StackOptions(
+                kafka,
+                kafkaBrokers,
+                schemaRegistry,
+                postgres,
+                redis,
+                mqtt,
+                dataDir,
+                schemasTopic,
+                mqttPersistence,
+                postgresServer,
+                Optional.of(accessControl),
+                Optional.ofNullable(tls));
+    }
+
     private static Optional<String> nonEmpty(String value) {
         return Optional.ofNullable(value).map(String::trim).filter(v -> !v.isEmpty());
     }

@@ -49,8 +49,28 @@ public final class MqttPublisher implements AutoCloseable {
      * @param maxInFlight upper bound of unacknowledged messages; the broker's receive maximum may lower it
      */
     public static MqttPublisher connect(String serverUri, String clientId, int maxInFlight) throws MqttException {
+        return connect(serverUri, clientId, maxInFlight, null, null);
+    }
+
+    /**
+     * Connects a publisher that logs in (clean start, no session kept).
+     *
+     * @param serverUri   broker URI, {@code tcp://host:port}
+     * @param clientId    MQTT client id
+     * @param maxInFlight upper bound of unacknowledged messages; the broker's receive maximum may lower it
+     * @param username    user name, or null for none
+     * @param password    password, or null for none; never logged
+     */
+    public static MqttPublisher connect(
+            String serverUri, String clientId, int maxInFlight, String username, String password) throws MqttException {
         MqttAsyncClient client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
+        if (username != null) {
+            options.setUserName(username);
+        }
+        if (password != null) {
+            options.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         options.setCleanStart(true);
         options.setAutomaticReconnect(true);
         options.setAutomaticReconnectDelay(1, 10);

@@ -2,8 +2,10 @@ package io.fieldline.simulator;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +45,13 @@ public final class Simulator implements AutoCloseable {
     private volatile boolean warnedBehind;
     private volatile long startedNanos;
     private volatile long stoppedNanos;
+    /** Device id to password: each device connects as itself when given; empty, one anonymous connection. */
+    private final Map<String, String> credentials;
+
     private MqttPublisher publisher;
+    /** One connection per device, when the devices log in with their own credentials. */
+    private final Map<String, MqttPublisher> devicePublishers = new HashMap<>();
+
     private Thread thread;
 
     public Simulator(SimulatorOptions options) {
@@ -52,10 +60,33 @@ public final class Simulator implements AutoCloseable {
 
     /** A simulator whose samples are stamped by the given clock. */
     public Simulator(SimulatorOptions options, Clock clock) {
+        this(options, clock, Map.of());
+    }
+
+    /**
+     * A simulator whose devices log in to the broker each with its own credentials, one connection per device,
+     * with the device id as user name and client id (a broker that authenticates devices lets each publish only on
+     * its own topics).
+     *
+     * @param credentials device id to password, for every device of the fleet; never logged
+     */
+    public Simulator(SimulatorOptions options, Map<String, String> credentials) {
+        this(options, Clock.systemUTC(), credentials);
+    }
+
+    private Simulator(SimulatorOptions options, Clock clock, Map<String, String> credentials) {
         this.options = options;
         this.clock = clock;
         this.fleet = new FleetModel(options.devices(), options.seed(), options.faultRate());
         this.rate = options.rate();
+        this.credentials = Map.copyOf(credentials);
+        if (!credentials.isEmpty()) {
+            for (DeviceModel device : fleet.devices()) {
+                if (!credentials.containsKey(device.deviceId())) {
+                    throw new IllegalArgumentException("no credentials for simulated device " + device.deviceId());
+                }
+            }
+        }
     }
 
     /** Connects to the broker and starts publishing in the background. */
@@ -63,19 +94,34 @@ public final class Simulator implements AutoCloseable {
         if (running) {
             return;
         }
-        publisher = MqttPublisher.connect(options.mqttUrl(), options.clientId());
+        if (credentials.isEmpty()) {
+            publisher = MqttPublisher.connect(options.mqttUrl(), options.clientId());
+        } else {
+            try {
+                for (DeviceModel device : fleet.devices()) {
+                    String id = device.deviceId();
+                    devicePublishers.put(
+                            id, MqttPublisher.connect(options.mqttUrl(), id, 1000, id, credentials.get(id)));
+                }
+            } catch (MqttException | RuntimeException e) {
+                devicePublishers.values().forEach(MqttPublisher::close);
+                devicePublishers.clear();
+                throw e;
+            }
+        }
         running = true;
         startedNanos = System.nanoTime();
         thread = new Thread(this::run, "fieldline-simulator");
         thread.setDaemon(true);
         thread.start();
         LOG.info(
-                "Simulator publishing {} devices at {} msg/s to {} (seed {}, QoS {})",
+                "Simulator publishing {} devices at {} msg/s to {} (seed {}, QoS {}, {})",
                 options.devices(),
                 options.rate(),
                 options.mqttUrl(),
                 options.seed(),
-                options.qos());
+                options.qos(),
+                credentials.isEmpty() ? "one anonymous connection" : "each device logged in as itself");
     }
 
     private void run() {
@@ -125,7 +171,8 @@ public final class Simulator implements AutoCloseable {
                 continue;
             }
             try {
-                publisher.publish(
+                MqttPublisher through = publisher != null ? publisher : devicePublishers.get(device.deviceId());
+                through.publish(
                         FleetModel.topic(options.topicPrefix(), device), FleetModel.json(sample), options.qos());
                 published.incrementAndGet();
                 readings.addAndGet(sample.metrics().size());
@@ -224,7 +271,7 @@ public final class Simulator implements AutoCloseable {
     /** Stops publishing, waits for the broker to acknowledge what is in flight, and disconnects. */
     @Override
     public synchronized void close() {
-        if (!running && publisher == null) {
+        if (!running && publisher == null && devicePublishers.isEmpty()) {
             return;
         }
         running = false;
@@ -237,15 +284,20 @@ public final class Simulator implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        List<MqttPublisher> publishers = new java.util.ArrayList<>(devicePublishers.values());
         if (publisher != null) {
+            publishers.add(publisher);
+        }
+        for (MqttPublisher each : publishers) {
             try {
-                publisher.flush(5, TimeUnit.SECONDS);
+                each.flush(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            publisher.close();
-            publisher = null;
+            each.close();
         }
+        publisher = null;
+        devicePublishers.clear();
         Stats stats = stats();
         LOG.info(
                 "Simulator stopped: {} messages in {} s, {} msg/s achieved of {} asked; {}",

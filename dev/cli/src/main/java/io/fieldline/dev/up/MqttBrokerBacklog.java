@@ -1,6 +1,7 @@
 package io.fieldline.dev.up;
 
 import io.fieldline.app.service.Component;
+import io.fieldline.embedded.MqttAccessControl;
 import io.fieldline.embedded.MqttBroker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -39,6 +40,9 @@ final class MqttBrokerBacklog implements Component {
     private final LongSupplier bridgeAcknowledged;
     private final MeterRegistry meters;
     private final Duration drainTimeout;
+    /** The broker's authentication and ACL counts, when it checks them. */
+    private Supplier<MqttAccessControl.Counts> access;
+
     private final List<Meter> registered = new ArrayList<>();
     private ScheduledExecutorService watcher;
     private volatile long maxBacklog;
@@ -63,8 +67,15 @@ final class MqttBrokerBacklog implements Component {
                 .startedServer("mqtt")
                 .filter(MqttBroker.class::isInstance)
                 .map(MqttBroker.class::cast)
-                .map(broker -> new MqttBrokerBacklog(
-                        broker::publishCounts, () -> acknowledged(context.meters()), context.meters(), drainTimeout));
+                .map(broker -> {
+                    MqttBrokerBacklog backlog = new MqttBrokerBacklog(
+                            broker::publishCounts,
+                            () -> acknowledged(context.meters()),
+                            context.meters(),
+                            drainTimeout);
+                    broker.accessControl().ifPresent(control -> backlog.access = control::counts);
+                    return backlog;
+                });
     }
 
     /** Messages the bridge acknowledged to the broker (after Kafka took them), from its meter. */
@@ -105,6 +116,28 @@ final class MqttBrokerBacklog implements Component {
                         b -> b.counts.get().backlog())
                 .description("Messages the embedded broker holds that no subscriber has taken yet")
                 .register(meters));
+        if (access != null) {
+            registered.add(FunctionCounter.builder(
+                            "fieldline.embedded.mqtt.connects.refused",
+                            this,
+                            b -> b.access.get().connectsRefused())
+                    .description("CONNECTs the embedded broker refused: anonymous, unknown or revoked device, wrong "
+                            + "password, a device with another client id")
+                    .register(meters));
+            registered.add(FunctionCounter.builder(
+                            "fieldline.embedded.mqtt.publishes.denied",
+                            this,
+                            b -> b.access.get().publishesDenied())
+                    .description("PUBLISHes the embedded broker refused (a device on another device's topic, a "
+                            + "revoked device) and dropped, disconnecting the client")
+                    .register(meters));
+            registered.add(FunctionCounter.builder(
+                            "fieldline.embedded.mqtt.subscriptions.denied",
+                            this,
+                            b -> b.access.get().subscriptionsDenied())
+                    .description("SUBSCRIBEs the embedded broker refused (a device outside its command topics)")
+                    .register(meters));
+        }
         watcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "fieldline-mqtt-backlog");
             thread.setDaemon(true);
@@ -165,6 +198,13 @@ final class MqttBrokerBacklog implements Component {
         summary.put("messages dropped", now.dropped());
         summary.put("largest backlog", maxBacklog);
         summary.put("backlog left at stop", backlogAtStop >= 0 ? backlogAtStop : now.backlog());
+        if (access != null) {
+            MqttAccessControl.Counts counts = access.get();
+            summary.put("connects accepted", counts.connectsAccepted());
+            summary.put("connects refused", counts.connectsRefused());
+            summary.put("publishes refused", counts.publishesDenied());
+            summary.put("subscriptions refused", counts.subscriptionsDenied());
+        }
         return summary;
     }
 

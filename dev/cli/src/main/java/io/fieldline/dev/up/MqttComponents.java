@@ -1,6 +1,8 @@
 package io.fieldline.dev.up;
 
 import io.fieldline.app.service.Component;
+import io.fieldline.embedded.MqttAccessControl;
+import io.fieldline.embedded.MqttBroker;
 import io.fieldline.simulator.DeviceModel;
 import io.fieldline.simulator.FleetModel;
 import io.fieldline.simulator.Simulator;
@@ -36,6 +38,33 @@ final class MqttComponents {
 
     static SimulatorComponent simulator(SimulatorOptions options) {
         return new SimulatorComponent(new Simulator(options));
+    }
+
+    /**
+     * The simulator; with {@code logins} (device id to password), each device connects as itself.
+     *
+     * @throws IllegalStateException when the broker authenticates devices and no passwords were issued
+     */
+    static SimulatorComponent simulator(SimulatorOptions options, Map<String, String> logins) {
+        if (logins.isEmpty()) {
+            return simulator(options);
+        }
+        return new SimulatorComponent(new Simulator(options, Map.copyOf(logins)));
+    }
+
+    /** The embedded broker's access control, when {@code up} started an authenticating broker. */
+    static java.util.Optional<MqttAccessControl> accessControl(UpContext context) {
+        return context.stack()
+                .startedServer("mqtt")
+                .filter(MqttBroker.class::isInstance)
+                .map(MqttBroker.class::cast)
+                .flatMap(MqttBroker::accessControl);
+    }
+
+    /** The ids of the simulated devices. */
+    static List<String> deviceIds(SimulatorOptions options) {
+        return new FleetModel(options.devices(), options.seed(), 0)
+                .devices().stream().map(DeviceModel::deviceId).toList();
     }
 
     /** The device simulator as a pipeline component; the simulator itself is reachable (tests drive its rate). */

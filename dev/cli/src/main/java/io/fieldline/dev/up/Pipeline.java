@@ -8,6 +8,8 @@ import io.fieldline.app.service.Supervisor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The components {@code fieldline up} runs, in start order: the product's components (as {@code fieldline run} builds
@@ -36,7 +38,14 @@ final class Pipeline {
         if (options.canReplay()) {
             fleet.addAll(CanBridgeComponent.demoDevices());
         }
-        components.add(new Supervisor.Spec("database", () -> SinkComponents.schema(context, fleet)));
+        // With an authenticating broker, the database step issues the simulated devices' passwords (kept in memory
+        // for the simulator, never printed); the simulator starts after it.
+        Map<String, String> logins = new ConcurrentHashMap<>();
+        List<String> loginIds =
+                simulate && MqttComponents.accessControl(context).isPresent()
+                        ? MqttComponents.deviceIds(simulator)
+                        : List.of();
+        components.add(new Supervisor.Spec("database", () -> SinkComponents.schema(context, fleet, loginIds, logins)));
         for (String name : List.of(
                 ServiceComponents.CDC,
                 ServiceComponents.STREAMS,
@@ -51,7 +60,7 @@ final class Pipeline {
                 .ifPresent(backlog ->
                         components.add(new Supervisor.Spec(backlog.name(), once(backlog, context, options))));
         if (simulate) {
-            components.add(new Supervisor.Spec("simulator", () -> MqttComponents.simulator(simulator)));
+            components.add(new Supervisor.Spec("simulator", () -> MqttComponents.simulator(simulator, logins)));
         }
         if (options.canReplay()) {
             components.add(new Supervisor.Spec(

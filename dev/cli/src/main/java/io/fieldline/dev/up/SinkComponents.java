@@ -2,8 +2,12 @@ package io.fieldline.dev.up;
 
 import io.fieldline.app.service.Component;
 import io.fieldline.app.service.ServiceComponents;
+import io.fieldline.core.device.DevicePasswords;
+import io.fieldline.core.device.MosquittoPasswordHash;
+import io.fieldline.embedded.MqttAccessControl;
 import io.fieldline.sink.Migrations;
 import io.fieldline.sink.SinkConfig;
+import io.fieldline.sink.device.DeviceCredentials;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +17,40 @@ final class SinkComponents {
 
     private SinkComponents() {}
 
+    private static void issueLogins(
+            UpContext context, SinkConfig config, List<String> deviceIds, Map<String, String> logins)
+            throws java.sql.SQLException {
+        DeviceCredentials store =
+                new DeviceCredentials(context.stack().postgres().dataSource(), config.schema());
+        for (String deviceId : deviceIds) {
+            String password = DevicePasswords.generate();
+            store.issue(deviceId, MosquittoPasswordHash.of(password));
+            logins.put(deviceId, password);
+        }
+        MqttAccessControl access = MqttComponents.accessControl(context)
+                .orElseThrow(() -> new IllegalStateException("the embedded MQTT broker does not authenticate"));
+        if (!access.refresh()) {
+            throw new IllegalStateException(
+                    "the embedded MQTT broker could not read the device credentials just " + "issued (see the log)");
+        }
+    }
+
     static SinkConfig config(UpContext context) {
         return new SinkConfig(context.configWithEndpoints());
     }
 
     /** Migrates the database and writes the demo fleet's metadata (which CDC then publishes). */
     static Component schema(UpContext context, List<DemoMetadata.DemoDevice> fleet) {
+        return schema(context, fleet, List.of(), new java.util.HashMap<>());
+    }
+
+    /**
+     * Migrates the database, writes the demo fleet's metadata, and issues an MQTT password to each of
+     * {@code loginIds} (into {@code logins}, device id to password, for the simulator), which the embedded broker
+     * accepts before this step ends.
+     */
+    static Component schema(
+            UpContext context, List<DemoMetadata.DemoDevice> fleet, List<String> loginIds, Map<String, String> logins) {
         SinkConfig config = config(context);
         Map<String, Object> summary = new LinkedHashMap<>();
         return ServiceComponents.of(
@@ -30,6 +62,10 @@ final class SinkComponents {
                     if (!fleet.isEmpty()) {
                         DemoMetadata.write(context.stack().postgres().dataSource(), fleet);
                         summary.put("demo devices", fleet.size());
+                    }
+                    if (!loginIds.isEmpty()) {
+                        issueLogins(context, config, loginIds, logins);
+                        summary.put("device MQTT credentials issued", loginIds.size());
                     }
                 },
                 () -> {},

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -156,6 +157,9 @@ public final class UpCommand implements Callable<Integer> {
         AppConfig app = new AppConfig(settings);
         Path dataDir = Path.of(app.getString(AppConfig.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
+        // Secure by default: devices log in and publish only as themselves, the bridge as a service user, and the
+        // broker has a TLS listener (embedded.mqtt.auth=false turns the first two off).
+        Optional<UpMqttSecurity> mqttSecurity = UpMqttSecurity.create(settings, new EmbeddedConfig(settings), dataDir);
         ServiceConfig service = new ServiceConfig(settings);
         ProcessLifecycle lifecycle = ProcessLifecycle.install(Duration.ofMillis(Math.max(
                 service.getLong(ServiceConfig.SHUTDOWN_TIMEOUT_MS), TimeUnit.SECONDS.toMillis(60 + drainSeconds))));
@@ -163,7 +167,11 @@ public final class UpCommand implements Callable<Integer> {
         PrometheusMeterRegistry meters = ServiceRuntime.registry();
         Map<String, Map<String, Object>> summaries = new LinkedHashMap<>();
         List<String> started = new ArrayList<>();
-        try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(settings)))) {
+        StackOptions stackOptions = StackOptions.from(new EmbeddedConfig(settings));
+        if (mqttSecurity.isPresent()) {
+            stackOptions = mqttSecurity.get().apply(stackOptions);
+        }
+        try (EmbeddedStack stack = EmbeddedStack.start(stackOptions)) {
             TopicNames topics = new TopicNames(app.getString(AppConfig.TOPICS_PREFIX));
             if (stack.startedServer("kafka").isPresent()) {
                 // A fresh embedded broker has none of the changelogs an old local state refers to:
@@ -171,6 +179,8 @@ public final class UpCommand implements Callable<Integer> {
                 deleteRecursively(dataDir.resolve("streams"));
             }
             UpContext context = new UpContext(settings, app, stack, topics, meters, dataDir);
+            mqttSecurity.ifPresent(security ->
+                    security.connect(stack, SinkComponents.config(context).schema()));
             // Credentials Kafka refuses stop here, naming the key, before the topics are provisioned.
             KafkaLogin.verify(context.service().kafka(), "fieldline up", Duration.ofSeconds(10));
             ServiceRuntime runtime = new ServiceRuntime(context.service(), meters, lifecycle::exit);
@@ -181,7 +191,13 @@ public final class UpCommand implements Callable<Integer> {
                             .byDefault(AdminClientConfig.CLIENT_ID_CONFIG, "fieldline-up-admin")))) {
                 try {
                     String opsUrl = runtime.openOps("127.0.0.1");
-                    printEndpoints(stack, opsUrl, dataDir);
+                    printEndpoints(
+                            stack,
+                            mqttSecurity
+                                    .map(security -> security.endpoints(stack))
+                                    .orElse(Map.of()),
+                            opsUrl,
+                            dataDir);
                     new TopicProvisioner(
                                     topics,
                                     app.getInt(AppConfig.TOPICS_PARTITIONS),
@@ -221,8 +237,10 @@ public final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void printEndpoints(EmbeddedStack stack, String opsUrl, Path dataDir) throws java.io.IOException {
+    private void printEndpoints(EmbeddedStack stack, Map<String, String> mqttSecurity, String opsUrl, Path dataDir)
+            throws java.io.IOException {
         Map<String, String> endpoints = new LinkedHashMap<>(stack.endpoints());
+        endpoints.putAll(mqttSecurity);
         if (opsUrl != null) {
             endpoints.put("OPS_URL", opsUrl);
         }
