@@ -338,7 +338,7 @@ public final class CanBridgeService implements AutoCloseable {
     /** Bytes of a path or {@code classpath:} resource. */
     static byte[] read(String location) throws IOException {
         try (InputStream in = open(location)) {
-            return in.readAllBytes();
+            return DbcParser.readBounded(in, fileName(location));
         }
     }
 

@@ -148,18 +148,59 @@ public final class DbcParser {
         this.tokens = new DbcLexer(source, text).tokenize();
     }
 
+    /**
+     * The largest DBC file read: far above real ones (a whole vehicle's network is a few MiB), small enough that a
+     * wrong or hostile file cannot exhaust the heap with its tokens.
+     */
+    public static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
+
     /** Reads a DBC file; the file name labels errors. */
     public static Dbc parse(Path file) throws IOException {
-        return parse(Files.readAllBytes(file), file.getFileName().toString());
+        String source = file.getFileName().toString();
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw tooLarge(source, size);
+        }
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return parse(readBounded(in, source), source);
+        }
+    }
+
+    /**
+     * Reads a DBC from a stream, at most {@link #MAX_FILE_BYTES} of it.
+     *
+     * @throws DbcParseException when the stream holds more, naming the limit
+     */
+    public static byte[] readBounded(java.io.InputStream in, String source) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw tooLarge(source, bytes.length);
+        }
+        return bytes;
+    }
+
+    private static DbcParseException tooLarge(String source, long size) {
+        return new DbcParseException(
+                source,
+                1,
+                1,
+                "the file has " + (size > MAX_FILE_BYTES ? "more than " + MAX_FILE_BYTES : size)
+                        + " bytes, over the limit of " + MAX_FILE_BYTES + " bytes (DBC file size limit)");
     }
 
     /** Reads DBC bytes: UTF-8 when they are valid UTF-8, Windows-1252 otherwise. */
     public static Dbc parse(byte[] bytes, String source) {
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw tooLarge(source, bytes.length);
+        }
         return parse(decodeText(bytes), source);
     }
 
     /** Reads DBC text; {@code source} labels errors. */
     public static Dbc parse(String text, String source) {
+        if (text.length() > MAX_FILE_BYTES) {
+            throw tooLarge(source, text.length());
+        }
         return new DbcParser(source, text).run();
     }
 
