@@ -53,6 +53,15 @@ public final class SimulateMqttCommand implements Callable<Integer> {
     java.nio.file.Path endpoints;
 
     @Option(
+            names = "--credentials",
+            paramLabel = "FILE",
+            defaultValue = ".fieldline/simulator-credentials.properties",
+            description = "device=password lines: each device logs in as itself (one connection per device), as an "
+                    + "authenticating broker requires; fieldline up --servers-only writes this file. Used when it "
+                    + "exists (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path credentials;
+
+    @Option(
             names = "--duration",
             defaultValue = "0",
             paramLabel = "SECONDS",
@@ -94,7 +103,7 @@ public final class SimulateMqttCommand implements Callable<Integer> {
         SimulatorOptions options =
                 new SimulatorOptions(brokerUrl(), clientId, devices, rate, seed, qos, faultRate, topicPrefix);
         CountDownLatch stopped = new CountDownLatch(1);
-        Simulator simulator = new Simulator(options);
+        Simulator simulator = new Simulator(options, logins(options));
         Thread hook = new Thread(
                 () -> {
                     simulator.close();
@@ -126,6 +135,29 @@ public final class SimulateMqttCommand implements Callable<Integer> {
         out.println("Done: " + describe(simulator.stats(), rate));
         out.flush();
         return 0;
+    }
+
+    /** The passwords of the fleet's devices from {@code --credentials}; empty when there is no such file. */
+    private java.util.Map<String, String> logins(SimulatorOptions options) throws java.io.IOException {
+        if (credentials == null || !java.nio.file.Files.exists(credentials)) {
+            return java.util.Map.of();
+        }
+        java.util.Properties file = new java.util.Properties();
+        try (java.io.Reader reader =
+                java.nio.file.Files.newBufferedReader(credentials, java.nio.charset.StandardCharsets.UTF_8)) {
+            file.load(reader);
+        }
+        java.util.Map<String, String> logins = new java.util.HashMap<>();
+        for (io.fieldline.simulator.DeviceModel device :
+                new io.fieldline.simulator.FleetModel(options.devices(), options.seed(), 0).devices()) {
+            String password = file.getProperty(device.deviceId());
+            if (password == null) {
+                throw new IllegalArgumentException("no password for device " + device.deviceId() + " in " + credentials
+                        + ": ask for at most as many --devices as fieldline up --servers-only issued");
+            }
+            logins.put(device.deviceId(), password);
+        }
+        return logins;
     }
 
     private static String describe(Simulator.Stats stats, double asked) {

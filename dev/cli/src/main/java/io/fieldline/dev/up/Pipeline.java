@@ -20,6 +20,9 @@ final class Pipeline {
     /** Choices from the command line. */
     record Options(int devices, double rate, double faultRate, boolean canReplay, Duration drain) {}
 
+    /** Where {@code up --servers-only} writes the simulated devices' MQTT passwords, in its data directory. */
+    static final String SIMULATOR_CREDENTIALS_FILE = "simulator-credentials.properties";
+
     private Pipeline() {}
 
     static List<Supervisor.Spec> components(UpContext context, Options options) {
@@ -84,8 +87,17 @@ final class Pipeline {
         if (options.canReplay()) {
             fleet.addAll(CanBridgeComponent.demoDevices());
         }
+        // With an authenticating broker, the simulated devices' passwords go to a 0600 file for fieldline simulate.
+        List<String> loginIds =
+                options.devices() > 0 && MqttComponents.accessControl(context).isPresent()
+                        ? MqttComponents.deviceIds(MqttComponents.simulatorOptions(
+                                context, options.devices(), options.rate(), options.faultRate()))
+                        : List.of();
+        java.nio.file.Path loginsFile = context.dataDir().resolve(SIMULATOR_CREDENTIALS_FILE);
         return List.of(new Supervisor.Spec(
-                "database", () -> SinkComponents.schema(context, fleet), java.util.Set.copyOf(Dependencies.ALL)));
+                "database",
+                () -> SinkComponents.schema(context, fleet, loginIds, new ConcurrentHashMap<>(), loginsFile),
+                java.util.Set.copyOf(Dependencies.ALL)));
     }
 
     /** The first instance, then a new one for each restart. */

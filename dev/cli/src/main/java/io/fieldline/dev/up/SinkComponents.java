@@ -17,6 +17,20 @@ final class SinkComponents {
 
     private SinkComponents() {}
 
+    private static void writeLogins(java.nio.file.Path file, Map<String, String> logins) throws java.io.IOException {
+        StringBuilder text = new StringBuilder(
+                "# Written by fieldline up: MQTT passwords of the simulated devices, for fieldline simulate mqtt.\n");
+        new java.util.TreeMap<>(logins)
+                .forEach((device, password) ->
+                        text.append(device).append('=').append(password).append('\n'));
+        java.nio.file.Files.deleteIfExists(file);
+        java.nio.file.Files.createFile(
+                file,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        java.nio.file.Files.writeString(file, text, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private static void issueLogins(
             UpContext context, SinkConfig config, List<String> deviceIds, Map<String, String> logins)
             throws java.sql.SQLException {
@@ -31,7 +45,7 @@ final class SinkComponents {
                 .orElseThrow(() -> new IllegalStateException("the embedded MQTT broker does not authenticate"));
         if (!access.refresh()) {
             throw new IllegalStateException(
-                    "the embedded MQTT broker could not read the device credentials just " + "issued (see the log)");
+                    "the embedded MQTT broker could not read the device credentials just issued (see the log)");
         }
     }
 
@@ -51,6 +65,19 @@ final class SinkComponents {
      */
     static Component schema(
             UpContext context, List<DemoMetadata.DemoDevice> fleet, List<String> loginIds, Map<String, String> logins) {
+        return schema(context, fleet, loginIds, logins, null);
+    }
+
+    /**
+     * As {@link #schema(UpContext, List, List, Map)}, and writes the issued passwords to {@code loginsFile} (mode
+     * 0600, {@code device=password} lines) for a simulator run as its own process ({@code fieldline simulate mqtt}).
+     */
+    static Component schema(
+            UpContext context,
+            List<DemoMetadata.DemoDevice> fleet,
+            List<String> loginIds,
+            Map<String, String> logins,
+            java.nio.file.Path loginsFile) {
         SinkConfig config = config(context);
         Map<String, Object> summary = new LinkedHashMap<>();
         return ServiceComponents.of(
@@ -66,6 +93,10 @@ final class SinkComponents {
                     if (!loginIds.isEmpty()) {
                         issueLogins(context, config, loginIds, logins);
                         summary.put("device MQTT credentials issued", loginIds.size());
+                        if (loginsFile != null) {
+                            writeLogins(loginsFile, logins);
+                            summary.put("device MQTT credentials file", loginsFile.toString());
+                        }
                     }
                 },
                 () -> {},

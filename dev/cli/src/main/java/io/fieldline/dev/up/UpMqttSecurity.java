@@ -10,6 +10,7 @@ import io.fieldline.embedded.StackOptions;
 import io.fieldline.embedded.tls.LocalTls;
 import io.fieldline.sink.device.DeviceCredentials;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +35,9 @@ final class UpMqttSecurity {
     static final String MQTT_USERNAME = "MQTT_USERNAME";
     static final String MQTT_PASSWORD = "MQTT_PASSWORD";
 
+    /** PostgreSQL's SQLSTATE for a missing table. */
+    private static final String UNDEFINED_TABLE = "42P01";
+
     private final String serviceUser;
     private final String servicePassword;
     private final LocalTls tls;
@@ -49,7 +53,15 @@ final class UpMqttSecurity {
                 Map.of(serviceUser, servicePassword),
                 () -> {
                     DeviceCredentials store = credentials.get();
-                    return store == null ? Map.of() : store.activeHashes();
+                    try {
+                        return store == null ? Map.of() : store.activeHashes();
+                    } catch (SQLException e) {
+                        // Until the database step has applied the migrations, there is no device to know.
+                        if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                            return Map.of();
+                        }
+                        throw e;
+                    }
                 },
                 MqttAccessControl.DEFAULT_REFRESH);
     }
