@@ -55,9 +55,8 @@ import org.slf4j.LoggerFactory;
  *       or {@code <device id>:<anything>}: otherwise it could take over another client's session (the bridge's,
  *       with every queued message).</li>
  *   <li>A device publishes only on its own topics ({@link DeviceTopics#publishFilters}) and subscribes only to its
- *       commands. A refused PUBLISH is dropped and its client disconnected (HiveMQ CE's answer, reason
- *       {@code NOT_AUTHORIZED}, MQTT 5 and 3 alike), a refused subscription gets {@code NOT_AUTHORIZED} in its
- *       SUBACK; both are counted and logged (at most one line per second). A service user subscribes to everything
+ *       commands. A refused PUBLISH is dropped and answered with {@code NOT_AUTHORIZED}, and HiveMQ CE closes the
+ *       connection; a refused subscription gets {@code NOT_AUTHORIZED} in its SUBACK; both are counted and logged (at most one line per second). A service user subscribes to everything
  *       and publishes only Sparkplug commands.</li>
  *   <li>The device hashes are read every {@code refresh} interval (and on {@link #refresh()}): a revoked or rotated
  *       password is refused from the next read on, and a connected device whose password was revoked or rotated is
