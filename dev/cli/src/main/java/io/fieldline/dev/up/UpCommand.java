@@ -160,6 +160,8 @@ public final class UpCommand implements Callable<Integer> {
         // Secure by default: devices log in and publish only as themselves, the bridge as a service user, and the
         // broker has a TLS listener (embedded.mqtt.auth=false turns the first two off).
         Optional<UpMqttSecurity> mqttSecurity = UpMqttSecurity.create(settings, new EmbeddedConfig(settings), dataDir);
+        // Passwords an earlier --servers-only run issued: every run issues new ones.
+        Files.deleteIfExists(dataDir.resolve(Pipeline.SIMULATOR_CREDENTIALS_FILE));
         ServiceConfig service = new ServiceConfig(settings);
         ProcessLifecycle lifecycle = ProcessLifecycle.install(Duration.ofMillis(Math.max(
                 service.getLong(ServiceConfig.SHUTDOWN_TIMEOUT_MS), TimeUnit.SECONDS.toMillis(60 + drainSeconds))));
