@@ -150,7 +150,7 @@ class MqttDeviceSecurityIT {
         MqttAsyncClient forger = connect("dev-a:forger", "dev-a", passwords.get("dev-a"));
         try {
             // HiveMQ CE answers NOT_AUTHORIZED, in the PUBACK or as the reason of a DISCONNECT.
-            assertThat(refusal(forger, "sites/s1/rooms/r1/devices/dev-c/telemetry", "{\"co2\": 9999}"))
+            assertThat(refusal(forger, "sites/s1/rooms/r1/devices/dev-victim/telemetry", "{\"co2\": 9999}"))
                     .isEqualTo(NOT_AUTHORIZED);
         } finally {
             forger.close(true);
@@ -165,7 +165,7 @@ class MqttDeviceSecurityIT {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> !readings.records("dev-a").isEmpty());
             // The forged message was published first; the bridge never saw it.
-            assertThat(readings.records().stream().map(ConsumerRecord::key)).doesNotContain("dev-c");
+            assertThat(readings.records().stream().map(ConsumerRecord::key)).doesNotContain("dev-victim");
             assertThat(readings.records("dev-a")).hasSize(1);
             assertThat(broker.publishCounts().backlog())
                     .as("a refused publish is no backlog")
@@ -182,6 +182,67 @@ class MqttDeviceSecurityIT {
                 device.disconnect().waitForCompletion(5000);
             }
             device.close(true);
+        }
+    }
+
+    @Test
+    void shouldLetAnEdgeNodePublishItsSparkplugDataAndReceiveTheBridgesRebirthRequest() throws Exception {
+        List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MqttAsyncClient edge = new MqttAsyncClient(broker.url(), "dev-c", new MemoryPersistence());
+        edge.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
+            @Override
+            public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {}
+
+            @Override
+            public void mqttErrorOccurred(MqttException exception) {}
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) {
+                commands.add(topic);
+            }
+
+            @Override
+            public void deliveryComplete(IMqttToken token) {}
+
+            @Override
+            public void connectComplete(boolean reconnect, String serverUri) {}
+
+            @Override
+            public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties p) {}
+        });
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setUserName("dev-c");
+        options.setPassword(passwords.get("dev-c").getBytes(StandardCharsets.UTF_8));
+        edge.connect(options).waitForCompletion(10_000);
+        try {
+            IMqttToken subscribed = edge.subscribe("spBv1.0/+/NCMD/dev-c", 1);
+            subscribed.waitForCompletion(10_000);
+            assertThat(subscribed.getReasonCodes()).as("its own commands").containsExactly(1);
+
+            // DATA by metric name from a node with no birth on record: readings, and a rebirth request.
+            byte[] data = org.eclipse.tahu.protobuf.SparkplugBProto.Payload.newBuilder()
+                    .setTimestamp(System.currentTimeMillis())
+                    .setSeq(1)
+                    .addMetrics(org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric.newBuilder()
+                            .setName("temperature")
+                            .setDatatype(org.eclipse.tahu.protobuf.SparkplugBProto.DataType.Double_VALUE)
+                            .setDoubleValue(21.5))
+                    .build()
+                    .toByteArray();
+            IMqttToken published = edge.publish("spBv1.0/farm/NDATA/dev-c", new MqttMessage(data, 1, false, null));
+            published.waitForCompletion(10_000);
+            assertThat(published.getReasonCodes()).containsExactly(0);
+
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> !readings.records("dev-c").isEmpty());
+            // The bridge's service user may publish the Rebirth command, and the node may receive it.
+            await().atMost(Duration.ofSeconds(30)).until(() -> commands.contains("spBv1.0/farm/NCMD/dev-c"));
+            assertThat(bridge.stats().connected()).isTrue();
+        } finally {
+            if (edge.isConnected()) {
+                edge.disconnect().waitForCompletion(5000);
+            }
+            edge.close(true);
         }
     }
 
