@@ -103,6 +103,28 @@ class FieldlineUpTimescaleIT {
         assertThat(checked.mismatches())
                 .as("aggregates that differ from the SQL recomputation over measurement")
                 .isEmpty();
+        // Every panel's SQL of compose/'s dashboards runs on the hypertables; those a two-minute run fills (readings,
+        // devices, one-minute climate aggregates) return rows. Climate KPIs (a window closes once the next minute's
+        // aggregates pass its grace), days and alerts need a longer run or a rule: DashboardQueriesIT covers them.
+        System.out.printf(
+                "dashboard queries, rows per panel: %s%n", checked.dashboards().rows());
+        assertThat(checked.dashboards().failures())
+                .as("dashboard queries that failed")
+                .isEmpty();
+        for (String panel : List.of(
+                "Fieldline / Fleet / Readings stored per second by source",
+                "Fieldline / Fleet / Devices by last seen",
+                "Fieldline / Room climate / Air temperature",
+                "Fieldline / Room climate / Relative humidity",
+                "Fieldline / Room climate / CO2",
+                "Fieldline / Room climate / Now")) {
+            assertThat(checked.dashboards().rows().entrySet().stream()
+                            .filter(e -> e.getKey().startsWith(panel))
+                            .mapToInt(Map.Entry::getValue)
+                            .sum())
+                    .as("rows of %s", panel)
+                    .isPositive();
+        }
     }
 
     /** What the database held near the end of the run. */
@@ -112,7 +134,8 @@ class FieldlineUpTimescaleIT {
             long measurements,
             long windowsCompared,
             Map<String, Long> comparedPerTable,
-            List<String> mismatches) {}
+            List<String> mismatches,
+            io.fieldline.dev.compose.DashboardSql.Result dashboards) {}
 
     private static Checked check(Map<String, String> endpoints) throws SQLException {
         try (Connection c = DriverManager.getConnection(
@@ -164,7 +187,13 @@ class FieldlineUpTimescaleIT {
                     }
                 }
             }
-            return new Checked(hypertables, chunks, measurements, compared, perTable, mismatches);
+            // compose/'s Grafana dashboards on the same data, with Grafana's TimescaleDB macros (time_bucket).
+            io.fieldline.dev.compose.DashboardSql.Result dashboards = io.fieldline.dev.compose.DashboardSql.run(
+                    c,
+                    java.time.Instant.now().minusSeconds(6 * 3600),
+                    java.time.Instant.now().plusSeconds(60),
+                    true);
+            return new Checked(hypertables, chunks, measurements, compared, perTable, mismatches, dashboards);
         }
     }
 

@@ -43,6 +43,9 @@ final class GrafanaMacros {
                 .replace("${__interval}", interval)
                 .replace("$__interval", interval);
         for (Map.Entry<String, List<String>> variable : variables.entrySet()) {
+            if (variable.getValue().isEmpty() && text.contains("$" + variable.getKey())) {
+                throw new IllegalArgumentException("variable $" + variable.getKey() + " has no value");
+            }
             String values = variable.getValue().stream()
                     .map(v -> "'" + v.replace("'", "''") + "'")
                     .collect(Collectors.joining(","));

@@ -305,6 +305,33 @@ class ServicesIT {
                 assertThat(count(db))
                         .as("rows in measurement, one per reading published")
                         .isEqualTo(published);
+
+                // compose/'s Grafana dashboards on what this pipeline run left in PostgreSQL: every panel's SQL runs,
+                // and those that a run of a minute or two fills (readings, devices, latest values) return rows.
+                try (Connection connection = db.getConnection()) {
+                    io.fieldline.dev.compose.DashboardSql.Result dashboards = io.fieldline.dev.compose.DashboardSql.run(
+                            connection,
+                            java.time.Instant.now().minus(Duration.ofHours(6)),
+                            java.time.Instant.now().plusSeconds(60),
+                            false);
+                    LOG.info("Dashboard queries after the run, rows per panel: {}", dashboards.rows());
+                    assertThat(dashboards.failures())
+                            .as("dashboard queries that failed")
+                            .isEmpty();
+                    for (String panel : List.of(
+                            "Fieldline / Fleet / Devices registered",
+                            "Fieldline / Fleet / Readings stored per second by source",
+                            "Fieldline / Fleet / Devices by last seen",
+                            "Fieldline / Room climate / variable $room",
+                            "Fieldline / Room climate / Now")) {
+                        assertThat(dashboards.rows().entrySet().stream()
+                                        .filter(e -> e.getKey().startsWith(panel))
+                                        .mapToInt(Map.Entry::getValue)
+                                        .sum())
+                                .as("rows of %s", panel)
+                                .isPositive();
+                    }
+                }
             } finally {
                 simulator.close();
                 // Before the servers stop: a client still connected slows PostgreSQL's shutdown.
