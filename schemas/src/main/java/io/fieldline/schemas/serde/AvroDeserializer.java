@@ -5,6 +5,7 @@ import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryClient;
 import io.fieldline.schemas.registry.SchemaRegistryClientConfig;
 import io.fieldline.schemas.registry.SchemaRegistryException;
+import io.fieldline.schemas.serde.internal.AvroLengthGuard;
 import io.fieldline.schemas.serde.internal.ReadingCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -216,15 +217,22 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                 return READING_CODEC;
             }
             if (generated != null) {
-                return avro(new SpecificDatumReader<>(writer, reader, model));
+                return avro(writer, new SpecificDatumReader<>(writer, reader, model));
             }
         }
-        return avro(new GenericDatumReader<>(writer, reader, GenericData.get()));
+        return avro(writer, new GenericDatumReader<>(writer, reader, GenericData.get()));
     }
 
-    /** Reads with Avro's resolving datum reader, reusing a binary decoder per thread. */
-    private PayloadReader avro(DatumReader<Object> reader) {
+    /**
+     * Reads with Avro's resolving datum reader, reusing a binary decoder per thread, after {@link AvroLengthGuard}
+     * has checked every length and count against the data: Avro allocates what a length says before reading it.
+     */
+    private PayloadReader avro(Schema writer, DatumReader<Object> reader) {
         return (data, offset, length) -> {
+            String reject = AvroLengthGuard.check(writer, data, offset, length);
+            if (reject != null) {
+                throw new IOException(reject);
+            }
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, offset, length, decoders.get());
             decoders.set(decoder);
             return reader.read(null, decoder);
