@@ -301,7 +301,8 @@ public final class SchemaRegistryServer implements EmbeddedServer, SchemaRegistr
 
     // ---- HTTP ----
 
-    private void handle(HttpExchange exchange) throws IOException {
+    // Package-private: the request-handling fuzz test drives it without a socket.
+    void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             Response response;
             try {
