@@ -45,7 +45,7 @@ public final class LagCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     double intervalSeconds;
 
-    @Option(names = "--partitions", description = "One line per partition, not only per group and topic.")
+    @Option(names = "--by-partition", description = "One line per partition, not only per group and topic.")
     boolean perPartition;
 
     @Mixin

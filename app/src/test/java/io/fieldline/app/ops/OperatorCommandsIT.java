@@ -119,7 +119,7 @@ class OperatorCommandsIT {
         long inPartition0 = endOffset(new TopicPartition(topic, 0));
         assertThat(inPartition0).isEqualTo(6);
 
-        Result lag = run("lag", "--group", group, "--interval", "0", "--partitions");
+        Result lag = run("lag", "--group", group, "--interval", "0", "--by-partition");
         assertThat(lag.code()).as(lag.err()).isZero();
         assertThat(lag.out())
                 .contains(String.format(
