@@ -109,6 +109,9 @@ public final class ConfigReference {
                 .append("Every key can be set in a properties file (`--config FILE`), as an environment variable ")
                 .append("(`FIELDLINE_` + the key upper-cased with dots as underscores: `sink.batch.size` is ")
                 .append("`FIELDLINE_SINK_BATCH_SIZE`), or with `--set key=value`; later sources win in that order. ")
+                .append(
+                        "A value can also come from a file, as mounted secrets do: `FIELDLINE_<KEY>_FILE=/run/secrets/x` ")
+                .append("sets the key to the file's content (see docs/security.md). ")
                 .append("An invalid value stops the start with a message naming the key.\n");
         for (Map.Entry<String, ConfigDef> section : sections().entrySet()) {
             out.append("\n## ").append(section.getKey()).append("\n\n");
