@@ -67,6 +67,8 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a node may go on shutting down after the controller quorum is gone (see {@link #stop()}). */
+    private static final Duration QUORUM_LOST_GRACE = Duration.ofSeconds(5);
     /** Never created: the name of the topic a start asks the controller to validate. */
     private static final String PROBE_TOPIC = "fieldline-cluster-readiness-probe";
 
@@ -75,6 +77,7 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
     private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
     private final Map<String, String> overrides;
     private final Map<Integer, Process> processes = new HashMap<>();
+    private final Set<Integer> killedAtLastStop = new java.util.TreeSet<>();
     private final Set<Integer> paused = new HashSet<>();
 
     /** A cluster on free loopback ports with its data in a new temporary directory, deleted on close. */
@@ -248,10 +251,16 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
                 (System.nanoTime() - begin) / 1_000_000);
     }
 
-    /** Stops every node with SIGTERM at once (SIGKILL for any still running after 30 s); data and ports stay. */
+    /**
+     * Stops every node with SIGTERM at once; data and ports stay. A node's controlled shutdown needs an answer from
+     * the controller quorum: a node still running once a majority of the nodes has exited can no longer get one (it
+     * would wait minutes), so it is killed after {@link #QUORUM_LOST_GRACE} and named by {@link #killedAtLastStop()}.
+     * Any node still running after 30 s is killed too.
+     */
     @Override
     public synchronized void stop() {
         long begin = System.nanoTime();
+        killedAtLastStop.clear();
         Map<Integer, Process> stopping = new TreeMap<>();
         for (int id : nodeIds()) {
             Process process = processes.remove(id);
@@ -260,6 +269,39 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
                 stopping.put(id, process);
             }
         }
+        long deadline = begin + STOP_TIMEOUT.toNanos();
+        long quorumLostAt = 0;
+        try {
+            while (System.nanoTime() < deadline) {
+                List<Integer> running = stopping.entrySet().stream()
+                        .filter(e -> e.getValue().isAlive())
+                        .map(Map.Entry::getKey)
+                        .toList();
+                if (running.isEmpty()) {
+                    break;
+                }
+                if (SIZE - running.size() >= SIZE / 2 + 1) {
+                    if (quorumLostAt == 0) {
+                        quorumLostAt = System.nanoTime();
+                    } else if (System.nanoTime() - quorumLostAt > QUORUM_LOST_GRACE.toNanos()) {
+                        for (int id : running) {
+                            LOG.warn(
+                                    "Kafka node {} (pid {}) could not finish its controlled shutdown once a majority "
+                                            + "of the nodes (the controller quorum) had exited; killing it",
+                                    id,
+                                    stopping.get(id).pid());
+                            stopping.get(id).destroyForcibly();
+                            killedAtLastStop.add(id);
+                        }
+                    }
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping.values().forEach(Process::destroyForcibly);
+            throw new IllegalStateException("Interrupted while stopping the Kafka cluster", e);
+        }
         stopping.forEach(this::awaitExit);
         if (!stopping.isEmpty()) {
             LOG.info(
@@ -267,6 +309,11 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
                     bootstrapServers(),
                     (System.nanoTime() - begin) / 1_000_000);
         }
+    }
+
+    /** The nodes the last {@link #stop()} had to kill because the controller quorum was gone before they were done. */
+    public synchronized Set<Integer> killedAtLastStop() {
+        return Set.copyOf(killedAtLastStop);
     }
 
     /**

@@ -220,9 +220,14 @@ class KafkaClusterIT {
         assertThat(cluster.isRunning()).isFalse();
         assertThat(pids)
                 .allSatisfy(pid -> assertThat(alive(pid)).as("pid %d", pid).isFalse());
+        // A node whose controlled shutdown was still waiting for the controllers when a majority had exited cannot
+        // finish it and is killed; at most one of three can be left so.
+        assertThat(cluster.killedAtLastStop()).hasSizeLessThanOrEqualTo(1);
         for (int id : cluster.nodeIds()) {
-            // Written by the node's shutdown hook: SIGTERM stopped Kafka rather than killing it.
-            assertThat(Files.readString(cluster.logFile(id))).contains("Kafka node " + id + " stopped in");
+            if (!cluster.killedAtLastStop().contains(id)) {
+                // Written by the node's shutdown hook: SIGTERM stopped Kafka rather than killing it.
+                assertThat(Files.readString(cluster.logFile(id))).contains("Kafka node " + id + " stopped in");
+            }
         }
 
         cluster.close();
