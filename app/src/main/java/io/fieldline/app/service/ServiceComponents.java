@@ -313,8 +313,14 @@ public final class ServiceComponents {
         return Health.up("rebalancing: " + states);
     }
 
-    static SinkConfig sinkConfig(ServiceContext context) {
-        return new SinkConfig(context.settings());
+    /**
+     * The sinks' configuration: their topics follow {@code topics.prefix} (each {@code sink.topic.*} key set
+     * explicitly still wins), as every other component's do.
+     */
+    public static SinkConfig sinkConfig(ServiceContext context) {
+        Map<String, Object> settings = new HashMap<>(SinkConfig.topicsFrom(context.topics()));
+        settings.putAll(context.settings());
+        return new SinkConfig(settings);
     }
 
     static Component postgresSink(ServiceContext context) {

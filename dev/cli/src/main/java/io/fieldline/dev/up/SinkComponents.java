@@ -50,7 +50,7 @@ final class SinkComponents {
     }
 
     static SinkConfig config(UpContext context) {
-        return new SinkConfig(context.configWithEndpoints());
+        return io.fieldline.app.service.ServiceComponents.sinkConfig(context.service());
     }
 
     /** Migrates the database and writes the demo fleet's metadata (which CDC then publishes). */
