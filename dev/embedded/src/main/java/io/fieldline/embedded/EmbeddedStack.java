@@ -249,8 +249,9 @@ public final class EmbeddedStack implements AutoCloseable {
                 List.of(
                         label(kafka, "Kafka " + kafka.bootstrapServers()),
                         label(schemaRegistry, "Schema Registry " + schemaRegistry.url()),
-                        label(postgres, "PostgreSQL " + postgres.jdbcUrl()),
-                        label(redis, "Redis " + redis.url()),
+                        // External servers' URLs may carry credentials (user-info, password=): never logged.
+                        label(postgres, "PostgreSQL " + io.fieldline.core.net.Redaction.redact(postgres.jdbcUrl())),
+                        label(redis, "Redis " + io.fieldline.core.net.Redaction.redact(redis.url())),
                         label(mqtt, "MQTT " + mqtt.url())));
     }
 

@@ -151,7 +151,7 @@ public final class MqttAccessControl implements AutoCloseable {
      *
      * @return whether the read succeeded (else the previous set stays in use)
      */
-    public boolean refresh() {
+    public synchronized boolean refresh() {
         try {
             Map<String, String> read = new LinkedHashMap<>();
             source.activeHashes().forEach((device, hash) -> {

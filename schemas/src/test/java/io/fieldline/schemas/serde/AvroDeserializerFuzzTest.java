@@ -100,6 +100,46 @@ class AvroDeserializerFuzzTest {
                 .hasMessageContaining("item count limit");
     }
 
+    @Test
+    void shouldRefuseABlockCountThatHasNoPositiveValue() {
+        // gaps: a block of Long.MIN_VALUE items (zigzag: 2^64 - 1), whose negation is negative again; followed by a
+        // block of Long.MAX_VALUE nulls it would have let through, to be walked one by one.
+        byte[] minValue = {
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            0x01
+        };
+        byte[] maxValue = {
+            (byte) 0xFE,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            (byte) 0xFF,
+            0x01
+        };
+        byte[] body = ByteBuffer.allocate(3 + minValue.length + 1 + maxValue.length + 1)
+                .put(new byte[] {0, 0, 0})
+                .put(minValue)
+                .put((byte) 0)
+                .put(maxValue)
+                .put((byte) 0)
+                .array();
+        assertThatThrownBy(() -> generic.deserialize("t", withHeader(hostileId, body)))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("item count limit");
+    }
+
     private static byte[] withHeader(int id, byte[] body) {
         return ByteBuffer.allocate(5 + body.length)
                 .put((byte) 0)

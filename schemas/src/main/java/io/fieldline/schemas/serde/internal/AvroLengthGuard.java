@@ -87,6 +87,10 @@ public final class AvroLengthGuard {
             if (count == 0) {
                 return;
             }
+            if (count == Long.MIN_VALUE || Math.abs(count) > Integer.MAX_VALUE) {
+                // -Long.MIN_VALUE is itself negative; Avro's own readers refuse counts past an int anyway.
+                throw new Reject("a collection block of " + count + " items (item count limit)");
+            }
             if (count < 0) {
                 count = -count;
                 long blockBytes = varLong();
