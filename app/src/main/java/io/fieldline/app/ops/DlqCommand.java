@@ -1,13 +1,8 @@
 package io.fieldline.app.ops;
 
-import io.fieldline.app.AppConfig;
-import io.fieldline.app.ConfigOptions;
-import io.fieldline.app.EndpointOptions;
 import io.fieldline.app.RecordJson;
 import io.fieldline.core.kafka.ClientRules;
-import io.fieldline.core.kafka.KafkaClientConfig;
 import io.fieldline.schemas.DeadLetterHeaders;
-import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
 import io.fieldline.schemas.serde.AvroSerdes;
 import java.io.PrintWriter;
@@ -22,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -42,11 +36,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code fieldline dlq list|show|replay}: the dead letters of each stage ({@code deadletter.<stage>}) by reason, the
@@ -70,37 +61,7 @@ public final class DlqCommand {
     static final String REPLAYED_FROM = "fieldline.dlq.replayed.from";
 
     /** What every dlq subcommand shares: where Kafka is, the topic names, and a full read of a dead-letter topic. */
-    abstract static class DlqBase implements Callable<Integer> {
-
-        @Mixin
-        EndpointOptions endpoints;
-
-        @Mixin
-        ConfigOptions config;
-
-        @Spec
-        CommandSpec spec;
-
-        private Map<String, String> settings;
-
-        Map<String, String> settings() {
-            if (settings == null) {
-                settings = config.load();
-            }
-            return settings;
-        }
-
-        KafkaClientConfig kafka() {
-            return endpoints.kafka(settings());
-        }
-
-        TopicNames names() {
-            return new TopicNames(new AppConfig(settings()).getString(AppConfig.TOPICS_PREFIX));
-        }
-
-        PrintWriter out() {
-            return spec.commandLine().getOut();
-        }
+    abstract static class DlqBase extends OpsCommand {
 
         /** Every committed record of the topic up to its end when the read began, in partition order. */
         void readAll(String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
@@ -188,7 +149,7 @@ public final class DlqCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = out();
-            try (Admin admin = OpsClients.admin(kafka(), "fieldline dlq")) {
+            try (Admin admin = admin("fieldline dlq")) {
                 Map<String, String> topics = deadLetterTopics(admin);
                 if (topics.isEmpty()) {
                     out.println("No dead-letter topics (" + names().deadLetters("<stage>") + ")");
@@ -302,9 +263,9 @@ public final class DlqCommand {
                 }
                 selected.add(topic + "/" + offset.replace(':', '/'));
             }
-            try (Admin admin = OpsClients.admin(kafka(), "fieldline dlq")) {
+            try (Admin admin = admin("fieldline dlq")) {
                 if (!OpsClients.get(admin.listTopics().names()).contains(topic)) {
-                    spec.commandLine().getErr().println("No dead-letter topic " + topic);
+                    err().println("No dead-letter topic " + topic);
                     return 1;
                 }
                 createReplayedTopic(admin, replayedTopic);

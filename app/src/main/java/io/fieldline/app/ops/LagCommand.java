@@ -1,7 +1,5 @@
 package io.fieldline.app.ops;
 
-import io.fieldline.app.ConfigOptions;
-import io.fieldline.app.EndpointOptions;
 import io.fieldline.app.service.GroupLag;
 import io.fieldline.app.service.GroupLag.PartitionLag;
 import java.io.PrintWriter;
@@ -10,16 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code fieldline lag}: every consumer group's committed position on each partition against the partition's end,
@@ -29,7 +23,7 @@ import picocli.CommandLine.Spec;
         name = "lag",
         mixinStandardHelpOptions = true,
         description = "Consumer lag per group and partition, with consume and produce rates measured over --interval.")
-public final class LagCommand implements Callable<Integer> {
+public final class LagCommand extends OpsCommand {
 
     @Option(
             names = {"-g", "--group"},
@@ -48,22 +42,13 @@ public final class LagCommand implements Callable<Integer> {
     @Option(names = "--by-partition", description = "One line per partition, not only per group and topic.")
     boolean perPartition;
 
-    @Mixin
-    EndpointOptions endpoints;
-
-    @Mixin
-    ConfigOptions config;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         if (intervalSeconds < 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--interval must not be negative");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        try (Admin admin = OpsClients.admin(OpsClients.kafka(endpoints, config), "fieldline lag")) {
+        PrintWriter out = out();
+        try (Admin admin = admin("fieldline lag")) {
             List<String> names = groups.isEmpty() ? allGroups(admin) : groups;
             Map<String, Map<TopicPartition, PartitionLag>> first = read(admin, names);
             Map<String, Map<TopicPartition, PartitionLag>> second = first;

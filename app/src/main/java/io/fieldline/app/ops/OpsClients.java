@@ -1,7 +1,5 @@
 package io.fieldline.app.ops;
 
-import io.fieldline.app.ConfigOptions;
-import io.fieldline.app.EndpointOptions;
 import io.fieldline.core.kafka.ClientRules;
 import io.fieldline.core.kafka.KafkaClientConfig;
 import java.time.Duration;
@@ -19,10 +17,6 @@ final class OpsClients {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private OpsClients() {}
-
-    static KafkaClientConfig kafka(EndpointOptions endpoints, ConfigOptions config) {
-        return endpoints.kafka(config.load());
-    }
 
     static Admin admin(KafkaClientConfig kafka, String command) {
         return Admin.create(kafka.adminProperties(ClientRules.of(command)

@@ -1,7 +1,5 @@
 package io.fieldline.app.ops;
 
-import io.fieldline.app.ConfigOptions;
-import io.fieldline.app.EndpointOptions;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -26,11 +23,8 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code fieldline topics list|describe}: the topics of the cluster, their layout, retention and size. */
 @Command(
@@ -45,24 +39,15 @@ public final class TopicsCommand {
             name = "list",
             mixinStandardHelpOptions = true,
             description = "One line per topic: partitions, replication factor, retention, cleanup policy, size.")
-    static final class ListTopics implements Callable<Integer> {
+    static final class ListTopics extends OpsCommand {
 
         @Option(names = "--internal", description = "Include Kafka's internal topics (__consumer_offsets, ...).")
         boolean internal;
 
-        @Mixin
-        EndpointOptions endpoints;
-
-        @Mixin
-        ConfigOptions config;
-
-        @Spec
-        CommandSpec spec;
-
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            try (Admin admin = OpsClients.admin(OpsClients.kafka(endpoints, config), "fieldline topics")) {
+            PrintWriter out = out();
+            try (Admin admin = admin("fieldline topics")) {
                 List<String> names =
                         OpsClients.get(admin.listTopics(new ListTopicsOptions().listInternal(internal))
                                         .names())
@@ -99,29 +84,20 @@ public final class TopicsCommand {
             mixinStandardHelpOptions = true,
             description = "A topic's partitions (leader, replicas, in-sync replicas, offsets, size) and the settings "
                     + "that are not the broker's default.")
-    static final class Describe implements Callable<Integer> {
+    static final class Describe extends OpsCommand {
 
         @Parameters(paramLabel = "TOPIC", arity = "1..*", description = "The topics to describe.")
         List<String> names;
 
-        @Mixin
-        EndpointOptions endpoints;
-
-        @Mixin
-        ConfigOptions config;
-
-        @Spec
-        CommandSpec spec;
-
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            try (Admin admin = OpsClients.admin(OpsClients.kafka(endpoints, config), "fieldline topics")) {
+            PrintWriter out = out();
+            try (Admin admin = admin("fieldline topics")) {
                 Map<String, TopicDescription> topics;
                 try {
                     topics = OpsClients.get(admin.describeTopics(names).allTopicNames());
                 } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException e) {
-                    spec.commandLine().getErr().println("No such topic among " + names + ": " + e.getMessage());
+                    err().println("No such topic among " + names + ": " + e.getMessage());
                     return 1;
                 }
                 Map<String, Config> configs = configs(admin, names);

@@ -153,7 +153,7 @@ class MqttDeviceSecurityIT {
             assertThat(refusal(forger, "sites/s1/rooms/r1/devices/dev-victim/telemetry", "{\"co2\": 9999}"))
                     .isEqualTo(NOT_AUTHORIZED);
         } finally {
-            forger.close(true);
+            closeQuietly(forger);
         }
         assertThat(accessControl.counts().publishesDenied()).isEqualTo(deniedBefore + 1);
 
@@ -178,10 +178,7 @@ class MqttDeviceSecurityIT {
                     .containsExactly(NOT_AUTHORIZED);
             assertThat(accessControl.counts().subscriptionsDenied()).isEqualTo(subscriptionsDeniedBefore + 1);
         } finally {
-            if (device.isConnected()) {
-                device.disconnect().waitForCompletion(5000);
-            }
-            device.close(true);
+            closeQuietly(device);
         }
     }
 
@@ -239,10 +236,7 @@ class MqttDeviceSecurityIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> commands.contains("spBv1.0/farm/NCMD/dev-c"));
             assertThat(bridge.stats().connected()).isTrue();
         } finally {
-            if (edge.isConnected()) {
-                edge.disconnect().waitForCompletion(5000);
-            }
-            edge.close(true);
+            closeQuietly(edge);
         }
     }
 
@@ -270,8 +264,23 @@ class MqttDeviceSecurityIT {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> !device.isConnected());
         } finally {
-            device.close(true);
+            closeQuietly(device);
         }
+    }
+
+    /**
+     * Disconnects (when the broker left the connection open: a refused publish may be answered in its PUBACK, not by
+     * closing the connection) and closes the client; Paho refuses to close a connected client.
+     */
+    private static void closeQuietly(MqttAsyncClient client) throws MqttException {
+        if (client.isConnected()) {
+            try {
+                client.disconnect().waitForCompletion(5000);
+            } catch (MqttException e) {
+                client.disconnectForcibly(1000);
+            }
+        }
+        client.close(true);
     }
 
     private static MqttAsyncClient connect(String clientId, String user, String password) throws MqttException {
