@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ConfigCommand.class,
             io.fieldline.app.can.CanCommand.class,
+            io.fieldline.app.contract.ContractCommand.class,
             DevicesCommand.class,
             io.fieldline.app.ops.DlqCommand.class,
             io.fieldline.app.ops.LagCommand.class,

@@ -28,7 +28,7 @@ public final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
 
     /** Stages that write dead letters. */
-    public static final List<String> DEAD_LETTER_STAGES = List.of("mqtt", "can", "streams", "sink", "cdc");
+    public static final List<String> DEAD_LETTER_STAGES = List.of("mqtt", "can", "streams", "sink", "cdc", "csv");
 
     private final TopicNames names;
     private final int partitions;
