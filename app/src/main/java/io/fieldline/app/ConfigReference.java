@@ -51,6 +51,7 @@ public final class ConfigReference {
         sections.put("CAN bridge", io.fieldline.bridge.can.CanBridgeConfig.configDef());
         sections.put("CDC (Debezium)", io.fieldline.connectors.cdc.CdcConfig.configDef());
         sections.put("Services", io.fieldline.app.service.ServiceConfig.configDef());
+        sections.put("HTTP API", io.fieldline.app.api.ApiConfig.configDef());
         // Builds with more commands (the developer build's embedded servers) add their sections.
         for (ConfigSections extra : java.util.ServiceLoader.load(ConfigSections.class)) {
             sections.putAll(extra.sections());

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             io.fieldline.app.ops.LagCommand.class,
             RunCommand.class,
             TailCommand.class,
+            TokensCommand.class,
             io.fieldline.app.ops.TopicsCommand.class,
         })
 public final class FieldlineCommand {}

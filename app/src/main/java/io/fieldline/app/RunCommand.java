@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
         description = "Run pipeline components as a supervised service against the configured servers (or those of "
                 + "a running fieldline up), with /health and /metrics on http.port. Components: mqtt-bridge, "
                 + "can-bridge, streams (or streams:readings, streams:alerts, streams:anomalies, streams:kpis), "
-                + "sink-postgres, sink-redis, cdc.")
+                + "sink-postgres, sink-redis, cdc, api (the HTTP API, docs/api.md).")
 public final class RunCommand implements Callable<Integer> {
 
     @Mixin

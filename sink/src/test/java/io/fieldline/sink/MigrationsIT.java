@@ -69,6 +69,8 @@ class MigrationsIT {
                         "sensor",
                         "alert_rule",
                         "device_credential",
+                        "api_token",
+                        "api_idempotency",
                         "measurement",
                         "aggregate_1m",
                         "aggregate_1h",
@@ -123,7 +125,7 @@ class MigrationsIT {
 
         assertThat(again).isEqualTo(expected());
         assertThat(names(ds, "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
-                .containsExactly("1", "2", "3", "4", "5", "6");
+                .containsExactly("1", "2", "3", "4", "5", "6", "7");
         assertThat(names(ds, "SELECT relname FROM pg_class WHERE relname LIKE 'measurement_p%'"))
                 .containsExactlyInAnyOrderElementsOf(partitionsBefore);
         assertThat(names(ds, "SELECT name FROM facility")).containsExactly("North farm");

@@ -35,7 +35,7 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * The components {@code fieldline run} (and {@code fieldline up}) can run, by name: {@code mqtt-bridge},
  * {@code can-bridge}, {@code streams} (or one application: {@code streams:readings}, ...), {@code sink-postgres},
- * {@code sink-redis}, {@code cdc}.
+ * {@code sink-redis}, {@code cdc}, {@code api} (the HTTP API).
  */
 public final class ServiceComponents {
 
@@ -45,6 +45,7 @@ public final class ServiceComponents {
     public static final String SINK_POSTGRES = "sink-postgres";
     public static final String SINK_REDIS = "sink-redis";
     public static final String CDC = "cdc";
+    public static final String API = io.fieldline.app.api.ApiService.NAME;
 
     /** How long Streams may rebalance before it counts as DOWN. */
     static final long REBALANCING_LIMIT_SECONDS = 120;
@@ -57,7 +58,7 @@ public final class ServiceComponents {
     private static List<String> names() {
         List<String> names = new ArrayList<>(List.of(MQTT_BRIDGE, CAN_BRIDGE, STREAMS));
         StreamsSettingsConfig.APPLICATION_NAMES.forEach(application -> names.add(STREAMS + ":" + application));
-        names.addAll(List.of(SINK_POSTGRES, SINK_REDIS, CDC));
+        names.addAll(List.of(SINK_POSTGRES, SINK_REDIS, CDC, API));
         return List.copyOf(names);
     }
 
@@ -73,6 +74,7 @@ public final class ServiceComponents {
             case SINK_POSTGRES -> () -> postgresSink(context);
             case SINK_REDIS -> () -> redisSink(context);
             case CDC -> () -> cdc(context);
+            case API -> () -> new io.fieldline.app.api.ApiService(context);
             default -> {
                 if (name.equals(STREAMS)) {
                     yield () -> streams(context, name, null);
@@ -100,6 +102,9 @@ public final class ServiceComponents {
             case SINK_POSTGRES, CDC ->
                 Set.of(Dependencies.KAFKA, Dependencies.SCHEMA_REGISTRY, Dependencies.POSTGRESQL);
             case SINK_REDIS -> Set.of(Dependencies.KAFKA, Dependencies.SCHEMA_REGISTRY, Dependencies.REDIS);
+            // Redis is not critical: while it is down the API serves from PostgreSQL and the process is DEGRADED.
+            case API ->
+                Set.of(Dependencies.KAFKA, Dependencies.SCHEMA_REGISTRY, Dependencies.POSTGRESQL, Dependencies.REDIS);
             default -> Set.of();
         };
     }

@@ -1,0 +1,694 @@
+package io.fieldline.app.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fieldline.bridge.ingress.IngressFailedException;
+import io.fieldline.bridge.ingress.IngressPublisher;
+import io.fieldline.bridge.ingress.Origin;
+import io.fieldline.schemas.avro.Reading;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API on the JDK's HTTP server: routes ({@link ApiRoute}), bearer tokens and their scopes, request limits,
+ * idempotency keys, problem details for every error, and the handlers. Ingested readings go through the shared
+ * {@link IngressPublisher} (source {@code http}); a POST is answered 202 only once Kafka acknowledged every reading.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    public static final String METER_REQUESTS = "fieldline.api.requests";
+    public static final String METER_DURATION = "fieldline.api.request.duration";
+    public static final String METER_FALLBACKS = "fieldline.api.live.fallbacks";
+
+    static final String PROBLEM_JSON = "application/problem+json";
+    static final String JSON_TYPE = "application/json";
+    static final String SOURCE_REDIS = "redis";
+    static final String SOURCE_POSTGRES = "postgresql";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+    private static final Duration DEFAULT_RANGE = Duration.ofHours(24);
+
+    /** What a handler answers. */
+    record Response(int status, String contentType, String body, Map<String, String> headers) {
+        static Response json(int status, Object document) {
+            return new Response(status, JSON_TYPE, write(document), Map.of());
+        }
+    }
+
+    /** One request, once routed and authenticated. */
+    record Request(
+            ApiRoute route,
+            Map<String, String> path,
+            Map<String, String> query,
+            byte[] body,
+            ApiTokens.Token token,
+            Headers headers) {}
+
+    private final ApiConfig config;
+    private final ApiTokens tokens;
+    private final IdempotencyKeys idempotency;
+    private final TelemetryReads reads;
+    private final LiveReads live;
+    private final IngressPublisher publisher;
+    private final MeasurementDecoder decoder;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final byte[] openApi;
+    private final Counter fallbacks;
+    private HttpServer server;
+    private ExecutorService executor;
+
+    ApiServer(
+            ApiConfig config,
+            ApiTokens tokens,
+            IdempotencyKeys idempotency,
+            TelemetryReads reads,
+            LiveReads live,
+            IngressPublisher publisher,
+            MeterRegistry meters,
+            Clock clock) {
+        this.config = config;
+        this.tokens = tokens;
+        this.idempotency = idempotency;
+        this.reads = reads;
+        this.live = live;
+        this.publisher = publisher;
+        this.meters = meters;
+        this.clock = clock;
+        this.decoder = new MeasurementDecoder(config.getInt(ApiConfig.MAX_READINGS), clock);
+        this.openApi = OpenApiDocument.bytes();
+        this.fallbacks = Counter.builder(METER_FALLBACKS)
+                .description("Reads of live values, KPIs or active alerts answered from PostgreSQL because Redis "
+                        + "could not answer")
+                .register(meters);
+    }
+
+    /** Binds and starts serving. */
+    void start(String host, int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        int threads = config.getInt(ApiConfig.THREADS);
+        executor = Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "fieldline-api-http");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::serve);
+        server.start();
+        LOG.info("HTTP API on {}", url());
+    }
+
+    /** The base URL, {@code http://host:port}. */
+    public String url() {
+        InetSocketAddress address = server.getAddress();
+        String host = address.getAddress().isAnyLocalAddress()
+                ? "127.0.0.1"
+                : address.getAddress().getHostAddress();
+        return "http://" + host + ":" + address.getPort();
+    }
+
+    boolean degraded() {
+        return live.degraded();
+    }
+
+    String liveError() {
+        return live.lastError();
+    }
+
+    // --- plumbing
+
+    private void serve(HttpExchange exchange) {
+        long start = System.nanoTime();
+        String routeTag = "unmatched";
+        String method = exchange.getRequestMethod();
+        Response response;
+        try {
+            List<String> segments = segments(exchange.getRequestURI().getRawPath());
+            ApiRoute route = null;
+            Map<String, String> path = null;
+            List<String> allowed = new ArrayList<>();
+            for (ApiRoute candidate : ApiRoute.values()) {
+                Map<String, String> params = candidate.match(segments);
+                if (params != null) {
+                    allowed.add(candidate.method());
+                    if (candidate.method().equals(method)
+                            || (method.equals("HEAD") && candidate.method().equals("GET"))) {
+                        route = candidate;
+                        path = params;
+                    }
+                }
+            }
+            if (route == null) {
+                if (!allowed.isEmpty()) {
+                    response = problem(
+                            new ApiProblem(
+                                    405,
+                                    "method-not-allowed",
+                                    "Method not allowed",
+                                    method + " is not allowed here; allowed: " + String.join(", ", allowed)),
+                            exchange);
+                    response = withHeader(response, "Allow", String.join(", ", allowed));
+                } else {
+                    response = problem(
+                            ApiProblem.notFound(
+                                    "no route " + exchange.getRequestURI().getPath() + "; see /openapi.json"),
+                            exchange);
+                }
+            } else {
+                routeTag = route.template();
+                response = handle(route, path, exchange);
+            }
+        } catch (ApiProblem problem) {
+            response = problem(problem, exchange);
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "API request {} {} failed", method, exchange.getRequestURI().getPath(), e);
+            response = problem(new ApiProblem(500, "internal", "Internal error", "see the server's log"), exchange);
+        }
+        send(exchange, response);
+        meters.counter(
+                        METER_REQUESTS,
+                        "route",
+                        routeTag,
+                        "method",
+                        method,
+                        "status",
+                        Integer.toString(response.status()))
+                .increment();
+        Timer.builder(METER_DURATION)
+                .description("Time from a request's arrival to its answer (a POST includes Kafka's acknowledgement)")
+                .tags("route", routeTag, "method", method)
+                .register(meters)
+                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    private Response handle(ApiRoute route, Map<String, String> path, HttpExchange exchange) {
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery(), route);
+        ApiTokens.Token token = null;
+        if (route.scope() != null) {
+            token = authenticate(exchange.getRequestHeaders(), route.scope());
+        }
+        byte[] body = new byte[0];
+        if (route.method().equals("POST")) {
+            String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Content-Type"))
+                    .orElse("");
+            if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(JSON_TYPE)) {
+                throw new ApiProblem(
+                        415, "unsupported-media-type", "Unsupported media type", "send Content-Type: " + JSON_TYPE);
+            }
+            body = body(exchange);
+        }
+        Request request = new Request(route, path, query, body, token, exchange.getRequestHeaders());
+        try {
+            return switch (route) {
+                case LIST_FACILITIES -> list(reads.facilities(page(query)), page(query));
+                case LIST_ROOMS -> list(reads.rooms(query.get("facility"), page(query)), page(query));
+                case LIST_DEVICES ->
+                    list(reads.devices(query.get("facility"), query.get("room"), page(query)), page(query));
+                case GET_DEVICE -> Response.json(200, reads.device(path.get("deviceId")));
+                case LIST_SENSORS -> list(reads.sensors(path.get("deviceId"), page(query)), page(query));
+                case DEVICE_LATEST -> deviceLatest(path.get("deviceId"), page(query));
+                case SERIES -> series(path.get("deviceId"), path.get("sensor"), query);
+                case ROOM_LATEST -> roomLatest(path.get("roomId"), page(query));
+                case ROOM_KPIS -> roomKpis(path.get("roomId"), page(query));
+                case ROOM_DAILY -> roomDaily(path.get("roomId"), query);
+                case ACTIVE_ALERTS -> activeAlerts(query);
+                case ALERT_HISTORY -> alertHistory(query);
+                case INGEST -> idempotent(request, this::ingest);
+                case OPENAPI -> new Response(200, JSON_TYPE, new String(openApi, StandardCharsets.UTF_8), Map.of());
+            };
+        } catch (SQLException e) {
+            LOG.warn("API query for {} failed: {}", route.template(), e.toString());
+            throw ApiProblem.unavailable("the database did not answer: " + e.getMessage());
+        }
+    }
+
+    private ApiTokens.Token authenticate(Headers headers, ApiTokens.Scope scope) {
+        String authorization = headers.getFirst("Authorization");
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new ApiProblem(
+                    401,
+                    "unauthorized",
+                    "Unauthorized",
+                    "send a token as Authorization: Bearer <token> (fieldline tokens create)");
+        }
+        Optional<ApiTokens.Token> token;
+        try {
+            token = tokens.authenticate(authorization.substring(7).trim());
+        } catch (SQLException e) {
+            throw ApiProblem.unavailable("cannot check the token: the database did not answer");
+        }
+        if (token.isEmpty()) {
+            throw new ApiProblem(401, "unauthorized", "Unauthorized", "unknown or revoked token");
+        }
+        if (token.get().scope() != scope) {
+            throw new ApiProblem(
+                    403,
+                    "forbidden",
+                    "Forbidden",
+                    "this token's scope is " + token.get().scope().text() + "; this route needs " + scope.text());
+        }
+        return token.get();
+    }
+
+    private byte[] body(HttpExchange exchange) {
+        int max = config.getInt(ApiConfig.MAX_BODY_BYTES);
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        ApiProblem tooLarge = new ApiProblem(
+                413, "body-too-large", "Request body too large", "at most " + max + " bytes (api.max.body.bytes)");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.trim()) > max) {
+                    throw tooLarge;
+                }
+            } catch (NumberFormatException e) {
+                throw ApiProblem.invalid("Content-Length", "not a number");
+            }
+        }
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] bytes = in.readNBytes(max + 1);
+            if (bytes.length > max) {
+                throw tooLarge;
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw ApiProblem.invalid("", "the body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static List<String> segments(String rawPath) {
+        List<String> segments = new ArrayList<>();
+        String trimmed = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
+        for (String segment : trimmed.split("/", -1)) {
+            segments.add(URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8));
+        }
+        return segments;
+    }
+
+    private static Map<String, String> query(String raw, ApiRoute route) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            if (!route.parameters().contains(name)) {
+                throw ApiProblem.invalid(
+                        "?" + name,
+                        "unknown parameter"
+                                + (route.parameters().isEmpty()
+                                        ? "; this route takes none"
+                                        : "; this route takes " + String.join(", ", route.parameters())));
+            }
+            if (params.put(name, value) != null) {
+                throw ApiProblem.invalid("?" + name, "given twice");
+            }
+        }
+        return params;
+    }
+
+    private Page page(Map<String, String> query) {
+        int max = config.getInt(ApiConfig.PAGE_MAX);
+        int limit = integer(query, "limit", config.getInt(ApiConfig.PAGE_DEFAULT), 1, max);
+        int offset = integer(query, "offset", 0, 0, 10_000_000);
+        return new Page(limit, offset);
+    }
+
+    private static int integer(Map<String, String> query, String name, int fallback, int min, int max) {
+        String text = query.get(name);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text);
+            if (value < min || value > max) {
+                throw ApiProblem.invalid("?" + name, "must be between " + min + " and " + max);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw ApiProblem.invalid("?" + name, "must be an integer between " + min + " and " + max);
+        }
+    }
+
+    private Instant[] range(Map<String, String> query) {
+        Instant to = instant(query, "to");
+        Instant from = instant(query, "from");
+        if (to == null) {
+            to = from == null ? clock.instant() : from.plus(DEFAULT_RANGE);
+        }
+        if (from == null) {
+            from = to.minus(DEFAULT_RANGE);
+        }
+        if (!from.isBefore(to)) {
+            throw ApiProblem.invalid("?from", "must be before to");
+        }
+        return new Instant[] {from, to};
+    }
+
+    private static Instant instant(Map<String, String> query, String name) {
+        String text = query.get(name);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.invalid("?" + name, "must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
+        }
+    }
+
+    private static Response list(List<Map<String, Object>> rows, Page page) {
+        return Response.json(200, page.document(rows, null));
+    }
+
+    private Response problem(ApiProblem problem, HttpExchange exchange) {
+        Response response = new Response(
+                problem.status(),
+                PROBLEM_JSON,
+                write(problem.document(exchange.getRequestURI().getPath())),
+                Map.of());
+        if (problem.status() == 401) {
+            response = withHeader(response, "WWW-Authenticate", "Bearer realm=\"fieldline\"");
+        }
+        return response;
+    }
+
+    private static Response withHeader(Response response, String name, String value) {
+        Map<String, String> headers = new LinkedHashMap<>(response.headers());
+        headers.put(name, value);
+        return new Response(response.status(), response.contentType(), response.body(), headers);
+    }
+
+    private static void send(HttpExchange exchange, Response response) {
+        try (exchange) {
+            byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", response.contentType());
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            response.headers()
+                    .forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+            if ("HEAD".equals(exchange.getRequestMethod())) {
+                exchange.sendResponseHeaders(response.status(), -1);
+                return;
+            }
+            exchange.sendResponseHeaders(response.status(), bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not answer {}: {}", exchange.getRequestURI(), e.toString());
+        }
+    }
+
+    static String write(Object document) {
+        try {
+            return JSON.writeValueAsString(document);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the response", e);
+        }
+    }
+
+    // --- handlers
+
+    private Response liveList(Optional<List<Map<String, Object>>> fromRedis, SqlRead fallback, Page page)
+            throws SQLException {
+        if (fromRedis.isPresent()) {
+            return Response.json(200, page.document(page.slice(fromRedis.get()), SOURCE_REDIS));
+        }
+        fallbacks.increment();
+        return Response.json(200, page.document(page.slice(fallback.read()), SOURCE_POSTGRES));
+    }
+
+    @FunctionalInterface
+    private interface SqlRead {
+        List<Map<String, Object>> read() throws SQLException;
+    }
+
+    private Response deviceLatest(String deviceId, Page page) throws SQLException {
+        return liveList(live.deviceLatest(deviceId), () -> reads.latest(deviceId, null), page);
+    }
+
+    private Response roomLatest(String room, Page page) throws SQLException {
+        return liveList(live.roomLatest(room), () -> reads.latest(null, room), page);
+    }
+
+    private Response roomKpis(String room, Page page) throws SQLException {
+        return liveList(live.roomKpis(room), () -> reads.latestKpis(room), page);
+    }
+
+    private Response activeAlerts(Map<String, String> query) throws SQLException {
+        Page page = page(query);
+        String severity = upper(query.get("severity"), "severity", List.of("INFO", "WARNING", "CRITICAL"));
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("facilityId", query.get("facility"));
+        fields.put("roomId", query.get("room"));
+        fields.put("deviceId", query.get("device"));
+        fields.put("severity", severity);
+        return liveList(
+                live.activeAlerts(query.get("facility"), query.get("room"), fields),
+                () -> reads.activeAlerts(List.of(
+                        new TelemetryReads.Filter("site", query.get("facility")),
+                        new TelemetryReads.Filter("room", query.get("room")),
+                        new TelemetryReads.Filter("device_id", query.get("device")),
+                        new TelemetryReads.Filter("severity", severity))),
+                page);
+    }
+
+    private Response alertHistory(Map<String, String> query) throws SQLException {
+        Page page = page(query);
+        Instant[] range = range(query);
+        List<TelemetryReads.Filter> filters = List.of(
+                new TelemetryReads.Filter("site", query.get("facility")),
+                new TelemetryReads.Filter("room", query.get("room")),
+                new TelemetryReads.Filter("device_id", query.get("device")),
+                new TelemetryReads.Filter("sensor", query.get("sensor")),
+                new TelemetryReads.Filter(
+                        "severity", upper(query.get("severity"), "severity", List.of("INFO", "WARNING", "CRITICAL"))),
+                new TelemetryReads.Filter(
+                        "state", upper(query.get("state"), "state", List.of("RAISED", "ESCALATED", "CLEARED"))),
+                new TelemetryReads.Filter("rule_id", query.get("rule")));
+        Map<String, Object> doc = page.document(reads.alertHistory(range[0], range[1], filters, page), null);
+        doc.put("from", range[0].toString());
+        doc.put("to", range[1].toString());
+        return Response.json(200, doc);
+    }
+
+    private static String upper(String value, String name, List<String> allowed) {
+        if (value == null) {
+            return null;
+        }
+        String upper = value.toUpperCase(java.util.Locale.ROOT);
+        if (!allowed.contains(upper)) {
+            throw ApiProblem.invalid("?" + name, "must be one of " + String.join(", ", allowed));
+        }
+        return upper;
+    }
+
+    private Response series(String deviceId, String sensor, Map<String, String> query) throws SQLException {
+        Page page = page(query);
+        Instant[] range = range(query);
+        TelemetryReads.Resolution resolution = query.containsKey("resolution")
+                ? TelemetryReads.Resolution.parse(query.get("resolution"))
+                : TelemetryReads.Resolution.fitting(range[0], range[1]);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("deviceId", deviceId);
+        doc.put("sensor", sensor);
+        doc.put("resolution", resolution.text);
+        doc.put("from", range[0].toString());
+        doc.put("to", range[1].toString());
+        doc.putAll(page.document(reads.series(deviceId, sensor, resolution, range[0], range[1], page), null));
+        return Response.json(200, doc);
+    }
+
+    private Response roomDaily(String room, Map<String, String> query) throws SQLException {
+        Page page = page(query);
+        Map<String, String> defaults = new LinkedHashMap<>(query);
+        if (!query.containsKey("from") && !query.containsKey("to")) {
+            Instant today = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+            defaults.put("from", today.minus(Duration.ofDays(30)).toString());
+            defaults.put("to", today.plus(Duration.ofDays(1)).toString());
+        }
+        Instant[] range = range(defaults);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("roomId", room);
+        doc.put("from", range[0].toString());
+        doc.put("to", range[1].toString());
+        doc.putAll(page.document(reads.roomDaily(room, range[0], range[1], page), null));
+        return Response.json(200, doc);
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        Response handle(Request request) throws SQLException;
+    }
+
+    /**
+     * Runs a POST once per Idempotency-Key and token: a retry with the same request gets the first answer, with
+     * another request 422; while the first is in progress, 409. Answers of 500 and more are not kept, so that a
+     * retry runs again.
+     */
+    private Response idempotent(Request request, Handler handler) throws SQLException {
+        String key = request.headers().getFirst("Idempotency-Key");
+        if (key == null) {
+            return handler.handle(request);
+        }
+        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw ApiProblem.invalid("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+        }
+        String hash = requestHash(request);
+        long tokenId = request.token().id();
+        IdempotencyKeys.Claim claim = idempotency.claim(tokenId, key, hash);
+        if (claim instanceof IdempotencyKeys.Replay replay) {
+            IdempotencyKeys.Stored stored = replay.response();
+            return new Response(
+                    stored.status(), stored.contentType(), stored.body(), Map.of("Idempotent-Replayed", "true"));
+        }
+        if (claim instanceof IdempotencyKeys.InProgress) {
+            throw new ApiProblem(
+                    409,
+                    "idempotency-key-in-use",
+                    "Request in progress",
+                    "a request with this Idempotency-Key is being processed; retry later");
+        }
+        if (claim instanceof IdempotencyKeys.OtherRequest) {
+            throw new ApiProblem(
+                    422,
+                    "idempotency-key-reused",
+                    "Idempotency-Key reused",
+                    "this Idempotency-Key was used with another request; use a new key for a new request");
+        }
+        Response response;
+        try {
+            response = handler.handle(request);
+        } catch (ApiProblem problem) {
+            if (problem.status() >= 500) {
+                idempotency.release(tokenId, key);
+                throw problem;
+            }
+            idempotency.complete(
+                    tokenId,
+                    key,
+                    new IdempotencyKeys.Stored(
+                            problem.status(),
+                            PROBLEM_JSON,
+                            write(problem.document(request.route().template()))));
+            throw problem;
+        } catch (RuntimeException | SQLException e) {
+            idempotency.release(tokenId, key);
+            throw e;
+        }
+        if (response.status() >= 500) {
+            idempotency.release(tokenId, key);
+        } else {
+            idempotency.complete(
+                    tokenId,
+                    key,
+                    new IdempotencyKeys.Stored(response.status(), response.contentType(), response.body()));
+        }
+        return response;
+    }
+
+    private static String requestHash(Request request) {
+        byte[] head = (request.route().method() + " " + request.route().template() + " " + request.path() + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[head.length + request.body().length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(request.body(), 0, all, head.length, request.body().length);
+        return ApiTokens.sha256(all);
+    }
+
+    private Response ingest(Request request) {
+        List<Reading> readings = decoder.decode(request.body());
+        byte[] body = request.body();
+        IngressPublisher.Batch batch = publisher.batch(Origin.message(
+                "http:" + ApiRoute.INGEST.template(),
+                null,
+                body,
+                List.of(new RecordHeader(
+                        "fieldline.http.token.id",
+                        Long.toString(request.token().id()).getBytes(StandardCharsets.UTF_8)))));
+        readings.forEach(batch::reading);
+        IngressPublisher.Outcome outcome;
+        long wait = config.getInt(ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS) + 5_000L;
+        try {
+            outcome = batch.seal().get(wait, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw ApiProblem.unavailable("Kafka did not acknowledge the readings within " + wait
+                    + " ms; retry with the same Idempotency-Key");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            LOG.warn("Ingest of {} readings failed: {}", readings.size(), cause.toString());
+            throw ApiProblem.unavailable("Kafka did not take the readings"
+                    + (cause instanceof IngressFailedException ? " (the publisher failed and is restarting)" : "")
+                    + "; retry with the same Idempotency-Key");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiProblem.unavailable("stopping");
+        }
+        if (outcome.deadLettered()) {
+            throw new ApiProblem(
+                    422,
+                    "rejected-by-kafka",
+                    "Rejected by Kafka",
+                    "Kafka refused a reading of the request (" + outcome.deadLetter() + "); the request went to "
+                            + "the dead-letter topic, and its readings before that one may have been stored");
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("accepted", outcome.records());
+        return Response.json(202, doc);
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            // Requests already taken get a second to finish (a POST waiting for Kafka's acknowledgement).
+            server.stop(1);
+        }
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                    executor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                executor.shutdownNow();
+            }
+        }
+    }
+}

@@ -1,0 +1,612 @@
+package io.fieldline.app.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fieldline.app.AppConfig;
+import io.fieldline.app.FieldlineCommand;
+import io.fieldline.app.TopicProvisioner;
+import io.fieldline.app.service.ServiceComponents;
+import io.fieldline.app.service.ServiceConfig;
+import io.fieldline.app.service.ServiceContext;
+import io.fieldline.app.service.ServiceRuntime;
+import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.junit.EmbeddedStackExtension;
+import io.fieldline.schemas.TopicNames;
+import io.fieldline.schemas.avro.Reading;
+import io.fieldline.schemas.avro.Source;
+import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
+import io.fieldline.schemas.serde.AvroSerdes;
+import io.fieldline.sink.Migrations;
+import io.fieldline.sink.SinkConfig;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The {@code api} component as {@code fieldline run api} runs it (through {@link ServiceRuntime}), against the shared
+ * embedded Kafka, Schema Registry, PostgreSQL and Redis: ingest through Kafka, every read route on seeded rows and
+ * Redis keys, tokens and their scopes, idempotency keys, and a second instance whose Redis is a dead port, which
+ * answers from PostgreSQL and reports DEGRADED.
+ */
+@ExtendWith(EmbeddedStackExtension.class)
+class ApiIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+    private static EmbeddedStack stack;
+    private static DataSource database;
+    private static Map<String, String> databaseSettings;
+    private static TopicNames topics;
+    private static String redisPrefix;
+    private static ServiceRuntime runtime;
+    private static ServiceRuntime degradedRuntime;
+    private static String api;
+    private static String degradedApi;
+    private static String readToken;
+    private static String ingestToken;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start(EmbeddedStack shared) throws Exception {
+        stack = shared;
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String name = "api_it_" + suffix;
+        try (Connection c = stack.postgres().dataSource().getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        }
+        String url = stack.postgres().jdbcUrl();
+        String jdbcUrl = url.substring(0, url.lastIndexOf('/') + 1) + name;
+        databaseSettings = Map.of(
+                SinkConfig.POSTGRES_URL, jdbcUrl,
+                SinkConfig.POSTGRES_USER, stack.postgres().user(),
+                SinkConfig.POSTGRES_PASSWORD, stack.postgres().password());
+        database = io.fieldline.embedded.PostgresEndpoint.external(
+                        jdbcUrl, stack.postgres().user(), stack.postgres().password())
+                .dataSource();
+        Migrations.apply(database, new SinkConfig(new HashMap<>(databaseSettings)));
+        seedDatabase();
+        redisPrefix = "api-it-" + suffix;
+        seedRedis();
+
+        topics = new TopicNames("api-" + suffix + ".");
+        try (Admin admin = Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+            new TopicProvisioner(topics, 1, (short) 1).createMissing(admin);
+        }
+        ApiTokens tokens = new ApiTokens(database, "public");
+        readToken = tokens.create(ApiTokens.Scope.READ, "dashboard").token();
+        ingestToken = tokens.create(ApiTokens.Scope.INGEST, "gateway").token();
+
+        int port = freePort();
+        runtime = startApi(port, null);
+        api = "http://127.0.0.1:" + port;
+        int degradedPort = freePort();
+        degradedRuntime = startApi(degradedPort, "redis://127.0.0.1:" + freePort());
+        degradedApi = "http://127.0.0.1:" + degradedPort;
+    }
+
+    private static ServiceRuntime startApi(int port, String redisUrl) throws Exception {
+        Map<String, String> config = new HashMap<>(databaseSettings);
+        config.put(AppConfig.TOPICS_PREFIX, topics.prefix());
+        config.put(SinkConfig.REDIS_KEY_PREFIX, redisPrefix);
+        config.put(ApiConfig.PORT, Integer.toString(port));
+        config.put(ApiConfig.BIND_ADDRESS, "127.0.0.1");
+        config.put(ApiConfig.REDIS_RETRY_MS, "60000");
+        config.put(ServiceConfig.HTTP_PORT, "0");
+        config.put(ServiceConfig.HEALTH_CHECK_INTERVAL_MS, "300");
+        config.put(ServiceConfig.HEALTH_CHECK_TIMEOUT_MS, "1000");
+        if (redisUrl != null) {
+            config.put(SinkConfig.REDIS_URL, redisUrl);
+        }
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters = ServiceRuntime.registry();
+        ServiceContext context = new ServiceContext(config, stack.endpoints(), meters);
+        ServiceRuntime service = new ServiceRuntime(context, meters, code -> {});
+        service.start(List.of(ServiceComponents.spec(ServiceComponents.API, context)), "127.0.0.1");
+        await().atMost(Duration.ofSeconds(30)).until(service.supervisor()::ready);
+        return service;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (degradedRuntime != null) {
+            degradedRuntime.close();
+        }
+    }
+
+    // --- ingest
+
+    @Test
+    void shouldAnswer202OnlyOnceKafkaHasEveryReadingAndPublishNothingOnARetry() throws Exception {
+        String body = """
+                {"readings": [
+                  {"deviceId": "ingest-1", "sensor": "air_temperature", "value": 21.5, "unit": "degC",
+                   "time": "2026-01-31T12:00:00Z", "room": "r1", "attributes": {"via": "test"}},
+                  {"deviceId": "ingest-1", "sensor": "relative_humidity", "value": 61, "time": 1769860800000},
+                  {"deviceId": "ingest-2", "sensor": "co2", "value": 800, "quality": "UNCERTAIN"}
+                ]}""";
+        long before = endOffset();
+
+        HttpResponse<String> first = post(ingestToken, body, "batch-1");
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        assertThat(json(first).get("accepted").asInt()).isEqualTo(3);
+        // acks=all before the answer: the records are in the log the moment the 202 arrives, no waiting.
+        assertThat(endOffset() - before).isEqualTo(3);
+        List<ConsumerRecord<byte[], Reading>> records = readFrom(before, 3);
+        assertThat(records)
+                .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+                .containsExactly("ingest-1", "ingest-1", "ingest-2");
+        Reading temperature = records.get(0).value();
+        assertThat(temperature.getSensor()).isEqualTo("air_temperature");
+        assertThat(temperature.getValue()).isEqualTo(21.5);
+        assertThat(temperature.getUnit()).isEqualTo("degC");
+        assertThat(temperature.getSource()).isEqualTo(Source.HTTP);
+        assertThat(temperature.getRoom()).isEqualTo("r1");
+        assertThat(temperature.getEventTime()).isEqualTo(Instant.parse("2026-01-31T12:00:00Z"));
+        assertThat(records.get(0).timestamp())
+                .isEqualTo(temperature.getEventTime().toEpochMilli());
+        assertThat(temperature.getAttributes()).containsEntry("via", "test");
+        assertThat(records.get(1).value().getEventTime()).isEqualTo(Instant.ofEpochMilli(1769860800000L));
+        assertThat(records.get(2).value().getQuality().name()).isEqualTo("UNCERTAIN");
+
+        HttpResponse<String> retry = post(ingestToken, body, "batch-1");
+
+        assertThat(retry.statusCode()).isEqualTo(202);
+        assertThat(retry.body()).isEqualTo(first.body());
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(endOffset() - before).as("a retry publishes nothing").isEqualTo(3);
+
+        HttpResponse<String> reused = post(ingestToken, body.replace("21.5", "22.5"), "batch-1");
+        assertThat(reused.statusCode()).isEqualTo(422);
+        assertThat(json(reused).get("type").asText()).isEqualTo("urn:fieldline:problem:idempotency-key-reused");
+
+        HttpResponse<String> one =
+                post(ingestToken, "{\"deviceId\": \"ingest-3\", \"sensor\": \"co2\", \"value\": 450}", null);
+        assertThat(one.statusCode()).as(one.body()).isEqualTo(202);
+        assertThat(endOffset() - before).isEqualTo(4);
+    }
+
+    @Test
+    void shouldRefuseAnInvalidRequestNamingEachFieldAndPublishNothing() throws Exception {
+        long before = endOffset();
+
+        HttpResponse<String> response = post(ingestToken, """
+                {"readings": [
+                  {"deviceId": "ok-1", "sensor": "t", "value": 1},
+                  {"deviceId": "ok-1", "sensor": "t", "value": "hot"},
+                  {"sensor": "t", "value": 1, "tme": "2026-01-31T12:00:00Z"}
+                ]}""", null);
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+        JsonNode problem = json(response);
+        assertThat(problem.get("type").asText()).isEqualTo("urn:fieldline:problem:validation");
+        assertThat(problem.get("status").asInt()).isEqualTo(400);
+        List<String> pointers = new ArrayList<>();
+        problem.get("errors").forEach(error -> pointers.add(error.get("pointer").asText()));
+        assertThat(pointers).containsExactlyInAnyOrder("/readings/1/value", "/readings/2/tme", "/readings/2/deviceId");
+        assertThat(endOffset()).as("nothing of a refused request is published").isEqualTo(before);
+
+        HttpResponse<String> notJson = post(ingestToken, "{\"deviceId\": ", null);
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        HttpResponse<String> badParameter = get(readToken, "/api/v1/devices?limit=0");
+        assertThat(badParameter.statusCode()).isEqualTo(400);
+        assertThat(json(badParameter).get("errors").get(0).get("pointer").asText())
+                .isEqualTo("?limit");
+        HttpResponse<String> unknownParameter = get(readToken, "/api/v1/devices?roomm=r1");
+        assertThat(json(unknownParameter).get("errors").get(0).get("pointer").asText())
+                .isEqualTo("?roomm");
+        HttpResponse<String> missing = get(readToken, "/api/v1/nothing");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.headers().firstValue("Content-Type")).contains("application/problem+json");
+    }
+
+    // --- tokens
+
+    @Test
+    void shouldRefuseMissingUnknownAndRevokedTokensWith401AndAWrongScopeWith403() throws Exception {
+        HttpResponse<String> none = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/facilities")));
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(json(none).get("type").asText()).isEqualTo("urn:fieldline:problem:unauthorized");
+        assertThat(get("flt_not-a-token", "/api/v1/facilities").statusCode()).isEqualTo(401);
+        assertThat(get(ingestToken, "/api/v1/facilities").statusCode()).isEqualTo(403);
+        HttpResponse<String> readCannotIngest =
+                post(readToken, "{\"deviceId\": \"x\", \"sensor\": \"t\", \"value\": 1}", null);
+        assertThat(readCannotIngest.statusCode()).isEqualTo(403);
+        assertThat(json(readCannotIngest).get("type").asText()).isEqualTo("urn:fieldline:problem:forbidden");
+        // The document describing the API needs no token.
+        assertThat(send(HttpRequest.newBuilder(URI.create(api + "/openapi.json")))
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void shouldCreateListAndRevokeTokensFromTheCommandLine() throws Exception {
+        Path endpoints = dir.resolve("endpoints.env");
+        Files.writeString(
+                endpoints,
+                "JDBC_URL=" + databaseSettings.get(SinkConfig.POSTGRES_URL) + "\nJDBC_USER="
+                        + databaseSettings.get(SinkConfig.POSTGRES_USER) + "\nJDBC_PASSWORD="
+                        + databaseSettings.get(SinkConfig.POSTGRES_PASSWORD) + "\n");
+
+        Run create =
+                run("tokens", "create", "--scope", "read", "--name", "cli-test", "--endpoints", endpoints.toString());
+
+        assertThat(create.exit()).as(create.err()).isZero();
+        List<String> lines = create.out().lines().toList();
+        assertThat(lines).as("the token alone on standard output").hasSize(1);
+        String token = lines.get(0);
+        assertThat(token).matches("flt_[A-Za-z0-9_-]{43}");
+        assertThat(create.err()).doesNotContain(token);
+        assertThat(get(token, "/api/v1/facilities").statusCode()).isEqualTo(200);
+
+        Run list = run("tokens", "list", "--endpoints", endpoints.toString());
+        assertThat(list.exit()).isZero();
+        assertThat(list.out()).doesNotContain(token).doesNotContain(ApiTokens.sha256(token));
+        String row = list.out()
+                .lines()
+                .filter(line -> line.contains("cli-test"))
+                .findFirst()
+                .orElseThrow();
+        String id = row.trim().split("\\s+")[0];
+        assertThat(row).contains(" read ");
+        assertThat(row.trim().split("\\s+")[4]).as("last used").isNotEqualTo("-");
+
+        Run revoke = run("tokens", "revoke", id, "--endpoints", endpoints.toString());
+        assertThat(revoke.exit()).as(revoke.err()).isZero();
+        assertThat(revoke.out()).contains("Token " + id + " revoked");
+        assertThat(get(token, "/api/v1/facilities").statusCode()).isEqualTo(401);
+        String revokedRow = run("tokens", "list", "--endpoints", endpoints.toString())
+                .out()
+                .lines()
+                .filter(line -> line.contains("cli-test"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(revokedRow.trim().split("\\s+")[5]).as("revoked").isNotEqualTo("-");
+        assertThat(run("tokens", "create", "--scope", "admin", "--endpoints", endpoints.toString())
+                        .exit())
+                .isNotZero();
+    }
+
+    // --- reads
+
+    @Test
+    void shouldListTheMetadataPageByPage() throws Exception {
+        JsonNode facilities = json(get(readToken, "/api/v1/facilities"));
+        assertThat(facilities.get("items")).hasSize(1);
+        assertThat(facilities.get("items").get(0).get("facilityId").asText()).isEqualTo("f1");
+
+        JsonNode firstPage = json(get(readToken, "/api/v1/devices?room=r1&limit=1"));
+        assertThat(firstPage.get("items")).hasSize(1);
+        assertThat(firstPage.get("items").get(0).get("deviceId").asText()).isEqualTo("d1");
+        assertThat(firstPage.get("page").get("nextOffset").asInt()).isEqualTo(1);
+        JsonNode secondPage = json(get(readToken, "/api/v1/devices?room=r1&limit=1&offset=1"));
+        assertThat(secondPage.get("items").get(0).get("deviceId").asText()).isEqualTo("d2");
+        assertThat(secondPage.get("page").get("nextOffset").isNull()).isTrue();
+
+        assertThat(json(get(readToken, "/api/v1/rooms?facility=f1")).get("items"))
+                .extracting(room -> room.get("roomId").asText())
+                .containsExactly("r1", "r2");
+        JsonNode device = json(get(readToken, "/api/v1/devices/d1"));
+        assertThat(device.get("roomId").asText()).isEqualTo("r1");
+        assertThat(device.get("lastSeen").asText()).isNotEmpty();
+        assertThat(get(readToken, "/api/v1/devices/nobody").statusCode()).isEqualTo(404);
+        assertThat(json(get(readToken, "/api/v1/devices/d1/sensors")).get("items"))
+                .extracting(sensor -> sensor.get("sensor").asText())
+                .containsExactly("air_temperature");
+    }
+
+    @Test
+    void shouldReadLiveValuesKpisAndActiveAlertsFromRedis() throws Exception {
+        JsonNode latest = json(get(readToken, "/api/v1/devices/d1/latest"));
+        assertThat(latest.get("source").asText()).isEqualTo("redis");
+        assertThat(latest.get("items").get(0).get("value").asDouble()).isEqualTo(23.5);
+
+        JsonNode room = json(get(readToken, "/api/v1/rooms/r1/latest"));
+        assertThat(room.get("source").asText()).isEqualTo("redis");
+        assertThat(room.get("items"))
+                .extracting(i -> i.get("deviceId").asText())
+                .containsExactly("d1", "d2");
+
+        JsonNode kpis = json(get(readToken, "/api/v1/rooms/r1/kpis"));
+        assertThat(kpis.get("source").asText()).isEqualTo("redis");
+        assertThat(kpis.get("items").get(0).get("name").asText()).isEqualTo("vpd");
+        assertThat(kpis.get("items").get(0).get("value").asDouble()).isEqualTo(1.25);
+
+        JsonNode alerts = json(get(readToken, "/api/v1/alerts/active?room=r1"));
+        assertThat(alerts.get("source").asText()).isEqualTo("redis");
+        assertThat(alerts.get("items"))
+                .extracting(a -> a.get("alertId").asText())
+                .containsExactly("hot/d1/air");
+        assertThat(json(get(readToken, "/api/v1/alerts/active?severity=info")).get("items"))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldReadAHistoryAtTheResolutionThatFitsTheRange() throws Exception {
+        String series = "/api/v1/devices/d1/sensors/air_temperature/series";
+        JsonNode raw = json(get(readToken, series + "?from=" + NOW.minus(Duration.ofHours(1)) + "&to=" + NOW));
+        assertThat(raw.get("resolution").asText()).isEqualTo("raw");
+        assertThat(raw.get("items")).extracting(p -> p.get("value").asDouble()).containsExactly(20.0, 21.0);
+
+        JsonNode minutes = json(get(readToken, series + "?from=" + NOW.minus(Duration.ofHours(12)) + "&to=" + NOW));
+        assertThat(minutes.get("resolution").asText()).isEqualTo("1m");
+        assertThat(minutes.get("items")).hasSize(1);
+        assertThat(minutes.get("items").get(0).get("mean").asDouble()).isEqualTo(20.5);
+        assertThat(minutes.get("items").get(0).get("count").asInt()).isEqualTo(2);
+
+        JsonNode asked = json(get(
+                readToken,
+                series + "?from=" + NOW.minus(Duration.ofHours(1)) + "&to=" + NOW + "&resolution=1m&limit=5"));
+        assertThat(asked.get("resolution").asText()).isEqualTo("1m");
+        assertThat(get(readToken, series + "?resolution=5m").statusCode()).isEqualTo(400);
+        assertThat(get(readToken, series + "?from=" + NOW + "&to=" + NOW.minusSeconds(1))
+                        .statusCode())
+                .isEqualTo(400);
+
+        JsonNode history = json(get(readToken, "/api/v1/alerts?device=d1&state=raised"));
+        assertThat(history.get("items"))
+                .extracting(a -> a.get("state").asText())
+                .containsExactly("RAISED");
+        assertThat(json(get(readToken, "/api/v1/alerts")).get("items")).hasSize(2);
+
+        JsonNode daily = json(get(readToken, "/api/v1/rooms/r1/daily"));
+        assertThat(daily.get("items")).isEmpty();
+    }
+
+    @Test
+    void shouldAnswerFromPostgresAndReportDegradedWhileRedisIsDown() throws Exception {
+        JsonNode latest = json(get(degradedApi, readToken, "/api/v1/devices/d1/latest"));
+        assertThat(latest.get("source").asText()).isEqualTo("postgresql");
+        assertThat(latest.get("items").get(0).get("value").asDouble())
+                .as("PostgreSQL's newest reading")
+                .isEqualTo(21.0);
+
+        JsonNode room = json(get(degradedApi, readToken, "/api/v1/rooms/r1/latest"));
+        assertThat(room.get("source").asText()).isEqualTo("postgresql");
+        JsonNode kpis = json(get(degradedApi, readToken, "/api/v1/rooms/r1/kpis"));
+        assertThat(kpis.get("source").asText()).isEqualTo("postgresql");
+        assertThat(kpis.get("items").get(0).get("value").asDouble()).isEqualTo(1.1);
+        JsonNode alerts = json(get(degradedApi, readToken, "/api/v1/alerts/active?room=r1"));
+        assertThat(alerts.get("source").asText()).isEqualTo("postgresql");
+        assertThat(alerts.get("items"))
+                .extracting(a -> a.get("alertId").asText())
+                .containsExactly("hot/d1/air");
+
+        String ops = degradedRuntime.opsUrl();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode health = json(send(HttpRequest.newBuilder(URI.create(ops + "/health"))));
+            assertThat(health.get("status").asText()).isEqualTo("DEGRADED");
+            assertThat(health.get("components").get("api").get("status").asText())
+                    .isEqualTo("DEGRADED");
+        });
+        JsonNode healthy = json(send(HttpRequest.newBuilder(URI.create(runtime.opsUrl() + "/health"))));
+        assertThat(healthy.get("status").asText()).isEqualTo("UP");
+    }
+
+    // --- helpers
+
+    private static void seedDatabase() throws Exception {
+        Instant t1 = NOW.minus(Duration.ofMinutes(30));
+        Instant t2 = NOW.minus(Duration.ofMinutes(20));
+        Instant minute = NOW.minus(Duration.ofHours(2)).truncatedTo(ChronoUnit.MINUTES);
+        try (Connection c = database.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("INSERT INTO facility (facility_id, name) VALUES ('f1', 'North farm')");
+            st.execute("INSERT INTO room (room_id, facility_id, name) VALUES ('r1', 'f1', 'House 1'),"
+                    + " ('r2', 'f1', 'House 2')");
+            st.execute("INSERT INTO device (device_id, site, room, type) VALUES ('d1', 'f1', 'r1', 'climate'),"
+                    + " ('d2', 'f1', 'r1', 'climate'), ('d3', 'f1', 'r2', 'climate')");
+            st.execute("INSERT INTO sensor (device_id, sensor, unit) VALUES ('d1', 'air_temperature', 'degC')");
+            st.execute("INSERT INTO measurement (time, device_id, sensor, value, unit, quality, source, site, room,"
+                    + " ingest_time) VALUES "
+                    + "('" + t1 + "', 'd1', 'air_temperature', 20.0, 'degC', 'GOOD', 'MQTT', 'f1', 'r1', now()),"
+                    + "('" + t2 + "', 'd1', 'air_temperature', 21.0, 'degC', 'GOOD', 'MQTT', 'f1', 'r1', now()),"
+                    + "('" + t2 + "', 'd2', 'co2', 640, 'ppm', 'GOOD', 'MQTT', 'f1', 'r1', now())");
+            st.execute("INSERT INTO series (device_id, sensor, first_seen, last_seen) VALUES "
+                    + "('d1', 'air_temperature', '" + t1 + "', '" + t1 + "'), ('d2', 'co2', '" + t2 + "', '" + t2
+                    + "')");
+            st.execute("INSERT INTO aggregate_1m (window_start, window_end, device_id, sensor, unit, site, room,"
+                    + " count, sum, min, max, mean, m2, stddev, first, first_time, last, last_time) VALUES ('"
+                    + minute + "', '" + minute.plusSeconds(60) + "', 'd1', 'air_temperature', 'degC', 'f1', 'r1',"
+                    + " 2, 41, 20, 21, 20.5, 0.5, 0.5, 20, '" + minute + "', 21, '" + minute.plusSeconds(30) + "')");
+            st.execute("INSERT INTO kpi (window_start, window_end, room, site, name, value, unit) VALUES "
+                    + "('" + NOW.minus(Duration.ofMinutes(10)) + "', '" + NOW.minus(Duration.ofMinutes(5))
+                    + "', 'r1', 'f1', 'vpd', 1.1, 'kPa'), ('" + NOW.minus(Duration.ofMinutes(20)) + "', '"
+                    + NOW.minus(Duration.ofMinutes(15)) + "', 'r1', 'f1', 'vpd', 0.9, 'kPa')");
+            String since = NOW.minus(Duration.ofMinutes(40)).toString();
+            String raised = NOW.minus(Duration.ofMinutes(35)).toString();
+            st.execute("INSERT INTO alert (event_time, alert_id, state, rule_id, kind, severity, device_id, sensor,"
+                    + " site, room, direction, value, threshold, since, message) VALUES "
+                    + "('" + raised + "', 'hot/d1/air', 'RAISED', 'hot', 'THRESHOLD', 'WARNING', 'd1',"
+                    + " 'air_temperature', 'f1', 'r1', 'ABOVE', 31, 30, '" + since + "', 'too hot'),"
+                    + "('" + NOW.minus(Duration.ofMinutes(34)) + "', 'hot/d1/air', 'ESCALATED', 'hot', 'THRESHOLD',"
+                    + " 'CRITICAL', 'd1', 'air_temperature', 'f1', 'r1', 'ABOVE', 36, 35, '" + since
+                    + "', 'far too hot')");
+            st.execute("INSERT INTO alert_current (alert_id, event_time, state, rule_id, kind, severity, device_id,"
+                    + " sensor, site, room, direction, value, threshold, since, message) VALUES ('hot/d1/air', '"
+                    + NOW.minus(Duration.ofMinutes(34)) + "', 'ESCALATED', 'hot', 'THRESHOLD', 'CRITICAL', 'd1',"
+                    + " 'air_temperature', 'f1', 'r1', 'ABOVE', 36, 35, '" + since + "', 'far too hot')");
+        }
+    }
+
+    private static void seedRedis() {
+        RedisClient client = RedisClient.create(stack.redis().url());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisCommands<String, String> redis = connection.sync();
+            long time = NOW.minusSeconds(5).toEpochMilli();
+            redis.hset(
+                    redisPrefix + ":device:d1:latest",
+                    "air_temperature",
+                    "{\"time\":" + time + ",\"value\":23.5,\"unit\":\"degC\",\"quality\":\"GOOD\"}");
+            redis.hset(
+                    redisPrefix + ":device:d2:latest",
+                    "co2",
+                    "{\"time\":" + time + ",\"value\":650,\"unit\":\"ppm\",\"quality\":\"GOOD\"}");
+            redis.sadd(redisPrefix + ":room:r1:devices", "d1", "d2");
+            redis.hset(
+                    redisPrefix + ":room:r1:kpis",
+                    "vpd",
+                    "{\"time\":" + time + ",\"value\":1.25,\"unit\":\"kPa\",\"windowStart\":" + (time - 300_000)
+                            + ",\"windowEnd\":" + time + "}");
+            redis.sadd(redisPrefix + ":alerts:active", "hot/d1/air");
+            redis.sadd(redisPrefix + ":room:r1:alerts:active", "hot/d1/air");
+            redis.hset(
+                    redisPrefix + ":alerts:details",
+                    "hot/d1/air",
+                    "{\"time\":" + time + ",\"alertId\":\"hot/d1/air\",\"ruleId\":\"hot\",\"kind\":\"THRESHOLD\","
+                            + "\"state\":\"ESCALATED\",\"severity\":\"CRITICAL\",\"deviceId\":\"d1\","
+                            + "\"sensor\":\"air_temperature\",\"site\":\"f1\",\"room\":\"r1\",\"direction\":\"ABOVE\","
+                            + "\"value\":36,\"threshold\":35,\"since\":" + (time - 60_000)
+                            + ",\"message\":\"far too hot\"}");
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static long endOffset() {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            TopicPartition partition = new TopicPartition(topics.readings(), 0);
+            return consumer.endOffsets(List.of(partition)).get(partition);
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    private static List<ConsumerRecord<byte[], Reading>> readFrom(long offset, int count) {
+        Deserializer<Reading> values = AvroSerdes.specific(
+                        Reading.class,
+                        new HttpSchemaRegistryClient(stack.schemaRegistry().url()),
+                        false)
+                .deserializer();
+        TopicPartition partition = new TopicPartition(topics.readings(), 0);
+        List<ConsumerRecord<byte[], Reading>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.assign(List.of(partition));
+            consumer.seek(partition, offset);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (records.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    records.add(new ConsumerRecord<>(
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            record.timestamp(),
+                            record.timestampType(),
+                            record.serializedKeySize(),
+                            record.serializedValueSize(),
+                            record.key(),
+                            values.deserialize(record.topic(), record.headers(), record.value()),
+                            record.headers(),
+                            record.leaderEpoch()));
+                }
+            }
+        }
+        return records.subList(0, Math.min(count, records.size()));
+    }
+
+    private static HttpResponse<String> get(String token, String path) throws Exception {
+        return get(api, token, path);
+    }
+
+    private static HttpResponse<String> get(String base, String token, String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token));
+    }
+
+    private static HttpResponse<String> post(String token, String body, String idempotencyKey) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + "/api/v1/measurements"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return send(request);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return JSON.readTree(response.body());
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    private static synchronized Run run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+            int exit = new CommandLine(new FieldlineCommand()).execute(args);
+            return new Run(exit, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+}
