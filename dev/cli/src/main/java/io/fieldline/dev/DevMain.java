@@ -27,6 +27,7 @@ public final class DevMain {
         cli.addSubcommand(new BenchCommand());
         // The soak runs the pipeline of up, which lives in this build.
         cli.getSubcommands().get("bench").addSubcommand(new io.fieldline.dev.up.SoakCommand());
+        cli.getSubcommands().get("bench").addSubcommand(new io.fieldline.dev.up.PipelineBenchCommand());
         return cli;
     }
 }

@@ -31,8 +31,7 @@ final class SinkComponents {
         java.nio.file.Files.writeString(file, text, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private static void issueLogins(
-            UpContext context, SinkConfig config, List<String> deviceIds, Map<String, String> logins)
+    static void issueLogins(UpContext context, SinkConfig config, List<String> deviceIds, Map<String, String> logins)
             throws java.sql.SQLException {
         DeviceCredentials store =
                 new DeviceCredentials(context.stack().postgres().dataSource(), config.schema());

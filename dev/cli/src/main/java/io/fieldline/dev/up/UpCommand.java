@@ -119,6 +119,19 @@ public final class UpCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
 
+    /** What {@code up} calls once the pipeline is up, in a developer command that drives it; none by default. */
+    @FunctionalInterface
+    interface WhenUp {
+        /**
+         * @param context      the running pipeline's context
+         * @param readySeconds seconds from the start of {@code up} to every component started
+         */
+        void accept(UpContext context, double readySeconds) throws Exception;
+    }
+
+    /** Set by {@code bench pipeline}: runs (and blocks) before {@code up} waits for its stop. */
+    WhenUp whenUp;
+
     @Override
     public Integer call() throws Exception {
         long begin = System.nanoTime();
@@ -220,6 +233,9 @@ public final class UpCommand implements Callable<Integer> {
                             (System.nanoTime() - begin) / 1e9,
                             durationSeconds > 0 ? "Stopping in " + durationSeconds + " s." : "Ctrl-C stops it.");
                     out.flush();
+                    if (whenUp != null && !lifecycle.stopRequested()) {
+                        whenUp.accept(context, (System.nanoTime() - begin) / 1e9);
+                    }
                     if (durationSeconds > 0) {
                         lifecycle.awaitStop(Duration.ofSeconds(durationSeconds));
                     } else {
