@@ -26,12 +26,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code fieldline topics list|describe}: the topics of the cluster, their layout, retention and size. */
+/** {@code fieldline topics list|describe|scale}: the topics of the cluster, their layout, retention and size. */
 @Command(
         name = "topics",
         mixinStandardHelpOptions = true,
-        description = "The topics of the Kafka cluster: partitions, replication, retention, configuration, size.",
-        subcommands = {TopicsCommand.ListTopics.class, TopicsCommand.Describe.class})
+        description = "The topics of the Kafka cluster: partitions, replication, retention, configuration, size; "
+                + "adding partitions safely.",
+        subcommands = {TopicsCommand.ListTopics.class, TopicsCommand.Describe.class, ScaleTopic.class})
 public final class TopicsCommand {
 
     /** {@code fieldline topics list}: one line per topic. */
