@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             io.fieldline.app.contract.ContractCommand.class,
             DevicesCommand.class,
             io.fieldline.app.ops.DlqCommand.class,
+            io.fieldline.app.imports.ImportCommand.class,
             io.fieldline.app.ops.LagCommand.class,
             RunCommand.class,
             TailCommand.class,
