@@ -67,6 +67,8 @@ public final class MetricsReference {
     public static final String SINK = "sink";
 
     public static final String CDC = "cdc";
+    /** The HTTP API ({@code api}). */
+    public static final String API = "api";
     /** Meters of the developer build's embedded servers: never in a product process. */
     public static final String DEVELOPER_BUILD = "developer-build";
 
@@ -144,10 +146,10 @@ public final class MetricsReference {
                         + "ingress meters below, tagged `source=mqtt`.");
         HEADINGS.put(CAN_BRIDGE, "CAN bridge (`can-bridge`)");
         NOTES.put(CAN_BRIDGE, "The bridge's ingress publisher adds the ingress meters below, tagged `source=can`.");
-        HEADINGS.put(INGRESS, "Ingress publisher (in `mqtt-bridge` and `can-bridge`)");
+        HEADINGS.put(INGRESS, "Ingress publisher (in `mqtt-bridge`, `can-bridge` and `api`)");
         NOTES.put(
                 INGRESS,
-                "The one way readings enter Kafka: the same meters for every edge, tagged `source` (`mqtt`, `can`) "
+                "The one way readings enter Kafka: the same meters for every edge, tagged `source` (`mqtt`, `can`, `http`) "
                         + "and `client.id` (the Kafka producer's).");
         HEADINGS.put(STREAMS, "Kafka Streams applications (`streams`)");
         NOTES.put(
@@ -162,6 +164,12 @@ public final class MetricsReference {
                         + code(Arrays.stream(SinkStream.values()).map(SinkStream::configName)) + ").");
         HEADINGS.put(CDC, "CDC (`cdc`)");
         NOTES.put(CDC, "Debezium change-data-capture of the metadata tables.");
+        HEADINGS.put(API, "HTTP API (`api`)");
+        NOTES.put(
+                API,
+                "The API's ingress publisher adds the ingress meters above, tagged `source=http`. `route` is the "
+                        + "route's path template (`/api/v1/devices/{deviceId}/latest`), `unmatched` for a path no "
+                        + "route serves.");
     }
 
     private static final List<Metric> CATALOG = List.of(
@@ -173,7 +181,7 @@ public final class MetricsReference {
                     List.of("component"),
                     SERVICE,
                     "1 while the component runs and its health is not DOWN, else 0. `component`: "
-                            + code("mqtt-bridge", "can-bridge", "streams", "sink-postgres", "sink-redis", "cdc")
+                            + code("mqtt-bridge", "can-bridge", "streams", "sink-postgres", "sink-redis", "cdc", "api")
                             + " (those the process runs)."),
             metric(
                     "fieldline.component.restarts",
@@ -427,7 +435,31 @@ public final class MetricsReference {
                     CDC,
                     "Captured rows sent to the dead-letter topic. `reason`: `" + MetadataCdc.REASON_INVALID_ROW
                             + "` (a required column is null, an enum column holds an unknown symbol), `"
-                            + MetadataCdc.REASON_UNCONVERTIBLE + "` (a column of an unexpected type)."));
+                            + MetadataCdc.REASON_UNCONVERTIBLE + "` (a column of an unexpected type)."),
+            // --- HTTP API
+            metric(
+                    io.fieldline.app.api.ApiServer.METER_REQUESTS,
+                    Type.COUNTER,
+                    null,
+                    List.of("route", "method", "status"),
+                    API,
+                    "Requests answered, by route, method and HTTP status."),
+            metric(
+                    io.fieldline.app.api.ApiServer.METER_DURATION,
+                    Type.TIMER,
+                    "seconds",
+                    List.of("route", "method"),
+                    API,
+                    "Time from a request's arrival to its answer; a POST includes Kafka's acknowledgement of every "
+                            + "reading."),
+            metric(
+                    io.fieldline.app.api.ApiServer.METER_FALLBACKS,
+                    Type.COUNTER,
+                    null,
+                    List.of(),
+                    API,
+                    "Reads of latest values, KPIs or active alerts answered from PostgreSQL because Redis did not "
+                            + "answer."));
 
     /** Registered by the developer build only ({@code ./fieldline up}, dev/cli MqttBrokerBacklog). */
     private static final List<Metric> DEVELOPER = List.of(

@@ -28,7 +28,8 @@ public final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
 
     /** Stages that write dead letters. */
-    public static final List<String> DEAD_LETTER_STAGES = List.of("mqtt", "can", "streams", "sink", "cdc", "csv");
+    public static final List<String> DEAD_LETTER_STAGES =
+            List.of("mqtt", "can", "streams", "sink", "cdc", "csv", "http");
 
     private final TopicNames names;
     private final int partitions;

@@ -69,6 +69,8 @@ class FieldlineUpIT {
         String health = null;
         int anonymousRefusal = -1;
         int tlsAnonymousRefusal = -1;
+        String apiDevices = null;
+        String apiIngest = null;
         long readyBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!ruleAdded && process.isAlive() && System.nanoTime() < readyBy) {
             if (read(output).contains("Fieldline is up: ready in")) {
@@ -81,6 +83,13 @@ class FieldlineUpIT {
                 anonymousRefusal = mqttRefusal(running.get("MQTT_URL"), null);
                 tlsAnonymousRefusal =
                         mqttRefusal(running.get("MQTT_TLS_URL"), trusting(Path.of(running.get("MQTT_CA_FILE"))));
+                // The HTTP API, with the tokens up wrote for it.
+                Map<String, String> apiTokens = envFile(Path.of(running.get("API_TOKENS_FILE")));
+                apiDevices = api(running.get("API_URL") + "/api/v1/devices", apiTokens.get("API_READ_TOKEN"), null);
+                apiIngest = api(
+                        running.get("API_URL") + "/api/v1/measurements",
+                        apiTokens.get("API_INGEST_TOKEN"),
+                        "{\"deviceId\": \"up-it-http\", \"sensor\": \"co2\", \"value\": 500}");
             } else {
                 Thread.sleep(200);
             }
@@ -120,7 +129,21 @@ class FieldlineUpIT {
                         "MQTT_CA_FILE",
                         "MQTT_USERNAME",
                         "MQTT_PASSWORD",
-                        "OPS_URL");
+                        "OPS_URL",
+                        "API_URL",
+                        "API_TOKENS_FILE");
+        Path apiTokensFile = Path.of(endpoints.get("API_TOKENS_FILE"));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(apiTokensFile)))
+                .as("the API tokens file")
+                .isEqualTo("rw-------");
+        for (String token : envFile(apiTokensFile).values()) {
+            assertThat(printed).as("an API token, in no output").doesNotContain(token);
+        }
+        assertThat(apiDevices)
+                .as("GET /api/v1/devices of the running up")
+                .startsWith("200 ")
+                .contains("\"deviceId\"");
+        assertThat(apiIngest).as("POST /api/v1/measurements of the running up").startsWith("202 ");
         assertThat(printed)
                 .as("the bridge's generated MQTT password, in no output")
                 .doesNotContain(endpoints.get("MQTT_PASSWORD"));
@@ -141,6 +164,7 @@ class FieldlineUpIT {
                 .contains("\"status\" : \"UP\"")
                 .contains("\"mqtt-bridge\"")
                 .contains("\"sink-postgres\"")
+                .contains("\"api\"")
                 .contains("\"postgresql\"");
         assertThat(endpoints.get("KAFKA_BOOTSTRAP_SERVERS")).startsWith("127.0.0.1:");
 
@@ -246,6 +270,25 @@ class FieldlineUpIT {
                         java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
                                 .build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body();
+    }
+
+    private static Map<String, String> envFile(Path file) throws IOException {
+        return Files.readAllLines(file).stream()
+                .filter(line -> !line.startsWith("#") && line.contains("="))
+                .collect(Collectors.toMap(l -> l.substring(0, l.indexOf('=')), l -> l.substring(l.indexOf('=') + 1)));
+    }
+
+    /** GET (or POST of a JSON body) with a bearer token: the status and the body. */
+    private static String api(String url, String token, String body) throws IOException, InterruptedException {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Authorization", "Bearer " + token);
+        if (body != null) {
+            request.header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        }
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
+                .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         return response.statusCode() + " " + response.body();
     }
 

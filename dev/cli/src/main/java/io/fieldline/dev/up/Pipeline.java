@@ -49,11 +49,16 @@ final class Pipeline {
                         ? MqttComponents.deviceIds(simulator)
                         : List.of();
         components.add(new Supervisor.Spec("database", () -> SinkComponents.schema(context, fleet, loginIds, logins)));
+        // Tokens for the HTTP API, once its table exists; written to a 0600 file named in endpoints.env.
+        components.add(new Supervisor.Spec(
+                "api-tokens",
+                () -> ApiDemoTokens.component(context, context.dataDir().resolve(ApiDemoTokens.FILE))));
         for (String name : List.of(
                 ServiceComponents.CDC,
                 ServiceComponents.STREAMS,
                 ServiceComponents.SINK_POSTGRES,
                 ServiceComponents.SINK_REDIS,
+                ServiceComponents.API,
                 ServiceComponents.MQTT_BRIDGE)) {
             components.add(ServiceComponents.spec(name, service));
         }

@@ -119,6 +119,9 @@ public final class UpCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
 
+    /** API_URL and API_TOKENS_FILE for endpoints.env, when the API runs. */
+    private final Map<String, String> apiEndpoints = new LinkedHashMap<>();
+
     /** What {@code up} calls once the pipeline is up, in a developer command that drives it; none by default. */
     @FunctionalInterface
     interface WhenUp {
@@ -167,9 +170,17 @@ public final class UpCommand implements Callable<Integer> {
         settings.putIfAbsent(StreamsSettingsConfig.KPI_GRACE_MS, "15000");
         // Several processes (this one, fieldline run) may run on one host: a free port unless one is set.
         settings.putIfAbsent(ServiceConfig.HTTP_PORT, "0");
+        // The HTTP API on loopback, on a free port chosen now so that endpoints.env names it before it starts.
+        settings.putIfAbsent(io.fieldline.app.api.ApiConfig.BIND_ADDRESS, "127.0.0.1");
+        settings.putIfAbsent(io.fieldline.app.api.ApiConfig.PORT, Integer.toString(freePort()));
         AppConfig app = new AppConfig(settings);
         Path dataDir = Path.of(app.getString(AppConfig.DATA_DIR)).toAbsolutePath();
         Files.createDirectories(dataDir);
+        if (!serversOnly) {
+            apiEndpoints.put("API_URL", apiUrl(settings));
+            apiEndpoints.put(
+                    "API_TOKENS_FILE", dataDir.resolve(ApiDemoTokens.FILE).toString());
+        }
         // Secure by default: devices log in and publish only as themselves, the bridge as a service user, and the
         // broker has a TLS listener (embedded.mqtt.auth=false turns the first two off).
         Optional<UpMqttSecurity> mqttSecurity = UpMqttSecurity.create(settings, new EmbeddedConfig(settings), dataDir);
@@ -262,6 +273,7 @@ public final class UpCommand implements Callable<Integer> {
         if (opsUrl != null) {
             endpoints.put("OPS_URL", opsUrl);
         }
+        endpoints.putAll(apiEndpoints);
         StringBuilder env = new StringBuilder("# Written by fieldline up: endpoints of the running servers.\n");
         out.println("\nServers:");
         endpoints.forEach((key, value) -> {
@@ -298,6 +310,19 @@ public final class UpCommand implements Callable<Integer> {
             }
         }
         out.flush();
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String apiUrl(Map<String, String> settings) {
+        io.fieldline.app.api.ApiConfig api = new io.fieldline.app.api.ApiConfig(settings);
+        String host = api.getString(io.fieldline.app.api.ApiConfig.BIND_ADDRESS);
+        return "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":"
+                + api.getInt(io.fieldline.app.api.ApiConfig.PORT);
     }
 
     private static void deleteRecursively(Path dir) throws java.io.IOException {

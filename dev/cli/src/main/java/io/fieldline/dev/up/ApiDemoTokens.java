@@ -1,0 +1,53 @@
+package io.fieldline.dev.up;
+
+import io.fieldline.app.api.ApiTokens;
+import io.fieldline.app.service.Component;
+import io.fieldline.app.service.ServiceComponents;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code fieldline up}'s tokens for the HTTP API: one of scope read and one of scope ingest, issued once the
+ * migrations ran and written to a 0600 file ({@code API_READ_TOKEN=...}, {@code API_INGEST_TOKEN=...}) that
+ * endpoints.env names as {@code API_TOKENS_FILE}. Never printed or logged; each run issues new ones.
+ */
+final class ApiDemoTokens {
+
+    /** The file's name in the data directory. */
+    static final String FILE = "api-tokens.env";
+
+    private ApiDemoTokens() {}
+
+    static Component component(UpContext context, Path file) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        return ServiceComponents.of(
+                "api-tokens",
+                () -> {
+                    ApiTokens tokens = new ApiTokens(
+                            context.stack().postgres().dataSource(),
+                            SinkComponents.config(context).schema());
+                    String read = tokens.create(ApiTokens.Scope.READ, "fieldline up (read)")
+                            .token();
+                    String ingest = tokens.create(ApiTokens.Scope.INGEST, "fieldline up (ingest)")
+                            .token();
+                    write(
+                            file,
+                            "# Written by fieldline up: tokens of the HTTP API at API_URL (docs/api.md). Revoke them "
+                                    + "with fieldline tokens revoke.\nAPI_READ_TOKEN=" + read + "\nAPI_INGEST_TOKEN="
+                                    + ingest + "\n");
+                    summary.put("API tokens file", file.toString());
+                },
+                () -> {},
+                () -> summary);
+    }
+
+    private static void write(Path file, String text) throws java.io.IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+}
