@@ -390,13 +390,13 @@ public final class CsvImportCommand implements Callable<Integer> {
         return tabs > commas ? '\t' : ',';
     }
 
-    private static char delimiter(String option) {
+    private char delimiter(String option) {
         if ("TAB".equalsIgnoreCase(option) || "\\t".equals(option)) {
             return '\t';
         }
         if (option.length() != 1) {
             throw new picocli.CommandLine.ParameterException(
-                    new picocli.CommandLine(new CsvImportCommand()), "--delimiter takes one character or TAB");
+                    spec.commandLine(), "--delimiter takes one character or TAB, got '" + option + "'");
         }
         return option.charAt(0);
     }

@@ -19,6 +19,7 @@ final class ImportProgress {
     private final long startNanos;
     private long lastDrawNanos;
     private long done;
+    private int drawn;
 
     ImportProgress(PrintWriter out, String label, long total) {
         this.out = out;
@@ -34,15 +35,22 @@ final class ImportProgress {
         long now = System.nanoTime();
         if (now - lastDrawNanos >= Duration.ofMillis(REDRAW_MS).toNanos()) {
             lastDrawNanos = now;
-            out.print("\r" + render(label, done, total, Duration.ofNanos(now - startNanos)));
+            out.print("\r" + padded(render(label, done, total, Duration.ofNanos(now - startNanos))));
             out.flush();
         }
     }
 
     /** The last state, and a newline. */
     void done() {
-        out.println("\r" + render(label, done, total, Duration.ofNanos(System.nanoTime() - startNanos)));
+        out.println("\r" + padded(render(label, done, total, Duration.ofNanos(System.nanoTime() - startNanos))));
         out.flush();
+    }
+
+    /** The line, with spaces over what is left of a longer line drawn before it. */
+    private String padded(String line) {
+        String padded = line.length() < drawn ? line + " ".repeat(drawn - line.length()) : line;
+        drawn = line.length();
+        return padded;
     }
 
     /** The line for {@code done} of {@code total} rows after {@code elapsed}. */
