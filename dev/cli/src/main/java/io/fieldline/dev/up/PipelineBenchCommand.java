@@ -294,7 +294,11 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                             sinkSettings)
                     .run(rawRecords, sink.batchSize());
             out.print(raw.format());
-            Window last = windows.get(windows.size() - 1);
+            // The ratio of the rate sustained: the last sustained step of a ramp, else the last window.
+            Window last = windows.stream()
+                    .filter(Window::sustained)
+                    .reduce((a, b) -> b)
+                    .orElse(windows.get(windows.size() - 1));
             out.printf(
                     Locale.ROOT,
                     "  Pipeline vs raw: readings published / producer %.3f, rows / COPY %.3f%n",
