@@ -138,7 +138,9 @@ public final class ApiServer implements AutoCloseable {
         return "http://" + host + ":" + address.getPort();
     }
 
+    /** Whether live values are read from PostgreSQL because Redis failed; probes Redis again when due. */
     boolean degraded() {
+        live.probeIfDue();
         return live.degraded();
     }
 

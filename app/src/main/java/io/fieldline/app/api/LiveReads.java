@@ -46,6 +46,13 @@ final class LiveReads implements AutoCloseable {
     private volatile long unavailableUntil;
     private volatile boolean lastFailed;
     private volatile String lastError = "";
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ExecutorService prober =
+            java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "fieldline-api-redis-probe");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     LiveReads(SinkConfig sink, Duration timeout, Duration retry) {
         this.sink = sink;
@@ -61,6 +68,27 @@ final class LiveReads implements AutoCloseable {
 
     String lastError() {
         return lastError;
+    }
+
+    /**
+     * While degraded and once the retry pause has passed, pings Redis in the background (at most one ping at a time),
+     * so that the API reports UP again when Redis is back even if no request reads it. Returns at once.
+     */
+    void probeIfDue() {
+        if (!lastFailed || System.nanoTime() - unavailableUntil < 0 || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            prober.execute(() -> {
+                try {
+                    attempt(RedisCommands::ping);
+                } finally {
+                    probing.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            probing.set(false);
+        }
     }
 
     /** The device's latest value per sensor, or empty when Redis cannot answer. */
@@ -243,7 +271,14 @@ final class LiveReads implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        prober.shutdownNow();
+        synchronized (this) {
+            closeClient();
+        }
+    }
+
+    private void closeClient() {
         dropConnection();
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

@@ -13,6 +13,7 @@ import io.fieldline.app.service.ServiceConfig;
 import io.fieldline.app.service.ServiceContext;
 import io.fieldline.app.service.ServiceRuntime;
 import io.fieldline.embedded.EmbeddedStack;
+import io.fieldline.embedded.RedisServer;
 import io.fieldline.embedded.junit.EmbeddedStackExtension;
 import io.fieldline.schemas.TopicNames;
 import io.fieldline.schemas.avro.Reading;
@@ -80,9 +81,7 @@ class ApiIT {
     private static TopicNames topics;
     private static String redisPrefix;
     private static ServiceRuntime runtime;
-    private static ServiceRuntime degradedRuntime;
     private static String api;
-    private static String degradedApi;
     private static String readToken;
     private static String ingestToken;
 
@@ -124,9 +123,6 @@ class ApiIT {
         int port = freePort();
         runtime = startApi(port, null);
         api = "http://127.0.0.1:" + port;
-        int degradedPort = freePort();
-        degradedRuntime = startApi(degradedPort, "redis://127.0.0.1:" + freePort());
-        degradedApi = "http://127.0.0.1:" + degradedPort;
     }
 
     private static ServiceRuntime startApi(int port, String redisUrl) throws Exception {
@@ -135,7 +131,8 @@ class ApiIT {
         config.put(SinkConfig.REDIS_KEY_PREFIX, redisPrefix);
         config.put(ApiConfig.PORT, Integer.toString(port));
         config.put(ApiConfig.BIND_ADDRESS, "127.0.0.1");
-        config.put(ApiConfig.REDIS_RETRY_MS, "60000");
+        config.put(ApiConfig.REDIS_RETRY_MS, "500");
+        config.put(ApiConfig.MAX_BODY_BYTES, "16384");
         config.put(ServiceConfig.HTTP_PORT, "0");
         config.put(ServiceConfig.HEALTH_CHECK_INTERVAL_MS, "300");
         config.put(ServiceConfig.HEALTH_CHECK_TIMEOUT_MS, "1000");
@@ -154,9 +151,6 @@ class ApiIT {
     static void stop() {
         if (runtime != null) {
             runtime.close();
-        }
-        if (degradedRuntime != null) {
-            degradedRuntime.close();
         }
     }
 
@@ -243,6 +237,21 @@ class ApiIT {
         HttpResponse<String> unknownParameter = get(readToken, "/api/v1/devices?roomm=r1");
         assertThat(json(unknownParameter).get("errors").get(0).get("pointer").asText())
                 .isEqualTo("?roomm");
+        HttpResponse<String> put = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/measurements"))
+                .header("Authorization", "Bearer " + ingestToken)
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("Allow")).contains("POST");
+        HttpResponse<String> text = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/measurements"))
+                .header("Authorization", "Bearer " + ingestToken)
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(text.statusCode()).isEqualTo(415);
+        HttpResponse<String> large =
+                post(ingestToken, "{\"deviceId\": \"d\", \"sensor\": \"" + "x".repeat(20_000) + "\"}", null);
+        assertThat(large.statusCode()).as("past api.max.body.bytes").isEqualTo(413);
+        assertThat(json(large).get("type").asText()).isEqualTo("urn:fieldline:problem:body-too-large");
+        assertThat(endOffset()).as("nothing of a refused request is published").isEqualTo(before);
         HttpResponse<String> missing = get(readToken, "/api/v1/nothing");
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.headers().firstValue("Content-Type")).contains("application/problem+json");
@@ -404,33 +413,78 @@ class ApiIT {
     }
 
     @Test
-    void shouldAnswerFromPostgresAndReportDegradedWhileRedisIsDown() throws Exception {
-        JsonNode latest = json(get(degradedApi, readToken, "/api/v1/devices/d1/latest"));
-        assertThat(latest.get("source").asText()).isEqualTo("postgresql");
-        assertThat(latest.get("items").get(0).get("value").asDouble())
-                .as("PostgreSQL's newest reading")
-                .isEqualTo(21.0);
+    void shouldAnswerFromPostgresAndReportDegradedWhileRedisIsDownAndRecoverWhenItIsBack() throws Exception {
+        int port = freePort();
+        String degradedApi = "http://127.0.0.1:" + port;
+        try (RedisServer redis = new RedisServer()) {
+            redis.start();
+            ServiceRuntime degradedRuntime = startApi(port, redis.url());
+            try {
+                redis.stop();
 
-        JsonNode room = json(get(degradedApi, readToken, "/api/v1/rooms/r1/latest"));
-        assertThat(room.get("source").asText()).isEqualTo("postgresql");
-        JsonNode kpis = json(get(degradedApi, readToken, "/api/v1/rooms/r1/kpis"));
-        assertThat(kpis.get("source").asText()).isEqualTo("postgresql");
-        assertThat(kpis.get("items").get(0).get("value").asDouble()).isEqualTo(1.1);
-        JsonNode alerts = json(get(degradedApi, readToken, "/api/v1/alerts/active?room=r1"));
-        assertThat(alerts.get("source").asText()).isEqualTo("postgresql");
-        assertThat(alerts.get("items"))
-                .extracting(a -> a.get("alertId").asText())
-                .containsExactly("hot/d1/air");
+                JsonNode latest = json(get(degradedApi, readToken, "/api/v1/devices/d1/latest"));
+                assertThat(latest.get("source").asText()).isEqualTo("postgresql");
+                assertThat(latest.get("items").get(0).get("value").asDouble())
+                        .as("PostgreSQL's newest reading")
+                        .isEqualTo(21.0);
+                JsonNode room = json(get(degradedApi, readToken, "/api/v1/rooms/r1/latest"));
+                assertThat(room.get("source").asText()).isEqualTo("postgresql");
+                assertThat(room.get("items"))
+                        .extracting(i -> i.get("deviceId").asText())
+                        .containsExactly("d1", "d2");
+                JsonNode kpis = json(get(degradedApi, readToken, "/api/v1/rooms/r1/kpis"));
+                assertThat(kpis.get("source").asText()).isEqualTo("postgresql");
+                assertThat(kpis.get("items").get(0).get("value").asDouble())
+                        .as("the newest window")
+                        .isEqualTo(1.1);
+                JsonNode alerts = json(get(degradedApi, readToken, "/api/v1/alerts/active?room=r1"));
+                assertThat(alerts.get("source").asText()).isEqualTo("postgresql");
+                assertThat(alerts.get("items"))
+                        .extracting(a -> a.get("alertId").asText())
+                        .containsExactly("hot/d1/air");
 
-        String ops = degradedRuntime.opsUrl();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            JsonNode health = json(send(HttpRequest.newBuilder(URI.create(ops + "/health"))));
-            assertThat(health.get("status").asText()).isEqualTo("DEGRADED");
-            assertThat(health.get("components").get("api").get("status").asText())
-                    .isEqualTo("DEGRADED");
-        });
-        JsonNode healthy = json(send(HttpRequest.newBuilder(URI.create(runtime.opsUrl() + "/health"))));
-        assertThat(healthy.get("status").asText()).isEqualTo("UP");
+                String ops = degradedRuntime.opsUrl();
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    JsonNode health = json(send(HttpRequest.newBuilder(URI.create(ops + "/health"))));
+                    assertThat(health.get("status").asText()).isEqualTo("DEGRADED");
+                    assertThat(health.get("components").get("api").get("status").asText())
+                            .isEqualTo("DEGRADED");
+                });
+                JsonNode healthy = json(send(HttpRequest.newBuilder(URI.create(runtime.opsUrl() + "/health"))));
+                assertThat(healthy.get("status").asText())
+                        .as("the instance with a working Redis")
+                        .isEqualTo("UP");
+
+                redis.start();
+                seedLatest(redis.url(), "d1", 24.5);
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                    JsonNode back = json(get(degradedApi, readToken, "/api/v1/devices/d1/latest"));
+                    assertThat(back.get("source").asText()).isEqualTo("redis");
+                    assertThat(back.get("items").get(0).get("value").asDouble()).isEqualTo(24.5);
+                    JsonNode health = json(send(HttpRequest.newBuilder(URI.create(ops + "/health"))));
+                    assertThat(health.get("status").asText()).isEqualTo("UP");
+                    assertThat(health.get("components").get("api").get("status").asText())
+                            .isEqualTo("UP");
+                });
+            } finally {
+                degradedRuntime.close();
+            }
+        }
+    }
+
+    private static void seedLatest(String url, String device, double value) {
+        RedisClient client = RedisClient.create(url);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection
+                    .sync()
+                    .hset(
+                            redisPrefix + ":device:" + device + ":latest",
+                            "air_temperature",
+                            "{\"time\":" + NOW.toEpochMilli() + ",\"value\":" + value
+                                    + ",\"unit\":\"degC\",\"quality\":\"GOOD\"}");
+        } finally {
+            client.shutdown();
+        }
     }
 
     // --- helpers
