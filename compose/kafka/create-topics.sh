@@ -32,6 +32,8 @@ topics=(
   "TOPIC deadletter.streams deadletter"
   "TOPIC deadletter.sink deadletter"
   "TOPIC deadletter.cdc deadletter"
+  "TOPIC deadletter.csv deadletter"
+  "TOPIC deadletter.http deadletter"
 )
 
 for line in "${topics[@]}"; do

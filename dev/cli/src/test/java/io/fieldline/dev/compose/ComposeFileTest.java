@@ -137,6 +137,8 @@ class ComposeFileTest {
         assertThat(checks(compose).healthChecks())
                 .containsExactlyInAnyOrder(
                         "sink-redis: waits for 'redis' to be healthy, which has no health check",
+                        "api: waits for 'redis' to be healthy, which has no health check",
+                        "api: waits for 'kafka-init' to complete, which is restarted (restart: no expected)",
                         "sink-postgres: waits for 'kafka-init' to complete, which is restarted (restart: no expected)",
                         "sink-redis: waits for 'kafka-init' to complete, which is restarted (restart: no expected)",
                         "cdc: waits for 'kafka-init' to complete, which is restarted (restart: no expected)",
@@ -146,13 +148,13 @@ class ComposeFileTest {
     }
 
     @Test
-    void shouldRunEachComponentOnceAndNoApiYet() {
+    void shouldRunEachComponentOnceTheApiIncluded() {
         Map<String, Object> compose = compose();
         ComposeChecks checks = checks(compose);
         assertThat(checks.components()).isEmpty();
         assertThat(DeploymentFiles.services(compose))
-                .as("the HTTP API (issue 18) does not exist yet")
-                .doesNotContainKey("api");
+                .as("the HTTP API")
+                .containsKey("api");
         DeploymentFiles.services(compose).remove("cdc");
         assertThat(checks(compose).components())
                 .containsExactly("component cdc is run by 0 services [] (one expected, scaled with --scale)");
