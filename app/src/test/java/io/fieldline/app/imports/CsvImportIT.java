@@ -173,6 +173,30 @@ class CsvImportIT {
         assertThat(header(deadLetter, DeadLetterHeaders.REASON))
                 .isEqualTo("line 8: column 'Deaths' 'lots' is not a number");
         assertThat(new String(deadLetter.value(), StandardCharsets.UTF_8)).startsWith(day(3) + ";house-2;1986;lots");
+
+        // A file older than what the readings topic holds is imported, with a warning that its windows have closed.
+        Path older = dir.resolve("older.csv");
+        Files.writeString(older, "date,room,eggs\n" + DAY1.minusDays(3) + ",house-1,800\n", StandardCharsets.UTF_8);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine command = new CommandLine(new FieldlineCommand());
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        int code = command.execute(
+                "import",
+                "csv",
+                older.toString(),
+                "--topic-prefix",
+                prefix,
+                "--bootstrap-servers",
+                stack.kafka().bootstrapServers(),
+                "--schema-registry-url",
+                stack.schemaRegistry().url());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("1 rows read, 1 imported");
+        assertThat(err.toString())
+                .contains("warning: " + names.readings() + " already holds readings up to " + day(5) + "T12:00:00Z")
+                .contains("make no aggregate and no KPI");
     }
 
     private static String day(int n) {
