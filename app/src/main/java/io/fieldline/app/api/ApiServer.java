@@ -251,8 +251,7 @@ public final class ApiServer implements AutoCloseable {
                 case OPENAPI -> new Response(200, JSON_TYPE, new String(openApi, StandardCharsets.UTF_8), Map.of());
             };
         } catch (SQLException e) {
-            LOG.warn("API query for {} failed: {}", route.template(), e.toString());
-            throw ApiProblem.unavailable("the database did not answer: " + e.getMessage());
+            throw databaseProblem(route.template(), e);
         }
     }
 
@@ -269,7 +268,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             token = tokens.authenticate(authorization.substring(7).trim());
         } catch (SQLException e) {
-            throw ApiProblem.unavailable("cannot check the token: the database did not answer");
+            throw databaseProblem("the token check", e);
         }
         if (token.isEmpty()) {
             throw new ApiProblem(401, "unauthorized", "Unauthorized", "unknown or revoked token");
@@ -282,6 +281,19 @@ public final class ApiServer implements AutoCloseable {
                     "this token's scope is " + token.get().scope().text() + "; this route needs " + scope.text());
         }
         return token.get();
+    }
+
+    /** PostgreSQL's SQLSTATE for a missing table: the sink's migrations have not run on this database. */
+    private static final String UNDEFINED_TABLE = "42P01";
+
+    /** 503, saying why without the database's own words (logged instead). */
+    private static ApiProblem databaseProblem(String what, SQLException e) {
+        LOG.warn("API database access for {} failed: {}", what, e.toString());
+        if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+            return ApiProblem.unavailable("the Fieldline tables are not in the database yet: the PostgreSQL sink "
+                    + "applies the migrations when it starts");
+        }
+        return ApiProblem.unavailable("the database did not answer; retry later");
     }
 
     private byte[] body(HttpExchange exchange) {
