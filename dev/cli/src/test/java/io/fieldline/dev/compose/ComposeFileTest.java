@@ -152,9 +152,7 @@ class ComposeFileTest {
         Map<String, Object> compose = compose();
         ComposeChecks checks = checks(compose);
         assertThat(checks.components()).isEmpty();
-        assertThat(DeploymentFiles.services(compose))
-                .as("the HTTP API")
-                .containsKey("api");
+        assertThat(DeploymentFiles.services(compose)).as("the HTTP API").containsKey("api");
         DeploymentFiles.services(compose).remove("cdc");
         assertThat(checks(compose).components())
                 .containsExactly("component cdc is run by 0 services [] (one expected, scaled with --scale)");
