@@ -80,7 +80,7 @@ final class PartitionScaling {
     /** The keys whose latest record in {@code topic} is not a tombstone. */
     Set<String> liveKeys(String topic) throws Exception {
         Map<String, Boolean> live = new TreeMap<>();
-        readAll(topic, null, record -> {
+        readAll(topic, record -> {
             if (record.key() != null) {
                 live.put(new String(record.key(), StandardCharsets.UTF_8), record.value() != null);
             }
@@ -186,11 +186,21 @@ final class PartitionScaling {
 
     /** Adds partitions to {@code topic} up to {@code partitions} (nothing when it has them) and waits until served. */
     void increase(String topic, int partitions) throws Exception {
-        if (partitionCount(topic) < partitions) {
-            OpsClients.get(admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions)))
-                    .all());
+        increase(List.of(topic), partitions);
+    }
+
+    /** {@link #increase(String, int)} for several topics in one request. */
+    void increase(List<String> topics, int partitions) throws Exception {
+        Map<String, NewPartitions> increases = new HashMap<>();
+        for (String topic : topics) {
+            if (partitionCount(topic) < partitions) {
+                increases.put(topic, NewPartitions.increaseTo(partitions));
+            }
         }
-        TopicReadiness.awaitWritable(admin, List.of(topic), OpsClients.TIMEOUT);
+        if (!increases.isEmpty()) {
+            OpsClients.get(admin.createPartitions(increases).all());
+        }
+        TopicReadiness.awaitWritable(admin, topics, OpsClients.TIMEOUT);
     }
 
     /**
@@ -200,18 +210,27 @@ final class PartitionScaling {
      */
     long moveState(StatefulReader reader, int partitions) throws Exception {
         long moved = 0;
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        List<String> changelogs = new ArrayList<>();
+        for (Store store : reader.stores()) {
+            if (exists(store.changelog(reader.applicationId()))) {
+                changelogs.add(store.changelog(reader.applicationId()));
+            }
+        }
+        if (!changelogs.isEmpty()) {
+            increase(changelogs, partitions);
+        }
+        try (KafkaProducer<byte[], byte[]> producer = producer();
+                KafkaConsumer<byte[], byte[]> consumer = consumer()) {
             for (Store store : reader.stores()) {
                 String changelog = store.changelog(reader.applicationId());
                 if (!exists(changelog)) {
                     out.printf("    %s: no changelog yet, nothing to move%n", changelog);
                     continue;
                 }
-                increase(changelog, partitions);
                 long storeMoved = 0;
                 for (int p = 0; p < partitions; p++) {
                     Map<ByteBuffer, ConsumerRecord<byte[], byte[]>> latest = new HashMap<>();
-                    readAll(changelog, p, record -> {
+                    read(consumer, List.of(new TopicPartition(changelog, p)), record -> {
                         if (record.key() != null) {
                             latest.put(ByteBuffer.wrap(record.key()), record);
                         }
@@ -307,38 +326,49 @@ final class PartitionScaling {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Every committed record of the topic (or of one partition) up to its end when the read began. */
-    private void readAll(String topic, Integer partition, Consumer<ConsumerRecord<byte[], byte[]>> each)
-            throws Exception {
+    /** Every committed record of the topic up to its end when the read began. */
+    private void readAll(String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            read(
+                    consumer,
+                    consumer.partitionsFor(topic, OpsClients.TIMEOUT).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList(),
+                    each);
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
         Map<String, Object> props = kafka.consumerProperties(ClientRules.of("fieldline topics scale")
                 .enforce(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
                 .enforce(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .byDefault(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000)
                 .byDefault(ConsumerConfig.CLIENT_ID_CONFIG, "fieldline-topics-scale"));
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            Collection<TopicPartition> partitions = partition != null
-                    ? List.of(new TopicPartition(topic, partition))
-                    : consumer.partitionsFor(topic, OpsClients.TIMEOUT).stream()
-                            .map(p -> new TopicPartition(topic, p.partition()))
-                            .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions, OpsClients.TIMEOUT));
-            ends.entrySet().removeIf(end -> consumer.position(end.getKey(), OpsClients.TIMEOUT) >= end.getValue());
-            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-            while (!ends.isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new java.util.concurrent.TimeoutException("reading " + topic + " did not reach its end");
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (ends.containsKey(new TopicPartition(record.topic(), record.partition()))
-                            && record.offset() < ends.get(new TopicPartition(record.topic(), record.partition()))) {
-                        each.accept(record);
-                    }
-                }
-                ends.entrySet().removeIf(end -> consumer.position(end.getKey(), OpsClients.TIMEOUT) >= end.getValue());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Every committed record of these partitions, from their start up to their end when the read began. */
+    private static void read(
+            KafkaConsumer<byte[], byte[]> consumer,
+            Collection<TopicPartition> partitions,
+            Consumer<ConsumerRecord<byte[], byte[]>> each)
+            throws Exception {
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions, OpsClients.TIMEOUT));
+        ends.entrySet().removeIf(end -> consumer.position(end.getKey(), OpsClients.TIMEOUT) >= end.getValue());
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (!ends.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new java.util.concurrent.TimeoutException("reading " + partitions + " did not reach its end");
             }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                Long end = ends.get(new TopicPartition(record.topic(), record.partition()));
+                if (end != null && record.offset() < end) {
+                    each.accept(record);
+                }
+            }
+            ends.entrySet().removeIf(end -> consumer.position(end.getKey(), OpsClients.TIMEOUT) >= end.getValue());
         }
     }
 }
