@@ -27,6 +27,15 @@ public enum ApiRoute {
             "offset"),
     ROOM_LATEST("GET", "/api/v1/rooms/{roomId}/latest", ApiTokens.Scope.READ, "limit", "offset"),
     ROOM_KPIS("GET", "/api/v1/rooms/{roomId}/kpis", ApiTokens.Scope.READ, "limit", "offset"),
+    ROOM_KPI_HISTORY(
+            "GET",
+            "/api/v1/rooms/{roomId}/kpis/history",
+            ApiTokens.Scope.READ,
+            "from",
+            "to",
+            "name",
+            "limit",
+            "offset"),
     ROOM_DAILY("GET", "/api/v1/rooms/{roomId}/daily", ApiTokens.Scope.READ, "from", "to", "limit", "offset"),
     ACTIVE_ALERTS(
             "GET",

@@ -244,6 +244,7 @@ public final class ApiServer implements AutoCloseable {
                 case SERIES -> series(path.get("deviceId"), path.get("sensor"), query);
                 case ROOM_LATEST -> roomLatest(path.get("roomId"), page(query));
                 case ROOM_KPIS -> roomKpis(path.get("roomId"), page(query));
+                case ROOM_KPI_HISTORY -> kpiHistory(path.get("roomId"), query);
                 case ROOM_DAILY -> roomDaily(path.get("roomId"), query);
                 case ACTIVE_ALERTS -> activeAlerts(query);
                 case ALERT_HISTORY -> alertHistory(query);
@@ -546,6 +547,17 @@ public final class ApiServer implements AutoCloseable {
         doc.put("from", range[0].toString());
         doc.put("to", range[1].toString());
         doc.putAll(page.document(reads.series(deviceId, sensor, resolution, range[0], range[1], page), null));
+        return Response.json(200, doc);
+    }
+
+    private Response kpiHistory(String room, Map<String, String> query) throws SQLException {
+        Page page = page(query);
+        Instant[] range = range(query);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("roomId", room);
+        doc.put("from", range[0].toString());
+        doc.put("to", range[1].toString());
+        doc.putAll(page.document(reads.kpiHistory(room, query.get("name"), range[0], range[1], page), null));
         return Response.json(200, doc);
     }
 

@@ -136,6 +136,24 @@ final class TelemetryReads {
                 null);
     }
 
+    /** Every window of a room's KPIs (of one KPI when named) in a range, oldest first. */
+    List<Map<String, Object>> kpiHistory(String room, String name, Instant from, Instant to, Page page)
+            throws SQLException {
+        List<Object> params = new ArrayList<>(List.of(room, utc(from), utc(to)));
+        String byName = "";
+        if (name != null) {
+            byName = " AND name = ?";
+            params.add(name);
+        }
+        params.add(page.limit() + 1);
+        params.add(page.offset());
+        return rows(
+                "SELECT name, value, unit, window_start AS \"windowStart\", window_end AS \"windowEnd\", inputs FROM kpi"
+                        + " WHERE room = ? AND window_start >= ? AND window_start < ?" + byName
+                        + " ORDER BY window_start, name LIMIT ? OFFSET ?",
+                params);
+    }
+
     /** One row per day of a room (the room_daily view): the day's counters, climate and daily KPIs. */
     List<Map<String, Object>> roomDaily(String room, Instant from, Instant to, Page page) throws SQLException {
         return rows(

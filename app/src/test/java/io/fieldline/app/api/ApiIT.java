@@ -408,6 +408,15 @@ class ApiIT {
                 .containsExactly("RAISED");
         assertThat(json(get(readToken, "/api/v1/alerts")).get("items")).hasSize(2);
 
+        JsonNode kpiHistory = json(get(readToken, "/api/v1/rooms/r1/kpis/history?name=vpd"));
+        assertThat(kpiHistory.get("items"))
+                .extracting(k -> k.get("value").asDouble())
+                .as("every window, oldest first")
+                .containsExactly(0.9, 1.1);
+        assertThat(json(get(readToken, "/api/v1/rooms/r1/kpis/history?name=fcr"))
+                        .get("items"))
+                .isEmpty();
+
         JsonNode daily = json(get(readToken, "/api/v1/rooms/r1/daily"));
         assertThat(daily.get("items")).isEmpty();
     }
