@@ -273,6 +273,85 @@ class TopicScaleIT {
         }
     }
 
+    @Test
+    void shouldPlanWithoutChangingScaleInPlaceWhatNoStatefulApplicationReadsAndRefuseTheRest(EmbeddedStack stack)
+            throws Exception {
+        String run = TestNames.unique("scaleplan");
+        TopicNames names = new TopicNames(run + ".");
+        String bootstrap = stack.kafka().bootstrapServers();
+        KafkaTopics.createMissing(bootstrap, 2, names.readings(), names.aggregates1m(), names.aggregates1h());
+        KafkaTopics.createMissing(bootstrap, 1, Map.of("cleanup.policy", "compact"), names.devices());
+        // The readings application has run: it committed offsets on its input.
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "it-" + run + "-readings"),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.commitSync(Map.of(
+                    new org.apache.kafka.common.TopicPartition(names.readings(), 0),
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)));
+        }
+        String[] common = {
+            "--bootstrap-servers",
+            bootstrap,
+            "--set",
+            "topics.prefix=" + names.prefix(),
+            "--set",
+            StreamsSettingsConfig.APPLICATION_ID_PREFIX + "=it-" + run
+        };
+
+        StringWriter plan = new StringWriter();
+        assertThat(run(plan, scale(common, names.readings(), "4", "--plan")))
+                .as(plan.toString())
+                .isZero();
+        assertThat(plan.toString())
+                .contains("input of stateful Streams applications: it-" + run + "-readings")
+                .contains("it-" + run + "-readings-aggregates-windows-changelog")
+                .contains("4. Add partitions to " + names.readings() + ": 2 -> 4");
+        assertThat(partitions(bootstrap, names.readings())).isEqualTo(2);
+
+        StringWriter inPlace = new StringWriter();
+        assertThat(run(inPlace, scale(common, names.aggregates1h(), "4")))
+                .as(inPlace.toString())
+                .isZero();
+        assertThat(inPlace.toString()).contains("scaled in place").contains("now has 4 partitions");
+        assertThat(partitions(bootstrap, names.aggregates1h())).isEqualTo(4);
+
+        StringWriter kpi = new StringWriter();
+        assertThat(run(kpi, scale(common, names.aggregates1m(), "4"))).isEqualTo(1);
+        assertThat(kpi.toString()).contains("KPI application").contains("repartition");
+        StringWriter compacted = new StringWriter();
+        assertThat(run(compacted, scale(common, names.devices(), "2"))).isEqualTo(1);
+        assertThat(compacted.toString()).contains("is compacted");
+        StringWriter fewer = new StringWriter();
+        assertThat(run(fewer, scale(common, names.readings(), "1"))).isEqualTo(1);
+        assertThat(fewer.toString()).contains("cannot take partitions away");
+        assertThat(partitions(bootstrap, names.aggregates1m())).isEqualTo(2);
+        assertThat(partitions(bootstrap, names.devices())).isEqualTo(1);
+    }
+
+    private static String[] scale(String[] common, String topic, String partitions, String... more) {
+        List<String> args = new ArrayList<>(List.of("topics", "scale", topic, "--partitions", partitions));
+        args.addAll(List.of(more));
+        args.addAll(List.of(common));
+        return args.toArray(String[]::new);
+    }
+
+    private static int partitions(String bootstrap, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get()
+                    .get(topic)
+                    .partitions()
+                    .size();
+        }
+    }
+
     private static FieldlineStreams streams(
             EmbeddedStack stack, Topics topics, String run, String application, Path stateDir) {
         StreamsSettingsConfig settings = new StreamsSettingsConfig(Map.of(
