@@ -156,6 +156,20 @@ public final class ApiTokens {
     }
 
     /**
+     * Revokes every active token of that name (the tokens an earlier run of {@code fieldline up} issued).
+     *
+     * @return how many were revoked
+     */
+    public int revokeNamed(String name) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement st = c.prepareStatement(
+                        "UPDATE " + table + " SET revoked_at = now() WHERE name = ? AND revoked_at IS NULL")) {
+            st.setString(1, name);
+            return st.executeUpdate();
+        }
+    }
+
+    /**
      * The token a client sent, if it exists and is not revoked; notes its use (at most once a minute).
      */
     public Optional<Token> authenticate(String presented) throws SQLException {

@@ -324,6 +324,14 @@ class ApiIT {
         assertThat(run("tokens", "create", "--scope", "admin", "--endpoints", endpoints.toString())
                         .exit())
                 .isNotZero();
+
+        ApiTokens tokens = new ApiTokens(database, "public");
+        String first = tokens.create(ApiTokens.Scope.READ, "rotated-demo").token();
+        String second = tokens.create(ApiTokens.Scope.INGEST, "rotated-demo").token();
+        assertThat(tokens.revokeNamed("rotated-demo")).isEqualTo(2);
+        assertThat(tokens.authenticate(first)).isEmpty();
+        assertThat(tokens.authenticate(second)).isEmpty();
+        assertThat(tokens.revokeNamed("rotated-demo")).as("revoked already").isZero();
     }
 
     // --- reads
