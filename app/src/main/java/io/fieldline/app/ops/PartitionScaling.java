@@ -153,16 +153,47 @@ final class PartitionScaling {
         }
     }
 
-    /** Records the group has not committed past on the topic (a partition without an offset counts from 0). */
+    /**
+     * Records the group has not committed past on the topic (a partition without an offset counts from 0). The
+     * offsets between a committed offset and the end may hold no record at all, only the commit markers of a
+     * transactional producer (the readings application writes {@code telemetry.readings.enriched} under
+     * exactly-once): a partition counts as read when a read-committed consumer finds no record there.
+     */
     long lag(String group, String topic, Map<TopicPartition, Long> ends) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = committed(group, topic);
+        Map<TopicPartition, Long> behind = new HashMap<>();
         long lag = 0;
         for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
             OffsetAndMetadata offset = committed.get(end.getKey());
-            lag += Math.max(0, end.getValue() - (offset == null ? 0 : offset.offset()));
+            long from = offset == null ? 0 : offset.offset();
+            if (from < end.getValue()) {
+                behind.put(end.getKey(), from);
+                lag += end.getValue() - from;
+            }
         }
-        return lag;
+        if (lag == 0 || lag > behind.size() * MARKERS_PER_PARTITION) {
+            return lag;
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.assign(behind.keySet());
+            behind.forEach(consumer::seek);
+            long deadline = System.nanoTime() + OpsClients.TIMEOUT.toNanos();
+            while (behind.keySet().stream().anyMatch(tp -> consumer.position(tp, OpsClients.TIMEOUT) < ends.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    if (record.offset() < ends.get(new TopicPartition(record.topic(), record.partition()))) {
+                        return lag;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    return lag;
+                }
+            }
+        }
+        return 0;
     }
+
+    /** How many offsets past a group's committed one may be only commit markers before they are looked at. */
+    private static final int MARKERS_PER_PARTITION = 16;
 
     /** Polls {@code check} every {@link #POLL} until it holds or {@code timeout} has passed. */
     static boolean await(Duration timeout, Check check) throws Exception {

@@ -334,6 +334,45 @@ class TopicScaleIT {
         assertThat(partitions(bootstrap, names.devices())).isEqualTo(1);
     }
 
+    @Test
+    void shouldCountAGroupAsCaughtUpWhenOnlyACommitMarkerIsLeft(EmbeddedStack stack) throws Exception {
+        String topic = TestNames.unique("scale-markers");
+        String bootstrap = stack.kafka().bootstrapServers();
+        KafkaTopics.createMissing(bootstrap, 1, topic);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic);
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>(topic, "d", new byte[] {(byte) i}));
+            }
+            producer.commitTransaction();
+        }
+        org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+        String group = topic + "-reader";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            PartitionScaling scaling = new PartitionScaling(
+                    admin, KafkaClientConfig.forBootstrapServers(bootstrap), new PrintWriter(new StringWriter()));
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = scaling.endOffsets(topic);
+            assertThat(ends).containsEntry(partition, 4L); // three records and the commit marker
+
+            admin.alterConsumerGroupOffsets(
+                            group, Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(3)))
+                    .all()
+                    .get();
+            assertThat(scaling.lag(group, topic, ends)).isZero();
+
+            admin.alterConsumerGroupOffsets(
+                            group, Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(2)))
+                    .all()
+                    .get();
+            assertThat(scaling.lag(group, topic, ends)).isEqualTo(2);
+        }
+    }
+
     private static String[] scale(String[] common, String topic, String partitions, String... more) {
         List<String> args = new ArrayList<>(List.of("topics", "scale", topic, "--partitions", partitions));
         args.addAll(List.of(more));
