@@ -35,7 +35,8 @@ public final class PipelineThreads {
                             "mqtt con: ",
                             "mqtt disc: ")),
             new Rule(
-                    "MQTT broker (HiveMQ CE)", List.of("hivemq", "single-writer", "eventloop", "persistence", "netty")),
+                    "MQTT broker (HiveMQ CE)",
+                    List.of("hivemq", "single-writer", "eventloop", "persistence", "netty", "exodus")),
             new Rule("Schema Registry", List.of("registry", "httpserver", "http-dispatcher")),
             new Rule(
                     "Kafka broker (KRaft)",
@@ -63,7 +64,9 @@ public final class PipelineThreads {
                             "kafka-",
                             "event-handler",
                             "processor-",
-                            "acceptor")),
+                            "acceptor",
+                            "addpartitionstotxn",
+                            "metrics-meter-tick")),
             new Rule("pipeline runtime (supervisor, health, lag, ops)", List.of("fieldline-")));
 
     private PipelineThreads() {}
