@@ -59,6 +59,9 @@ public final class ApiTokens {
     public record Created(long id, String token) {}
 
     private static final String TOKEN_PREFIX = "flt_";
+    /** The form {@link #generate()} makes: the prefix and 32 bytes in unpadded base64url. */
+    private static final java.util.regex.Pattern TOKEN_FORM = java.util.regex.Pattern.compile("flt_[A-Za-z0-9_-]{43}");
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final DataSource dataSource;
@@ -82,6 +85,11 @@ public final class ApiTokens {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         return TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** Whether the text has the form of a token ({@code flt_} and 43 base64url characters); says nothing of it being valid. */
+    static boolean wellFormed(String presented) {
+        return presented != null && TOKEN_FORM.matcher(presented).matches();
     }
 
     /** Lower-case hex SHA-256 of the text's UTF-8 bytes. */
@@ -170,10 +178,11 @@ public final class ApiTokens {
     }
 
     /**
-     * The token a client sent, if it exists and is not revoked; notes its use (at most once a minute).
+     * The token a client sent, if it exists and is not revoked; notes its use (at most once a minute). A text that has
+     * not the form of a token is refused without asking the database.
      */
     public Optional<Token> authenticate(String presented) throws SQLException {
-        if (presented == null || !presented.startsWith(TOKEN_PREFIX) || presented.length() > 200) {
+        if (!wellFormed(presented)) {
             return Optional.empty();
         }
         try (Connection c = dataSource.getConnection()) {

@@ -43,7 +43,9 @@ final class LiveReads implements AutoCloseable {
     private final Duration retry;
     private RedisClient client;
     private StatefulRedisConnection<String, String> connection;
-    private volatile long unavailableUntil;
+    /** System.nanoTime() until which Redis is not tried; nanoTime has an arbitrary origin, so it starts at now. */
+    private volatile long unavailableUntil = System.nanoTime();
+
     private volatile boolean lastFailed;
     private volatile String lastError = "";
     private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -184,12 +186,21 @@ final class LiveReads implements AutoCloseable {
                     items.add(item);
                 }
             }
-            items.sort(Comparator.comparing((Map<String, Object> item) -> String.valueOf(item.get("time")))
-                    .reversed()
-                    .thenComparing(item -> String.valueOf(item.get("alertId"))));
+            items.sort(NEWEST_FIRST);
             return items;
         });
     }
+
+    /**
+     * Active alerts newest first by their time (as an instant, not as text: {@code Instant.toString} drops a zero
+     * fraction, so the texts do not sort in time order), then by alert id; one without a time last.
+     */
+    static final Comparator<Map<String, Object>> NEWEST_FIRST = Comparator.comparingLong(
+                    (Map<String, Object> item) -> item.get("time") == null
+                            ? Long.MIN_VALUE
+                            : Instant.parse(item.get("time").toString()).toEpochMilli())
+            .reversed()
+            .thenComparing(item -> String.valueOf(item.get("alertId")));
 
     private <T> Optional<T> attempt(Function<RedisCommands<String, String>, T> read) {
         if (System.nanoTime() - unavailableUntil < 0) {
