@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every route of the HTTP API: method, path template, the token scope it needs (none for {@code /openapi.json}) and
+ * Every route of the HTTP API: method, path template, the token scope it needs (none for {@code /openapi.json} and {@code /asyncapi.json}) and
  * the query parameters it takes (any other is refused with 400). {@code OpenApiRoutesTest} checks this table and
  * {@code openapi.json} against each other, both ways.
  */
@@ -63,7 +63,8 @@ public enum ApiRoute {
             "limit",
             "offset"),
     INGEST("POST", "/api/v1/measurements", ApiTokens.Scope.INGEST),
-    OPENAPI("GET", "/openapi.json", null);
+    OPENAPI("GET", "/openapi.json", null),
+    ASYNCAPI("GET", "/asyncapi.json", null);
 
     private final String method;
     private final String template;

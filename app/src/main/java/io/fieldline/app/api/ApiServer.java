@@ -58,6 +58,8 @@ public final class ApiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final Duration DEFAULT_RANGE = Duration.ofHours(24);
+    private static final java.util.Set<String> KNOWN_METHODS =
+            java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
     /** What a handler answers. */
     record Response(int status, String contentType, String body, Map<String, String> headers) {
@@ -85,6 +87,7 @@ public final class ApiServer implements AutoCloseable {
     private final MeterRegistry meters;
     private final Clock clock;
     private final byte[] openApi;
+    private final String asyncApi;
     private final Counter fallbacks;
     private HttpServer server;
     private ExecutorService executor;
@@ -108,6 +111,7 @@ public final class ApiServer implements AutoCloseable {
         this.clock = clock;
         this.decoder = new MeasurementDecoder(config.getInt(ApiConfig.MAX_READINGS), clock);
         this.openApi = OpenApiDocument.bytes();
+        this.asyncApi = io.fieldline.app.contract.AsyncApiDocument.json();
         this.fallbacks = Counter.builder(METER_FALLBACKS)
                 .description("Reads of live values, KPIs or active alerts answered from PostgreSQL because Redis "
                         + "could not answer")
@@ -199,20 +203,29 @@ public final class ApiServer implements AutoCloseable {
             response = problem(new ApiProblem(500, "internal", "Internal error", "see the server's log"), exchange);
         }
         send(exchange, response);
+        String methodTag = methodTag(method);
         meters.counter(
                         METER_REQUESTS,
                         "route",
                         routeTag,
                         "method",
-                        method,
+                        methodTag,
                         "status",
                         Integer.toString(response.status()))
                 .increment();
         Timer.builder(METER_DURATION)
                 .description("Time from a request's arrival to its answer (a POST includes Kafka's acknowledgement)")
-                .tags("route", routeTag, "method", method)
+                .tags("route", routeTag, "method", methodTag)
                 .register(meters)
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The method as a meter tag: one of the standard verbs, else {@code other}, so that clients (authenticated or not)
+     * cannot create a meter per made-up method.
+     */
+    static String methodTag(String method) {
+        return method != null && KNOWN_METHODS.contains(method) ? method : "other";
     }
 
     private Response handle(ApiRoute route, Map<String, String> path, HttpExchange exchange) {
@@ -250,6 +263,7 @@ public final class ApiServer implements AutoCloseable {
                 case ALERT_HISTORY -> alertHistory(query);
                 case INGEST -> idempotent(request, this::ingest);
                 case OPENAPI -> new Response(200, JSON_TYPE, new String(openApi, StandardCharsets.UTF_8), Map.of());
+                case ASYNCAPI -> new Response(200, JSON_TYPE, asyncApi, Map.of());
             };
         } catch (SQLException e) {
             throw databaseProblem(route.template(), e);
@@ -623,30 +637,47 @@ public final class ApiServer implements AutoCloseable {
             response = handler.handle(request);
         } catch (ApiProblem problem) {
             if (problem.status() >= 500) {
-                idempotency.release(tokenId, key);
+                idempotency.release(tokenId, key, hash);
                 throw problem;
             }
-            idempotency.complete(
+            store(
                     tokenId,
                     key,
-                    new IdempotencyKeys.Stored(
-                            problem.status(),
-                            PROBLEM_JSON,
-                            write(problem.document(request.route().template()))));
+                    hash,
+                    problem.status(),
+                    PROBLEM_JSON,
+                    write(problem.document(request.route().template())));
             throw problem;
         } catch (RuntimeException | SQLException e) {
-            idempotency.release(tokenId, key);
+            idempotency.release(tokenId, key, hash);
             throw e;
         }
         if (response.status() >= 500) {
-            idempotency.release(tokenId, key);
+            idempotency.release(tokenId, key, hash);
         } else {
-            idempotency.complete(
-                    tokenId,
-                    key,
-                    new IdempotencyKeys.Stored(response.status(), response.contentType(), response.body()));
+            store(tokenId, key, hash, response.status(), response.contentType(), response.body());
         }
         return response;
+    }
+
+    /**
+     * Keeps the answer of a claimed key. When that fails, the request has been done already (Kafka acknowledged its
+     * readings): it is logged and the client still gets its answer; its claim expires and a retry after that
+     * publishes again, rather than every client retrying an answer of 503 at once.
+     */
+    private void store(long tokenId, String key, String hash, int status, String contentType, String body) {
+        try {
+            if (!idempotency.complete(tokenId, key, hash, new IdempotencyKeys.Stored(status, contentType, body))) {
+                LOG.warn(
+                        "The answer to an idempotent request of token {} was not kept: its claim had expired", tokenId);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn(
+                    "The answer ({}) to an idempotent request of token {} could not be kept: {}",
+                    status,
+                    tokenId,
+                    e.toString());
+        }
     }
 
     private static String requestHash(Request request) {

@@ -92,30 +92,37 @@ final class IdempotencyKeys {
         }
     }
 
-    /** Stores the response of a claimed key. */
-    void complete(long tokenId, String key, Stored response) throws SQLException {
+    /**
+     * Stores the response of a claimed key, only while the claim is still this request's: still without an answer and
+     * for the same request (a claim that expired and was taken by another request is left alone).
+     *
+     * @return whether the answer was stored
+     */
+    boolean complete(long tokenId, String key, String requestHash, Stored response) throws SQLException {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement st = c.prepareStatement("UPDATE " + table
                         + " SET status = ?, content_type = ?, response_body = ?,"
                         + " expires_at = now() + ? * interval '1 millisecond'"
-                        + " WHERE token_id = ? AND idempotency_key = ?")) {
+                        + " WHERE token_id = ? AND idempotency_key = ? AND status IS NULL AND request_hash = ?")) {
             st.setInt(1, response.status());
             st.setString(2, response.contentType());
             st.setString(3, response.body());
             st.setLong(4, ttl.toMillis());
             st.setLong(5, tokenId);
             st.setString(6, key);
-            st.executeUpdate();
+            st.setString(7, requestHash);
+            return st.executeUpdate() == 1;
         }
     }
 
     /** Gives a claimed key up: the request failed in a way a retry may fix. */
-    void release(long tokenId, String key) throws SQLException {
+    void release(long tokenId, String key, String requestHash) throws SQLException {
         try (Connection c = dataSource.getConnection();
-                PreparedStatement st = c.prepareStatement(
-                        "DELETE FROM " + table + " WHERE token_id = ? AND idempotency_key = ? AND status IS NULL")) {
+                PreparedStatement st = c.prepareStatement("DELETE FROM " + table
+                        + " WHERE token_id = ? AND idempotency_key = ? AND status IS NULL AND request_hash = ?")) {
             st.setLong(1, tokenId);
             st.setString(2, key);
+            st.setString(3, requestHash);
             st.executeUpdate();
         }
     }

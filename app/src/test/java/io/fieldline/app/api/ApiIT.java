@@ -276,6 +276,11 @@ class ApiIT {
         assertThat(send(HttpRequest.newBuilder(URI.create(api + "/openapi.json")))
                         .statusCode())
                 .isEqualTo(200);
+        // Neither does the AsyncAPI contract of the topics.
+        HttpResponse<String> asyncApi = send(HttpRequest.newBuilder(URI.create(api + "/asyncapi.json")));
+        assertThat(asyncApi.statusCode()).isEqualTo(200);
+        assertThat(asyncApi.headers().firstValue("Content-Type")).hasValue(ApiServer.JSON_TYPE);
+        assertThat(json(asyncApi).get("asyncapi").asText()).startsWith("3.");
     }
 
     @Test
