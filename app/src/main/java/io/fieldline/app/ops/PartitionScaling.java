@@ -74,7 +74,12 @@ final class PartitionScaling {
     }
 
     boolean exists(String topic) throws Exception {
-        return OpsClients.get(admin.listTopics().names()).contains(topic);
+        return topicNames().contains(topic);
+    }
+
+    /** The names of the cluster's topics, internal ones of Kafka Streams included. */
+    Set<String> topicNames() throws Exception {
+        return OpsClients.get(admin.listTopics().names());
     }
 
     /** The keys whose latest record in {@code topic} is not a tombstone. */
@@ -118,6 +123,13 @@ final class PartitionScaling {
             }
         }
         return reading;
+    }
+
+    /** Whether the group is a Streams group (group.protocol=streams, KIP-1071), which the command cannot handle. */
+    boolean isStreamsGroup(String group) throws Exception {
+        return OpsClients.get(admin.listGroups().all()).stream()
+                .anyMatch(g -> g.groupId().equals(group)
+                        && g.type().map(t -> t == GroupType.STREAMS).orElse(false));
     }
 
     /** The group's committed offsets on the topic's partitions. */
@@ -305,8 +317,9 @@ final class PartitionScaling {
      * {@code from} old and {@code to} new partitions, a key in new partition q came from an old partition p only if
      * p and q are congruent modulo gcd(from, to); a multiple of the old count gives each new partition exactly one
      * source), and an old partition that may receive keys from others is raised likewise. {@code from} 0 (not
-     * known, on a resumed run) takes every old partition as a possible source. Offsets already committed are
-     * kept, times are only ever raised. Returns how many offsets were written.
+     * known, on a resumed run) takes every old partition as a possible source. Every partition without an offset gets
+     * offset 0 (without a time when none is known, so that a later run sees the procedure finished); offsets
+     * already committed are kept, times are only ever raised. Returns how many offsets were written.
      */
     int carryPartitionTimes(StatefulReader reader, String topic, int from, int to) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = committed(reader.applicationId(), topic);
@@ -330,9 +343,12 @@ final class PartitionScaling {
             TopicPartition tp = new TopicPartition(topic, q);
             OffsetAndMetadata current = committed.get(tp);
             if (current == null) {
-                if (time != PartitionTime.UNKNOWN) {
-                    updates.put(tp, new OffsetAndMetadata(0, PartitionTime.withTime(source, time)));
-                }
+                // Every partition gets an offset, with no time when none is known, so a later run sees it done.
+                updates.put(
+                        tp,
+                        time == PartitionTime.UNKNOWN
+                                ? new OffsetAndMetadata(0)
+                                : new OffsetAndMetadata(0, PartitionTime.withTime(source, time)));
             } else if (time > PartitionTime.decode(current.metadata())) {
                 updates.put(
                         tp, new OffsetAndMetadata(current.offset(), PartitionTime.withTime(current.metadata(), time)));

@@ -63,6 +63,11 @@ final class ScaleTopic extends OpsCommand {
     boolean plan;
 
     @Option(
+            names = "--yes",
+            description = "Carry out the change. Without it the command prints what it would do and exits with 1.")
+    boolean yes;
+
+    @Option(
             names = "--scan-keys",
             description = "Also read the topic itself for its keys (by default the devices of metadata.devices).")
     boolean scanKeys;
@@ -88,6 +93,13 @@ final class ScaleTopic extends OpsCommand {
         TopicNames names = names();
         try (Admin admin = admin("fieldline topics scale")) {
             PartitionScaling scaling = new PartitionScaling(admin, kafka(), out);
+            if (topic.endsWith("-repartition") || topic.endsWith("-changelog")) {
+                err().printf(
+                                "%s is a Kafka Streams internal topic: its partition count follows its application's input. "
+                                        + "Not scaled; scale the application's input topic instead.%n",
+                                topic);
+                return 1;
+            }
             if (!scaling.exists(topic)) {
                 err().println("No such topic: " + topic);
                 return 1;
@@ -118,6 +130,15 @@ final class ScaleTopic extends OpsCommand {
                     stateful.add(reader);
                 }
             }
+            for (StatefulReader reader : readers) {
+                if (scaling.isStreamsGroup(reader.applicationId())) {
+                    err().printf(
+                                    "Not scaled: %s is a Streams group (group.protocol=streams): its offsets and changelogs "
+                                            + "are managed by the broker, which this command does not support.%n",
+                                    reader.applicationId());
+                    return 1;
+                }
+            }
             List<StatefulReader> unfinished = new ArrayList<>();
             for (StatefulReader reader : stateful) {
                 if (!finished(scaling, reader)) {
@@ -138,9 +159,23 @@ final class ScaleTopic extends OpsCommand {
                                 + "written before and after the change are in two partitions, and a consumer may "
                                 + "read them out of order.%n",
                         topic);
+                List<String> withState = groupsWithChangelogs(scaling);
+                if (!withState.isEmpty()) {
+                    err().printf(
+                                    "Not scaled: %s read %s and have changelog topics (<group>-*-changelog), so they keep "
+                                            + "per-key state the change would split. Check topics.prefix and %s (the "
+                                            + "command finds a stateful application only under its configured id), or "
+                                            + "stop and reset those applications first.%n",
+                                    String.join(", ", withState), topic, StreamsSettingsConfig.APPLICATION_ID_PREFIX);
+                    return 1;
+                }
+                out.printf("Plan: add partitions to %s: %d -> %d.%n", topic, current, partitions);
                 if (plan) {
-                    out.printf("Plan: add partitions to %s: %d -> %d.%n", topic, current, partitions);
                     return 0;
+                }
+                if (!yes) {
+                    err().println("Nothing changed: add --yes to carry out the plan.");
+                    return 1;
                 }
                 scaling.increase(topic, partitions);
                 out.printf("%s now has %d partitions.%n", topic, scaling.partitionCount(topic));
@@ -150,6 +185,10 @@ final class ScaleTopic extends OpsCommand {
             printPlan(out, unfinished, from, resuming);
             if (plan) {
                 return 0;
+            }
+            if (!yes) {
+                err().println("Nothing changed: add --yes to carry out the procedure.");
+                return 1;
             }
             return execute(scaling, unfinished, from, resuming);
         } finally {
@@ -259,8 +298,15 @@ final class ScaleTopic extends OpsCommand {
         for (StatefulReader reader : readers) {
             out.printf("  %s:%n", reader.applicationId());
             scaling.moveState(reader, partitions);
+        }
+        if (!stillStopped(scaling, readers, ends)) {
+            return 2;
+        }
+        for (StatefulReader reader : readers) {
             int written = scaling.carryPartitionTimes(reader, topic, resuming ? 0 : from, partitions);
-            out.printf("    partition times carried to %d input partitions%n", written);
+            out.printf(
+                    "  %s: offsets and partition times committed on %d input partitions%n",
+                    reader.applicationId(), written);
             out.flush();
         }
 
@@ -270,6 +316,61 @@ final class ScaleTopic extends OpsCommand {
                         + "metadata refreshes).%n",
                 topic, partitions, String.join(", ", applications));
         return 0;
+    }
+
+    /**
+     * After the state move: whether the topic's partitions still end where they did at the quiet check (the new ones
+     * at 0) and the applications' groups are still empty. Otherwise tells what went wrong and what to do.
+     */
+    private boolean stillStopped(PartitionScaling scaling, List<StatefulReader> readers, Map<TopicPartition, Long> ends)
+            throws Exception {
+        List<String> moved = new ArrayList<>();
+        scaling.endOffsets(topic).forEach((tp, end) -> {
+            long before = ends.getOrDefault(tp, 0L);
+            if (end != before) {
+                moved.add(tp.partition() + " (" + before + " -> " + end + ")");
+            }
+        });
+        List<String> running = new ArrayList<>();
+        for (StatefulReader reader : readers) {
+            int members = scaling.members(reader.applicationId());
+            if (members > 0) {
+                running.add(reader.applicationId() + " (" + members + " members)");
+            }
+        }
+        if (moved.isEmpty() && running.isEmpty()) {
+            return true;
+        }
+        if (!moved.isEmpty()) {
+            err().printf(
+                            "NOT FINISHED: records were written to %s during the change, on partitions %s. A record on an "
+                                    + "old partition may belong to a device whose state has just moved away: its task would "
+                                    + "process it without that state. The partitions are added and the state is moved, but "
+                                    + "no offset or partition time is committed. Do not start the applications: stop every "
+                                    + "producer, find out what wrote those records, decide whether to keep them (they will "
+                                    + "be processed against the moved state) and run the command again to finish.%n",
+                            topic, String.join(", ", moved));
+        }
+        if (!running.isEmpty()) {
+            err().printf(
+                            "NOT FINISHED: %s started during the change and may have restored or changed state while it "
+                                    + "moved. Stop every instance and run the command again to finish.%n",
+                            String.join(", ", running));
+        }
+        return false;
+    }
+
+    /** The groups with committed offsets on the topic that have Streams changelogs ({@code <group>-*-changelog}). */
+    private List<String> groupsWithChangelogs(PartitionScaling scaling) throws Exception {
+        Set<String> topics = scaling.topicNames();
+        List<String> found = new ArrayList<>();
+        for (String group : scaling.groupsReading(topic).keySet()) {
+            String prefix = group + "-";
+            if (topics.stream().anyMatch(t -> t.startsWith(prefix) && t.endsWith("-changelog"))) {
+                found.add(group);
+            }
+        }
+        return found;
     }
 
     /** The end offsets once they have not changed for {@code quiet}; null after {@code timeout}. */

@@ -152,6 +152,7 @@ class TopicScaleIT {
                         names.readings(),
                         "--partitions",
                         "12",
+                        "--yes",
                         "--quiet-period",
                         "2",
                         "--timeout",
@@ -314,8 +315,38 @@ class TopicScaleIT {
                 .contains("4. Add partitions to " + names.readings() + ": 2 -> 4");
         assertThat(partitions(bootstrap, names.readings())).isEqualTo(2);
 
+        StringWriter unconfirmed = new StringWriter();
+        assertThat(run(unconfirmed, scale(common, names.aggregates1h(), "4"))).isEqualTo(1);
+        assertThat(unconfirmed.toString()).contains("add --yes");
+        assertThat(partitions(bootstrap, names.aggregates1h())).isEqualTo(2);
+        StringWriter internal = new StringWriter();
+        assertThat(run(internal, scale(common, "it-" + run + "-readings-aggregates-repartition", "4", "--yes")))
+                .isEqualTo(1);
+        assertThat(internal.toString()).contains("Kafka Streams internal topic");
+
+        // A stateful application the configuration does not name (another id prefix): its changelog gives it away.
+        String unnamed = run + ".unnamed-input";
+        KafkaTopics.createMissing(bootstrap, 2, unnamed, "other-" + run + "-readings-store-changelog");
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "other-" + run + "-readings"),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.commitSync(Map.of(
+                    new org.apache.kafka.common.TopicPartition(unnamed, 0),
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)));
+        }
+        StringWriter stateful = new StringWriter();
+        assertThat(run(stateful, scale(common, unnamed, "4", "--yes"))).isEqualTo(1);
+        assertThat(stateful.toString()).contains("other-" + run + "-readings").contains("changelog");
+        assertThat(partitions(bootstrap, unnamed)).isEqualTo(2);
+
         StringWriter inPlace = new StringWriter();
-        assertThat(run(inPlace, scale(common, names.aggregates1h(), "4")))
+        assertThat(run(inPlace, scale(common, names.aggregates1h(), "4", "--yes")))
                 .as(inPlace.toString())
                 .isZero();
         assertThat(inPlace.toString()).contains("scaled in place").contains("now has 4 partitions");
