@@ -245,6 +245,7 @@ public final class ApiServer implements AutoCloseable {
             body = body(exchange);
         }
         Request request = new Request(route, path, query, body, token, exchange.getRequestHeaders());
+        String rawPath = exchange.getRequestURI().getRawPath();
         try {
             return switch (route) {
                 case LIST_FACILITIES -> list(reads.facilities(page(query)), page(query));
@@ -254,13 +255,13 @@ public final class ApiServer implements AutoCloseable {
                 case GET_DEVICE -> Response.json(200, reads.device(path.get("deviceId")));
                 case LIST_SENSORS -> list(reads.sensors(path.get("deviceId"), page(query)), page(query));
                 case DEVICE_LATEST -> deviceLatest(path.get("deviceId"), page(query));
-                case SERIES -> series(path.get("deviceId"), path.get("sensor"), query);
+                case SERIES -> series(path.get("deviceId"), path.get("sensor"), query, rawPath);
                 case ROOM_LATEST -> roomLatest(path.get("roomId"), page(query));
                 case ROOM_KPIS -> roomKpis(path.get("roomId"), page(query));
-                case ROOM_KPI_HISTORY -> kpiHistory(path.get("roomId"), query);
-                case ROOM_DAILY -> roomDaily(path.get("roomId"), query);
+                case ROOM_KPI_HISTORY -> kpiHistory(path.get("roomId"), query, rawPath);
+                case ROOM_DAILY -> roomDaily(path.get("roomId"), query, rawPath);
                 case ACTIVE_ALERTS -> activeAlerts(query);
-                case ALERT_HISTORY -> alertHistory(query);
+                case ALERT_HISTORY -> alertHistory(query, rawPath);
                 case INGEST -> idempotent(request, this::ingest);
                 case OPENAPI -> new Response(200, JSON_TYPE, new String(openApi, StandardCharsets.UTF_8), Map.of());
                 case ASYNCAPI -> new Response(200, JSON_TYPE, asyncApi, Map.of());
@@ -518,7 +519,7 @@ public final class ApiServer implements AutoCloseable {
                 page);
     }
 
-    private Response alertHistory(Map<String, String> query) throws SQLException {
+    private Response alertHistory(Map<String, String> query, String rawPath) throws SQLException {
         Page page = page(query);
         Instant[] range = range(query);
         List<TelemetryReads.Filter> filters = List.of(
@@ -534,7 +535,37 @@ public final class ApiServer implements AutoCloseable {
         Map<String, Object> doc = page.document(reads.alertHistory(range[0], range[1], filters, page), null);
         doc.put("from", range[0].toString());
         doc.put("to", range[1].toString());
-        return Response.json(200, doc);
+        return Response.json(200, withNext(doc, rawPath, query, range));
+    }
+
+    /**
+     * Adds {@code page.next} when there is a next page: this request's path and query with {@code from} and
+     * {@code to} pinned to the window this page used (a defaulted {@code to} is now, which moves) and the next
+     * offset, so that following it neither skips nor repeats items.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withNext(
+            Map<String, Object> doc, String rawPath, Map<String, String> query, Instant[] range) {
+        Map<String, Object> page = (Map<String, Object>) doc.get("page");
+        Object nextOffset = page == null ? null : page.get("nextOffset");
+        if (nextOffset == null) {
+            return doc;
+        }
+        Map<String, String> next = new LinkedHashMap<>(query);
+        next.put("from", range[0].toString());
+        next.put("to", range[1].toString());
+        next.put("offset", nextOffset.toString());
+        StringBuilder link = new StringBuilder(rawPath);
+        char separator = '?';
+        for (Map.Entry<String, String> parameter : next.entrySet()) {
+            link.append(separator)
+                    .append(java.net.URLEncoder.encode(parameter.getKey(), StandardCharsets.UTF_8))
+                    .append('=')
+                    .append(java.net.URLEncoder.encode(parameter.getValue(), StandardCharsets.UTF_8));
+            separator = '&';
+        }
+        page.put("next", link.toString());
+        return doc;
     }
 
     private static String upper(String value, String name, List<String> allowed) {
@@ -548,7 +579,8 @@ public final class ApiServer implements AutoCloseable {
         return upper;
     }
 
-    private Response series(String deviceId, String sensor, Map<String, String> query) throws SQLException {
+    private Response series(String deviceId, String sensor, Map<String, String> query, String rawPath)
+            throws SQLException {
         Page page = page(query);
         Instant[] range = range(query);
         TelemetryReads.Resolution resolution = query.containsKey("resolution")
@@ -561,10 +593,10 @@ public final class ApiServer implements AutoCloseable {
         doc.put("from", range[0].toString());
         doc.put("to", range[1].toString());
         doc.putAll(page.document(reads.series(deviceId, sensor, resolution, range[0], range[1], page), null));
-        return Response.json(200, doc);
+        return Response.json(200, withNext(doc, rawPath, query, range));
     }
 
-    private Response kpiHistory(String room, Map<String, String> query) throws SQLException {
+    private Response kpiHistory(String room, Map<String, String> query, String rawPath) throws SQLException {
         Page page = page(query);
         Instant[] range = range(query);
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -572,10 +604,10 @@ public final class ApiServer implements AutoCloseable {
         doc.put("from", range[0].toString());
         doc.put("to", range[1].toString());
         doc.putAll(page.document(reads.kpiHistory(room, query.get("name"), range[0], range[1], page), null));
-        return Response.json(200, doc);
+        return Response.json(200, withNext(doc, rawPath, query, range));
     }
 
-    private Response roomDaily(String room, Map<String, String> query) throws SQLException {
+    private Response roomDaily(String room, Map<String, String> query, String rawPath) throws SQLException {
         Page page = page(query);
         Map<String, String> defaults = new LinkedHashMap<>(query);
         if (!query.containsKey("from") && !query.containsKey("to")) {
@@ -589,7 +621,7 @@ public final class ApiServer implements AutoCloseable {
         doc.put("from", range[0].toString());
         doc.put("to", range[1].toString());
         doc.putAll(page.document(reads.roomDaily(room, range[0], range[1], page), null));
-        return Response.json(200, doc);
+        return Response.json(200, withNext(doc, rawPath, query, range));
     }
 
     @FunctionalInterface

@@ -420,6 +420,20 @@ class ApiIT {
                 .extracting(a -> a.get("state").asText())
                 .containsExactly("RAISED");
         assertThat(json(get(readToken, "/api/v1/alerts")).get("items")).hasSize(2);
+        // Without from and to the window ends now, which moves: page.next pins the window the first page used.
+        JsonNode firstAlert = json(get(readToken, "/api/v1/alerts?limit=1"));
+        assertThat(firstAlert.get("items")).hasSize(1);
+        String next = firstAlert.get("page").get("next").asText();
+        assertThat(next).startsWith("/api/v1/alerts?").contains("offset=1");
+        JsonNode secondAlert = json(get(readToken, next));
+        assertThat(secondAlert.get("from").asText())
+                .isEqualTo(firstAlert.get("from").asText());
+        assertThat(secondAlert.get("to").asText())
+                .isEqualTo(firstAlert.get("to").asText());
+        assertThat(secondAlert.get("items")).hasSize(1);
+        assertThat(secondAlert.get("items").get(0))
+                .isNotEqualTo(firstAlert.get("items").get(0));
+        assertThat(secondAlert.get("page").has("next")).isFalse();
 
         JsonNode kpiHistory = json(get(readToken, "/api/v1/rooms/r1/kpis/history?name=vpd"));
         assertThat(kpiHistory.get("items"))
