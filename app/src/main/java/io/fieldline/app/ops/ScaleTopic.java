@@ -510,9 +510,30 @@ final class ScaleTopic extends OpsCommand {
         return committed.isEmpty() || committed.size() >= partitions;
     }
 
-    /** On a resumed run, the old count as the changelogs still tell it (the smallest), else the topic's. */
+    /**
+     * On a resumed run, the old count: the applications' groups committed their input offsets on the old partitions
+     * only, until the end of the procedure commits the new ones, so one past the highest partition an unfinished
+     * application has an offset on (the smallest over them). The changelogs cannot tell it: they are all raised in
+     * one request. Without any offset, the smallest changelog count, else the topic's. Only shown: the partition
+     * times of a resumed run are carried from every old partition.
+     */
     private int oldCount(PartitionScaling scaling, List<StatefulReader> readers) throws Exception {
         int count = partitions;
+        boolean known = false;
+        for (StatefulReader reader : readers) {
+            Map<TopicPartition, OffsetAndMetadata> committed = scaling.committed(reader.applicationId(), topic);
+            int highest = committed.keySet().stream()
+                    .mapToInt(TopicPartition::partition)
+                    .max()
+                    .orElse(-1);
+            if (highest >= 0) {
+                count = Math.min(count, highest + 1);
+                known = true;
+            }
+        }
+        if (known) {
+            return count;
+        }
         for (StatefulReader reader : readers) {
             for (Store store : reader.stores()) {
                 String changelog = store.changelog(reader.applicationId());

@@ -294,6 +294,8 @@ class TopicScaleIT {
                         new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
             consumer.commitSync(Map.of(
                     new org.apache.kafka.common.TopicPartition(names.readings(), 0),
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(0),
+                    new org.apache.kafka.common.TopicPartition(names.readings(), 1),
                     new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)));
         }
         String[] common = {
@@ -363,6 +365,20 @@ class TopicScaleIT {
         assertThat(fewer.toString()).contains("cannot take partitions away");
         assertThat(partitions(bootstrap, names.aggregates1m())).isEqualTo(2);
         assertThat(partitions(bootstrap, names.devices())).isEqualTo(1);
+
+        // Interrupted after step 4: the topic has its new count, the application's offsets still tell the old one.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createPartitions(Map.of(names.readings(), org.apache.kafka.clients.admin.NewPartitions.increaseTo(4)))
+                    .all()
+                    .get();
+        }
+        StringWriter resumed = new StringWriter();
+        assertThat(run(resumed, scale(common, names.readings(), "4", "--plan")))
+                .as(resumed.toString())
+                .isZero();
+        assertThat(resumed.toString())
+                .contains("already has 4 partitions but the state was not moved")
+                .contains("4. Add partitions to " + names.readings() + ": 2 -> 4");
     }
 
     @Test
