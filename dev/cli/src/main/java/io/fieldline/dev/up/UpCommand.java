@@ -186,6 +186,9 @@ public final class UpCommand implements Callable<Integer> {
         Optional<UpMqttSecurity> mqttSecurity = UpMqttSecurity.create(settings, new EmbeddedConfig(settings), dataDir);
         // Passwords an earlier --servers-only run issued: every run issues new ones.
         Files.deleteIfExists(dataDir.resolve(Pipeline.SIMULATOR_CREDENTIALS_FILE));
+        // API tokens an earlier run wrote: a run that issues none (--servers-only) must not leave them looking valid;
+        // a full run writes this run's once the database is up.
+        Files.deleteIfExists(dataDir.resolve(ApiDemoTokens.FILE));
         ServiceConfig service = new ServiceConfig(settings);
         ProcessLifecycle lifecycle = ProcessLifecycle.install(Duration.ofMillis(Math.max(
                 service.getLong(ServiceConfig.SHUTDOWN_TIMEOUT_MS), TimeUnit.SECONDS.toMillis(60 + drainSeconds))));
