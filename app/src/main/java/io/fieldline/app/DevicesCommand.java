@@ -1,12 +1,9 @@
 package io.fieldline.app;
 
-import io.fieldline.app.service.ServiceContext;
 import io.fieldline.core.device.DevicePasswords;
 import io.fieldline.core.device.DeviceTopics;
 import io.fieldline.core.device.MosquittoPasswordHash;
-import io.fieldline.sink.SinkConfig;
 import io.fieldline.sink.device.DeviceCredentials;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,40 +35,6 @@ import picocli.CommandLine.Parameters;
             DevicesCommand.ExportMosquitto.class
         })
 public final class DevicesCommand {
-
-    /** Where the commands find the database. */
-    static final class Database {
-        @Mixin
-        ConfigOptions config;
-
-        @Option(
-                names = "--endpoints",
-                paramLabel = "FILE",
-                defaultValue = ".fieldline/endpoints.env",
-                description = "Endpoints written by fieldline up, used when sink.postgres.url is not configured "
-                        + "(default: ${DEFAULT-VALUE}).")
-        Path endpoints;
-
-        DeviceCredentials open() {
-            Map<String, String> settings = config.load();
-            // The configured sink.postgres.* win; endpoints.env's JDBC_* fill what is unset, as for fieldline run.
-            Map<String, Object> merged =
-                    new ServiceContext(settings, EndpointOptions.read(endpoints), new SimpleMeterRegistry()).settings();
-            SinkConfig sink = new SinkConfig(merged);
-            String url = sink.getString(SinkConfig.POSTGRES_URL);
-            if (url == null || url.isBlank()) {
-                throw new IllegalArgumentException("no database: set " + SinkConfig.POSTGRES_URL
-                        + " (FIELDLINE_SINK_POSTGRES_URL), or run ./fieldline up first (looked in " + endpoints + ")");
-            }
-            PGSimpleDataSource dataSource = new PGSimpleDataSource();
-            dataSource.setURL(url);
-            dataSource.setUser(sink.getString(SinkConfig.POSTGRES_USER));
-            dataSource.setPassword(
-                    sink.getPassword(SinkConfig.POSTGRES_PASSWORD).value());
-            dataSource.setApplicationName("fieldline-devices");
-            return new DeviceCredentials(dataSource, sink.schema());
-        }
-    }
 
     /** PostgreSQL's SQLSTATE for a missing table: the migrations have not run there. */
     private static final String UNDEFINED_TABLE = "42P01";
@@ -108,11 +70,11 @@ public final class DevicesCommand {
         String name;
 
         @Mixin
-        Database database;
+        DatabaseOptions database;
 
         @Override
         public Integer call() {
-            DeviceCredentials credentials = database.open();
+            DeviceCredentials credentials = database.open("fieldline-devices", DeviceCredentials::new);
             try {
                 credentials.addDevice(new DeviceCredentials.NewDevice(deviceId, site, room, type, name));
             } catch (SQLException e) {
@@ -137,12 +99,12 @@ public final class DevicesCommand {
         String deviceId;
 
         @Mixin
-        Database database;
+        DatabaseOptions database;
 
         @Override
         public Integer call() {
             DeviceTopics.requireValidDeviceId(deviceId);
-            DeviceCredentials credentials = database.open();
+            DeviceCredentials credentials = database.open("fieldline-devices", DeviceCredentials::new);
             String password = DevicePasswords.generate();
             boolean rotated;
             try {
@@ -170,11 +132,11 @@ public final class DevicesCommand {
         String deviceId;
 
         @Mixin
-        Database database;
+        DatabaseOptions database;
 
         @Override
         public Integer call() {
-            DeviceCredentials credentials = database.open();
+            DeviceCredentials credentials = database.open("fieldline-devices", DeviceCredentials::new);
             boolean revoked;
             try {
                 revoked = credentials.revoke(deviceId);
@@ -209,11 +171,11 @@ public final class DevicesCommand {
         Path aclFile;
 
         @Mixin
-        Database database;
+        DatabaseOptions database;
 
         @Override
         public Integer call() throws IOException {
-            DeviceCredentials credentials = database.open();
+            DeviceCredentials credentials = database.open("fieldline-devices", DeviceCredentials::new);
             Map<String, String> hashes;
             try {
                 hashes = credentials.activeHashes();

@@ -1,18 +1,12 @@
 package io.fieldline.app;
 
 import io.fieldline.app.api.ApiTokens;
-import io.fieldline.app.service.ServiceContext;
-import io.fieldline.sink.SinkConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,39 +23,6 @@ import picocli.CommandLine.Parameters;
         description = "Create, list and revoke the HTTP API's client tokens (docs/api.md).",
         subcommands = {TokensCommand.Create.class, TokensCommand.ListTokens.class, TokensCommand.Revoke.class})
 public final class TokensCommand {
-
-    /** Where the commands find the database. */
-    static final class Database {
-        @Mixin
-        ConfigOptions config;
-
-        @Option(
-                names = "--endpoints",
-                paramLabel = "FILE",
-                defaultValue = ".fieldline/endpoints.env",
-                description = "Endpoints written by fieldline up, used when sink.postgres.url is not configured "
-                        + "(default: ${DEFAULT-VALUE}).")
-        Path endpoints;
-
-        ApiTokens open() {
-            Map<String, String> settings = config.load();
-            Map<String, Object> merged =
-                    new ServiceContext(settings, EndpointOptions.read(endpoints), new SimpleMeterRegistry()).settings();
-            SinkConfig sink = new SinkConfig(merged);
-            String url = sink.getString(SinkConfig.POSTGRES_URL);
-            if (url == null || url.isBlank()) {
-                throw new IllegalArgumentException("no database: set " + SinkConfig.POSTGRES_URL
-                        + " (FIELDLINE_SINK_POSTGRES_URL), or run ./fieldline up first (looked in " + endpoints + ")");
-            }
-            PGSimpleDataSource dataSource = new PGSimpleDataSource();
-            dataSource.setURL(url);
-            dataSource.setUser(sink.getString(SinkConfig.POSTGRES_USER));
-            dataSource.setPassword(
-                    sink.getPassword(SinkConfig.POSTGRES_PASSWORD).value());
-            dataSource.setApplicationName("fieldline-tokens");
-            return new ApiTokens(dataSource, sink.schema());
-        }
-    }
 
     @Command(
             name = "create",
@@ -82,14 +43,14 @@ public final class TokensCommand {
         String name;
 
         @Mixin
-        Database database;
+        DatabaseOptions database;
 
         @Override
         public Integer call() {
             ApiTokens.Scope parsed = ApiTokens.Scope.parse(scope);
             ApiTokens.Created created;
             try {
-                created = database.open().create(parsed, name);
+                created = database.open("fieldline-tokens", ApiTokens::new).create(parsed, name);
             } catch (SQLException e) {
                 throw DevicesCommand.explain(e);
             }
@@ -109,13 +70,13 @@ public final class TokensCommand {
             description = "List the API tokens: id, name, scope, created, last used, revoked (never the token).")
     static final class ListTokens implements Callable<Integer> {
         @Mixin
-        Database database;
+        DatabaseOptions database;
 
         @Override
         public Integer call() {
             List<ApiTokens.Token> tokens;
             try {
-                tokens = database.open().list();
+                tokens = database.open("fieldline-tokens", ApiTokens::new).list();
             } catch (SQLException e) {
                 throw DevicesCommand.explain(e);
             }
@@ -150,13 +111,13 @@ public final class TokensCommand {
         long id;
 
         @Mixin
-        Database database;
+        DatabaseOptions database;
 
         @Override
         public Integer call() {
             boolean revoked;
             try {
-                revoked = database.open().revoke(id);
+                revoked = database.open("fieldline-tokens", ApiTokens::new).revoke(id);
             } catch (SQLException e) {
                 throw DevicesCommand.explain(e);
             }
