@@ -53,17 +53,7 @@ public final class ApiService implements Component {
                         .byDefault(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4")
                         .fromKey(ProducerConfig.LINGER_MS_CONFIG, api, ApiConfig.KAFKA_LINGER_MS)
                         .fromKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, api, ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS));
-        return IngressSettings.of(SOURCE, context.kafka().bootstrapServers())
-                .withClientId(String.valueOf(props.get(ProducerConfig.CLIENT_ID_CONFIG)))
-                .withLingerMs(Integer.parseInt(
-                        props.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
-                .withCompressionType(props.get(ProducerConfig.COMPRESSION_TYPE_CONFIG)
-                        .toString()
-                        .trim())
-                .withDeliveryTimeoutMs(Integer.parseInt(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
-                        .toString()
-                        .trim()))
-                .withProducerOverrides(IngressSettings.overridesFrom(props));
+        return IngressSettings.fromProducerProperties(SOURCE, context.kafka().bootstrapServers(), props);
     }
 
     @Override

@@ -204,14 +204,7 @@ public final class CsvImportCommand implements Callable<Integer> {
                 .enforce(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
                 .byDefault(ProducerConfig.LINGER_MS_CONFIG, 20)
                 .byDefault(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"));
-        IngressSettings settings = IngressSettings.of(STAGE, kafka.bootstrapServers())
-                .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))
-                .withLingerMs(Integer.parseInt(
-                        producer.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
-                .withCompressionType(producer.get(ProducerConfig.COMPRESSION_TYPE_CONFIG)
-                        .toString()
-                        .trim())
-                .withProducerOverrides(IngressSettings.overridesFrom(producer));
+        IngressSettings settings = IngressSettings.fromProducerProperties(STAGE, kafka.bootstrapServers(), producer);
         boolean progress = !noProgress && System.console() != null;
         Set<String> seen = new HashSet<>();
         List<FileSummary> summaries = new ArrayList<>();

@@ -145,15 +145,7 @@ public final class CanBridgeService implements AutoCloseable {
                         : List.of(names.readings(), names.deadLetters(CanFramePublisher.STAGE)),
                 Duration.ofSeconds(60));
         ingress = IngressPublisher.withSchemaRegistry(
-                IngressSettings.of(CanFramePublisher.STAGE, kafka.bootstrapServers())
-                        .withClientId(String.valueOf(producer.get(ProducerConfig.CLIENT_ID_CONFIG)))
-                        .withLingerMs(Integer.parseInt(producer.get(ProducerConfig.LINGER_MS_CONFIG)
-                                .toString()
-                                .trim()))
-                        .withCompressionType(producer.get(ProducerConfig.COMPRESSION_TYPE_CONFIG)
-                                .toString()
-                                .trim())
-                        .withProducerOverrides(IngressSettings.overridesFrom(producer))
+                IngressSettings.fromProducerProperties(CanFramePublisher.STAGE, kafka.bootstrapServers(), producer)
                         .withClock(clock),
                 names,
                 registry,

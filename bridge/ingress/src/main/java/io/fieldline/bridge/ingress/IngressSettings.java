@@ -89,6 +89,31 @@ public record IngressSettings(
                 source, "fieldline-" + source, bootstrapServers, 5, "lz4", 120_000, Map.of(), Clock.systemUTC());
     }
 
+    /**
+     * The settings for one edge from a full set of producer properties built from the shared {@code kafka.*} block
+     * (with the edge's own defaults and enforced keys applied): its client id, linger, compression and, when set,
+     * delivery timeout; the rest as overrides ({@link #overridesFrom}).
+     */
+    public static IngressSettings fromProducerProperties(
+            String source, String bootstrapServers, Map<String, Object> producerProperties) {
+        IngressSettings settings = of(source, bootstrapServers)
+                .withClientId(String.valueOf(producerProperties.get(ProducerConfig.CLIENT_ID_CONFIG)))
+                .withLingerMs(intValue(producerProperties, ProducerConfig.LINGER_MS_CONFIG))
+                .withCompressionType(producerProperties
+                        .get(ProducerConfig.COMPRESSION_TYPE_CONFIG)
+                        .toString()
+                        .trim())
+                .withProducerOverrides(overridesFrom(producerProperties));
+        return producerProperties.containsKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
+                ? settings.withDeliveryTimeoutMs(
+                        intValue(producerProperties, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))
+                : settings;
+    }
+
+    private static int intValue(Map<String, Object> properties, String key) {
+        return Integer.parseInt(properties.get(key).toString().trim());
+    }
+
     public IngressSettings withClientId(String id) {
         return new IngressSettings(
                 source, id, bootstrapServers, lingerMs, compressionType, deliveryTimeoutMs, producerOverrides, clock);

@@ -681,17 +681,7 @@ public final class MqttBridgeConfig extends AbstractConfig {
                 .fromKey(ProducerConfig.LINGER_MS_CONFIG, this, KAFKA_LINGER_MS)
                 .fromKey(ProducerConfig.COMPRESSION_TYPE_CONFIG, this, KAFKA_COMPRESSION_TYPE)
                 .fromKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, this, KAFKA_DELIVERY_TIMEOUT_MS));
-        return IngressSettings.of(MqttBridge.STAGE, kafka.bootstrapServers())
-                .withClientId(String.valueOf(props.get(ProducerConfig.CLIENT_ID_CONFIG)))
-                .withLingerMs(Integer.parseInt(
-                        props.get(ProducerConfig.LINGER_MS_CONFIG).toString().trim()))
-                .withCompressionType(props.get(ProducerConfig.COMPRESSION_TYPE_CONFIG)
-                        .toString()
-                        .trim())
-                .withDeliveryTimeoutMs(Integer.parseInt(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)
-                        .toString()
-                        .trim()))
-                .withProducerOverrides(IngressSettings.overridesFrom(props));
+        return IngressSettings.fromProducerProperties(MqttBridge.STAGE, kafka.bootstrapServers(), props);
     }
 
     /** The Kafka producer's settings, as the ingress publisher builds them. */
