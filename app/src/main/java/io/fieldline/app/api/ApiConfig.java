@@ -18,6 +18,11 @@ public final class ApiConfig extends AbstractConfig {
     public static final String PORT = "api.port";
     public static final String BIND_ADDRESS = "api.bind.address";
     public static final String THREADS = "api.threads";
+    public static final String READ_THREADS = "api.read.threads";
+    public static final String QUEUE_SIZE = "api.queue.size";
+    public static final String REQUEST_TIMEOUT_MS = "api.request.timeout.ms";
+    public static final String RESPONSE_TIMEOUT_MS = "api.response.timeout.ms";
+    public static final String STOP_DRAIN_MS = "api.stop.drain.ms";
     public static final String MAX_BODY_BYTES = "api.max.body.bytes";
     public static final String MAX_READINGS = "api.max.readings";
     public static final String PAGE_DEFAULT = "api.page.default.limit";
@@ -52,7 +57,57 @@ public final class ApiConfig extends AbstractConfig {
                     8,
                     Range.between(1, 256),
                     Importance.LOW,
-                    "Threads serving API requests (a request waiting for Kafka's acknowledgement holds one).")
+                    "Threads handling requests once they are read (token check, database reads, publishing to "
+                            + "Kafka); a POST waiting for Kafka's acknowledgement holds none. With api.queue.size "
+                            + "requests waiting for them, a further request is answered 503 with Retry-After.")
+            .define(
+                    READ_THREADS,
+                    Type.INT,
+                    32,
+                    Range.between(1, 1_024),
+                    Importance.LOW,
+                    "Threads reading requests off the connections (request line, headers, body) before a request "
+                            + "thread handles them, each for at most api.request.timeout.ms. When all are reading "
+                            + "and api.queue.size connections wait for one, a further connection is closed "
+                            + "unanswered.")
+            .define(
+                    QUEUE_SIZE,
+                    Type.INT,
+                    64,
+                    Range.between(0, 10_000),
+                    Importance.LOW,
+                    "Requests that may wait for a request thread (api.threads) once read; beyond, a request is "
+                            + "answered 503 (problem type overloaded) with Retry-After, and the api component reports "
+                            + "DEGRADED for 10 s. Also how many connections may wait for a reading thread "
+                            + "(api.read.threads).")
+            .define(
+                    REQUEST_TIMEOUT_MS,
+                    Type.LONG,
+                    10_000L,
+                    Range.between(100, 600_000),
+                    Importance.LOW,
+                    "Longest a client may take to send a whole request (request line, headers and body) once "
+                            + "its first byte arrived; a slower connection is closed unanswered, so that stalled or "
+                            + "slow clients cannot hold the threads that read requests.")
+            .define(
+                    RESPONSE_TIMEOUT_MS,
+                    Type.LONG,
+                    10_000L,
+                    Range.between(100, 600_000),
+                    Importance.LOW,
+                    "Longest writing an answer to a client may take (a client that does not read it holds a "
+                            + "thread meanwhile); past it the connection is closed. Waiting for Kafka's "
+                            + "acknowledgement is not writing: that is bounded by api.kafka.delivery.timeout.ms.")
+            .define(
+                    STOP_DRAIN_MS,
+                    Type.LONG,
+                    10_000L,
+                    Range.between(0, 600_000),
+                    Importance.LOW,
+                    "On stop, how long the API waits for requests in progress (POSTs waiting for Kafka's "
+                            + "acknowledgement) to be answered after it stopped accepting connections. A POST still "
+                            + "unanswered then is cut, and its idempotency claim is kept until it lapses, since Kafka "
+                            + "may still take its readings. Keep it below shutdown.timeout.ms.")
             .define(
                     MAX_BODY_BYTES,
                     Type.INT,

@@ -28,11 +28,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
@@ -42,6 +48,13 @@ import org.slf4j.LoggerFactory;
  * The HTTP API on the JDK's HTTP server: routes ({@link ApiRoute}), bearer tokens and their scopes, request limits,
  * idempotency keys, problem details for every error, and the handlers. Ingested readings go through the shared
  * {@link IngressPublisher} (source {@code http}); a POST is answered 202 only once Kafka acknowledged every reading.
+ *
+ * <p>Two stages of threads: the JDK server's executor is the <em>reading</em> stage ({@code api.read.threads}), which
+ * reads each request whole (line, headers, body) under a deadline ({@link ConnectionWatchdog},
+ * {@code api.request.timeout.ms}) so that a slow or stalled client never holds a thread for long; the <em>request</em>
+ * stage ({@code api.threads}) checks tokens, reads the database and publishes. At most {@code api.queue.size}
+ * requests wait for a request thread; a further one is answered 503 (overloaded, with Retry-After). A POST holds no
+ * thread while Kafka acknowledges: it is answered from the publish future's completion.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -89,8 +102,23 @@ public final class ApiServer implements AutoCloseable {
     private final byte[] openApi;
     private final String asyncApi;
     private final Counter fallbacks;
+    /** How long after the last request refused as overloaded the component still reports DEGRADED. */
+    private static final long OVERLOAD_REPORTED_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private HttpServer server;
-    private ExecutorService executor;
+    private ThreadPoolExecutor readers;
+    private ThreadPoolExecutor workers;
+    private ConnectionWatchdog watchdog;
+    private Semaphore admission;
+    /** The read watch of the request the current reading thread is reading. */
+    private final ThreadLocal<ConnectionWatchdog.Watch> currentRead = new ThreadLocal<>();
+    /** Requests taken and not yet answered (or cut): what stopping waits for. */
+    private final AtomicInteger inProgress = new AtomicInteger();
+
+    private final AtomicLong overloaded = new AtomicLong();
+    private final AtomicLong connectionsRefused = new AtomicLong();
+    private volatile long lastOverload;
+    private volatile boolean stopping;
 
     ApiServer(
             ApiConfig config,
@@ -122,15 +150,77 @@ public final class ApiServer implements AutoCloseable {
     void start(String host, int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 64);
         int threads = config.getInt(ApiConfig.THREADS);
-        executor = Executors.newFixedThreadPool(threads, runnable -> {
-            Thread thread = new Thread(runnable, "fieldline-api-http");
-            thread.setDaemon(true);
-            return thread;
+        int queue = config.getInt(ApiConfig.QUEUE_SIZE);
+        int readThreads = config.getInt(ApiConfig.READ_THREADS);
+        watchdog = new ConnectionWatchdog(
+                Duration.ofMillis(config.getLong(ApiConfig.REQUEST_TIMEOUT_MS)),
+                Duration.ofMillis(config.getLong(ApiConfig.RESPONSE_TIMEOUT_MS)));
+        // The request threads' queue is unbounded, but only answers of POSTs Kafka acknowledged enter it without a
+        // permit of the admission semaphore: new requests are bounded by it.
+        workers = pool(threads, new LinkedBlockingQueue<>(), "fieldline-api-http");
+        admission = new Semaphore(threads + queue);
+        readers = pool(
+                readThreads,
+                queue == 0 ? new SynchronousQueue<>() : new LinkedBlockingQueue<>(queue),
+                "fieldline-api-read");
+        server.setExecutor(task -> {
+            try {
+                readers.execute(() -> read(task));
+            } catch (RejectedExecutionException e) {
+                // The JDK closes the connection unanswered: every reading thread is busy and the queue full.
+                connectionsRefused.incrementAndGet();
+                lastOverload = System.nanoTime();
+                LOG.debug("API connection refused: all {} reading threads busy", readThreads);
+                throw e;
+            }
         });
-        server.setExecutor(executor);
         server.createContext("/", this::serve);
         server.start();
         LOG.info("HTTP API on {}", url());
+    }
+
+    private static ThreadPoolExecutor pool(int threads, BlockingQueue<Runnable> queue, String name) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, queue, runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** Runs one of the JDK server's exchanges (it reads the request line and headers) under a read watch. */
+    private void read(Runnable exchange) {
+        ConnectionWatchdog.Watch watch = watchdog.watch(ConnectionWatchdog.Phase.READ);
+        currentRead.set(watch);
+        try {
+            exchange.run();
+        } finally {
+            currentRead.remove();
+            watch.close();
+        }
+    }
+
+    /**
+     * Why the API is overloaded, when it refused a request with 503 in the last 10 seconds or every request thread is
+     * taken with {@code api.queue.size} requests waiting; else null.
+     */
+    String overload() {
+        if (admission == null) {
+            return null;
+        }
+        boolean full = admission.availablePermits() == 0;
+        long refused = overloaded.get();
+        long closed = connectionsRefused.get();
+        boolean recent = refused + closed > 0 && System.nanoTime() - lastOverload < OVERLOAD_REPORTED_NANOS;
+        if (!full && !recent) {
+            return null;
+        }
+        return "overloaded: " + (full ? "every request thread busy and the queue full; " : "")
+                + refused + " request(s) answered 503 and " + closed + " connection(s) closed unanswered (every "
+                + "reading thread busy) since the start (api.threads " + config.getInt(ApiConfig.THREADS)
+                + ", api.read.threads " + config.getInt(ApiConfig.READ_THREADS) + ", api.queue.size "
+                + config.getInt(ApiConfig.QUEUE_SIZE) + ")";
     }
 
     /** The base URL, {@code http://host:port}. */
@@ -154,20 +244,41 @@ public final class ApiServer implements AutoCloseable {
 
     // --- plumbing
 
+    /** A request's body, read by the reading thread: the bytes, or the problem reading them met. */
+    private record RequestBody(byte[] bytes, ApiProblem problem) {
+        static final RequestBody NONE = new RequestBody(new byte[0], null);
+
+        byte[] get() {
+            if (problem != null) {
+                throw problem;
+            }
+            return bytes;
+        }
+    }
+
+    /**
+     * On a reading thread, under its read watch: routes the request and reads a POST's body, then hands it to a
+     * request thread, or answers 503 when {@code api.queue.size} requests wait for one already. Answers that need no
+     * request thread (404, 405, 503) are written from here.
+     */
     private void serve(HttpExchange exchange) {
         long start = System.nanoTime();
-        String routeTag = "unmatched";
+        inProgress.incrementAndGet();
         String method = exchange.getRequestMethod();
-        Response response;
+        ConnectionWatchdog.Watch read = currentRead.get();
+        ApiRoute route = null;
+        Map<String, String> path = null;
+        Response response = null;
         try {
             List<String> segments = segments(exchange.getRequestURI().getRawPath());
-            ApiRoute route = null;
-            Map<String, String> path = null;
             List<String> allowed = new ArrayList<>();
             for (ApiRoute candidate : ApiRoute.values()) {
                 Map<String, String> params = candidate.match(segments);
                 if (params != null) {
                     allowed.add(candidate.method());
+                    if (candidate.method().equals("GET")) {
+                        allowed.add("HEAD");
+                    }
                     if (candidate.method().equals(method)
                             || (method.equals("HEAD") && candidate.method().equals("GET"))) {
                         route = candidate;
@@ -191,18 +302,132 @@ public final class ApiServer implements AutoCloseable {
                                     "no route " + exchange.getRequestURI().getPath() + "; see /openapi.json"),
                             exchange);
                 }
-            } else {
-                routeTag = route.template();
-                response = handle(route, path, exchange);
+            } else if (stopping) {
+                response = stoppingResponse(exchange);
             }
         } catch (ApiProblem problem) {
             response = problem(problem, exchange);
         } catch (RuntimeException e) {
-            LOG.warn(
-                    "API request {} {} failed", method, exchange.getRequestURI().getPath(), e);
-            response = problem(new ApiProblem(500, "internal", "Internal error", "see the server's log"), exchange);
+            response = internal(exchange, e);
         }
-        send(exchange, response);
+        String routeTag = route == null ? "unmatched" : route.template();
+        RequestBody body = RequestBody.NONE;
+        if (response == null && route.method().equals("POST")) {
+            body = readBody(exchange);
+        }
+        if (read != null) {
+            boolean cut = read.expired();
+            read.close();
+            if (cut) {
+                // The watchdog closed the connection while the body was read: nobody to answer.
+                abandon(exchange);
+                return;
+            }
+        }
+        if (response != null) {
+            finish(exchange, start, routeTag, method, response);
+            return;
+        }
+        if (!admission.tryAcquire()) {
+            overloaded.incrementAndGet();
+            lastOverload = System.nanoTime();
+            finish(
+                    exchange,
+                    start,
+                    routeTag,
+                    method,
+                    withHeader(
+                            problem(
+                                    new ApiProblem(
+                                            503,
+                                            "overloaded",
+                                            "Overloaded",
+                                            "every request thread is busy and " + config.getInt(ApiConfig.QUEUE_SIZE)
+                                                    + " requests wait for one; retry after a second"),
+                                    exchange),
+                            "Retry-After",
+                            "1"));
+            return;
+        }
+        ApiRoute routed = route;
+        Map<String, String> params = path;
+        RequestBody read0 = body;
+        try {
+            workers.execute(() -> {
+                try {
+                    process(exchange, start, routed, params, read0);
+                } finally {
+                    admission.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            admission.release();
+            finish(exchange, start, routeTag, method, stoppingResponse(exchange));
+        }
+    }
+
+    /** On a request thread: handles the request, and answers now or once the answer is known (a POST's). */
+    private void process(
+            HttpExchange exchange, long start, ApiRoute route, Map<String, String> path, RequestBody body) {
+        String method = exchange.getRequestMethod();
+        CompletableFuture<Response> answer;
+        try {
+            answer = handle(route, path, exchange, body);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        if (answer.isDone()) {
+            Response response;
+            try {
+                response = answer.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                response = failure(e, exchange);
+            }
+            finish(exchange, start, route.template(), method, response);
+            return;
+        }
+        answer.whenCompleteAsync(
+                (response, error) -> finish(
+                        exchange,
+                        start,
+                        route.template(),
+                        method,
+                        response != null ? response : failure(error, exchange)),
+                workers);
+    }
+
+    /** The answer to a request that ended with an exception: its problem, or 500. */
+    private Response failure(Throwable error, HttpExchange exchange) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ApiProblem problem) {
+            return problem(problem, exchange);
+        }
+        return internal(exchange, cause);
+    }
+
+    private Response internal(HttpExchange exchange, Throwable e) {
+        LOG.warn(
+                "API request {} {} failed",
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().getPath(),
+                e);
+        return problem(new ApiProblem(500, "internal", "Internal error", "see the server's log"), exchange);
+    }
+
+    private Response stoppingResponse(HttpExchange exchange) {
+        Response response = problem(ApiProblem.unavailable("this API instance is stopping; retry"), exchange);
+        return withHeader(withHeader(response, "Retry-After", "1"), "Connection", "close");
+    }
+
+    /** Writes the answer under a write watch, counts it, and ends the request. */
+    private void finish(HttpExchange exchange, long start, String routeTag, String method, Response response) {
+        ConnectionWatchdog.Watch write = watchdog.watch(ConnectionWatchdog.Phase.WRITE);
+        try {
+            send(exchange, response);
+        } finally {
+            write.close();
+            inProgress.decrementAndGet();
+        }
         String methodTag = methodTag(method);
         meters.counter(
                         METER_REQUESTS,
@@ -220,6 +445,17 @@ public final class ApiServer implements AutoCloseable {
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
 
+    /** Ends a request whose connection the watchdog closed. */
+    private void abandon(HttpExchange exchange) {
+        try {
+            exchange.close();
+        } catch (RuntimeException e) {
+            LOG.debug("Closing a cut API exchange: {}", e.toString());
+        } finally {
+            inProgress.decrementAndGet();
+        }
+    }
+
     /**
      * The method as a meter tag: one of the standard verbs, else {@code other}, so that clients (authenticated or not)
      * cannot create a meter per made-up method.
@@ -228,7 +464,8 @@ public final class ApiServer implements AutoCloseable {
         return method != null && KNOWN_METHODS.contains(method) ? method : "other";
     }
 
-    private Response handle(ApiRoute route, Map<String, String> path, HttpExchange exchange) {
+    private CompletableFuture<Response> handle(
+            ApiRoute route, Map<String, String> path, HttpExchange exchange, RequestBody read) {
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery(), route);
         ApiTokens.Token token = null;
         if (route.scope() != null) {
@@ -242,12 +479,15 @@ public final class ApiServer implements AutoCloseable {
                 throw new ApiProblem(
                         415, "unsupported-media-type", "Unsupported media type", "send Content-Type: " + JSON_TYPE);
             }
-            body = body(exchange);
+            body = read.get();
         }
         Request request = new Request(route, path, query, body, token, exchange.getRequestHeaders());
         String rawPath = exchange.getRequestURI().getRawPath();
         try {
-            return switch (route) {
+            if (route == ApiRoute.INGEST) {
+                return ingest(request);
+            }
+            Response response = switch (route) {
                 case LIST_FACILITIES -> list(reads.facilities(page(query)), page(query));
                 case LIST_ROOMS -> list(reads.rooms(query.get("facility"), page(query)), page(query));
                 case LIST_DEVICES ->
@@ -262,10 +502,11 @@ public final class ApiServer implements AutoCloseable {
                 case ROOM_DAILY -> roomDaily(path.get("roomId"), query, rawPath);
                 case ACTIVE_ALERTS -> activeAlerts(query);
                 case ALERT_HISTORY -> alertHistory(query, rawPath);
-                case INGEST -> idempotent(request, this::ingest);
+                case INGEST -> throw new IllegalStateException("answered asynchronously, above");
                 case OPENAPI -> new Response(200, JSON_TYPE, new String(openApi, StandardCharsets.UTF_8), Map.of());
                 case ASYNCAPI -> new Response(200, JSON_TYPE, asyncApi, Map.of());
             };
+            return CompletableFuture.completedFuture(response);
         } catch (SQLException e) {
             throw databaseProblem(route.template(), e);
         }
@@ -310,6 +551,23 @@ public final class ApiServer implements AutoCloseable {
                     + "applies the migrations when it starts");
         }
         return ApiProblem.unavailable("the database did not answer; retry later");
+    }
+
+    /**
+     * On the reading thread: a POST's body when it is JSON (a request of another type is answered 415 unread), or
+     * the problem reading it met, which the request thread answers after the token check, as before the split.
+     */
+    private RequestBody readBody(HttpExchange exchange) {
+        String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Content-Type"))
+                .orElse("");
+        if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(JSON_TYPE)) {
+            return RequestBody.NONE;
+        }
+        try {
+            return new RequestBody(body(exchange), null);
+        } catch (ApiProblem problem) {
+            return new RequestBody(null, problem);
+        }
     }
 
     private byte[] body(HttpExchange exchange) {
@@ -453,6 +711,8 @@ public final class ApiServer implements AutoCloseable {
             response.headers()
                     .forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
             if ("HEAD".equals(exchange.getRequestMethod())) {
+                // As GET, without the body: the JDK sends no Content-Length for HEAD unless it is set here.
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
                 exchange.sendResponseHeaders(response.status(), -1);
                 return;
             }
@@ -624,72 +884,168 @@ public final class ApiServer implements AutoCloseable {
         return Response.json(200, withNext(doc, rawPath, query, range));
     }
 
-    @FunctionalInterface
-    private interface Handler {
-        Response handle(Request request) throws SQLException;
-    }
+    /** An idempotency key claimed by the request in progress: its answer is stored on it, or it is released. */
+    private record HeldClaim(long tokenId, String key, String hash) {}
 
     /**
-     * Runs a POST once per Idempotency-Key and token: a retry with the same request gets the first answer, with
-     * another request 422; while the first is in progress, 409. Answers of 500 and more are not kept, so that a
-     * retry runs again.
+     * {@code POST /api/v1/measurements}: the request is decoded whole, its readings published, and it is answered
+     * from the publish future's completion, so that no thread waits for Kafka's acknowledgement; if Kafka has not
+     * answered within the delivery timeout plus 5 s, the answer is 503.
+     *
+     * <p>With an Idempotency-Key the request runs once per key and token: the first claims the key; a retry of the
+     * same request gets the first answer, with another request 422; while the first is in progress, 409. The claim
+     * follows what Kafka did with the readings, not the HTTP answer: acknowledged, the 202 is stored on it;
+     * dead-lettered, the 422; refused (the publisher failed), it is released so that a retry runs again. When that is
+     * not known (the wait ran out, or the API stopped before Kafka answered) the claim is kept, and lapses with its
+     * in-progress time, since Kafka may still take the readings.
      */
-    private Response idempotent(Request request, Handler handler) throws SQLException {
+    private CompletableFuture<Response> ingest(Request request) throws SQLException {
+        HeldClaim claim = null;
         String key = request.headers().getFirst("Idempotency-Key");
-        if (key == null) {
-            return handler.handle(request);
-        }
-        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
-            throw ApiProblem.invalid("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
-        }
-        String hash = requestHash(request);
-        long tokenId = request.token().id();
-        IdempotencyKeys.Claim claim = idempotency.claim(tokenId, key, hash);
-        if (claim instanceof IdempotencyKeys.Replay replay) {
-            IdempotencyKeys.Stored stored = replay.response();
-            return new Response(
-                    stored.status(), stored.contentType(), stored.body(), Map.of("Idempotent-Replayed", "true"));
-        }
-        if (claim instanceof IdempotencyKeys.InProgress) {
-            throw new ApiProblem(
-                    409,
-                    "idempotency-key-in-use",
-                    "Request in progress",
-                    "a request with this Idempotency-Key is being processed; retry later");
-        }
-        if (claim instanceof IdempotencyKeys.OtherRequest) {
-            throw new ApiProblem(
-                    422,
-                    "idempotency-key-reused",
-                    "Idempotency-Key reused",
-                    "this Idempotency-Key was used with another request; use a new key for a new request");
-        }
-        Response response;
-        try {
-            response = handler.handle(request);
-        } catch (ApiProblem problem) {
-            if (problem.status() >= 500) {
-                idempotency.release(tokenId, key, hash);
-                throw problem;
+        if (key != null) {
+            if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+                throw ApiProblem.invalid("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
             }
-            store(
-                    tokenId,
-                    key,
-                    hash,
-                    problem.status(),
-                    PROBLEM_JSON,
-                    write(problem.document(request.route().template())));
+            String hash = requestHash(request);
+            long tokenId = request.token().id();
+            IdempotencyKeys.Claim found = idempotency.claim(tokenId, key, hash);
+            if (found instanceof IdempotencyKeys.Replay replay) {
+                IdempotencyKeys.Stored stored = replay.response();
+                return CompletableFuture.completedFuture(new Response(
+                        stored.status(), stored.contentType(), stored.body(), Map.of("Idempotent-Replayed", "true")));
+            }
+            if (found instanceof IdempotencyKeys.InProgress) {
+                throw new ApiProblem(
+                        409,
+                        "idempotency-key-in-use",
+                        "Request in progress",
+                        "a request with this Idempotency-Key is being processed; retry later");
+            }
+            if (found instanceof IdempotencyKeys.OtherRequest) {
+                throw new ApiProblem(
+                        422,
+                        "idempotency-key-reused",
+                        "Idempotency-Key reused",
+                        "this Idempotency-Key was used with another request; use a new key for a new request");
+            }
+            claim = new HeldClaim(tokenId, key, hash);
+        }
+        String instance = request.route().template();
+        CompletableFuture<IngressPublisher.Outcome> published;
+        int readings;
+        try {
+            List<Reading> decoded = decoder.decode(request.body());
+            readings = decoded.size();
+            published = publish(request, decoded);
+        } catch (ApiProblem problem) {
+            if (claim != null) {
+                if (problem.status() >= 500) {
+                    release(claim);
+                } else {
+                    store(claim, problem.status(), PROBLEM_JSON, write(problem.document(instance)));
+                }
+            }
             throw problem;
-        } catch (RuntimeException | SQLException e) {
-            idempotency.release(tokenId, key, hash);
+        } catch (RuntimeException e) {
+            // Nothing was handed to Kafka: the request failed for good.
+            if (claim != null) {
+                release(claim);
+            }
             throw e;
         }
-        if (response.status() >= 500) {
-            idempotency.release(tokenId, key, hash);
-        } else {
-            store(tokenId, key, hash, response.status(), response.contentType(), response.body());
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        HeldClaim held = claim;
+        int count = readings;
+        // Off the producer's I/O thread: storing the answer is a database write.
+        published.whenCompleteAsync(
+                (outcome, error) -> {
+                    try {
+                        answer.complete(settle(held, outcome, error, count, instance));
+                    } catch (RuntimeException e) {
+                        answer.completeExceptionally(e);
+                    }
+                },
+                workers);
+        long wait = config.getInt(ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS) + 5_000L;
+        CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS)
+                .execute(() -> answer.completeExceptionally(
+                        ApiProblem.unavailable("Kafka did not acknowledge the readings within " + wait
+                                + " ms; retry with the same Idempotency-Key")));
+        return answer;
+    }
+
+    private CompletableFuture<IngressPublisher.Outcome> publish(Request request, List<Reading> readings) {
+        IngressPublisher.Batch batch = publisher.batch(Origin.message(
+                "http:" + ApiRoute.INGEST.template(),
+                null,
+                request.body(),
+                List.of(new RecordHeader(
+                        "fieldline.http.token.id",
+                        Long.toString(request.token().id()).getBytes(StandardCharsets.UTF_8)))));
+        readings.forEach(batch::reading);
+        return batch.seal();
+    }
+
+    /** What Kafka did with a request's readings: the answer, and the claim stored or released accordingly. */
+    private Response settle(
+            HeldClaim claim, IngressPublisher.Outcome outcome, Throwable error, int readings, String instance) {
+        if (error != null) {
+            Throwable cause =
+                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            LOG.warn("Ingest of {} readings failed: {}", readings, cause.toString());
+            if (claim != null) {
+                if (stopping) {
+                    // The publisher is being closed under the request: Kafka may have taken the readings.
+                    LOG.info(
+                            "The idempotency claim of a request of token {} is kept until it lapses: the API stopped "
+                                    + "before Kafka answered",
+                            claim.tokenId());
+                } else {
+                    releaseQuietly(claim);
+                }
+            }
+            throw ApiProblem.unavailable("Kafka did not take the readings"
+                    + (cause instanceof IngressFailedException ? " (the publisher failed and is restarting)" : "")
+                    + "; retry with the same Idempotency-Key");
+        }
+        if (outcome.deadLettered()) {
+            ApiProblem problem = new ApiProblem(
+                    422,
+                    "rejected-by-kafka",
+                    "Rejected by Kafka",
+                    "Kafka refused a reading of the request (" + outcome.deadLetter() + "); the request went to "
+                            + "the dead-letter topic, and its readings before that one may have been stored");
+            if (claim != null) {
+                store(claim, problem.status(), PROBLEM_JSON, write(problem.document(instance)));
+            }
+            throw problem;
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("accepted", outcome.records());
+        Response response = Response.json(202, doc);
+        if (claim != null) {
+            store(claim, response.status(), response.contentType(), response.body());
         }
         return response;
+    }
+
+    private void release(HeldClaim claim) throws SQLException {
+        idempotency.release(claim.tokenId(), claim.key(), claim.hash());
+    }
+
+    private void releaseQuietly(HeldClaim claim) {
+        try {
+            release(claim);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn(
+                    "The idempotency claim of a failed request of token {} could not be released (it lapses): {}",
+                    claim.tokenId(),
+                    e.toString());
+        }
+    }
+
+    private void store(HeldClaim claim, int status, String contentType, String body) {
+        store(claim.tokenId(), claim.key(), claim.hash(), status, contentType, body);
     }
 
     /**
@@ -721,63 +1077,54 @@ public final class ApiServer implements AutoCloseable {
         return ApiTokens.sha256(all);
     }
 
-    private Response ingest(Request request) {
-        List<Reading> readings = decoder.decode(request.body());
-        byte[] body = request.body();
-        IngressPublisher.Batch batch = publisher.batch(Origin.message(
-                "http:" + ApiRoute.INGEST.template(),
-                null,
-                body,
-                List.of(new RecordHeader(
-                        "fieldline.http.token.id",
-                        Long.toString(request.token().id()).getBytes(StandardCharsets.UTF_8)))));
-        readings.forEach(batch::reading);
-        IngressPublisher.Outcome outcome;
-        long wait = config.getInt(ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS) + 5_000L;
-        try {
-            outcome = batch.seal().get(wait, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw ApiProblem.unavailable("Kafka did not acknowledge the readings within " + wait
-                    + " ms; retry with the same Idempotency-Key");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            LOG.warn("Ingest of {} readings failed: {}", readings.size(), cause.toString());
-            throw ApiProblem.unavailable("Kafka did not take the readings"
-                    + (cause instanceof IngressFailedException ? " (the publisher failed and is restarting)" : "")
-                    + "; retry with the same Idempotency-Key");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiProblem.unavailable("stopping");
-        }
-        if (outcome.deadLettered()) {
-            throw new ApiProblem(
-                    422,
-                    "rejected-by-kafka",
-                    "Rejected by Kafka",
-                    "Kafka refused a reading of the request (" + outcome.deadLetter() + "); the request went to "
-                            + "the dead-letter topic, and its readings before that one may have been stored");
-        }
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("accepted", outcome.records());
-        return Response.json(202, doc);
-    }
-
+    /**
+     * Stops: new requests are answered 503 (stopping) and the listening socket is closed; requests in progress (a POST
+     * waiting for Kafka's acknowledgement) get up to {@code api.stop.drain.ms} to be answered; then every connection
+     * is closed. A POST cut then keeps its idempotency claim (see {@link #ingest}).
+     */
     @Override
     public void close() {
-        if (server != null) {
-            // Requests already taken get a second to finish (a POST waiting for Kafka's acknowledgement).
-            server.stop(1);
+        if (server == null) {
+            return;
         }
-        if (executor != null) {
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                    executor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                executor.shutdownNow();
+        stopping = true;
+        long drainMs = config.getLong(ApiConfig.STOP_DRAIN_MS);
+        // The JDK server's stop(delay) closes the listening socket at once, then waits until its last exchange ended
+        // or the delay passed; with none in progress it would wait the whole delay, so it gets none then.
+        int delay = inProgress.get() == 0 ? 0 : (int) Math.max(1, (drainMs + 999) / 1000);
+        HttpServer stopped = server;
+        Thread stopper = new Thread(() -> stopped.stop(delay), "fieldline-api-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMs);
+        try {
+            while (inProgress.get() > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
             }
+            int left = inProgress.get();
+            if (left > 0) {
+                LOG.warn(
+                        "{} API request(s) still in progress after {} ms (api.stop.drain.ms): their connections are "
+                                + "closed",
+                        left,
+                        drainMs);
+                stopper.join(2_000 + delay * 1_000L);
+            } else if (delay == 0) {
+                stopper.join(2_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        workers.shutdown();
+        readers.shutdownNow();
+        try {
+            if (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            workers.shutdownNow();
+        }
+        watchdog.close();
     }
 }

@@ -116,6 +116,10 @@ public final class ApiService implements Component {
         if (server == null) {
             return Health.down("starting");
         }
+        String overload = server.overload();
+        if (overload != null) {
+            return Health.degraded(overload + "; serving on " + server.url());
+        }
         if (server.degraded()) {
             return Health.degraded("Redis does not answer (" + server.liveError() + "): latest values, KPIs and "
                     + "active alerts are served from PostgreSQL; serving on " + server.url());

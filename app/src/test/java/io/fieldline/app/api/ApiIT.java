@@ -45,6 +45,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -74,6 +76,8 @@ class ApiIT {
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    /** api.request.timeout.ms of the instances under test: short, so that cutting stalled clients is seen quickly. */
+    private static final long REQUEST_TIMEOUT_MS = 2_000;
 
     private static EmbeddedStack stack;
     private static DataSource database;
@@ -126,6 +130,10 @@ class ApiIT {
     }
 
     private static ServiceRuntime startApi(int port, String redisUrl) throws Exception {
+        return startApi(port, redisUrl, Map.of());
+    }
+
+    private static ServiceRuntime startApi(int port, String redisUrl, Map<String, String> overrides) throws Exception {
         Map<String, String> config = new HashMap<>(databaseSettings);
         config.put(AppConfig.TOPICS_PREFIX, topics.prefix());
         config.put(SinkConfig.REDIS_KEY_PREFIX, redisPrefix);
@@ -136,9 +144,11 @@ class ApiIT {
         config.put(ServiceConfig.HTTP_PORT, "0");
         config.put(ServiceConfig.HEALTH_CHECK_INTERVAL_MS, "300");
         config.put(ServiceConfig.HEALTH_CHECK_TIMEOUT_MS, "1000");
+        config.put(ApiConfig.REQUEST_TIMEOUT_MS, Long.toString(REQUEST_TIMEOUT_MS));
         if (redisUrl != null) {
             config.put(SinkConfig.REDIS_URL, redisUrl);
         }
+        config.putAll(overrides);
         io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters = ServiceRuntime.registry();
         ServiceContext context = new ServiceContext(config, stack.endpoints(), meters);
         ServiceRuntime service = new ServiceRuntime(context, meters, code -> {});
@@ -520,6 +530,276 @@ class ApiIT {
                                     + ",\"unit\":\"degC\",\"quality\":\"GOOD\"}");
         } finally {
             client.shutdown();
+        }
+    }
+
+    // --- limits, overload, 202 only after Kafka's acknowledgement, stop
+
+    @Test
+    void shouldCloseStalledConnectionsWithinTheRequestTimeoutAndKeepAnsweringOthers() throws Exception {
+        int port = URI.create(api).getPort();
+        // More stalled clients than request threads (api.threads 8): half stall in the headers, half in the body.
+        List<java.net.Socket> stalled = new ArrayList<>();
+        java.net.Socket idle = new java.net.Socket("127.0.0.1", port);
+        long sent = System.nanoTime();
+        try {
+            for (int i = 0; i < 10; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+                socket.setSoTimeout((int) REQUEST_TIMEOUT_MS + 6_000);
+                String partial = i % 2 == 0
+                        ? "GET /api/v1/facilities HTTP/1.1\r\nHost: fieldline\r\nAuthorization: Bearer "
+                        : "POST /api/v1/measurements HTTP/1.1\r\nHost: fieldline\r\nAuthorization: Bearer "
+                                + ingestToken + "\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+                                + "{\"deviceId\": \"slow";
+                socket.getOutputStream().write(partial.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                stalled.add(socket);
+            }
+
+            long before = System.nanoTime();
+            HttpResponse<String> facilities = get(readToken, "/api/v1/facilities");
+            long tookMs = (System.nanoTime() - before) / 1_000_000;
+
+            assertThat(facilities.statusCode()).isEqualTo(200);
+            assertThat(tookMs)
+                    .as("answered while 10 clients stall, well before the request timeout cuts them")
+                    .isLessThan(REQUEST_TIMEOUT_MS / 2);
+            for (java.net.Socket socket : stalled) {
+                int first;
+                try {
+                    first = socket.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    first = -1;
+                }
+                assertThat(first).as("closed without an answer").isEqualTo(-1);
+            }
+            long closedAfterMs = (System.nanoTime() - sent) / 1_000_000;
+            assertThat(closedAfterMs)
+                    .as("every stalled connection closed within api.request.timeout.ms (plus the watchdog's tick)")
+                    .isLessThan(REQUEST_TIMEOUT_MS + 1_500);
+            assertThat(get(readToken, "/api/v1/facilities").statusCode()).isEqualTo(200);
+        } finally {
+            idle.close();
+            for (java.net.Socket socket : stalled) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldAnswerHeadOnAGetRouteLikeGetWithoutABody() throws Exception {
+        HttpResponse<String> get = get(readToken, "/api/v1/devices/d1");
+        HttpResponse<String> head = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/devices/d1"))
+                .header("Authorization", "Bearer " + readToken)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("Content-Type"))
+                .isEqualTo(get.headers().firstValue("Content-Type"));
+        assertThat(head.headers().firstValueAsLong("Content-Length"))
+                .hasValue(get.body().getBytes(StandardCharsets.UTF_8).length);
+
+        HttpResponse<String> noToken = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/devices/d1"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertThat(noToken.statusCode()).isEqualTo(401);
+        assertThat(noToken.body()).isEmpty();
+        HttpResponse<String> headOnPost = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/measurements"))
+                .header("Authorization", "Bearer " + ingestToken)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertThat(headOnPost.statusCode()).isEqualTo(405);
+        assertThat(headOnPost.headers().firstValue("Allow")).hasValue("POST");
+        HttpResponse<String> postOnGet = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/facilities"))
+                .header("Authorization", "Bearer " + readToken)
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(postOnGet.statusCode()).isEqualTo(405);
+        assertThat(postOnGet.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    }
+
+    @Test
+    void shouldAcceptOnlyOneOfTwoConcurrentRequestsWithTheSameIdempotencyKey() throws Exception {
+        String body = "{\"deviceId\": \"concurrent-1\", \"sensor\": \"co2\", \"value\": 612}";
+        long before = endOffset();
+
+        CompletableFuture<HttpResponse<String>> one = postAsync(api, body, "concurrent-key");
+        CompletableFuture<HttpResponse<String>> two = postAsync(api, body, "concurrent-key");
+        List<HttpResponse<String>> answers = List.of(one.get(30, TimeUnit.SECONDS), two.get(30, TimeUnit.SECONDS));
+
+        List<HttpResponse<String>> accepted = answers.stream()
+                .filter(r -> r.statusCode() == 202
+                        && r.headers().firstValue("Idempotent-Replayed").isEmpty())
+                .toList();
+        assertThat(accepted).as("exactly one request is processed").hasSize(1);
+        for (HttpResponse<String> answer : answers) {
+            if (answer != accepted.get(0)) {
+                // Still in progress when it came: 409; or it came after the first was answered: the same answer.
+                if (answer.statusCode() == 409) {
+                    assertThat(json(answer).get("type").asText())
+                            .isEqualTo("urn:fieldline:problem:idempotency-key-in-use");
+                } else {
+                    assertThat(answer.statusCode()).isEqualTo(202);
+                    assertThat(answer.headers().firstValue("Idempotent-Replayed"))
+                            .hasValue("true");
+                    assertThat(answer.body()).isEqualTo(accepted.get(0).body());
+                }
+            }
+        }
+        assertThat(endOffset() - before).as("the reading is in Kafka once").isEqualTo(1);
+    }
+
+    @Test
+    void shouldAnswer503NotA202WhileKafkaCannotTakeTheReadingsAndDrainOnStop() throws Exception {
+        // A second instance whose readings topic does not exist (the broker creates none): the producer waits for its
+        // metadata up to the delivery timeout, holding one of the instance's two request threads, then fails.
+        TopicNames missing =
+                new TopicNames("api-nokafka-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        int port = freePort();
+        String base = "http://127.0.0.1:" + port;
+        ServiceRuntime second = startApi(
+                port,
+                null,
+                Map.of(
+                        AppConfig.TOPICS_PREFIX, missing.prefix(),
+                        ApiConfig.THREADS, "2",
+                        ApiConfig.QUEUE_SIZE, "0",
+                        ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS, "6000",
+                        ServiceConfig.SUPERVISION_BACKOFF_INITIAL_MS, "100"));
+        String body = "{\"deviceId\": \"nokafka-1\", \"sensor\": \"co2\", \"value\": 1}";
+        boolean closed = false;
+        try {
+            CompletableFuture<HttpResponse<String>> first = postAsync(base, body, "nokafka-1");
+            awaitClaimed("nokafka-1");
+
+            HttpResponse<String> same = post(base, ingestToken, body, "nokafka-1");
+            assertThat(same.statusCode())
+                    .as("the same key while the first is in progress")
+                    .isEqualTo(409);
+            assertThat(json(same).get("type").asText()).isEqualTo("urn:fieldline:problem:idempotency-key-in-use");
+
+            CompletableFuture<HttpResponse<String>> other =
+                    postAsync(base, "{\"deviceId\": \"nokafka-2\", \"sensor\": \"co2\", \"value\": 2}", "nokafka-2");
+            awaitClaimed("nokafka-2");
+            // Both request threads wait for Kafka's metadata and api.queue.size is 0.
+            HttpResponse<String> overloaded = get(base, readToken, "/api/v1/facilities");
+            assertThat(overloaded.statusCode()).isEqualTo(503);
+            assertThat(overloaded.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(overloaded.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(json(overloaded).get("type").asText()).isEqualTo("urn:fieldline:problem:overloaded");
+            String ops = second.opsUrl();
+            await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+                JsonNode api = json(send(HttpRequest.newBuilder(URI.create(ops + "/health"))))
+                        .get("components")
+                        .get("api");
+                assertThat(api.get("status").asText()).isEqualTo("DEGRADED");
+                assertThat(api.toString()).contains("overloaded");
+            });
+
+            HttpResponse<String> refused = first.get(30, TimeUnit.SECONDS);
+            assertThat(refused.statusCode())
+                    .as("never 202: Kafka did not take the reading")
+                    .isEqualTo(503);
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(json(refused).get("type").asText()).isEqualTo("urn:fieldline:problem:unavailable");
+            assertThat(other.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+            assertThat(claimStatus("nokafka-1"))
+                    .as("the failed request's claim is released")
+                    .isEmpty();
+
+            // The publisher failed; the supervisor restarts the component. Still no topic: a POST waits for it while
+            // the instance stops, and is answered once the topic exists, within api.stop.drain.ms.
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(json(send(HttpRequest.newBuilder(URI.create(ops + "/health"))))
+                                    .get("components")
+                                    .get("api")
+                                    .get("status")
+                                    .asText())
+                            .isEqualTo("UP"));
+            String drained = "{\"deviceId\": \"nokafka-3\", \"sensor\": \"co2\", \"value\": 3}";
+            CompletableFuture<HttpResponse<String>> pending = postAsync(base, drained, "nokafka-3");
+            awaitClaimed("nokafka-3");
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(second::close);
+            closed = true;
+            await().atMost(Duration.ofSeconds(5)).until(() -> !accepts(port));
+            // Past the second a stop used to give requests in progress before it closed their connections.
+            Thread.sleep(1_500);
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()))) {
+                new TopicProvisioner(missing, 1, (short) 1).createMissing(admin);
+            }
+
+            HttpResponse<String> answered = pending.get(30, TimeUnit.SECONDS);
+            assertThat(answered.statusCode()).as(answered.body()).isEqualTo(202);
+            stopped.get(30, TimeUnit.SECONDS);
+            assertThat(claimStatus("nokafka-3")).as("its answer is kept").contains(202);
+            assertThat(endOffset(missing.readings()))
+                    .as("only the drained reading")
+                    .isEqualTo(1);
+        } finally {
+            if (!closed) {
+                second.close();
+            }
+        }
+
+        // The released claim: a retry with the same key, on any instance, is processed.
+        long before = endOffset();
+        HttpResponse<String> retry = post(ingestToken, body, "nokafka-1");
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(202);
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(endOffset() - before).isEqualTo(1);
+    }
+
+    private static CompletableFuture<HttpResponse<String>> postAsync(String base, String body, String key) {
+        return HTTP.sendAsync(
+                HttpRequest.newBuilder(URI.create(base + "/api/v1/measurements"))
+                        .header("Authorization", "Bearer " + ingestToken)
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", key)
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String base, String token, String body, String key) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/measurements"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** Waits until a request holds the key's claim (claimed, no answer yet). */
+    private static void awaitClaimed(String key) {
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> claimStatus(key).map(status -> status == 0).orElse(false));
+    }
+
+    /** The key's row in api_idempotency: 0 while claimed without an answer, else the stored status; empty if none. */
+    private static java.util.Optional<Integer> claimStatus(String key) throws Exception {
+        try (Connection c = database.getConnection();
+                java.sql.PreparedStatement st = c.prepareStatement(
+                        "SELECT coalesce(status, 0) FROM api_idempotency WHERE idempotency_key = ?")) {
+            st.setString(1, key);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                return rs.next() ? java.util.Optional.of(rs.getInt(1)) : java.util.Optional.empty();
+            }
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static long endOffset(String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            return consumer.endOffsets(List.of(partition)).get(partition);
         }
     }
 

@@ -1,0 +1,120 @@
+package io.fieldline.app.api;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Bounds how long a thread of the API may spend reading a request from a client, or writing an answer to one.
+ *
+ * <p>The JDK's HTTP server reads the request line and headers, and the handler the body, with blocking reads on the
+ * connection's {@link java.nio.channels.SocketChannel}, without any time limit of its own (its
+ * {@code sun.net.httpserver.maxReqTime} is off by default, process-wide, and fixed when the JDK first loads the
+ * server, which the embedded Schema Registry or the ops endpoint may do first). A client that sends a few bytes and
+ * stalls would hold the thread for ever. A socket channel is an interruptible channel: interrupting a thread blocked
+ * on it closes the connection and ends the read or the write with an exception. So each read or write is
+ * {@linkplain #watch watched}, and a watch still open past its deadline gets its thread interrupted. A watch only
+ * ever interrupts its own thread while it is open, and {@link Watch#close()} clears an interrupt it delivered, so
+ * the thread leaves clean for its next task.
+ */
+final class ConnectionWatchdog implements AutoCloseable {
+
+    /** What a watched thread is doing. */
+    enum Phase {
+        READ,
+        WRITE
+    }
+
+    /** One watched read or write, closed by the thread it watches. */
+    final class Watch implements AutoCloseable {
+        private final Thread thread = Thread.currentThread();
+        private final Phase phase;
+        private final long deadline;
+        private boolean open = true;
+        private boolean expired;
+
+        private Watch(Phase phase, long deadline) {
+            this.phase = phase;
+            this.deadline = deadline;
+        }
+
+        /** Whether the deadline passed while the watch was open (the connection has been closed). */
+        synchronized boolean expired() {
+            return expired;
+        }
+
+        /** Ends the watch; must be called by the watched thread. Idempotent. */
+        @Override
+        public synchronized void close() {
+            if (!open) {
+                return;
+            }
+            open = false;
+            watches.remove(this);
+            if (expired) {
+                // The interrupt closed the connection; it must not reach the thread's next task.
+                Thread.interrupted();
+            }
+        }
+
+        private synchronized void expireIfDue(long now) {
+            if (open && !expired && now - deadline >= 0) {
+                expired = true;
+                (phase == Phase.READ ? readsCut : writesCut).incrementAndGet();
+                thread.interrupt();
+            }
+        }
+    }
+
+    private final long readNanos;
+    private final long writeNanos;
+    private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService ticker;
+    private final AtomicLong readsCut = new AtomicLong();
+    private final AtomicLong writesCut = new AtomicLong();
+
+    ConnectionWatchdog(Duration read, Duration write) {
+        this.readNanos = read.toNanos();
+        this.writeNanos = write.toNanos();
+        long tick = Math.max(10, Math.min(250, Math.min(read.toMillis(), write.toMillis()) / 10));
+        this.ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "fieldline-api-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts watching the current thread's read or write. */
+    Watch watch(Phase phase) {
+        Watch watch = new Watch(phase, System.nanoTime() + (phase == Phase.READ ? readNanos : writeNanos));
+        watches.add(watch);
+        return watch;
+    }
+
+    /** Connections closed because a request was not read in time. */
+    long readsCut() {
+        return readsCut.get();
+    }
+
+    /** Connections closed because an answer could not be written in time. */
+    long writesCut() {
+        return writesCut.get();
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        for (Watch watch : watches) {
+            watch.expireIfDue(now);
+        }
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+    }
+}
