@@ -34,6 +34,10 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     public static final String STATE_DIR = "streams.state.dir";
     public static final String NUM_THREADS = "streams.num.stream.threads";
     public static final String COMMIT_INTERVAL_MS = "streams.commit.interval.ms";
+    public static final String READINGS_COMMIT_INTERVAL_MS = "streams.readings.commit.interval.ms";
+    public static final String ALERTS_COMMIT_INTERVAL_MS = "streams.alerts.commit.interval.ms";
+    public static final String ANOMALIES_COMMIT_INTERVAL_MS = "streams.anomalies.commit.interval.ms";
+    public static final String KPIS_COMMIT_INTERVAL_MS = "streams.kpis.commit.interval.ms";
     public static final String PROCESSING_GUARANTEE = "streams.processing.guarantee";
     public static final String REPLICATION_FACTOR = "streams.replication.factor";
     public static final String CACHE_MAX_BYTES = "streams.cache.max.bytes";
@@ -78,7 +82,26 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     /** Names of the applications, in the order {@link #APPLICATIONS} accepts them. */
     public static final List<String> APPLICATION_NAMES = List.of("readings", "alerts", "anomalies", "kpis");
 
+    /**
+     * Each application's default commit interval. With exactly-once, output becomes visible downstream only at a
+     * commit, so the applications on the way to what someone waits for (a reading's enriched record and its
+     * aggregates, an alert: readings, then alerts) commit often; the ones whose output nobody waits on (anomaly
+     * scores, KPIs of closed windows) commit rarely, which lets the record cache collapse repeated updates and
+     * makes fewer transactions. Measured: docs/benchmarks.md, "Whole pipeline".
+     */
+    private static final Map<String, Long> DEFAULT_COMMIT_INTERVALS_MS =
+            Map.of("readings", 100L, "alerts", 100L, "anomalies", 1000L, "kpis", 1000L);
+
     private static final ConfigDef CONFIG_DEF = buildConfigDef();
+
+    /**
+     * The commit interval one application runs with, and the key it came from.
+     *
+     * @param key       the key that decided it: the application's own key, or {@link #COMMIT_INTERVAL_MS}
+     * @param millis    the interval
+     * @param setByUser whether that key was set (otherwise it is the application's default)
+     */
+    public record CommitInterval(String key, long millis, boolean setByUser) {}
 
     public StreamsSettingsConfig(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
@@ -143,24 +166,42 @@ public final class StreamsSettingsConfig extends AbstractConfig {
                 4,
                 ConfigDef.Width.SHORT,
                 "Threads");
-        // 1 s rather than Kafka's 100 ms exactly-once default: each commit ends a transaction and
-        // flushes the record caches, so a window updated several times between commits is written
-        // to its changelog once. Measured (docs/benchmarks.md, Streams): about 30 % more readings/s
-        // through the readings application, for at most a second more before output is visible.
         def.define(
                 COMMIT_INTERVAL_MS,
                 Type.LONG,
-                1000L,
-                Range.atLeast(1),
+                null,
+                atLeastOneOrNull(),
                 Importance.MEDIUM,
-                "How often the applications commit. With exactly-once, output becomes visible to read_committed "
-                        + "consumers only at a commit, so this bounds the added end-to-end latency (per application "
-                        + "on the way: an alert passes the readings and the alerts applications). Lower it for "
-                        + "latency, raise it for throughput.",
+                "How often every application commits, for each application whose own "
+                        + "streams.<application>.commit.interval.ms is not set; null leaves each application its own "
+                        + "default. With exactly-once, output becomes visible to read_committed consumers only at a "
+                        + "commit, so this bounds the added end-to-end latency (per application on the way: an alert "
+                        + "passes the readings and the alerts applications). Lower it for latency, raise it for "
+                        + "throughput.",
                 runtime,
                 5,
                 ConfigDef.Width.SHORT,
                 "Commit interval");
+        defineCommitInterval(
+                def,
+                "readings",
+                "short, because its output (enriched readings, aggregates) feeds the alerts application and the sinks",
+                runtime,
+                5);
+        defineCommitInterval(
+                def, "alerts", "short, because an alert is visible only after this application's commit", runtime, 5);
+        defineCommitInterval(
+                def,
+                "anomalies",
+                "long, because nothing waits on an anomaly score within a second, and fewer transactions cost less",
+                runtime,
+                5);
+        defineCommitInterval(
+                def,
+                "kpis",
+                "long, because a KPI is emitted once its window has closed (minutes), and fewer transactions cost less",
+                runtime,
+                5);
         def.define(
                 PROCESSING_GUARANTEE,
                 Type.STRING,
@@ -543,6 +584,31 @@ public final class StreamsSettingsConfig extends AbstractConfig {
         return def;
     }
 
+    private static void defineCommitInterval(ConfigDef def, String application, String why, String group, int order) {
+        def.define(
+                commitIntervalKey(application),
+                Type.LONG,
+                DEFAULT_COMMIT_INTERVALS_MS.get(application),
+                Range.atLeast(1),
+                Importance.MEDIUM,
+                "How often the " + application + " application commits; " + why + ". Set, it wins over "
+                        + COMMIT_INTERVAL_MS + ".",
+                group,
+                order,
+                ConfigDef.Width.SHORT,
+                "Commit interval (" + application + ")");
+    }
+
+    private static ConfigDef.Validator atLeastOneOrNull() {
+        return ConfigDef.LambdaValidator.with(
+                (name, value) -> {
+                    if (value != null && (Long) value < 1) {
+                        throw new ConfigException(name, value, "must be at least 1");
+                    }
+                },
+                () -> "null or [1,...]");
+    }
+
     private static void defineSensors(
             ConfigDef def, String key, String defaults, String what, String group, int order) {
         def.define(
@@ -582,6 +648,31 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     /** The application id of one application, e.g. {@code fieldline-readings}. */
     public String applicationId(String application) {
         return applicationIdPrefix() + "-" + application;
+    }
+
+    /** The key of one application's own commit interval: {@code streams.<application>.commit.interval.ms}. */
+    public static String commitIntervalKey(String application) {
+        if (!APPLICATION_NAMES.contains(application)) {
+            throw new IllegalArgumentException(
+                    "no Streams application " + application + "; one of " + APPLICATION_NAMES);
+        }
+        return "streams." + application + ".commit.interval.ms";
+    }
+
+    /**
+     * The commit interval of one application: its own key when set, else {@link #COMMIT_INTERVAL_MS} when set, else
+     * its own key's default.
+     */
+    public CommitInterval commitInterval(String application) {
+        String own = commitIntervalKey(application);
+        if (originals().containsKey(own)) {
+            return new CommitInterval(own, getLong(own), true);
+        }
+        Long shared = getLong(COMMIT_INTERVAL_MS);
+        if (shared != null) {
+            return new CommitInterval(COMMIT_INTERVAL_MS, shared, true);
+        }
+        return new CommitInterval(own, getLong(own), false);
     }
 
     public Set<String> applications() {

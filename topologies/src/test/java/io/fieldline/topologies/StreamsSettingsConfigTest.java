@@ -28,6 +28,69 @@ class StreamsSettingsConfigTest {
     }
 
     @Test
+    void shouldCommitOftenOnTheAlertPathAndRarelyElsewhereByDefault() {
+        StreamsSettingsConfig config = StreamsSettingsConfig.defaults();
+
+        assertThat(config.commitInterval("readings"))
+                .isEqualTo(new StreamsSettingsConfig.CommitInterval(
+                        StreamsSettingsConfig.READINGS_COMMIT_INTERVAL_MS, 100, false));
+        assertThat(config.commitInterval("alerts"))
+                .isEqualTo(new StreamsSettingsConfig.CommitInterval(
+                        StreamsSettingsConfig.ALERTS_COMMIT_INTERVAL_MS, 100, false));
+        assertThat(config.commitInterval("anomalies"))
+                .isEqualTo(new StreamsSettingsConfig.CommitInterval(
+                        StreamsSettingsConfig.ANOMALIES_COMMIT_INTERVAL_MS, 1000, false));
+        assertThat(config.commitInterval("kpis"))
+                .isEqualTo(new StreamsSettingsConfig.CommitInterval(
+                        StreamsSettingsConfig.KPIS_COMMIT_INTERVAL_MS, 1000, false));
+        for (String application : StreamsSettingsConfig.APPLICATION_NAMES) {
+            assertThat(StreamsSettingsConfig.configDef().names())
+                    .contains(StreamsSettingsConfig.commitIntervalKey(application));
+        }
+    }
+
+    @Test
+    void shouldTakeAnApplicationsOwnCommitIntervalOverTheSharedOneOverItsDefault() {
+        StreamsSettingsConfig config = new StreamsSettingsConfig(Map.of(
+                StreamsSettingsConfig.COMMIT_INTERVAL_MS, "500",
+                StreamsSettingsConfig.ALERTS_COMMIT_INTERVAL_MS, "50"));
+
+        assertThat(config.commitInterval("alerts"))
+                .isEqualTo(new StreamsSettingsConfig.CommitInterval(
+                        StreamsSettingsConfig.ALERTS_COMMIT_INTERVAL_MS, 50, true));
+        assertThat(config.commitInterval("readings"))
+                .isEqualTo(
+                        new StreamsSettingsConfig.CommitInterval(StreamsSettingsConfig.COMMIT_INTERVAL_MS, 500, true));
+        assertThat(config.commitInterval("kpis").millis()).isEqualTo(500);
+
+        StreamsSettingsConfig own =
+                new StreamsSettingsConfig(Map.of(StreamsSettingsConfig.KPIS_COMMIT_INTERVAL_MS, "5000"));
+        assertThat(own.commitInterval("kpis"))
+                .isEqualTo(new StreamsSettingsConfig.CommitInterval(
+                        StreamsSettingsConfig.KPIS_COMMIT_INTERVAL_MS, 5000, true));
+        assertThat(own.commitInterval("readings").millis()).isEqualTo(100);
+        assertThatThrownBy(() -> own.commitInterval("nope")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldRejectAnInvalidCommitIntervalNamingItsKey() {
+        for (String key : new String[] {
+            StreamsSettingsConfig.COMMIT_INTERVAL_MS,
+            StreamsSettingsConfig.READINGS_COMMIT_INTERVAL_MS,
+            StreamsSettingsConfig.ALERTS_COMMIT_INTERVAL_MS,
+            StreamsSettingsConfig.ANOMALIES_COMMIT_INTERVAL_MS,
+            StreamsSettingsConfig.KPIS_COMMIT_INTERVAL_MS
+        }) {
+            for (String value : new String[] {"0", "-5", "soon"}) {
+                assertThatThrownBy(() -> new StreamsSettingsConfig(Map.of(key, value)))
+                        .as("%s=%s", key, value)
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageContaining(key);
+            }
+        }
+    }
+
+    @Test
     void shouldMapConfiguredSensorsToKpiInputs() {
         StreamsSettingsConfig config = new StreamsSettingsConfig(Map.of(
                 StreamsSettingsConfig.KPI_TEMPERATURE_SENSORS, "t1, t2",

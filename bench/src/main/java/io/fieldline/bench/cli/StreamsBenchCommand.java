@@ -68,7 +68,8 @@ public final class StreamsBenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--commit-interval-ms",
-            description = "Streams commit interval (default: streams.commit.interval.ms's).")
+            description = "Streams commit interval (default: the readings application's, "
+                    + "streams.readings.commit.interval.ms's).")
     Long commitIntervalMs;
 
     @Option(
@@ -89,7 +90,9 @@ public final class StreamsBenchCommand implements Callable<Integer> {
                 guarantee,
                 commitIntervalMs != null
                         ? commitIntervalMs
-                        : StreamsSettingsConfig.defaults().getLong(StreamsSettingsConfig.COMMIT_INTERVAL_MS),
+                        : new StreamsSettingsConfig(settings)
+                                .commitInterval("readings")
+                                .millis(),
                 stateDir,
                 settings);
         if (bootstrapServers != null) {

@@ -98,12 +98,17 @@ public final class FieldlineStreams implements AutoCloseable {
 
     /** The Kafka Streams properties of one application. */
     public Properties properties(String application) {
+        StreamsSettingsConfig.CommitInterval commitInterval = settings.commitInterval(application);
         ClientRules rules = ClientRules.of("the Streams application " + application)
                 .enforce(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId(application))
                 .byDefault(StreamsConfig.CLIENT_ID_CONFIG, settings.applicationId(application))
                 .fromKey(
                         StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings, StreamsSettingsConfig.PROCESSING_GUARANTEE)
-                .fromKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings, StreamsSettingsConfig.COMMIT_INTERVAL_MS)
+                .fromKey(
+                        StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                        commitInterval.key(),
+                        commitInterval.millis(),
+                        commitInterval.setByUser())
                 .fromKey(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings, StreamsSettingsConfig.NUM_THREADS)
                 .fromKey(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings, StreamsSettingsConfig.REPLICATION_FACTOR)
                 .fromKey(

@@ -32,17 +32,24 @@ class FieldlineStreamsTest {
                 stateDir.toString(),
                 StreamsSettingsConfig.APPLICATION_ID_PREFIX,
                 "farm"));
-        Properties props = new FieldlineStreams(
-                        settings,
-                        KafkaClientConfig.forBootstrapServers("broker:9092"),
-                        topics,
-                        null,
-                        Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2))
-                .properties("alerts");
+        FieldlineStreams streams = new FieldlineStreams(
+                settings,
+                KafkaClientConfig.forBootstrapServers("broker:9092"),
+                topics,
+                null,
+                Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2));
+        Properties props = streams.properties("alerts");
 
         assertThat(props.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("farm-alerts");
         assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
-        assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(1000L);
+        assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100L);
+        // Each application its own interval: short on the alert path, long where nothing waits.
+        assertThat(streams.properties("readings").get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+                .isEqualTo(100L);
+        assertThat(streams.properties("anomalies").get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+                .isEqualTo(1000L);
+        assertThat(streams.properties("kpis").get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+                .isEqualTo(1000L);
         assertThat(props.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
                 .isEqualTo(DeadLetterHandler.class);
         assertThat(props.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG))
@@ -107,6 +114,22 @@ class FieldlineStreamsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("kafka.streams.num.stream.threads")
                 .hasMessageContaining(StreamsSettingsConfig.NUM_THREADS);
+        // Commit intervals: a pass-through replaces the applications' defaults, but not a key the user set.
+        KafkaClientConfig commit = new KafkaClientConfig(
+                Map.of(KafkaClientConfig.BOOTSTRAP_SERVERS, "k1:9093", "kafka.streams.commit.interval.ms", "250"));
+        assertThat(new FieldlineStreams(settings, commit, topics, null)
+                        .properties("kpis")
+                        .get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+                .isEqualTo("250");
+        StreamsSettingsConfig ownInterval = new StreamsSettingsConfig(Map.of(
+                StreamsSettingsConfig.STATE_DIR,
+                stateDir.toString(),
+                StreamsSettingsConfig.KPIS_COMMIT_INTERVAL_MS,
+                "2000"));
+        assertThatThrownBy(() -> new FieldlineStreams(ownInterval, commit, topics, null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.streams.commit.interval.ms")
+                .hasMessageContaining(StreamsSettingsConfig.KPIS_COMMIT_INTERVAL_MS);
         KafkaClientConfig handler = new KafkaClientConfig(Map.of(
                 KafkaClientConfig.BOOTSTRAP_SERVERS,
                 "k1:9093",
