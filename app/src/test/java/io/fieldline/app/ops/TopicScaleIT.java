@@ -13,6 +13,7 @@ import io.fieldline.schemas.avro.Aggregate;
 import io.fieldline.schemas.avro.Alert;
 import io.fieldline.schemas.avro.AlertRule;
 import io.fieldline.schemas.avro.AlertState;
+import io.fieldline.schemas.avro.AnomalyScore;
 import io.fieldline.schemas.avro.Direction;
 import io.fieldline.schemas.avro.Reading;
 import io.fieldline.schemas.registry.HttpSchemaRegistryClient;
@@ -22,8 +23,10 @@ import io.fieldline.testing.TestNames;
 import io.fieldline.testing.TopicTail;
 import io.fieldline.topologies.StreamsSettingsConfig;
 import io.fieldline.topologies.runtime.FieldlineStreams;
+import io.fieldline.topologies.runtime.PartitionTime;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,21 +36,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -274,6 +283,277 @@ class TopicScaleIT {
         }
     }
 
+    /**
+     * The alerts and anomaly applications read {@code telemetry.readings.enriched}; scaling it from 6 to 12 moves
+     * the hot device (chosen so that murmur2 of its key sends it to another partition under 12). Its series state
+     * must move with it: a raised alert in its hysteresis band stays raised and clears (it is not lost and never
+     * raised again), a pending alert with a duration raises once its duration has passed since its first violation
+     * before the change, and the anomaly detector keeps its warm-up, so the first reading after the change is
+     * scored. Without the state move none of the three happens.
+     */
+    @Test
+    void shouldScaleTheEnrichedTopicMovingAlertAndAnomalyStateOfAMovedDevice(EmbeddedStack stack, @TempDir Path state)
+            throws Exception {
+        String run = TestNames.unique("scaleenr");
+        TopicNames names = new TopicNames(run + ".");
+        String bootstrap = stack.kafka().bootstrapServers();
+        String input = names.enrichedReadings();
+        KafkaTopics.createMissing(bootstrap, 6, input, names.alerts(), names.anomalies());
+        KafkaTopics.createMissing(
+                bootstrap, 1, names.devices(), names.sensors(), names.alertRules(), names.deadLetters("streams"));
+        Topics topics = new Topics(
+                names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()));
+        Serializer<String> keys = topics.enrichedReadings().keySerde().serializer();
+        String hot = IntStream.range(0, 100)
+                .mapToObj(i -> "hot-" + i)
+                .filter(d -> defaultPartition(keys, input, d, 6) != defaultPartition(keys, input, d, 12))
+                .findFirst()
+                .orElseThrow();
+        int oldPartition = defaultPartition(keys, input, hot, 6);
+        int newPartition = defaultPartition(keys, input, hot, 12);
+        List<String> devices = new ArrayList<>(List.of(hot, "dev-0", "dev-1", "dev-2", "dev-3", "dev-4", "dev-5"));
+        long t0 = Math.floorDiv(System.currentTimeMillis() - PAST.toMillis(), 1000) * 1000;
+
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
+                TopicTail<String, Alert> alerts =
+                        TopicTail.avro(bootstrap, stack.schemaRegistry().url(), names.alerts(), Alert.class);
+                TopicTail<String, AnomalyScore> anomalies = TopicTail.avro(
+                        bootstrap, stack.schemaRegistry().url(), names.anomalies(), AnomalyScore.class)) {
+            Serializer<io.fieldline.schemas.avro.Device> deviceSerializer =
+                    topics.devices().valueSerde().serializer();
+            for (String device : devices) {
+                producer.send(new ProducerRecord<>(
+                        names.devices(),
+                        device,
+                        deviceSerializer.serialize(
+                                names.devices(), Records.device(device, "farm-1", "room-1", 1000L))));
+            }
+            Serializer<AlertRule> rules = topics.alertRules().valueSerde().serializer();
+            // Hysteresis: raised above 40, cleared only below 30; a reading in between keeps it as it is.
+            AlertRule band = AlertRule.newBuilder()
+                    .setRuleId("band")
+                    .setDeviceSelector(hot)
+                    .setSensorSelector("temp")
+                    .setDirection(Direction.ABOVE)
+                    .setThreshold(40)
+                    .setClearThreshold(30.0)
+                    .build();
+            // Duration: pending from the first reading above 80, raised once one is 3 s of event time after it.
+            AlertRule sustained = AlertRule.newBuilder()
+                    .setRuleId("sustained")
+                    .setDeviceSelector(hot)
+                    .setSensorSelector("hum")
+                    .setDirection(Direction.ABOVE)
+                    .setThreshold(80)
+                    .setForMs(3000L)
+                    .build();
+            for (AlertRule rule : List.of(band, sustained)) {
+                producer.send(new ProducerRecord<>(
+                        names.alertRules(), rule.getRuleId(), rules.serialize(names.alertRules(), rule)));
+            }
+            producer.flush();
+
+            FieldlineStreams apps = streams(stack, topics, run, "alerts,anomalies", state.resolve("apps"));
+            try {
+                apps.start();
+                apps.awaitRunning(Duration.ofSeconds(60));
+                // Before the change (the readings application stands for the producer): raised, pending, and two
+                // values of each series for the anomaly detector's warm-up of 2.
+                for (int i = 0; i < 2; i++) {
+                    long time = t0 + i * 1000L;
+                    assertThat(sendEnriched(producer, topics, input, hot, "temp", time, i == 0 ? 50 : 35))
+                            .as("partition of %s under 6", hot)
+                            .isEqualTo(oldPartition);
+                    sendEnriched(producer, topics, input, hot, "hum", time, 90);
+                    for (String device : devices.subList(1, devices.size())) {
+                        sendEnriched(producer, topics, input, device, "temp", time, 20 + i);
+                    }
+                }
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> alertStates(alerts, "band/" + hot + "/temp"), s -> !s.isEmpty());
+
+                StringWriter out = new StringWriter();
+                CompletableFuture<Integer> scale = CompletableFuture.supplyAsync(
+                        () -> run(out, scale(common(bootstrap, names, run), input, "12", "--yes", "--timeout", "60")));
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> out.toString().contains("Step 3"));
+                assertThat(out.toString()).doesNotContain("Step 4");
+                apps.close(); // the operator stops every instance of streams:alerts and streams:anomalies
+                int code = scale.get(120, TimeUnit.SECONDS);
+                System.out.println(out);
+                assertThat(code).as(out.toString()).isZero();
+                assertThat(out.toString())
+                        .containsPattern(hot + " +" + oldPartition + " +" + newPartition)
+                        .contains("Step 6: done");
+
+                apps = streams(stack, topics, run, "alerts,anomalies", state.resolve("apps"));
+                apps.start();
+                apps.awaitRunning(Duration.ofSeconds(60));
+                try (KafkaProducer<String, byte[]> after = producer(bootstrap)) {
+                    assertThat(sendEnriched(after, topics, input, hot, "temp", t0 + 2000, 35))
+                            .as("partition of %s under 12", hot)
+                            .isEqualTo(newPartition);
+                    sendEnriched(after, topics, input, hot, "hum", t0 + 3000, 90);
+                    sendEnriched(after, topics, input, hot, "temp", t0 + 3000, 20);
+                    for (String device : devices.subList(1, devices.size())) {
+                        sendEnriched(after, topics, input, device, "temp", t0 + 2000, 22);
+                    }
+                }
+
+                // Kept through the change: the raised alert stays raised in its band and clears (not lost, never
+                // raised again), the pending one raises 3 s after its first violation, the detector stays warm.
+                Runnable kept = () -> {
+                    assertThat(alertStates(alerts, "band/" + hot + "/temp"))
+                            .as("the raised alert of %s/temp", hot)
+                            .containsExactly(AlertState.RAISED, AlertState.CLEARED);
+                    assertThat(alerts.records("sustained/" + hot + "/hum"))
+                            .as("the pending alert of %s/hum", hot)
+                            .singleElement()
+                            .satisfies(r -> {
+                                assertThat(r.value().getState()).isEqualTo(AlertState.RAISED);
+                                assertThat(r.value().getSince()).isEqualTo(Instant.ofEpochMilli(t0));
+                                assertThat(r.value().getEventTime()).isEqualTo(Instant.ofEpochMilli(t0 + 3000));
+                            });
+                    assertThat(scored(anomalies, hot))
+                            .as("anomaly scores of %s, each reading after the change scored once", hot)
+                            .containsExactlyInAnyOrder(
+                                    "temp@" + (t0 + 2000), "hum@" + (t0 + 3000), "temp@" + (t0 + 3000));
+                };
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(kept::run);
+                // Nothing more comes: no alert raised a second time, no score twice.
+                alerts.drain(Duration.ofSeconds(10));
+                anomalies.drain(Duration.ofSeconds(10));
+                kept.run();
+                assertThat(out.toString())
+                        .containsPattern("alerts-series-state-changelog: [1-9]\\d* entries moved")
+                        .containsPattern("anomalies-series-state-changelog: [1-9]\\d* entries moved");
+            } finally {
+                apps.close();
+            }
+        }
+    }
+
+    /**
+     * A producer writes to an old partition while the state moves (after the command has checked that the
+     * producers are stopped): the command ends with exit code 2 and commits no input offset or partition time. Run
+     * again once the producer is stopped, it finishes: the stopped application is not asked to read the records
+     * written during the change (it must not be started before the end), the new partitions get their offsets and
+     * times, and every state entry is in the partition of its device.
+     */
+    @Test
+    void shouldCommitNothingWhenRecordsArriveDuringTheMoveAndFinishOnTheNextRun(EmbeddedStack stack) throws Exception {
+        String run = TestNames.unique("scalerace");
+        TopicNames names = new TopicNames(run + ".");
+        String bootstrap = stack.kafka().bootstrapServers();
+        String input = names.enrichedReadings();
+        String group = "it-" + run + "-alerts";
+        String changelog = group + "-alerts-series-state-changelog";
+        KafkaTopics.createMissing(bootstrap, 2, input, changelog);
+        Topics topics = new Topics(
+                names, new HttpSchemaRegistryClient(stack.schemaRegistry().url()));
+        Serializer<String> keys = new StringSerializer();
+        List<String> devices = IntStream.range(0, 8).mapToObj(i -> "dev-" + i).toList();
+        String staying = devices.stream()
+                .filter(d -> defaultPartition(keys, input, d, 2) == defaultPartition(keys, input, d, 4))
+                .findFirst()
+                .orElseThrow();
+        assertThat(devices).anyMatch(d -> defaultPartition(keys, input, d, 2) != defaultPartition(keys, input, d, 4));
+        long t0 = System.currentTimeMillis() - PAST.toMillis();
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+            for (String device : devices) {
+                sendEnriched(producer, topics, input, device, "temp", t0, 20);
+                // The series state of an alerts application that has read it.
+                producer.send(new ProducerRecord<>(
+                                changelog,
+                                defaultPartition(keys, input, device, 2),
+                                device + "\u001ftemp",
+                                ("state of " + device).getBytes(StandardCharsets.UTF_8)))
+                        .get();
+            }
+        }
+        Map<TopicPartition, OffsetAndMetadata> before = new HashMap<>();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            PartitionScaling scaling = new PartitionScaling(
+                    admin, KafkaClientConfig.forBootstrapServers(bootstrap), new PrintWriter(new StringWriter()));
+            // The application has read everything and is stopped: its offsets carry partition times, as Streams'.
+            scaling.endOffsets(input)
+                    .forEach((tp, end) -> before.put(
+                            tp, new OffsetAndMetadata(end, PartitionTime.withTime(null, t0 - tp.partition()))));
+            admin.alterConsumerGroupOffsets(group, before).all().get();
+
+            String[] args = scale(common(bootstrap, names, run), input, "4", "--yes", "--timeout", "20");
+            StringWriter out = new StringWriter();
+            CompletableFuture<Integer> scale = CompletableFuture.supplyAsync(() -> run(out, args));
+            int racePartition = defaultPartition(keys, input, staying, 2);
+            long raced = 0;
+            try (KafkaProducer<String, byte[]> racing = producer(bootstrap)) {
+                racing.partitionsFor(input);
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(2))
+                        .until(() -> out.toString().contains("Step 4") || scale.isDone());
+                // A producer nobody stopped, still on the old partition count, writes until the command ends.
+                while (!scale.isDone()) {
+                    racing.send(new ProducerRecord<>(
+                                    input,
+                                    racePartition,
+                                    null,
+                                    staying,
+                                    topics.enrichedReadings()
+                                            .valueSerde()
+                                            .serializer()
+                                            .serialize(
+                                                    input,
+                                                    Records.minimalReading(
+                                                            staying,
+                                                            "temp",
+                                                            Instant.ofEpochMilli(t0 + 1 + raced),
+                                                            20))))
+                            .get();
+                    raced++;
+                }
+            }
+            int code = scale.get(60, TimeUnit.SECONDS);
+            System.out.println(out);
+            assertThat(code).as(out.toString()).isEqualTo(2);
+            assertThat(out.toString())
+                    .contains("NOT FINISHED")
+                    .containsPattern("on partitions .*" + racePartition + " \\(")
+                    .doesNotContain("Step 6");
+            assertThat(scaling.committed(group, input)).as("nothing committed").isEqualTo(before);
+            assertThat(scaling.partitionCount(input)).isEqualTo(4);
+            assertThat(scaling.partitionCount(changelog)).isEqualTo(4);
+
+            StringWriter rerun = new StringWriter();
+            assertThat(run(rerun, args)).as(rerun.toString()).isZero();
+            System.out.println(rerun);
+            assertThat(rerun.toString())
+                    .contains("already has 4 partitions but the state was not moved")
+                    .contains(raced + " records")
+                    .contains("Step 6: done");
+            Map<TopicPartition, OffsetAndMetadata> committed = scaling.committed(group, input);
+            assertThat(committed).hasSize(4);
+            // A resumed run does not know which old partition a new one's devices came from: the latest time of all.
+            committed.forEach((tp, offset) -> {
+                long expected = before.containsKey(tp) ? before.get(tp).offset() : 0;
+                assertThat(offset.offset()).as("offset of %s", tp).isEqualTo(expected);
+                assertThat(PartitionTime.decode(offset.metadata()))
+                        .as("partition time of %s", tp)
+                        .isEqualTo(t0);
+            });
+            // The records written during the change are left for the task of the partition they were written to.
+            assertThat(scaling.lag(group, input, scaling.endOffsets(input))).isEqualTo(raced);
+            Map<String, List<Integer>> expected = new TreeMap<>();
+            devices.forEach(d -> expected.put(d, List.of(defaultPartition(keys, input, d, 4))));
+            assertThat(liveEntries(bootstrap, changelog))
+                    .as("partitions of each device's series state")
+                    .isEqualTo(expected);
+
+            StringWriter third = new StringWriter();
+            assertThat(run(third, args)).as(third.toString()).isZero();
+            assertThat(third.toString()).contains("nothing to do");
+        }
+    }
+
     @Test
     void shouldPlanWithoutChangingScaleInPlaceWhatNoStatefulApplicationReadsAndRefuseTheRest(EmbeddedStack stack)
             throws Exception {
@@ -420,6 +700,76 @@ class TopicScaleIT {
         }
     }
 
+    /** The options every run of the command in a test takes: this run's topics and application ids. */
+    private static String[] common(String bootstrap, TopicNames names, String run) {
+        return new String[] {
+            "--quiet-period",
+            "1",
+            "--bootstrap-servers",
+            bootstrap,
+            "--set",
+            "topics.prefix=" + names.prefix(),
+            "--set",
+            StreamsSettingsConfig.APPLICATION_ID_PREFIX + "=it-" + run
+        };
+    }
+
+    /**
+     * Kafka's default partitioner, computed here rather than by the code under test: murmur2 of the key as its
+     * serializer writes it, made positive, modulo the partition count.
+     */
+    private static int defaultPartition(Serializer<String> keys, String topic, String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(keys.serialize(topic, key))) % partitions;
+    }
+
+    /** Sends an enriched reading keyed by its device and returns the partition Kafka put it in. */
+    private static int sendEnriched(
+            KafkaProducer<String, byte[]> producer,
+            Topics topics,
+            String topic,
+            String device,
+            String sensor,
+            long time,
+            double value)
+            throws Exception {
+        Reading reading = Records.reading(device, sensor, Instant.ofEpochMilli(time), value);
+        byte[] bytes = topics.enrichedReadings().valueSerde().serializer().serialize(topic, reading);
+        RecordMetadata metadata = producer.send(new ProducerRecord<>(topic, null, time, device, bytes))
+                .get(30, TimeUnit.SECONDS);
+        return metadata.partition();
+    }
+
+    private static List<AlertState> alertStates(TopicTail<String, Alert> alerts, String alertId) {
+        return alerts.records(alertId).stream().map(r -> r.value().getState()).toList();
+    }
+
+    /** The device's anomaly scores, as sensor@event time. */
+    private static List<String> scored(TopicTail<String, AnomalyScore> anomalies, String device) {
+        return anomalies.records(device).stream()
+                .map(r -> r.value().getSensor() + "@" + r.value().getEventTime().toEpochMilli())
+                .toList();
+    }
+
+    /** The partitions where each device has a live entry (its latest record there is not a tombstone). */
+    private static Map<String, List<Integer>> liveEntries(String bootstrap, String changelog) {
+        Map<String, byte[]> latest = new HashMap<>();
+        try (TopicTail<String, byte[]> tail = TopicTail.of(bootstrap, changelog)) {
+            tail.drain(Duration.ofSeconds(30));
+            for (ConsumerRecord<String, byte[]> record : tail.records()) {
+                latest.put(record.partition() + "/" + record.key(), record.value());
+            }
+        }
+        Map<String, List<Integer>> live = new TreeMap<>();
+        latest.forEach((at, value) -> {
+            if (value != null) {
+                int slash = at.indexOf('/');
+                String device = at.substring(slash + 1, at.indexOf('\u001f'));
+                live.computeIfAbsent(device, d -> new ArrayList<>()).add(Integer.parseInt(at.substring(0, slash)));
+            }
+        });
+        return live;
+    }
+
     private static String[] scale(String[] common, String topic, String partitions, String... more) {
         List<String> args = new ArrayList<>(List.of("topics", "scale", topic, "--partitions", partitions));
         args.addAll(List.of(more));
@@ -456,7 +806,9 @@ class TopicScaleIT {
                 StreamsSettingsConfig.ALERTS_OFFLINE_ENABLED,
                 "false",
                 StreamsSettingsConfig.COMMIT_INTERVAL_MS,
-                "100"));
+                "100",
+                StreamsSettingsConfig.ANOMALY_WARMUP,
+                "2"));
         return new FieldlineStreams(
                 settings,
                 KafkaClientConfig.forBootstrapServers(stack.kafka().bootstrapServers()),
