@@ -92,6 +92,9 @@ public final class StreamsSettingsConfig extends AbstractConfig {
     private static final Map<String, Long> DEFAULT_COMMIT_INTERVALS_MS =
             Map.of("readings", 100L, "alerts", 100L, "anomalies", 1000L, "kpis", 1000L);
 
+    /** The commit interval of an application that is not one of {@link #APPLICATION_NAMES}. */
+    private static final long OTHER_APPLICATION_COMMIT_INTERVAL_MS = 1000L;
+
     private static final ConfigDef CONFIG_DEF = buildConfigDef();
 
     /**
@@ -652,27 +655,27 @@ public final class StreamsSettingsConfig extends AbstractConfig {
 
     /** The key of one application's own commit interval: {@code streams.<application>.commit.interval.ms}. */
     public static String commitIntervalKey(String application) {
-        if (!APPLICATION_NAMES.contains(application)) {
-            throw new IllegalArgumentException(
-                    "no Streams application " + application + "; one of " + APPLICATION_NAMES);
-        }
         return "streams." + application + ".commit.interval.ms";
     }
 
     /**
      * The commit interval of one application: its own key when set, else {@link #COMMIT_INTERVAL_MS} when set, else
-     * its own key's default.
+     * its own key's default. A name that is none of {@link #APPLICATION_NAMES} (a tool's or a test's own
+     * application) has no key of its own: {@link #COMMIT_INTERVAL_MS} when set, else 1 s.
      */
     public CommitInterval commitInterval(String application) {
         String own = commitIntervalKey(application);
-        if (originals().containsKey(own)) {
+        boolean known = APPLICATION_NAMES.contains(application);
+        if (known && originals().containsKey(own)) {
             return new CommitInterval(own, getLong(own), true);
         }
         Long shared = getLong(COMMIT_INTERVAL_MS);
         if (shared != null) {
             return new CommitInterval(COMMIT_INTERVAL_MS, shared, true);
         }
-        return new CommitInterval(own, getLong(own), false);
+        return known
+                ? new CommitInterval(own, getLong(own), false)
+                : new CommitInterval(COMMIT_INTERVAL_MS, OTHER_APPLICATION_COMMIT_INTERVAL_MS, false);
     }
 
     public Set<String> applications() {

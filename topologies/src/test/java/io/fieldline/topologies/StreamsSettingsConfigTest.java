@@ -69,7 +69,11 @@ class StreamsSettingsConfigTest {
                 .isEqualTo(new StreamsSettingsConfig.CommitInterval(
                         StreamsSettingsConfig.KPIS_COMMIT_INTERVAL_MS, 5000, true));
         assertThat(own.commitInterval("readings").millis()).isEqualTo(100);
-        assertThatThrownBy(() -> own.commitInterval("nope")).isInstanceOf(IllegalArgumentException.class);
+        // An application of a tool or a test: the shared key, else 1 s.
+        assertThat(own.commitInterval("errors-test"))
+                .isEqualTo(new StreamsSettingsConfig.CommitInterval(
+                        StreamsSettingsConfig.COMMIT_INTERVAL_MS, 1000, false));
+        assertThat(config.commitInterval("errors-test").millis()).isEqualTo(500);
     }
 
     @Test
