@@ -44,17 +44,16 @@ final class AnomalyDetector {
 
     private Score score(AnomalyState state, double x) {
         double z = standardised(x - state.mean, Math.sqrt(state.variance));
-        double[] values = state.values();
-        double median = median(values);
-        double[] deviations = new double[values.length];
-        double absSum = 0;
-        for (int i = 0; i < values.length; i++) {
-            deviations[i] = Math.abs(values[i] - median);
-            absSum += deviations[i];
-        }
-        double scale = MAD_TO_SIGMA * median(deviations);
-        if (scale == 0 && values.length > 0) {
-            scale = MEAN_ABS_DEV_TO_SIGMA * absSum / values.length;
+        int n = state.size;
+        double median = sortedMedian(state.sorted, n);
+        double scale = MAD_TO_SIGMA * medianAbsoluteDeviation(state.sorted, n, median);
+        if (scale == 0 && n > 0) {
+            // Summed in slot order, as the deviations always were, so the figure is the same to the last bit.
+            double absSum = 0;
+            for (int i = 0; i < n; i++) {
+                absSum += Math.abs(state.window[i] - median);
+            }
+            scale = MEAN_ABS_DEV_TO_SIGMA * absSum / n;
         }
         double robustZ = standardised(x - median, scale);
         double ewmaScore = score(z);
@@ -99,13 +98,59 @@ final class AnomalyDetector {
     }
 
     static double median(double[] values) {
-        if (values.length == 0) {
-            return 0;
-        }
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        return sortedMedian(sorted, sorted.length);
+    }
+
+    /** The median of the first n values of an ascending array; 0 when n is 0. */
+    static double sortedMedian(double[] sorted, int n) {
+        if (n == 0) {
+            return 0;
+        }
+        int mid = n / 2;
+        return n % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /**
+     * The median of |v - centre| over the first n values of an ascending array, without sorting the deviations:
+     * they fall towards the centre and rise after it, so walking outwards from the centre, always to the side
+     * with the smaller deviation, meets them in ascending order. Stops at the middle one (or two).
+     */
+    static double medianAbsoluteDeviation(double[] sorted, int n, double centre) {
+        if (n == 0) {
+            return 0;
+        }
+        int right = upperBound(sorted, n, centre);
+        int left = right - 1;
+        int mid = n / 2;
+        double previous = 0;
+        for (int rank = 0; ; rank++) {
+            double deviation;
+            if (right >= n || left >= 0 && Math.abs(sorted[left] - centre) <= Math.abs(sorted[right] - centre)) {
+                deviation = Math.abs(sorted[left--] - centre);
+            } else {
+                deviation = Math.abs(sorted[right++] - centre);
+            }
+            if (rank == mid) {
+                return n % 2 == 1 ? deviation : (previous + deviation) / 2;
+            }
+            previous = deviation;
+        }
+    }
+
+    private static int upperBound(double[] sorted, int n, double value) {
+        int low = 0;
+        int high = n;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (sorted[middle] <= value) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
     }
 
     /** One scored value. */

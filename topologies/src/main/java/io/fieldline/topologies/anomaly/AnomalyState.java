@@ -5,7 +5,11 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 
-/** Detector state of one series: EWMA moments and a ring buffer of the last K values. */
+/**
+ * Detector state of one series: EWMA moments, a ring buffer of the last K values, and the same values kept
+ * sorted, so that the median and the MAD are read off in one pass instead of sorting the window twice per
+ * reading. The sorted copy is in {@link Double#compare} order, the order {@code Arrays.sort} gives.
+ */
 final class AnomalyState {
 
     long count;
@@ -16,18 +20,66 @@ final class AnomalyState {
     int next;
     /** Values in the window, at most {@code window.length}. */
     int size;
+    /** The window's values in ascending order, the first {@code size} entries used. */
+    final double[] sorted;
+    /** For each entry of {@link #sorted}, the ring slot holding it. */
+    final int[] sortedSlot;
 
     AnomalyState(int windowSize) {
         this.window = new double[windowSize];
+        this.sorted = new double[windowSize];
+        this.sortedSlot = new int[windowSize];
     }
 
     void push(double value) {
+        int count = size;
+        if (size == window.length) {
+            removeSorted(window[next], next);
+            count--;
+        }
+        insertSorted(value, next, count);
         window[next] = value;
         next = (next + 1) % window.length;
         size = Math.min(size + 1, window.length);
     }
 
-    /** A copy of the values in the window (order irrelevant to median and MAD). */
+    private void insertSorted(double value, int slot, int count) {
+        // After the last equal value: the array stays in Arrays.sort order whatever the ties.
+        int at = upperBound(value, count);
+        System.arraycopy(sorted, at, sorted, at + 1, count - at);
+        System.arraycopy(sortedSlot, at, sortedSlot, at + 1, count - at);
+        sorted[at] = value;
+        sortedSlot[at] = slot;
+    }
+
+    private void removeSorted(double value, int slot) {
+        int at = upperBound(value, size) - 1;
+        while (at >= 0 && Double.compare(sorted[at], value) == 0 && sortedSlot[at] != slot) {
+            at--;
+        }
+        if (at < 0 || sortedSlot[at] != slot) {
+            throw new IllegalStateException("sorted window lost the value " + value + " of slot " + slot);
+        }
+        System.arraycopy(sorted, at + 1, sorted, at, size - at - 1);
+        System.arraycopy(sortedSlot, at + 1, sortedSlot, at, size - at - 1);
+    }
+
+    /** The first index whose value compares greater than {@code value}. */
+    private int upperBound(double value, int count) {
+        int low = 0;
+        int high = count;
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (Double.compare(sorted[mid], value) <= 0) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
+    }
+
+    /** A copy of the values in the window, in slot order (order irrelevant to median and MAD). */
     double[] values() {
         double[] values = new double[size];
         System.arraycopy(window, 0, values, 0, size);
@@ -36,7 +88,8 @@ final class AnomalyState {
 
     static BinaryCodec<AnomalyState> codec(int windowSize) {
         return new BinaryCodec<>() {
-            private static final int VERSION = 1;
+            /** 1: moments and the window oldest first. 2: as 1, then each sorted value's age (a short). */
+            private static final int VERSION = 2;
 
             @Override
             public void write(AnomalyState state, DataOutputStream out) throws IOException {
@@ -50,21 +103,59 @@ final class AnomalyState {
                 for (int i = 0; i < state.size; i++) {
                     out.writeDouble(state.window[(oldest + i) % state.window.length]);
                 }
+                // The sorted order as ages (0 = oldest), so reading the state back needs no sort.
+                int length = state.window.length;
+                for (int i = 0; i < state.size; i++) {
+                    out.writeShort((state.sortedSlot[i] - oldest + length) % length);
+                }
             }
 
             @Override
             public AnomalyState read(DataInputStream in) throws IOException {
-                BinaryCodec.expectVersion(in, VERSION, "anomaly");
+                int version = in.readUnsignedByte();
+                if (version != 1 && version != VERSION) {
+                    throw new IOException("Unsupported anomaly state format version " + version);
+                }
                 AnomalyState state = new AnomalyState(windowSize);
                 state.count = in.readLong();
                 state.mean = in.readDouble();
                 state.variance = in.readDouble();
                 int size = in.readInt();
+                double[] oldestFirst = new double[size];
                 for (int i = 0; i < size; i++) {
-                    state.push(in.readDouble());
+                    oldestFirst[i] = in.readDouble();
+                }
+                if (version == VERSION && size <= windowSize) {
+                    System.arraycopy(oldestFirst, 0, state.window, 0, size);
+                    for (int i = 0; i < size; i++) {
+                        int age = in.readUnsignedShort();
+                        if (age >= size) {
+                            throw new IOException("anomaly state: age " + age + " outside a window of " + size);
+                        }
+                        state.sorted[i] = oldestFirst[age];
+                        state.sortedSlot[i] = age;
+                    }
+                    state.size = size;
+                    state.next = size % windowSize;
+                    state.checkSorted();
+                } else {
+                    // Version 1, or a smaller window configured since: rebuild (keeps the newest values).
+                    for (double value : oldestFirst) {
+                        state.push(value);
+                    }
                 }
                 return state;
             }
         };
+    }
+
+    private void checkSorted() throws IOException {
+        boolean[] seen = new boolean[size];
+        for (int i = 0; i < size; i++) {
+            if (i > 0 && Double.compare(sorted[i - 1], sorted[i]) > 0 || seen[sortedSlot[i]]) {
+                throw new IOException("anomaly state: sorted window out of order at " + i);
+            }
+            seen[sortedSlot[i]] = true;
+        }
     }
 }
