@@ -266,10 +266,13 @@ public final class SinkConfig extends AbstractConfig {
                         Range.between(1, 1_000_000),
                         Importance.MEDIUM,
                         "Largest number of records written in one database transaction or Redis pipeline.")
+                // 50 ms rather than 200: below a batch's worth of records a second (sink.batch.size) the linger is
+                // added to every row's and Redis value's latency; measured (docs/benchmarks.md, Whole pipeline) at
+                // 2,000 readings/s, publish -> row p50 665 -> 398 ms with no measurable CPU cost.
                 .define(
                         BATCH_LINGER_MS,
                         Type.LONG,
-                        200L,
+                        50L,
                         Range.between(0, 60_000),
                         Importance.MEDIUM,
                         "Longest time a record waits for its batch to fill before the batch is written anyway.")
