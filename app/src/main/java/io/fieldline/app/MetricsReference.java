@@ -438,6 +438,16 @@ public final class MetricsReference {
                             + MetadataCdc.REASON_UNCONVERTIBLE + "` (a column of an unexpected type)."),
             // --- HTTP API
             metric(
+                    io.fieldline.app.api.ApiServer.METER_CONNECTIONS_DROPPED,
+                    Type.COUNTER,
+                    null,
+                    List.of("reason"),
+                    API,
+                    "Connections the API closed without an answer. `reason`: `request_timeout` (the client did not "
+                            + "send its whole request within api.request.timeout.ms), `response_timeout` (it did not "
+                            + "take the answer within api.response.timeout.ms), `no_reading_thread` (every reading "
+                            + "thread busy and api.queue.size connections waiting)."),
+            metric(
                     io.fieldline.app.api.ApiServer.METER_REQUESTS,
                     Type.COUNTER,
                     null,

@@ -60,6 +60,9 @@ public final class ApiServer implements AutoCloseable {
 
     public static final String METER_REQUESTS = "fieldline.api.requests";
     public static final String METER_DURATION = "fieldline.api.request.duration";
+    /** Connections closed unanswered (a slow or stalled client, no reading thread free), by {@code reason}. */
+    public static final String METER_CONNECTIONS_DROPPED = ConnectionWatchdog.METER_DROPPED;
+
     public static final String METER_FALLBACKS = "fieldline.api.live.fallbacks";
 
     static final String PROBLEM_JSON = "application/problem+json";
@@ -154,7 +157,9 @@ public final class ApiServer implements AutoCloseable {
         int readThreads = config.getInt(ApiConfig.READ_THREADS);
         watchdog = new ConnectionWatchdog(
                 Duration.ofMillis(config.getLong(ApiConfig.REQUEST_TIMEOUT_MS)),
-                Duration.ofMillis(config.getLong(ApiConfig.RESPONSE_TIMEOUT_MS)));
+                Duration.ofMillis(config.getLong(ApiConfig.RESPONSE_TIMEOUT_MS)),
+                meters);
+        Counter noReadingThread = ConnectionWatchdog.dropped(meters, ConnectionWatchdog.REASON_NO_READING_THREAD);
         // The request threads' queue is unbounded, but only answers of POSTs Kafka acknowledged enter it without a
         // permit of the admission semaphore: new requests are bounded by it.
         workers = pool(threads, new LinkedBlockingQueue<>(), "fieldline-api-http");
@@ -169,6 +174,7 @@ public final class ApiServer implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 // The JDK closes the connection unanswered: every reading thread is busy and the queue full.
                 connectionsRefused.incrementAndGet();
+                noReadingThread.increment();
                 lastOverload = System.nanoTime();
                 LOG.debug("API connection refused: all {} reading threads busy", readThreads);
                 throw e;

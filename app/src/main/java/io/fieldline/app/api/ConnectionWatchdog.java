@@ -1,12 +1,13 @@
 package io.fieldline.app.api;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bounds how long a thread of the API may spend reading a request from a client, or writing an answer to one.
@@ -22,6 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * the thread leaves clean for its next task.
  */
 final class ConnectionWatchdog implements AutoCloseable {
+
+    /** Connections the API closed unanswered, by {@code reason}. */
+    static final String METER_DROPPED = "fieldline.api.connections.dropped";
+
+    static final String REASON_REQUEST_TIMEOUT = "request_timeout";
+    static final String REASON_RESPONSE_TIMEOUT = "response_timeout";
+    static final String REASON_NO_READING_THREAD = "no_reading_thread";
 
     /** What a watched thread is doing. */
     enum Phase {
@@ -64,7 +72,7 @@ final class ConnectionWatchdog implements AutoCloseable {
         private synchronized void expireIfDue(long now) {
             if (open && !expired && now - deadline >= 0) {
                 expired = true;
-                (phase == Phase.READ ? readsCut : writesCut).incrementAndGet();
+                (phase == Phase.READ ? readsCut : writesCut).increment();
                 thread.interrupt();
             }
         }
@@ -74,10 +82,12 @@ final class ConnectionWatchdog implements AutoCloseable {
     private final long writeNanos;
     private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService ticker;
-    private final AtomicLong readsCut = new AtomicLong();
-    private final AtomicLong writesCut = new AtomicLong();
+    private final Counter readsCut;
+    private final Counter writesCut;
 
-    ConnectionWatchdog(Duration read, Duration write) {
+    ConnectionWatchdog(Duration read, Duration write, MeterRegistry meters) {
+        this.readsCut = dropped(meters, REASON_REQUEST_TIMEOUT);
+        this.writesCut = dropped(meters, REASON_RESPONSE_TIMEOUT);
         this.readNanos = read.toNanos();
         this.writeNanos = write.toNanos();
         long tick = Math.max(10, Math.min(250, Math.min(read.toMillis(), write.toMillis()) / 10));
@@ -96,14 +106,13 @@ final class ConnectionWatchdog implements AutoCloseable {
         return watch;
     }
 
-    /** Connections closed because a request was not read in time. */
-    long readsCut() {
-        return readsCut.get();
-    }
-
-    /** Connections closed because an answer could not be written in time. */
-    long writesCut() {
-        return writesCut.get();
+    /** The counter of connections closed unanswered for {@code reason}. */
+    static Counter dropped(MeterRegistry meters, String reason) {
+        return Counter.builder(METER_DROPPED)
+                .description("Connections the API closed unanswered: a request not sent in time, an answer not taken "
+                        + "in time, or no reading thread free")
+                .tag("reason", reason)
+                .register(meters);
     }
 
     private void tick() {

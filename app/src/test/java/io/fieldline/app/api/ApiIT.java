@@ -577,6 +577,14 @@ class ApiIT {
             assertThat(closedAfterMs)
                     .as("every stalled connection closed within api.request.timeout.ms (plus the watchdog's tick)")
                     .isLessThan(REQUEST_TIMEOUT_MS + 1_500);
+            double dropped = send(HttpRequest.newBuilder(URI.create(runtime.opsUrl() + "/metrics")))
+                    .body()
+                    .lines()
+                    .filter(line -> line.startsWith("fieldline_api_connections_dropped_total{")
+                            && line.contains("reason=\"request_timeout\""))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
+            assertThat(dropped).as("counted by reason").isGreaterThanOrEqualTo(10);
             assertThat(get(readToken, "/api/v1/facilities").statusCode()).isEqualTo(200);
         } finally {
             idle.close();

@@ -3,6 +3,7 @@ package io.fieldline.app.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -19,7 +20,9 @@ class ConnectionWatchdogTest {
 
     @Test
     void shouldCutABlockedReadPastItsDeadlineAndLeaveTheThreadClean() throws Exception {
-        try (ConnectionWatchdog watchdog = new ConnectionWatchdog(Duration.ofMillis(200), Duration.ofSeconds(5));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (ConnectionWatchdog watchdog =
+                        new ConnectionWatchdog(Duration.ofMillis(200), Duration.ofSeconds(5), meters);
                 ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
                 SocketChannel client = SocketChannel.open(server.getLocalAddress());
                 SocketChannel accepted = server.accept()) {
@@ -38,7 +41,9 @@ class ConnectionWatchdogTest {
                     .as("the interrupt does not reach the thread's next task")
                     .isFalse();
             assertThat(tookMs).isBetween(150L, 2_000L);
-            assertThat(watchdog.readsCut()).isEqualTo(1);
+            assertThat(meters.counter(ConnectionWatchdog.METER_DROPPED, "reason", "request_timeout")
+                            .count())
+                    .isEqualTo(1.0);
             assertThat(client.read(ByteBuffer.allocate(1)))
                     .as("the client sees the end")
                     .isEqualTo(-1);
@@ -47,7 +52,9 @@ class ConnectionWatchdogTest {
 
     @Test
     void shouldNeverInterruptAThreadWhoseWatchEndedInTime() throws Exception {
-        try (ConnectionWatchdog watchdog = new ConnectionWatchdog(Duration.ofMillis(100), Duration.ofMillis(100))) {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (ConnectionWatchdog watchdog =
+                new ConnectionWatchdog(Duration.ofMillis(100), Duration.ofMillis(100), meters)) {
             ConnectionWatchdog.Watch watch = watchdog.watch(ConnectionWatchdog.Phase.WRITE);
             watch.close();
 
@@ -55,7 +62,9 @@ class ConnectionWatchdogTest {
 
             assertThat(Thread.interrupted()).isFalse();
             assertThat(watch.expired()).isFalse();
-            assertThat(watchdog.writesCut()).isZero();
+            assertThat(meters.counter(ConnectionWatchdog.METER_DROPPED, "reason", "response_timeout")
+                            .count())
+                    .isZero();
         }
     }
 }
