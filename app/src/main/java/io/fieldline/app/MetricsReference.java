@@ -469,7 +469,24 @@ public final class MetricsReference {
                     List.of(),
                     API,
                     "Reads of latest values, KPIs or active alerts answered from PostgreSQL because Redis did not "
-                            + "answer."));
+                            + "answer."),
+            metric(
+                    io.fieldline.app.api.ApiServer.METER_MISSES,
+                    Type.COUNTER,
+                    null,
+                    List.of("kind"),
+                    API,
+                    "Devices (`kind=latest`) or rooms (`kind=kpi`) read from PostgreSQL while Redis answered, because "
+                            + "Redis held no readable value of them (keys expired, evicted, or lost in a restart)."),
+            metric(
+                    io.fieldline.app.api.ApiServer.METER_UNREADABLE,
+                    Type.COUNTER,
+                    null,
+                    List.of("kind"),
+                    API,
+                    "Values in Redis the API could not read (not the sink's JSON, a field of the wrong type, a key "
+                            + "of the wrong type) and left out of an answer; Redis stays the source. `kind`: "
+                            + "`latest`, `kpi`, `alert`."));
 
     /** Registered by the developer build only ({@code ./fieldline up}, dev/cli MqttBrokerBacklog). */
     private static final List<Metric> DEVELOPER = List.of(

@@ -15,7 +15,7 @@ public enum ApiRoute {
     LIST_DEVICES("GET", "/api/v1/devices", ApiTokens.Scope.READ, "facility", "room", "limit", "offset"),
     GET_DEVICE("GET", "/api/v1/devices/{deviceId}", ApiTokens.Scope.READ),
     LIST_SENSORS("GET", "/api/v1/devices/{deviceId}/sensors", ApiTokens.Scope.READ, "limit", "offset"),
-    DEVICE_LATEST("GET", "/api/v1/devices/{deviceId}/latest", ApiTokens.Scope.READ, "limit", "offset"),
+    DEVICE_LATEST("GET", "/api/v1/devices/{deviceId}/latest", ApiTokens.Scope.READ, "after", "limit", "offset"),
     SERIES(
             "GET",
             "/api/v1/devices/{deviceId}/sensors/{sensor}/series",
@@ -25,8 +25,8 @@ public enum ApiRoute {
             "resolution",
             "limit",
             "offset"),
-    ROOM_LATEST("GET", "/api/v1/rooms/{roomId}/latest", ApiTokens.Scope.READ, "limit", "offset"),
-    ROOM_KPIS("GET", "/api/v1/rooms/{roomId}/kpis", ApiTokens.Scope.READ, "limit", "offset"),
+    ROOM_LATEST("GET", "/api/v1/rooms/{roomId}/latest", ApiTokens.Scope.READ, "after", "limit", "offset"),
+    ROOM_KPIS("GET", "/api/v1/rooms/{roomId}/kpis", ApiTokens.Scope.READ, "after", "limit", "offset"),
     ROOM_KPI_HISTORY(
             "GET",
             "/api/v1/rooms/{roomId}/kpis/history",
@@ -45,6 +45,7 @@ public enum ApiRoute {
             "room",
             "device",
             "severity",
+            "after",
             "limit",
             "offset"),
     ALERT_HISTORY(

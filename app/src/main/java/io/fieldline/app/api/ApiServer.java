@@ -22,7 +22,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +63,8 @@ public final class ApiServer implements AutoCloseable {
     public static final String METER_CONNECTIONS_DROPPED = ConnectionWatchdog.METER_DROPPED;
 
     public static final String METER_FALLBACKS = "fieldline.api.live.fallbacks";
+    public static final String METER_MISSES = "fieldline.api.live.misses";
+    public static final String METER_UNREADABLE = "fieldline.api.live.unreadable";
 
     static final String PROBLEM_JSON = "application/problem+json";
     static final String JSON_TYPE = "application/json";
@@ -105,6 +106,7 @@ public final class ApiServer implements AutoCloseable {
     private final byte[] openApi;
     private final String asyncApi;
     private final Counter fallbacks;
+    private final LiveValues liveValues;
     /** How long after the last request refused as overloaded the component still reports DEGRADED. */
     private static final long OVERLOAD_REPORTED_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -147,6 +149,7 @@ public final class ApiServer implements AutoCloseable {
                 .description("Reads of live values, KPIs or active alerts answered from PostgreSQL because Redis "
                         + "could not answer")
                 .register(meters);
+        this.liveValues = new LiveValues(live, reads, fallbacks, meters);
     }
 
     /** Binds and starts serving. */
@@ -500,13 +503,13 @@ public final class ApiServer implements AutoCloseable {
                     list(reads.devices(query.get("facility"), query.get("room"), page(query)), page(query));
                 case GET_DEVICE -> Response.json(200, reads.device(path.get("deviceId")));
                 case LIST_SENSORS -> list(reads.sensors(path.get("deviceId"), page(query)), page(query));
-                case DEVICE_LATEST -> deviceLatest(path.get("deviceId"), page(query));
+                case DEVICE_LATEST -> deviceLatest(path.get("deviceId"), query, rawPath);
                 case SERIES -> series(path.get("deviceId"), path.get("sensor"), query, rawPath);
-                case ROOM_LATEST -> roomLatest(path.get("roomId"), page(query));
-                case ROOM_KPIS -> roomKpis(path.get("roomId"), page(query));
+                case ROOM_LATEST -> roomLatest(path.get("roomId"), query, rawPath);
+                case ROOM_KPIS -> roomKpis(path.get("roomId"), query, rawPath);
                 case ROOM_KPI_HISTORY -> kpiHistory(path.get("roomId"), query, rawPath);
                 case ROOM_DAILY -> roomDaily(path.get("roomId"), query, rawPath);
-                case ACTIVE_ALERTS -> activeAlerts(query);
+                case ACTIVE_ALERTS -> activeAlerts(query, rawPath);
                 case ALERT_HISTORY -> alertHistory(query, rawPath);
                 case INGEST -> throw new IllegalStateException("answered asynchronously, above");
                 case OPENAPI -> new Response(200, JSON_TYPE, new String(openApi, StandardCharsets.UTF_8), Map.of());
@@ -660,14 +663,23 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The instants {@code from} and {@code to} may take: years 1 to 9999 (ISO-8601 without a sign; PostgreSQL stores
+     * them), so that no value reaches the database or date arithmetic outside what they handle.
+     */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     private Instant[] range(Map<String, String> query) {
         Instant to = instant(query, "to");
         Instant from = instant(query, "from");
+        // A defaulted end stays within the bounds: a range near them is shorter than the default, not refused.
         if (to == null) {
-            to = from == null ? clock.instant() : from.plus(DEFAULT_RANGE);
+            to = from == null ? clock.instant() : min(from.plus(DEFAULT_RANGE), LATEST);
         }
         if (from == null) {
-            from = to.minus(DEFAULT_RANGE);
+            from = max(to.minus(DEFAULT_RANGE), EARLIEST);
         }
         if (!from.isBefore(to)) {
             throw ApiProblem.invalid("?from", "must be before to");
@@ -680,11 +692,24 @@ public final class ApiServer implements AutoCloseable {
         if (text == null) {
             return null;
         }
+        Instant instant;
         try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
+            instant = Instant.parse(text);
+        } catch (java.time.DateTimeException e) {
             throw ApiProblem.invalid("?" + name, "must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
         }
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw ApiProblem.invalid("?" + name, "must be between " + EARLIEST + " and " + LATEST);
+        }
+        return instant;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     private static Response list(List<Map<String, Object>> rows, Page page) {
@@ -741,48 +766,42 @@ public final class ApiServer implements AutoCloseable {
 
     // --- handlers
 
-    private Response liveList(Optional<List<Map<String, Object>>> fromRedis, SqlRead fallback, Page page)
-            throws SQLException {
-        if (fromRedis.isPresent()) {
-            return Response.json(200, page.document(page.slice(fromRedis.get()), SOURCE_REDIS));
-        }
-        fallbacks.increment();
-        return Response.json(200, page.document(page.slice(fallback.read()), SOURCE_POSTGRES));
+    /** A live list's page, its {@code after} cursor (see {@link LiveValues}) and what {@code page.next} is built from. */
+    private LiveValues.Request liveRequest(Map<String, String> query, String rawPath) {
+        return new LiveValues.Request(page(query), query.get("after"), rawPath, query);
     }
 
-    @FunctionalInterface
-    private interface SqlRead {
-        List<Map<String, Object>> read() throws SQLException;
+    private Response deviceLatest(String deviceId, Map<String, String> query, String rawPath) throws SQLException {
+        return Response.json(200, liveValues.deviceLatest(deviceId, liveRequest(query, rawPath)));
     }
 
-    private Response deviceLatest(String deviceId, Page page) throws SQLException {
-        return liveList(live.deviceLatest(deviceId), () -> reads.latest(deviceId, null), page);
+    private Response roomLatest(String room, Map<String, String> query, String rawPath) throws SQLException {
+        return Response.json(200, liveValues.roomLatest(room, liveRequest(query, rawPath)));
     }
 
-    private Response roomLatest(String room, Page page) throws SQLException {
-        return liveList(live.roomLatest(room), () -> reads.latest(null, room), page);
+    private Response roomKpis(String room, Map<String, String> query, String rawPath) throws SQLException {
+        return Response.json(200, liveValues.roomKpis(room, liveRequest(query, rawPath)));
     }
 
-    private Response roomKpis(String room, Page page) throws SQLException {
-        return liveList(live.roomKpis(room), () -> reads.latestKpis(room), page);
-    }
-
-    private Response activeAlerts(Map<String, String> query) throws SQLException {
-        Page page = page(query);
+    private Response activeAlerts(Map<String, String> query, String rawPath) throws SQLException {
         String severity = upper(query.get("severity"), "severity", List.of("INFO", "WARNING", "CRITICAL"));
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("facilityId", query.get("facility"));
         fields.put("roomId", query.get("room"));
         fields.put("deviceId", query.get("device"));
         fields.put("severity", severity);
-        return liveList(
-                live.activeAlerts(query.get("facility"), query.get("room"), fields),
-                () -> reads.activeAlerts(List.of(
-                        new TelemetryReads.Filter("site", query.get("facility")),
-                        new TelemetryReads.Filter("room", query.get("room")),
-                        new TelemetryReads.Filter("device_id", query.get("device")),
-                        new TelemetryReads.Filter("severity", severity))),
-                page);
+        return Response.json(
+                200,
+                liveValues.activeAlerts(
+                        query.get("facility"),
+                        query.get("room"),
+                        fields,
+                        List.of(
+                                new TelemetryReads.Filter("site", query.get("facility")),
+                                new TelemetryReads.Filter("room", query.get("room")),
+                                new TelemetryReads.Filter("device_id", query.get("device")),
+                                new TelemetryReads.Filter("severity", severity)),
+                        liveRequest(query, rawPath)));
     }
 
     private Response alertHistory(Map<String, String> query, String rawPath) throws SQLException {
@@ -852,6 +871,7 @@ public final class ApiServer implements AutoCloseable {
         TelemetryReads.Resolution resolution = query.containsKey("resolution")
                 ? TelemetryReads.Resolution.parse(query.get("resolution"))
                 : TelemetryReads.Resolution.fitting(range[0], range[1]);
+        resolution.check(range[0], range[1]);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("deviceId", deviceId);
         doc.put("sensor", sensor);

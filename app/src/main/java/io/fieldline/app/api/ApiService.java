@@ -67,7 +67,11 @@ public final class ApiService implements Component {
         ApiConfig api = new ApiConfig(settings);
         SinkConfig sink = ServiceComponents.sinkConfig(context);
         pool = pool(sink, api);
-        live = new LiveReads(sink, api.duration(ApiConfig.REDIS_TIMEOUT_MS), api.duration(ApiConfig.REDIS_RETRY_MS));
+        live = new LiveReads(
+                sink,
+                api.duration(ApiConfig.REDIS_TIMEOUT_MS),
+                api.duration(ApiConfig.REDIS_RETRY_MS),
+                context.meters());
         publisher = IngressPublisher.withSchemaRegistry(
                 ingressSettings(context), context.topics(), new HttpSchemaRegistryClient(settings), context.meters());
         Duration inProgress = Duration.ofMillis(api.getInt(ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS) + 60_000L);

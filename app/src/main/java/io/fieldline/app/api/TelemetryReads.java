@@ -60,10 +60,36 @@ final class TelemetryReads {
             }
             return hours <= 90 * 24 ? HOUR : DAY;
         }
+
+        /**
+         * The longest range a resolution is read over: 31 days of raw readings, a year of one-minute rollups (longer
+         * ranges are a scan of a series' whole history for pages nobody reads; ask a coarser resolution).
+         */
+        java.time.Duration maxRange() {
+            return switch (this) {
+                case RAW -> java.time.Duration.ofDays(31);
+                case MINUTE -> java.time.Duration.ofDays(366);
+                case HOUR, DAY -> null;
+            };
+        }
+
+        /** 400 naming {@code ?resolution} when the range is longer than this resolution is read over. */
+        void check(Instant from, Instant to) {
+            java.time.Duration max = maxRange();
+            if (max != null && java.time.Duration.between(from, to).compareTo(max) > 0) {
+                throw ApiProblem.invalid(
+                        "?resolution",
+                        text + " covers at most " + max.toDays()
+                                + " days; ask a coarser resolution or a shorter range");
+            }
+        }
     }
 
     /** A condition on a column, when its value is given. */
     record Filter(String column, Object value) {}
+
+    /** A keyset condition: the rows after the last one of the previous page. */
+    record Seek(String condition, List<Object> params) {}
 
     private final DataSource dataSource;
 
@@ -117,23 +143,73 @@ final class TelemetryReads {
                 page);
     }
 
-    /** The newest value of each series of a device, or of every device of a room (device id is then null). */
-    List<Map<String, Object>> latest(String deviceId, String room) throws SQLException {
+    private static final String LATEST_COLUMNS =
+            "SELECT device_id AS \"deviceId\", sensor, time, value, unit, quality FROM latest_value";
+
+    /** The newest value of each series of a device, by sensor, after the sensor {@code after} when given. */
+    List<Map<String, Object>> deviceLatest(String deviceId, String after, Page page) throws SQLException {
         return query(
-                "SELECT device_id AS \"deviceId\", sensor, time, value, unit, quality FROM latest_value",
-                List.of(new Filter("device_id", deviceId), new Filter("room", room)),
-                "device_id, sensor",
-                null);
+                LATEST_COLUMNS,
+                List.of(new Filter("device_id", deviceId)),
+                after == null ? null : new Seek("sensor COLLATE \"C\" > ?", List.of(after)),
+                "sensor COLLATE \"C\"",
+                page);
     }
 
-    /** The newest window of each KPI of a room. */
-    List<Map<String, Object>> latestKpis(String room) throws SQLException {
+    /**
+     * The newest value of each series of the devices of a room (registered in the room, or whose newest reading was
+     * in it), by device and sensor, after the series {@code (afterDevice, afterSensor)} when given.
+     */
+    List<Map<String, Object>> roomLatest(String room, String afterDevice, String afterSensor, Page page)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder(
+                LATEST_COLUMNS + " WHERE (device_id IN (SELECT device_id FROM device WHERE room = ?) OR room = ?)");
+        List<Object> params = new ArrayList<>(List.of(room, room));
+        if (afterDevice != null) {
+            sql.append(" AND (device_id COLLATE \"C\", sensor COLLATE \"C\") > (?, ?)");
+            params.add(afterDevice);
+            params.add(afterSensor);
+        }
+        sql.append(" ORDER BY device_id COLLATE \"C\", sensor COLLATE \"C\" LIMIT ? OFFSET ?");
+        params.add(page.limit() + 1);
+        params.add(page.offset());
+        return rows(sql.toString(), params);
+    }
+
+    /** The newest value of each series of the given devices (those Redis had nothing of), by device and sensor. */
+    List<Map<String, Object>> latestOf(List<String> deviceIds) throws SQLException {
+        if (deviceIds.isEmpty()) {
+            return List.of();
+        }
+        try (Connection c = dataSource.getConnection()) {
+            java.sql.Array ids = c.createArrayOf("text", deviceIds.toArray());
+            return rows(
+                    c,
+                    LATEST_COLUMNS + " WHERE device_id = ANY (?)"
+                            + " ORDER BY device_id COLLATE \"C\", sensor COLLATE \"C\"",
+                    List.of(ids));
+        }
+    }
+
+    /** The devices registered in a room, by id. */
+    List<String> roomDeviceIds(String room) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        for (Map<String, Object> row :
+                rows("SELECT device_id FROM device WHERE room = ? ORDER BY device_id", List.of(room))) {
+            ids.add((String) row.get("device_id"));
+        }
+        return ids;
+    }
+
+    /** The newest window of each KPI of a room, by name, after the name {@code after} when given. */
+    List<Map<String, Object>> latestKpis(String room, String after, Page page) throws SQLException {
         return query(
-                "SELECT DISTINCT ON (name) name, value, unit, window_start AS \"windowStart\","
+                "SELECT DISTINCT ON (name COLLATE \"C\") name, value, unit, window_start AS \"windowStart\","
                         + " window_end AS \"windowEnd\" FROM kpi",
                 List.of(new Filter("room", room)),
-                "name, window_end DESC",
-                null);
+                after == null ? null : new Seek("name COLLATE \"C\" > ?", List.of(after)),
+                "name COLLATE \"C\", window_end DESC",
+                page);
     }
 
     /** Every window of a room's KPIs (of one KPI when named) in a range, oldest first. */
@@ -193,9 +269,14 @@ final class TelemetryReads {
             + " severity, device_id AS \"deviceId\", sensor, site AS \"facilityId\", room AS \"roomId\", direction,"
             + " value, threshold, clear_threshold AS \"clearThreshold\", since, event_time AS time, message";
 
-    /** Alerts raised or escalated and not cleared, newest first. */
-    List<Map<String, Object>> activeAlerts(List<Filter> filters) throws SQLException {
-        return query("SELECT " + ALERT_COLUMNS + " FROM active_alert", filters, "event_time DESC, alert_id", null);
+    /** Alerts raised or escalated and not cleared, by alert id, after the id {@code after} when given. */
+    List<Map<String, Object>> activeAlerts(List<Filter> filters, String after, Page page) throws SQLException {
+        return query(
+                "SELECT " + ALERT_COLUMNS + " FROM active_alert",
+                filters,
+                after == null ? null : new Seek("alert_id COLLATE \"C\" > ?", List.of(after)),
+                "alert_id COLLATE \"C\"",
+                page);
     }
 
     /** Every alert transition in a time range, newest first. */
@@ -225,8 +306,16 @@ final class TelemetryReads {
         return query(select, List.of(), null, page);
     }
 
-    /** {@code select} with the filters that have a value, ordered, and paged when a page is given. */
     private List<Map<String, Object>> query(String select, List<Filter> filters, String order, Page page)
+            throws SQLException {
+        return query(select, filters, null, order, page);
+    }
+
+    /**
+     * {@code select} with the filters that have a value and the keyset condition when given, ordered, and paged
+     * (limit and offset in SQL) when a page is given.
+     */
+    private List<Map<String, Object>> query(String select, List<Filter> filters, Seek seek, String order, Page page)
             throws SQLException {
         StringBuilder sql = new StringBuilder(select);
         List<Object> params = new ArrayList<>();
@@ -237,6 +326,10 @@ final class TelemetryReads {
                 params.add(filter.value());
                 glue = " AND ";
             }
+        }
+        if (seek != null) {
+            sql.append(glue).append(seek.condition());
+            params.addAll(seek.params());
         }
         if (order != null) {
             sql.append(" ORDER BY ").append(order);
@@ -250,8 +343,13 @@ final class TelemetryReads {
     }
 
     private List<Map<String, Object>> rows(String sql, List<Object> params) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement st = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection()) {
+            return rows(c, sql, params);
+        }
+    }
+
+    private static List<Map<String, Object>> rows(Connection c, String sql, List<Object> params) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
             for (int i = 0; i < params.size(); i++) {
                 st.setObject(i + 1, params.get(i));
             }

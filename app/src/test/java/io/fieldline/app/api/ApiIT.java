@@ -518,6 +518,276 @@ class ApiIT {
         }
     }
 
+    // --- live reads: missing keys, key-ordered pages, out-of-range times, unreadable values
+
+    @Test
+    void shouldReadADeviceWhoseRedisKeysAreGoneFromPostgresAndSaySo() throws Exception {
+        Instant time = NOW.minus(Duration.ofMinutes(3));
+        try (Connection c = database.getConnection();
+                Statement st = c.createStatement()) {
+            // Room r2 of the shared seed (its device d3 has no values anywhere); a new room would change the lists
+            // other tests check.
+            st.execute("INSERT INTO device (device_id, site, room, type) VALUES"
+                    + " ('c4-gone', 'f1', 'r2', 'climate'), ('c4-kept', 'f1', 'r2', 'climate')");
+            st.execute("INSERT INTO measurement (time, device_id, sensor, value, unit, quality, source, site, room,"
+                    + " ingest_time) VALUES ('" + time + "', 'c4-gone', 'air_temperature', 19.5, 'degC', 'GOOD',"
+                    + " 'MQTT', 'f1', 'r2', now())");
+            st.execute("INSERT INTO series (device_id, sensor, first_seen, last_seen) VALUES ('c4-gone',"
+                    + " 'air_temperature', '" + time + "', '" + time + "')");
+            st.execute("INSERT INTO kpi (window_start, window_end, room, site, name, value, unit) VALUES ('"
+                    + time.minus(Duration.ofMinutes(5)) + "', '" + time + "', 'r2', 'f1', 'vpd', 0.8, 'kPa')");
+        }
+        withRedis(redis -> {
+            redis.hset(redisPrefix + ":device:c4-gone:latest", "air_temperature", latestJson(20.5));
+            redis.hset(redisPrefix + ":device:c4-kept:latest", "co2", latestJson(700));
+            redis.sadd(redisPrefix + ":room:r2:devices", "c4-gone", "c4-kept");
+        });
+        assertThat(json(get(readToken, "/api/v1/devices/c4-gone/latest"))
+                        .get("source")
+                        .asText())
+                .isEqualTo("redis");
+
+        // Redis restarted without persistence, or evicted the keys: the device's hash and the room's set are gone.
+        withRedis(redis -> redis.del(redisPrefix + ":device:c4-gone:latest", redisPrefix + ":room:r2:devices"));
+
+        JsonNode device = json(get(readToken, "/api/v1/devices/c4-gone/latest"));
+        assertThat(device.get("source").asText()).isEqualTo("postgresql");
+        assertThat(device.get("items")).hasSize(1);
+        assertThat(device.get("items").get(0).get("value").asDouble())
+                .as("PostgreSQL's newest reading")
+                .isEqualTo(19.5);
+        assertThat(device.get("items").get(0).get("source").asText()).isEqualTo("postgresql");
+
+        JsonNode room = json(get(readToken, "/api/v1/rooms/r2/latest"));
+        assertThat(room.get("source").asText()).isEqualTo("mixed");
+        assertThat(room.get("items"))
+                .extracting(i -> i.get("deviceId").asText() + " "
+                        + i.get("value").asDouble() + " " + i.get("source").asText())
+                .as("the registered devices, each from where its values are")
+                .containsExactly("c4-gone 19.5 postgresql", "c4-kept 700.0 redis");
+
+        JsonNode kpis = json(get(readToken, "/api/v1/rooms/r2/kpis"));
+        assertThat(kpis.get("source").asText()).as("no KPI hash in Redis").isEqualTo("postgresql");
+        assertThat(kpis.get("items").get(0).get("value").asDouble()).isEqualTo(0.8);
+
+        JsonNode health = json(send(HttpRequest.newBuilder(URI.create(runtime.opsUrl() + "/health"))));
+        assertThat(health.get("components").get("api").get("status").asText())
+                .as("a missing key is not an outage")
+                .isEqualTo("UP");
+        assertThat(metric("fieldline_api_live_misses_total", "kind=\"latest\"")).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void shouldPageLiveListsByKeySoThatConsecutivePagesCoverTheSetOnce() throws Exception {
+        List<String> expected = new ArrayList<>();
+        try (Connection c = database.getConnection();
+                Statement st = c.createStatement()) {
+            // Seen in the room by the Redis sink, but its hash is gone: five series, paged in SQL. (No room row:
+            // a new room would change the lists other tests check.)
+            st.execute("INSERT INTO device (device_id, type) VALUES ('c5-pg', 'x')");
+            for (int s = 0; s < 5; s++) {
+                Instant time = NOW.minusSeconds(60 + s);
+                st.execute("INSERT INTO measurement (time, device_id, sensor, value, unit, quality, source, site,"
+                        + " room, ingest_time) VALUES ('" + time + "', 'c5-pg', 's" + s + "', " + s
+                        + ", 'u', 'GOOD', 'MQTT', 'f1', 'c5-room', now())");
+                st.execute("INSERT INTO series (device_id, sensor, first_seen, last_seen) VALUES ('c5-pg', 's" + s
+                        + "', '" + time + "', '" + time + "')");
+            }
+        }
+        withRedis(redis -> {
+            redis.sadd(redisPrefix + ":room:c5-room:devices", "c5-pg");
+            for (int d = 0; d < 6; d++) {
+                String device = "c5-d" + d;
+                redis.sadd(redisPrefix + ":room:c5-room:devices", device);
+                redis.hset(redisPrefix + ":device:" + device + ":latest", "a", latestJson(d));
+                redis.hset(redisPrefix + ":device:" + device + ":latest", "b", latestJson(d + 0.5));
+                String alert = "c5-rule/" + device + "/a";
+                redis.sadd(redisPrefix + ":room:c5-room:alerts:active", alert);
+                redis.hset(
+                        redisPrefix + ":alerts:details",
+                        alert,
+                        "{\"time\":" + NOW.minusSeconds(d).toEpochMilli() + ",\"alertId\":\"" + alert
+                                + "\",\"state\":\"RAISED\",\"severity\":\"WARNING\",\"deviceId\":\"" + device
+                                + "\",\"room\":\"c5-room\",\"site\":\"f1\"}");
+            }
+        });
+        for (int d = 0; d < 6; d++) {
+            expected.add("c5-d" + d + "/a");
+            expected.add("c5-d" + d + "/b");
+        }
+        for (int s = 0; s < 5; s++) {
+            expected.add("c5-pg/s" + s);
+        }
+
+        List<String> walked = walk(
+                "/api/v1/rooms/c5-room/latest?limit=4",
+                4,
+                i -> i.get("deviceId").asText() + "/" + i.get("sensor").asText());
+        assertThat(walked).as("every series once, by device and sensor").containsExactlyElementsOf(expected);
+        JsonNode second = json(get(readToken, "/api/v1/rooms/c5-room/latest?limit=4&offset=4"));
+        assertThat(second.get("items"))
+                .extracting(
+                        i -> i.get("deviceId").asText() + "/" + i.get("sensor").asText())
+                .as("offset still pages")
+                .containsExactlyElementsOf(expected.subList(4, 8));
+
+        List<String> fromPostgres = walk(
+                "/api/v1/devices/c5-pg/latest?limit=2", 2, i -> i.get("sensor").asText());
+        assertThat(fromPostgres).containsExactly("s0", "s1", "s2", "s3", "s4");
+
+        List<String> alerts = walk(
+                "/api/v1/alerts/active?room=c5-room&limit=4",
+                4,
+                i -> i.get("alertId").asText());
+        assertThat(alerts)
+                .as("by alert id, each once")
+                .containsExactly(
+                        "c5-rule/c5-d0/a",
+                        "c5-rule/c5-d1/a",
+                        "c5-rule/c5-d2/a",
+                        "c5-rule/c5-d3/a",
+                        "c5-rule/c5-d4/a",
+                        "c5-rule/c5-d5/a");
+        List<String> oneDevice = walk(
+                "/api/v1/alerts/active?room=c5-room&device=c5-d4&limit=1",
+                1,
+                i -> i.get("alertId").asText());
+        assertThat(oneDevice).containsExactly("c5-rule/c5-d4/a");
+
+        // A page turned while the set changes neither repeats nor skips what stayed.
+        JsonNode first = json(get(readToken, "/api/v1/alerts/active?room=c5-room&limit=3"));
+        withRedis(redis -> {
+            redis.srem(redisPrefix + ":room:c5-room:alerts:active", "c5-rule/c5-d0/a");
+            redis.hdel(redisPrefix + ":alerts:details", "c5-rule/c5-d0/a");
+        });
+        JsonNode next = json(get(readToken, first.get("page").get("next").asText()));
+        assertThat(next.get("items"))
+                .extracting(i -> i.get("alertId").asText())
+                .containsExactly("c5-rule/c5-d3/a", "c5-rule/c5-d4/a", "c5-rule/c5-d5/a");
+        assertThat(get(readToken, "/api/v1/alerts/active?after=not-a-cursor").statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void shouldRefuseTimesOutOfRangeWith400NamingTheParameter() throws Exception {
+        String series = "/api/v1/devices/d1/sensors/air_temperature/series";
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(series + "?from=%2B999999-01-01T00:00:00Z", "?from");
+        refused.put(series + "?to=%2B999999-01-01T00:00:00Z", "?to");
+        refused.put(series + "?from=-999999999-01-01T00:00:00Z", "?from");
+        refused.put(series + "?to=-1000000001-01-01T00:00:00Z", "?to");
+        refused.put(series + "?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "?from");
+        refused.put(series + "?from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&resolution=raw", "?resolution");
+        refused.put("/api/v1/alerts?to=0001-01-01T00:00:00Z", "?from");
+        refused.put("/api/v1/alerts?from=%2B999999-01-01T00:00:00Z&to=%2B1000000-01-01T00:00:00Z", "?to");
+        refused.put("/api/v1/rooms/r1/daily?from=-000001-01-01T00:00:00Z", "?from");
+        refused.put("/api/v1/rooms/r1/kpis/history?to=%2B999999-01-01T00:00:00Z", "?to");
+        for (Map.Entry<String, String> request : refused.entrySet()) {
+            HttpResponse<String> response = get(readToken, request.getKey());
+            assertThat(response.statusCode())
+                    .as(request.getKey() + ": " + response.body())
+                    .isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+            JsonNode problem = json(response);
+            assertThat(problem.get("type").asText()).isEqualTo("urn:fieldline:problem:validation");
+            assertThat(problem.get("errors").get(0).get("pointer").asText())
+                    .as(request.getKey())
+                    .isEqualTo(request.getValue());
+        }
+        // At the edges of the range, a defaulted end is cut to it rather than refused.
+        HttpResponse<String> late = get(readToken, series + "?from=9999-12-31T12:00:00Z");
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(200);
+        assertThat(json(late).get("to").asText()).isEqualTo("9999-12-31T23:59:59Z");
+        HttpResponse<String> everything =
+                get(readToken, "/api/v1/alerts?from=0001-01-01T00:00:00Z&to=9999-12-31T00:00:00Z");
+        assertThat(everything.statusCode()).as(everything.body()).isEqualTo(200);
+        assertThat(json(everything).get("items")).hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void shouldLeaveOutAnUnreadableRedisValueAndKeepServingTheRestFromRedis() throws Exception {
+        withRedis(redis -> {
+            String key = redisPrefix + ":device:r2-dev:latest";
+            redis.hset(key, "air_temperature", latestJson(22.25));
+            redis.hset(key, "co2", "not json");
+            redis.hset(key, "relative_humidity", "{\"time\":" + NOW.toEpochMilli() + ",\"value\":\"wet\"}");
+            redis.hset(redisPrefix + ":room:r2-room:kpis", "vpd", "{\"value\":1.0,\"windowEnd\":\"yesterday\"}");
+            redis.hset(
+                    redisPrefix + ":room:r2-room:kpis",
+                    "dli",
+                    "{\"time\":1,\"value\":12.5,\"windowStart\":0," + "\"windowEnd\":1}");
+            redis.set(redisPrefix + ":device:r2-string:latest", "a string, not a hash");
+        });
+        double before = metric("fieldline_api_live_unreadable_total", "kind=\"latest\"");
+
+        JsonNode latest = json(get(readToken, "/api/v1/devices/r2-dev/latest"));
+        assertThat(latest.get("source").asText()).isEqualTo("redis");
+        assertThat(latest.get("items"))
+                .extracting(i -> i.get("sensor").asText() + "=" + i.get("value").asDouble())
+                .containsExactly("air_temperature=22.25");
+        JsonNode kpis = json(get(readToken, "/api/v1/rooms/r2-room/kpis"));
+        assertThat(kpis.get("source").asText()).isEqualTo("redis");
+        assertThat(kpis.get("items")).extracting(i -> i.get("name").asText()).containsExactly("dli");
+        HttpResponse<String> wrongType = get(readToken, "/api/v1/devices/r2-string/latest");
+        assertThat(wrongType.statusCode()).isEqualTo(200);
+        assertThat(json(wrongType).get("items")).isEmpty();
+        // Redis was not marked unavailable: the next read of another device is still Redis's.
+        JsonNode other = json(get(readToken, "/api/v1/devices/d1/latest"));
+        assertThat(other.get("source").asText()).isEqualTo("redis");
+        assertThat(metric("fieldline_api_live_unreadable_total", "kind=\"latest\"") - before)
+                .as("the two unreadable fields and the key of the wrong type")
+                .isEqualTo(3);
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+            JsonNode health = json(send(HttpRequest.newBuilder(URI.create(runtime.opsUrl() + "/health"))));
+            assertThat(health.get("status").asText()).isEqualTo("UP");
+            assertThat(health.get("components").get("api").get("status").asText())
+                    .isEqualTo("UP");
+        });
+    }
+
+    private static String latestJson(double value) {
+        return "{\"time\":" + NOW.toEpochMilli() + ",\"value\":" + value + ",\"unit\":\"u\",\"quality\":\"GOOD\"}";
+    }
+
+    private static void withRedis(java.util.function.Consumer<RedisCommands<String, String>> action) {
+        RedisClient client = RedisClient.create(stack.redis().url());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            action.accept(connection.sync());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** Follows page.next from the first page, checking each page's size; the items' keys in the order read. */
+    private static List<String> walk(String first, int limit, java.util.function.Function<JsonNode, String> key)
+            throws Exception {
+        List<String> keys = new ArrayList<>();
+        String next = first;
+        for (int pages = 0; next != null; pages++) {
+            assertThat(pages).as("pages of " + first).isLessThan(50);
+            HttpResponse<String> response = get(readToken, next);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            JsonNode page = json(response);
+            assertThat(page.get("items").size()).isBetween(1, limit);
+            page.get("items").forEach(item -> keys.add(key.apply(item)));
+            next = page.get("page").has("next") ? page.get("page").get("next").asText() : null;
+            if (next == null) {
+                assertThat(page.get("page").get("nextOffset").isNull()).isTrue();
+            }
+        }
+        return keys;
+    }
+
+    /** The sum of the series of one meter of the main instance's /metrics that have the label given. */
+    private static double metric(String name, String label) throws Exception {
+        String text = send(HttpRequest.newBuilder(URI.create(runtime.opsUrl() + "/metrics")))
+                .body();
+        return text.lines()
+                .filter(line -> line.startsWith(name + "{") && line.contains(label))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
     private static void seedLatest(String url, String device, double value) {
         RedisClient client = RedisClient.create(url);
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
