@@ -94,6 +94,6 @@ public final class RunCommand implements Callable<Integer> {
             runtime.stop(false);
             lifecycle.stopped();
         }
-        return 0;
+        return lifecycle.exitCode();
     }
 }

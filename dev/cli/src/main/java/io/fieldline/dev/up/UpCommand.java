@@ -266,7 +266,7 @@ public final class UpCommand implements Callable<Integer> {
         } finally {
             lifecycle.stopped();
         }
-        return 0;
+        return lifecycle.exitCode();
     }
 
     private void printEndpoints(EmbeddedStack stack, Map<String, String> mqttSecurity, String opsUrl, Path dataDir)
