@@ -1,6 +1,7 @@
 package io.fieldline.topologies.anomaly;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.fieldline.schemas.avro.AnomalyMethod;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class AnomalyDetectorTest {
@@ -125,6 +127,32 @@ class AnomalyDetectorTest {
                 }
             }
         }
+    }
+
+    @Test
+    void shouldWriteTheSameBytesThroughTheSerdeAsThroughTheStreamCodec() throws IOException {
+        Random random = new Random(7);
+        for (int window : new int[] {3, 10, 60}) {
+            var codec = AnomalyState.codec(window);
+            AnomalyState state = new AnomalyState(window);
+            for (int i = 0; i < 3 * window; i++) {
+                state.push(random.nextInt(5) + random.nextGaussian());
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (DataOutputStream out = new DataOutputStream(bytes)) {
+                    codec.write(state, out);
+                }
+                byte[] serialized = codec.serde().serializer().serialize("t", state);
+                assertThat(serialized).isEqualTo(bytes.toByteArray());
+                AnomalyState back = codec.serde().deserializer().deserialize("t", serialized);
+                assertThat(back.values()).containsExactlyInAnyOrder(state.values());
+                assertThat(Arrays.copyOf(back.sorted, back.size)).isEqualTo(Arrays.copyOf(state.sorted, state.size));
+                assertThat(back.count).isEqualTo(state.count);
+            }
+        }
+        byte[] truncated =
+                Arrays.copyOf(AnomalyState.codec(3).serde().serializer().serialize("t", new AnomalyState(3)), 10);
+        assertThatThrownBy(() -> AnomalyState.codec(3).serde().deserializer().deserialize("t", truncated))
+                .isInstanceOf(SerializationException.class);
     }
 
     @Test
