@@ -270,7 +270,7 @@ public final class ApiServer implements AutoCloseable {
      * request thread, or answers 503 when {@code api.queue.size} requests wait for one already. Answers that need no
      * request thread (404, 405, 503) are written from here.
      */
-    private void serve(HttpExchange exchange) {
+    private void serve(HttpExchange exchange) throws IOException {
         long start = System.nanoTime();
         inProgress.incrementAndGet();
         String method = exchange.getRequestMethod();
@@ -321,20 +321,30 @@ public final class ApiServer implements AutoCloseable {
         }
         String routeTag = route == null ? "unmatched" : route.template();
         RequestBody body = RequestBody.NONE;
-        if (response == null && route.method().equals("POST")) {
-            body = readBody(exchange);
-        }
-        if (read != null) {
-            boolean cut = read.expired();
-            read.close();
-            if (cut) {
-                // The watchdog closed the connection while the body was read: nobody to answer.
-                abandon(exchange);
-                return;
+        // Whether the request's body is left unread: its answer then closes the connection (see send).
+        boolean unread = false;
+        if (response == null) {
+            ApiProblem refused = refusedUnread(exchange, route);
+            if (refused == null) {
+                body = readBody(exchange, route.method().equals("POST"));
+                refused = body.problem();
             }
+            if (refused != null) {
+                response = problem(refused, exchange);
+                unread = true;
+            }
+        } else {
+            unread = hasBody(exchange);
+        }
+        if (read != null && read.end()) {
+            // The watchdog cut the request while it was read (the connection is closed, or was about to be):
+            // nobody to answer. Thrown out of the handler so that the JDK's server closes the connection itself
+            // and forgets it (ServerImpl.closeConnection), which closing the exchange would not.
+            inProgress.decrementAndGet();
+            throw new IOException("request not read within api.request.timeout.ms");
         }
         if (response != null) {
-            finish(exchange, start, routeTag, method, response);
+            finish(exchange, start, routeTag, method, response, unread);
             return;
         }
         if (!admission.tryAcquire()) {
@@ -430,9 +440,18 @@ public final class ApiServer implements AutoCloseable {
 
     /** Writes the answer under a write watch, counts it, and ends the request. */
     private void finish(HttpExchange exchange, long start, String routeTag, String method, Response response) {
+        finish(exchange, start, routeTag, method, response, false);
+    }
+
+    /**
+     * Writes the answer under a write watch, counts it, and ends the request; {@code unread}: the request's body was
+     * not read whole, and the connection is closed after the answer (see {@link #send}).
+     */
+    private void finish(
+            HttpExchange exchange, long start, String routeTag, String method, Response response, boolean unread) {
         ConnectionWatchdog.Watch write = watchdog.watch(ConnectionWatchdog.Phase.WRITE);
         try {
-            send(exchange, response);
+            send(exchange, unread ? withHeader(response, "Connection", "close") : response, unread);
         } finally {
             write.close();
             inProgress.decrementAndGet();
@@ -452,17 +471,6 @@ public final class ApiServer implements AutoCloseable {
                 .tags("route", routeTag, "method", methodTag)
                 .register(meters)
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    }
-
-    /** Ends a request whose connection the watchdog closed. */
-    private void abandon(HttpExchange exchange) {
-        try {
-            exchange.close();
-        } catch (RuntimeException e) {
-            LOG.debug("Closing a cut API exchange: {}", e.toString());
-        } finally {
-            inProgress.decrementAndGet();
-        }
     }
 
     /**
@@ -563,17 +571,41 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * On the reading thread: a POST's body when it is JSON (a request of another type is answered 415 unread), or
-     * the problem reading it met, which the request thread answers after the token check, as before the split.
+     * On the reading thread, before the body is read: the answer to a request whose body is not to be read at all,
+     * a POST without a bearer token (401) or not JSON (415); else null. Such a request is answered by the reading
+     * thread and its connection closed, so that no request thread ever waits for a body (see {@link #send}). A token
+     * that is present is checked by the request thread (a database read), once the body is read.
      */
-    private RequestBody readBody(HttpExchange exchange) {
+    private static ApiProblem refusedUnread(HttpExchange exchange, ApiRoute route) {
+        if (!route.method().equals("POST")) {
+            return null;
+        }
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (route.scope() != null
+                && (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7))) {
+            return new ApiProblem(
+                    401,
+                    "unauthorized",
+                    "Unauthorized",
+                    "send a token as Authorization: Bearer <token> (fieldline tokens create)");
+        }
         String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Content-Type"))
                 .orElse("");
         if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(JSON_TYPE)) {
-            return RequestBody.NONE;
+            return new ApiProblem(
+                    415, "unsupported-media-type", "Unsupported media type", "send Content-Type: " + JSON_TYPE);
         }
+        return null;
+    }
+
+    /**
+     * On the reading thread: the request's body, read whole (a GET's is read and dropped), or the problem that left
+     * it unread (413 past {@code api.max.body.bytes}, 400 unreadable), which the reading thread answers.
+     */
+    private RequestBody readBody(HttpExchange exchange, boolean keep) {
         try {
-            return new RequestBody(body(exchange), null);
+            byte[] bytes = body(exchange);
+            return keep ? new RequestBody(bytes, null) : RequestBody.NONE;
         } catch (ApiProblem problem) {
             return new RequestBody(null, problem);
         }
@@ -734,8 +766,16 @@ public final class ApiServer implements AutoCloseable {
         return new Response(response.status(), response.contentType(), response.body(), headers);
     }
 
-    private static void send(HttpExchange exchange, Response response) {
-        try (exchange) {
+    /**
+     * Writes the answer and ends the exchange. Ending it, the JDK reads and discards what is left of the request's
+     * body (up to 64 KiB, {@code sun.net.httpserver.drainAmount}) on the calling thread, blocking while the client
+     * sends nothing. With {@code unread} (a body refused or not read) that must not happen: the answer is written
+     * and flushed, then the thread interrupts itself, so that the JDK's read of the leftover body closes the
+     * connection at once instead of waiting for the client (the answer says {@code Connection: close}); the
+     * interrupt is cleared before returning.
+     */
+    private static void send(HttpExchange exchange, Response response, boolean unread) {
+        try {
             byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", response.contentType());
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -745,15 +785,41 @@ public final class ApiServer implements AutoCloseable {
                 // As GET, without the body: the JDK sends no Content-Length for HEAD unless it is set here.
                 exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
                 exchange.sendResponseHeaders(response.status(), -1);
-                return;
-            }
-            exchange.sendResponseHeaders(response.status(), bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
+            } else {
+                exchange.sendResponseHeaders(response.status(), bytes.length);
+                OutputStream out = exchange.getResponseBody();
                 out.write(bytes);
+                out.flush();
+                if (unread) {
+                    Thread.currentThread().interrupt();
+                }
+                // Closing the body stream reads the request's leftover, then hands the connection back.
+                out.close();
             }
         } catch (IOException e) {
             LOG.debug("Could not answer {}: {}", exchange.getRequestURI(), e.toString());
+        } finally {
+            if (unread) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                exchange.close();
+            } catch (RuntimeException e) {
+                LOG.debug("Closing an API exchange: {}", e.toString());
+            } finally {
+                if (unread) {
+                    Thread.interrupted();
+                }
+            }
         }
+    }
+
+    /** Whether a request says it has a body (a Content-Length other than 0, or a Transfer-Encoding). */
+    private static boolean hasBody(HttpExchange exchange) {
+        Headers headers = exchange.getRequestHeaders();
+        String length = headers.getFirst("Content-Length");
+        return headers.containsKey("Transfer-Encoding")
+                || (length != null && !length.trim().equals("0"));
     }
 
     static String write(Object document) {

@@ -57,16 +57,25 @@ final class ConnectionWatchdog implements AutoCloseable {
 
         /** Ends the watch; must be called by the watched thread. Idempotent. */
         @Override
-        public synchronized void close() {
-            if (!open) {
-                return;
+        public void close() {
+            end();
+        }
+
+        /**
+         * Ends the watch like {@link #close()} and says, atomically with ending it, whether its deadline passed while
+         * it was open: once this returns, the watch can no longer expire, so a caller that gets false knows its thread
+         * was never interrupted by it. Must be called by the watched thread. Idempotent.
+         */
+        synchronized boolean end() {
+            if (open) {
+                open = false;
+                watches.remove(this);
+                if (expired) {
+                    // The interrupt closed the connection; it must not reach the thread's next task.
+                    Thread.interrupted();
+                }
             }
-            open = false;
-            watches.remove(this);
-            if (expired) {
-                // The interrupt closed the connection; it must not reach the thread's next task.
-                Thread.interrupted();
-            }
+            return expired;
         }
 
         private synchronized void expireIfDue(long now) {

@@ -865,6 +865,51 @@ class ApiIT {
     }
 
     @Test
+    void shouldRefuseUnreadBodiesOnTheReadingThreadSoThatClientsSendingNoneNeverHoldARequestThread() throws Exception {
+        int port = URI.create(api).getPort();
+        // More than api.threads (8) + api.queue.size (64): headers only, the announced body never comes. Answered
+        // from a request thread, each would hold it while the JDK waits for the body (api.response.timeout.ms).
+        String[] heads = {
+            "Authorization: Bearer " + ingestToken + "\r\nContent-Type: application/json\r\nContent-Length: 999999999",
+            "Authorization: Bearer " + ingestToken + "\r\nContent-Type: text/plain\r\nContent-Length: 100",
+            "Content-Type: application/json\r\nContent-Length: 999999999",
+        };
+        String[] expected = {"413", "415", "401"};
+        List<java.net.Socket> clients = new ArrayList<>();
+        long sent = System.nanoTime();
+        try {
+            for (int i = 0; i < 75; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+                socket.setSoTimeout(5_000);
+                socket.getOutputStream()
+                        .write(("POST /api/v1/measurements HTTP/1.1\r\nHost: fieldline\r\n" + heads[i % 3] + "\r\n\r\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                clients.add(socket);
+            }
+            for (int i = 0; i < clients.size(); i++) {
+                String answer = new String(clients.get(i).getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer)
+                        .as("answered, then the connection closed")
+                        .startsWith("HTTP/1.1 " + expected[i % 3])
+                        .containsIgnoringCase("Connection: close");
+            }
+            assertThat((System.nanoTime() - sent) / 1_000_000)
+                    .as("all answered at once, not after a timeout")
+                    .isLessThan(REQUEST_TIMEOUT_MS);
+
+            long before = System.nanoTime();
+            HttpResponse<String> facilities = get(readToken, "/api/v1/facilities");
+            assertThat(facilities.statusCode()).as("no request thread is held").isEqualTo(200);
+            assertThat((System.nanoTime() - before) / 1_000_000).isLessThan(REQUEST_TIMEOUT_MS / 2);
+        } finally {
+            for (java.net.Socket socket : clients) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void shouldAnswerHeadOnAGetRouteLikeGetWithoutABody() throws Exception {
         HttpResponse<String> get = get(readToken, "/api/v1/devices/d1");
         HttpResponse<String> head = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/devices/d1"))

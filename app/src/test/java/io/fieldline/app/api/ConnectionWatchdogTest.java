@@ -10,6 +10,7 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,6 +66,29 @@ class ConnectionWatchdogTest {
             assertThat(meters.counter(ConnectionWatchdog.METER_DROPPED, "reason", "response_timeout")
                             .count())
                     .isZero();
+        }
+    }
+
+    @Test
+    void shouldSayWhenEndingAWatchWhetherItExpiredAndNeverExpireItAfter() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (ConnectionWatchdog watchdog =
+                new ConnectionWatchdog(Duration.ofMillis(100), Duration.ofMillis(100), meters)) {
+            // Expired while the thread was not blocked on a channel: only the interrupt flag was set.
+            ConnectionWatchdog.Watch late = watchdog.watch(ConnectionWatchdog.Phase.READ);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!late.expired() && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            assertThat(late.end()).as("the expiry is reported by end() itself").isTrue();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+            assertThat(late.end()).as("idempotent").isTrue();
+
+            ConnectionWatchdog.Watch inTime = watchdog.watch(ConnectionWatchdog.Phase.READ);
+            assertThat(inTime.end()).isFalse();
+            Thread.sleep(300);
+            assertThat(inTime.expired()).as("an ended watch never expires").isFalse();
+            assertThat(Thread.interrupted()).isFalse();
         }
     }
 }
