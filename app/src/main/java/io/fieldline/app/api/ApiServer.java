@@ -324,17 +324,18 @@ public final class ApiServer implements AutoCloseable {
         // Whether the request's body is left unread: its answer then closes the connection (see send).
         boolean unread = false;
         if (response == null) {
-            ApiProblem refused = refusedUnread(exchange, route);
-            if (refused == null) {
-                body = readBody(exchange, route.method().equals("POST"));
-                refused = body.problem();
-            }
-            if (refused != null) {
-                response = problem(refused, exchange);
+            // A refused request's body is still read (and dropped) when it is within api.max.body.bytes, so that
+            // the connection can be kept and the answer is not lost to a reset; a larger one is left unread.
+            ApiProblem refused = refused(exchange, route);
+            body = readBody(exchange, refused == null && route.method().equals("POST"));
+            if (body.problem() != null) {
+                response = problem(refused != null ? refused : body.problem(), exchange);
                 unread = true;
+            } else if (refused != null) {
+                response = problem(refused, exchange);
             }
-        } else {
-            unread = hasBody(exchange);
+        } else if (hasBody(exchange)) {
+            unread = readBody(exchange, false).problem() != null;
         }
         if (read != null && read.end()) {
             // The watchdog cut the request while it was read (the connection is closed, or was about to be):
@@ -415,11 +416,22 @@ public final class ApiServer implements AutoCloseable {
                 workers);
     }
 
-    /** The answer to a request that ended with an exception: its problem, or 500. */
+    /** How long a POST waits for Kafka's answer before it is answered 503: the delivery timeout plus 5 s. */
+    private long ingestWaitMs() {
+        return config.getInt(ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS) + 5_000L;
+    }
+
+    /** The answer to a request that ended with an exception: its problem, 503 when a POST's wait ran out, or 500. */
     private Response failure(Throwable error, HttpExchange exchange) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ApiProblem problem) {
             return problem(problem, exchange);
+        }
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            return problem(
+                    ApiProblem.unavailable("Kafka did not acknowledge the readings within " + ingestWaitMs()
+                            + " ms; retry with the same Idempotency-Key"),
+                    exchange);
         }
         return internal(exchange, cause);
     }
@@ -571,12 +583,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * On the reading thread, before the body is read: the answer to a request whose body is not to be read at all,
-     * a POST without a bearer token (401) or not JSON (415); else null. Such a request is answered by the reading
-     * thread and its connection closed, so that no request thread ever waits for a body (see {@link #send}). A token
-     * that is present is checked by the request thread (a database read), once the body is read.
+     * On the reading thread, before the body is read: the answer to a POST without a bearer token (401) or not JSON
+     * (415); else null. Such a request is answered by the reading thread, never a request thread. A token that is
+     * present is checked by the request thread (a database read), once the body is read.
      */
-    private static ApiProblem refusedUnread(HttpExchange exchange, ApiRoute route) {
+    private static ApiProblem refused(HttpExchange exchange, ApiRoute route) {
         if (!route.method().equals("POST")) {
             return null;
         }
@@ -769,12 +780,13 @@ public final class ApiServer implements AutoCloseable {
     /**
      * Writes the answer and ends the exchange. Ending it, the JDK reads and discards what is left of the request's
      * body (up to 64 KiB, {@code sun.net.httpserver.drainAmount}) on the calling thread, blocking while the client
-     * sends nothing. With {@code unread} (a body refused or not read) that must not happen: the answer is written
-     * and flushed, then the thread interrupts itself, so that the JDK's read of the leftover body closes the
-     * connection at once instead of waiting for the client (the answer says {@code Connection: close}); the
-     * interrupt is cleared before returning.
+     * sends nothing. With {@code unread} (a body refused unread, on a reading thread) that wait is bounded by a short
+     * {@linkplain ConnectionWatchdog.Phase#DRAIN drain watch}: the answer is written and flushed first, then a client
+     * that sent its body has it discarded (so that it reads the answer rather than a reset), and one that sends
+     * nothing has its connection closed once the watch ends; the answer says {@code Connection: close}.
      */
-    private static void send(HttpExchange exchange, Response response, boolean unread) {
+    private void send(HttpExchange exchange, Response response, boolean unread) {
+        OutputStream out = null;
         try {
             byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", response.contentType());
@@ -787,28 +799,25 @@ public final class ApiServer implements AutoCloseable {
                 exchange.sendResponseHeaders(response.status(), -1);
             } else {
                 exchange.sendResponseHeaders(response.status(), bytes.length);
-                OutputStream out = exchange.getResponseBody();
+                out = exchange.getResponseBody();
                 out.write(bytes);
                 out.flush();
-                if (unread) {
-                    Thread.currentThread().interrupt();
-                }
-                // Closing the body stream reads the request's leftover, then hands the connection back.
-                out.close();
             }
         } catch (IOException e) {
             LOG.debug("Could not answer {}: {}", exchange.getRequestURI(), e.toString());
         } finally {
-            if (unread) {
-                Thread.currentThread().interrupt();
-            }
+            ConnectionWatchdog.Watch drain = unread ? watchdog.watch(ConnectionWatchdog.Phase.DRAIN) : null;
             try {
+                if (out != null) {
+                    // Closing the body stream discards the request's leftover, then hands the connection back.
+                    out.close();
+                }
                 exchange.close();
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 LOG.debug("Closing an API exchange: {}", e.toString());
             } finally {
-                if (unread) {
-                    Thread.interrupted();
+                if (drain != null) {
+                    drain.close();
                 }
             }
         }
@@ -1058,12 +1067,9 @@ public final class ApiServer implements AutoCloseable {
                     }
                 },
                 workers);
-        long wait = config.getInt(ApiConfig.KAFKA_DELIVERY_TIMEOUT_MS) + 5_000L;
-        CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS)
-                .execute(() -> answer.completeExceptionally(
-                        ApiProblem.unavailable("Kafka did not acknowledge the readings within " + wait
-                                + " ms; retry with the same Idempotency-Key")));
-        return answer;
+        // Completes the answer with a TimeoutException (503, see failure) unless it is answered first; the timer is
+        // cancelled once it is.
+        return answer.orTimeout(ingestWaitMs(), TimeUnit.MILLISECONDS);
     }
 
     private CompletableFuture<IngressPublisher.Outcome> publish(Request request, List<Reading> readings) {
@@ -1092,8 +1098,14 @@ public final class ApiServer implements AutoCloseable {
                             "The idempotency claim of a request of token {} is kept until it lapses: the API stopped "
                                     + "before Kafka answered",
                             claim.tokenId());
-                } else {
+                } else if (nothingWritten(cause)) {
                     releaseQuietly(claim);
+                } else {
+                    LOG.info(
+                            "The idempotency claim of a request of token {} is kept until it lapses: Kafka may hold "
+                                    + "some of its readings ({})",
+                            claim.tokenId(),
+                            cause.toString());
                 }
             }
             throw ApiProblem.unavailable("Kafka did not take the readings"
@@ -1119,6 +1131,16 @@ public final class ApiServer implements AutoCloseable {
             store(claim, response.status(), response.contentType(), response.body());
         }
         return response;
+    }
+
+    /**
+     * Whether a failed publish certainly left nothing of the request in Kafka, so that its idempotency claim may be
+     * released and a retry publish again: no reading acknowledged, and every reading that failed failed before the
+     * producer took it (see {@link IngressFailedException#nothingWritten()}). A reading that timed out after it was
+     * sent may have been written, and readings before it may have been acknowledged: then the claim is kept.
+     */
+    static boolean nothingWritten(Throwable cause) {
+        return cause instanceof IngressFailedException failed && failed.acknowledged() == 0 && failed.nothingWritten();
     }
 
     private void release(HeldClaim claim) throws SQLException {

@@ -34,8 +34,15 @@ final class ConnectionWatchdog implements AutoCloseable {
     /** What a watched thread is doing. */
     enum Phase {
         READ,
-        WRITE
+        WRITE,
+        /**
+         * Discarding what is left of a refused request's body after its answer was sent: a short wait (at most
+         * {@value #DRAIN_MILLIS} ms, the tick's granularity aside), not counted as a dropped connection.
+         */
+        DRAIN
     }
+
+    static final long DRAIN_MILLIS = 250;
 
     /** One watched read or write, closed by the thread it watches. */
     final class Watch implements AutoCloseable {
@@ -81,7 +88,11 @@ final class ConnectionWatchdog implements AutoCloseable {
         private synchronized void expireIfDue(long now) {
             if (open && !expired && now - deadline >= 0) {
                 expired = true;
-                (phase == Phase.READ ? readsCut : writesCut).increment();
+                if (phase == Phase.READ) {
+                    readsCut.increment();
+                } else if (phase == Phase.WRITE) {
+                    writesCut.increment();
+                }
                 thread.interrupt();
             }
         }
@@ -110,7 +121,12 @@ final class ConnectionWatchdog implements AutoCloseable {
 
     /** Starts watching the current thread's read or write. */
     Watch watch(Phase phase) {
-        Watch watch = new Watch(phase, System.nanoTime() + (phase == Phase.READ ? readNanos : writeNanos));
+        long nanos = switch (phase) {
+            case READ -> readNanos;
+            case WRITE -> writeNanos;
+            case DRAIN -> Math.min(readNanos, TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS));
+        };
+        Watch watch = new Watch(phase, System.nanoTime() + nanos);
         watches.add(watch);
         return watch;
     }

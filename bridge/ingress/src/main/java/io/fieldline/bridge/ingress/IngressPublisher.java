@@ -313,11 +313,17 @@ public final class IngressPublisher implements AutoCloseable {
     }
 
     private IngressFailedException failedException() {
+        return failedException(-1, false);
+    }
+
+    private IngressFailedException failedException(int acknowledged, boolean nothingWritten) {
         Throwable why = cause.get();
         return new IngressFailedException(
                 settings.source() + " ingress publisher " + settings.clientId() + " is " + state.get()
                         + (why == null ? "" : ": " + why.getMessage()),
-                why);
+                why,
+                acknowledged,
+                nothingWritten);
     }
 
     private Counter deadLetterCounter(String reason) {
@@ -354,6 +360,8 @@ public final class IngressPublisher implements AutoCloseable {
         private volatile String deadLetterReason;
         // Some record of the batch was not written (the publisher failed or closed first): never acknowledge it.
         private volatile boolean lost;
+        // Some record of the batch failed after the producer took it (a delivery timeout): it may be in Kafka.
+        private volatile boolean failedAfterSend;
         private boolean sealed;
 
         private Batch(Origin origin) {
@@ -483,9 +491,16 @@ public final class IngressPublisher implements AutoCloseable {
                 return;
             }
             inFlight.incrementAndGet();
+            Thread sender = Thread.currentThread();
             try {
-                producer.send(
-                        record, (metadata, exception) -> completed(record, deadLetter, reasonTag, shrink, exception));
+                producer.send(record, (metadata, exception) -> {
+                    // The producer calls back on the sending thread only when send() itself failed (the record was
+                    // never taken: no metadata in time); else on its I/O thread, once the broker answered or not.
+                    if (exception != null && Thread.currentThread() != sender) {
+                        failedAfterSend = true;
+                    }
+                    completed(record, deadLetter, reasonTag, shrink, exception);
+                });
             } catch (KafkaException e) {
                 completed(record, deadLetter, reasonTag, shrink, e);
             } catch (RuntimeException e) {
@@ -627,7 +642,8 @@ public final class IngressPublisher implements AutoCloseable {
                 return;
             }
             if (state.get() == State.FAILED || lost) {
-                future.completeExceptionally(failedException());
+                int taken = acknowledged.get();
+                future.completeExceptionally(failedException(taken, taken == 0 && !failedAfterSend));
             } else {
                 future.complete(new Outcome(acknowledged.get(), deadLettered.get() ? deadLetterReason : null));
             }
