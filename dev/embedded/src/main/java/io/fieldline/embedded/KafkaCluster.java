@@ -455,7 +455,7 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
         try {
             Files.writeString(properties, render(nodeConfig(nodeId)), StandardCharsets.UTF_8);
             Files.writeString(classPath, "-cp " + quote(absoluteClassPath()) + "\n");
-            Process process = new ProcessBuilder(command)
+            Process process = new ProcessBuilder(OwnSession.command(command))
                     .directory(nodeDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(

@@ -14,13 +14,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.embedded.core.ExecutableProvider;
 import redis.embedded.core.RedisServerBuilder;
 
 /**
  * A real Redis server run as a child process from the binary bundled in {@code com.github.codemonstur:embedded-redis}.
  * It binds 127.0.0.1 only, keeps nothing on disk (no RDB snapshots, no append-only file), and comes back on the
- * same port after {@link #stop()} and {@link #start()}, empty. It stops with this JVM even when the JVM is
- * killed with SIGKILL ({@link ParentDeathWatchdog}).
+ * same port after {@link #stop()} and {@link #start()}, empty. It runs in a session of its own, so a terminal's
+ * Ctrl-C reaches only the JVM, which stops it after the components that use it ({@link OwnSession}); it stops with
+ * this JVM even when the JVM is killed with SIGKILL ({@link ParentDeathWatchdog}).
  */
 public final class RedisServer extends LocalServer implements RedisEndpoint {
 
@@ -90,6 +92,8 @@ public final class RedisServer extends LocalServer implements RedisEndpoint {
         redis.embedded.RedisServer starting = startRetryingWhileTextFileBusy(
                 () -> {
                     redis.embedded.RedisServer candidate = new RedisServerBuilder()
+                            .executableProvider(() -> OwnSession.launcher(
+                                    ExecutableProvider.newJarResourceProvider().get(), dataDir, "redis-server.sh"))
                             .port(port)
                             .bind(LoopbackPort.HOST)
                             .setting("dir " + dataDir.toAbsolutePath())
