@@ -171,6 +171,12 @@ class IngressPublisherIT {
                         .failsWithin(Duration.ofSeconds(5))
                         .withThrowableOfType(ExecutionException.class)
                         .withCauseInstanceOf(IngressFailedException.class);
+                IngressFailedException firstFailure = (IngressFailedException)
+                        first.handle((outcome, error) -> error).join();
+                assertThat(firstFailure.nothingWritten())
+                        .as("the record expired after the producer took it: it may be in Kafka")
+                        .isFalse();
+                assertThat(firstFailure.acknowledged()).isZero();
                 assertThat(publisher.state()).isEqualTo(IngressPublisher.State.FAILED);
                 assertThat(publisher.failureCause()).isInstanceOf(RetriableException.class);
                 // Nothing later is sent, even once Kafka is back, and nothing later is reported as done.
@@ -178,6 +184,11 @@ class IngressPublisherIT {
                 CompletableFuture<IngressPublisher.Outcome> later =
                         publisher.batch(origin(2)).reading(reading("d", 2)).seal();
                 assertThat(later).isCompletedExceptionally();
+                assertThat(((IngressFailedException)
+                                        later.handle((outcome, error) -> error).join())
+                                .nothingWritten())
+                        .as("never handed to the producer")
+                        .isTrue();
                 assertThat(publisher.inFlight()).isZero();
             }
             assertThat(consume(kafka.bootstrapServers(), names.readings(), 1)).hasSize(1);
