@@ -51,7 +51,7 @@ class PipelineBenchIT {
                 "--settle",
                 "4",
                 "--duration",
-                "6",
+                "8",
                 "--probe-rate",
                 "15",
                 "--raw-records",
@@ -90,9 +90,13 @@ class PipelineBenchIT {
             long max = Long.parseLong(latency.group(4));
             assertThat(p50).as(stage).isBetween(0L, 30_000L);
             assertThat(max).as(stage).isGreaterThanOrEqualTo(p50);
+            // Of the 120 probes published in the window. The command waits 15 s after the window for the late ones; on
+            // a
+            // CI machine running three other stacks (the parallel group) a row has taken longer than that: seen at
+            // every stage is what this checks, not how fast.
             assertThat(Integer.parseInt(latency.group(5)))
                     .as(stage + " probes seen")
-                    .isGreaterThan(20);
+                    .isGreaterThanOrEqualTo(5);
         }
 
         Matcher cores = CORES.matcher(printed);
