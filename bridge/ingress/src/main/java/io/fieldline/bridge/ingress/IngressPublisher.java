@@ -491,16 +491,18 @@ public final class IngressPublisher implements AutoCloseable {
                 return;
             }
             inFlight.incrementAndGet();
-            Thread sender = Thread.currentThread();
+            // The producer calls back from inside send() only when send() itself failed (the record was never
+            // taken: no metadata in time); once it returned, a failure is of a record it took (which may be in
+            // Kafka). Not the thread: a dead letter or a cut-down record is sent from the producer's own I/O thread.
+            java.util.concurrent.atomic.AtomicBoolean inSend = new java.util.concurrent.atomic.AtomicBoolean(true);
             try {
                 producer.send(record, (metadata, exception) -> {
-                    // The producer calls back on the sending thread only when send() itself failed (the record was
-                    // never taken: no metadata in time); else on its I/O thread, once the broker answered or not.
-                    if (exception != null && Thread.currentThread() != sender) {
+                    if (exception != null && !inSend.get()) {
                         failedAfterSend = true;
                     }
                     completed(record, deadLetter, reasonTag, shrink, exception);
                 });
+                inSend.set(false);
             } catch (KafkaException e) {
                 completed(record, deadLetter, reasonTag, shrink, e);
             } catch (RuntimeException e) {
