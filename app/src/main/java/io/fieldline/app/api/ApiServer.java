@@ -915,16 +915,7 @@ public final class ApiServer implements AutoCloseable {
         next.put("from", range[0].toString());
         next.put("to", range[1].toString());
         next.put("offset", nextOffset.toString());
-        StringBuilder link = new StringBuilder(rawPath);
-        char separator = '?';
-        for (Map.Entry<String, String> parameter : next.entrySet()) {
-            link.append(separator)
-                    .append(java.net.URLEncoder.encode(parameter.getKey(), StandardCharsets.UTF_8))
-                    .append('=')
-                    .append(java.net.URLEncoder.encode(parameter.getValue(), StandardCharsets.UTF_8));
-            separator = '&';
-        }
-        page.put("next", link.toString());
+        page.put("next", LiveValues.link(rawPath, next));
         return doc;
     }
 

@@ -306,7 +306,8 @@ final class LiveValues {
         return doc;
     }
 
-    private static String link(String rawPath, Map<String, String> query) {
+    /** {@code rawPath} with {@code query} URL-encoded: a page's {@code next} link. */
+    static String link(String rawPath, Map<String, String> query) {
         StringBuilder link = new StringBuilder(rawPath);
         char separator = '?';
         for (Map.Entry<String, String> parameter : query.entrySet()) {
