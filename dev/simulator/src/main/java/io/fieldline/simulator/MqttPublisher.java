@@ -63,6 +63,18 @@ public final class MqttPublisher implements AutoCloseable {
      */
     public static MqttPublisher connect(
             String serverUri, String clientId, int maxInFlight, String username, String password) throws MqttException {
+        return beginConnect(serverUri, clientId, maxInFlight, username, password)
+                .await();
+    }
+
+    /**
+     * Sends the CONNECT of a publisher (clean start, no session kept) without waiting for the broker's answer, so
+     * that many devices can log in at once (a broker verifying each password takes a while per connection).
+     *
+     * @see #connect(String, String, int, String, String)
+     */
+    public static Connecting beginConnect(
+            String serverUri, String clientId, int maxInFlight, String username, String password) throws MqttException {
         MqttAsyncClient client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         if (username != null) {
@@ -77,13 +89,71 @@ public final class MqttPublisher implements AutoCloseable {
         if (serverUri.startsWith("tcp://")) {
             options.setSocketFactory(ClientSocketFactory.plain(true));
         }
-        IMqttToken token = client.connect(options);
-        token.waitForCompletion(15_000);
-        Integer serverMaximum = token.getResponseProperties() == null
-                ? null
-                : token.getResponseProperties().getReceiveMaximum();
-        int permits = Math.max(1, Math.min(maxInFlight, serverMaximum == null ? 65_535 : serverMaximum));
-        return new MqttPublisher(client, permits);
+        try {
+            return new Connecting(client, client.connect(options), maxInFlight);
+        } catch (MqttException | RuntimeException e) {
+            closeQuietly(client);
+            throw e;
+        }
+    }
+
+    /** A connection whose CONNECT was sent: {@link #await()} it, or {@link #close()} it to give up. */
+    public static final class Connecting implements AutoCloseable {
+        private final MqttAsyncClient client;
+        private final IMqttToken token;
+        private final int maxInFlight;
+        private boolean done;
+
+        private Connecting(MqttAsyncClient client, IMqttToken token, int maxInFlight) {
+            this.client = client;
+            this.token = token;
+            this.maxInFlight = maxInFlight;
+        }
+
+        /**
+         * Waits (up to 15 s) for the broker's CONNACK.
+         *
+         * @return the connected publisher, which the caller now owns
+         * @throws MqttException if the broker refused or did not answer; the client is then closed
+         */
+        public MqttPublisher await() throws MqttException {
+            try {
+                token.waitForCompletion(15_000);
+            } catch (MqttException | RuntimeException e) {
+                close();
+                throw e;
+            }
+            Integer serverMaximum = token.getResponseProperties() == null
+                    ? null
+                    : token.getResponseProperties().getReceiveMaximum();
+            int permits = Math.max(1, Math.min(maxInFlight, serverMaximum == null ? 65_535 : serverMaximum));
+            done = true;
+            return new MqttPublisher(client, permits);
+        }
+
+        /** Closes the client unless {@link #await()} handed it over. */
+        @Override
+        public void close() {
+            if (!done) {
+                done = true;
+                closeQuietly(client);
+            }
+        }
+    }
+
+    private static void closeQuietly(MqttAsyncClient client) {
+        try {
+            if (client.isConnected()) {
+                client.disconnect(2000).waitForCompletion(5000);
+            }
+        } catch (MqttException e) {
+            LOG.debug("disconnect: {}", e.toString());
+        }
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            LOG.debug("close: {}", e.toString());
+        }
     }
 
     /** Connects with up to {@value #DEFAULT_MAX_IN_FLIGHT} messages in flight. */
@@ -165,17 +235,6 @@ public final class MqttPublisher implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (client.isConnected()) {
-                client.disconnect(2000).waitForCompletion(5000);
-            }
-        } catch (MqttException e) {
-            LOG.debug("disconnect: {}", e.toString());
-        }
-        try {
-            client.close(true);
-        } catch (MqttException e) {
-            LOG.debug("close: {}", e.toString());
-        }
+        closeQuietly(client);
     }
 }

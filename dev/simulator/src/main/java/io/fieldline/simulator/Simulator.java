@@ -3,6 +3,7 @@ package io.fieldline.simulator;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,13 +98,20 @@ public final class Simulator implements AutoCloseable {
         if (credentials.isEmpty()) {
             publisher = MqttPublisher.connect(options.mqttUrl(), options.clientId());
         } else {
+            // Every device sends its CONNECT before any answer is awaited: the broker verifies the passwords side
+            // by side instead of one connection after the other (12 devices took ~4 s of `up`'s start in turn).
+            Map<String, MqttPublisher.Connecting> connecting = new LinkedHashMap<>();
             try {
                 for (DeviceModel device : fleet.devices()) {
                     String id = device.deviceId();
-                    devicePublishers.put(
-                            id, MqttPublisher.connect(options.mqttUrl(), id, 1000, id, credentials.get(id)));
+                    connecting.put(
+                            id, MqttPublisher.beginConnect(options.mqttUrl(), id, 1000, id, credentials.get(id)));
+                }
+                for (Map.Entry<String, MqttPublisher.Connecting> each : connecting.entrySet()) {
+                    devicePublishers.put(each.getKey(), each.getValue().await());
                 }
             } catch (MqttException | RuntimeException e) {
+                connecting.values().forEach(MqttPublisher.Connecting::close);
                 devicePublishers.values().forEach(MqttPublisher::close);
                 devicePublishers.clear();
                 throw e;
