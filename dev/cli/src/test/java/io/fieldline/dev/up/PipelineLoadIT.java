@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * The default {@code fieldline up} wiring (the components of {@link Pipeline}, the embedded servers
  * with their default settings) under load, as the Load issue asks:
  * <ol>
- *   <li>a steady, sustainable rate for a minute: delivery keeps up, no OFFLINE alert;</li>
+ *   <li>a steady, sustainable rate for half a minute: delivery keeps up, no OFFLINE alert;</li>
  *   <li>a burst beyond what the pipeline takes on two cores, for 20 s, then the steady rate again:
  *       delivery never drops below the steady rate (no collapse), the broker's backlog drains at
  *       full speed, still no OFFLINE alert;</li>
@@ -105,10 +105,11 @@ class PipelineLoadIT {
                 (long) meters.get("fieldline.embedded.mqtt.backlog").gauge().value();
         waitFor("the first messages through the bridge", Duration.ofSeconds(60), () -> acknowledged.getAsLong() > 0);
 
-        // 1. Steady: a minute at the sustainable rate, delivery measured in 10 s windows after warm-up (a minute
-        // is what the CI budget allows; the OFFLINE check below then covers more than one expected interval).
+        // 1. Steady: half a minute at the sustainable rate, delivery measured in 10 s windows after warm-up (what
+        // the CI budget allows; each device reports every half second and declares at least 1 s, so the OFFLINE
+        // check below still covers about ten OFFLINE thresholds of three declared intervals).
         Thread.sleep(10_000);
-        List<Double> steady = rates(acknowledged, 6, Duration.ofSeconds(10));
+        List<Double> steady = rates(acknowledged, 3, Duration.ofSeconds(10));
         LOG.info("Steady {} msg/s: delivered per 10 s window {}", RATE, steady);
         assertThat(steady)
                 .as("delivery at the steady rate, msg/s per 10 s window")
@@ -145,7 +146,7 @@ class PipelineLoadIT {
         assertThat(draining)
                 .as("delivery while the backlog drains, msg/s per 5 s window")
                 .allMatch(r -> r >= RATE);
-        List<Double> after = rates(acknowledged, 4, Duration.ofSeconds(5));
+        List<Double> after = rates(acknowledged, 2, Duration.ofSeconds(5));
         assertThat(after).as("delivery at the steady rate after the drain").allMatch(r -> r >= 0.9 * RATE);
         assertThat(offlineDevices(db))
                 .as("OFFLINE alerts after a burst and its drain")
