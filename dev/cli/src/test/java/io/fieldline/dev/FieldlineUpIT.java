@@ -2,6 +2,8 @@ package io.fieldline.dev;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fieldline.embedded.PostgresInstallation;
+import io.fieldline.testing.TimescaleServers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,10 +11,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,17 +29,31 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs {@code fieldline up} as a user would, in its own JVM from the packaged jar, and checks that it starts,
  * that data flows through every stage (readings, enriched readings, closed one-minute windows, anomaly scores,
  * rows in PostgreSQL, and alerts from a rule added in SQL while it runs), and that SIGTERM (what Ctrl-C and a
- * service manager send) stops it cleanly with exit code 0 and a summary. The test sends SIGTERM once the database
- * holds a closed one-minute window, an anomaly score and an alert: 10 to 70 s after ready, depending on where in
+ * service manager send) stops it cleanly with exit code 0 and a summary.
+ *
+ * <p>Where TimescaleDB is installed ({@code ../shared/tools/timescaledb/install.sh}; CI installs it and requires it,
+ * {@code TIMESCALEDB_TESTS_REQUIRED=true}, see {@link TimescaleServers#required()}) the run is {@code up --timescale},
+ * and, once 20 closed one-minute windows have settled while its servers are still up, it also checks that the
+ * pipeline stores into TimescaleDB hypertables, that every closed aggregate stored equals a recomputation in SQL over
+ * the stored measurements, and that compose/'s dashboard queries run on them. (These were two runs of {@code up},
+ * one per layout, side by side in CI; one run checks both now, to keep the suite within its budget. The embedded
+ * PostgreSQL that {@code up} starts without {@code --timescale} is what {@code PipelineBenchIT}'s
+ * {@code bench pipeline} runs on, and what this test runs on where TimescaleDB is not installed.)
+ *
+ * <p>The test sends SIGTERM once the database holds what it checks: 30 to 90 s after ready, depending on where in
  * the minute the run starts ({@code --duration} is only a bound).
  */
 class FieldlineUpIT {
+
+    /** Windows that ended at least this long before the check: every reading of theirs is stored by then. */
+    private static final String SETTLED = "interval '30 seconds'";
 
     private static final Pattern TOPIC_COUNT = Pattern.compile("^\\s+(\\S+)\\s+([\\d,]+)$");
     private static final Pattern MEASUREMENT_ROWS = Pattern.compile("(?m)^\\s+rows measurement\\s+([\\d,]+)$");
 
     @Test
-    void shouldRunThePipelineForItsDurationAndPrintTheSummary(@TempDir Path dataDir) throws Exception {
+    void shouldRunThePipelineStoreWhatEveryStageComputesAndStopWithASummary(@TempDir Path dataDir) throws Exception {
+        boolean timescale = timescaleInstalled();
         Path jar = Path.of("target", "fieldline-dev.jar");
         String classpath = Files.readString(Path.of("target", "classpath.txt"), StandardCharsets.UTF_8)
                 .trim();
@@ -51,9 +70,12 @@ class FieldlineUpIT {
                 DevMain.class.getName(),
                 "up",
                 "--duration",
-                "240",
+                "300",
                 "--set",
                 "app.data.dir=" + dataDir));
+        if (timescale) {
+            command.add(command.indexOf("up") + 1, "--timescale");
+        }
         // Secrets the run is configured with, one from a *_FILE variable (a mounted secret), one inline: none may
         // appear in anything it prints or logs. Both are harmless here: the embedded registry ignores credentials
         // and a PLAINTEXT Kafka client never opens a key store.
@@ -98,12 +120,19 @@ class FieldlineUpIT {
                 Thread.sleep(200);
             }
         }
-        // Every stage has written: a closed one-minute window, an anomaly score and an alert are rows. Then SIGTERM.
+        // Every stage has written: a closed one-minute window, an anomaly score and an alert are rows; on TimescaleDB,
+        // at least one one-minute window of every series closed (plus its grace) and settled. Then SIGTERM.
         boolean flowed = false;
+        boolean settled = !timescale;
+        Checked checked = null;
         long flowedBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (ruleAdded && !flowed && process.isAlive() && System.nanoTime() < flowedBy) {
+        while (ruleAdded && !(flowed && settled) && process.isAlive() && System.nanoTime() < flowedBy) {
             Thread.sleep(2_000);
-            flowed = everyStageStored(endpoints(dataDir));
+            flowed = flowed || everyStageStored(endpoints(dataDir));
+            settled = settled || settledWindows(endpoints(dataDir)) >= 20;
+        }
+        if (timescale && process.isAlive()) {
+            checked = check(endpoints(dataDir));
         }
         process.destroy();
         boolean exited = process.waitFor(2, TimeUnit.MINUTES);
@@ -203,6 +232,158 @@ class FieldlineUpIT {
         assertThat(Long.parseLong(rows.group(1).replace(",", "")))
                 .as("rows in measurement")
                 .isPositive();
+        if (timescale) {
+            assertStoredInHypertables(checked, printed);
+        }
+    }
+
+    /** The installed TimescaleDB, or false to run on the embedded PostgreSQL; a failure where CI requires it. */
+    private static boolean timescaleInstalled() {
+        try {
+            PostgresInstallation.withTimescale(Optional.empty());
+            return true;
+        } catch (IllegalStateException e) {
+            if (TimescaleServers.required()) {
+                throw e;
+            }
+            System.out.printf("TimescaleDB is not installed, up runs on the embedded PostgreSQL: %s%n", e.getMessage());
+            return false;
+        }
+    }
+
+    /** On TimescaleDB: hypertables, aggregates equal to a SQL recomputation, compose/'s dashboards. */
+    private static void assertStoredInHypertables(Checked checked, String printed) {
+        assertThat(checked).as("checked while running; output:%n%s", printed).isNotNull();
+        System.out.printf(
+                "up --timescale: %d measurements in %d chunks; windows compared with SQL over measurement: %s%n",
+                checked.measurements(), checked.measurementChunks(), checked.comparedPerTable());
+
+        assertThat(checked.hypertables())
+                .contains("measurement", "aggregate_1m", "aggregate_1h", "aggregate_1d", "anomaly", "kpi", "alert");
+        assertThat(checked.measurementChunks())
+                .as("measurement rows live in hypertable chunks")
+                .isPositive();
+        assertThat(checked.measurements()).isPositive();
+        assertThat(checked.windowsCompared())
+                .as("closed one-minute windows compared with the stored measurements")
+                .isGreaterThanOrEqualTo(20);
+        assertThat(checked.mismatches())
+                .as("aggregates that differ from the SQL recomputation over measurement")
+                .isEmpty();
+        // Every panel's SQL of compose/'s dashboards runs on the hypertables; those a two-minute run fills (readings,
+        // devices, one-minute climate aggregates) return rows. Climate KPIs (a window closes once the next minute's
+        // aggregates pass its grace), days and alerts need a longer run or a rule: DashboardQueriesIT covers them.
+        System.out.printf(
+                "dashboard queries, rows per panel: %s%n", checked.dashboards().rows());
+        assertThat(checked.dashboards().failures())
+                .as("dashboard queries that failed")
+                .isEmpty();
+        for (String panel : List.of(
+                "Fieldline / Fleet / Readings stored per second by source",
+                "Fieldline / Fleet / Devices by last seen",
+                "Fieldline / Room climate / Air temperature",
+                "Fieldline / Room climate / Relative humidity",
+                "Fieldline / Room climate / CO2",
+                "Fieldline / Room climate / Now")) {
+            assertThat(checked.dashboards().rows().entrySet().stream()
+                            .filter(e -> e.getKey().startsWith(panel))
+                            .mapToInt(Map.Entry::getValue)
+                            .sum())
+                    .as("rows of %s", panel)
+                    .isPositive();
+        }
+    }
+
+    /** What the database held near the end of the run. */
+    private record Checked(
+            List<String> hypertables,
+            long measurementChunks,
+            long measurements,
+            long windowsCompared,
+            Map<String, Long> comparedPerTable,
+            List<String> mismatches,
+            io.fieldline.dev.compose.DashboardSql.Result dashboards) {}
+
+    private static Checked check(Map<String, String> endpoints) throws SQLException {
+        try (Connection c = DriverManager.getConnection(
+                        endpoints.get("JDBC_URL"), endpoints.get("JDBC_USER"), endpoints.get("JDBC_PASSWORD"));
+                Statement st = c.createStatement()) {
+            List<String> hypertables = column(st, "SELECT hypertable_name FROM timescaledb_information.hypertables");
+            long chunks = Long.parseLong(column(
+                            st,
+                            "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'measurement'")
+                    .get(0));
+            long measurements = Long.parseLong(
+                    column(st, "SELECT count(*) FROM measurement").get(0));
+            List<String> mismatches = new ArrayList<>();
+            long compared = 0;
+            Map<String, Long> perTable = new java.util.LinkedHashMap<>();
+            for (String table : List.of("aggregate_1m", "aggregate_1h", "aggregate_1d")) {
+                // Streams counts every reading but BAD and non-finite ones in the statistics, those in bad_count.
+                try (ResultSet rs = st.executeQuery("SELECT a.device_id, a.sensor, a.window_start, a.count, r.n, "
+                        + "a.bad_count, r.bad, a.sum, r.s, a.min, r.mn, a.max, r.mx, a.first_time, r.first_time, "
+                        + "a.last_time, r.last_time FROM " + table + " a CROSS JOIN LATERAL (SELECT "
+                        + "count(*) FILTER (WHERE good) AS n, count(*) FILTER (WHERE NOT good) AS bad, "
+                        + "coalesce(sum(value) FILTER (WHERE good), 0) AS s, min(value) FILTER (WHERE good) AS mn, "
+                        + "max(value) FILTER (WHERE good) AS mx, min(time) FILTER (WHERE good) AS first_time, "
+                        + "max(time) FILTER (WHERE good) AS last_time FROM (SELECT value, time, quality <> 'BAD' "
+                        + "AND value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) AS good "
+                        + "FROM measurement m WHERE m.device_id = a.device_id AND m.sensor = a.sensor "
+                        + "AND m.time >= a.window_start AND m.time < a.window_end) x) r "
+                        + "WHERE a.window_end < now() - " + SETTLED)) {
+                    while (rs.next()) {
+                        compared += table.equals("aggregate_1m") ? 1 : 0;
+                        perTable.merge(table, 1L, Long::sum);
+                        String what = table + " " + rs.getString(1) + "/" + rs.getString(2) + " " + rs.getString(3);
+                        long count = rs.getLong(4);
+                        boolean same = count == rs.getLong(5)
+                                && rs.getLong(6) == rs.getLong(7)
+                                && Math.abs(rs.getDouble(8) - rs.getDouble(9))
+                                        <= 1e-9 * Math.max(1, Math.abs(rs.getDouble(9)))
+                                && (count == 0
+                                        || (rs.getDouble(10) == rs.getDouble(11)
+                                                && rs.getDouble(12) == rs.getDouble(13)
+                                                && rs.getTimestamp(14).equals(rs.getTimestamp(15))
+                                                && rs.getTimestamp(16).equals(rs.getTimestamp(17))));
+                        if (!same) {
+                            mismatches.add(what + ": stored count " + count + " sum " + rs.getDouble(8) + " min "
+                                    + rs.getDouble(10) + " max " + rs.getDouble(12) + " bad " + rs.getLong(6)
+                                    + "; recomputed " + rs.getLong(5) + " / " + rs.getDouble(9) + " / "
+                                    + rs.getDouble(11) + " / " + rs.getDouble(13) + " / " + rs.getLong(7));
+                        }
+                    }
+                }
+            }
+            // compose/'s Grafana dashboards on the same data, with Grafana's TimescaleDB macros (time_bucket).
+            io.fieldline.dev.compose.DashboardSql.Result dashboards = io.fieldline.dev.compose.DashboardSql.run(
+                    c,
+                    java.time.Instant.now().minusSeconds(6 * 3600),
+                    java.time.Instant.now().plusSeconds(60),
+                    true);
+            return new Checked(hypertables, chunks, measurements, compared, perTable, mismatches, dashboards);
+        }
+    }
+
+    /** One-minute windows stored that ended {@link #SETTLED} ago, or 0 when the database does not answer yet. */
+    private static long settledWindows(Map<String, String> endpoints) throws IOException {
+        try (Connection c = DriverManager.getConnection(
+                        endpoints.get("JDBC_URL"), endpoints.get("JDBC_USER"), endpoints.get("JDBC_PASSWORD"));
+                Statement st = c.createStatement()) {
+            return Long.parseLong(column(st, "SELECT count(*) FROM aggregate_1m WHERE window_end < now() - " + SETTLED)
+                    .get(0));
+        } catch (SQLException e) {
+            return 0;
+        }
+    }
+
+    private static List<String> column(Statement st, String sql) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+        }
+        return values;
     }
 
     /** The CONNACK reason code an anonymous MQTT 5 client gets (0 when it is let in). */
