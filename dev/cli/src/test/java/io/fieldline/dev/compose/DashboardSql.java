@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * Runs the SQL of every provisioned Grafana panel and template variable on a database, Grafana's macros and
  * variables expanded (every value of a variable, as its "All" does), for the process tests that leave a real
- * pipeline's data behind (ServicesIT on PostgreSQL, FieldlineUpIT on TimescaleDB).
+ * pipeline's data behind (PipelineFaultIT on PostgreSQL, FieldlineUpIT on TimescaleDB).
  */
 public final class DashboardSql {
 

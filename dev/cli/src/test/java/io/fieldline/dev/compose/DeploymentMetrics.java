@@ -11,15 +11,15 @@ import java.util.TreeSet;
 /**
  * Every PromQL expression of the deployment (the alerting rules and the Grafana dashboards) and the metrics they
  * name, against the metrics the services expose: the catalog of Fieldline's own meters (MetricsReference, which
- * ServicesIT and MetricsReferenceTest hold to real scrapes), plus the few names from Micrometer's binders or from
- * Prometheus itself that the deployment uses, which ServicesIT finds on the real {@code /metrics} of the processes.
+ * PipelineFaultIT and MetricsReferenceTest hold to real scrapes), plus the few names from Micrometer's binders or from
+ * Prometheus itself that the deployment uses, which PipelineFaultIT finds on the real {@code /metrics} of the processes.
  */
 public final class DeploymentMetrics {
 
     /** Named by the deployment, not in the catalog: Prometheus's own {@code up}, and binder metrics. */
     public static final Set<String> PROMETHEUS_OWN = Set.of("up");
 
-    /** Binder metrics the dashboards use; ServicesIT asserts each is on a real scrape. */
+    /** Binder metrics the dashboards use; PipelineFaultIT asserts each is on a real scrape. */
     public static final Set<String> FROM_BINDERS = Set.of("kafka_stream_thread_process_total");
 
     private DeploymentMetrics() {}

@@ -28,9 +28,13 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
@@ -61,15 +65,24 @@ import org.slf4j.LoggerFactory;
  *   <li>SIGKILL of a PostgreSQL sink (the other takes its partitions over);</li>
  *   <li>SIGKILL of the broker that leads a readings partition, then a restart;</li>
  *   <li>PostgreSQL hung (SIGSTOP of every PostgreSQL process, then SIGCONT);</li>
- *   <li>Redis down;</li>
+ *   <li>Redis down: the Redis sink's process is DEGRADED (200), and PostgreSQL rows keep growing;</li>
  *   <li>the Schema Registry down;</li>
+ *   <li>PostgreSQL stopped: the PostgreSQL sink's process is DOWN (503), then UP once it is back;</li>
+ *   <li>SIGTERM to an MQTT bridge and to the PostgreSQL sink mid-stream: each exits 0 within the shutdown timeout,
+ *       and is started again;</li>
  *   <li>the MQTT broker restarted.</li>
  * </ol>
+ * Before the first fault, every process's {@code /metrics} has its families with non-zero counts, only metrics
+ * {@code docs/metrics.md} catalogues and, between them, every metric compose/'s dashboards and alerting rules name;
+ * its {@code /health} is UP with every dependency up. (ServicesIT checked these, the outages of Redis and PostgreSQL
+ * and SIGTERM on a stack of its own, one process per component; they run here, on the fault suite's processes, to
+ * keep the suite within its CI budget.)
  * Then, the load drained: every reading published is a row in {@code measurement} (none lost; the key makes a copy
  * impossible, so the count proves none doubled); every closed one-minute aggregate equals a SQL recomputation over
  * {@code measurement}; no OFFLINE alert stands for a series that reports, and the active alerts in PostgreSQL and
  * Redis agree; Redis' latest value of every series is the newest row in PostgreSQL; the dead-letter topics hold only
- * the deliberately bad messages, each with its reason.
+ * the deliberately bad messages, each with its reason; and every panel's SQL of compose/'s Grafana dashboards runs on
+ * what the run left in PostgreSQL, those such a run fills returning rows.
  *
  * <p>Outages last {@code -Dfieldline.faults.outage.seconds} (8 s by default, to keep the suite within the CI budget;
  * the issue's 30 s with {@code -Dfieldline.faults.outage.seconds=30}).
@@ -80,6 +93,8 @@ class PipelineFaultIT {
     private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("fieldline.faults.outage.seconds", 8));
     private static final Duration READY = Duration.ofSeconds(300);
     private static final int BAD_MESSAGES = 3;
+    /** {@code shutdown.timeout.ms} (its default, stated because the SIGTERM fault checks the exit within it). */
+    private static final long SHUTDOWN_TIMEOUT_MS = 30_000;
 
     private FieldlineProcesses processes;
     /** The processes that should be running. */
@@ -120,15 +135,16 @@ class PipelineFaultIT {
             DemoMetadata.write(db, MqttComponents.fleetMetadata(first));
 
             processes = new FieldlineProcesses(dir, stack.endpoints());
-            String[] cluster3 = {"topics.replication.factor=3", "streams.replication.factor=3"};
+            String shutdown = "shutdown.timeout.ms=" + SHUTDOWN_TIMEOUT_MS;
+            String[] cluster3 = {"topics.replication.factor=3", "streams.replication.factor=3", shutdown};
             processes.launch("cdc", "cdc", cluster3);
             processes.launch("streams-1", "streams", cluster3);
             processes.launch("streams-2", "streams", cluster3);
             processes.launch("sink-postgres-1", "sink-postgres", cluster3);
             processes.launch("sink-postgres-2", "sink-postgres", cluster3);
             processes.launch("sink-redis", "sink-redis", cluster3);
-            processes.launch("mqtt-bridge-1", "mqtt-bridge", "mqtt.client.id=fault-it-bridge-1");
-            processes.launch("mqtt-bridge-2", "mqtt-bridge", "mqtt.client.id=fault-it-bridge-2");
+            processes.launch("mqtt-bridge-1", "mqtt-bridge", "mqtt.client.id=fault-it-bridge-1", shutdown);
+            processes.launch("mqtt-bridge-2", "mqtt-bridge", "mqtt.client.id=fault-it-bridge-2", shutdown);
             for (String name : running) {
                 processes.awaitReady(name, READY);
             }
@@ -139,6 +155,7 @@ class PipelineFaultIT {
                 simulator.start();
                 publishBadMessages(stack.mqtt().url());
                 processes.waitFor("rows in measurement", Duration.ofSeconds(180), () -> count(db) > 0);
+                assertMetricsAndHealthOfEveryProcess();
 
                 fault("1. SIGKILL of an MQTT bridge", () -> restartAfterKill("mqtt-bridge-1"));
                 // The other instance takes the killed one's work over; it stays dead (a restart is fault 1's).
@@ -156,11 +173,29 @@ class PipelineFaultIT {
                     Thread.sleep(OUTAGE.toMillis());
                     signal("CONT", pids);
                 });
-                fault("6. Redis down", () -> outage(stack.startedServer("redis").orElseThrow()));
+                fault("6. Redis down", () -> {
+                    EmbeddedServer redis = stack.startedServer("redis").orElseThrow();
+                    long stopped = System.nanoTime();
+                    redis.stop();
+                    assertRedisSinkDegradedWhilePostgresIsWritten(db);
+                    long down = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
+                    Thread.sleep(Math.max(0, OUTAGE.toMillis() - down));
+                    redis.start();
+                });
                 fault(
                         "7. Schema Registry down",
                         () -> outage(stack.startedServer("schema-registry").orElseThrow()));
-                fault("8. MQTT broker restart", () -> {
+                fault("8. PostgreSQL stopped", () -> {
+                    EmbeddedServer postgres = stack.startedServer("postgres").orElseThrow();
+                    postgres.stop();
+                    assertPostgresSinkDown("sink-postgres-2");
+                    Thread.sleep(2_000);
+                    postgres.start();
+                });
+                fault("9. SIGTERM of an MQTT bridge and of the PostgreSQL sink", () -> {
+                    restartAfterTerm("mqtt-bridge-2", "sink-postgres-2");
+                });
+                fault("10. MQTT broker restart", () -> {
                     // The publisher stops first, so that every message it counts as published was acknowledged
                     // by the broker before the restart.
                     simulator.close();
@@ -178,7 +213,7 @@ class PipelineFaultIT {
             Simulator again = new Simulator(second);
             try {
                 again.start();
-                Thread.sleep(10_000);
+                Thread.sleep(5_000);
             } finally {
                 again.close();
             }
@@ -199,6 +234,7 @@ class PipelineFaultIT {
                 assertLatestValues(db, redis);
             }
             assertDeadLetters(stack.kafka().bootstrapServers(), topics);
+            assertDashboardQueries(db);
             processes.close();
         }
     }
@@ -234,6 +270,211 @@ class PipelineFaultIT {
         processes.kill(name);
         processes.relaunch(name);
         processes.awaitReady(name, READY);
+    }
+
+    /** SIGTERM mid-stream: each process exits 0 within its shutdown timeout; then they are started again. */
+    private void restartAfterTerm(String... names) throws Exception {
+        for (String name : names) {
+            long begin = System.nanoTime();
+            int exit = processes.terminate(name, Duration.ofMillis(SHUTDOWN_TIMEOUT_MS + 5_000));
+            assertThat(exit)
+                    .as("exit code of %s on SIGTERM; log:%n%s", name, processes.tail(name))
+                    .isZero();
+            LOG.info("{} stopped on SIGTERM in {} ms", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+        }
+        for (String name : names) {
+            processes.relaunch(name);
+        }
+        for (String name : names) {
+            processes.awaitReady(name, READY);
+        }
+    }
+
+    /** The component a process runs. */
+    private String component(String process) {
+        return processes.service(process).component();
+    }
+
+    /** How many dependencies a component's process checks: the sum of fieldline_dependency_up when all are up. */
+    private static int dependencies(String component) {
+        return io.fieldline.app.service.ServiceComponents.dependencies(component)
+                .size();
+    }
+
+    /**
+     * Each process's {@code /metrics} and {@code /health} under load, before the first fault: its component's families
+     * with non-zero counts, every dependency up, only catalogued Fieldline metrics, and between them every metric
+     * compose/'s dashboards and rules name.
+     */
+    private void assertMetricsAndHealthOfEveryProcess() throws Exception {
+        long begin = System.nanoTime();
+        Map<String, String> counted = Map.of(
+                "mqtt-bridge", "fieldline_mqtt_messages_received_total",
+                "sink-postgres", "fieldline_sink_records_total",
+                "sink-redis", "fieldline_sink_records_total",
+                "cdc", "fieldline_cdc_changes_total",
+                "streams", "kafka_stream_thread_process_total");
+        // Per component, as its one process had them in a stack of one process per component: its counter above
+        // zero (summed over its instances, which share its work), and the consumer lag where it has one.
+        for (Map.Entry<String, String> entry : counted.entrySet()) {
+            String component = entry.getKey();
+            String counter = entry.getValue();
+            List<String> instances =
+                    running.stream().filter(p -> component(p).equals(component)).toList();
+            boolean lag = component.equals("sink-postgres") || component.equals("streams");
+            processes.waitFor(component + " counting " + counter, Duration.ofSeconds(60), () -> {
+                double sum = 0;
+                boolean lagSeen = !lag;
+                for (String process : instances) {
+                    Map<String, Double> now;
+                    try {
+                        now = processes.metrics(process);
+                    } catch (IOException e) {
+                        return false;
+                    }
+                    sum += now.getOrDefault(counter, 0.0);
+                    lagSeen = lagSeen || now.containsKey("fieldline_consumer_lag_records");
+                }
+                return sum > 0 && lagSeen;
+            });
+        }
+        LOG.info(
+                "Every component counting, {} s after the first rows",
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - begin));
+        Set<String> catalogued = new java.util.HashSet<>();
+        io.fieldline.app.MetricsReference.catalog().forEach(metric -> catalogued.addAll(metric.prometheusSeries()));
+        // One scrape and one /health per process and poll: a scrape of a busy process takes a while.
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        Map<String, FieldlineProcesses.Health> healths = new LinkedHashMap<>();
+        for (String process : running) {
+            int dependencies = dependencies(component(process));
+            // Dependency checks run every second; on a loaded machine one may have been slow just now.
+            processes.waitFor(process + " UP with every dependency up", Duration.ofSeconds(60), () -> {
+                Map<String, Double> now;
+                try {
+                    now = processes.metrics(process);
+                } catch (IOException e) {
+                    return false;
+                }
+                FieldlineProcesses.Health health = processes.health(process);
+                metrics.put(process, now);
+                healths.put(process, health);
+                return now.getOrDefault("fieldline_dependency_up", 0.0) == dependencies
+                        && now.getOrDefault("fieldline_component_up", 0.0) == 1.0
+                        && "UP".equals(health.overall());
+            });
+            assertThat(metrics.get(process).keySet().stream().filter(name -> name.startsWith("fieldline_")))
+                    .as("Fieldline's metrics of %s are in docs/metrics.md", process)
+                    .allMatch(catalogued::contains);
+            assertThat(metrics.get(process))
+                    .as("metrics of %s", process)
+                    .containsKeys("jvm_memory_used_bytes", "process_cpu_usage", "process_uptime_seconds")
+                    .containsEntry("fieldline_component_up", 1.0)
+                    .containsEntry("fieldline_dependency_up", (double) dependencies);
+            assertThat(healths.get(process).status())
+                    .as("/health of %s", process)
+                    .isEqualTo(200);
+            assertThat(healths.get(process).overall())
+                    .as("/health status of %s", process)
+                    .isEqualTo("UP");
+        }
+        assertThat(running.stream()
+                        .filter(p -> component(p).equals("sink-postgres"))
+                        .mapToDouble(
+                                p -> metrics.get(p).getOrDefault("fieldline_sink_batch_duration_seconds_count", 0.0))
+                        .sum())
+                .as("fieldline_sink_batch_duration_seconds_count of the PostgreSQL sinks")
+                .isPositive();
+
+        // compose/'s dashboards and alerting rules name only metrics these processes expose: the binder metrics among
+        // them are on a real scrape, and so is every other name they use.
+        Set<String> scraped = new TreeSet<>();
+        metrics.values().forEach(m -> scraped.addAll(m.keySet()));
+        assertThat(scraped)
+                .as("binder metrics compose/ uses")
+                .containsAll(io.fieldline.dev.compose.DeploymentMetrics.FROM_BINDERS);
+        Set<String> notScraped = new TreeSet<>(io.fieldline.dev.compose.DeploymentMetrics.named());
+        notScraped.removeAll(scraped);
+        notScraped.removeAll(io.fieldline.dev.compose.DeploymentMetrics.PROMETHEUS_OWN);
+        assertThat(notScraped)
+                .as("metrics compose/ names that no process exposes")
+                .isEmpty();
+        LOG.info(
+                "Metrics and health of every process checked in {} s",
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - begin));
+    }
+
+    /** Redis stopped: the Redis sink's process is DEGRADED, answered 200, and PostgreSQL keeps being written. */
+    private void assertRedisSinkDegradedWhilePostgresIsWritten(DataSource db) throws InterruptedException {
+        processes.waitFor(
+                "sink-redis DEGRADED",
+                Duration.ofSeconds(60),
+                () -> "DEGRADED".equals(processes.health("sink-redis").overall()));
+        FieldlineProcesses.Health degraded = processes.health("sink-redis");
+        assertThat(degraded.status()).as("HTTP status of a DEGRADED /health").isEqualTo(200);
+        assertThat(degraded.body()
+                        .path("dependencies")
+                        .path("redis")
+                        .path("status")
+                        .asText())
+                .isEqualTo("DOWN");
+        long rowsAtRedisStop = count(db);
+        processes.waitFor(
+                "rows growing while Redis is down", Duration.ofSeconds(60), () -> count(db) > rowsAtRedisStop + 20);
+        assertThat(processes.health("sink-postgres-2").overall())
+                .as("the PostgreSQL sink while Redis is down")
+                .isEqualTo("UP");
+    }
+
+    /** PostgreSQL stopped: the sink's process answers 503, DOWN, with its own component and PostgreSQL DOWN. */
+    private void assertPostgresSinkDown(String process) throws InterruptedException {
+        processes.waitFor(
+                process + " DOWN",
+                Duration.ofSeconds(60),
+                () -> processes.health(process).status() == 503);
+        processes.waitFor(
+                "the PostgreSQL sink's own component DOWN",
+                Duration.ofSeconds(60),
+                () -> "DOWN".equals(processes.health(process).component("sink-postgres")));
+        FieldlineProcesses.Health down = processes.health(process);
+        assertThat(down.overall()).isEqualTo("DOWN");
+        assertThat(down.body()
+                        .path("dependencies")
+                        .path("postgresql")
+                        .path("status")
+                        .asText())
+                .isEqualTo("DOWN");
+    }
+
+    /**
+     * compose/'s Grafana dashboards on what the run left in PostgreSQL: every panel's SQL runs, and those that a run
+     * of a minute or two fills (readings, devices, latest values) return rows.
+     */
+    private static void assertDashboardQueries(DataSource db) throws SQLException {
+        try (Connection connection = db.getConnection()) {
+            io.fieldline.dev.compose.DashboardSql.Result dashboards = io.fieldline.dev.compose.DashboardSql.run(
+                    connection,
+                    java.time.Instant.now().minus(Duration.ofHours(6)),
+                    java.time.Instant.now().plusSeconds(60),
+                    false);
+            LOG.info("Dashboard queries after the run, rows per panel: {}", dashboards.rows());
+            assertThat(dashboards.failures())
+                    .as("dashboard queries that failed")
+                    .isEmpty();
+            for (String panel : List.of(
+                    "Fieldline / Fleet / Devices registered",
+                    "Fieldline / Fleet / Readings stored per second by source",
+                    "Fieldline / Fleet / Devices by last seen",
+                    "Fieldline / Room climate / variable $room",
+                    "Fieldline / Room climate / Now")) {
+                assertThat(dashboards.rows().entrySet().stream()
+                                .filter(e -> e.getKey().startsWith(panel))
+                                .mapToInt(Map.Entry::getValue)
+                                .sum())
+                        .as("rows of %s", panel)
+                        .isPositive();
+            }
+        }
     }
 
     private static void outage(EmbeddedServer server) throws InterruptedException {
