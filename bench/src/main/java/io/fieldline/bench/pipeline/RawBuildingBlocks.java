@@ -48,19 +48,39 @@ public final class RawBuildingBlocks {
 
     private static final Logger LOG = LoggerFactory.getLogger(RawBuildingBlocks.class);
 
-    /** Records (and rows) per second of each block. */
-    public record Result(double producer, double consumer, double copy) {
+    /**
+     * Records (and rows) per second of each block, and the machine's CPU time per record while it ran (every process,
+     * from {@code /proc/stat}: the client, the server and anything else running; NaN where not readable), in µs.
+     */
+    public record Result(
+            double producer,
+            double consumer,
+            double copy,
+            double producerCpuMicros,
+            double consumerCpuMicros,
+            double copyCpuMicros) {
         public String format() {
             return String.format(
-                    Locale.ROOT,
-                    "  Kafka producer (200 B, acks=all, lz4)  %,12.0f records/s%n"
-                            + "  Kafka consumer (bytes)                 %,12.0f records/s%n"
-                            + "  PostgreSQL binary COPY into measurement %,11.0f rows/s%n",
-                    producer,
-                    consumer,
-                    copy);
+                            Locale.ROOT,
+                            "  Kafka producer (200 B, acks=all, lz4)  %,12.0f records/s%s%n"
+                                    + "  Kafka consumer (bytes)                 %,12.0f records/s%s%n"
+                                    + "  PostgreSQL binary COPY into measurement %,11.0f rows/s%s%n",
+                            producer,
+                            cpu(producerCpuMicros, "record"),
+                            consumer,
+                            cpu(consumerCpuMicros, "record"),
+                            copy,
+                            cpu(copyCpuMicros, "row"))
+                    + "  (CPU: the whole machine's busy time over the block, per record; the pipeline idle meanwhile)\n";
+        }
+
+        private static String cpu(double micros, String unit) {
+            return Double.isNaN(micros) ? "" : String.format(Locale.ROOT, ", %.2f µs of CPU a %s", micros, unit);
         }
     }
+
+    /** A block's rate and the machine's CPU time per record over it. */
+    private record Block(double rate, double cpuMicros) {}
 
     private final Map<String, Object> producerProperties;
     private final Map<String, Object> consumerProperties;
@@ -92,19 +112,28 @@ public final class RawBuildingBlocks {
             admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
             TopicReadiness.awaitWritable(admin, List.of(topic), Duration.ofSeconds(60));
             try {
-                double produced = produce(topic, records);
-                double consumed = consume(topic, records);
-                double copied = copy(records, copyBatch);
-                LOG.info("Raw blocks: producer {}/s, consumer {}/s, COPY {}/s", (long) produced, (long) consumed, (long)
-                        copied);
-                return new Result(produced, consumed, copied);
+                Block produced = produce(topic, records);
+                Block consumed = consume(topic, records);
+                Block copied = copy(records, copyBatch);
+                LOG.info(
+                        "Raw blocks: producer {}/s, consumer {}/s, COPY {}/s",
+                        (long) produced.rate(),
+                        (long) consumed.rate(),
+                        (long) copied.rate());
+                return new Result(
+                        produced.rate(),
+                        consumed.rate(),
+                        copied.rate(),
+                        produced.cpuMicros(),
+                        consumed.cpuMicros(),
+                        copied.cpuMicros());
             } finally {
                 admin.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
             }
         }
     }
 
-    private double produce(String topic, int records) {
+    private Block produce(String topic, int records) {
         Map<String, Object> props = new HashMap<>(producerProperties);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
@@ -121,6 +150,7 @@ public final class RawBuildingBlocks {
             java.util.Arrays.fill(values[i], 100, 200, (byte) 'x');
         }
         CheckedSends sends = new CheckedSends("raw producer into " + topic);
+        long cpu = MachineCpu.busyMicros();
         long begin = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (int i = 0; i < records; i++) {
@@ -133,11 +163,11 @@ public final class RawBuildingBlocks {
             }
             producer.flush();
             sends.check();
-            return records / seconds(begin);
+            return block(records, begin, cpu);
         }
     }
 
-    private double consume(String topic, int records) {
+    private Block consume(String topic, int records) {
         Map<String, Object> props = new HashMap<>(consumerProperties);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -151,19 +181,21 @@ public final class RawBuildingBlocks {
             consumer.seekToBeginning(partitions);
             long read = 0;
             long begin = 0;
+            long cpu = -1;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (read < records && System.nanoTime() < deadline) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
                 if (begin == 0 && !batch.isEmpty()) {
                     begin = System.nanoTime();
+                    cpu = MachineCpu.busyMicros();
                 }
                 read += batch.count();
             }
-            return begin == 0 ? 0 : read / seconds(begin);
+            return begin == 0 ? new Block(0, Double.NaN) : block(read, begin, cpu);
         }
     }
 
-    private double copy(int records, int batch) throws Exception {
+    private Block copy(int records, int batch) throws Exception {
         String schema = "bench_raw_" + id;
         Map<String, Object> props = new HashMap<>(sinkSettings);
         props.put(SinkConfig.POSTGRES_SCHEMA, schema);
@@ -190,6 +222,7 @@ public final class RawBuildingBlocks {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             PGConnection pg = c.unwrap(PGConnection.class);
+            long cpu = MachineCpu.busyMicros();
             long begin = System.nanoTime();
             for (int from = 0; from < records; from += batch) {
                 CopyIn in = pg.getCopyAPI().copyIn(sql);
@@ -201,13 +234,21 @@ public final class RawBuildingBlocks {
                 in.endCopy();
                 c.commit();
             }
-            return records / seconds(begin);
+            return block(records, begin, cpu);
         } finally {
             try (Connection c = dataSource.getConnection();
                     Statement st = c.createStatement()) {
                 st.execute("DROP SCHEMA IF EXISTS " + SqlNames.ident(schema) + " CASCADE");
             }
         }
+    }
+
+    private static Block block(long records, long beginNanos, long cpuBefore) {
+        double rate = records / seconds(beginNanos);
+        long cpuAfter = MachineCpu.busyMicros();
+        double perRecord =
+                cpuBefore < 0 || cpuAfter < 0 || records == 0 ? Double.NaN : (double) (cpuAfter - cpuBefore) / records;
+        return new Block(rate, perRecord);
     }
 
     private static double seconds(long beginNanos) {

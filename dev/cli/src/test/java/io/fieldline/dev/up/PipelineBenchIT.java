@@ -27,8 +27,8 @@ class PipelineBenchIT {
     private static final Pattern CORES = Pattern.compile("CPU over \\d+ s: ([\\d.]+) cores");
     private static final Pattern MEMORY = Pattern.compile("Resident memory: JVM (\\d+) MB.*whole stack (\\d+) MB");
     private static final Pattern GC = Pattern.compile("GC: (\\d+) ms in (\\d+) collections");
-    private static final Pattern RAW = Pattern.compile(
-            "(?m)^\\s+(Kafka producer|Kafka consumer|PostgreSQL binary COPY)" + ".*?\\s([\\d,]+) (records|rows)/s$");
+    private static final Pattern RAW = Pattern.compile("(?m)^\\s+(Kafka producer|Kafka consumer|PostgreSQL binary COPY)"
+            + ".*?\\s([\\d,]+) (records|rows)/s" + ", ([\\d.]+) µs of CPU a (record|row)$");
 
     @Test
     void shouldReportThroughputLatencyCpuMemoryAndTheRawBlocks(@TempDir Path dataDir) throws Exception {
@@ -118,6 +118,10 @@ class PipelineBenchIT {
         int blocks = 0;
         while (raw.find()) {
             assertThat(number(raw.group(2))).as(raw.group(1)).isPositive();
+            // The machine's CPU per record: ticks of 10 ms, so a block of a few ms may read 0.
+            assertThat(Double.parseDouble(raw.group(4)))
+                    .as(raw.group(1) + " CPU")
+                    .isNotNegative();
             blocks++;
         }
         assertThat(blocks).as("raw building blocks in:%n%s", printed).isEqualTo(3);
