@@ -47,7 +47,8 @@ public final class ConfigSources {
      * Variables of the launchers ({@code bin/fieldline}, {@code ./fieldline}) that share the prefix but are not
      * configuration keys.
      */
-    static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("FIELDLINE_JAVA_OPTS", "FIELDLINE_HOME");
+    static final java.util.Set<String> LAUNCHER_VARIABLES =
+            java.util.Set.of("FIELDLINE_JAVA_OPTS", "FIELDLINE_HOME", "FIELDLINE_CDS");
 
     /**
      * {@code FIELDLINE_SINK_BATCH_SIZE=500} becomes {@code sink.batch.size=500}; other variables (and the launchers'

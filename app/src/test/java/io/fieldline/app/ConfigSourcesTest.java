@@ -20,6 +20,16 @@ class ConfigSourcesTest {
     }
 
     @Test
+    void shouldLeaveTheLaunchersOwnVariablesOut() {
+        Map<String, String> keys = ConfigSources.fromEnvironment(Map.of(
+                "FIELDLINE_JAVA_OPTS", "-Xmx1g",
+                "FIELDLINE_HOME", "/opt/fieldline",
+                "FIELDLINE_CDS", "off",
+                "FIELDLINE_SINK_BATCH_SIZE", "500"));
+        assertThat(keys).containsExactly(Map.entry("sink.batch.size", "500"));
+    }
+
+    @Test
     void shouldRoundTripKeyAndEnvironmentVariableName() {
         assertThat(ConfigSources.environmentVariableForKey("mqtt.session.expiry.seconds"))
                 .isEqualTo("FIELDLINE_MQTT_SESSION_EXPIRY_SECONDS");
