@@ -406,10 +406,18 @@ class PipelineFaultIT {
 
     /** Redis stopped: the Redis sink's process is DEGRADED, answered 200, and PostgreSQL keeps being written. */
     private void assertRedisSinkDegradedWhilePostgresIsWritten(DataSource db) throws InterruptedException {
-        processes.waitFor(
-                "sink-redis DEGRADED",
-                Duration.ofSeconds(60),
-                () -> "DEGRADED".equals(processes.health("sink-redis").overall()));
+        // The component turns DEGRADED on its failed writes, the Redis dependency DOWN at its next periodic check:
+        // both are awaited (CI saw DEGRADED with the dependency still UP).
+        processes.waitFor("sink-redis DEGRADED with Redis DOWN", Duration.ofSeconds(60), () -> {
+            FieldlineProcesses.Health health = processes.health("sink-redis");
+            return "DEGRADED".equals(health.overall())
+                    && "DOWN"
+                            .equals(health.body()
+                                    .path("dependencies")
+                                    .path("redis")
+                                    .path("status")
+                                    .asText());
+        });
         FieldlineProcesses.Health degraded = processes.health("sink-redis");
         assertThat(degraded.status()).as("HTTP status of a DEGRADED /health").isEqualTo(200);
         assertThat(degraded.body()
