@@ -114,7 +114,8 @@ public final class MqttPublisher implements AutoCloseable {
          * Waits (up to 15 s) for the broker's CONNACK.
          *
          * @return the connected publisher, which the caller now owns
-         * @throws MqttException if the broker refused or did not answer; the client is then closed
+         * @throws MqttException if the broker refused or did not answer in time; the client is then closed (an
+         *     unanswered CONNECT cut first)
          */
         public MqttPublisher await() throws MqttException {
             try {
@@ -131,13 +132,25 @@ public final class MqttPublisher implements AutoCloseable {
             return new MqttPublisher(client, permits);
         }
 
-        /** Closes the client unless {@link #await()} handed it over. */
+        /**
+         * Closes the client unless {@link #await()} handed it over. A CONNECT still unanswered is cut first: Paho
+         * refuses to close a client while it connects, and that client would otherwise connect a moment later and
+         * stay connected, reconnecting by itself.
+         */
         @Override
         public void close() {
-            if (!done) {
-                done = true;
-                closeQuietly(client);
+            if (done) {
+                return;
             }
+            done = true;
+            if (!token.isComplete()) {
+                try {
+                    client.disconnectForcibly(0, 1000, false);
+                } catch (MqttException e) {
+                    LOG.debug("disconnect while connecting: {}", e.toString());
+                }
+            }
+            closeQuietly(client);
         }
     }
 

@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
 public final class Simulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Simulator.class);
+
+    /** Devices that log in at the same time when each logs in as itself. */
+    private static final int CONNECT_WINDOW = 64;
+
     private static final long MAX_LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Longest sleep, so a rate change takes effect within this even at very low rates. */
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -98,17 +102,22 @@ public final class Simulator implements AutoCloseable {
         if (credentials.isEmpty()) {
             publisher = MqttPublisher.connect(options.mqttUrl(), options.clientId());
         } else {
-            // Every device sends its CONNECT before any answer is awaited: the broker verifies the passwords side
-            // by side instead of one connection after the other (12 devices took ~4 s of `up`'s start in turn).
+            // Up to CONNECT_WINDOW devices send their CONNECT before any answer is awaited: the broker verifies the
+            // passwords side by side instead of one connection after the other (12 devices took ~4 s of `up`'s
+            // start in turn), and a large fleet does not open every connection at once.
             Map<String, MqttPublisher.Connecting> connecting = new LinkedHashMap<>();
             try {
-                for (DeviceModel device : fleet.devices()) {
-                    String id = device.deviceId();
-                    connecting.put(
-                            id, MqttPublisher.beginConnect(options.mqttUrl(), id, 1000, id, credentials.get(id)));
-                }
-                for (Map.Entry<String, MqttPublisher.Connecting> each : connecting.entrySet()) {
-                    devicePublishers.put(each.getKey(), each.getValue().await());
+                List<DeviceModel> devices = fleet.devices();
+                for (int from = 0; from < devices.size(); from += CONNECT_WINDOW) {
+                    connecting.clear();
+                    for (DeviceModel device : devices.subList(from, Math.min(devices.size(), from + CONNECT_WINDOW))) {
+                        String id = device.deviceId();
+                        connecting.put(
+                                id, MqttPublisher.beginConnect(options.mqttUrl(), id, 1000, id, credentials.get(id)));
+                    }
+                    for (Map.Entry<String, MqttPublisher.Connecting> each : connecting.entrySet()) {
+                        devicePublishers.put(each.getKey(), each.getValue().await());
+                    }
                 }
             } catch (MqttException | RuntimeException e) {
                 connecting.values().forEach(MqttPublisher.Connecting::close);
