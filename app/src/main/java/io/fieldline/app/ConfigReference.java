@@ -113,7 +113,13 @@ public final class ConfigReference {
                 .append(
                         "A value can also come from a file, as mounted secrets do: `FIELDLINE_<KEY>_FILE=/run/secrets/x` ")
                 .append("sets the key to the file's content (see docs/security.md). ")
-                .append("An invalid value stops the start with a message naming the key.\n");
+                .append("An invalid value stops the start with a message naming the key. ")
+                .append("The launchers' own variables are not keys: ")
+                .append(ConfigSources.LAUNCHER_VARIABLES.stream()
+                        .sorted()
+                        .map(name -> "`" + name + "`")
+                        .collect(java.util.stream.Collectors.joining(", ")))
+                .append(".\n");
         for (Map.Entry<String, ConfigDef> section : sections().entrySet()) {
             out.append("\n## ").append(section.getKey()).append("\n\n");
             if (SECTION_NOTES.containsKey(section.getKey())) {

@@ -49,8 +49,9 @@ public final class RawBuildingBlocks {
     private static final Logger LOG = LoggerFactory.getLogger(RawBuildingBlocks.class);
 
     /**
-     * Records (and rows) per second of each block, and the machine's CPU time per record while it ran (every process,
-     * from {@code /proc/stat}: the client, the server and anything else running; NaN where not readable), in µs.
+     * Records (and rows) per second of each block, and the machine's CPU time per record that the block added (every
+     * process, from {@code /proc/stat}: the client and the server, less what the idle pipeline used per second just
+     * before; NaN where not readable), in µs.
      */
     public record Result(
             double producer,
@@ -71,11 +72,11 @@ public final class RawBuildingBlocks {
                             cpu(consumerCpuMicros, "record"),
                             copy,
                             cpu(copyCpuMicros, "row"))
-                    + "  (CPU: the whole machine's busy time over the block, per record; the pipeline idle meanwhile)\n";
+                    + "  (CPU: the whole machine's busy time over the block less the idle pipeline's, per record)\n";
         }
 
         private static String cpu(double micros, String unit) {
-            return Double.isNaN(micros) ? "" : String.format(Locale.ROOT, ", %.2f µs of CPU a %s", micros, unit);
+            return Double.isNaN(micros) ? "" : String.format(Locale.ROOT, ", %.2f us of CPU a %s", micros, unit);
         }
     }
 
@@ -88,6 +89,7 @@ public final class RawBuildingBlocks {
     private final DataSource dataSource;
     private final Map<String, Object> sinkSettings;
     private final String id = UUID.randomUUID().toString().substring(0, 8);
+    private double idleMicrosPerSecond = -1;
 
     /**
      * @param sinkSettings the sink's settings, so the scratch table has the sink's layout
@@ -112,6 +114,7 @@ public final class RawBuildingBlocks {
             admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
             TopicReadiness.awaitWritable(admin, List.of(topic), Duration.ofSeconds(60));
             try {
+                idleMicrosPerSecond = idleCpu();
                 Block produced = produce(topic, records);
                 Block consumed = consume(topic, records);
                 Block copied = copy(records, copyBatch);
@@ -243,12 +246,27 @@ public final class RawBuildingBlocks {
         }
     }
 
-    private static Block block(long records, long beginNanos, long cpuBefore) {
-        double rate = records / seconds(beginNanos);
+    /**
+     * The machine's busy CPU per second of wall time with the pipeline idle (its poll loops, the brokers' timers), over
+     * two seconds, so that each block is charged only what it added; -1 when not measurable.
+     */
+    private static double idleCpu() throws InterruptedException {
+        long before = MachineCpu.busyMicros();
+        long begin = System.nanoTime();
+        Thread.sleep(2_000);
+        long after = MachineCpu.busyMicros();
+        return before < 0 || after < 0 ? -1 : (after - before) / seconds(begin);
+    }
+
+    private Block block(long records, long beginNanos, long cpuBefore) {
+        double elapsed = seconds(beginNanos);
+        double rate = records / elapsed;
         long cpuAfter = MachineCpu.busyMicros();
-        double perRecord =
-                cpuBefore < 0 || cpuAfter < 0 || records == 0 ? Double.NaN : (double) (cpuAfter - cpuBefore) / records;
-        return new Block(rate, perRecord);
+        if (cpuBefore < 0 || cpuAfter < 0 || records == 0 || idleMicrosPerSecond < 0) {
+            return new Block(rate, Double.NaN);
+        }
+        double added = Math.max(0, (cpuAfter - cpuBefore) - idleMicrosPerSecond * elapsed);
+        return new Block(rate, added / records);
     }
 
     private static double seconds(long beginNanos) {

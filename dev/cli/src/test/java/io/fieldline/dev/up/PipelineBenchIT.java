@@ -28,7 +28,7 @@ class PipelineBenchIT {
     private static final Pattern MEMORY = Pattern.compile("Resident memory: JVM (\\d+) MB.*whole stack (\\d+) MB");
     private static final Pattern GC = Pattern.compile("GC: (\\d+) ms in (\\d+) collections");
     private static final Pattern RAW = Pattern.compile("(?m)^\\s+(Kafka producer|Kafka consumer|PostgreSQL binary COPY)"
-            + ".*?\\s([\\d,]+) (records|rows)/s" + ", ([\\d.]+) µs of CPU a (record|row)$");
+            + ".*?\\s([\\d,]+) (records|rows)/s" + ", ([\\d.]+) us of CPU a (record|row)$");
 
     @Test
     void shouldReportThroughputLatencyCpuMemoryAndTheRawBlocks(@TempDir Path dataDir) throws Exception {
