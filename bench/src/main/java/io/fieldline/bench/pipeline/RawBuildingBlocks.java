@@ -49,9 +49,9 @@ public final class RawBuildingBlocks {
     private static final Logger LOG = LoggerFactory.getLogger(RawBuildingBlocks.class);
 
     /**
-     * Records (and rows) per second of each block, and the machine's CPU time per record that the block added (every
-     * process, from {@code /proc/stat}: the client and the server, less what the idle pipeline used per second just
-     * before; NaN where not readable), in µs.
+     * Records (and rows) per second of each block, the machine's CPU time per record while it ran (every process,
+     * from {@code /proc/stat}: the client, the server and the pipeline beside them; NaN where not readable), in µs, and
+     * the cores the machine was busy just before the blocks (NaN where not readable).
      */
     public record Result(
             double producer,
@@ -59,7 +59,8 @@ public final class RawBuildingBlocks {
             double copy,
             double producerCpuMicros,
             double consumerCpuMicros,
-            double copyCpuMicros) {
+            double copyCpuMicros,
+            double coresBefore) {
         public String format() {
             return String.format(
                             Locale.ROOT,
@@ -72,7 +73,12 @@ public final class RawBuildingBlocks {
                             cpu(consumerCpuMicros, "record"),
                             copy,
                             cpu(copyCpuMicros, "row"))
-                    + "  (CPU: the whole machine's busy time over the block less the idle pipeline's, per record)\n";
+                    + String.format(
+                            Locale.ROOT,
+                            "  (CPU: the whole machine's busy time over the block, per record; it was busy %.2f cores"
+                                    + " in the 2 s before the blocks, which is in each figure too)",
+                            coresBefore)
+                    + "\n";
         }
 
         private static String cpu(double micros, String unit) {
@@ -129,7 +135,8 @@ public final class RawBuildingBlocks {
                         copied.rate(),
                         produced.cpuMicros(),
                         consumed.cpuMicros(),
-                        copied.cpuMicros());
+                        copied.cpuMicros(),
+                        idleMicrosPerSecond < 0 ? Double.NaN : idleMicrosPerSecond / 1e6);
             } finally {
                 admin.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
             }
@@ -247,8 +254,9 @@ public final class RawBuildingBlocks {
     }
 
     /**
-     * The machine's busy CPU per second of wall time with the pipeline idle (its poll loops, the brokers' timers), over
-     * two seconds, so that each block is charged only what it added; -1 when not measurable.
+     * The machine's busy CPU per second of wall time just before the blocks (the pipeline's poll loops and timers, and
+     * any backlog it still drains), over two seconds: what each block's CPU figure includes besides the block; -1
+     * when not measurable.
      */
     private static double idleCpu() throws InterruptedException {
         long before = MachineCpu.busyMicros();
@@ -262,11 +270,10 @@ public final class RawBuildingBlocks {
         double elapsed = seconds(beginNanos);
         double rate = records / elapsed;
         long cpuAfter = MachineCpu.busyMicros();
-        if (cpuBefore < 0 || cpuAfter < 0 || records == 0 || idleMicrosPerSecond < 0) {
+        if (cpuBefore < 0 || cpuAfter < 0 || records == 0) {
             return new Block(rate, Double.NaN);
         }
-        double added = Math.max(0, (cpuAfter - cpuBefore) - idleMicrosPerSecond * elapsed);
-        return new Block(rate, added / records);
+        return new Block(rate, (double) (cpuAfter - cpuBefore) / records);
     }
 
     private static double seconds(long beginNanos) {
