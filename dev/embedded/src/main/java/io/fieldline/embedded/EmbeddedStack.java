@@ -95,7 +95,9 @@ public final class EmbeddedStack implements AutoCloseable {
             Future<KafkaEndpoint> kafka = executor.submit(() -> options.kafka()
                     .orElseGet(() -> options.kafkaBrokers() == 1
                             ? startServer(new KafkaBroker(dir(options, "kafka"), Map.of()), started)
-                            : startServer(new KafkaCluster(dir(options, "kafka"), Map.of()), started)));
+                            : startServer(
+                                    new KafkaCluster(dir(options, "kafka"), Map.of(), options.kafkaJavaOptions()),
+                                    started)));
             Future<PostgresEndpoint> postgres = executor.submit(() -> options.postgres()
                     .orElseGet(() -> startServer(options.postgresServer().server(dir(options, "postgres")), started)));
             Future<RedisEndpoint> redis = executor.submit(() ->

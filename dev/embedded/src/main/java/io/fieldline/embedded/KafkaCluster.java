@@ -76,6 +76,7 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
     private final Map<Integer, Integer> brokerPorts = new TreeMap<>();
     private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
     private final Map<String, String> overrides;
+    private final List<String> javaOptions;
     private final Map<Integer, Process> processes = new HashMap<>();
     private final Set<Integer> killedAtLastStop = new java.util.TreeSet<>();
     private final Set<Integer> paused = new HashSet<>();
@@ -92,13 +93,30 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
      * @param overrides node settings that replace or extend the defaults of {@link #nodeConfig(int)}, on every node
      */
     public KafkaCluster(Path dataDir, Map<String, String> overrides) {
+        this(dataDir, overrides, List.of());
+    }
+
+    /**
+     * A cluster on six free loopback ports whose node JVMs get more options.
+     *
+     * @param dataDir     its own directory (created if missing), deleted on {@link #close()}
+     * @param overrides   node settings that replace or extend the defaults of {@link #nodeConfig(int)}, on every node
+     * @param javaOptions JVM options added after the nodes' own (a later {@code -Xmx} wins); each starts with '-'
+     */
+    public KafkaCluster(Path dataDir, Map<String, String> overrides, List<String> javaOptions) {
         // Absolute: the node JVMs run in their own directories.
         super(dataDir.toAbsolutePath());
+        for (String option : javaOptions) {
+            if (!option.startsWith("-")) {
+                throw new IllegalArgumentException("not a JVM option (no leading '-'): '" + option + "'");
+            }
+        }
         for (int id : nodeIds()) {
             brokerPorts.put(id, LoopbackPort.pick());
             controllerPorts.put(id, LoopbackPort.pick());
         }
         this.overrides = Map.copyOf(overrides);
+        this.javaOptions = List.copyOf(javaOptions);
     }
 
     @Override
@@ -446,6 +464,7 @@ public final class KafkaCluster extends LocalServer implements KafkaEndpoint {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
+        command.addAll(javaOptions);
         // In an argument file: a long class path would make an unreadable process list (ps) and could exceed the
         // system's limit on one argument's length.
         command.add("@" + classPath);

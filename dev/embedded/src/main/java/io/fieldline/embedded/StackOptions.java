@@ -2,6 +2,7 @@ package io.fieldline.embedded;
 
 import io.fieldline.core.kafka.KafkaClientConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,6 +12,7 @@ import java.util.Optional;
  *
  * @param kafka          an external Kafka cluster, or empty to start a broker
  * @param kafkaBrokers   how many brokers the embedded Kafka has: 1 ({@link KafkaBroker}) or 3 ({@link KafkaCluster})
+ * @param kafkaJavaOptions JVM options added to each node JVM of the three-node cluster (none for one broker)
  * @param schemaRegistry an external Schema Registry, or empty to start the embedded one
  * @param postgres       an external PostgreSQL database, or empty to start a server
  * @param redis          an external Redis server, or empty to start one
@@ -25,6 +27,7 @@ import java.util.Optional;
 public record StackOptions(
         Optional<KafkaEndpoint> kafka,
         int kafkaBrokers,
+        List<String> kafkaJavaOptions,
         Optional<SchemaRegistryEndpoint> schemaRegistry,
         Optional<PostgresEndpoint> postgres,
         Optional<RedisEndpoint> redis,
@@ -104,6 +107,11 @@ public record StackOptions(
         if (kafkaBrokers != 1 && kafka.isPresent()) {
             throw new IllegalArgumentException("kafkaBrokers is for the embedded Kafka, but Kafka is " + kafka.get());
         }
+        kafkaJavaOptions = List.copyOf(kafkaJavaOptions);
+        if (!kafkaJavaOptions.isEmpty() && kafkaBrokers == 1) {
+            throw new IllegalArgumentException("kafkaJavaOptions are for the nodes of a three-node cluster, but"
+                    + " kafkaBrokers is 1 (the single broker runs in this JVM)");
+        }
         Objects.requireNonNull(schemaRegistry, "schemaRegistry");
         Objects.requireNonNull(postgres, "postgres");
         Objects.requireNonNull(redis, "redis");
@@ -135,6 +143,7 @@ public record StackOptions(
         Builder builder = builder().schemasTopic(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_TOPIC));
         config.externalKafka().ifPresent(builder::externalKafka);
         builder.kafkaBrokers(config.getInt(EmbeddedConfig.KAFKA_BROKERS));
+        builder.kafkaJavaOptions(config.kafkaJavaOptions());
         nonEmpty(config.getString(EmbeddedConfig.SCHEMA_REGISTRY_URL)).ifPresent(builder::externalSchemaRegistry);
         nonEmpty(config.getString(EmbeddedConfig.JDBC_URL))
                 .ifPresent(url -> builder.externalPostgres(
@@ -162,6 +171,7 @@ public record StackOptions(
         return new StackOptions(
                 kafka,
                 kafkaBrokers,
+                kafkaJavaOptions,
                 schemaRegistry,
                 postgres,
                 redis,
@@ -182,6 +192,7 @@ public record StackOptions(
     public static final class Builder {
         private KafkaEndpoint kafka;
         private int kafkaBrokers = 1;
+        private List<String> kafkaJavaOptions = List.of();
         private SchemaRegistryEndpoint schemaRegistry;
         private PostgresEndpoint postgres;
         private RedisEndpoint redis;
@@ -220,6 +231,16 @@ public record StackOptions(
          */
         public Builder kafkaBrokers(int brokers) {
             this.kafkaBrokers = brokers;
+            return this;
+        }
+
+        /**
+         * @param options JVM options added to each node JVM of the three-node cluster (after its own
+         *                {@code -Xmx384m -XX:+UseSerialGC}); only with {@link #kafkaBrokers(int) kafkaBrokers(3)}
+         * @return this builder
+         */
+        public Builder kafkaJavaOptions(List<String> options) {
+            this.kafkaJavaOptions = List.copyOf(options);
             return this;
         }
 
@@ -320,6 +341,7 @@ public record StackOptions(
             return new StackOptions(
                     Optional.ofNullable(kafka),
                     kafkaBrokers,
+                    kafkaJavaOptions,
                     Optional.ofNullable(schemaRegistry),
                     Optional.ofNullable(postgres),
                     Optional.ofNullable(redis),

@@ -74,6 +74,26 @@ class EmbeddedConfigTest {
     }
 
     @Test
+    void shouldPassJavaOptionsToTheNodesOfAThreeNodeClusterOnly() {
+        StackOptions options = StackOptions.from(new EmbeddedConfig(Map.of(
+                EmbeddedConfig.KAFKA_BROKERS, "3",
+                EmbeddedConfig.KAFKA_JAVA_OPTIONS, "  -XX:TieredStopAtLevel=1   -Xss512k ")));
+        assertThat(options.kafkaJavaOptions()).containsExactly("-XX:TieredStopAtLevel=1", "-Xss512k");
+        assertThat(StackOptions.from(new EmbeddedConfig(Map.of())).kafkaJavaOptions())
+                .isEmpty();
+
+        assertThatThrownBy(() -> new EmbeddedConfig(
+                        Map.of(EmbeddedConfig.KAFKA_BROKERS, "3", EmbeddedConfig.KAFKA_JAVA_OPTIONS, "-Xmx1g Main")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(EmbeddedConfig.KAFKA_JAVA_OPTIONS)
+                .hasMessageContaining("'Main' is not a JVM option");
+        assertThatThrownBy(() -> new EmbeddedConfig(Map.of(EmbeddedConfig.KAFKA_JAVA_OPTIONS, "-Xmx1g")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(EmbeddedConfig.KAFKA_JAVA_OPTIONS)
+                .hasMessageContaining(EmbeddedConfig.KAFKA_BROKERS + " is 1");
+    }
+
+    @Test
     void shouldNameTheKeyOfAnInvalidUrl() {
         assertThatThrownBy(() -> new EmbeddedConfig(Map.of(EmbeddedConfig.REDIS_URL, "http://cache:6379")))
                 .isInstanceOf(ConfigException.class)

@@ -70,7 +70,8 @@ class KafkaClusterIT {
 
     @BeforeAll
     static void startCluster() {
-        cluster = new KafkaCluster(dataDir.resolve("cluster"), Map.of());
+        // C1 alone: these nodes live a minute; their checks are about processes and replicas, not speed.
+        cluster = new KafkaCluster(dataDir.resolve("cluster"), Map.of(), List.of("-XX:TieredStopAtLevel=1"));
         cluster.start();
         cluster.nodeIds().forEach(id -> pids.add(cluster.pid(id)));
     }
@@ -96,7 +97,8 @@ class KafkaClusterIT {
                     .contains(ProcessHandle.current().pid());
             assertThat(node.info().commandLine().orElse(""))
                     .contains(KafkaNodeMain.class.getName())
-                    .contains("-Xmx384m");
+                    .contains("-Xmx384m")
+                    .contains("-XX:TieredStopAtLevel=1");
             assertThat(cluster.logFile(id)).isNotEmptyFile();
         }
         try (Admin admin = admin()) {

@@ -117,8 +117,15 @@ class PipelineFaultIT {
 
     @Test
     void shouldStoreEveryReadingOnceThroughKillsHangsAndOutages(@TempDir Path dir) throws Exception {
-        Map<String, String> config =
-                Map.of(AppConfig.DATA_DIR, dir.resolve("stack").toString(), EmbeddedConfig.KAFKA_BROKERS, "3");
+        // The nodes with C1 alone: the suite checks what is stored, not speed, and the nodes' C2 compiler was a
+        // tenth of its CPU on a 2-core machine (12 % less CPU, 23 s shorter, measured 2026-12-07).
+        Map<String, String> config = Map.of(
+                AppConfig.DATA_DIR,
+                dir.resolve("stack").toString(),
+                EmbeddedConfig.KAFKA_BROKERS,
+                "3",
+                EmbeddedConfig.KAFKA_JAVA_OPTIONS,
+                "-XX:TieredStopAtLevel=1");
         try (EmbeddedStack stack = EmbeddedStack.start(StackOptions.from(new EmbeddedConfig(config)))) {
             KafkaCluster cluster = (KafkaCluster) stack.startedServer("kafka").orElseThrow();
             TopicNames topics = new TopicNames("");
