@@ -39,6 +39,10 @@ class PipelineBenchIT {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g",
+                // As the test JVMs (pom.xml): this run checks the report, not the speed, on a CI machine running other
+                // stacks beside it; the C2 compiler's CPU would only slow them all.
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
                 "-cp",
                 jar + java.io.File.pathSeparator + classpath,
                 DevMain.class.getName(),
