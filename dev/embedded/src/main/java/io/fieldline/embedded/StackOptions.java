@@ -107,7 +107,13 @@ public record StackOptions(
         if (kafkaBrokers != 1 && kafka.isPresent()) {
             throw new IllegalArgumentException("kafkaBrokers is for the embedded Kafka, but Kafka is " + kafka.get());
         }
-        kafkaJavaOptions = List.copyOf(kafkaJavaOptions);
+        kafkaJavaOptions = List.copyOf(Objects.requireNonNull(kafkaJavaOptions, "kafkaJavaOptions"));
+        for (String option : kafkaJavaOptions) {
+            if (!option.startsWith("-")) {
+                throw new IllegalArgumentException(
+                        "kafkaJavaOptions: not a JVM option (no leading '-'): '" + option + "'");
+            }
+        }
         if (!kafkaJavaOptions.isEmpty() && kafkaBrokers == 1) {
             throw new IllegalArgumentException("kafkaJavaOptions are for the nodes of a three-node cluster, but"
                     + " kafkaBrokers is 1 (the single broker runs in this JVM)");

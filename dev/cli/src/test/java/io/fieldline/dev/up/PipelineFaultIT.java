@@ -178,16 +178,23 @@ class PipelineFaultIT {
                     // The postmaster first, so that it forks no backend after its children were listed; a
                     // child may still end on its own before its signal (a backend whose client left).
                     long postmaster = postmaster(stack);
+                    List<Long> children = List.of();
                     signal("STOP", List.of(postmaster));
-                    List<Long> children = ProcessHandle.of(postmaster)
-                            .orElseThrow()
-                            .descendants()
-                            .map(ProcessHandle::pid)
-                            .toList();
-                    signal("STOP", children);
-                    Thread.sleep(OUTAGE.toMillis());
-                    signal("CONT", children);
-                    signal("CONT", List.of(postmaster));
+                    try {
+                        children = ProcessHandle.of(postmaster)
+                                .orElseThrow(() -> new IllegalStateException("postmaster " + postmaster + " is gone"))
+                                .descendants()
+                                .map(ProcessHandle::pid)
+                                .toList();
+                        // Its backends are what answer the sinks and CDC: without them nothing would hang.
+                        assertThat(children).as("children of the postmaster").isNotEmpty();
+                        signal("STOP", children);
+                        Thread.sleep(OUTAGE.toMillis());
+                    } finally {
+                        // Also when the fault failed: a stopped PostgreSQL would hang the stack's close.
+                        signal("CONT", children);
+                        signal("CONT", List.of(postmaster));
+                    }
                 });
                 fault("6. Redis down", () -> {
                     EmbeddedServer redis = stack.startedServer("redis").orElseThrow();

@@ -47,9 +47,10 @@ public final class EmbeddedStackExtension implements ParameterResolver {
      * @return the stack shared by every test in this JVM, started on first use
      */
     public static EmbeddedStack sharedStack(ExtensionContext context) {
-        // The root store outlives every test class and closes AutoCloseable values when the test plan ends.
-        return context.getRoot()
-                .getStore(NAMESPACE)
+        // The launcher session's store: Surefire and Failsafe run a JVM's test classes one launcher request each
+        // when a module forks more than one JVM (forkCount 2), so the root store of a request would last one class.
+        // The session spans them all and closes AutoCloseable values when it ends.
+        return context.getStore(ExtensionContext.StoreScope.LAUNCHER_SESSION, NAMESPACE)
                 .getOrComputeIfAbsent(
                         KEY,
                         // In-memory MQTT persistence for the shared test stack, as before the Load issue: once in

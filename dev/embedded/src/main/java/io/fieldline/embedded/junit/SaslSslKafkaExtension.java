@@ -48,8 +48,10 @@ public final class SaslSslKafkaExtension implements ParameterResolver {
      * @return the SASL_SSL broker shared by every test in this JVM, started on first use
      */
     public static KafkaBroker sharedBroker(ExtensionContext context) {
-        return context.getRoot()
-                .getStore(NAMESPACE)
+        // The launcher session's store: Surefire and Failsafe run a JVM's test classes one launcher request each
+        // when a module forks more than one JVM (forkCount 2), so the root store of a request would last one class.
+        // The session spans them all and closes AutoCloseable values when it ends.
+        return context.getStore(ExtensionContext.StoreScope.LAUNCHER_SESSION, NAMESPACE)
                 .getOrComputeIfAbsent(
                         KEY,
                         key -> {
