@@ -1,5 +1,6 @@
 package io.fieldline.bench.pipeline;
 
+import io.fieldline.schemas.Topic;
 import io.fieldline.schemas.Topics;
 import io.fieldline.schemas.avro.Alert;
 import io.fieldline.schemas.avro.Reading;
@@ -38,8 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Latency probes: one extra device publishes a probe reading over MQTT every {@code 1/rate} s, stamped with its
  * publish time (the reading's own timestamp, milliseconds of this JVM's clock), alternately above a rule's threshold
- * and below its clear threshold, so every probe crosses the rule once and raises or clears an alert. Four watchers
+ * and below its clear threshold, so every probe crosses the rule once and raises or clears an alert. Five watchers
  * note when each probe shows up: its record on {@code telemetry.readings} (a consumer at the end of every partition),
+ * its enriched record on {@code telemetry.readings.enriched} (read-committed: as the next applications see it),
  * its row committed in {@code measurement} (polled every {@value #POLL_MS} ms), its value or a newer one in the
  * device's Redis latest-value hash (polled as often; the sink writes only the newest reading of a batch), and its
  * alert transition on {@code telemetry.alerts} (a read-committed
@@ -67,6 +69,7 @@ public final class LatencyProbes implements AutoCloseable {
     /** The stages a probe is seen at, in pipeline order. */
     public enum Stage {
         TOPIC("publish -> telemetry.readings record"),
+        ENRICHED("publish -> telemetry.readings.enriched record"),
         ROW("publish -> measurement row committed"),
         REDIS("publish -> Redis latest value"),
         ALERT("publish -> telemetry.alerts transition");
@@ -188,7 +191,14 @@ public final class LatencyProbes implements AutoCloseable {
                 consumer(settings.topics().readings().name(), "read_uncommitted");
         KafkaConsumer<byte[], byte[]> alerts =
                 consumer(settings.topics().alerts().name(), "read_committed");
-        spawn("bench-probe-readings", () -> watchReadings(readings));
+        KafkaConsumer<byte[], byte[]> enriched =
+                consumer(settings.topics().enrichedReadings().name(), "read_committed");
+        spawn(
+                "bench-probe-readings",
+                () -> watchReadings(readings, settings.topics().readings(), Stage.TOPIC));
+        spawn(
+                "bench-probe-enriched",
+                () -> watchReadings(enriched, settings.topics().enrichedReadings(), Stage.ENRICHED));
         spawn("bench-probe-alerts", () -> watchAlerts(alerts));
         spawn("bench-probe-rows", this::watchRows);
         spawn("bench-probe-redis", this::watchRedis);
@@ -278,17 +288,17 @@ public final class LatencyProbes implements AutoCloseable {
         }
     }
 
-    private void watchReadings(KafkaConsumer<byte[], byte[]> consumer) {
+    private void watchReadings(KafkaConsumer<byte[], byte[]> consumer, Topic<String, Reading> readings, Stage stage) {
         byte[] key = DEVICE.getBytes(StandardCharsets.UTF_8);
-        Deserializer<Reading> values = settings.topics().readings().valueSerde().deserializer();
-        String topic = settings.topics().readings().name();
+        Deserializer<Reading> values = readings.valueSerde().deserializer();
+        String topic = readings.name();
         try (consumer) {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                     if (Arrays.equals(key, record.key())) {
                         long now = System.currentTimeMillis();
                         Reading reading = values.deserialize(topic, record.headers(), record.value());
-                        note(Stage.TOPIC, reading.getEventTime().toEpochMilli(), now);
+                        note(stage, reading.getEventTime().toEpochMilli(), now);
                     }
                 }
             }

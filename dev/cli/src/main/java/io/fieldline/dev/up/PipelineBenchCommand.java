@@ -428,7 +428,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         w.latency()
                 .forEach((stage, result) -> out.printf(
                         Locale.ROOT,
-                        "    %-42s %s%s%n",
+                        "    %-46s %s%s%n",
                         stage.label(),
                         result.latency(),
                         result.missing() > 0

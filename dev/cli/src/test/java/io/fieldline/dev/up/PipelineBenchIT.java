@@ -83,6 +83,7 @@ class PipelineBenchIT {
 
         for (String stage : List.of(
                 "publish -> telemetry.readings record",
+                "publish -> telemetry.readings.enriched record",
                 "publish -> measurement row committed",
                 "publish -> Redis latest value",
                 "publish -> telemetry.alerts transition")) {
