@@ -181,7 +181,7 @@ public final class LatencyProbes implements AutoCloseable {
         return "sites/" + SITE + "/rooms/" + ROOM + "/devices/" + DEVICE + "/telemetry";
     }
 
-    /** Connects and starts the publisher and the four watchers. */
+    /** Connects and starts the publisher and the five watchers. */
     public void start() throws Exception {
         publisher =
                 MqttPublisher.connect(settings.mqttUrl(), DEVICE, 100, settings.mqttUser(), settings.mqttPassword());

@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "Run the whole pipeline (as fieldline up) under a fixed load of --readings-rate readings/s, or --ramp to "
-                        + "the highest sustained rate, and report throughput, publish-to-record/row/Redis/alert latency, CPU, "
+                        + "the highest sustained rate, and report throughput, publish-to-record/enriched/row/Redis/alert latency, CPU, "
                         + "memory and GC, beside the raw producer, consumer and COPY speeds.")
 public final class PipelineBenchCommand implements Callable<Integer> {
 
